@@ -1,0 +1,41 @@
+import type { Config, Database, Logger, PubSub } from '@everjust/core';
+import { ApiKeyAuthenticator } from './auth/api-key-authenticator.js';
+import type { Services } from './context.js';
+import { createApiHandler } from './server.js';
+
+export interface AppDependencies {
+  config: Config;
+  database: Database;
+  pubsub: PubSub;
+  logger: Logger;
+}
+
+/**
+ * Wires the API's parts from the process-level dependencies. `main.ts` (the composition root) and the
+ * tests build the same app from the same function, so tests run the real plugin chain.
+ */
+export async function createApp(dependencies: AppDependencies) {
+  const { config, database, pubsub, logger } = dependencies;
+  const authenticator = new ApiKeyAuthenticator({
+    prisma: database.prisma,
+    pubsub,
+    logger,
+    cacheTtlMs: config.limits.authCacheTtlMs,
+    lastUsedIntervalMs: config.limits.lastUsedIntervalMs,
+  });
+  await authenticator.start();
+  const services: Services = { config, database, prisma: database.prisma, authenticator, logger };
+  const handler = createApiHandler(services);
+  return {
+    services,
+    handler,
+    /** Answers a request without a socket (`yoga.fetch`), as tests do. */
+    fetch: (input: string, init?: RequestInit) => handler.yoga.fetch(new Request(input, init)),
+    async stop() {
+      handler.startDraining();
+      await authenticator.stop();
+    },
+  };
+}
+
+export type App = Awaited<ReturnType<typeof createApp>>;

@@ -1,0 +1,117 @@
+import {
+  AuthenticationError,
+  hashSecret,
+  hashesEqual,
+  isApiKeyScope,
+  parseSecretKey,
+  type Logger,
+  type PrismaClient,
+  type PubSub,
+} from '@everjust/core';
+import type { Caller } from '../context.js';
+
+/** Published when a key is revoked, so every instance drops it from its cache at once. */
+export const API_KEY_REVOKED_CHANNEL = 'everjust:api-key-revoked';
+
+interface CacheEntry {
+  caller: Caller;
+  hash: string;
+  expiresAt: number;
+}
+
+export interface ApiKeyAuthenticatorOptions {
+  prisma: PrismaClient;
+  pubsub: PubSub;
+  logger: Logger;
+  cacheTtlMs: number;
+  lastUsedIntervalMs: number;
+  now?: () => number;
+}
+
+/**
+ * Turns a bearer secret into a `Caller`. Keys are looked up by their SHA-256 (the secret is never
+ * stored), the hash is compared in constant time, and the result is cached for `cacheTtlMs`.
+ * Revocation drops the cache entry on every instance through pub/sub; `lastUsedAt` is written at most
+ * once per `lastUsedIntervalMs` per key.
+ */
+export class ApiKeyAuthenticator {
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly lastUsedWrites = new Map<string, number>();
+  private unsubscribe?: () => Promise<void>;
+  private readonly now: () => number;
+
+  constructor(private readonly options: ApiKeyAuthenticatorOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Listens for revocations published by any instance. */
+  async start(): Promise<void> {
+    this.unsubscribe = await this.options.pubsub.subscribe(API_KEY_REVOKED_CHANNEL, (apiKeyId) => this.forget(apiKeyId));
+  }
+
+  async stop(): Promise<void> {
+    await this.unsubscribe?.();
+    this.cache.clear();
+  }
+
+  async authenticate(authorization: string | null | undefined): Promise<Caller> {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (!match) throw new AuthenticationError();
+    const secret = match[1];
+    if (!parseSecretKey(secret)) throw new AuthenticationError('Malformed API key: expected ej_live_sk_… or ej_test_sk_…');
+    const hash = hashSecret(secret);
+    const now = this.now();
+    const cached = this.cache.get(hash);
+    if (cached && cached.expiresAt > now && hashesEqual(cached.hash, hash)) {
+      this.touch(cached.caller.apiKeyId, now);
+      return cached.caller;
+    }
+    const key = await this.options.prisma.apiKey.findUnique({ where: { hash } });
+    if (!key || !hashesEqual(key.hash, hash) || key.revokedAt) {
+      this.cache.delete(hash);
+      throw new AuthenticationError(key?.revokedAt ? 'This API key has been revoked' : 'Unknown API key');
+    }
+    const caller: Caller = {
+      tenantId: key.tenantId,
+      mode: key.mode,
+      apiKeyId: key.id,
+      scopes: new Set(key.scopes.filter(isApiKeyScope)),
+    };
+    this.cache.set(hash, { caller, hash, expiresAt: now + this.options.cacheTtlMs });
+    this.touch(key.id, now);
+    return caller;
+  }
+
+  /** Drops a revoked key here, then tells every other instance. */
+  async revoked(apiKeyId: string): Promise<void> {
+    this.forget(apiKeyId);
+    try {
+      await this.options.pubsub.publish(API_KEY_REVOKED_CHANNEL, apiKeyId);
+    } catch (error) {
+      // Other instances still drop it when their cache entry expires.
+      this.options.logger.warn({ err: error, apiKeyId }, 'could not broadcast an API key revocation');
+    }
+  }
+
+  private forget(apiKeyId: string): void {
+    for (const [hash, entry] of this.cache) {
+      if (entry.caller.apiKeyId === apiKeyId) this.cache.delete(hash);
+    }
+  }
+
+  /** Records use without slowing the request: at most once per interval, checked here and in SQL. */
+  private touch(apiKeyId: string, now: number): void {
+    const interval = this.options.lastUsedIntervalMs;
+    const last = this.lastUsedWrites.get(apiKeyId);
+    if (last !== undefined && now - last < interval) return;
+    this.lastUsedWrites.set(apiKeyId, now);
+    const threshold = new Date(now - interval);
+    // The WHERE clause keeps the once-per-interval promise across instances too.
+    this.options.prisma.apiKey
+      .updateMany({
+        where: { id: apiKeyId, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: threshold } }] },
+        data: { lastUsedAt: new Date(now) },
+      })
+      .catch((error: unknown) => this.options.logger.warn({ err: error, apiKeyId }, 'could not record lastUsedAt'));
+  }
+}

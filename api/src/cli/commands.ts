@@ -1,0 +1,191 @@
+import {
+  API_KEY_SCOPES,
+  isApiKeyScope,
+  isTierName,
+  TIERS,
+  ValidationError,
+  type Config,
+  type Database,
+  type KeyMode,
+  type TierLimits,
+} from '@everjust/core';
+import { decodeIdOf, encodeId } from '../schema/global-id.js';
+import { originSchema } from '../schema/tenant.js';
+import { createApiKeyRecord, createTenant } from '../services/tenants.js';
+
+export interface CommandOutput {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+interface Flags {
+  name?: string;
+  tier?: string;
+  tenant?: string;
+  mode?: string;
+  scopes?: string;
+  'allowed-origins'?: string;
+  limit?: string[];
+  json?: boolean;
+}
+
+interface CommandContext {
+  database: Database;
+  config: Config;
+  output: CommandOutput;
+}
+
+/** Runs one CLI command; returns the exit code. Bad input throws ValidationError (exit 1, message shown). */
+export async function runCommand(positionals: string[], flags: Flags, context: CommandContext): Promise<number> {
+  const [group, action, ...rest] = positionals;
+  const command = `${group} ${action ?? ''}`.trim();
+  switch (command) {
+    case 'migrate':
+      return migrate(context);
+    case 'tenant create':
+      return tenantCreate(flags, context);
+    case 'tenant update':
+      return tenantUpdate(rest[0], flags, context);
+    case 'tenant list':
+      return tenantList(flags, context);
+    case 'key create':
+      return keyCreate(flags, context);
+    default:
+      throw new ValidationError(`Unknown command "${command}". Run \`pnpm everjust --help\`.`);
+  }
+}
+
+async function migrate({ database, output }: CommandContext): Promise<number> {
+  const { applied, modified } = await database.migrate();
+  output.out(applied.length ? `Applied ${applied.length} migration(s):\n${applied.map((name) => `  ${name}\n`).join('')}` : 'Database is up to date.\n');
+  for (const name of modified) output.err(`warning: migration ${name} changed on disk after it was applied\n`);
+  return 0;
+}
+
+function parseTier(value: string | undefined, fallback?: string) {
+  const tier = value ?? fallback;
+  if (tier === undefined) return undefined;
+  if (!isTierName(tier)) throw new ValidationError(`--tier must be one of ${Object.keys(TIERS).join(', ')} (got "${tier}")`);
+  return tier;
+}
+
+function parseOrigins(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const origins = value.split(',').map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of origins) {
+    const result = originSchema.safeParse(origin);
+    if (!result.success) throw new ValidationError(`--allowed-origins: "${origin}" ${result.error.issues[0]?.message}`);
+  }
+  return [...new Set(origins)];
+}
+
+function parseName(value: string | undefined, required: boolean): string | undefined {
+  if (value === undefined) {
+    if (required) throw new ValidationError('--name is required');
+    return undefined;
+  }
+  const name = value.trim();
+  if (!name || name.length > 200) throw new ValidationError('--name must be 1 to 200 characters');
+  return name;
+}
+
+function tenantIdFrom(value: string | undefined): string {
+  if (!value) throw new ValidationError('A tenant id is required');
+  let id: string | null = null;
+  try {
+    id = decodeIdOf('Tenant', value);
+  } catch {
+    id = null;
+  }
+  if (!id) throw new ValidationError(`"${value}" is not a tenant id`);
+  return id;
+}
+
+/** `--limit concurrentSessions=5`, `=unlimited` (null) or `=default` (drop the override). */
+function parseLimits(values: string[] | undefined): Record<string, number | null | undefined> | undefined {
+  if (!values?.length) return undefined;
+  const overrides: Record<string, number | null | undefined> = {};
+  for (const pair of values) {
+    const [name, raw] = pair.split('=');
+    if (!name || raw === undefined || !(name in TIERS.free)) {
+      throw new ValidationError(`--limit ${pair}: expected NAME=VALUE with NAME one of ${Object.keys(TIERS.free).join(', ')}`);
+    }
+    if (raw === 'default') overrides[name] = undefined;
+    else if (raw === 'unlimited') overrides[name] = null;
+    else if (/^\d+$/.test(raw)) overrides[name] = Number(raw);
+    else throw new ValidationError(`--limit ${pair}: VALUE must be a whole number, "unlimited" or "default"`);
+  }
+  return overrides;
+}
+
+function printTenant(
+  output: CommandOutput,
+  json: boolean | undefined,
+  tenant: { id: string; name: string; tier: string; allowedOrigins: string[]; limitOverrides: unknown },
+): void {
+  const view = { tenantId: encodeId('Tenant', tenant.id), name: tenant.name, tier: tenant.tier, allowedOrigins: tenant.allowedOrigins, limitOverrides: tenant.limitOverrides };
+  output.out(json ? `${JSON.stringify(view)}\n` : `${view.tenantId}  ${view.name}  ${view.tier}  origins: ${view.allowedOrigins.join(', ') || '(none)'}\n`);
+}
+
+async function tenantCreate(flags: Flags, { database, output }: CommandContext): Promise<number> {
+  const name = parseName(flags.name, true)!;
+  const tier = parseTier(flags.tier, 'free')!;
+  const allowedOrigins = parseOrigins(flags['allowed-origins']);
+  const { tenant, secret } = await database.prisma.$transaction(async (tx) => {
+    const created = await createTenant(tx, { name, tier, allowedOrigins });
+    const key = await createApiKeyRecord(tx, { tenantId: created.id, mode: 'live', name: 'First live key' });
+    return { tenant: created, secret: key.secret };
+  });
+  const tenantId = encodeId('Tenant', tenant.id);
+  if (flags.json) output.out(`${JSON.stringify({ tenantId, secretKey: secret })}\n`);
+  else output.out(`Created tenant ${name} (${tier}): ${tenantId}\nLive secret key (shown once, keep it): ${secret}\n`);
+  return 0;
+}
+
+async function tenantUpdate(id: string | undefined, flags: Flags, { database, output }: CommandContext): Promise<number> {
+  const tenantId = tenantIdFrom(id);
+  const existing = await database.prisma.tenant.findUnique({ where: { id: tenantId } });
+  if (!existing) throw new ValidationError(`No tenant ${id}`);
+  const limits = parseLimits(flags.limit);
+  const overrides = { ...(existing.limitOverrides as Partial<TierLimits>), ...limits };
+  for (const [name, value] of Object.entries(overrides)) if (value === undefined) delete overrides[name as keyof TierLimits];
+  const tenant = await database.prisma.tenant.update({
+    where: { id: tenantId },
+    data: {
+      ...(flags.name !== undefined ? { name: parseName(flags.name, true) } : {}),
+      ...(flags.tier !== undefined ? { tier: parseTier(flags.tier) } : {}),
+      ...(flags['allowed-origins'] !== undefined ? { allowedOrigins: parseOrigins(flags['allowed-origins']) } : {}),
+      ...(limits ? { limitOverrides: overrides } : {}),
+    },
+  });
+  printTenant(output, flags.json, tenant);
+  return 0;
+}
+
+async function tenantList(flags: Flags, { database, output }: CommandContext): Promise<number> {
+  const tenants = await database.prisma.tenant.findMany({ orderBy: { id: 'asc' } });
+  for (const tenant of tenants) printTenant(output, flags.json, tenant);
+  return 0;
+}
+
+async function keyCreate(flags: Flags, { database, output }: CommandContext): Promise<number> {
+  const tenantId = tenantIdFrom(flags.tenant);
+  const mode = (flags.mode ?? 'live') as KeyMode;
+  if (mode !== 'live' && mode !== 'test') throw new ValidationError(`--mode must be live or test (got "${flags.mode}")`);
+  const scopes = flags.scopes === undefined ? [...API_KEY_SCOPES] : flags.scopes.split(',').map((scope) => scope.trim());
+  const unknown = scopes.filter((scope) => !isApiKeyScope(scope));
+  if (unknown.length || scopes.length === 0) {
+    throw new ValidationError(`--scopes must be a comma-separated list of ${API_KEY_SCOPES.join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`);
+  }
+  if (!(await database.prisma.tenant.findUnique({ where: { id: tenantId } }))) throw new ValidationError(`No tenant ${flags.tenant}`);
+  const { apiKey, secret } = await createApiKeyRecord(database.prisma, {
+    tenantId,
+    mode,
+    name: parseName(flags.name, false) ?? `${mode} key`,
+    scopes: scopes.filter(isApiKeyScope),
+  });
+  const apiKeyId = encodeId('ApiKey', apiKey.id);
+  if (flags.json) output.out(`${JSON.stringify({ apiKeyId, tenantId: flags.tenant, mode, scopes: apiKey.scopes, secretKey: secret })}\n`);
+  else output.out(`Created ${mode} key ${apiKeyId} (${apiKey.scopes.join(', ')})\nSecret key (shown once, keep it): ${secret}\n`);
+  return 0;
+}

@@ -1,0 +1,28 @@
+import type { ApiKeyScope, Config, Database, KeyMode, PrismaClient } from '@everjust/core';
+import type { ApiKeyAuthenticator } from './auth/api-key-authenticator.js';
+import type { Logger } from '@everjust/core';
+
+/** Who is calling: resolved once per request by the authentication plugin. */
+export interface Caller {
+  tenantId: string;
+  mode: KeyMode;
+  apiKeyId: string;
+  scopes: ReadonlySet<ApiKeyScope>;
+}
+
+/** Long-lived dependencies, made once in the composition root and shared by every request. */
+export interface Services {
+  config: Config;
+  database: Database;
+  prisma: PrismaClient;
+  authenticator: ApiKeyAuthenticator;
+  logger: Logger;
+}
+
+/** The GraphQL context of one request. */
+export interface RequestContext {
+  requestId: string;
+  services: Services;
+  /** Set by `useAuthentication` before any resolver runs; every operation requires it. */
+  caller: Caller;
+}

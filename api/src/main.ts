@@ -1,0 +1,59 @@
+/**
+ * The API process's composition root. With no DATABASE_URL this is the embedded start: PGlite in the
+ * data dir (migrated automatically), in-process pub/sub, and a development tenant on first run.
+ */
+import { ConfigError, createLogger, createPubSub, DataDirLockedError, loadConfig, openDatabase, databaseOptionsFromConfig, resolveSecret } from '@everjust/core';
+import { createApp } from './app.js';
+import { bootstrapDevelopmentTenant, describeDevelopmentTenant } from './bootstrap.js';
+import { listen } from './server.js';
+
+async function main() {
+  const config = loadConfig(process.env, { embeddedStart: true });
+  const logger = createLogger({ level: config.logLevel, name: 'api' });
+  resolveSecret(config);
+  const database = await openDatabase(databaseOptionsFromConfig(config));
+  if (database.kind === 'pglite') {
+    const { applied, modified } = await database.migrate();
+    if (applied.length > 0) logger.info({ applied }, 'applied migrations');
+    if (modified.length > 0) logger.warn({ modified }, 'migrations changed on disk after they were applied');
+  }
+  const pubsub = createPubSub({ redisUrl: config.redisUrl });
+  const app = await createApp({ config, database, pubsub, logger });
+  const running = await listen(app.handler, config.port, config.host);
+  const apiUrl = config.publicUrl;
+
+  if (config.embedded) {
+    const tenant = await bootstrapDevelopmentTenant(database.prisma);
+    if (tenant) process.stdout.write(describeDevelopmentTenant(tenant, apiUrl));
+  }
+  process.stdout.write(
+    `\nEverJust API on ${apiUrl}/graphql (playground: open it in a browser)\n` +
+      `  database: ${database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'}` +
+      `, pub/sub: ${config.redisUrl ? 'Redis' : 'in-process'}\n\n`,
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => process.exit(1), config.limits.shutdownGraceMs).unref();
+    await running.close();
+    await app.stop();
+    await pubsub.close();
+    await database.close();
+    clearTimeout(timer);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof DataDirLockedError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(`EverJust could not start: ${(error as Error).stack ?? String(error)}\n`);
+  }
+  process.exit(1);
+});

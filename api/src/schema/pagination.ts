@@ -1,0 +1,50 @@
+import { resolveCursorConnection, type ResolveCursorConnectionArgs, type DefaultConnectionArguments } from '@pothos/plugin-relay';
+import { ValidationError } from '@everjust/core';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../plugins/query-cost.js';
+import { decodeIdOf, encodeId } from './global-id.js';
+
+export interface IdPage {
+  /** Prisma `where` on the id column for this page. */
+  idFilter: { lt?: string; gt?: string };
+  take: number;
+  orderBy: { id: 'asc' | 'desc' };
+}
+
+/**
+ * Newest-first pagination on time-ordered (UUIDv7) ids: the cursor is the item's global id, so it is
+ * stable, opaque to clients, and an unknown or malformed cursor is BAD_USER_INPUT.
+ */
+export function paginateById<T extends { id: string }>(
+  typename: string,
+  args: DefaultConnectionArguments,
+  fetchPage: (page: IdPage) => Promise<T[]>,
+) {
+  const cursorId = (cursor: string | null | undefined, argument: string) => {
+    if (cursor === null || cursor === undefined) return undefined;
+    let id: string | null = null;
+    try {
+      id = decodeIdOf(typename, cursor);
+    } catch {
+      id = null;
+    }
+    if (!id) throw new ValidationError(`\`${argument}\` is not a cursor of this list`, { argument });
+    return id;
+  };
+  const after = cursorId(args.after, 'after');
+  const before = cursorId(args.before, 'before');
+  return resolveCursorConnection(
+    {
+      args: { ...args, after: after && encodeId(typename, after), before: before && encodeId(typename, before) },
+      toCursor: (item: T) => encodeId(typename, item.id),
+      defaultSize: DEFAULT_PAGE_SIZE,
+      maxSize: MAX_PAGE_SIZE,
+    },
+    ({ limit, inverted }: ResolveCursorConnectionArgs) =>
+      fetchPage({
+        // Newest first: "after" walks towards smaller ids; "before" (inverted) towards larger ones.
+        idFilter: { ...(after ? { lt: after } : {}), ...(before ? { gt: before } : {}) },
+        take: limit,
+        orderBy: { id: inverted ? 'asc' : 'desc' },
+      }),
+  );
+}

@@ -1,0 +1,176 @@
+import { z } from 'zod';
+import { NotFoundError, type Prisma } from '@everjust/core';
+import { requireScope } from '../auth/scopes.js';
+import type { RequestContext } from '../context.js';
+import { createIdempotently } from '../services/idempotency.js';
+import { builder } from './builder.js';
+import { decodeIdOf } from './global-id.js';
+import { paginateById } from './pagination.js';
+import { ModeEnum } from './tenant.js';
+
+const nameSchema = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+const descriptionSchema = z.string().max(2_000, 'must be at most 2,000 characters');
+const externalUserIdSchema = z.string().min(1).max(200, 'must be at most 200 characters');
+/** As Stripe does: at most 50 keys of at most 40 characters; the whole object at most 16 kB of JSON. */
+const metadataSchema = z
+  .record(z.string().min(1).max(40, 'keys must be at most 40 characters'), z.unknown())
+  .refine((value) => Object.keys(value).length <= 50, 'must have at most 50 keys')
+  .refine((value) => JSON.stringify(value).length <= 16_384, 'must be at most 16 kB of JSON');
+export const idempotencyKeySchema = z.string().min(1).max(255, 'must be at most 255 characters');
+
+/** Rows a caller may see: its tenant, its mode, not deleted. */
+function visibleProjects(context: RequestContext) {
+  return { tenantId: context.caller.tenantId, mode: context.caller.mode, deletedAt: null } satisfies Prisma.ProjectWhereInput;
+}
+
+export const ProjectRef = builder.prismaNode('Project', {
+  id: { field: 'id' },
+  description: 'An app being built: its files, sessions and preview belong to it.',
+  // Node lookups are scoped like every other read: another tenant's id is simply not found.
+  findUnique: (id, context) => ({ id, ...visibleProjects(context) }),
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    description: t.exposeString('description', { nullable: true }),
+    externalUserId: t.exposeString('externalUserId', {
+      nullable: true,
+      description: "Your own id for the end user this project belongs to.",
+    }),
+    metadata: t.field({ type: 'JSONObject', resolve: (project) => (project.metadata ?? {}) as Record<string, unknown> }),
+    mode: t.field({ type: ModeEnum, resolve: (project) => project.mode }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    deletedAt: t.expose('deletedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+/** Loads a project the caller may see, or NOT_FOUND. */
+export async function findVisibleProject(context: RequestContext, globalId: string, query: object = {}) {
+  const id = decodeIdOf('Project', globalId);
+  const project = id
+    ? await context.services.prisma.project.findFirst({ ...query, where: { id, ...visibleProjects(context) } })
+    : null;
+  if (!project) throw new NotFoundError('Project', globalId);
+  return project;
+}
+
+builder.queryFields((t) => ({
+  project: t.prismaField({
+    type: 'Project',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (query, _root, args, context) => {
+      requireScope(context.caller, 'projects:read');
+      return findVisibleProject(context, String(args.id), query);
+    },
+  }),
+  projects: t.connection({
+    type: ProjectRef,
+    description: 'Projects, newest first. Filter by your end user id, or by metadata (every given key must match).',
+    args: {
+      externalUserId: t.arg.string({ required: false, validate: externalUserIdSchema }),
+      metadata: t.arg({ type: 'JSONObject', required: false, validate: metadataSchema }),
+    },
+    resolve: (_root, args, context) => {
+      requireScope(context.caller, 'projects:read');
+      const where: Prisma.ProjectWhereInput = {
+        ...visibleProjects(context),
+        ...(args.externalUserId ? { externalUserId: args.externalUserId } : {}),
+        AND: Object.entries(args.metadata ?? {}).map(([key, value]) => ({
+          metadata: { path: [key], equals: value as Prisma.InputJsonValue },
+        })),
+      };
+      return paginateById('Project', args, (page) =>
+        context.services.prisma.project.findMany({ where: { ...where, id: page.idFilter }, take: page.take, orderBy: page.orderBy }),
+      );
+    },
+  }),
+}));
+
+const CreateProjectInput = builder.inputType('CreateProjectInput', {
+  fields: (t) => ({
+    name: t.string({ required: true, validate: nameSchema }),
+    description: t.string({ required: false, validate: descriptionSchema }),
+    externalUserId: t.string({ required: false, validate: externalUserIdSchema }),
+    metadata: t.field({ type: 'JSONObject', required: false, validate: metadataSchema }),
+    idempotencyKey: t.string({
+      required: false,
+      validate: idempotencyKeySchema,
+      description: 'The same key within 24 h returns the first result; with a different input, IDEMPOTENCY_CONFLICT.',
+    }),
+  }),
+});
+
+const UpdateProjectInput = builder.inputType('UpdateProjectInput', {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    name: t.string({ required: false, validate: nameSchema }),
+    description: t.string({ required: false, validate: descriptionSchema }),
+    externalUserId: t.string({ required: false, validate: externalUserIdSchema }),
+    metadata: t.field({ type: 'JSONObject', required: false, validate: metadataSchema, description: 'Replaces the whole metadata object.' }),
+  }),
+});
+
+const DeleteProjectInput = builder.inputType('DeleteProjectInput', {
+  fields: (t) => ({ id: t.id({ required: true }) }),
+});
+
+builder.mutationFields((t) => ({
+  createProject: t.prismaField({
+    type: 'Project',
+    args: { input: t.arg({ type: CreateProjectInput, required: true }) },
+    resolve: async (query, _root, { input }, context) => {
+      requireScope(context.caller, 'projects:write');
+      const { idempotencyKey, ...fields } = input;
+      const { prisma, config } = context.services;
+      return createIdempotently({
+        prisma,
+        tenantId: context.caller.tenantId,
+        mode: context.caller.mode,
+        operation: 'createProject',
+        key: idempotencyKey,
+        input: fields,
+        ttlMs: config.limits.idempotencyTtlMs,
+        create: (tx) =>
+          tx.project.create({
+            ...query,
+            data: {
+              tenantId: context.caller.tenantId,
+              mode: context.caller.mode,
+              name: fields.name.trim(),
+              description: fields.description ?? null,
+              externalUserId: fields.externalUserId ?? null,
+              metadata: (fields.metadata ?? {}) as Prisma.InputJsonObject,
+            },
+          }),
+        load: (id) => prisma.project.findUniqueOrThrow({ ...query, where: { id } }),
+      });
+    },
+  }),
+  updateProject: t.prismaField({
+    type: 'Project',
+    args: { input: t.arg({ type: UpdateProjectInput, required: true }) },
+    resolve: async (query, _root, { input }, context) => {
+      requireScope(context.caller, 'projects:write');
+      const project = await findVisibleProject(context, String(input.id));
+      return context.services.prisma.project.update({
+        ...query,
+        where: { id: project.id },
+        data: {
+          ...(input.name != null ? { name: input.name.trim() } : {}),
+          ...(input.description !== undefined ? { description: input.description } : {}),
+          ...(input.externalUserId !== undefined ? { externalUserId: input.externalUserId } : {}),
+          ...(input.metadata != null ? { metadata: input.metadata as Prisma.InputJsonObject } : {}),
+        },
+      });
+    },
+  }),
+  deleteProject: t.prismaField({
+    type: 'Project',
+    description: 'Deletes a project; it is gone from every list and lookup at once.',
+    args: { input: t.arg({ type: DeleteProjectInput, required: true }) },
+    resolve: async (query, _root, { input }, context) => {
+      requireScope(context.caller, 'projects:write');
+      const project = await findVisibleProject(context, String(input.id));
+      return context.services.prisma.project.update({ ...query, where: { id: project.id }, data: { deletedAt: new Date() } });
+    },
+  }),
+}));

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { tierLimits, type TierLimits, type TierName } from '@everjust/core';
+import { requireScope } from '../auth/scopes.js';
+import { builder } from './builder.js';
+import { encodeId } from './global-id.js';
+
+export const TierEnum = builder.enumType('Tier', {
+  values: { FREE: { value: 'free' }, STARTER: { value: 'starter' }, PROFESSIONAL: { value: 'professional' }, ENTERPRISE: { value: 'enterprise' } } as const,
+});
+
+export const ModeEnum = builder.enumType('Mode', {
+  description: 'Live and test mode are separate worlds: what a test key creates only test keys see.',
+  values: { LIVE: { value: 'live' }, TEST: { value: 'test' } } as const,
+});
+
+const TenantLimitsRef = builder.objectRef<TierLimits>('TenantLimits').implement({
+  description: "The tenant's limits: its tier's, with any per-tenant overrides. Null means unlimited.",
+  fields: (t) => ({
+    projects: t.exposeInt('projects', { nullable: true }),
+    concurrentSessions: t.exposeInt('concurrentSessions'),
+    requestsPerHour: t.exposeInt('requestsPerHour', { nullable: true }),
+    burstPerSecond: t.exposeInt('burstPerSecond'),
+    queryCostPerMinute: t.exposeInt('queryCostPerMinute'),
+    generationsPerDay: t.exposeInt('generationsPerDay', { nullable: true }),
+    sandboxHoursPerMonth: t.exposeInt('sandboxHoursPerMonth', { nullable: true }),
+    storageBytes: t.exposeFloat('storageBytes'),
+    sandboxIdleStopMinutes: t.exposeInt('sandboxIdleStopMinutes'),
+    stoppedSandboxDeleteDays: t.exposeInt('stoppedSandboxDeleteDays', { nullable: true }),
+  }),
+});
+
+export const TenantRef = builder.prismaObject('Tenant', {
+  description: 'An integrator: the account every key, project and session belongs to.',
+  fields: (t) => ({
+    id: t.id({ resolve: (tenant) => encodeId('Tenant', tenant.id) }),
+    name: t.exposeString('name'),
+    tier: t.field({ type: TierEnum, resolve: (tenant) => tenant.tier }),
+    allowedOrigins: t.exposeStringList('allowedOrigins', {
+      description: 'Origins allowed to use widget tokens (scheme://host[:port]).',
+    }),
+    limits: t.field({
+      type: TenantLimitsRef,
+      resolve: (tenant) => tierLimits(tenant.tier as TierName, tenant.limitOverrides as Partial<TierLimits>),
+    }),
+    mode: t.field({
+      type: ModeEnum,
+      description: 'The mode of the key making this request.',
+      resolve: (_tenant, _args, context) => context.caller.mode,
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+/** An origin exactly as browsers send it: scheme, host and optional port, nothing else. */
+export const originSchema = z
+  .string()
+  .max(255)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+    } catch {
+      return false;
+    }
+  }, 'must be an origin such as https://example.com or http://localhost:3000 (no path, no trailing slash)');
+
+builder.queryField('viewer', (t) =>
+  t.prismaField({
+    type: 'Tenant',
+    description: 'The tenant of the calling API key.',
+    resolve: (query, _root, _args, context) =>
+      context.services.prisma.tenant.findUniqueOrThrow({ ...query, where: { id: context.caller.tenantId } }),
+  }),
+);
+
+const UpdateTenantInput = builder.inputType('UpdateTenantInput', {
+  fields: (t) => ({
+    name: t.string({ required: false, validate: z.string().trim().min(1).max(200) }),
+    allowedOrigins: t.stringList({ required: false, validate: z.array(originSchema).max(50) }),
+  }),
+});
+
+builder.mutationField('updateTenant', (t) =>
+  t.prismaField({
+    type: 'Tenant',
+    description: "Changes the tenant's name or allowed widget origins. Needs the `keys:write` scope.",
+    args: { input: t.arg({ type: UpdateTenantInput, required: true }) },
+    resolve: (query, _root, { input }, context) => {
+      requireScope(context.caller, 'keys:write');
+      return context.services.prisma.tenant.update({
+        ...query,
+        where: { id: context.caller.tenantId },
+        data: {
+          ...(input.name != null ? { name: input.name.trim() } : {}),
+          ...(input.allowedOrigins != null ? { allowedOrigins: [...new Set(input.allowedOrigins)] } : {}),
+        },
+      });
+    },
+  }),
+);

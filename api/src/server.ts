@@ -1,0 +1,81 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createYoga } from 'graphql-yoga';
+import type { RequestContext, Services } from './context.js';
+import { createErrorMasker } from './errors.js';
+import { useAuthentication } from './plugins/use-authentication.js';
+import { useHealthRoutes } from './plugins/use-health-routes.js';
+import { useQueryCost } from './plugins/use-query-cost.js';
+import { useQueryLimits } from './plugins/use-query-limits.js';
+import { useRequestId } from './plugins/use-request-id.js';
+import { schema } from './schema/index.js';
+
+const PLAYGROUND_QUERY = `# Welcome to the EverJust API.
+# Put your secret key in the Headers tab: {"Authorization": "Bearer ej_test_sk_…"}
+query Viewer {
+  viewer { id name tier mode limits { projects concurrentSessions generationsPerDay } }
+  projects(first: 5) { edges { node { id name createdAt } } pageInfo { hasNextPage endCursor } }
+}
+`;
+
+/** The HTTP face of the API: GraphQL at /graphql (with the GraphiQL playground), health routes. */
+export function createApiHandler(services: Services) {
+  let draining = false;
+  const yoga = createYoga<{}, RequestContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: { title: 'EverJust API', defaultQuery: PLAYGROUND_QUERY, headers: '{"Authorization": "Bearer "}' },
+    logging: false,
+    maskedErrors: { maskError: createErrorMasker(services.logger) },
+    // requestId and caller are added by their plugins before any resolver runs.
+    context: () => ({ services }) as RequestContext,
+    // Order matters: the request id first (every later error carries it), health routes before
+    // authentication (probes have no key), shape limits and cost before execution.
+    plugins: [
+      useRequestId(),
+      useHealthRoutes({ isReady: async () => !draining && (await services.database.ping()) }),
+      useAuthentication({ authenticator: services.authenticator }),
+      ...useQueryLimits({
+        maxDepth: services.config.limits.maxQueryDepth,
+        maxAliases: services.config.limits.maxAliases,
+        maxTokens: services.config.limits.maxTokens,
+        maxDirectives: services.config.limits.maxDirectives,
+      }),
+      useQueryCost({ maxCost: services.config.limits.maxQueryCost }),
+    ],
+  });
+  return {
+    yoga,
+    /** Readiness goes false first on shutdown, so load balancers stop sending traffic. */
+    startDraining() {
+      draining = true;
+    },
+  };
+}
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function listen(handler: ReturnType<typeof createApiHandler>, port: number, host: string): Promise<RunningServer> {
+  const server = createServer(handler.yoga);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    server,
+    url: `http://${shownHost}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        handler.startDraining();
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -1,0 +1,115 @@
+import { join, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from '../generated/prisma/client.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { applyMigrations, type MigrationResult, type SqlRunner } from './migrations.js';
+
+export type { PrismaClient };
+
+/** The database a process works with: the Prisma client plus how to migrate and close it. */
+export interface Database {
+  kind: 'postgres' | 'pglite';
+  prisma: PrismaClient;
+  /** Applies pending migrations (PostgreSQL: over the direct URL, under an advisory lock). */
+  migrate(): Promise<MigrationResult>;
+  /** True when the database answers a trivial query. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export type DatabaseOptions =
+  | { kind: 'postgres'; url: string; directUrl?: string; poolSize?: number }
+  /** `dataDir` undefined: in memory (tests). Otherwise the dir is locked for this process. */
+  | { kind: 'pglite'; dataDir?: string };
+
+/** From config: PostgreSQL when `DATABASE_URL` is set, embedded PGlite in the data dir otherwise. */
+export function databaseOptionsFromConfig(config: {
+  databaseUrl?: string;
+  databaseDirectUrl?: string;
+  databasePoolSize: number;
+  dataDir: string;
+}): DatabaseOptions {
+  return config.databaseUrl
+    ? { kind: 'postgres', url: config.databaseUrl, directUrl: config.databaseDirectUrl, poolSize: config.databasePoolSize }
+    : { kind: 'pglite', dataDir: config.dataDir };
+}
+
+// Any constant works; it only has to be the same in every process that migrates this database.
+const MIGRATION_LOCK_ID = 7_302_118_455;
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.kind === 'postgres' ? openPostgres(options) : openPglite(options.dataDir);
+}
+
+function openPostgres(options: { url: string; directUrl?: string; poolSize?: number }): Database {
+  const prisma = new PrismaClient({
+    adapter: new PrismaPg({ connectionString: options.url, max: options.poolSize ?? 10 }),
+  });
+  return {
+    kind: 'postgres',
+    prisma,
+    async migrate() {
+      const client = new pg.Client({ connectionString: options.directUrl ?? options.url });
+      await client.connect();
+      try {
+        // Serialises migrators: several processes may start at once (tests, scaled deploys).
+        await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+        const runner: SqlRunner = {
+          query: async (sql, params) => (await client.query(sql, params as unknown[])).rows,
+          exec: async (sql) => void (await client.query(sql)),
+        };
+        return await applyMigrations(runner);
+      } finally {
+        await client.end();
+      }
+    },
+    ping: () => ping(prisma),
+    close: () => prisma.$disconnect(),
+  };
+}
+
+async function openPglite(dataDir: string | undefined): Promise<Database> {
+  let lock: DataDirLock | undefined;
+  if (dataDir !== undefined) lock = lockDataDir(dataDir);
+  let pglite: PGlite;
+  try {
+    pglite = dataDir === undefined ? new PGlite() : new PGlite(join(resolve(dataDir), 'pglite'));
+    await pglite.waitReady;
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  return {
+    kind: 'pglite',
+    prisma,
+    async migrate() {
+      const runner: SqlRunner = {
+        query: async (sql, params) => (await pglite.query(sql, params as unknown[])).rows as never[],
+        exec: async (sql) => void (await pglite.exec(sql)),
+      };
+      return applyMigrations(runner);
+    },
+    ping: () => ping(prisma),
+    async close() {
+      try {
+        await prisma.$disconnect();
+        await pglite.close();
+      } finally {
+        lock?.release();
+      }
+    },
+  };
+}
+
+async function ping(prisma: PrismaClient): Promise<boolean> {
+  try {
+    await prisma.$queryRaw`SELECT 1`;
+    return true;
+  } catch {
+    return false;
+  }
+}

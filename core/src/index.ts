@@ -1,0 +1,13 @@
+export * from './config.js';
+export * from './errors.js';
+export * from './keys.js';
+export * from './tiers.js';
+export * from './pubsub.js';
+export * from './secret.js';
+export * from './db/database.js';
+export * from './db/data-dir-lock.js';
+export * from './db/migrations.js';
+export { Prisma } from './generated/prisma/client.js';
+export type { Tenant, ApiKey, Project, IdempotencyRecord } from './generated/prisma/client.js';
+export type { Mode, Tier } from './generated/prisma/enums.js';
+export * from './logger.js';

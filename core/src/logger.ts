@@ -1,0 +1,21 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * Structured JSON logs on stderr (stdout stays free for CLI output such as `--json`). Fields that
+ * could carry a secret are redacted wherever they appear.
+ */
+export function createLogger(options: { level: string; name?: string }): Logger {
+  return pino(
+    {
+      level: options.level,
+      name: options.name,
+      redact: {
+        paths: ['secret', '*.secret', 'authorization', '*.authorization', 'headers.authorization', 'token', '*.token', 'apiKey', '*.apiKey'],
+        censor: '[redacted]',
+      },
+    },
+    pino.destination({ fd: 2, sync: false }),
+  );
+}

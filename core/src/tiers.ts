@@ -1,0 +1,89 @@
+/**
+ * The tiers of ARCHITECTURE.md, per tenant. `null` means unlimited. Any limit can be overridden per
+ * tenant (enterprise deals, tests).
+ */
+export const TIER_NAMES = ['free', 'starter', 'professional', 'enterprise'] as const;
+export type TierName = (typeof TIER_NAMES)[number];
+
+export interface TierLimits {
+  projects: number | null;
+  concurrentSessions: number;
+  requestsPerHour: number | null;
+  burstPerSecond: number;
+  queryCostPerMinute: number;
+  generationsPerDay: number | null;
+  sandboxHoursPerMonth: number | null;
+  storageBytes: number;
+  sandboxIdleStopMinutes: number;
+  /** `null`: stopped sandboxes are never deleted. */
+  stoppedSandboxDeleteDays: number | null;
+}
+
+const GB = 1024 ** 3;
+
+export const TIERS: Record<TierName, TierLimits> = {
+  free: {
+    projects: 3,
+    concurrentSessions: 1,
+    requestsPerHour: 1_000,
+    burstPerSecond: 10,
+    queryCostPerMinute: 1_000,
+    generationsPerDay: 20,
+    sandboxHoursPerMonth: 10,
+    storageBytes: 1 * GB,
+    sandboxIdleStopMinutes: 15,
+    stoppedSandboxDeleteDays: 1,
+  },
+  starter: {
+    projects: 10,
+    concurrentSessions: 3,
+    requestsPerHour: 10_000,
+    burstPerSecond: 30,
+    queryCostPerMinute: 5_000,
+    generationsPerDay: 200,
+    sandboxHoursPerMonth: 50,
+    storageBytes: 10 * GB,
+    sandboxIdleStopMinutes: 30,
+    stoppedSandboxDeleteDays: 7,
+  },
+  professional: {
+    projects: 50,
+    concurrentSessions: 10,
+    requestsPerHour: 100_000,
+    burstPerSecond: 100,
+    queryCostPerMinute: 20_000,
+    generationsPerDay: 2_000,
+    sandboxHoursPerMonth: 200,
+    storageBytes: 100 * GB,
+    sandboxIdleStopMinutes: 60,
+    stoppedSandboxDeleteDays: 30,
+  },
+  enterprise: {
+    projects: null,
+    concurrentSessions: 50,
+    requestsPerHour: null,
+    burstPerSecond: 300,
+    queryCostPerMinute: 100_000,
+    generationsPerDay: null,
+    sandboxHoursPerMonth: null,
+    storageBytes: 1_000 * GB,
+    sandboxIdleStopMinutes: 120,
+    stoppedSandboxDeleteDays: null,
+  },
+};
+
+/** Test mode has its own limits, whatever the tier (ARCHITECTURE.md defaults). */
+export const TEST_MODE_LIMITS = {
+  requestsPerHour: 1_000,
+  generationsPerDay: 50,
+  concurrentSessions: 2,
+} as const;
+
+export function isTierName(value: string): value is TierName {
+  return (TIER_NAMES as readonly string[]).includes(value);
+}
+
+/** The limits of a tier with a tenant's overrides laid over them. */
+export function tierLimits(tier: TierName, overrides: Partial<TierLimits> | null | undefined = undefined): TierLimits {
+  return { ...TIERS[tier], ...(overrides ?? {}) };
+}

@@ -1,0 +1,54 @@
+import { createLocalPubSub, createLogger, loadConfig, type Database, type Environment, type PubSub, type TierName } from '@everjust/core';
+import { createApp, type App } from '../../api/src/app.js';
+import { createApiKeyRecord, createTenant } from '../../api/src/services/tenants.js';
+import { encodeId } from '../../api/src/schema/global-id.js';
+
+/** An API app on a test database, answering through `yoga.fetch` (no socket). */
+export async function createTestApp(database: Database, environment: Environment = {}, pubsub: PubSub = createLocalPubSub()): Promise<App> {
+  const config = loadConfig({ EVERJUST_LOG_LEVEL: 'silent', ...environment });
+  return createApp({ config, database, pubsub, logger: createLogger({ level: config.logLevel }) });
+}
+
+export interface TestTenant {
+  id: string;
+  globalId: string;
+  live: string;
+  test: string;
+}
+
+/** A tenant with a live and a test key. Tests pick a tier that fits what they do. */
+export async function createTestTenant(database: Database, options: { name?: string; tier?: TierName } = {}): Promise<TestTenant> {
+  const tenant = await createTenant(database.prisma, { name: options.name ?? 'Test tenant', tier: options.tier ?? 'enterprise' });
+  const live = await createApiKeyRecord(database.prisma, { tenantId: tenant.id, mode: 'live', name: 'live' });
+  const test = await createApiKeyRecord(database.prisma, { tenantId: tenant.id, mode: 'test', name: 'test' });
+  return { id: tenant.id, globalId: encodeId('Tenant', tenant.id), live: live.secret, test: test.secret };
+}
+
+export interface GraphQLResponse<T = any> {
+  status: number;
+  headers: Headers;
+  data?: T;
+  errors?: Array<{ message: string; path?: string[]; extensions: Record<string, any> }>;
+}
+
+/** Sends one GraphQL request as a client would. */
+export async function graphql<T = any>(
+  app: Pick<App, 'fetch'> | { fetch: (input: string, init?: RequestInit) => Promise<Response> },
+  key: string | null,
+  query: string,
+  variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<T>> {
+  const response = await app.fetch('http://everjust.test/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: GraphQLResponse['errors'] };
+  return { status: response.status, headers: response.headers, data: body.data ?? undefined, errors: body.errors };
+}
+
+/** The `extensions.code` of the first error, or undefined. */
+export function errorCode(response: GraphQLResponse): string | undefined {
+  return response.errors?.[0]?.extensions?.code;
+}
