@@ -20,7 +20,8 @@ async function main() {
   const pubsub = createPubSub({ redisUrl: config.redisUrl });
   const app = await createApp({ config, database, pubsub, logger });
   const running = await listen(app.handler, config.port, config.host);
-  const apiUrl = config.publicUrl;
+  // PORT=0 picks a free port: then only the socket knows the address.
+  const apiUrl = config.port === 0 ? running.url : config.publicUrl;
 
   if (config.embedded) {
     const tenant = await bootstrapDevelopmentTenant(database.prisma);

@@ -17,36 +17,52 @@ import {
   readSchemaFiles,
 } from './schema-engine.js';
 
-/** The next migration the schema needs, or `null` when the migrations already match it. */
-export async function pendingMigration(
-  name: string,
-): Promise<{ directory: string; script: string } | null> {
-  const schemaFiles = await readSchemaFiles();
-  const migrationsList = await readMigrations();
+export interface MigrationPaths {
+  /** The Prisma schema to migrate to (default prisma/schema.prisma). */
+  schemaFile?: string;
+  /** The migrations folder (default prisma/migrations). */
+  dir?: string;
+}
+
+/**
+ * The SQL that takes a database from the existing migrations to the schema, or `null` when they
+ * already match. The engine replays the migrations on a shadow database (a second in-memory PGlite
+ * the adapter opens), introspects it and diffs that against the schema: what `migrate dev` does.
+ */
+export async function pendingMigrationScript(paths: MigrationPaths = {}): Promise<string | null> {
+  const files = await readSchemaFiles(paths.schemaFile);
+  const migrationsList = await readMigrations(paths.dir);
+  // `from: migrations` refuses to run without a lockfile ("Could not determine the connector from
+  // the migrations directory"): before the first migration there is none, so lend it the one we
+  // are about to write.
+  migrationsList.lockfile.content ??= lockfileContent;
   const { engine, close } = await openPGliteEngine();
   try {
-    // Quirk: on PostgreSQL the wasm engine's createMigration fails with "PostgreSQL shadow DB must be
-    // provided through an external factory" unless an earlier call has already opened the shadow
-    // database (devDiagnostic does; `diff` does not). `prisma migrate dev` calls devDiagnostic first
-    // too. It also replays the migrations on the shadow database, so a broken one fails here.
-    const { action } = await engine.devDiagnostic({ migrationsList, filters: noFilters });
-    if (action.tag === 'reset') throw new Error(`the migration history needs a reset: ${action.reason}`);
-    const created = await engine.createMigration({
-      draft: false,
-      migrationName: name,
-      migrationsList,
-      schema: { files: schemaFiles },
+    // Why diff and not createMigration (which would also name the folder): on PostgreSQL the wasm
+    // engine's createMigration only finds the shadow database if an earlier call happened to leave
+    // one open (devDiagnostic on an up-to-date database does; after applyMigrations it is consumed),
+    // otherwise it fails with "PostgreSQL shadow DB must be provided through an external factory".
+    // diff opens its own shadow database every time. Both produce the same script.
+    const result = await engine.diff({
+      from: { tag: 'migrations', ...migrationsList },
+      to: { tag: 'schemaDatamodel', files },
+      script: true,
+      // With exitCode: true the engine answers 2 when there is a difference, 0 when none. (With
+      // null it answers 0 either way, and an empty script is "-- This is an empty migration.\n".)
+      exitCode: true,
       filters: noFilters,
     });
-    // migrationScript is null when there is nothing to migrate (and draft is false).
-    if (created.migrationScript === null) return null;
-    // generatedMigrationName is `<UTC YYYYMMDDHHMMSS>_<name>`, as the CLI names the folder.
-    return { directory: created.generatedMigrationName, script: created.migrationScript };
+    return result.exitCode === 2 && result.stdout ? result.stdout : null;
   } catch (error) {
     throw engineError(error);
   } finally {
     await close();
   }
+}
+
+/** `YYYYMMDDHHMMSS` in UTC, the prefix Prisma gives migration folders. */
+export function migrationTimestamp(date = new Date()): string {
+  return date.toISOString().replace(/\D/g, '').slice(0, 14);
 }
 
 /** The CLI's normalisation of a migration name (`addApiKeys` → `add_api_keys`, at most 200 chars). */
@@ -68,8 +84,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const pending = await pendingMigration(name || 'check');
-  if (pending === null) {
+  const script = await pendingMigrationScript();
+  if (script === null) {
     console.log('No schema changes');
     return 0;
   }
@@ -77,15 +93,15 @@ async function main(argv: string[]): Promise<number> {
     console.error(
       'prisma/schema.prisma has changes that are not in a migration; create one with `pnpm db:migration <name>`.\n' +
         'It would contain:\n\n' +
-        pending.script,
+        script,
     );
     return 1;
   }
 
-  const directory = path.join(migrationsDir, pending.directory);
+  const directory = path.join(migrationsDir, `${migrationTimestamp()}_${name}`);
   if (existsSync(directory)) throw new Error(`The migration directory already exists at ${directory}`);
   await mkdir(directory, { recursive: true });
-  await writeFile(path.join(directory, 'migration.sql'), pending.script);
+  await writeFile(path.join(directory, 'migration.sql'), script);
   // Rewritten every time, like the CLI does (the provider never changes here).
   await writeFile(path.join(migrationsDir, 'migration_lock.toml'), lockfileContent);
   console.log(`Created ${path.relative(process.cwd(), path.join(directory, 'migration.sql'))}`);

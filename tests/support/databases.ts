@@ -1,3 +1,4 @@
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { loadConfig, openDatabase, type Database } from '@everjust/core';
@@ -10,7 +11,12 @@ export interface DatabaseTarget {
   kind: 'pglite' | 'postgres';
   /** Why it is skipped, when it is. */
   skip?: string;
-  open(): Promise<TestDatabase>;
+  open(options?: OpenOptions): Promise<TestDatabase>;
+}
+
+export interface OpenOptions {
+  /** Apply the migrations (default true); false leaves an empty database. */
+  migrate?: boolean;
 }
 
 export interface TestDatabase extends Database {
@@ -24,21 +30,21 @@ export function databaseTargets(): DatabaseTarget[] {
   return [
     { kind: 'pglite', open: openPgliteTestDatabase },
     environment.databaseUrl
-      ? { kind: 'postgres', open: () => openPostgresTestDatabase(environment.databaseUrl!) }
+      ? { kind: 'postgres', open: (options) => openPostgresTestDatabase(environment.databaseUrl!, options) }
       : { kind: 'postgres', skip: 'DATABASE_URL is not set: PostgreSQL tests skipped (CI runs them)', open: () => Promise.reject(new Error('no DATABASE_URL')) },
   ];
 }
 
 export const redisUrl = environment.redisUrl;
 
-export async function openPgliteTestDatabase(): Promise<TestDatabase> {
+export async function openPgliteTestDatabase(options: OpenOptions = {}): Promise<TestDatabase> {
   const database = await openDatabase({ kind: 'pglite' });
-  await database.migrate();
+  if (options.migrate !== false) await database.migrate();
   return database;
 }
 
 /** A fresh database on the server named by `adminUrl`, dropped again on close. */
-export async function openPostgresTestDatabase(adminUrl: string): Promise<TestDatabase> {
+export async function openPostgresTestDatabase(adminUrl: string, options: OpenOptions = {}): Promise<TestDatabase> {
   const name = `everjust_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -47,7 +53,7 @@ export async function openPostgresTestDatabase(adminUrl: string): Promise<TestDa
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const database = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 5 });
-  await database.migrate();
+  if (options.migrate !== false) await database.migrate();
   return {
     ...database,
     url: url.toString(),
@@ -59,4 +65,33 @@ export async function openPostgresTestDatabase(adminUrl: string): Promise<TestDa
       await cleanup.end();
     },
   };
+}
+
+/**
+ * Declares a suite once per database target. The body gets a getter for that target's database,
+ * opened before the suite and closed after it. An absent server shows as a skipped suite whose name
+ * says why.
+ */
+export function describeEachDatabase(title: string, body: (database: () => TestDatabase) => void): void {
+  for (const target of databaseTargets()) {
+    if (target.skip) {
+      describe.skip(`${title} [${target.kind}] (${target.skip})`, () => {
+        it('needs PostgreSQL', () => undefined);
+      });
+      continue;
+    }
+    describe(`${title} [${target.kind}]`, () => {
+      let database: TestDatabase | undefined;
+      beforeAll(async () => {
+        database = await target.open();
+      });
+      afterAll(async () => {
+        await database?.close();
+      });
+      body(() => {
+        if (!database) throw new Error('test database not open yet');
+        return database;
+      });
+    });
+  }
 }

@@ -17,6 +17,7 @@ import {
   loadConfig,
   openDatabase,
   type Database,
+  type Environment,
 } from '@everjust/core';
 import { runCommand, type CommandOutput } from './commands.js';
 
@@ -32,7 +33,7 @@ Ids are the global ids the API shows. --limit overrides one tier limit for the t
 (e.g. --limit concurrentSessions=5, --limit generationsPerDay=unlimited, --limit projects=default).
 `;
 
-export async function main(argv: string[], output: CommandOutput = defaultOutput()): Promise<number> {
+export async function main(argv: string[], output: CommandOutput = defaultOutput(), environment: Environment = process.env): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -53,7 +54,7 @@ export async function main(argv: string[], output: CommandOutput = defaultOutput
     output.out(USAGE);
     return positionals.length === 0 && !values.help ? 2 : 0;
   }
-  const config = loadConfig(process.env);
+  const config = loadConfig(environment);
   let database: Database | undefined;
   try {
     database = await openDatabase(databaseOptionsFromConfig(config));

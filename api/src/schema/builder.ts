@@ -2,7 +2,7 @@ import SchemaBuilder from '@pothos/core';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ValidationPlugin from '@pothos/plugin-validation';
-import { NotFoundError, ValidationError, type PrismaClient } from '@everjust/core';
+import { NotFoundError, Prisma, ValidationError, type PrismaClient } from '@everjust/core';
 import type PrismaTypes from '@everjust/core/generated/pothos-types';
 import { getDatamodel } from '@everjust/core/generated/pothos-types';
 import type { RequestContext } from '../context.js';
@@ -40,8 +40,12 @@ export const builder = new SchemaBuilder<{
     nodeQueryOptions: {
       // Not found, another tenant's, another mode's: all answer NOT_FOUND, never null and never the object.
       resolve: async (_root, { id }, _context, _info, resolveNode) => {
-        const node = await resolveNode(id);
-        if (!node) throw new NotFoundError(id.typename || 'Node', encodeId(id.typename, id.id));
+        const notFound = new NotFoundError(id.typename || 'Node', encodeId(id.typename, id.id));
+        // Prisma nodes load with findUniqueOrThrow: its "no record" (P2025) is our NOT_FOUND.
+        const node = await Promise.resolve(resolveNode(id)).catch((error: unknown) => {
+          throw error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025' ? notFound : error;
+        });
+        if (!node) throw notFound;
         return node;
       },
     },

@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Environment } from '@everjust/core';
+import { databaseTargets, type TestDatabase } from '../../../tests/support/databases.js';
+import { decodeIdOf } from '../schema/global-id.js';
+import { main } from './index.js';
+
+async function run(environment: Environment, ...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { out: (text) => void (stdout += text), err: (text) => void (stderr += text) }, environment);
+  return { code, stdout, stderr };
+}
+
+for (const target of databaseTargets()) {
+  describe.skipIf(Boolean(target.skip))(`operator CLI [${target.kind}]${target.skip ? ` (${target.skip})` : ''}`, () => {
+    let environment: Environment;
+    let postgres: TestDatabase | undefined;
+    let dataDir: string | undefined;
+
+    beforeAll(async () => {
+      if (target.kind === 'postgres') {
+        postgres = await target.open({ migrate: false });
+        environment = { DATABASE_URL: postgres.url, EVERJUST_LOG_LEVEL: 'silent' };
+      } else {
+        dataDir = mkdtempSync(join(tmpdir(), 'everjust-cli-'));
+        environment = { EVERJUST_DATA_DIR: dataDir, EVERJUST_LOG_LEVEL: 'silent' };
+      }
+    });
+    afterAll(async () => {
+      await postgres?.close();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('migrates, then finds nothing more to do', async () => {
+      const first = await run(environment, 'migrate');
+      expect(first.code).toBe(0);
+      expect(first.stdout).toMatch(/Applied \d+ migration/);
+      expect((await run(environment, 'migrate')).stdout).toBe('Database is up to date.\n');
+    });
+
+    it('creates a tenant and its first live key, printing only JSON with --json', async () => {
+      const created = await run(environment, 'tenant', 'create', '--name', 'Acme', '--tier', 'starter', '--json');
+      expect(created.code).toBe(0);
+      const output = JSON.parse(created.stdout);
+      expect(Object.keys(output).sort()).toEqual(['secretKey', 'tenantId']);
+      expect(output.secretKey).toMatch(/^ej_live_sk_/);
+      expect(decodeIdOf('Tenant', output.tenantId)).toBeTruthy();
+
+      const key = await run(environment, 'key', 'create', '--tenant', output.tenantId, '--mode', 'test', '--scopes', 'projects:read,sessions:read', '--json');
+      expect(JSON.parse(key.stdout)).toMatchObject({ mode: 'test', scopes: ['projects:read', 'sessions:read'] });
+      expect(JSON.parse(key.stdout).secretKey).toMatch(/^ej_test_sk_/);
+
+      const updated = await run(environment, 'tenant', 'update', output.tenantId, '--tier', 'enterprise', '--allowed-origins', 'https://acme.com,http://localhost:3000', '--limit', 'concurrentSessions=5', '--json');
+      expect(JSON.parse(updated.stdout)).toMatchObject({ tier: 'enterprise', allowedOrigins: ['https://acme.com', 'http://localhost:3000'], limitOverrides: { concurrentSessions: 5 } });
+
+      await expect(run(environment, 'tenant', 'create', '--name', 'Bad', '--tier', 'platinum')).rejects.toThrow(/--tier must be one of/);
+      await expect(run(environment, 'tenant', 'update', output.tenantId, '--allowed-origins', 'https://acme.com/path')).rejects.toThrow(/origin/);
+      await expect(run(environment, 'key', 'create', '--tenant', output.tenantId, '--scopes', 'everything')).rejects.toThrow(/unknown: everything/);
+      await expect(run(environment, 'key', 'create', '--tenant', 'nope')).rejects.toThrow(/not a tenant id/);
+
+      const listed = await run(environment, 'tenant', 'list', '--json');
+      const tenants = listed.stdout.trim().split('\n').map((line) => JSON.parse(line));
+      expect(tenants.filter((tenant) => tenant.name === 'Bad')).toHaveLength(0);
+      expect(tenants.find((tenant) => tenant.tenantId === output.tenantId)).toMatchObject({ name: 'Acme', tier: 'enterprise' });
+    });
+
+    it.skipIf(target.kind !== 'pglite')('is refused while another process holds the embedded data dir', async () => {
+      const holder = await openDatabase({ kind: 'pglite', dataDir: dataDir! });
+      try {
+        await expect(run(environment, 'tenant', 'list')).rejects.toThrow(/in use by another process/);
+      } finally {
+        await holder.close();
+      }
+    });
+  });
+}

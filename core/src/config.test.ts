@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('config', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', dataDir: '.data', embedded: true, publicUrl: 'http://127.0.0.1:4000', sandbox: 'static' });
+    expect(config.limits).toMatchObject({ authCacheTtlMs: 30_000, lastUsedIntervalMs: 60_000, promptMaxChars: 20_000, fileMaxBytes: 1_048_576, projectMaxFiles: 500, maxQueryCost: 1_000 });
+    expect(config.jobs).toMatchObject({ leaseMs: 30_000, heartbeatMs: 10_000, maxAttempts: 3, concurrency: 4 });
+  });
+
+  it('picks the sandbox as ARCHITECTURE.md says', () => {
+    expect(loadConfig({}, { embeddedStart: true }).sandbox).toBe('local');
+    expect(loadConfig({ HOST: '0.0.0.0' }, { embeddedStart: true }).sandbox).toBe('static');
+    expect(loadConfig({ DAYTONA_API_KEY: 'k' }, { embeddedStart: true }).sandbox).toBe('daytona');
+    expect(loadConfig({}).sandbox).toBe('static');
+    expect(() => loadConfig({ EVERJUST_SANDBOX: 'local', HOST: '0.0.0.0' })).toThrow(/HOST/);
+  });
+
+  it('stops on a bad value with a message naming the variable', () => {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ PORT: 'eighty' }, /PORT/],
+      [{ PORT: '70000' }, /PORT/],
+      [{ DATABASE_URL: 'not a url' }, /DATABASE_URL/],
+      [{ EVERJUST_SANDBOX: 'docker' }, /EVERJUST_SANDBOX/],
+      [{ EVERJUST_SECRET: 'short' }, /EVERJUST_SECRET/],
+      [{ EVERJUST_JOB_LEASE_MS: '1000', EVERJUST_JOB_HEARTBEAT_MS: '5000' }, /EVERJUST_JOB_HEARTBEAT_MS/],
+    ];
+    for (const [environment, message] of cases) {
+      expect(() => loadConfig(environment)).toThrow(ConfigError);
+      expect(() => loadConfig(environment)).toThrow(message);
+    }
+  });
+
+  it('lets every time be shortened, as tests do', () => {
+    const config = loadConfig({ EVERJUST_AUTH_CACHE_TTL_MS: '10', EVERJUST_JOB_LEASE_MS: '500', EVERJUST_JOB_HEARTBEAT_MS: '100' });
+    expect(config.limits.authCacheTtlMs).toBe(10);
+    expect(config.jobs).toMatchObject({ leaseMs: 500, heartbeatMs: 100 });
+  });
+});
