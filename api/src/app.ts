@@ -24,7 +24,7 @@ export async function createApp(dependencies: AppDependencies) {
     lastUsedIntervalMs: config.limits.lastUsedIntervalMs,
   });
   await authenticator.start();
-  const services: Services = { config, database, prisma: database.prisma, authenticator, logger };
+  const services: Services = { config, database, prisma: database.prisma, pubsub, authenticator, logger };
   const handler = createApiHandler(services);
   return {
     services,

@@ -1,4 +1,4 @@
-import type { ApiKeyScope, Config, Database, KeyMode, PrismaClient } from '@everjust/core';
+import type { ApiKeyScope, Config, Database, KeyMode, PrismaClient, PubSub } from '@everjust/core';
 import type { ApiKeyAuthenticator } from './auth/api-key-authenticator.js';
 import type { Logger } from '@everjust/core';
 
@@ -15,6 +15,7 @@ export interface Services {
   config: Config;
   database: Database;
   prisma: PrismaClient;
+  pubsub: PubSub;
   authenticator: ApiKeyAuthenticator;
   logger: Logger;
 }

@@ -3,6 +3,7 @@
  * data dir (migrated automatically), in-process pub/sub, and a development tenant on first run.
  */
 import { ConfigError, createLogger, createPubSub, DataDirLockedError, loadConfig, openDatabase, databaseOptionsFromConfig, resolveSecret } from '@everjust/core';
+import { startWorker } from '@everjust/worker';
 import { createApp } from './app.js';
 import { bootstrapDevelopmentTenant, describeDevelopmentTenant } from './bootstrap.js';
 import { listen } from './server.js';
@@ -19,6 +20,9 @@ async function main() {
   }
   const pubsub = createPubSub({ redisUrl: config.redisUrl });
   const app = await createApp({ config, database, pubsub, logger });
+  // Embedded: the worker runs in this process (PGlite allows one process per data dir). In
+  // production the worker is its own process (EVERJUST_EMBEDDED_WORKER=true keeps one here too).
+  const worker = config.embeddedWorker ? await startWorker({ prisma: database.prisma, pubsub, config, logger: logger.child({ name: 'worker' }) }) : undefined;
   const running = await listen(app.handler, config.port, config.host);
   // PORT=0 picks a free port: then only the socket knows the address.
   const apiUrl = config.port === 0 ? running.url : config.publicUrl;
@@ -30,7 +34,7 @@ async function main() {
   process.stdout.write(
     `\nEverJust API on ${apiUrl}/graphql (playground: open it in a browser)\n` +
       `  database: ${database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'}` +
-      `, pub/sub: ${config.redisUrl ? 'Redis' : 'in-process'}\n\n`,
+      `, pub/sub: ${config.redisUrl ? 'Redis' : 'in-process'}, worker: ${worker ? 'in this process' : 'separate'}\n\n`,
   );
 
   let stopping = false;
@@ -40,6 +44,7 @@ async function main() {
     logger.info({ signal }, 'shutting down');
     const timer = setTimeout(() => process.exit(1), config.limits.shutdownGraceMs).unref();
     await running.close();
+    await worker?.stop();
     await app.stop();
     await pubsub.close();
     await database.close();

@@ -1,7 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga } from 'graphql-yoga';
-import type { RequestContext, Services } from './context.js';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { ExecutionArgs } from 'graphql';
+import type { Caller, RequestContext, Services } from './context.js';
 import { createErrorMasker } from './errors.js';
 import { useAuthentication } from './plugins/use-authentication.js';
 import { useHealthRoutes } from './plugins/use-health-routes.js';
@@ -47,6 +50,7 @@ export function createApiHandler(services: Services) {
   });
   return {
     yoga,
+    services,
     /** Readiness goes false first on shutdown, so load balancers stop sending traffic. */
     startDraining() {
       draining = true;
@@ -62,6 +66,7 @@ export interface RunningServer {
 
 export async function listen(handler: ReturnType<typeof createApiHandler>, port: number, host: string): Promise<RunningServer> {
   const server = createServer(handler.yoga);
+  const webSockets = attachGraphQLWebSocket(server, handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -71,11 +76,69 @@ export async function listen(handler: ReturnType<typeof createApiHandler>, port:
   return {
     server,
     url: `http://${shownHost}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        handler.startDraining();
+    close: async () => {
+      handler.startDraining();
+      await webSockets.close();
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
-      }),
+      });
+    },
   };
+}
+
+/**
+ * GraphQL over WebSocket (graphql-ws) at /graphql, through the same Yoga plugins as HTTP. The key
+ * comes in `connection_init` (`{ authorization: "Bearer …" }`); without a valid one the socket is
+ * closed with 4403.
+ */
+function attachGraphQLWebSocket(server: Server, handler: ReturnType<typeof createApiHandler>) {
+  const webSocketServer = new WebSocketServer({ server, path: '/graphql' });
+  const { yoga, services } = handler;
+  const disposable = useServer<Record<string, unknown>, { caller?: Caller }>(
+    {
+      onConnect: async (context) => {
+        const params = context.connectionParams ?? {};
+        const authorization = params.authorization ?? params.Authorization ?? (params.apiKey ? `Bearer ${String(params.apiKey)}` : undefined);
+        try {
+          context.extra.caller = await services.authenticator.authenticate(typeof authorization === 'string' ? authorization : undefined);
+          return true;
+        } catch {
+          return false; // graphql-ws closes the socket with 4403 Forbidden
+        }
+      },
+      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
+      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
+      onSubscribe: async (context, _id, payload) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...context,
+          request: undefined,
+          params: payload,
+          caller: context.extra.caller,
+        });
+        const args: ExecutionArgs = {
+          schema,
+          operationName: payload.operationName,
+          document: parse(payload.query),
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe } satisfies EnvelopedRoot,
+        };
+        const errors = validate(args.schema, args.document);
+        return errors.length > 0 ? errors : args;
+      },
+    },
+    webSocketServer,
+  );
+  return {
+    async close() {
+      await disposable.dispose();
+      await new Promise<void>((resolve) => webSocketServer.close(() => resolve()));
+    },
+  };
+}
+
+interface EnvelopedRoot {
+  execute: (args: ExecutionArgs) => unknown;
+  subscribe: (args: ExecutionArgs) => unknown;
 }

@@ -29,6 +29,7 @@ const environmentSchema = z.object({
   EVERJUST_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   EVERJUST_PUBLIC_URL: optionalUrl,
   EVERJUST_SANDBOX: optionalString.pipe(z.enum(SANDBOX_KINDS).optional()),
+  EVERJUST_EMBEDDED_WORKER: optionalString.pipe(z.enum(['true', 'false']).optional()),
   EVERJUST_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_MODEL: z.string().trim().min(1).default('claude-sonnet-4-5'),
@@ -60,6 +61,10 @@ const environmentSchema = z.object({
   EVERJUST_RUN_COMMAND_TIMEOUT_MS: integer(100).default(120_000),
   EVERJUST_PREVIEW_WAIT_MS: integer(100).default(60_000),
   EVERJUST_SHUTDOWN_GRACE_MS: integer(0).default(10_000),
+  /** Pause between the offline generator's streamed parts: 0 streams as fast as it can; demos and benchmarks slow it. */
+  EVERJUST_OFFLINE_DELTA_INTERVAL_MS: integer(0).default(0),
+  EVERJUST_EVENT_POLL_INTERVAL_MS: integer(10).default(1_000),
+  EVERJUST_WORKER_POLL_INTERVAL_MS: integer(10).default(1_000),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -81,6 +86,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** True when the database is the embedded PGlite. */
   embedded: boolean;
+  /** Whether the API process also runs a worker: always with PGlite; with PostgreSQL when EVERJUST_EMBEDDED_WORKER=true. */
+  embeddedWorker: boolean;
   anthropic: { apiKey?: string; model: string; baseUrl?: string };
   daytona: { apiKey?: string; apiUrl?: string; target?: string };
   github: { apiUrl: string };
@@ -102,8 +109,13 @@ export interface Config {
     runCommandTimeoutMs: number;
     previewWaitMs: number;
     shutdownGraceMs: number;
+    /** How often a live event stream reads the log without a pub/sub message. */
+    eventPollIntervalMs: number;
   };
+  offline: { deltaIntervalMs: number };
   jobs: {
+    /** How often an idle worker looks for jobs nobody announced. */
+    pollIntervalMs: number;
     leaseMs: number;
     heartbeatMs: number;
     maxAttempts: number;
@@ -164,6 +176,7 @@ export function loadConfig(environment: Environment = process.env, options: { em
     sandbox,
     logLevel: env.EVERJUST_LOG_LEVEL,
     embedded: !env.DATABASE_URL,
+    embeddedWorker: !env.DATABASE_URL || env.EVERJUST_EMBEDDED_WORKER === 'true',
     anthropic: { apiKey: env.ANTHROPIC_API_KEY, model: env.ANTHROPIC_MODEL, baseUrl: env.ANTHROPIC_BASE_URL },
     daytona: { apiKey: env.DAYTONA_API_KEY, apiUrl: env.DAYTONA_API_URL, target: env.DAYTONA_TARGET },
     github: { apiUrl: env.GITHUB_API_URL },
@@ -185,8 +198,11 @@ export function loadConfig(environment: Environment = process.env, options: { em
       runCommandTimeoutMs: env.EVERJUST_RUN_COMMAND_TIMEOUT_MS,
       previewWaitMs: env.EVERJUST_PREVIEW_WAIT_MS,
       shutdownGraceMs: env.EVERJUST_SHUTDOWN_GRACE_MS,
+      eventPollIntervalMs: env.EVERJUST_EVENT_POLL_INTERVAL_MS,
     },
+    offline: { deltaIntervalMs: env.EVERJUST_OFFLINE_DELTA_INTERVAL_MS },
     jobs: {
+      pollIntervalMs: env.EVERJUST_WORKER_POLL_INTERVAL_MS,
       leaseMs: env.EVERJUST_JOB_LEASE_MS,
       heartbeatMs: env.EVERJUST_JOB_HEARTBEAT_MS,
       maxAttempts: env.EVERJUST_JOB_MAX_ATTEMPTS,

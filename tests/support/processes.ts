@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
 /** The environment of this process less what would point a child at CI's shared servers. */
 export function childEnvironment(overrides: Record<string, string | undefined>): NodeJS.ProcessEnv {
@@ -26,9 +25,12 @@ export interface RunningProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts a TypeScript entry point of the repo (`api/src/main.ts`, …) with tsx, as `pnpm start` does. */
+/**
+ * Starts a TypeScript entry point of the repo (`api/src/main.ts`, …) through tsx's loader, in one
+ * process (so its pid is the program's own: tests can stop or kill it).
+ */
 export function startTypeScript(entry: string, args: string[], environment: NodeJS.ProcessEnv): RunningProcess {
-  const child = spawn(tsx, [entry, ...args], { cwd: repoRoot, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: repoRoot, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const listeners = new Set<() => void>();

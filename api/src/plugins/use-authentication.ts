@@ -14,6 +14,8 @@ export interface AuthenticationOptions {
 export function useAuthentication(options: AuthenticationOptions): Plugin<{ caller: Caller }> {
   return {
     async onContextBuilding({ context, extendContext }) {
+      // graphql-ws authenticates once, at connection_init, and hands the caller in.
+      if ((context as { caller?: Caller }).caller) return;
       const caller = await options.authenticator.authenticate(context.request.headers.get('authorization'));
       extendContext({ caller });
     },

@@ -14,26 +14,21 @@ export interface QueryCostOptions {
  * QUERY_TOO_COMPLEX. The cost is left in the context (`queryCost`) for the rate limits.
  */
 export function useQueryCost(options: QueryCostOptions): Plugin<{ queryCost?: number }> {
-  return {
-    onExecute({ args, setResultAndStopExecution }) {
-      const result = computeQueryCost(args.schema, args.document, args.variableValues ?? undefined, args.operationName);
-      if (!('cost' in result)) {
-        setResultAndStopExecution({ errors: [toGraphQLError(result)] });
-        return;
-      }
-      (args.contextValue as { queryCost?: number }).queryCost = result.cost;
-      if (result.cost > options.maxCost) {
-        setResultAndStopExecution({
-          errors: [
-            toGraphQLError(
-              new QueryTooComplexError(`Query cost ${result.cost} is over the limit of ${options.maxCost}; ask for smaller pages or fewer fields`, {
-                cost: result.cost,
-                maxCost: options.maxCost,
-              }),
-            ),
-          ],
-        });
-      }
-    },
+  type Hook = Parameters<NonNullable<Plugin['onExecute']>>[0] | Parameters<NonNullable<Plugin['onSubscribe']>>[0];
+  const check = ({ args, setResultAndStopExecution }: Hook) => {
+    const result = computeQueryCost(args.schema, args.document, args.variableValues ?? undefined, args.operationName);
+    if (!('cost' in result)) {
+      setResultAndStopExecution({ errors: [toGraphQLError(result)] });
+      return;
+    }
+    (args.contextValue as { queryCost?: number }).queryCost = result.cost;
+    if (result.cost > options.maxCost) {
+      const error = new QueryTooComplexError(`Query cost ${result.cost} is over the limit of ${options.maxCost}; ask for smaller pages or fewer fields`, {
+        cost: result.cost,
+        maxCost: options.maxCost,
+      });
+      setResultAndStopExecution({ errors: [toGraphQLError(error)] });
+    }
   };
+  return { onExecute: check, onSubscribe: check };
 }

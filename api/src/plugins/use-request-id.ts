@@ -29,7 +29,8 @@ export function useRequestId(options: RequestIdOptions = {}): Plugin<{ requestId
       idOf(request);
     },
     onContextBuilding({ context, extendContext }) {
-      extendContext({ requestId: idOf(context.request) });
+      // A WebSocket operation has no HTTP request of its own: each gets a new id.
+      extendContext({ requestId: context.request ? idOf(context.request) : randomUUID() });
     },
     onResultProcess({ request, result, setResult }) {
       const requestId = idOf(request);

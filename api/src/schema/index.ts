@@ -4,8 +4,12 @@ import './scalars.js';
 import './tenant.js';
 import './projects.js';
 import './api-keys.js';
+import './files.js';
+import './session-events.js';
+import './sessions.js';
 
 builder.queryType({});
 builder.mutationType({});
+builder.subscriptionType({});
 
 export const schema = builder.toSchema({ sortSchema: true });

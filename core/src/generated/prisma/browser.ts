@@ -38,3 +38,33 @@ export type Project = Prisma.ProjectModel
  * the first result; the same key with another input is a conflict.
  */
 export type IdempotencyRecord = Prisma.IdempotencyRecordModel
+/**
+ * Model Session
+ * One unit of work a client started (a generation, a preview, an export), with its event log.
+ */
+export type Session = Prisma.SessionModel
+/**
+ * Model SessionEvent
+ * The append-only log of a session: replayed to subscribers, and the source of webhooks.
+ */
+export type SessionEvent = Prisma.SessionEventModel
+/**
+ * Model Job
+ * The durable queue. Claimed with FOR UPDATE SKIP LOCKED under a lease that heartbeats renew.
+ */
+export type Job = Prisma.JobModel
+/**
+ * Model FileBlob
+ * File contents, stored once per distinct content (by SHA-256) and shared by projects and snapshots.
+ */
+export type FileBlob = Prisma.FileBlobModel
+/**
+ * Model ProjectFile
+ * A project's current files.
+ */
+export type ProjectFile = Prisma.ProjectFileModel
+/**
+ * Model SessionFile
+ * The files as a session left them: its snapshot, readable and restorable.
+ */
+export type SessionFile = Prisma.SessionFileModel

@@ -25,3 +25,35 @@ export const Mode = {
 } as const
 
 export type Mode = (typeof Mode)[keyof typeof Mode]
+
+
+export const SessionKind = {
+  generate: 'generate',
+  preview: 'preview',
+  export: 'export'
+} as const
+
+export type SessionKind = (typeof SessionKind)[keyof typeof SessionKind]
+
+
+export const SessionStatus = {
+  queued: 'queued',
+  running: 'running',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  cancelled: 'cancelled'
+} as const
+
+export type SessionStatus = (typeof SessionStatus)[keyof typeof SessionStatus]
+
+
+export const JobStatus = {
+  queued: 'queued',
+  running: 'running',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  dead: 'dead',
+  cancelled: 'cancelled'
+} as const
+
+export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus]

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { deleteProjectFile, NotFoundError, writeProjectFiles } from '@everjust/core';
+import { requireScope } from '../auth/scopes.js';
+import { builder } from './builder.js';
+import { findVisibleProject, ProjectRef } from './projects.js';
+
+/** A file as listed: its content is loaded only when asked for. */
+export interface FileView {
+  path: string;
+  sha: string;
+  size: number;
+}
+
+export const ProjectFileRef = builder.objectRef<FileView>('ProjectFile').implement({
+  description: 'A file of a project (or of a session snapshot). Contents are stored once per distinct SHA-256.',
+  fields: (t) => ({
+    path: t.exposeString('path'),
+    size: t.exposeInt('size', { description: 'In bytes (UTF-8).' }),
+    sha: t.exposeString('sha', { description: 'SHA-256 of the content, hex.' }),
+    content: t.string({
+      resolve: async (file, _args, context) => (await context.services.prisma.fileBlob.findUniqueOrThrow({ where: { sha: file.sha } })).content,
+    }),
+  }),
+});
+
+builder.objectField(ProjectRef, 'files', (t) =>
+  t.field({
+    type: [ProjectFileRef],
+    description: 'The current files, by path.',
+    resolve: (project, _args, context) =>
+      context.services.prisma.projectFile.findMany({ where: { projectId: project.id }, select: { path: true, sha: true, size: true }, orderBy: { path: 'asc' } }),
+  }),
+);
+
+const FileInput = builder.inputType('FileInput', {
+  fields: (t) => ({
+    path: t.string({ required: true, description: 'Relative, `/`-separated, no `..`.' }),
+    content: t.string({ required: true }),
+  }),
+});
+
+const WriteProjectFilesInput = builder.inputType('WriteProjectFilesInput', {
+  fields: (t) => ({
+    projectId: t.id({ required: true }),
+    files: t.field({ type: [FileInput], required: true, validate: z.array(z.unknown()).min(1, 'give at least one file').max(500) }),
+  }),
+});
+
+const DeleteProjectFileInput = builder.inputType('DeleteProjectFileInput', {
+  fields: (t) => ({ projectId: t.id({ required: true }), path: t.string({ required: true }) }),
+});
+
+builder.mutationFields((t) => ({
+  writeProjectFiles: t.prismaField({
+    type: 'Project',
+    description: 'Creates or replaces files of a project (to seed or edit it); all or nothing.',
+    args: { input: t.arg({ type: WriteProjectFilesInput, required: true }) },
+    resolve: async (query, _root, { input }, context) => {
+      requireScope(context.caller, 'projects:write');
+      const project = await findVisibleProject(context, String(input.projectId));
+      const { prisma, config } = context.services;
+      await prisma.$transaction((tx) => writeProjectFiles(tx, project.id, input.files, config.limits));
+      return prisma.project.update({ ...query, where: { id: project.id }, data: { updatedAt: new Date() } });
+    },
+  }),
+  deleteProjectFile: t.prismaField({
+    type: 'Project',
+    args: { input: t.arg({ type: DeleteProjectFileInput, required: true }) },
+    resolve: async (query, _root, { input }, context) => {
+      requireScope(context.caller, 'projects:write');
+      const project = await findVisibleProject(context, String(input.projectId));
+      const { prisma } = context.services;
+      if (!(await deleteProjectFile(prisma, project.id, input.path))) throw new NotFoundError('File', input.path);
+      return prisma.project.update({ ...query, where: { id: project.id }, data: { updatedAt: new Date() } });
+    },
+  }),
+}));
+

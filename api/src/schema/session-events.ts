@@ -1,0 +1,120 @@
+import type { SessionEvent, SessionEventPayloads, SessionEventType } from '@everjust/core';
+import { builder } from './builder.js';
+
+/**
+ * One GraphQL object type per event kind, behind the `SessionEvent` interface (seq, type, at). The
+ * kinds and their payloads are defined once, in core.
+ */
+export const SessionEventRef = builder.interfaceRef<SessionEvent>('SessionEvent').implement({
+  description: 'One step of a session. `seq` is unique and gap-free per session: resume a stream with `afterSeq`.',
+  fields: (t) => ({
+    seq: t.exposeInt('seq'),
+    type: t.exposeString('type', { description: 'The event kind: status, text_delta, file_written, …, done.' }),
+    at: t.field({ type: 'DateTime', resolve: (event) => new Date(event.at) }),
+  }),
+  resolveType: (event) => EVENT_TYPE_NAMES[event.type],
+});
+
+const EVENT_TYPE_NAMES: Record<SessionEventType, string> = {
+  status: 'StatusEvent',
+  text_delta: 'TextDeltaEvent',
+  file_written: 'FileWrittenEvent',
+  file_deleted: 'FileDeletedEvent',
+  command_started: 'CommandStartedEvent',
+  command_output: 'CommandOutputEvent',
+  command_finished: 'CommandFinishedEvent',
+  sandbox_created: 'SandboxCreatedEvent',
+  preview_ready: 'PreviewReadyEvent',
+  preview_failed: 'PreviewFailedEvent',
+  usage: 'UsageEvent',
+  error: 'ErrorEvent',
+  done: 'DoneEvent',
+};
+
+export const UsageRef = builder
+  .objectRef<{ inputTokens: number; outputTokens: number; sandboxSeconds: number }>('SessionUsage')
+  .implement({
+    fields: (t) => ({
+      inputTokens: t.exposeInt('inputTokens'),
+      outputTokens: t.exposeInt('outputTokens'),
+      sandboxSeconds: t.exposeFloat('sandboxSeconds'),
+    }),
+  });
+
+export const ErrorInfoRef = builder.objectRef<{ code: string; message: string }>('SessionError').implement({
+  fields: (t) => ({ code: t.exposeString('code'), message: t.exposeString('message') }),
+});
+
+type EventFields = Parameters<Parameters<ReturnType<typeof builder.objectRef<SessionEvent>>['implement']>[0]['fields'] & {}>[0];
+
+function eventType(type: SessionEventType, description: string, fields: (t: EventFields) => Record<string, unknown>) {
+  return builder.objectRef<SessionEvent>(EVENT_TYPE_NAMES[type]).implement({
+    description,
+    interfaces: [SessionEventRef],
+    isTypeOf: (event) => (event as SessionEvent).type === type,
+    fields: fields as never,
+  });
+}
+
+/** The payload of an event of a known kind (the object type already matched the kind). */
+const p = <Type extends SessionEventType>(event: SessionEvent) => event.payload as SessionEventPayloads[Type];
+
+eventType('status', 'The session moved on: queued, running, or a step within it.', (t) => ({
+  status: t.string({ resolve: (event) => p<'status'>(event).status }),
+  step: t.string({ nullable: true, resolve: (event) => p<'status'>(event).step ?? null }),
+  message: t.string({ nullable: true, resolve: (event) => p<'status'>(event).message ?? null }),
+}));
+eventType('text_delta', "The model's text (deltas are coalesced, at most one every 50 ms).", (t) => ({
+  text: t.string({ resolve: (event) => p<'text_delta'>(event).text }),
+}));
+eventType('file_written', 'A file of the project was written.', (t) => ({
+  path: t.string({ resolve: (event) => p<'file_written'>(event).path }),
+  size: t.int({ resolve: (event) => p<'file_written'>(event).size }),
+  sha: t.string({ resolve: (event) => p<'file_written'>(event).sha }),
+}));
+eventType('file_deleted', 'A file of the project was deleted.', (t) => ({
+  path: t.string({ resolve: (event) => p<'file_deleted'>(event).path }),
+}));
+eventType('command_started', 'A command started in the sandbox.', (t) => ({
+  commandId: t.string({ resolve: (event) => p<'command_started'>(event).commandId }),
+  command: t.string({ resolve: (event) => p<'command_started'>(event).command }),
+}));
+eventType('command_output', 'Output of a running command, as it streams.', (t) => ({
+  commandId: t.string({ resolve: (event) => p<'command_output'>(event).commandId }),
+  stream: t.string({ resolve: (event) => p<'command_output'>(event).stream }),
+  text: t.string({ resolve: (event) => p<'command_output'>(event).text }),
+}));
+eventType('command_finished', 'A command ended.', (t) => ({
+  commandId: t.string({ resolve: (event) => p<'command_finished'>(event).commandId }),
+  exitCode: t.int({ nullable: true, resolve: (event) => p<'command_finished'>(event).exitCode }),
+  durationMs: t.int({ resolve: (event) => p<'command_finished'>(event).durationMs }),
+  timedOut: t.boolean({ resolve: (event) => p<'command_finished'>(event).timedOut ?? false }),
+}));
+eventType('sandbox_created', 'A sandbox was made for the project.', (t) => ({
+  sandboxId: t.string({ resolve: (event) => p<'sandbox_created'>(event).sandboxId }),
+  provider: t.string({ resolve: (event) => p<'sandbox_created'>(event).provider }),
+}));
+eventType('preview_ready', 'The app runs: open `url` (in an iframe) until `expiresAt`.', (t) => ({
+  url: t.string({ resolve: (event) => p<'preview_ready'>(event).url }),
+  expiresAt: t.field({ type: 'DateTime', nullable: true, resolve: (event) => {
+    const expiresAt = p<'preview_ready'>(event).expiresAt;
+    return expiresAt ? new Date(expiresAt) : null;
+  } }),
+}));
+eventType('preview_failed', 'The app could not be started; the session itself is not failed by it.', (t) => ({
+  reason: t.string({ resolve: (event) => p<'preview_failed'>(event).reason }),
+}));
+eventType('usage', 'Usage so far (running totals).', (t) => ({
+  usage: t.field({ type: UsageRef, resolve: (event) => p<'usage'>(event) }),
+}));
+eventType('error', 'Something went wrong; `retryable` errors are retried by the platform.', (t) => ({
+  code: t.string({ resolve: (event) => p<'error'>(event).code }),
+  message: t.string({ resolve: (event) => p<'error'>(event).message }),
+  retryable: t.boolean({ resolve: (event) => p<'error'>(event).retryable ?? false }),
+}));
+eventType('done', 'The last event of every session: its final status and usage.', (t) => ({
+  status: t.string({ resolve: (event) => p<'done'>(event).status }),
+  usage: t.field({ type: UsageRef, resolve: (event) => p<'done'>(event).usage }),
+  error: t.field({ type: ErrorInfoRef, nullable: true, resolve: (event) => p<'done'>(event).error ?? null }),
+  result: t.field({ type: 'JSONObject', nullable: true, resolve: (event) => p<'done'>(event).result ?? null }),
+}));

@@ -1,0 +1,245 @@
+import { z } from 'zod';
+import {
+  appendEvent,
+  EMPTY_USAGE,
+  enqueueJob,
+  jobsReadyChannel,
+  NotFoundError,
+  publishEvents,
+  readEvents,
+  restoreSessionFiles,
+  sessionCancelChannel,
+  ValidationError,
+  type Prisma,
+  type SessionEvent,
+} from '@everjust/core';
+import { requireScope } from '../auth/scopes.js';
+import type { RequestContext } from '../context.js';
+import { createIdempotently } from '../services/idempotency.js';
+import { streamSessionEvents } from '../services/session-stream.js';
+import { builder } from './builder.js';
+import { ProjectFileRef } from './files.js';
+import { decodeIdOf } from './global-id.js';
+import { paginateById } from './pagination.js';
+import { findVisibleProject, idempotencyKeySchema, ProjectRef } from './projects.js';
+import { ErrorInfoRef, SessionEventRef, UsageRef } from './session-events.js';
+import { ModeEnum } from './tenant.js';
+
+const TERMINAL = ['succeeded', 'failed', 'cancelled'] as const;
+
+function visibleSessions(context: RequestContext) {
+  return { tenantId: context.caller.tenantId, mode: context.caller.mode } satisfies Prisma.SessionWhereInput;
+}
+
+/** Loads a session the caller may see (its tenant, its mode, a project not deleted), or NOT_FOUND. */
+export async function findVisibleSession(context: RequestContext, globalId: string) {
+  const id = decodeIdOf('Session', globalId);
+  const session = id
+    ? await context.services.prisma.session.findFirst({ where: { id, ...visibleSessions(context), project: { deletedAt: null } } })
+    : null;
+  if (!session) throw new NotFoundError('Session', globalId);
+  return session;
+}
+
+export const SessionRef = builder.prismaNode('Session', {
+  id: { field: 'id' },
+  description: 'One run of work on a project (a generation, a preview, an export) and its event log.',
+  findUnique: (id, context) => ({ id, ...visibleSessions(context) }),
+  fields: (t) => ({
+    kind: t.exposeString('kind', { description: 'generate, preview or export.' }),
+    status: t.exposeString('status', { description: 'queued, running, succeeded, failed or cancelled.' }),
+    prompt: t.exposeString('prompt'),
+    model: t.exposeString('model', { nullable: true, description: 'The model that served it (`offline/…` in test mode).' }),
+    mode: t.field({ type: ModeEnum, resolve: (session) => session.mode }),
+    externalUserId: t.exposeString('externalUserId', { nullable: true }),
+    error: t.field({ type: ErrorInfoRef, nullable: true, resolve: (session) => (session.error as { code: string; message: string } | null) ?? null }),
+    usage: t.field({ type: UsageRef, resolve: (session) => (session.usage as typeof EMPTY_USAGE | null) ?? EMPTY_USAGE }),
+    lastSeq: t.exposeInt('lastSeq', { description: 'The seq of its latest event.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
+    endedAt: t.expose('endedAt', { type: 'DateTime', nullable: true }),
+    project: t.relation('project'),
+    files: t.field({
+      type: [ProjectFileRef],
+      description: 'The files as this session left them (empty until it ends).',
+      resolve: (session, _args, context) =>
+        context.services.prisma.sessionFile.findMany({ where: { sessionId: session.id }, select: { path: true, sha: true, size: true }, orderBy: { path: 'asc' } }),
+    }),
+    events: t.connection({
+      type: SessionEventRef,
+      description: 'The event log, oldest first.',
+      resolve: async (session, args, context) => {
+        const after = args.after ? decodeSeqCursor(args.after) : 0;
+        const first = args.first ?? 20;
+        const rows = await readEvents(context.services.prisma, session.id, after, first + 1);
+        const page = rows.slice(0, first);
+        return {
+          edges: page.map((event) => ({ cursor: encodeSeqCursor(event.seq), node: event })),
+          pageInfo: {
+            hasNextPage: rows.length > first,
+            hasPreviousPage: after > 0,
+            startCursor: page[0] ? encodeSeqCursor(page[0].seq) : null,
+            endCursor: page.at(-1) ? encodeSeqCursor(page.at(-1)!.seq) : null,
+          },
+        };
+      },
+    }),
+  }),
+});
+
+const encodeSeqCursor = (seq: number) => Buffer.from(`seq:${seq}`).toString('base64url');
+function decodeSeqCursor(cursor: string): number {
+  const match = /^seq:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw new ValidationError('`after` is not a cursor of this list', { argument: 'after' });
+  return Number(match[1]);
+}
+
+builder.objectField(ProjectRef, 'sessions', (t) =>
+  t.connection({
+    type: SessionRef,
+    description: "The project's sessions, newest first.",
+    resolve: (project, args, context) =>
+      paginateById('Session', args, (page) =>
+        context.services.prisma.session.findMany({ where: { projectId: project.id, id: page.idFilter }, take: page.take, orderBy: page.orderBy }),
+      ),
+  }),
+);
+
+const StartSessionInput = builder.inputType('StartSessionInput', {
+  fields: (t) => ({
+    projectId: t.id({ required: true }),
+    prompt: t.string({ required: true, description: 'What to build or change (at most 20,000 characters by default).' }),
+    idempotencyKey: t.string({ required: false, validate: idempotencyKeySchema }),
+  }),
+});
+
+const SessionIdInput = builder.inputType('CancelSessionInput', { fields: (t) => ({ id: t.id({ required: true }) }) });
+const RestoreSnapshotInput = builder.inputType('RestoreSnapshotInput', { fields: (t) => ({ sessionId: t.id({ required: true }) }) });
+
+builder.queryField('session', (t) =>
+  t.prismaField({
+    type: 'Session',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _root, args, context) => {
+      requireScope(context.caller, 'sessions:read');
+      const session = await findVisibleSession(context, String(args.id));
+      return context.services.prisma.session.findUniqueOrThrow({ ...query, where: { id: session.id } });
+    },
+  }),
+);
+
+builder.mutationFields((t) => ({
+  startSession: t.prismaField({
+    type: 'Session',
+    description:
+      'Starts a generation on a project and returns at once; follow it with `sessionEvents`. The session, its first event and its job are written in one transaction.',
+    args: { input: t.arg({ type: StartSessionInput, required: true }) },
+    resolve: async (query, _root, { input }, context) => {
+      requireScope(context.caller, 'sessions:write');
+      const { prisma, pubsub, config } = context.services;
+      const prompt = input.prompt.trim();
+      if (!prompt) throw new ValidationError('input.prompt: must not be empty', { issues: [{ path: ['input', 'prompt'], message: 'must not be empty' }] });
+      if (input.prompt.length > config.limits.promptMaxChars) {
+        throw new ValidationError(`input.prompt: must be at most ${config.limits.promptMaxChars} characters (got ${input.prompt.length})`, {
+          issues: [{ path: ['input', 'prompt'], message: `at most ${config.limits.promptMaxChars} characters` }],
+        });
+      }
+      const project = await findVisibleProject(context, String(input.projectId));
+      const firstEvents: SessionEvent[] = [];
+      const session = await createIdempotently({
+        prisma,
+        tenantId: context.caller.tenantId,
+        mode: context.caller.mode,
+        operation: 'startSession',
+        key: input.idempotencyKey,
+        input: { projectId: project.id, prompt },
+        ttlMs: config.limits.idempotencyTtlMs,
+        create: async (tx) => {
+          const created = await tx.session.create({
+            data: {
+              tenantId: context.caller.tenantId,
+              projectId: project.id,
+              mode: context.caller.mode,
+              kind: 'generate',
+              prompt,
+              externalUserId: project.externalUserId,
+              idempotencyKey: input.idempotencyKey ?? null,
+            },
+          });
+          firstEvents.push(await appendEvent(tx, created.id, { type: 'status', payload: { status: 'queued' } }));
+          await enqueueJob(tx, { kind: 'generate', sessionId: created.id, maxAttempts: config.jobs.maxAttempts });
+          return created;
+        },
+        load: (id) => prisma.session.findUniqueOrThrow({ where: { id } }),
+      });
+      if (firstEvents.length > 0) {
+        // After the commit: wake a worker and tell early subscribers. Both are hints; the log is the truth.
+        await Promise.allSettled([publishEvents(pubsub, firstEvents), pubsub.publish(jobsReadyChannel, session.id)]);
+      }
+      return prisma.session.findUniqueOrThrow({ ...query, where: { id: session.id } });
+    },
+  }),
+  cancelSession: t.prismaField({
+    type: 'Session',
+    description: 'Stops a session at once (it ends as cancelled within about 2 s). Cancelling an ended session changes nothing.',
+    args: { input: t.arg({ type: SessionIdInput, required: true }) },
+    resolve: async (query, _root, { input }, context) => {
+      requireScope(context.caller, 'sessions:write');
+      const { prisma, pubsub } = context.services;
+      const session = await findVisibleSession(context, String(input.id));
+      if (!(TERMINAL as readonly string[]).includes(session.status)) {
+        const ended = await prisma.$transaction(async (tx) => {
+          await tx.session.update({ where: { id: session.id }, data: { cancelRequestedAt: new Date() } });
+          // Not yet taken by a worker: end it here. Otherwise its worker hears the cancel and ends it.
+          const unclaimed = await tx.job.updateMany({ where: { sessionId: session.id, status: 'queued' }, data: { status: 'cancelled' } });
+          if (unclaimed.count === 0) return [];
+          await tx.session.update({ where: { id: session.id }, data: { status: 'cancelled', endedAt: new Date(), usage: { ...EMPTY_USAGE } } });
+          return [await appendEvent(tx, session.id, { type: 'done', payload: { status: 'cancelled', usage: EMPTY_USAGE } })];
+        });
+        if (ended.length > 0) await publishEvents(pubsub, ended).catch(() => undefined);
+        else await pubsub.publish(sessionCancelChannel, session.id);
+      }
+      return prisma.session.findUniqueOrThrow({ ...query, where: { id: session.id } });
+    },
+  }),
+  restoreSnapshot: t.prismaField({
+    type: 'Project',
+    description: "Puts the project's files back as the given session left them.",
+    args: { input: t.arg({ type: RestoreSnapshotInput, required: true }) },
+    resolve: async (query, _root, { input }, context) => {
+      requireScope(context.caller, 'projects:write');
+      const session = await findVisibleSession(context, String(input.sessionId));
+      if (!(TERMINAL as readonly string[]).includes(session.status)) {
+        throw new ValidationError('This session has not ended yet: it has no snapshot to restore');
+      }
+      const { prisma } = context.services;
+      await prisma.$transaction((tx) => restoreSessionFiles(tx, session.id, session.projectId));
+      return prisma.project.update({ ...query, where: { id: session.projectId }, data: { updatedAt: new Date() } });
+    },
+  }),
+}));
+
+builder.subscriptionField('sessionEvents', (t) =>
+  t.field({
+    type: SessionEventRef,
+    description:
+      'The events of a session after `afterSeq`: replayed from the log, then live, with no gap and no duplicate; completes after `done`. A stream that ends without completing means: resume with the last seq you saw.',
+    args: {
+      sessionId: t.arg.id({ required: true }),
+      afterSeq: t.arg.int({ required: false, defaultValue: 0, validate: z.number().int().min(0) }),
+    },
+    subscribe: async (_root, args, context) => {
+      requireScope(context.caller, 'sessions:read');
+      const session = await findVisibleSession(context, String(args.sessionId));
+      return streamSessionEvents({
+        prisma: context.services.prisma,
+        pubsub: context.services.pubsub,
+        sessionId: session.id,
+        afterSeq: args.afterSeq ?? 0,
+        pollIntervalMs: context.services.config.limits.eventPollIntervalMs,
+      });
+    },
+    resolve: (event) => event,
+  }),
+);
+

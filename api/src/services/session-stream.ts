@@ -1,0 +1,83 @@
+import { readEvents, sessionEventsChannel, type PrismaClient, type PubSub, type SessionEvent } from '@everjust/core';
+
+export interface SessionStreamOptions {
+  prisma: PrismaClient;
+  pubsub: PubSub;
+  sessionId: string;
+  afterSeq: number;
+  /** How often to read the log even without a live message (a lost publish only delays an event). */
+  pollIntervalMs?: number;
+}
+
+const PAGE = 500;
+
+/**
+ * The events of a session after `afterSeq`: first replayed from the log, then followed live, with no
+ * gap and no duplicate, ending after `done`.
+ *
+ * It subscribes before it replays, so an event published during the replay is buffered, not lost;
+ * live events are taken only in seq order, and any gap (a publish that raced the replay, or one
+ * that never arrived) is filled from the log, which is the source of truth.
+ */
+export async function* streamSessionEvents(options: SessionStreamOptions): AsyncGenerator<SessionEvent> {
+  const { prisma, pubsub, sessionId } = options;
+  const buffered: SessionEvent[] = [];
+  let wake: () => void = () => undefined;
+  const unsubscribe = await pubsub.subscribe(sessionEventsChannel(sessionId), (message) => {
+    buffered.push(JSON.parse(message) as SessionEvent);
+    wake();
+  });
+  let last = options.afterSeq;
+  /** Reads the log after `last`, to its end. */
+  async function* readLog(): AsyncGenerator<SessionEvent> {
+    for (;;) {
+      const page = await readEvents(prisma, sessionId, last, PAGE);
+      yield* page;
+      if (page.length < PAGE) return;
+    }
+  }
+  try {
+    // Replay.
+    for await (const event of readLog()) {
+      yield event;
+      last = event.seq;
+      if (event.type === 'done') return;
+    }
+    const session = await prisma.session.findUnique({ where: { id: sessionId }, select: { status: true, lastSeq: true } });
+    // Resuming after the end: nothing more will come.
+    if (!session || (TERMINAL.has(session.status) && last >= session.lastSeq)) return;
+
+    // Follow.
+    for (;;) {
+      buffered.sort((a, b) => a.seq - b.seq);
+      while (buffered.length > 0 && buffered[0].seq <= last + 1) {
+        const event = buffered.shift()!;
+        if (event.seq <= last) continue; // already delivered (by the replay or the log)
+        yield event;
+        last = event.seq;
+        if (event.type === 'done') return;
+      }
+      if (buffered.length === 0) {
+        const timedOut = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(true), options.pollIntervalMs ?? 1000);
+          wake = () => {
+            clearTimeout(timer);
+            resolve(false);
+          };
+        });
+        wake = () => undefined;
+        if (!timedOut) continue;
+      }
+      // A gap in the live feed, or a quiet spell: the log has whatever was missed.
+      for await (const event of readLog()) {
+        yield event;
+        last = event.seq;
+        if (event.type === 'done') return;
+      }
+    }
+  } finally {
+    await unsubscribe();
+  }
+}
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);

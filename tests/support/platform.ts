@@ -1,0 +1,107 @@
+import { createLocalPubSub, createLogger, loadConfig, type Database, type Environment, type PubSub } from '@everjust/core';
+import { startWorker, type LlmProvider, type Worker } from '@everjust/worker';
+import { createApp, type App } from '../../api/src/app.js';
+import { listen, type RunningServer } from '../../api/src/server.js';
+
+/** Short times so tests run fast; a test can override any of them. */
+export const FAST: Environment = {
+  EVERJUST_LOG_LEVEL: 'silent',
+  EVERJUST_JOB_LEASE_MS: '2000',
+  EVERJUST_JOB_HEARTBEAT_MS: '200',
+  EVERJUST_JOB_BACKOFF_BASE_MS: '20',
+  EVERJUST_WORKER_POLL_INTERVAL_MS: '100',
+  EVERJUST_EVENT_POLL_INTERVAL_MS: '200',
+  EVERJUST_SANDBOX: 'none',
+};
+
+export interface TestPlatform {
+  app: App;
+  worker?: Worker;
+  server: RunningServer;
+  /** The API's address on 127.0.0.1 (for SSE and WebSocket clients). */
+  url: string;
+  pubsub: PubSub;
+  stop(): Promise<void>;
+}
+
+/** The API on a real socket plus (unless `worker: false`) an in-process worker, as the embedded start runs them. */
+export async function startTestPlatform(
+  database: Database,
+  options: { environment?: Environment; pubsub?: PubSub; worker?: boolean; llm?: { offline?: LlmProvider; anthropic?: LlmProvider } } = {},
+): Promise<TestPlatform> {
+  const config = loadConfig({ ...FAST, ...options.environment });
+  const logger = createLogger({ level: config.logLevel });
+  const pubsub = options.pubsub ?? createLocalPubSub();
+  const app = await createApp({ config, database, pubsub, logger });
+  const worker = options.worker === false ? undefined : await startWorker({ prisma: database.prisma, pubsub, config, logger, llm: options.llm });
+  const server = await listen(app.handler, 0, '127.0.0.1');
+  return {
+    app,
+    worker,
+    server,
+    url: server.url,
+    pubsub,
+    async stop() {
+      await server.close();
+      await worker?.stop(0);
+      await app.stop();
+    },
+  };
+}
+
+/** Reads a GraphQL-over-SSE subscription until it completes (or `until` says stop), as a client would. */
+export async function subscribeSse(
+  url: string,
+  key: string,
+  query: string,
+  variables: Record<string, unknown>,
+  options: { until?: (event: any) => boolean; signal?: AbortSignal } = {},
+): Promise<{ events: any[]; completed: boolean; errors?: any[] }> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query, variables }),
+    signal: options.signal,
+  });
+  const events: any[] = [];
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return { events, completed: false };
+      buffer += value;
+      let boundary: number;
+      while ((boundary = buffer.indexOf('\n\n')) >= 0) {
+        const message = buffer.slice(0, boundary);
+        buffer = buffer.slice(boundary + 2);
+        const type = /^event: (.*)$/m.exec(message)?.[1];
+        const data = /^data: (.*)$/m.exec(message)?.[1];
+        if (type === 'complete') return { events, completed: true };
+        if (type === 'next' && data) {
+          const payload = JSON.parse(data);
+          if (payload.errors) return { events, completed: false, errors: payload.errors };
+          const event = Object.values(payload.data)[0];
+          events.push(event);
+          if (options.until?.(event)) return { events, completed: false };
+        }
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+export const EVENT_FIELDS = `seq type at
+  ... on StatusEvent { status step }
+  ... on TextDeltaEvent { text }
+  ... on FileWrittenEvent { path size sha }
+  ... on FileDeletedEvent { path }
+  ... on UsageEvent { usage { inputTokens outputTokens } }
+  ... on ErrorEvent { code message retryable }
+  ... on DoneEvent { status usage { inputTokens outputTokens sandboxSeconds } error { code message } }`;
+
+export const SESSION_EVENTS_SUBSCRIPTION = `subscription($sessionId: ID!, $afterSeq: Int) {
+  sessionEvents(sessionId: $sessionId, afterSeq: $afterSeq) { ${EVENT_FIELDS} }
+}`;
+

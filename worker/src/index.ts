@@ -1,0 +1,37 @@
+import type { Config, Logger, PrismaClient, PubSub } from '@everjust/core';
+import type { LlmProvider } from './llm/llm-provider.js';
+import { createLlmSelector } from './llm/select-provider.js';
+import { generate } from './tasks/generate.js';
+import { Worker } from './worker.js';
+
+export { Worker } from './worker.js';
+export type { LlmProvider, LlmStreamPart, LlmRequest, LlmMessage } from './llm/llm-provider.js';
+export { createOffline } from './llm/offline.js';
+export { createAnthropic } from './llm/anthropic.js';
+
+export interface StartWorkerOptions {
+  prisma: PrismaClient;
+  pubsub: PubSub;
+  config: Config;
+  logger: Logger;
+  /** Replaces the providers chosen from config (tests, benchmarks). */
+  llm?: { offline?: LlmProvider; anthropic?: LlmProvider };
+  pollIntervalMs?: number;
+  workerId?: string;
+}
+
+/** Starts a job runner: in its own process (`worker/src/main.ts`) or inside the embedded API process. */
+export async function startWorker(options: StartWorkerOptions): Promise<Worker> {
+  const worker = new Worker({
+    prisma: options.prisma,
+    pubsub: options.pubsub,
+    config: options.config,
+    logger: options.logger,
+    tasks: { generate },
+    llmFor: createLlmSelector(options.config, options.llm),
+    pollIntervalMs: options.pollIntervalMs,
+    workerId: options.workerId,
+  });
+  await worker.start();
+  return worker;
+}

@@ -1,0 +1,176 @@
+/**
+ * What the offline generator answers to a conversation, decided before anything is streamed: a pure
+ * function of the request, so the same conversation always gives the same reply.
+ */
+import type { LlmContentBlock, LlmMessage, LlmRequest } from './llm-provider.js';
+import { appTemplates, chooseTemplate, planApp, renderApp, templateById, truncate, type AppPlan } from './offline-templates/index.js';
+
+/** A tool call the offline generator makes, with a deterministic id. */
+export interface OfflineToolCall {
+  id: string;
+  name: string;
+  input: unknown;
+}
+
+/** A whole reply: the text to stream, then the tool calls, then how the turn stops. */
+export interface OfflineReply {
+  text: string;
+  toolCalls: OfflineToolCall[];
+  stopReason: 'end_turn' | 'tool_use';
+}
+
+/** How a tool-call id is formed; numbered across the whole conversation so ids never repeat. */
+export const toolCallIdPrefix = 'toolu_offline_';
+
+/** Failure messages from tools are quoted in the summary, cut to this length. */
+const quotedErrorLength = 200;
+
+function lastUserIndex(messages: LlmMessage[]): number {
+  return messages.findLastIndex((message) => message.role === 'user');
+}
+
+function isToolResult(block: LlmContentBlock): block is Extract<LlmContentBlock, { type: 'tool_result' }> {
+  return block.type === 'tool_result';
+}
+
+/** The user's prompts, oldest first: user messages that carry text and are not tool results. */
+export function promptsOf(messages: LlmMessage[]): string[] {
+  return messages
+    .filter((message) => message.role === 'user' && !message.content.some(isToolResult))
+    .map((message) =>
+      message.content
+        .flatMap((block) => (block.type === 'text' ? [block.text] : []))
+        .join('\n\n'),
+    )
+    .filter((prompt) => prompt.trim() !== '');
+}
+
+function countToolCalls(messages: LlmMessage[]): number {
+  return messages.reduce((count, message) => count + message.content.filter((block) => block.type === 'tool_call').length, 0);
+}
+
+function labelOf(plan: AppPlan): string {
+  return templateById(plan.templateId).label;
+}
+
+/** "a, b and c" */
+function listInWords(items: string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+const introduction =
+  "I'm the EverJust offline generator, a deterministic stand-in for a model: no AI reads your prompt. " +
+  'I pick a template from the keywords in it and fill the template in, so the same conversation always gives the same files.';
+
+/** Follow-ups get a shorter reminder: a model would not introduce itself twice. */
+const reminder = 'As before, I am the offline generator: I match keywords and fill in templates, with no AI involved.';
+
+function describeNewApp(plan: AppPlan): string {
+  const template = templateById(plan.templateId);
+  if (chooseTemplate(plan.subjectPrompt) === undefined) {
+    const others = appTemplates.filter((candidate) => candidate.id !== 'landing').map((candidate) => candidate.label);
+    return (
+      `I have templates for ${listInWords(others)}, and your prompt asks for none of them, ` +
+      `so I'll build a landing page titled "${plan.title}": ${template.features}.`
+    );
+  }
+  return `Your prompt asks for ${template.label}, so I'll build "${plan.title}": ${template.features}.`;
+}
+
+function describeRevision(plan: AppPlan, previous: AppPlan): string {
+  const revision = `This is revision ${plan.prompts.length} of the app.`;
+  const template = templateById(plan.templateId);
+  if (plan.templateId !== previous.templateId) {
+    return `${revision} I'm replacing ${labelOf(previous)} with ${template.label} titled "${plan.title}": ${template.features}.`;
+  }
+  const changes: string[] = [];
+  if (plan.title !== previous.title) changes.push(`the new name "${plan.title}"`);
+  if (plan.accent.name !== previous.accent.name) changes.push(`a ${plan.accent.name} accent`);
+  if (plan.theme !== previous.theme) changes.push(`a ${plan.theme} theme`);
+  if (changes.length === 0) {
+    return (
+      `${revision} I couldn't match this request to anything I can change offline (the kind of app, its name, ` +
+      `its accent colour, or a light or dark theme), so "${plan.title}" stays ${template.label} as it was; ` +
+      'your request is listed in the page footer.'
+    );
+  }
+  return `${revision} I'm keeping ${template.label} and giving it ${listInWords(changes)}.`;
+}
+
+function describeFiles(plan: AppPlan, canWrite: boolean): string {
+  if (!canWrite) return "The write_file tool isn't offered in this session, so I can't write any files; nothing was changed.";
+  return (
+    'I\'ll write three files with no dependencies, no build step and no network access: index.html for the markup, ' +
+    `styles.css for the ${plan.accent.name} ${plan.theme} look, and app.js for the behaviour. Open index.html in any browser to use it.`
+  );
+}
+
+/** The first turn of a prompt: explain, then write index.html, styles.css and app.js. */
+function answerPrompt(request: LlmRequest, prompts: string[]): OfflineReply {
+  const plan = planApp(prompts);
+  const previous = prompts.length > 1 ? planApp(prompts.slice(0, -1)) : undefined;
+  const canWrite = request.tools.some((tool) => tool.name === 'write_file');
+  const text = previous
+    ? [reminder, describeRevision(plan, previous), describeFiles(plan, canWrite)].join('\n\n')
+    : [introduction, describeNewApp(plan), describeFiles(plan, canWrite)].join('\n\n');
+  if (!canWrite) return { text, toolCalls: [], stopReason: 'end_turn' };
+
+  const firstNumber = countToolCalls(request.messages) + 1;
+  const toolCalls = renderApp(plan).map((file, index) => ({
+    id: `${toolCallIdPrefix}${firstNumber + index}`,
+    name: 'write_file',
+    input: { path: file.path, content: file.content },
+  }));
+  return { text, toolCalls, stopReason: 'tool_use' };
+}
+
+/** The turn after the tools ran: say what was written, and what failed. */
+function summarizeToolResults(request: LlmRequest, prompts: string[]): OfflineReply {
+  const messages = request.messages;
+  const userIndex = lastUserIndex(messages);
+  const results = messages[userIndex].content.filter(isToolResult);
+  const calls = messages
+    .slice(0, userIndex)
+    .filter((message) => message.role === 'assistant')
+    .flatMap((message) => message.content.flatMap((block) => (block.type === 'tool_call' ? [block] : [])));
+
+  const written: string[] = [];
+  const failed: string[] = [];
+  for (const result of results) {
+    const call = calls.find((candidate) => candidate.id === result.toolCallId);
+    const input = (call?.input ?? {}) as { path?: unknown; content?: unknown };
+    const path = typeof input.path === 'string' ? input.path : (call?.name ?? result.toolCallId);
+    if (result.isError) {
+      failed.push(`${path} (${truncate(result.content.trim().replace(/\s+/g, ' '), quotedErrorLength)})`);
+    } else if (call?.name === 'write_file' && typeof input.content === 'string') {
+      const lines = input.content.split('\n').length - (input.content.endsWith('\n') ? 1 : 0);
+      written.push(`${path} (${lines} ${lines === 1 ? 'line' : 'lines'})`);
+    }
+  }
+
+  const sentences: string[] = [];
+  if (written.length > 0) sentences.push(`Done: I wrote ${listInWords(written)}.`);
+  if (failed.length > 0) {
+    sentences.push(`These did not work: ${listInWords(failed)}. The app may be incomplete until they succeed, so try the request again.`);
+  }
+  if (written.length > 0 && failed.length === 0 && prompts.length > 0) {
+    const plan = planApp(prompts);
+    sentences.push(
+      `"${plan.title}" is ${labelOf(plan)} that runs as it is in a browser: no dependencies, no build step, no network. ` +
+        'Ask for a change, such as another colour, a dark theme, a new name or a different kind of app, and I will rewrite it.',
+    );
+  }
+  if (sentences.length === 0) sentences.push(`The tools returned ${results.length} ${results.length === 1 ? 'result' : 'results'}; there is nothing more for me to do.`);
+  return { text: sentences.join(' '), toolCalls: [], stopReason: 'end_turn' };
+}
+
+/**
+ * The reply to `request`. When the last user message carries tool results, the tools have run and the
+ * reply summarizes them; otherwise it is a prompt, answered with an explanation and three file writes.
+ */
+export function replyTo(request: LlmRequest): OfflineReply {
+  const prompts = promptsOf(request.messages);
+  const last = request.messages[lastUserIndex(request.messages)];
+  if (last?.content.some(isToolResult)) return summarizeToolResults(request, prompts);
+  return answerPrompt(request, prompts);
+}

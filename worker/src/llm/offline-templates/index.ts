@@ -1,0 +1,23 @@
+/**
+ * The offline generator's templates: small dependency-free web apps (index.html, styles.css, app.js)
+ * filled in from a plan read from the prompts.
+ */
+import { renderIndexHtml, renderStyles } from './layout.js';
+import { templateById } from './templates.js';
+import type { AppPlan, GeneratedFile } from './types.js';
+
+export { chooseTemplate, explicitTitle, planApp, titleFromPrompt } from './plan.js';
+export { appTemplates, templateById } from './templates.js';
+export { escapeHtml, toJavaScriptString } from './escape.js';
+export { truncate } from './layout.js';
+export type { AccentColour, AppPlan, AppTemplate, GeneratedFile, TemplateId } from './types.js';
+
+/** The three files of the app in `plan`, in the order they are written. */
+export function renderApp(plan: AppPlan): GeneratedFile[] {
+  const template = templateById(plan.templateId);
+  return [
+    { path: 'index.html', content: renderIndexHtml(plan, template) },
+    { path: 'styles.css', content: renderStyles(plan, template) },
+    { path: 'app.js', content: template.script(plan) },
+  ];
+}

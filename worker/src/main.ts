@@ -1,0 +1,40 @@
+/**
+ * The standalone worker process's composition root (`pnpm --filter @everjust/worker start`). It shares
+ * nothing with the API but the database and Redis; with the embedded PGlite the API runs the worker
+ * in-process instead, since the data dir can have only one process.
+ */
+import { ConfigError, createLogger, createPubSub, DataDirLockedError, databaseOptionsFromConfig, loadConfig, openDatabase } from '@everjust/core';
+import { startWorker } from './index.js';
+
+async function main() {
+  const config = loadConfig(process.env);
+  const logger = createLogger({ level: config.logLevel, name: 'worker' });
+  if (!config.databaseUrl) {
+    throw new ConfigError([
+      'DATABASE_URL: a standalone worker needs PostgreSQL. With the embedded database, `pnpm start` runs the worker inside the API process.',
+    ]);
+  }
+  const database = await openDatabase(databaseOptionsFromConfig(config));
+  const pubsub = createPubSub({ redisUrl: config.redisUrl });
+  const worker = await startWorker({ prisma: database.prisma, pubsub, config, logger });
+  logger.info({ workerId: worker.id, concurrency: config.jobs.concurrency }, 'worker started');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'worker stopping: finishing or releasing its jobs');
+    await worker.stop();
+    await pubsub.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  const known = error instanceof ConfigError || error instanceof DataDirLockedError;
+  process.stderr.write(known ? `${(error as Error).message}\n` : `The worker could not start: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

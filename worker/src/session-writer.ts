@@ -1,0 +1,154 @@
+import {
+  appendFencedEvent,
+  completeJob,
+  EMPTY_USAGE,
+  failJob,
+  publishEvents,
+  snapshotSessionFiles,
+  type Lease,
+  type Logger,
+  type NewSessionEvent,
+  type PrismaClient,
+  type PubSub,
+  type SessionEndStatus,
+  type SessionEvent,
+  type SessionUsage,
+} from '@everjust/core';
+
+export interface SessionWriterOptions {
+  prisma: PrismaClient;
+  pubsub: PubSub;
+  logger: Logger;
+  sessionId: string;
+  projectId: string;
+  lease: Lease;
+  /** Text deltas are coalesced: at most one row per this many ms (ARCHITECTURE.md: 50). */
+  coalesceMs?: number;
+}
+
+/**
+ * Everything a task writes to its session goes through here: events in order, fenced by the job's
+ * lease, published once committed; model text coalesced so a fast model does not write a row per
+ * token; and the session's end (done event, status, snapshot, job) written in one transaction.
+ */
+export class SessionWriter {
+  private pendingText = '';
+  private lastTextWrite = 0;
+  private textTimer: NodeJS.Timeout | undefined;
+  /** Appends run one after another, so seqs follow the order of the calls. */
+  private chain: Promise<unknown> = Promise.resolve();
+  private failure: unknown;
+  readonly usage: SessionUsage = { ...EMPTY_USAGE };
+  /** No more text is taken: the run was aborted (its partial text is dropped) or has ended. */
+  private textClosed = false;
+
+  constructor(private readonly options: SessionWriterOptions) {}
+
+  /** Model text; written as a `text_delta` row at most every `coalesceMs`. */
+  text(delta: string): void {
+    if (!delta || this.textClosed) return;
+    this.pendingText += delta;
+    if (this.textTimer) return;
+    const coalesceMs = this.options.coalesceMs ?? 50;
+    const wait = Math.max(0, this.lastTextWrite + coalesceMs - Date.now());
+    this.textTimer = setTimeout(() => {
+      this.textTimer = undefined;
+      void this.flushText();
+    }, wait);
+  }
+
+  /** Appends one event (after any pending text) and resolves once it is written. */
+  async append(event: NewSessionEvent): Promise<SessionEvent> {
+    await this.flushText();
+    return this.enqueue(() => this.write(event));
+  }
+
+  addUsage(usage: Partial<SessionUsage>): void {
+    this.usage.inputTokens += usage.inputTokens ?? 0;
+    this.usage.outputTokens += usage.outputTokens ?? 0;
+    this.usage.sandboxSeconds += usage.sandboxSeconds ?? 0;
+  }
+
+  /**
+   * Ends the session: `done` (with the final status and usage), the session row, the files snapshot
+   * and the job's end, in one transaction that also checks the lease. Nothing is appended after it.
+   */
+  async finish(
+    status: SessionEndStatus,
+    options: { error?: { code: string; message: string }; result?: Record<string, unknown>; backoffBaseMs?: number } = {},
+  ): Promise<SessionEvent> {
+    await this.flushText();
+    this.textClosed = true;
+    const { prisma, sessionId, projectId, lease } = this.options;
+    const done = await this.enqueue(() =>
+      prisma.$transaction(async (tx) => {
+        const event = await appendFencedEvent(tx, sessionId, lease, {
+          type: 'done',
+          payload: { status, usage: { ...this.usage }, ...(options.error ? { error: options.error } : {}), ...(options.result ? { result: options.result } : {}) },
+        });
+        await tx.session.update({
+          where: { id: sessionId },
+          data: { status, endedAt: new Date(), usage: { ...this.usage }, error: options.error ?? undefined },
+        });
+        await snapshotSessionFiles(tx, sessionId, projectId);
+        if (status === 'failed') {
+          await failJob(tx, lease.jobId, lease.workerId, options.error?.message ?? 'failed', { retryable: false, backoffBaseMs: 0 });
+        } else {
+          await completeJob(tx, lease.jobId, lease.workerId, status === 'cancelled' ? 'cancelled' : 'succeeded');
+        }
+        return event;
+      }),
+    );
+    await this.publish([done]);
+    return done;
+  }
+
+  /** Waits for every pending write; rethrows the first write failure (a lost lease, say). */
+  async drain(): Promise<void> {
+    await this.flushText();
+    await this.chain;
+    if (this.failure) throw this.failure;
+  }
+
+  /** Drops pending and future text (an aborted run); events, and `finish`, can still be written. */
+  abandon(): void {
+    this.textClosed = true;
+    clearTimeout(this.textTimer);
+    this.textTimer = undefined;
+    this.pendingText = '';
+  }
+
+  private async flushText(): Promise<void> {
+    clearTimeout(this.textTimer);
+    this.textTimer = undefined;
+    if (!this.pendingText || this.textClosed) return;
+    const text = this.pendingText;
+    this.pendingText = '';
+    this.lastTextWrite = Date.now();
+    await this.enqueue(() => this.write({ type: 'text_delta', payload: { text } }));
+  }
+
+  private async write(event: NewSessionEvent): Promise<SessionEvent> {
+    const written = await appendFencedEvent(this.options.prisma, this.options.sessionId, this.options.lease, event);
+    await this.publish([written]);
+    return written;
+  }
+
+  private async publish(events: SessionEvent[]): Promise<void> {
+    // Subscribers also poll the log, so a lost publish delays an event; it never loses one.
+    await publishEvents(this.options.pubsub, events).catch((error: unknown) =>
+      this.options.logger.warn({ err: error, sessionId: this.options.sessionId }, 'could not publish session events'),
+    );
+  }
+
+  private enqueue<T>(operation: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(() => {
+      if (this.failure) throw this.failure;
+      return operation();
+    });
+    this.chain = run.catch((error: unknown) => {
+      this.failure ??= error;
+    });
+    return run;
+  }
+}

@@ -1,0 +1,41 @@
+import type { ClaimedJob, Config, Logger, PrismaClient, PubSub, Session } from '@everjust/core';
+import type { LlmProvider } from '../llm/llm-provider.js';
+import type { SessionWriter } from '../session-writer.js';
+import type { Tool } from '../tools/project-tools.js';
+
+/** What a task handler gets: its job, its session and the means to report (after graphile-worker's helpers). */
+export interface TaskContext {
+  job: ClaimedJob;
+  session: Session;
+  writer: SessionWriter;
+  /** Aborted when the session is cancelled, the lease is lost, or the worker stops. */
+  signal: AbortSignal;
+  logger: Logger;
+  prisma: PrismaClient;
+  pubsub: PubSub;
+  config: Config;
+  /** The model for this session (test mode: always the offline generator). */
+  llm: LlmProvider;
+  /** Tools beyond the file tools (the sandbox's `run_command`), when the session has a sandbox. */
+  extraTools?: Tool[];
+}
+
+/** A successful run's kind-specific results (they go into the `done` event). */
+export interface TaskOutcome {
+  result?: Record<string, unknown>;
+}
+
+export type TaskHandler = (context: TaskContext) => Promise<TaskOutcome>;
+
+/** A failure the client should see with a code; `retryable` decides whether the job runs again. */
+export class TaskError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly retryable = false,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'TaskError';
+  }
+}

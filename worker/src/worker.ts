@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  appendEvent,
+  claimJob,
+  EMPTY_USAGE,
+  failJob,
+  jobsReadyChannel,
+  LeaseLostError,
+  markExpiredJobsDead,
+  publishEvents,
+  renewLease,
+  sessionCancelChannel,
+  type ClaimedJob,
+  type Config,
+  type Logger,
+  type PrismaClient,
+  type PubSub,
+} from '@everjust/core';
+import { LlmError, type LlmProvider } from './llm/llm-provider.js';
+import { SessionWriter } from './session-writer.js';
+import { TaskError, type TaskHandler } from './tasks/task.js';
+
+export interface WorkerOptions {
+  prisma: PrismaClient;
+  pubsub: PubSub;
+  config: Config;
+  logger: Logger;
+  /** Task handlers by job kind. */
+  tasks: Record<string, TaskHandler>;
+  /** The model for a session's mode (test mode: the offline generator). */
+  llmFor(mode: 'live' | 'test'): LlmProvider;
+  /** How often an idle worker looks for jobs it was not told about (ms). */
+  pollIntervalMs?: number;
+  workerId?: string;
+}
+
+interface RunningJob {
+  job: ClaimedJob;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+type AbortReason = 'cancelled' | 'lease-lost' | 'shutdown';
+
+/**
+ * The job runner: claims jobs up to its concurrency, keeps their leases alive, listens for cancels,
+ * and always ends or releases the job it took ("MUST release the job", graphile-worker).
+ */
+export class Worker {
+  readonly id: string;
+  private readonly running = new Map<string, RunningJob>();
+  private stopping = false;
+  private filling = false;
+  private refill = false;
+  private timers: NodeJS.Timeout[] = [];
+  private unsubscribers: Array<() => Promise<void>> = [];
+
+  constructor(private readonly options: WorkerOptions) {
+    this.id = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  }
+
+  async start(): Promise<void> {
+    const { pubsub } = this.options;
+    this.unsubscribers.push(await pubsub.subscribe(jobsReadyChannel, () => void this.fill()));
+    this.unsubscribers.push(
+      await pubsub.subscribe(sessionCancelChannel, (sessionId) => {
+        for (const running of this.running.values()) {
+          if (running.job.sessionId === sessionId) running.controller.abort('cancelled' satisfies AbortReason);
+        }
+      }),
+    );
+    const poll = this.options.pollIntervalMs ?? this.options.config.jobs.pollIntervalMs;
+    this.timers.push(setInterval(() => void this.fill(), poll));
+    this.timers.push(setInterval(() => void this.reapExpired(), Math.max(poll, this.options.config.jobs.leaseMs / 2)));
+    void this.fill();
+  }
+
+  /** Stops claiming; running jobs get `graceMs` to finish, then are aborted and released for another worker. */
+  async stop(graceMs = this.options.config.limits.shutdownGraceMs): Promise<void> {
+    this.stopping = true;
+    for (const timer of this.timers) clearInterval(timer);
+    await Promise.all(this.unsubscribers.map((unsubscribe) => unsubscribe().catch(() => undefined)));
+    const all = Promise.all([...this.running.values()].map((running) => running.done));
+    const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), graceMs).unref())]);
+    if (timedOut) {
+      for (const running of this.running.values()) running.controller.abort('shutdown' satisfies AbortReason);
+      await all;
+    }
+  }
+
+  get activeJobs(): number {
+    return this.running.size;
+  }
+
+  /** Claims jobs while there is room. Re-entrant calls collapse into one more pass. */
+  private async fill(): Promise<void> {
+    if (this.filling) {
+      this.refill = true;
+      return;
+    }
+    this.filling = true;
+    try {
+      do {
+        this.refill = false;
+        while (!this.stopping && this.running.size < this.options.config.jobs.concurrency) {
+          const job = await claimJob(this.options.prisma, this.id, Object.keys(this.options.tasks), this.options.config.jobs.leaseMs);
+          if (!job) break;
+          this.launch(job);
+        }
+      } while (this.refill && !this.stopping);
+    } catch (error) {
+      this.options.logger.error({ err: error, workerId: this.id }, 'could not claim jobs');
+    } finally {
+      this.filling = false;
+    }
+  }
+
+  private launch(job: ClaimedJob): void {
+    const controller = new AbortController();
+    const running: RunningJob = { job, controller, done: Promise.resolve() };
+    this.running.set(job.id, running);
+    running.done = this.runJob(job, controller)
+      .catch((error: unknown) => this.options.logger.error({ err: error, jobId: job.id }, 'job runner failed'))
+      .finally(() => {
+        this.running.delete(job.id);
+        if (!this.stopping) void this.fill();
+      });
+  }
+
+  private async runJob(job: ClaimedJob, controller: AbortController): Promise<void> {
+    const { prisma, config } = this.options;
+    const logger = this.options.logger.child({ jobId: job.id, sessionId: job.sessionId, attempt: job.attempts, workerId: this.id });
+    const lease = { jobId: job.id, workerId: this.id, attempt: job.attempts };
+    const session = job.sessionId ? await prisma.session.findUnique({ where: { id: job.sessionId } }) : null;
+    if (!session) {
+      await failJob(prisma, job.id, this.id, 'the job has no session', { retryable: false, backoffBaseMs: 0 });
+      return;
+    }
+    const writer = new SessionWriter({ prisma, pubsub: this.options.pubsub, logger, sessionId: session.id, projectId: session.projectId, lease });
+
+    // The heartbeat renews the lease and reads the cancel flag, for a worker that missed the message.
+    const heartbeat = setInterval(async () => {
+      try {
+        if (!(await renewLease(prisma, job.id, this.id, config.jobs.leaseMs))) controller.abort('lease-lost' satisfies AbortReason);
+        else if ((await prisma.session.findUnique({ where: { id: session.id }, select: { cancelRequestedAt: true } }))?.cancelRequestedAt) {
+          controller.abort('cancelled' satisfies AbortReason);
+        }
+      } catch (error) {
+        logger.warn({ err: error }, 'heartbeat failed');
+      }
+    }, config.jobs.heartbeatMs);
+
+    const started = Date.now();
+    try {
+      if (session.cancelRequestedAt) controller.abort('cancelled' satisfies AbortReason);
+      if (session.status === 'queued') {
+        await prisma.session.update({ where: { id: session.id }, data: { status: 'running', startedAt: new Date() } });
+      }
+      const handler = this.options.tasks[job.kind];
+      controller.signal.throwIfAborted();
+      const llm = this.options.llmFor(session.mode);
+      if (!session.model) await prisma.session.update({ where: { id: session.id }, data: { model: `${llm.name}/${llm.model}` } });
+      const outcome = await handler({ job, session, writer, signal: controller.signal, logger, prisma, pubsub: this.options.pubsub, config, llm });
+      await writer.drain();
+      await writer.finish('succeeded', { result: outcome.result });
+      logger.info({ durationMs: Date.now() - started }, 'session succeeded');
+    } catch (error) {
+      await this.settleFailure(job, writer, controller.signal, error, logger);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /** Decides what a failed or aborted run means for its session and job. */
+  private async settleFailure(job: ClaimedJob, writer: SessionWriter, signal: AbortSignal, error: unknown, logger: Logger): Promise<void> {
+    const reason = signal.aborted ? (signal.reason as AbortReason) : undefined;
+    if (error instanceof LeaseLostError || reason === 'lease-lost') {
+      writer.abandon(); // another worker owns the job now: write nothing more
+      logger.warn('lost the lease; leaving the job to its new owner');
+      return;
+    }
+    try {
+      if (reason === 'cancelled') {
+        writer.abandon();
+        await writer.finish('cancelled');
+        return;
+      }
+      if (reason === 'shutdown') {
+        writer.abandon();
+        // Back to the queue at once, not counted as a failure of the work.
+        await this.options.prisma.$executeRaw`
+          UPDATE jobs SET status = 'queued', attempts = greatest(attempts - 1, 0), run_at = now(), locked_by = NULL, locked_until = NULL
+          WHERE id = ${job.id}::uuid AND locked_by = ${this.id} AND status = 'running'`;
+        return;
+      }
+      const { code, message, retryable } = classify(error);
+      logger.warn({ err: error, code, retryable }, 'session step failed');
+      await writer.drain().catch(() => undefined);
+      if (retryable && job.attempts < job.maxAttempts) {
+        await writer.append({ type: 'error', payload: { code, message, retryable: true } });
+        await failJob(this.options.prisma, job.id, this.id, message, { retryable: true, backoffBaseMs: this.options.config.jobs.backoffBaseMs });
+        return;
+      }
+      await writer.append({ type: 'error', payload: { code, message } });
+      await writer.finish('failed', { error: { code, message } });
+    } catch (settleError) {
+      if (settleError instanceof LeaseLostError) return;
+      throw settleError;
+    }
+  }
+
+  /** Jobs whose lease expired on their last attempt are dead; their sessions end as failed. */
+  private async reapExpired(): Promise<void> {
+    try {
+      const dead = await markExpiredJobsDead(this.options.prisma);
+      for (const job of dead) {
+        if (!job.sessionId) continue;
+        const message = 'The worker running this session stopped responding on its last attempt';
+        const events = await this.options.prisma.$transaction(async (tx) => {
+          const updated = await tx.session.updateMany({
+            where: { id: job.sessionId!, status: { in: ['queued', 'running'] } },
+            data: { status: 'failed', endedAt: new Date(), error: { code: 'WORKER_LOST', message } },
+          });
+          if (updated.count === 0) return [];
+          return [await appendEvent(tx, job.sessionId!, { type: 'done', payload: { status: 'failed', usage: EMPTY_USAGE, error: { code: 'WORKER_LOST', message } } })];
+        });
+        await publishEvents(this.options.pubsub, events);
+      }
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'could not reap expired jobs');
+    }
+  }
+}
+
+function classify(error: unknown): { code: string; message: string; retryable: boolean } {
+  if (error instanceof TaskError) return { code: error.code, message: error.message, retryable: error.retryable };
+  if (error instanceof LlmError) return { code: error.retryable ? 'MODEL_UNAVAILABLE' : 'MODEL_ERROR', message: error.message, retryable: error.retryable };
+  return { code: 'INTERNAL', message: 'The session failed unexpectedly', retryable: true };
+}
