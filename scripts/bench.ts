@@ -22,7 +22,7 @@ async function main() {
   if (unknown.length > 0) throw new Error(`no such suite: ${unknown.join(', ')} (there are: ${names.join(', ')})`);
 
   console.log(
-    `node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}); ` +
+    `node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), load average ${os.loadavg()[0].toFixed(2)}; ` +
       `${settings.connections} connections, ${settings.warmupS} s warm-up + ${settings.durationS} s per run, ${settings.rounds} rounds interleaved`,
   );
   for (const file of files) {
@@ -32,6 +32,7 @@ async function main() {
     console.log(`\n== ${suite.name}: ${suite.description}`);
     await suite.run(settings);
   }
+  console.log(`\nload average at the end: ${os.loadavg()[0].toFixed(2)}`);
 }
 
 main().catch((error: unknown) => {

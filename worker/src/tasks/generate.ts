@@ -42,7 +42,7 @@ export const generate: TaskHandler = async (context) => {
       }
     }
     if (text) assistant.push({ type: 'text', text });
-    for (const call of calls) assistant.push({ type: 'tool_call', ...call });
+    for (const call of calls) assistant.push({ type: 'tool_call', id: call.id, name: call.name, input: call.input });
     messages.push({ role: 'assistant', content: assistant });
     await writer.append({ type: 'usage', payload: { ...writer.usage } });
     if (calls.length === 0) return {};
