@@ -1,0 +1,194 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalPubSub, createLogger, enqueueJob, loadConfig, openDatabase, type Database, type PrismaClient } from '@everjust/core';
+import { databaseTargets, describeEachDatabase, openPostgresTestDatabase, type TestDatabase } from '../../tests/support/databases.js';
+import { createOffline } from './llm/offline.js';
+import { TaskError, type TaskHandler } from './tasks/task.js';
+import { Worker } from './worker.js';
+
+/**
+ * The job runner against a real queue: several workers on one PostgreSQL database never run a job
+ * twice, and a task's failures become retries (with their `error` events) or a dead job and a failed
+ * session.
+ */
+const config = loadConfig({
+  EVERJUST_LOG_LEVEL: 'silent',
+  EVERJUST_JOB_LEASE_MS: '5000',
+  EVERJUST_JOB_HEARTBEAT_MS: '500',
+  EVERJUST_JOB_BACKOFF_BASE_MS: '20',
+  EVERJUST_WORKER_POLL_INTERVAL_MS: '50',
+  EVERJUST_WORKER_CONCURRENCY: '4',
+});
+const logger = createLogger({ level: 'silent' });
+const offline = createOffline();
+
+function newWorker(prisma: PrismaClient, tasks: Record<string, TaskHandler>, workerId: string): Worker {
+  return new Worker({ prisma, pubsub: createLocalPubSub(), config, logger, tasks, llmFor: () => offline, workerId });
+}
+
+/** Sessions (with their tenant and project) for jobs to run on: Worker.runJob loads the job's session. */
+async function newSessions(prisma: PrismaClient, count: number): Promise<string[]> {
+  const tenant = await prisma.tenant.create({ data: { name: 'Worker tenant', tier: 'enterprise' } });
+  const project = await prisma.project.create({ data: { tenantId: tenant.id, mode: 'test', name: 'Worker project' } });
+  const ids: string[] = [];
+  for (let index = 0; index < count; index++) {
+    ids.push((await prisma.session.create({ data: { tenantId: tenant.id, projectId: project.id, mode: 'test', prompt: `job ${index}` } })).id);
+  }
+  return ids;
+}
+
+async function waitFor<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+    await sleep(50);
+  }
+}
+
+const postgres = databaseTargets().find((target) => target.kind === 'postgres')!;
+
+describe.skipIf(Boolean(postgres.skip))(`two workers on one PostgreSQL database${postgres.skip ? ` (${postgres.skip})` : ''}`, () => {
+  let database: TestDatabase;
+  let second: Database;
+  const workers: Worker[] = [];
+
+  beforeAll(async () => {
+    database = await postgres.open();
+    // Another client with a pool of its own, as a second worker process would have.
+    second = await openDatabase({ kind: 'postgres', url: database.url!, poolSize: 5 });
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map((worker) => worker.stop(0)));
+    await second?.close();
+    await database?.close();
+  });
+
+  it('runs 50 jobs, each exactly once, on both workers', async () => {
+    const runs: Array<{ jobId: string; workerId: string; attempt: number }> = [];
+    const count: TaskHandler = async ({ job }) => {
+      runs.push({ jobId: job.id, workerId: job.lockedBy, attempt: job.attempts });
+      await sleep(5 + Math.floor(Math.random() * 25));
+      return { result: { ran: job.id } };
+    };
+    const sessionIds = await newSessions(database.prisma, 50);
+    const jobIds: string[] = [];
+    for (const sessionId of sessionIds) jobIds.push(await enqueueJob(database.prisma, { kind: 'count', sessionId, maxAttempts: 3 }));
+
+    workers.push(newWorker(database.prisma, { count }, 'worker-a'), newWorker(second.prisma, { count }, 'worker-b'));
+    await Promise.all(workers.map((worker) => worker.start()));
+
+    await waitFor(
+      'all 50 sessions to succeed',
+      () => database.prisma.session.count({ where: { id: { in: sessionIds }, status: 'succeeded' } }),
+      (succeeded) => succeeded === 50,
+    );
+
+    // Each job ran once, on its first attempt; both workers took part.
+    expect(runs.map((run) => run.jobId).sort()).toEqual([...jobIds].sort());
+    expect(new Set(runs.map((run) => run.jobId)).size).toBe(50);
+    expect(runs.every((run) => run.attempt === 1)).toBe(true);
+    const byWorker = new Map<string, number>();
+    for (const run of runs) byWorker.set(run.workerId, (byWorker.get(run.workerId) ?? 0) + 1);
+    expect([...byWorker.keys()].sort()).toEqual(['worker-a', 'worker-b']);
+
+    const jobs = await database.prisma.job.findMany({ where: { id: { in: jobIds } } });
+    expect(jobs.every((job) => job.status === 'succeeded' && job.attempts === 1 && job.lockedBy === null)).toBe(true);
+    // One `done` per session, written by the attempt that ran it, with its result.
+    const events = await database.prisma.sessionEvent.findMany({ where: { sessionId: { in: sessionIds } }, orderBy: [{ sessionId: 'asc' }, { seq: 'asc' }] });
+    expect(events).toHaveLength(50);
+    for (const event of events) {
+      const job = jobs.find((candidate) => candidate.sessionId === event.sessionId)!;
+      expect(event).toMatchObject({ seq: 1, type: 'done', attempt: 1, payload: { status: 'succeeded', result: { ran: job.id } } });
+    }
+    // Nothing left for anyone.
+    expect(await database.prisma.job.count({ where: { status: { in: ['queued', 'running'] } } })).toBe(0);
+    expect(workers.every((worker) => worker.activeJobs === 0)).toBe(true);
+  });
+});
+
+describeEachDatabase('a worker settling task failures', (database) => {
+  let worker: Worker | undefined;
+  afterEach(async () => {
+    await worker?.stop(0);
+    worker = undefined;
+  });
+
+  const prisma = () => database().prisma;
+  const events = (sessionId: string) => prisma().sessionEvent.findMany({ where: { sessionId }, orderBy: { seq: 'asc' } });
+  async function runToEnd(handler: TaskHandler, maxAttempts = 3) {
+    const [sessionId] = await newSessions(prisma(), 1);
+    const jobId = await enqueueJob(prisma(), { kind: 'flaky', sessionId, maxAttempts });
+    worker = newWorker(prisma(), { flaky: handler }, 'worker-solo');
+    await worker.start();
+    const session = await waitFor(
+      'the session to end',
+      () => prisma().session.findUniqueOrThrow({ where: { id: sessionId } }),
+      (session) => !['queued', 'running'].includes(session.status),
+    );
+    // Let a wrongly re-queued job show itself before looking at the job.
+    await sleep(200);
+    return { session, job: await prisma().job.findUniqueOrThrow({ where: { id: jobId } }), events: await events(sessionId) };
+  }
+
+  it('retries a retryable TaskError with backoff and succeeds on the third attempt', async () => {
+    const attempts: number[] = [];
+    const { session, job, events } = await runToEnd(async ({ job: claimed }) => {
+      attempts.push(claimed.attempts);
+      if (attempts.length <= 2) throw new TaskError('X', 'msg', true);
+      return {};
+    });
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(session).toMatchObject({ status: 'succeeded', error: null });
+    expect(session.endedAt).not.toBeNull();
+    expect(job).toMatchObject({ status: 'succeeded', attempts: 3, lastError: 'msg', lockedBy: null });
+    expect(events.map((event) => [event.seq, event.type, event.attempt])).toEqual([
+      [1, 'error', 1],
+      [2, 'error', 2],
+      [3, 'done', 3],
+    ]);
+    expect(events[0]!.payload).toEqual({ code: 'X', message: 'msg', retryable: true });
+    expect(events[1]!.payload).toEqual({ code: 'X', message: 'msg', retryable: true });
+    expect(events[2]!.payload).toMatchObject({ status: 'succeeded' });
+    expect(events[2]!.payload).not.toHaveProperty('error');
+    // The second attempt waited for its backoff (20 ms × 2^0) after the first.
+    expect(events[1]!.createdAt.getTime() - events[0]!.createdAt.getTime()).toBeGreaterThanOrEqual(15);
+  });
+
+  it('ends the session failed and the job dead on an error that is not retryable, running it once', async () => {
+    let runs = 0;
+    const { session, job, events } = await runToEnd(async () => {
+      runs++;
+      throw new TaskError('BAD_PROMPT', 'nope', false);
+    });
+    expect(runs).toBe(1);
+    expect(session).toMatchObject({ status: 'failed', error: { code: 'BAD_PROMPT', message: 'nope' } });
+    expect(job).toMatchObject({ status: 'dead', attempts: 1, lastError: 'nope', lockedBy: null });
+    expect(events.map((event) => [event.seq, event.type, event.attempt])).toEqual([
+      [1, 'error', 1],
+      [2, 'done', 1],
+    ]);
+    expect(events[0]!.payload).toEqual({ code: 'BAD_PROMPT', message: 'nope' });
+    expect(events[1]!.payload).toMatchObject({ status: 'failed', error: { code: 'BAD_PROMPT', message: 'nope' } });
+  });
+
+  it('gives up after the last attempt of a retryable error: failed session, dead job', async () => {
+    let runs = 0;
+    const { session, job, events } = await runToEnd(async () => {
+      runs++;
+      throw new TaskError('FLAKY', `failure ${runs}`, true);
+    }, 2);
+    expect(runs).toBe(2);
+    expect(session).toMatchObject({ status: 'failed', error: { code: 'FLAKY', message: 'failure 2' } });
+    expect(job).toMatchObject({ status: 'dead', attempts: 2, lastError: 'failure 2' });
+    expect(events.map((event) => [event.type, event.attempt])).toEqual([
+      ['error', 1],
+      ['error', 2],
+      ['done', 2],
+    ]);
+    expect(events[0]!.payload).toEqual({ code: 'FLAKY', message: 'failure 1', retryable: true });
+    expect(events[1]!.payload).toEqual({ code: 'FLAKY', message: 'failure 2' });
+    expect(events[2]!.payload).toMatchObject({ status: 'failed', error: { code: 'FLAKY', message: 'failure 2' } });
+  });
+});
