@@ -1,0 +1,100 @@
+/**
+ * The narrow interface between the pipeline and where generated apps run (v1): `local` (a folder and
+ * child processes on this host, development only), `daytona` (Daytona sandboxes), `static` (nothing
+ * runs; the API serves the files). Chosen once from config (`EVERJUST_SANDBOX`).
+ */
+
+export interface SandboxLabels {
+  /** Always set: `everjust.tenant`, `everjust.project`, `everjust.mode`. */
+  [label: string]: string;
+}
+
+export interface CreateSandboxOptions {
+  labels: SandboxLabels;
+  env?: Record<string, string>;
+  resources?: { cpu?: number; memoryGiB?: number; diskGiB?: number };
+  /** Stop after this many idle minutes (the tenant's tier). */
+  autoStopMinutes: number;
+  /** Delete this many minutes after it stopped; null: never. */
+  autoDeleteMinutes: number | null;
+  signal?: AbortSignal;
+}
+
+export interface SandboxInfo {
+  id: string;
+  provider: string;
+  state: 'starting' | 'started' | 'stopped' | 'error' | 'unknown';
+  labels: SandboxLabels;
+}
+
+export interface SandboxFile {
+  /** Relative to the app root; already validated (normalizeProjectPath). */
+  path: string;
+  content: string;
+}
+
+export interface RunCommandOptions {
+  /** A shell command line, run by `sh -c` inside the sandbox (the model writes these). */
+  command: string;
+  timeoutMs: number;
+  env?: Record<string, string>;
+  signal?: AbortSignal;
+  /** Output as it streams. */
+  onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+}
+
+export interface CommandResult {
+  exitCode: number | null;
+  /** Combined output, bounded (the tail is kept). */
+  output: string;
+  timedOut: boolean;
+  durationMs: number;
+}
+
+export interface StartServerOptions {
+  command: string;
+  port: number;
+  env?: Record<string, string>;
+  onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+}
+
+export interface PreviewLink {
+  /** Opens in a plain iframe: no headers needed (a signed URL or our own proxy route). */
+  url: string;
+  expiresAt: Date | null;
+}
+
+export interface SandboxProvider {
+  readonly name: 'local' | 'daytona' | 'static';
+  /** False for `static`: nothing runs, so the model gets no `run_command`. */
+  readonly canRunCommands: boolean;
+  create(options: CreateSandboxOptions): Promise<SandboxInfo>;
+  get(sandboxId: string): Promise<SandboxInfo | null>;
+  /** Starts a stopped sandbox again. */
+  start(sandboxId: string): Promise<void>;
+  uploadFiles(sandboxId: string, files: readonly SandboxFile[], signal?: AbortSignal): Promise<void>;
+  deleteFiles(sandboxId: string, paths: readonly string[]): Promise<void>;
+  runCommand(sandboxId: string, options: RunCommandOptions): Promise<CommandResult>;
+  /** Starts a long-running server (replacing one already started); it keeps running after this returns. */
+  startServer(sandboxId: string, options: StartServerOptions): Promise<void>;
+  /** A browser-usable URL of a port, with its expiry. */
+  previewUrl(sandboxId: string, port: number, expiresInSeconds: number): Promise<PreviewLink>;
+  stop(sandboxId: string): Promise<void>;
+  delete(sandboxId: string): Promise<void>;
+  list(labels: SandboxLabels): Promise<SandboxInfo[]>;
+}
+
+/** A sandbox failure, classified like LlmError: the pipeline decides what is retried. */
+export class SandboxError extends Error {
+  constructor(
+    message: string,
+    readonly options: { retryable: boolean; cause?: unknown } = { retryable: false },
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'SandboxError';
+  }
+
+  get retryable(): boolean {
+    return this.options.retryable;
+  }
+}
