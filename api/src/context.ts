@@ -1,4 +1,4 @@
-import type { ApiKeyScope, Config, Database, KeyMode, PrismaClient, PubSub } from '@everjust/core';
+import type { ApiKeyScope, Config, Database, KeyMode, PrismaClient, PubSub, Tenant } from '@everjust/core';
 import type { ApiKeyAuthenticator } from './auth/api-key-authenticator.js';
 import type { Logger } from '@everjust/core';
 
@@ -8,6 +8,8 @@ export interface Caller {
   mode: KeyMode;
   apiKeyId: string;
   scopes: ReadonlySet<ApiKeyScope>;
+  /** The tenant as of when the key was cached (at most the auth cache TTL old; changes drop it). */
+  tenant: Tenant;
 }
 
 /** Long-lived dependencies, made once in the composition root and shared by every request. */

@@ -15,3 +15,4 @@ export * from './events/event-types.js';
 export * from './events/event-log.js';
 export * from './queue/job-queue.js';
 export * from './files/project-files.js';
+export * from './preview-tokens.js';

@@ -116,7 +116,10 @@ async function importApiYoga(): Promise<YogaModule> {
   return import(pathToFileURL(join(dirname(manifestPath), manifest.exports['.'].import.default)).href);
 }
 
-/** Our API as `main.ts` builds it, on in-memory PGlite, with an enterprise tenant and its projects. */
+/**
+ * Our API as `main.ts` builds it, on in-memory PGlite, with an enterprise tenant and its projects.
+ * What it opens is pushed onto `cleanup`, to be closed in reverse order.
+ */
 export async function startApi(cleanup: Array<() => Promise<void>>) {
   const database = await openDatabase({ kind: 'pglite' });
   cleanup.push(() => database.close());

@@ -12,6 +12,8 @@ import type { Caller } from '../context.js';
 
 /** Published when a key is revoked, so every instance drops it from its cache at once. */
 export const API_KEY_REVOKED_CHANNEL = 'everjust:api-key-revoked';
+/** Published when a tenant changes (name, tier, origins, limits), so cached copies are dropped. */
+export const TENANT_CHANGED_CHANNEL = 'everjust:tenant-changed';
 
 interface CacheEntry {
   caller: Caller;
@@ -46,7 +48,12 @@ export class ApiKeyAuthenticator {
 
   /** Listens for revocations published by any instance. */
   async start(): Promise<void> {
-    this.unsubscribe = await this.options.pubsub.subscribe(API_KEY_REVOKED_CHANNEL, (apiKeyId) => this.forget(apiKeyId));
+    const revoked = await this.options.pubsub.subscribe(API_KEY_REVOKED_CHANNEL, (apiKeyId) => this.forget((entry) => entry.caller.apiKeyId === apiKeyId));
+    const changed = await this.options.pubsub.subscribe(TENANT_CHANGED_CHANNEL, (tenantId) => this.forget((entry) => entry.caller.tenantId === tenantId));
+    this.unsubscribe = async () => {
+      await revoked();
+      await changed();
+    };
   }
 
   async stop(): Promise<void> {
@@ -66,7 +73,8 @@ export class ApiKeyAuthenticator {
       this.touch(cached.caller.apiKeyId, now);
       return cached.caller;
     }
-    const key = await this.options.prisma.apiKey.findUnique({ where: { hash } });
+    // The tenant comes along: `viewer` and the limits read it from here, not from another query.
+    const key = await this.options.prisma.apiKey.findUnique({ where: { hash }, include: { tenant: true } });
     if (!key || !hashesEqual(key.hash, hash) || key.revokedAt) {
       this.cache.delete(hash);
       throw new AuthenticationError(key?.revokedAt ? 'This API key has been revoked' : 'Unknown API key');
@@ -76,6 +84,7 @@ export class ApiKeyAuthenticator {
       mode: key.mode,
       apiKeyId: key.id,
       scopes: new Set(key.scopes.filter(isApiKeyScope)),
+      tenant: key.tenant,
     };
     this.cache.set(hash, { caller, hash, expiresAt: now + this.options.cacheTtlMs });
     this.touch(key.id, now);
@@ -84,18 +93,28 @@ export class ApiKeyAuthenticator {
 
   /** Drops a revoked key here, then tells every other instance. */
   async revoked(apiKeyId: string): Promise<void> {
-    this.forget(apiKeyId);
+    this.forget((entry) => entry.caller.apiKeyId === apiKeyId);
+    await this.broadcast(API_KEY_REVOKED_CHANNEL, apiKeyId);
+  }
+
+  /** Drops cached copies of a tenant that changed, here and on every other instance. */
+  async tenantChanged(tenantId: string): Promise<void> {
+    this.forget((entry) => entry.caller.tenantId === tenantId);
+    await this.broadcast(TENANT_CHANGED_CHANNEL, tenantId);
+  }
+
+  private async broadcast(channel: string, id: string): Promise<void> {
     try {
-      await this.options.pubsub.publish(API_KEY_REVOKED_CHANNEL, apiKeyId);
+      await this.options.pubsub.publish(channel, id);
     } catch (error) {
       // Other instances still drop it when their cache entry expires.
-      this.options.logger.warn({ err: error, apiKeyId }, 'could not broadcast an API key revocation');
+      this.options.logger.warn({ err: error, channel, id }, 'could not broadcast a cache invalidation');
     }
   }
 
-  private forget(apiKeyId: string): void {
+  private forget(matches: (entry: CacheEntry) => boolean): void {
     for (const [hash, entry] of this.cache) {
-      if (entry.caller.apiKeyId === apiKeyId) this.cache.delete(hash);
+      if (matches(entry)) this.cache.delete(hash);
     }
   }
 

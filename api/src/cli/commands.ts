@@ -1,5 +1,6 @@
 import {
   API_KEY_SCOPES,
+  createPubSub,
   isApiKeyScope,
   isTierName,
   TIERS,
@@ -9,6 +10,7 @@ import {
   type KeyMode,
   type TierLimits,
 } from '@everjust/core';
+import { TENANT_CHANGED_CHANNEL } from '../auth/api-key-authenticator.js';
 import { decodeIdOf, encodeId } from '../schema/global-id.js';
 import { originSchema } from '../schema/tenant.js';
 import { createApiKeyRecord, createTenant } from '../services/tenants.js';
@@ -142,7 +144,8 @@ async function tenantCreate(flags: Flags, { database, output }: CommandContext):
   return 0;
 }
 
-async function tenantUpdate(id: string | undefined, flags: Flags, { database, output }: CommandContext): Promise<number> {
+async function tenantUpdate(id: string | undefined, flags: Flags, context: CommandContext): Promise<number> {
+  const { database, output } = context;
   const tenantId = tenantIdFrom(id);
   const existing = await database.prisma.tenant.findUnique({ where: { id: tenantId } });
   if (!existing) throw new ValidationError(`No tenant ${id}`);
@@ -158,8 +161,20 @@ async function tenantUpdate(id: string | undefined, flags: Flags, { database, ou
       ...(limits ? { limitOverrides: overrides } : {}),
     },
   });
+  await announceTenantChange(context, tenant.id);
   printTenant(output, flags.json, tenant);
   return 0;
+}
+
+/** Running API instances cache tenants (30 s); with Redis they hear of the change at once. */
+async function announceTenantChange({ config }: CommandContext, tenantId: string): Promise<void> {
+  if (!config.redisUrl) return;
+  const pubsub = createPubSub({ redisUrl: config.redisUrl });
+  try {
+    await pubsub.publish(TENANT_CHANGED_CHANNEL, tenantId);
+  } finally {
+    await pubsub.close();
+  }
 }
 
 async function tenantList(flags: Flags, { database, output }: CommandContext): Promise<number> {

@@ -36,6 +36,8 @@ describeEachDatabase('tenant', (database) => {
 
   it('shows per-tenant limit overrides over the tier', async () => {
     await database().prisma.tenant.update({ where: { id: tenant.id }, data: { limitOverrides: { concurrentSessions: 7, projects: null } } });
+    // What the operator CLI announces after it changes a tenant: cached copies are dropped.
+    await app.services.authenticator.tenantChanged(tenant.id);
     const response = await graphql(app, tenant.live, '{ viewer { limits { projects concurrentSessions } } }');
     expect(response.data.viewer.limits).toEqual({ projects: null, concurrentSessions: 7 });
     await database().prisma.tenant.update({ where: { id: tenant.id }, data: { limitOverrides: {} } });

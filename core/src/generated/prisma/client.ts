@@ -92,3 +92,8 @@ export type ProjectFile = Prisma.ProjectFileModel
  * The files as a session left them: its snapshot, readable and restorable.
  */
 export type SessionFile = Prisma.SessionFileModel
+/**
+ * Model Sandbox
+ * The sandbox a project's app runs in (at most one per project, reused while alive).
+ */
+export type Sandbox = Prisma.SandboxModel

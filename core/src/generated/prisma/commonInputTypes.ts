@@ -403,6 +403,50 @@ export type EnumJobStatusWithAggregatesFilter<$PrismaModel = never> = {
   _max?: Prisma.NestedEnumJobStatusFilter<$PrismaModel>
 }
 
+export type EnumSandboxStatusFilter<$PrismaModel = never> = {
+  equals?: $Enums.SandboxStatus | Prisma.EnumSandboxStatusFieldRefInput<$PrismaModel>
+  in?: $Enums.SandboxStatus[] | Prisma.ListEnumSandboxStatusFieldRefInput<$PrismaModel>
+  notIn?: $Enums.SandboxStatus[] | Prisma.ListEnumSandboxStatusFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumSandboxStatusFilter<$PrismaModel> | $Enums.SandboxStatus
+}
+
+export type IntNullableFilter<$PrismaModel = never> = {
+  equals?: number | Prisma.IntFieldRefInput<$PrismaModel> | null
+  in?: number[] | Prisma.ListIntFieldRefInput<$PrismaModel> | null
+  notIn?: number[] | Prisma.ListIntFieldRefInput<$PrismaModel> | null
+  lt?: number | Prisma.IntFieldRefInput<$PrismaModel>
+  lte?: number | Prisma.IntFieldRefInput<$PrismaModel>
+  gt?: number | Prisma.IntFieldRefInput<$PrismaModel>
+  gte?: number | Prisma.IntFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedIntNullableFilter<$PrismaModel> | number | null
+}
+
+export type EnumSandboxStatusWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.SandboxStatus | Prisma.EnumSandboxStatusFieldRefInput<$PrismaModel>
+  in?: $Enums.SandboxStatus[] | Prisma.ListEnumSandboxStatusFieldRefInput<$PrismaModel>
+  notIn?: $Enums.SandboxStatus[] | Prisma.ListEnumSandboxStatusFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumSandboxStatusWithAggregatesFilter<$PrismaModel> | $Enums.SandboxStatus
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumSandboxStatusFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumSandboxStatusFilter<$PrismaModel>
+}
+
+export type IntNullableWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: number | Prisma.IntFieldRefInput<$PrismaModel> | null
+  in?: number[] | Prisma.ListIntFieldRefInput<$PrismaModel> | null
+  notIn?: number[] | Prisma.ListIntFieldRefInput<$PrismaModel> | null
+  lt?: number | Prisma.IntFieldRefInput<$PrismaModel>
+  lte?: number | Prisma.IntFieldRefInput<$PrismaModel>
+  gt?: number | Prisma.IntFieldRefInput<$PrismaModel>
+  gte?: number | Prisma.IntFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedIntNullableWithAggregatesFilter<$PrismaModel> | number | null
+  _count?: Prisma.NestedIntNullableFilter<$PrismaModel>
+  _avg?: Prisma.NestedFloatNullableFilter<$PrismaModel>
+  _sum?: Prisma.NestedIntNullableFilter<$PrismaModel>
+  _min?: Prisma.NestedIntNullableFilter<$PrismaModel>
+  _max?: Prisma.NestedIntNullableFilter<$PrismaModel>
+}
+
 export type NestedUuidFilter<$PrismaModel = never> = {
   equals?: string | Prisma.StringFieldRefInput<$PrismaModel>
   in?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel>
@@ -745,6 +789,50 @@ export type NestedEnumJobStatusWithAggregatesFilter<$PrismaModel = never> = {
   _count?: Prisma.NestedIntFilter<$PrismaModel>
   _min?: Prisma.NestedEnumJobStatusFilter<$PrismaModel>
   _max?: Prisma.NestedEnumJobStatusFilter<$PrismaModel>
+}
+
+export type NestedEnumSandboxStatusFilter<$PrismaModel = never> = {
+  equals?: $Enums.SandboxStatus | Prisma.EnumSandboxStatusFieldRefInput<$PrismaModel>
+  in?: $Enums.SandboxStatus[] | Prisma.ListEnumSandboxStatusFieldRefInput<$PrismaModel>
+  notIn?: $Enums.SandboxStatus[] | Prisma.ListEnumSandboxStatusFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumSandboxStatusFilter<$PrismaModel> | $Enums.SandboxStatus
+}
+
+export type NestedEnumSandboxStatusWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.SandboxStatus | Prisma.EnumSandboxStatusFieldRefInput<$PrismaModel>
+  in?: $Enums.SandboxStatus[] | Prisma.ListEnumSandboxStatusFieldRefInput<$PrismaModel>
+  notIn?: $Enums.SandboxStatus[] | Prisma.ListEnumSandboxStatusFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumSandboxStatusWithAggregatesFilter<$PrismaModel> | $Enums.SandboxStatus
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumSandboxStatusFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumSandboxStatusFilter<$PrismaModel>
+}
+
+export type NestedIntNullableWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: number | Prisma.IntFieldRefInput<$PrismaModel> | null
+  in?: number[] | Prisma.ListIntFieldRefInput<$PrismaModel> | null
+  notIn?: number[] | Prisma.ListIntFieldRefInput<$PrismaModel> | null
+  lt?: number | Prisma.IntFieldRefInput<$PrismaModel>
+  lte?: number | Prisma.IntFieldRefInput<$PrismaModel>
+  gt?: number | Prisma.IntFieldRefInput<$PrismaModel>
+  gte?: number | Prisma.IntFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedIntNullableWithAggregatesFilter<$PrismaModel> | number | null
+  _count?: Prisma.NestedIntNullableFilter<$PrismaModel>
+  _avg?: Prisma.NestedFloatNullableFilter<$PrismaModel>
+  _sum?: Prisma.NestedIntNullableFilter<$PrismaModel>
+  _min?: Prisma.NestedIntNullableFilter<$PrismaModel>
+  _max?: Prisma.NestedIntNullableFilter<$PrismaModel>
+}
+
+export type NestedFloatNullableFilter<$PrismaModel = never> = {
+  equals?: number | Prisma.FloatFieldRefInput<$PrismaModel> | null
+  in?: number[] | Prisma.ListFloatFieldRefInput<$PrismaModel> | null
+  notIn?: number[] | Prisma.ListFloatFieldRefInput<$PrismaModel> | null
+  lt?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  lte?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  gt?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  gte?: number | Prisma.FloatFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedFloatNullableFilter<$PrismaModel> | number | null
 }
 
 

@@ -57,3 +57,14 @@ export const JobStatus = {
 } as const
 
 export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus]
+
+
+export const SandboxStatus = {
+  starting: 'starting',
+  running: 'running',
+  stopped: 'stopped',
+  deleted: 'deleted',
+  failed: 'failed'
+} as const
+
+export type SandboxStatus = (typeof SandboxStatus)[keyof typeof SandboxStatus]

@@ -60,7 +60,8 @@ export const ModelName = {
   Job: 'Job',
   FileBlob: 'FileBlob',
   ProjectFile: 'ProjectFile',
-  SessionFile: 'SessionFile'
+  SessionFile: 'SessionFile',
+  Sandbox: 'Sandbox'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -222,6 +223,28 @@ export const SessionFileScalarFieldEnum = {
 } as const
 
 export type SessionFileScalarFieldEnum = (typeof SessionFileScalarFieldEnum)[keyof typeof SessionFileScalarFieldEnum]
+
+
+export const SandboxScalarFieldEnum = {
+  id: 'id',
+  projectId: 'projectId',
+  tenantId: 'tenantId',
+  provider: 'provider',
+  externalId: 'externalId',
+  status: 'status',
+  port: 'port',
+  previewUrl: 'previewUrl',
+  previewExpiresAt: 'previewExpiresAt',
+  syncedFiles: 'syncedFiles',
+  installedFor: 'installedFor',
+  runningSince: 'runningSince',
+  lastActiveAt: 'lastActiveAt',
+  stoppedAt: 'stoppedAt',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type SandboxScalarFieldEnum = (typeof SandboxScalarFieldEnum)[keyof typeof SandboxScalarFieldEnum]
 
 
 export const SortOrder = {

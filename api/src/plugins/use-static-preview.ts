@@ -1,0 +1,76 @@
+import { extname } from 'node:path';
+import { normalizeProjectPath, verifyPreviewToken, type PrismaClient } from '@everjust/core';
+import type { Plugin } from 'graphql-yoga';
+
+export interface StaticPreviewOptions {
+  prisma: PrismaClient;
+  secret: string;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.htm': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.txt': 'text/plain; charset=utf-8',
+  '.md': 'text/plain; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.webmanifest': 'application/manifest+json',
+};
+
+/**
+ * The `static` preview: `GET /preview/<token>/<path>` serves a project's current files to whoever
+ * holds an unexpired signed URL. Nothing runs on the server, and `Content-Security-Policy: sandbox
+ * allow-scripts` gives the page an opaque origin, so its scripts can reach neither our cookies nor
+ * our API as us.
+ */
+export function useStaticPreview(options: StaticPreviewOptions): Plugin {
+  return {
+    async onRequest({ url, request, endResponse, fetchAPI }) {
+      const match = /^\/preview\/([^/]+)(\/.*)?$/.exec(url.pathname);
+      if (!match) return;
+      const respond = (status: number, body: string, headers: Record<string, string> = {}) =>
+        endResponse(
+          new fetchAPI.Response(request.method === 'HEAD' ? null : body, {
+            status,
+            headers: {
+              'content-security-policy': 'sandbox allow-scripts',
+              'x-content-type-options': 'nosniff',
+              'referrer-policy': 'no-referrer',
+              'cache-control': 'private, max-age=0, must-revalidate',
+              ...headers,
+            },
+          }),
+        );
+      if (request.method !== 'GET' && request.method !== 'HEAD') return respond(405, 'Method not allowed', { allow: 'GET, HEAD' });
+      const check = verifyPreviewToken(options.secret, match[1]);
+      if (!check.ok) {
+        return respond(check.reason === 'expired' ? 410 : 403, check.reason === 'expired' ? 'This preview link has expired.' : 'This preview link is not valid.', {
+          'content-type': 'text/plain; charset=utf-8',
+        });
+      }
+      if (!match[2]) return respond(308, '', { location: `${url.pathname}/` });
+      let path: string;
+      try {
+        const raw = decodeURIComponent(match[2].slice(1));
+        path = raw === '' || raw.endsWith('/') ? `${raw}index.html` : normalizeProjectPath(raw);
+        path = normalizeProjectPath(path);
+      } catch {
+        return respond(400, 'Bad path', { 'content-type': 'text/plain; charset=utf-8' });
+      }
+      const { projectId, mode } = check.claims;
+      const file = await options.prisma.projectFile.findFirst({
+        where: { projectId, path, project: { mode, deletedAt: null } },
+        include: { blob: true },
+      });
+      if (!file) return respond(404, 'Not found', { 'content-type': 'text/plain; charset=utf-8' });
+      return respond(200, file.blob.content, {
+        'content-type': CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
+        etag: `"${file.sha}"`,
+      });
+    },
+  };
+}

@@ -1,0 +1,206 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger, loadConfig } from '@everjust/core';
+import { startWorker, type Worker } from '@everjust/worker';
+import { decodeIdOf } from '../api/src/schema/global-id.js';
+import { createTestTenant, graphql, type TestTenant } from './support/app.js';
+import { databaseTargets, type TestDatabase } from './support/databases.js';
+import { FAST, startTestPlatform, type TestPlatform } from './support/platform.js';
+import { childEnvironment, startTypeScript, type RunningProcess } from './support/processes.js';
+
+/**
+ * A worker process that stalls (SIGSTOP) or dies (SIGKILL) in the middle of a generation: once its
+ * lease expires another worker takes the job and finishes it, and the stalled one, when it wakes up,
+ * writes nothing more (ARCHITECTURE.md, "Session events": fencing).
+ */
+const LEASE = {
+  EVERJUST_JOB_LEASE_MS: '1500',
+  EVERJUST_JOB_HEARTBEAT_MS: '300',
+  EVERJUST_OFFLINE_DELTA_INTERVAL_MS: '40',
+  EVERJUST_WORKER_POLL_INTERVAL_MS: '100',
+};
+const postgres = databaseTargets().find((target) => target.kind === 'postgres')!;
+
+describe.skipIf(Boolean(postgres.skip))(`a worker that stalls or dies mid-job${postgres.skip ? ` (${postgres.skip})` : ''}`, () => {
+  let database: TestDatabase;
+  let platform: TestPlatform;
+  let tenant: TestTenant;
+  let projectId: string;
+  const processes: RunningProcess[] = [];
+  let rescuer: Worker | undefined;
+
+  beforeAll(async () => {
+    database = await postgres.open();
+    platform = await startTestPlatform(database, { worker: false, environment: LEASE });
+    tenant = await createTestTenant(database);
+    const project = await graphql(platform.app, tenant.test, 'mutation { createProject(input: { name: "Crash" }) { id } }');
+    projectId = project.data.createProject.id;
+  });
+  afterEach(async () => {
+    await rescuer?.stop(0);
+    rescuer = undefined;
+  });
+  afterAll(async () => {
+    // Whatever happened, no worker process outlives the file (a stopped one must be woken to die).
+    for (const running of processes) {
+      if (running.child.exitCode === null && running.child.signalCode === null) {
+        running.child.kill('SIGKILL');
+        running.child.kill('SIGCONT');
+        await running.exited;
+      }
+    }
+    await rescuer?.stop(0);
+    await platform?.stop();
+    await database?.close();
+  });
+
+  /** A standalone worker process (`worker/src/main.ts`) on the test database, with short leases. */
+  async function startWorkerProcess(): Promise<RunningProcess> {
+    const running = startTypeScript(
+      'worker/src/main.ts',
+      [],
+      childEnvironment({ DATABASE_URL: database.url, EVERJUST_LOG_LEVEL: 'info', EVERJUST_SANDBOX: 'none', ...LEASE }),
+    );
+    processes.push(running);
+    await logged(running, /"msg":"worker started"/, 30_000);
+    return running;
+  }
+
+  /** Waits for a line of the process's log (JSON on stderr). */
+  async function logged(running: RunningProcess, pattern: RegExp, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(running.stderr())) {
+      if (running.child.exitCode !== null) throw new Error(`the worker exited (${running.child.exitCode}) before logging ${pattern}:\n${running.stderr()}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in the worker's log:\n${running.stderr()}`);
+      await sleep(20);
+    }
+  }
+
+  /** A second worker, in this process, with the same short lease. */
+  async function startRescuer(): Promise<Worker> {
+    const config = loadConfig({ ...FAST, ...LEASE });
+    rescuer = await startWorker({ prisma: database.prisma, pubsub: platform.pubsub, config, logger: createLogger({ level: 'silent' }), workerId: 'rescuer' });
+    return rescuer;
+  }
+
+  async function startSession(prompt: string): Promise<string> {
+    const started = await graphql(platform.app, tenant.test, `mutation($input: StartSessionInput!) { startSession(input: $input) { id } }`, {
+      input: { projectId, prompt },
+    });
+    expect(started.errors).toBeUndefined();
+    return decodeIdOf('Session', started.data.startSession.id)!;
+  }
+
+  const events = (sessionId: string) => database.prisma.sessionEvent.findMany({ where: { sessionId }, orderBy: { seq: 'asc' } });
+  const jobOf = (sessionId: string) => database.prisma.job.findFirstOrThrow({ where: { sessionId } });
+
+  async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await read();
+      if (done(value)) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await sleep(20);
+    }
+  }
+
+  /** Waits until the process worker holds the session's job and has written some events, but not `done`. */
+  async function waitUntilMidJob(sessionId: string, worker: RunningProcess) {
+    await until(
+      'the worker process to be part-way through the session',
+      async () => ({ job: await jobOf(sessionId), events: await events(sessionId) }),
+      ({ job, events }) => {
+        if (events.some((event) => event.type === 'done')) throw new Error('the session ended before the worker could be stopped');
+        return Boolean(job.lockedBy?.includes(`:${worker.child.pid}:`)) && events.length >= 4;
+      },
+    );
+  }
+
+  /** Everything that the stalled worker must not change any more. */
+  async function state(sessionId: string) {
+    const session = await database.prisma.session.findUniqueOrThrow({ where: { id: sessionId } });
+    const projectFiles = await database.prisma.projectFile.findMany({ where: { projectId: session.projectId }, orderBy: { path: 'asc' } });
+    const sessionFiles = await database.prisma.sessionFile.findMany({ where: { sessionId }, orderBy: { path: 'asc' } });
+    return {
+      session: { status: session.status, lastSeq: session.lastSeq, endedAt: session.endedAt, usage: session.usage, error: session.error, updatedAt: session.updatedAt },
+      job: await jobOf(sessionId),
+      events: (await events(sessionId)).map((event) => ({ seq: event.seq, type: event.type, attempt: event.attempt, payload: event.payload })),
+      projectFiles: projectFiles.map((file) => ({ path: file.path, sha: file.sha, size: file.size, updatedAt: file.updatedAt })),
+      sessionFiles: sessionFiles.map((file) => ({ path: file.path, sha: file.sha })),
+    };
+  }
+
+  /** The session was finished by the second attempt, cleanly. */
+  async function expectFinishedByRescuer(sessionId: string) {
+    const finished = await until(
+      'the rescuer to finish the session',
+      () => database.prisma.session.findUniqueOrThrow({ where: { id: sessionId } }),
+      (session) => !['queued', 'running'].includes(session.status),
+      30_000,
+    );
+    expect(finished.status).toBe('succeeded');
+    const current = await state(sessionId);
+    expect(current.job).toMatchObject({ status: 'succeeded', attempts: 2, lockedBy: null });
+    // Seqs 1..N with no gap or repeat, and the session's counter at N.
+    expect(current.events.map((event) => event.seq)).toEqual(current.events.map((_, index) => index + 1));
+    expect(current.session.lastSeq).toBe(current.events.length);
+    // Exactly one `done`, last, written by the second attempt.
+    expect(current.events.filter((event) => event.type === 'done')).toHaveLength(1);
+    expect(current.events.at(-1)).toMatchObject({ type: 'done', attempt: 2, payload: { status: 'succeeded' } });
+    // No interleaving: the API's event, then the first attempt's, then only the second's.
+    const attempts = current.events.map((event) => event.attempt);
+    expect(attempts).toEqual([...attempts].sort((a, b) => a - b));
+    expect(attempts[0]).toBe(0);
+    expect(attempts.includes(1)).toBe(true);
+    // The second attempt wrote all three files, and the snapshot is the project's files.
+    const written = current.events.filter((event) => event.attempt === 2 && event.type === 'file_written').map((event) => (event.payload as { path: string }).path);
+    expect(written.sort()).toEqual(['app.js', 'index.html', 'styles.css']);
+    expect(current.projectFiles.map((file) => file.path)).toEqual(['app.js', 'index.html', 'styles.css']);
+    expect(current.sessionFiles).toEqual(current.projectFiles.map((file) => ({ path: file.path, sha: file.sha })));
+    return current;
+  }
+
+  it('a frozen worker loses its job to another after the lease, and writes nothing when it wakes', async () => {
+    const frozen = await startWorkerProcess();
+    const sessionId = await startSession('Build a todo list app');
+    await waitUntilMidJob(sessionId, frozen);
+
+    frozen.child.kill('SIGSTOP');
+    const frozenAt = Date.now();
+    const before = await state(sessionId);
+    expect(before.job).toMatchObject({ status: 'running', attempts: 1 });
+
+    await startRescuer();
+    const finished = await expectFinishedByRescuer(sessionId);
+    // The rescuer could only take the job once the frozen worker's lease had run out.
+    const takeover = finished.events.find((event) => event.attempt === 2)!;
+    const takeoverAt = (await database.prisma.sessionEvent.findUniqueOrThrow({ where: { sessionId_seq: { sessionId, seq: takeover.seq } } })).createdAt;
+    expect(takeoverAt.getTime()).toBeGreaterThanOrEqual(before.job.lockedUntil!.getTime());
+    // What the frozen worker wrote before it stalled is kept as it was.
+    expect(finished.events.slice(0, before.events.length)).toEqual(before.events);
+
+    // Wake it: it must notice it lost the lease and leave everything as the rescuer left it.
+    frozen.child.kill('SIGCONT');
+    await logged(frozen, /lost the lease/, 10_000);
+    await sleep(1_500);
+    expect(frozen.child.exitCode).toBeNull(); // alive: it noticed and carried on, it did not crash out
+    expect(await state(sessionId)).toEqual(finished);
+    expect(Date.now() - frozenAt).toBeGreaterThan(1_500);
+
+    frozen.child.kill('SIGKILL');
+    await frozen.exited;
+  });
+
+  it('a killed worker\'s job is finished by another after the lease', async () => {
+    const killed = await startWorkerProcess();
+    const sessionId = await startSession('A counter');
+    await waitUntilMidJob(sessionId, killed);
+
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+    const before = await state(sessionId);
+    await startRescuer();
+    const finished = await expectFinishedByRescuer(sessionId);
+    expect(finished.events.slice(0, before.events.length)).toEqual(before.events);
+  });
+});
