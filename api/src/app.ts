@@ -1,4 +1,4 @@
-import type { Config, Database, Logger, PubSub } from '@everjust/core';
+import { resolveSecret, type Config, type Database, type Logger, type PubSub } from '@everjust/core';
 import { ApiKeyAuthenticator } from './auth/api-key-authenticator.js';
 import type { Services } from './context.js';
 import { createApiHandler } from './server.js';
@@ -24,7 +24,7 @@ export async function createApp(dependencies: AppDependencies) {
     lastUsedIntervalMs: config.limits.lastUsedIntervalMs,
   });
   await authenticator.start();
-  const services: Services = { config, database, prisma: database.prisma, pubsub, authenticator, logger };
+  const services: Services = { config, database, prisma: database.prisma, pubsub, authenticator, logger, secret: resolveSecret(config) };
   const handler = createApiHandler(services);
   return {
     services,

@@ -19,6 +19,8 @@ export interface Services {
   prisma: PrismaClient;
   pubsub: PubSub;
   authenticator: ApiKeyAuthenticator;
+  /** EVERJUST_SECRET (or the embedded one): signs preview links and widget tokens. */
+  secret: string;
   logger: Logger;
 }
 

@@ -11,6 +11,7 @@ import { useHealthRoutes } from './plugins/use-health-routes.js';
 import { useQueryCost } from './plugins/use-query-cost.js';
 import { useQueryLimits } from './plugins/use-query-limits.js';
 import { useRequestId } from './plugins/use-request-id.js';
+import { useStaticPreview } from './plugins/use-static-preview.js';
 import { schema } from './schema/index.js';
 
 const PLAYGROUND_QUERY = `# Welcome to the EverJust API.
@@ -33,11 +34,12 @@ export function createApiHandler(services: Services) {
     maskedErrors: { maskError: createErrorMasker(services.logger) },
     // requestId and caller are added by their plugins before any resolver runs.
     context: () => ({ services }) as RequestContext,
-    // Order matters: the request id first (every later error carries it), health routes before
-    // authentication (probes have no key), shape limits and cost before execution.
+    // Order matters: the request id first (every later error carries it), health routes and
+    // previews before authentication (probes and iframes have no key), shape limits and cost before execution.
     plugins: [
       useRequestId(),
       useHealthRoutes({ isReady: async () => !draining && (await services.database.ping()) }),
+      useStaticPreview({ prisma: services.prisma, secret: services.secret }),
       useAuthentication({ authenticator: services.authenticator }),
       ...useQueryLimits({
         maxDepth: services.config.limits.maxQueryDepth,

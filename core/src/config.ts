@@ -64,6 +64,7 @@ const environmentSchema = z.object({
   /** Pause between the offline generator's streamed parts: 0 streams as fast as it can; demos and benchmarks slow it. */
   EVERJUST_OFFLINE_DELTA_INTERVAL_MS: integer(0).default(0),
   EVERJUST_EVENT_POLL_INTERVAL_MS: integer(10).default(1_000),
+  EVERJUST_SANDBOX_CLEANUP_INTERVAL_MS: integer(100).default(60_000),
   EVERJUST_WORKER_POLL_INTERVAL_MS: integer(10).default(1_000),
 });
 
@@ -111,6 +112,8 @@ export interface Config {
     shutdownGraceMs: number;
     /** How often a live event stream reads the log without a pub/sub message. */
     eventPollIntervalMs: number;
+    /** How often workers stop idle sandboxes and delete old stopped ones. */
+    sandboxCleanupIntervalMs: number;
   };
   offline: { deltaIntervalMs: number };
   jobs: {
@@ -199,6 +202,7 @@ export function loadConfig(environment: Environment = process.env, options: { em
       previewWaitMs: env.EVERJUST_PREVIEW_WAIT_MS,
       shutdownGraceMs: env.EVERJUST_SHUTDOWN_GRACE_MS,
       eventPollIntervalMs: env.EVERJUST_EVENT_POLL_INTERVAL_MS,
+      sandboxCleanupIntervalMs: env.EVERJUST_SANDBOX_CLEANUP_INTERVAL_MS,
     },
     offline: { deltaIntervalMs: env.EVERJUST_OFFLINE_DELTA_INTERVAL_MS },
     jobs: {

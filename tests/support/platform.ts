@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { createLocalPubSub, createLogger, loadConfig, type Database, type Environment, type PubSub } from '@everjust/core';
 import { startWorker, type LlmProvider, type Worker } from '@everjust/worker';
 import { createApp, type App } from '../../api/src/app.js';
@@ -29,12 +30,13 @@ export async function startTestPlatform(
   database: Database,
   options: { environment?: Environment; pubsub?: PubSub; worker?: boolean; llm?: { offline?: LlmProvider; anthropic?: LlmProvider } } = {},
 ): Promise<TestPlatform> {
-  const config = loadConfig({ ...FAST, ...options.environment });
+  // The port is chosen first so the config's public URL (preview links) points at this server.
+  const config = loadConfig({ ...FAST, PORT: String(await freePort()), ...options.environment });
   const logger = createLogger({ level: config.logLevel });
   const pubsub = options.pubsub ?? createLocalPubSub();
   const app = await createApp({ config, database, pubsub, logger });
   const worker = options.worker === false ? undefined : await startWorker({ prisma: database.prisma, pubsub, config, logger, llm: options.llm });
-  const server = await listen(app.handler, 0, '127.0.0.1');
+  const server = await listen(app.handler, config.port, '127.0.0.1');
   return {
     app,
     worker,
@@ -47,6 +49,17 @@ export async function startTestPlatform(
       await app.stop();
     },
   };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 /** Reads a GraphQL-over-SSE subscription until it completes (or `until` says stop), as a client would. */

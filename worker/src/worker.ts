@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import {
   appendEvent,
   claimJob,
+  completeJob,
   EMPTY_USAGE,
   failJob,
   jobsReadyChannel,
@@ -18,6 +19,8 @@ import {
   type PubSub,
 } from '@everjust/core';
 import { LlmError, type LlmProvider } from './llm/llm-provider.js';
+import { cleanupSandboxes } from './sandbox/sandbox-manager.js';
+import type { SandboxSelector } from './sandbox/select-sandbox.js';
 import { SessionWriter } from './session-writer.js';
 import { TaskError, type TaskHandler } from './tasks/task.js';
 
@@ -28,12 +31,19 @@ export interface WorkerOptions {
   logger: Logger;
   /** Task handlers by job kind. */
   tasks: Record<string, TaskHandler>;
+  /** Handlers of jobs without a session (housekeeping such as stopping a sandbox), by kind. */
+  maintenance?: Record<string, MaintenanceHandler>;
   /** The model for a session's mode (test mode: the offline generator). */
   llmFor(mode: 'live' | 'test'): LlmProvider;
+  /** Where sessions' apps run (test mode: the static preview); none: previews off. */
+  sandboxes?: SandboxSelector;
   /** How often an idle worker looks for jobs it was not told about (ms). */
   pollIntervalMs?: number;
   workerId?: string;
 }
+
+/** A job with no session: it succeeds when the handler returns, and is retried when it throws. */
+export type MaintenanceHandler = (job: ClaimedJob, helpers: { prisma: PrismaClient; sandboxes?: SandboxSelector; logger: Logger }) => Promise<void>;
 
 interface RunningJob {
   job: ClaimedJob;
@@ -73,6 +83,7 @@ export class Worker {
     const poll = this.options.pollIntervalMs ?? this.options.config.jobs.pollIntervalMs;
     this.timers.push(setInterval(() => void this.fill(), poll));
     this.timers.push(setInterval(() => void this.reapExpired(), Math.max(poll, this.options.config.jobs.leaseMs / 2)));
+    this.timers.push(setInterval(() => void this.cleanup(), this.options.config.limits.sandboxCleanupIntervalMs));
     void this.fill();
   }
 
@@ -104,7 +115,8 @@ export class Worker {
       do {
         this.refill = false;
         while (!this.stopping && this.running.size < this.options.config.jobs.concurrency) {
-          const job = await claimJob(this.options.prisma, this.id, Object.keys(this.options.tasks), this.options.config.jobs.leaseMs);
+          const kinds = [...Object.keys(this.options.tasks), ...Object.keys(this.options.maintenance ?? {})];
+          const job = await claimJob(this.options.prisma, this.id, kinds, this.options.config.jobs.leaseMs);
           if (!job) break;
           this.launch(job);
         }
@@ -132,6 +144,17 @@ export class Worker {
     const { prisma, config } = this.options;
     const logger = this.options.logger.child({ jobId: job.id, sessionId: job.sessionId, attempt: job.attempts, workerId: this.id });
     const lease = { jobId: job.id, workerId: this.id, attempt: job.attempts };
+    const maintenance = this.options.maintenance?.[job.kind];
+    if (maintenance && !job.sessionId) {
+      try {
+        await maintenance(job, { prisma, sandboxes: this.options.sandboxes, logger });
+        await completeJob(prisma, job.id, this.id);
+      } catch (error) {
+        logger.warn({ err: error }, 'maintenance job failed');
+        await failJob(prisma, job.id, this.id, (error as Error).message, { retryable: true, backoffBaseMs: config.jobs.backoffBaseMs });
+      }
+      return;
+    }
     const session = job.sessionId ? await prisma.session.findUnique({ where: { id: job.sessionId } }) : null;
     if (!session) {
       await failJob(prisma, job.id, this.id, 'the job has no session', { retryable: false, backoffBaseMs: 0 });
@@ -161,7 +184,8 @@ export class Worker {
       controller.signal.throwIfAborted();
       const llm = this.options.llmFor(session.mode);
       if (!session.model) await prisma.session.update({ where: { id: session.id }, data: { model: `${llm.name}/${llm.model}` } });
-      const outcome = await handler({ job, session, writer, signal: controller.signal, logger, prisma, pubsub: this.options.pubsub, config, llm });
+      const sandbox = this.options.sandboxes?.forMode(session.mode) ?? null;
+      const outcome = await handler({ job, session, writer, signal: controller.signal, logger, prisma, pubsub: this.options.pubsub, config, llm, sandbox });
       await writer.drain();
       await writer.finish('succeeded', { result: outcome.result });
       logger.info({ durationMs: Date.now() - started }, 'session succeeded');
@@ -208,6 +232,11 @@ export class Worker {
       if (settleError instanceof LeaseLostError) return;
       throw settleError;
     }
+  }
+
+  /** Idle sandboxes stopped, stopped ones deleted, per the tiers. */
+  async cleanup(now = new Date()) {
+    return cleanupSandboxes(this.options.prisma, (name) => this.options.sandboxes?.byName(name), this.options.logger, now);
   }
 
   /** Jobs whose lease expired on their last attempt are dead; their sessions end as failed. */

@@ -7,6 +7,7 @@ import './api-keys.js';
 import './files.js';
 import './session-events.js';
 import './sessions.js';
+import './sandboxes.js';
 
 builder.queryType({});
 builder.mutationType({});

@@ -51,7 +51,11 @@ export interface CommandResult {
   durationMs: number;
 }
 
+/** The start command that serves the app's files as they are (no package.json start script). */
+export const STATIC_SERVER_COMMAND = 'everjust:static';
+
 export interface StartServerOptions {
+  /** A shell command line, or STATIC_SERVER_COMMAND for the provider's own static file server. */
   command: string;
   port: number;
   env?: Record<string, string>;
@@ -77,6 +81,8 @@ export interface SandboxProvider {
   runCommand(sandboxId: string, options: RunCommandOptions): Promise<CommandResult>;
   /** Starts a long-running server (replacing one already started); it keeps running after this returns. */
   startServer(sandboxId: string, options: StartServerOptions): Promise<void>;
+  /** The port the app should listen on (default 3000); `local` picks a free one on this host. */
+  choosePort?(sandboxId: string): Promise<number>;
   /** A browser-usable URL of a port, with its expiry. */
   previewUrl(sandboxId: string, port: number, expiresInSeconds: number): Promise<PreviewLink>;
   stop(sandboxId: string): Promise<void>;

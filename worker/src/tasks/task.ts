@@ -1,7 +1,7 @@
 import type { ClaimedJob, Config, Logger, PrismaClient, PubSub, Session } from '@everjust/core';
 import type { LlmProvider } from '../llm/llm-provider.js';
 import type { SessionWriter } from '../session-writer.js';
-import type { Tool } from '../tools/project-tools.js';
+import type { SandboxProvider } from '../sandbox/sandbox-provider.js';
 
 /** What a task handler gets: its job, its session and the means to report (after graphile-worker's helpers). */
 export interface TaskContext {
@@ -16,8 +16,8 @@ export interface TaskContext {
   config: Config;
   /** The model for this session (test mode: always the offline generator). */
   llm: LlmProvider;
-  /** Tools beyond the file tools (the sandbox's `run_command`), when the session has a sandbox. */
-  extraTools?: Tool[];
+  /** Where the session's app runs; null when previews are off (`EVERJUST_SANDBOX=none`). */
+  sandbox: SandboxProvider | null;
 }
 
 /** A successful run's kind-specific results (they go into the `done` event). */

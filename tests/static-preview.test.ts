@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signPreviewToken } from '@everjust/core';
+import { createTestTenant, graphql, type TestTenant } from './support/app.js';
+import { openPgliteTestDatabase, type TestDatabase } from './support/databases.js';
+import { SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, subscribeSse, type TestPlatform } from './support/platform.js';
+
+const PREVIEW_EVENTS = SESSION_EVENTS_SUBSCRIPTION.replace('... on DoneEvent', '... on PreviewReadyEvent { url expiresAt } ... on PreviewFailedEvent { reason } ... on DoneEvent');
+
+describe('the static preview (test mode)', () => {
+  let database: TestDatabase;
+  let platform: TestPlatform;
+  let tenant: TestTenant;
+
+  beforeAll(async () => {
+    database = await openPgliteTestDatabase();
+    // The live sandbox would be local; test mode must get the static preview whatever it is.
+    platform = await startTestPlatform(database, { environment: { EVERJUST_SANDBOX: 'static' } });
+    tenant = await createTestTenant(database);
+  });
+  afterAll(async () => {
+    await platform.stop();
+    await database.close();
+  });
+
+  async function generate(prompt: string) {
+    const project = await graphql(platform.app, tenant.test, 'mutation { createProject(input: { name: "Preview" }) { id } }');
+    const projectId = project.data.createProject.id as string;
+    const started = await graphql(platform.app, tenant.test, `mutation($input: StartSessionInput!) { startSession(input: $input) { id } }`, { input: { projectId, prompt } });
+    const stream = await subscribeSse(platform.url, tenant.test, PREVIEW_EVENTS, { sessionId: started.data.startSession.id });
+    return { projectId, events: stream.events };
+  }
+
+  it('ends a test-mode session with preview_ready before done, serving the app under a CSP sandbox', async () => {
+    const { projectId, events } = await generate('Build a todo list');
+    const types = events.map((event) => event.type);
+    const readyAt = types.indexOf('preview_ready');
+    expect(readyAt).toBeGreaterThan(types.lastIndexOf('file_written'));
+    expect(types.at(-1)).toBe('done');
+    expect(events.at(-1).status).toBe('succeeded');
+    const { url, expiresAt } = events[readyAt];
+    expect(new Date(expiresAt).getTime()).toBeGreaterThan(Date.now());
+
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toBe('sandbox allow-scripts');
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await page.text();
+    expect(html).toMatch(/<html/i);
+    const script = await fetch(new URL('app.js', url));
+    expect(script.headers.get('content-type')).toMatch(/javascript/);
+    expect(script.headers.get('content-security-policy')).toBe('sandbox allow-scripts');
+    expect((await fetch(new URL('nope.js', url))).status).toBe(404);
+    expect((await fetch(`${url}..%2f..%2fetc%2fpasswd`)).status).toBeGreaterThanOrEqual(400);
+
+    const project = await graphql(platform.app, tenant.test, `query($id: ID!) { project(id: $id) { sandbox { provider status previewUrl } } }`, { id: projectId });
+    expect(project.data.project.sandbox).toEqual({ provider: 'static', status: 'running', previewUrl: url });
+  });
+
+  it('stops serving once the link expires, and refuses a tampered one', async () => {
+    await generate('A counter');
+    const id = (await database.prisma.project.findFirstOrThrow({ where: { tenantId: tenant.id }, orderBy: { id: 'desc' } })).id;
+    const secret = platform.app.services.secret;
+    const soon = signPreviewToken(secret, { projectId: id, mode: 'test', expiresAt: Math.floor(Date.now() / 1000) + 1 });
+    expect((await fetch(`${platform.url}/preview/${soon}/`)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const expired = await fetch(`${platform.url}/preview/${soon}/`);
+    expect(expired.status).toBe(410);
+    expect(await expired.text()).not.toMatch(/<html/i);
+
+    const valid = signPreviewToken(secret, { projectId: id, mode: 'test', expiresAt: Math.floor(Date.now() / 1000) + 60 });
+    const [body, signature] = valid.split('.');
+    const forged = Buffer.from(JSON.stringify({ p: id, m: 'test', e: Math.floor(Date.now() / 1000) + 9999 })).toString('base64url');
+    expect((await fetch(`${platform.url}/preview/${forged}.${signature}/`)).status).toBe(403);
+    expect((await fetch(`${platform.url}/preview/${body}.${signature.slice(1)}x/`)).status).toBe(403);
+    // A live-mode link to a test project shows nothing.
+    const wrongMode = signPreviewToken(secret, { projectId: id, mode: 'live', expiresAt: Math.floor(Date.now() / 1000) + 60 });
+    expect((await fetch(`${platform.url}/preview/${wrongMode}/`)).status).toBe(404);
+  });
+});

@@ -1,0 +1,34 @@
+import { join, resolve } from 'node:path';
+import type { Config } from '@everjust/core';
+import { createDaytona } from './daytona.js';
+import { createLocal } from './local.js';
+import type { SandboxProvider } from './sandbox-provider.js';
+import { createStatic } from './static.js';
+
+export interface SandboxSelector {
+  /** The provider for a session's mode; null when previews are off. Test mode always gets `static`. */
+  forMode(mode: 'live' | 'test'): SandboxProvider | null;
+  /** By name, for sandboxes made earlier (cleanup). */
+  byName(name: string): SandboxProvider | undefined;
+}
+
+/** Chooses the sandbox providers once from config (`EVERJUST_SANDBOX`, ARCHITECTURE.md). */
+export function createSandboxSelector(config: Config, secret: string, overrides: Partial<Record<'local' | 'daytona' | 'static', SandboxProvider>> = {}): SandboxSelector {
+  if (config.sandbox === 'none') return { forMode: () => null, byName: () => undefined };
+  const providers: Partial<Record<string, SandboxProvider>> = {
+    static: overrides.static ?? createStatic({ publicUrl: config.publicUrl, secret }),
+  };
+  if (config.sandbox === 'local') providers.local = overrides.local ?? createLocal({ rootDir: join(resolve(config.dataDir), 'sandboxes') });
+  if (config.sandbox === 'daytona' || config.daytona.apiKey) {
+    providers.daytona =
+      overrides.daytona ??
+      (config.daytona.apiKey && config.daytona.apiUrl
+        ? createDaytona({ apiKey: config.daytona.apiKey, apiUrl: config.daytona.apiUrl, target: config.daytona.target })
+        : undefined);
+  }
+  const live = providers[config.sandbox] ?? providers.static!;
+  return {
+    forMode: (mode) => (mode === 'test' ? providers.static! : live),
+    byName: (name) => providers[name],
+  };
+}

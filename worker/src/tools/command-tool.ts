@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import type { SessionWriter } from '../session-writer.js';
+import type { CommandResult, SandboxProvider } from '../sandbox/sandbox-provider.js';
+import type { Tool } from './project-tools.js';
+
+/** What the model gets back of a command's output: the tail, so errors at the end survive. */
+const OUTPUT_FOR_MODEL = 16_000;
+
+export interface CommandRunner {
+  provider: SandboxProvider;
+  writer: SessionWriter;
+  timeoutMs: number;
+  /** Makes sure the sandbox exists and holds the current files; returns its provider id. */
+  prepare(signal: AbortSignal): Promise<string>;
+}
+
+/**
+ * Runs a command in the project's sandbox and reports it as command_started, command_output
+ * (streamed, coalesced to a row at most every 50 ms per stream) and command_finished events.
+ * Aborting the signal kills it at once.
+ */
+export async function runReportedCommand(runner: CommandRunner, command: string, signal: AbortSignal): Promise<CommandResult> {
+  const sandboxId = await runner.prepare(signal);
+  const commandId = randomUUID();
+  const { writer } = runner;
+  await writer.append({ type: 'command_started', payload: { commandId, command } });
+  const pending: Record<'stdout' | 'stderr', string> = { stdout: '', stderr: '' };
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<unknown> = Promise.resolve();
+  const flush = () => {
+    timer = undefined;
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const text = pending[stream];
+      if (!text) continue;
+      pending[stream] = '';
+      flushing = flushing.then(() => writer.append({ type: 'command_output', payload: { commandId, stream, text } })).catch(() => undefined);
+    }
+  };
+  const started = Date.now();
+  let result: CommandResult;
+  try {
+    result = await runner.provider.runCommand(sandboxId, {
+      command,
+      timeoutMs: runner.timeoutMs,
+      signal,
+      onOutput: (stream, text) => {
+        pending[stream] += text;
+        timer ??= setTimeout(flush, 50);
+      },
+    });
+  } finally {
+    clearTimeout(timer);
+    flush();
+    await flushing;
+  }
+  writer.addUsage({ sandboxSeconds: (Date.now() - started) / 1000 });
+  await writer.append({
+    type: 'command_finished',
+    payload: { commandId, exitCode: result.exitCode, durationMs: result.durationMs, ...(result.timedOut ? { timedOut: true } : {}) },
+  });
+  return result;
+}
+
+/** The model's `run_command` tool: install, build, test, read the errors, fix them. */
+export function createCommandTool(runner: CommandRunner): Tool {
+  return {
+    definition: {
+      name: 'run_command',
+      description:
+        'Run a shell command in the project folder inside its sandbox (e.g. `npm install`, `npm test`, `node build.js`) and get its exit code and output. ' +
+        `Commands time out after ${Math.round(runner.timeoutMs / 1000)} s; do not start long-running servers here (the preview starts the app).`,
+      inputSchema: { type: 'object', properties: { command: { type: 'string' } }, required: ['command'] },
+    },
+    async run(input, signal) {
+      if (typeof input.command !== 'string' || !input.command.trim()) return { content: '"command" must be a non-empty string', isError: true };
+      const result = await runReportedCommand(runner, input.command, signal);
+      signal.throwIfAborted();
+      const output = result.output.length > OUTPUT_FOR_MODEL ? `…${result.output.slice(-OUTPUT_FOR_MODEL)}` : result.output;
+      const status = result.timedOut ? `timed out after ${result.durationMs} ms` : `exit code ${result.exitCode}`;
+      return { content: `${status}\n${output}`, isError: result.timedOut || result.exitCode !== 0 };
+    },
+  };
+}
