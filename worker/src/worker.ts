@@ -98,6 +98,7 @@ export class Worker {
       for (const running of this.running.values()) running.controller.abort('shutdown' satisfies AbortReason);
       await all;
     }
+    await this.options.sandboxes?.close();
   }
 
   get activeJobs(): number {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startFakeDaytona, timeSandboxSteps, type FakeDaytona } from '../../../test-support/fake-daytona.js';
 import { APP_ROOT, createDaytona, DEFAULT_IMAGE, type DaytonaSettings } from './daytona.js';
-import { SandboxError, type CreateSandboxOptions } from './sandbox-provider.js';
+import { staticServerSource } from './local-static-server.js';
+import { SandboxError, STATIC_SERVER_COMMAND, type CreateSandboxOptions } from './sandbox-provider.js';
 
 let fake: FakeDaytona;
 
@@ -229,11 +230,36 @@ describe('createDaytona', () => {
     const first = fake.commands.at(-1)!;
     expect(first).toMatchObject({ sessionId: 'everjust-server', killed: false });
     expect(first.command).toContain(`env 'PORT=3000' sh -c 'node server.js'`);
-    await expect.poll(() => streamed).toEqual(['listening\n']);
+    await expect.poll(() => streamed, { timeout: 5_000 }).toEqual(['listening\n']);
 
     await daytona.startServer(id, { command: 'node server.js', port: 3000 });
     expect(first.killed).toBe(true);
     expect(fake.commands.at(-1)).toMatchObject({ sessionId: 'everjust-server', killed: false });
+
+    // close() stops following the output (the server keeps running).
+    await daytona.startServer(id, { command: 'node server.js', port: 3000, onOutput: () => undefined });
+    await daytona.close();
+    const logReads = () => fake.requests.filter((request) => request.path.endsWith('/logs')).length;
+    const before = logReads();
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    expect(logReads()).toBe(before);
+    expect(fake.commands.at(-1)!.killed).toBe(false);
+  });
+
+  it('serves the files with the built-in static server for STATIC_SERVER_COMMAND', async () => {
+    fake.onCommand('static-server.mjs', () => ({ stdout: ['serving\n'], runForever: true }));
+    const daytona = provider();
+    const { id } = await daytona.create(createOptions());
+
+    await daytona.startServer(id, { command: STATIC_SERVER_COMMAND, port: 8080 });
+
+    expect(fake.sandbox(id)!.files.get('/home/daytona/.everjust/static-server.mjs')).toBe(staticServerSource);
+    const server = fake.commands.at(-1)!;
+    expect(server.sessionId).toBe('everjust-server');
+    // Quoted twice: node's arguments, then the whole line inside `sh -c '…'`.
+    const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
+    const line = ['node', '/home/daytona/.everjust/static-server.mjs', APP_ROOT, '8080', '0.0.0.0'].map(quote).join(' ');
+    expect(server.command).toBe(`mkdir -p '${APP_ROOT}' && cd '${APP_ROOT}' && env 'PORT=8080' sh -c ${quote(line)}`);
   });
 
   it('classifies API errors: 5xx and 429 retryable, 4xx not; a missing sandbox is null', async () => {

@@ -9,8 +9,10 @@ import {
   type CreateSandboxFromSnapshotParams,
   type Sandbox,
 } from '@daytonaio/sdk';
+import { staticServerSource } from './local-static-server.js';
 import {
   SandboxError,
+  STATIC_SERVER_COMMAND,
   type CommandResult,
   type CreateSandboxOptions,
   type RunCommandOptions,
@@ -46,6 +48,9 @@ export const DEFAULT_IMAGE = 'node:22-bookworm-slim';
 /** Where uploaded files go and commands run; the paths the pipeline gives are relative to it. */
 export const APP_ROOT = '/home/daytona/app';
 
+/** The built-in static file server (the one `local` uses), kept outside the app root so it is never served. */
+const STATIC_SERVER_PATH = '/home/daytona/.everjust/static-server.mjs';
+
 /** The one session per sandbox that runs the preview server; starting a server again replaces it. */
 const SERVER_SESSION = 'everjust-server';
 
@@ -58,6 +63,9 @@ const OUTPUT_LIMIT = 64 * 1024;
 /** How long after its log stream ends a command's exit code may take to be recorded. */
 const EXIT_CODE_GRACE_MS = 2_000;
 const CACHE_LIMIT = 100;
+/** A server's output is polled this often, for this long (the preview step waits 60 s by default). */
+const SERVER_OUTPUT_POLL_MS = 1_000;
+const SERVER_OUTPUT_FOLLOW_MS = 5 * 60_000;
 
 /**
  * Daytona sandboxes as a {@link SandboxProvider}, through the official SDK (`@daytonaio/sdk` 0.218).
@@ -73,6 +81,9 @@ const CACHE_LIMIT = 100;
  *   `settings.snapshot` when set, which then ignores the resources. `autoDeleteMinutes: null` is sent as
  *   `autoDeleteInterval: -1`, Daytona's "never". The SDK adds its own label `code-toolbox-language`.
  * - Files go under {@link APP_ROOT} in one multipart request; commands run there.
+ * - `startServer` runs the command (with `PORT` set) in one long-lived session per sandbox, replacing the
+ *   one before; `STATIC_SERVER_COMMAND` runs the built-in static server (`local-static-server.ts`) with the
+ *   sandbox's `node`, written to {@link STATIC_SERVER_PATH} first.
  * - `runCommand` runs the command in a session of its own (`sh -c`, so an `exit` or `cd` cannot touch the
  *   session's shell), follows its output over the toolbox's log WebSocket, then reads the exit code. On
  *   timeout or abort it deletes the session, which makes the daemon kill the process tree (SIGTERM, then
@@ -80,7 +91,7 @@ const CACHE_LIMIT = 100;
  * - Errors are {@link SandboxError}s: retryable for connection errors, timeouts, 429 and 5xx, not for other
  *   4xx or a sandbox in an error state. On abort, an `Error` named `AbortError` with the signal's reason.
  */
-export function createDaytona(settings: DaytonaSettings): SandboxProvider {
+export function createDaytona(settings: DaytonaSettings): SandboxProvider & { close(): Promise<void> } {
   let client: Daytona | undefined;
   const getClient = (): Daytona => {
     if (!settings.apiKey) throw new SandboxError('The Daytona API key is not set.', { retryable: false });
@@ -104,6 +115,8 @@ export function createDaytona(settings: DaytonaSettings): SandboxProvider {
   };
   const sandboxFor = async (sandboxId: string): Promise<Sandbox> =>
     cache.get(sandboxId) ?? remember(await getClient().get(sandboxId));
+  /** Servers whose output is being followed; `close` stops them. */
+  const followers = new Set<AbortController>();
 
   return {
     name: 'daytona',
@@ -256,16 +269,22 @@ export function createDaytona(settings: DaytonaSettings): SandboxProvider {
         } catch (error) {
           if (!(error instanceof DaytonaNotFoundError)) throw error;
         }
+        let command = options.command;
+        if (command === STATIC_SERVER_COMMAND) {
+          // Written each time, so a sandbox always runs the worker's current version. All interfaces:
+          // Daytona's preview proxy reaches the port from outside the sandbox.
+          await sandbox.fs.uploadFiles([{ source: Buffer.from(staticServerSource, 'utf8'), destination: STATIC_SERVER_PATH }], UPLOAD_TIMEOUT_SECONDS);
+          command = ['node', STATIC_SERVER_PATH, APP_ROOT, String(options.port), '0.0.0.0'].map(quote).join(' ');
+        }
         await sandbox.process.createSession(SERVER_SESSION);
         const { cmdId } = await sandbox.process.executeSessionCommand(SERVER_SESSION, {
-          command: wrapCommand(options.command, { PORT: String(options.port), ...options.env }),
+          command: wrapCommand(command, { PORT: String(options.port), ...options.env }),
           runAsync: true,
         });
         if (onOutput) {
-          // Follows the server for as long as it runs; the stream ends when its session is deleted.
-          void sandbox.process
-            .getSessionCommandLogs(SERVER_SESSION, cmdId, (text) => onOutput('stdout', text), (text) => onOutput('stderr', text))
-            .catch(() => undefined);
+          const follower = new AbortController();
+          followers.add(follower);
+          void followServerOutput(sandbox, cmdId, onOutput, follower.signal).finally(() => followers.delete(follower));
         }
       });
     },
@@ -301,7 +320,56 @@ export function createDaytona(settings: DaytonaSettings): SandboxProvider {
         return found;
       });
     },
+
+    /** Stops following servers' output; the sandboxes and their servers keep running. */
+    async close(): Promise<void> {
+      for (const follower of followers) follower.abort();
+      followers.clear();
+    },
   };
+}
+
+/**
+ * Reports a server's output as it grows, by polling its stored logs: the log WebSocket would do it too, but
+ * the SDK gives no way to close that socket, which would then hold the worker open for as long as the server
+ * runs. Ends when the server exits, its session goes (replaced, sandbox stopped), on `signal`, or after
+ * {@link SERVER_OUTPUT_FOLLOW_MS}.
+ */
+async function followServerOutput(
+  sandbox: Sandbox,
+  commandId: string,
+  onOutput: (stream: 'stdout' | 'stderr', text: string) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const seen = { stdout: 0, stderr: 0 };
+  const until = Date.now() + SERVER_OUTPUT_FOLLOW_MS;
+  while (Date.now() < until) {
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, SERVER_OUTPUT_POLL_MS);
+      timer.unref(); // never what keeps the worker running
+      signal.addEventListener('abort', done, { once: true });
+    });
+    if (signal.aborted) return;
+    try {
+      // The exit code first: when it is set, the logs read after it are complete.
+      const { exitCode } = await sandbox.process.getSessionCommand(SERVER_SESSION, commandId);
+      const logs = await sandbox.process.getSessionCommandLogs(SERVER_SESSION, commandId);
+      if (signal.aborted) return;
+      for (const stream of ['stdout', 'stderr'] as const) {
+        const text = logs[stream] ?? '';
+        if (text.length > seen[stream]) onOutput(stream, text.slice(seen[stream]));
+        seen[stream] = Math.max(seen[stream], text.length);
+      }
+      if (exitCode !== undefined && exitCode !== null) return;
+    } catch {
+      return;
+    }
+  }
 }
 
 /** Runs `action`, turning whatever it throws into a classified {@link SandboxError}. */

@@ -645,6 +645,10 @@ export function createLocal(settings: LocalSettings): LocalSandboxProvider {
       for (const child of servers.values()) if (child.pid) killGroup(child.pid);
       servers.clear();
     },
+
+    close(): void {
+      provider.killAll();
+    },
   };
   return provider;
 }

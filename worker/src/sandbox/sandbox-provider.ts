@@ -88,6 +88,8 @@ export interface SandboxProvider {
   stop(sandboxId: string): Promise<void>;
   delete(sandboxId: string): Promise<void>;
   list(labels: SandboxLabels): Promise<SandboxInfo[]>;
+  /** Releases what this process holds (local: kills the servers it started) when the worker stops. */
+  close?(): void | Promise<void>;
 }
 
 /** A sandbox failure, classified like LlmError: the pipeline decides what is retried. */

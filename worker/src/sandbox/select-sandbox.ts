@@ -10,11 +10,13 @@ export interface SandboxSelector {
   forMode(mode: 'live' | 'test'): SandboxProvider | null;
   /** By name, for sandboxes made earlier (cleanup). */
   byName(name: string): SandboxProvider | undefined;
+  /** At shutdown: lets each provider release what this process holds. */
+  close(): Promise<void>;
 }
 
 /** Chooses the sandbox providers once from config (`EVERJUST_SANDBOX`, ARCHITECTURE.md). */
 export function createSandboxSelector(config: Config, secret: string, overrides: Partial<Record<'local' | 'daytona' | 'static', SandboxProvider>> = {}): SandboxSelector {
-  if (config.sandbox === 'none') return { forMode: () => null, byName: () => undefined };
+  if (config.sandbox === 'none') return { forMode: () => null, byName: () => undefined, close: async () => undefined };
   const providers: Partial<Record<string, SandboxProvider>> = {
     static: overrides.static ?? createStatic({ publicUrl: config.publicUrl, secret }),
   };
@@ -30,5 +32,8 @@ export function createSandboxSelector(config: Config, secret: string, overrides:
   return {
     forMode: (mode) => (mode === 'test' ? providers.static! : live),
     byName: (name) => providers[name],
+    async close() {
+      for (const provider of Object.values(providers)) await provider?.close?.();
+    },
   };
 }

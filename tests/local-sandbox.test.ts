@@ -1,0 +1,157 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAnthropic } from '@everjust/worker';
+import { startFakeAnthropic, type FakeAnthropic } from '../test-support/fake-anthropic.js';
+import { decodeIdOf } from '../api/src/schema/global-id.js';
+import { createTestTenant, graphql, type TestTenant } from './support/app.js';
+import { openPgliteTestDatabase, type TestDatabase } from './support/databases.js';
+import { EVENT_FIELDS, startTestPlatform, subscribeSse, type TestPlatform } from './support/platform.js';
+
+const EVENTS = `subscription($sessionId: ID!) { sessionEvents(sessionId: $sessionId) { ${EVENT_FIELDS}
+  ... on PreviewReadyEvent { url } ... on PreviewFailedEvent { reason } ... on SandboxCreatedEvent { sandboxId provider }
+  ... on CommandStartedEvent { commandId command } ... on CommandOutputEvent { commandId stream text } ... on CommandFinishedEvent { commandId exitCode timedOut } } }`;
+
+interface Harness {
+  database: TestDatabase;
+  platform: TestPlatform;
+  tenant: TestTenant;
+  dataDir: string;
+}
+
+async function startHarness(options: { fake?: FakeAnthropic } = {}): Promise<Harness> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'everjust-local-'));
+  const database = await openPgliteTestDatabase();
+  const platform = await startTestPlatform(database, {
+    environment: { EVERJUST_SANDBOX: 'local', EVERJUST_DATA_DIR: dataDir, EVERJUST_PREVIEW_WAIT_MS: '20000', EVERJUST_RUN_COMMAND_TIMEOUT_MS: '30000' },
+    llm: options.fake ? { anthropic: createAnthropic({ apiKey: 'sk-ant-test', model: 'claude-test', baseUrl: options.fake.url, maxRetries: 0 }) } : undefined,
+  });
+  return { database, platform, dataDir, tenant: await createTestTenant(database) };
+}
+
+async function stopHarness(harness: Harness) {
+  await harness.platform.stop();
+  await harness.database.close();
+  rmSync(harness.dataDir, { recursive: true, force: true });
+}
+
+async function run(harness: Harness, prompt: string, files: Array<{ path: string; content: string }> = []) {
+  const { platform, tenant } = harness;
+  const project = await graphql(platform.app, tenant.live, 'mutation { createProject(input: { name: "Local" }) { id } }');
+  const projectId = project.data.createProject.id as string;
+  if (files.length) await graphql(platform.app, tenant.live, `mutation($input: WriteProjectFilesInput!) { writeProjectFiles(input: $input) { id } }`, { input: { projectId, files } });
+  const started = await graphql(platform.app, tenant.live, `mutation($input: StartSessionInput!) { startSession(input: $input) { id } }`, { input: { projectId, prompt } });
+  return { projectId, sessionId: started.data.startSession.id as string };
+}
+
+const follow = (harness: Harness, sessionId: string, until?: (event: any) => boolean) =>
+  subscribeSse(harness.platform.url, harness.tenant.live, EVENTS, { sessionId }, { until });
+
+describe('the local sandbox with the offline model', () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness();
+  });
+  afterAll(async () => stopHarness(harness));
+
+  it('previews an offline-generated app: preview_ready answers 200 with the page, then done', async () => {
+    const { sessionId } = await run(harness, 'Build a calculator');
+    const { events } = await follow(harness, sessionId);
+    const types = events.map((event) => event.type);
+    expect(types).toContain('sandbox_created');
+    const ready = events.find((event) => event.type === 'preview_ready');
+    expect(ready?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(types.indexOf('preview_ready')).toBeLessThan(types.indexOf('done'));
+    expect(events.at(-1)).toMatchObject({ type: 'done', status: 'succeeded' });
+    const page = await fetch(ready.url);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const stored = await harness.database.prisma.projectFile.findFirstOrThrow({ where: { path: 'index.html', project: { tenantId: harness.tenant.id } }, include: { blob: true }, orderBy: { updatedAt: 'desc' } });
+    expect(html).toBe(stored.blob.content);
+  });
+
+  it('ends in preview_failed, showing the install output, when npm install fails; the session stays succeeded', async () => {
+    const manifest = JSON.stringify({ name: 'broken', version: '1.0.0', scripts: { start: 'node server.js' }, dependencies: { missing: 'file:./does-not-exist.tgz' } });
+    const { sessionId } = await run(harness, 'A counter', [{ path: 'package.json', content: manifest }]);
+    const { events } = await follow(harness, sessionId);
+    const install = events.find((event) => event.type === 'command_started');
+    expect(install.command).toMatch(/npm install/);
+    expect(events.filter((event) => event.type === 'command_output' && event.commandId === install.commandId).length).toBeGreaterThan(0);
+    expect(events.find((event) => event.type === 'command_finished')).toMatchObject({ commandId: install.commandId });
+    expect(events.find((event) => event.type === 'command_finished').exitCode).not.toBe(0);
+    const failed = events.find((event) => event.type === 'preview_failed');
+    expect(failed.reason).toMatch(/npm install failed/);
+    expect(events.at(-1)).toMatchObject({ type: 'done', status: 'succeeded' });
+  }, 60_000);
+
+  it('keeps hostile file names inside the sandbox and stops idle sandboxes', async () => {
+    const marker = join(harness.dataDir, 'pwned');
+    const { projectId, sessionId } = await run(harness, 'A timer', [{ path: `$(touch ${marker}).js`, content: 'x' }]);
+    await follow(harness, sessionId);
+    expect(existsSync(marker)).toBe(false);
+    const sandbox = await harness.database.prisma.sandbox.findUniqueOrThrow({ where: { projectId: decodeIdOf('Project', projectId)! } });
+    const folder = join(harness.dataDir, 'sandboxes', sandbox.externalId!, 'app');
+    expect(readFileSync(join(folder, `$(touch ${marker}).js`), 'utf8')).toBe('x');
+    const refused = await graphql(harness.platform.app, harness.tenant.live, `mutation($input: WriteProjectFilesInput!) { writeProjectFiles(input: $input) { id } }`, {
+      input: { projectId, files: [{ path: '../../etc/passwd', content: 'x' }] },
+    });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+
+    // Idle past the tier's limit (enterprise: 120 min): the cleanup stops it and its server.
+    const url = sandbox.previewUrl!;
+    expect((await fetch(url)).status).toBe(200);
+    const later = new Date(Date.now() + 121 * 60_000);
+    const { stopped } = await harness.platform.worker!.cleanup(later);
+    expect(stopped).toContain(sandbox.id);
+    expect((await harness.database.prisma.sandbox.findUniqueOrThrow({ where: { id: sandbox.id } })).status).toBe('stopped');
+    await expect(fetch(url)).rejects.toThrow();
+  }, 60_000);
+});
+
+describe('the local sandbox with Claude running commands', () => {
+  let fake: FakeAnthropic;
+  let harness: Harness;
+  beforeAll(async () => {
+    fake = await startFakeAnthropic();
+    harness = await startHarness({ fake });
+  });
+  afterAll(async () => {
+    await stopHarness(harness);
+    await fake.close();
+  });
+
+  it('runs a scripted run_command in the sandbox and sends its output back to the model', async () => {
+    fake.enqueue([
+      { toolCalls: [{ name: 'write_file', input: { path: 'index.html', content: '<h1>ok</h1>' } }, { name: 'run_command', input: { command: 'ls && echo built-$((6*7))' } }] },
+      { text: 'All good.' },
+    ]);
+    const { sessionId } = await run(harness, 'Check the build');
+    const { events } = await follow(harness, sessionId);
+    const output = events.filter((event) => event.type === 'command_output').map((event) => event.text).join('');
+    expect(output).toContain('index.html');
+    expect(output).toContain('built-42');
+    expect(events.find((event) => event.type === 'command_finished')).toMatchObject({ exitCode: 0 });
+    const toolResults = fake.requests[1].body.messages.at(-1).content;
+    const commandResult = toolResults.find((block: any) => block.content.includes('built-42'));
+    expect(commandResult.content).toMatch(/exit code 0/);
+    expect(events.at(-1)).toMatchObject({ type: 'done', status: 'succeeded' });
+  }, 60_000);
+
+  it('cancels a running `sleep 60` within 2 s and leaves no sleep behind', async () => {
+    const tag = `everjust-sleep-${Date.now()}`;
+    fake.enqueue([{ toolCalls: [{ name: 'run_command', input: { command: `sleep 60 # ${tag}` } }] }]);
+    const { sessionId } = await run(harness, 'Sleep');
+    await follow(harness, sessionId, (event) => event.type === 'command_started');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(execFileSync('ps', ['-eo', 'args']).toString()).toContain(tag);
+    const cancelledAt = Date.now();
+    await graphql(harness.platform.app, harness.tenant.live, `mutation($input: CancelSessionInput!) { cancelSession(input: $input) { id } }`, { input: { id: sessionId } });
+    const { events } = await follow(harness, sessionId);
+    expect(Date.now() - cancelledAt).toBeLessThan(2000);
+    expect(events.at(-1)).toMatchObject({ type: 'done', status: 'cancelled' });
+    const left = execFileSync('ps', ['-eo', 'stat,args']).toString().split('\n').filter((line) => line.includes(tag) && !line.startsWith('Z'));
+    expect(left).toEqual([]);
+  }, 30_000);
+});
