@@ -13,11 +13,15 @@ import { childEnvironment, startTypeScript, type RunningProcess } from './suppor
  * lease expires another worker takes the job and finishes it, and the stalled one, when it wakes up,
  * writes nothing more (ARCHITECTURE.md, "Session events": fencing).
  */
-const LEASE = {
+const SHARED = {
   EVERJUST_JOB_LEASE_MS: '1500',
   EVERJUST_JOB_HEARTBEAT_MS: '300',
   EVERJUST_OFFLINE_DELTA_INTERVAL_MS: '40',
   EVERJUST_WORKER_POLL_INTERVAL_MS: '100',
+  // Test mode's own preview (served by the API), so the rescued session runs the whole pipeline.
+  EVERJUST_SANDBOX: 'static',
+  // PostgreSQL mode: every process is given the same secret (nothing is made in a data dir).
+  EVERJUST_SECRET: 'worker-crash-test-secret-0123456789abcdef',
 };
 const postgres = databaseTargets().find((target) => target.kind === 'postgres')!;
 
@@ -30,7 +34,7 @@ describe.skipIf(Boolean(postgres.skip))(`a worker that stalls or dies mid-job${p
 
   beforeAll(async () => {
     database = await postgres.open();
-    platform = await startTestPlatform(database, { worker: false, environment: LEASE });
+    platform = await startTestPlatform(database, { worker: false, environment: SHARED });
     tenant = await createTestTenant(database);
   });
   /** Whatever happened, no worker process outlives its test (nor takes the next test's job). */
@@ -59,7 +63,7 @@ describe.skipIf(Boolean(postgres.skip))(`a worker that stalls or dies mid-job${p
     const running = startTypeScript(
       'worker/src/main.ts',
       [],
-      childEnvironment({ DATABASE_URL: database.url, EVERJUST_LOG_LEVEL: 'info', EVERJUST_SANDBOX: 'none', ...LEASE }),
+      childEnvironment({ DATABASE_URL: database.url, EVERJUST_LOG_LEVEL: 'info', ...SHARED }),
     );
     processes.push(running);
     await logged(running, /"msg":"worker started"/, 30_000);
@@ -78,7 +82,7 @@ describe.skipIf(Boolean(postgres.skip))(`a worker that stalls or dies mid-job${p
 
   /** A second worker, in this process, with the same short lease. */
   async function startRescuer(): Promise<Worker> {
-    const config = loadConfig({ ...FAST, ...LEASE });
+    const config = loadConfig({ ...FAST, ...SHARED });
     rescuer = await startWorker({ prisma: database.prisma, pubsub: platform.pubsub, config, logger: createLogger({ level: 'silent' }), workerId: 'rescuer' });
     return rescuer;
   }
@@ -127,7 +131,9 @@ describe.skipIf(Boolean(postgres.skip))(`a worker that stalls or dies mid-job${p
     const session = await database.prisma.session.findUniqueOrThrow({ where: { id: sessionId } });
     const projectFiles = await database.prisma.projectFile.findMany({ where: { projectId: session.projectId }, orderBy: { path: 'asc' } });
     const sessionFiles = await database.prisma.sessionFile.findMany({ where: { sessionId }, orderBy: { path: 'asc' } });
+    const sandbox = await database.prisma.sandbox.findUnique({ where: { projectId: session.projectId } });
     return {
+      sandbox: sandbox && { status: sandbox.status, externalId: sandbox.externalId, previewUrl: sandbox.previewUrl, syncedFiles: sandbox.syncedFiles, updatedAt: sandbox.updatedAt },
       session: { status: session.status, lastSeq: session.lastSeq, endedAt: session.endedAt, usage: session.usage, error: session.error, updatedAt: session.updatedAt },
       job: await jobOf(sessionId),
       events: (await events(sessionId)).map((event) => ({ seq: event.seq, type: event.type, attempt: event.attempt, payload: event.payload })),
@@ -163,6 +169,11 @@ describe.skipIf(Boolean(postgres.skip))(`a worker that stalls or dies mid-job${p
     expect(written.sort()).toEqual(['app.js', 'index.html', 'styles.css']);
     expect(current.projectFiles.map((file) => file.path)).toEqual(['app.js', 'index.html', 'styles.css']);
     expect(current.sessionFiles).toEqual(current.projectFiles.map((file) => ({ path: file.path, sha: file.sha })));
+    // The preview step ran once, on the second attempt, before `done`.
+    const previews = current.events.filter((event) => event.type === 'preview_ready');
+    expect(previews).toHaveLength(1);
+    expect(previews[0]!.attempt).toBe(2);
+    expect(current.sandbox).toMatchObject({ status: 'running' });
     return current;
   }
 

@@ -1,6 +1,7 @@
 import { resolveSecret, type Config, type Database, type Logger, type PubSub } from '@everjust/core';
 import { ApiKeyAuthenticator } from './auth/api-key-authenticator.js';
 import type { Services } from './context.js';
+import { createRateLimits } from './services/rate-limits.js';
 import { createApiHandler } from './server.js';
 
 export interface AppDependencies {
@@ -24,7 +25,11 @@ export async function createApp(dependencies: AppDependencies) {
     lastUsedIntervalMs: config.limits.lastUsedIntervalMs,
   });
   await authenticator.start();
-  const services: Services = { config, database, prisma: database.prisma, pubsub, authenticator, logger, secret: resolveSecret(config) };
+  // Each app its own Redis connection; apps with the same prefix share the counters.
+  const rateLimits = config.rateLimits.enabled
+    ? createRateLimits({ redisUrl: config.redisUrl, prefix: config.rateLimits.prefix, redisTimeoutMs: config.rateLimits.redisTimeoutMs, logger })
+    : undefined;
+  const services: Services = { config, database, prisma: database.prisma, pubsub, authenticator, logger, secret: resolveSecret(config), rateLimits };
   const handler = createApiHandler(services);
   return {
     services,
@@ -34,6 +39,7 @@ export async function createApp(dependencies: AppDependencies) {
     async stop() {
       handler.startDraining();
       await authenticator.stop();
+      await rateLimits?.close();
     },
   };
 }

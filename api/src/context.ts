@@ -1,5 +1,6 @@
 import type { ApiKeyScope, Config, Database, KeyMode, PrismaClient, PubSub, Tenant } from '@everjust/core';
 import type { ApiKeyAuthenticator } from './auth/api-key-authenticator.js';
+import type { RateLimits } from './services/rate-limits.js';
 import type { Logger } from '@everjust/core';
 
 /** Who is calling: resolved once per request by the authentication plugin. */
@@ -22,6 +23,8 @@ export interface Services {
   /** EVERJUST_SECRET (or the embedded one): signs preview links and widget tokens. */
   secret: string;
   logger: Logger;
+  /** Rate-limit counters (Redis when configured); absent with EVERJUST_RATE_LIMITS=off. */
+  rateLimits?: RateLimits;
 }
 
 /** The GraphQL context of one request. */

@@ -10,6 +10,7 @@ import { useAuthentication } from './plugins/use-authentication.js';
 import { useHealthRoutes } from './plugins/use-health-routes.js';
 import { useQueryCost } from './plugins/use-query-cost.js';
 import { useQueryLimits } from './plugins/use-query-limits.js';
+import { useRateLimits } from './plugins/use-rate-limits.js';
 import { useRequestId } from './plugins/use-request-id.js';
 import { useStaticPreview } from './plugins/use-static-preview.js';
 import { schema } from './schema/index.js';
@@ -48,6 +49,12 @@ export function createApiHandler(services: Services) {
         maxDirectives: services.config.limits.maxDirectives,
       }),
       useQueryCost({ maxCost: services.config.limits.maxQueryCost }),
+      // Rate limits after authentication (they count the caller's tenant; a request it refuses
+      // counts per IP) and after the cost plugin (they charge the cost it computed, to operations
+      // within maxCost). Health routes, previews and GraphiQL answer earlier, in onRequest: never limited.
+      ...(services.rateLimits
+        ? [useRateLimits({ rateLimits: services.rateLimits, unauthenticatedPerMinute: services.config.rateLimits.unauthenticatedPerMinute })]
+        : []),
     ],
   });
   return {

@@ -35,7 +35,7 @@ const environmentSchema = z.object({
   ANTHROPIC_MODEL: z.string().trim().min(1).default('claude-sonnet-4-5'),
   ANTHROPIC_BASE_URL: optionalUrl,
   DAYTONA_API_KEY: optionalString,
-  DAYTONA_API_URL: optionalUrl,
+  DAYTONA_API_URL: url.default('https://app.daytona.io/api'),
   DAYTONA_TARGET: optionalString,
   GITHUB_API_URL: url.default('https://api.github.com'),
   // Times and sizes from ARCHITECTURE.md's defaults table; tests shorten them.
@@ -66,6 +66,11 @@ const environmentSchema = z.object({
   EVERJUST_EVENT_POLL_INTERVAL_MS: integer(10).default(1_000),
   EVERJUST_SANDBOX_CLEANUP_INTERVAL_MS: integer(100).default(60_000),
   EVERJUST_WORKER_POLL_INTERVAL_MS: integer(10).default(1_000),
+  // Rate limits (per tenant from its tier; per IP for unauthenticated calls). `off` only for the benchmark's baseline.
+  EVERJUST_RATE_LIMITS: z.enum(['on', 'off']).default('on'),
+  EVERJUST_RATE_LIMIT_PREFIX: z.string().trim().min(1).default('everjust'),
+  EVERJUST_UNAUTHENTICATED_PER_MINUTE: integer(1).default(60),
+  EVERJUST_RATE_LIMIT_REDIS_TIMEOUT_MS: integer(10).default(200),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -90,7 +95,7 @@ export interface Config {
   /** Whether the API process also runs a worker: always with PGlite; with PostgreSQL when EVERJUST_EMBEDDED_WORKER=true. */
   embeddedWorker: boolean;
   anthropic: { apiKey?: string; model: string; baseUrl?: string };
-  daytona: { apiKey?: string; apiUrl?: string; target?: string };
+  daytona: { apiKey?: string; apiUrl: string; target?: string };
   github: { apiUrl: string };
   limits: {
     authCacheTtlMs: number;
@@ -116,6 +121,16 @@ export interface Config {
     sandboxCleanupIntervalMs: number;
   };
   offline: { deltaIntervalMs: number };
+  rateLimits: {
+    /** False only with EVERJUST_RATE_LIMITS=off (the benchmark's baseline). */
+    enabled: boolean;
+    /** Redis key prefix: instances with the same prefix on the same Redis share their counters. */
+    prefix: string;
+    /** Requests per minute per client IP without a valid key (ARCHITECTURE.md: 60). */
+    unauthenticatedPerMinute: number;
+    /** How long one Redis call may take before the in-memory insurance limiter answers instead. */
+    redisTimeoutMs: number;
+  };
   jobs: {
     /** How often an idle worker looks for jobs nobody announced. */
     pollIntervalMs: number;
@@ -205,6 +220,12 @@ export function loadConfig(environment: Environment = process.env, options: { em
       sandboxCleanupIntervalMs: env.EVERJUST_SANDBOX_CLEANUP_INTERVAL_MS,
     },
     offline: { deltaIntervalMs: env.EVERJUST_OFFLINE_DELTA_INTERVAL_MS },
+    rateLimits: {
+      enabled: env.EVERJUST_RATE_LIMITS === 'on',
+      prefix: env.EVERJUST_RATE_LIMIT_PREFIX,
+      unauthenticatedPerMinute: env.EVERJUST_UNAUTHENTICATED_PER_MINUTE,
+      redisTimeoutMs: env.EVERJUST_RATE_LIMIT_REDIS_TIMEOUT_MS,
+    },
     jobs: {
       pollIntervalMs: env.EVERJUST_WORKER_POLL_INTERVAL_MS,
       leaseMs: env.EVERJUST_JOB_LEASE_MS,

@@ -16,3 +16,4 @@ export * from './events/event-log.js';
 export * from './queue/job-queue.js';
 export * from './files/project-files.js';
 export * from './preview-tokens.js';
+export * from './usage/usage.js';

@@ -1,11 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { createLocalPubSub, createLogger, loadConfig, type Database, type Environment, type PubSub, type TierName } from '@everjust/core';
 import { createApp, type App } from '../../api/src/app.js';
 import { createApiKeyRecord, createTenant } from '../../api/src/services/tenants.js';
 import { encodeId } from '../../api/src/schema/global-id.js';
 
-/** An API app on a test database, answering through `yoga.fetch` (no socket). */
+/**
+ * An API app on a test database, answering through `yoga.fetch` (no socket). Its rate-limit prefix
+ * is its own unless given, so tests sharing one Redis never share counters by accident.
+ */
 export async function createTestApp(database: Database, environment: Environment = {}, pubsub: PubSub = createLocalPubSub()): Promise<App> {
-  const config = loadConfig({ EVERJUST_LOG_LEVEL: 'silent', ...environment });
+  const prefix = `everjust-test-${randomBytes(6).toString('hex')}`;
+  const config = loadConfig({ EVERJUST_LOG_LEVEL: 'silent', EVERJUST_RATE_LIMIT_PREFIX: prefix, ...environment });
   return createApp({ config, database, pubsub, logger: createLogger({ level: config.logLevel }) });
 }
 

@@ -4,12 +4,14 @@ import {
   EMPTY_USAGE,
   failJob,
   publishEvents,
+  recordUsage,
   snapshotSessionFiles,
   type Lease,
   type Logger,
   type NewSessionEvent,
   type PrismaClient,
   type PubSub,
+  type Session,
   type SessionEndStatus,
   type SessionEvent,
   type SessionUsage,
@@ -19,8 +21,8 @@ export interface SessionWriterOptions {
   prisma: PrismaClient;
   pubsub: PubSub;
   logger: Logger;
-  sessionId: string;
-  projectId: string;
+  /** The session written to; its owner and kind decide where usage is recorded. */
+  session: Pick<Session, 'id' | 'tenantId' | 'mode' | 'projectId' | 'externalUserId' | 'kind'>;
   lease: Lease;
   /** Text deltas are coalesced: at most one row per this many ms (ARCHITECTURE.md: 50). */
   coalesceMs?: number;
@@ -79,7 +81,8 @@ export class SessionWriter {
   ): Promise<SessionEvent> {
     await this.flushText();
     this.textClosed = true;
-    const { prisma, sessionId, projectId, lease } = this.options;
+    const { prisma, session, lease } = this.options;
+    const sessionId = session.id;
     const done = await this.enqueue(() =>
       prisma.$transaction(async (tx) => {
         const event = await appendFencedEvent(tx, sessionId, lease, {
@@ -90,7 +93,15 @@ export class SessionWriter {
           where: { id: sessionId },
           data: { status, endedAt: new Date(), usage: { ...this.usage }, error: options.error ?? undefined },
         });
-        await snapshotSessionFiles(tx, sessionId, projectId);
+        await snapshotSessionFiles(tx, sessionId, session.projectId);
+        await recordUsage(tx, {
+          tenantId: session.tenantId,
+          mode: session.mode,
+          projectId: session.projectId,
+          externalUserId: session.externalUserId,
+          generations: session.kind === 'generate' ? 1 : 0,
+          ...this.usage,
+        });
         if (status === 'failed') {
           await failJob(tx, lease.jobId, lease.workerId, options.error?.message ?? 'failed', { retryable: false, backoffBaseMs: 0 });
         } else {
@@ -129,7 +140,7 @@ export class SessionWriter {
   }
 
   private async write(event: NewSessionEvent): Promise<SessionEvent> {
-    const written = await appendFencedEvent(this.options.prisma, this.options.sessionId, this.options.lease, event);
+    const written = await appendFencedEvent(this.options.prisma, this.options.session.id, this.options.lease, event);
     await this.publish([written]);
     return written;
   }
@@ -137,7 +148,7 @@ export class SessionWriter {
   private async publish(events: SessionEvent[]): Promise<void> {
     // Subscribers also poll the log, so a lost publish delays an event; it never loses one.
     await publishEvents(this.options.pubsub, events).catch((error: unknown) =>
-      this.options.logger.warn({ err: error, sessionId: this.options.sessionId }, 'could not publish session events'),
+      this.options.logger.warn({ err: error, sessionId: this.options.session.id }, 'could not publish session events'),
     );
   }
 

@@ -161,7 +161,7 @@ export class Worker {
       await failJob(prisma, job.id, this.id, 'the job has no session', { retryable: false, backoffBaseMs: 0 });
       return;
     }
-    const writer = new SessionWriter({ prisma, pubsub: this.options.pubsub, logger, sessionId: session.id, projectId: session.projectId, lease });
+    const writer = new SessionWriter({ prisma, pubsub: this.options.pubsub, logger, session, lease });
 
     // The heartbeat renews the lease and reads the cancel flag, for a worker that missed the message.
     const heartbeat = setInterval(async () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { deleteProjectFile, NotFoundError, writeProjectFiles } from '@everjust/core';
 import { requireScope } from '../auth/scopes.js';
+import { checkStorageQuota } from '../services/quotas.js';
 import { builder } from './builder.js';
 import { findVisibleProject, ProjectRef } from './projects.js';
 
@@ -59,7 +60,12 @@ builder.mutationFields((t) => ({
       requireScope(context.caller, 'projects:write');
       const project = await findVisibleProject(context, String(input.projectId));
       const { prisma, config } = context.services;
-      await prisma.$transaction((tx) => writeProjectFiles(tx, project.id, input.files, config.limits));
+      await prisma.$transaction(async (tx) => {
+        const replaced = await tx.projectFile.findMany({ where: { projectId: project.id, path: { in: input.files.map((file) => file.path) } }, select: { size: true } });
+        const added = input.files.reduce((sum, file) => sum + Buffer.byteLength(file.content, 'utf8'), 0) - replaced.reduce((sum, file) => sum + file.size, 0);
+        if (added > 0) await checkStorageQuota(tx, context.caller, added);
+        await writeProjectFiles(tx, project.id, input.files, config.limits);
+      });
       return prisma.project.update({ ...query, where: { id: project.id }, data: { updatedAt: new Date() } });
     },
   }),

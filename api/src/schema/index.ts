@@ -8,6 +8,7 @@ import './files.js';
 import './session-events.js';
 import './sessions.js';
 import './sandboxes.js';
+import './usage.js';
 
 builder.queryType({});
 builder.mutationType({});

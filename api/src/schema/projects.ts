@@ -3,6 +3,7 @@ import { NotFoundError, type Prisma } from '@everjust/core';
 import { requireScope } from '../auth/scopes.js';
 import type { RequestContext } from '../context.js';
 import { createIdempotently } from '../services/idempotency.js';
+import { checkProjectQuota } from '../services/quotas.js';
 import { builder } from './builder.js';
 import { decodeIdOf } from './global-id.js';
 import { paginateById } from './pagination.js';
@@ -129,8 +130,9 @@ builder.mutationFields((t) => ({
         key: idempotencyKey,
         input: fields,
         ttlMs: config.limits.idempotencyTtlMs,
-        create: (tx) =>
-          tx.project.create({
+        create: async (tx) => {
+          await checkProjectQuota(tx, context.caller);
+          return tx.project.create({
             ...query,
             data: {
               tenantId: context.caller.tenantId,
@@ -140,7 +142,8 @@ builder.mutationFields((t) => ({
               externalUserId: fields.externalUserId ?? null,
               metadata: (fields.metadata ?? {}) as Prisma.InputJsonObject,
             },
-          }),
+          });
+        },
         load: (id) => prisma.project.findUniqueOrThrow({ ...query, where: { id } }),
       });
     },

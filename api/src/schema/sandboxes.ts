@@ -1,6 +1,7 @@
 import { appendEvent, enqueueJob, jobsReadyChannel, publishEvents, type SessionEvent } from '@everjust/core';
 import { requireScope } from '../auth/scopes.js';
 import { createIdempotently } from '../services/idempotency.js';
+import { checkSessionQuotas } from '../services/quotas.js';
 import { builder } from './builder.js';
 import { findVisibleProject, idempotencyKeySchema } from './projects.js';
 
@@ -45,6 +46,7 @@ builder.mutationFields((t) => ({
         input: { projectId: project.id },
         ttlMs: config.limits.idempotencyTtlMs,
         create: async (tx) => {
+          await checkSessionQuotas(tx, context.caller, { kind: 'preview', externalUserId: project.externalUserId });
           const created = await tx.session.create({
             data: { tenantId: context.caller.tenantId, projectId: project.id, mode: context.caller.mode, kind: 'preview', externalUserId: project.externalUserId, idempotencyKey: input.idempotencyKey ?? null },
           });

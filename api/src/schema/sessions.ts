@@ -16,6 +16,7 @@ import {
 import { requireScope } from '../auth/scopes.js';
 import type { RequestContext } from '../context.js';
 import { createIdempotently } from '../services/idempotency.js';
+import { checkSessionQuotas } from '../services/quotas.js';
 import { streamSessionEvents } from '../services/session-stream.js';
 import { builder } from './builder.js';
 import { ProjectFileRef } from './files.js';
@@ -155,6 +156,7 @@ builder.mutationFields((t) => ({
         input: { projectId: project.id, prompt },
         ttlMs: config.limits.idempotencyTtlMs,
         create: async (tx) => {
+          await checkSessionQuotas(tx, context.caller, { kind: 'generate', externalUserId: project.externalUserId });
           const created = await tx.session.create({
             data: {
               tenantId: context.caller.tenantId,

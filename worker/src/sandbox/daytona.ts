@@ -73,7 +73,8 @@ const SERVER_OUTPUT_FOLLOW_MS = 5 * 60_000;
  *
  * Configuration does not depend on the environment: `apiUrl` is always passed, so the SDK neither reads
  * `DAYTONA_API_URL` nor refuses to start when a `.env` in the working directory and the environment both set
- * it. Request timeouts are explicit (the SDK's default is 24 h). `useDeprecatedPolling` keeps the SDK from
+ * it (only `target`, when not given, may still come from `DAYTONA_TARGET` there). Request timeouts are explicit
+ * (the SDK's default is 24 h). `useDeprecatedPolling` keeps the SDK from
  * opening a socket.io connection per client and per sandbox object (with reconnect loops when it cannot):
  * sandbox states are polled instead (every 100 ms at first, backing off to 1 s).
  *
@@ -83,7 +84,8 @@ const SERVER_OUTPUT_FOLLOW_MS = 5 * 60_000;
  * - Files go under {@link APP_ROOT} in one multipart request; commands run there.
  * - `startServer` runs the command (with `PORT` set) in one long-lived session per sandbox, replacing the
  *   one before; `STATIC_SERVER_COMMAND` runs the built-in static server (`local-static-server.ts`) with the
- *   sandbox's `node`, written to {@link STATIC_SERVER_PATH} first.
+ *   sandbox's `node`, written to {@link STATIC_SERVER_PATH} first. Its output is polled (see
+ *   `followServerOutput`) rather than streamed, so that `close()` can stop following it.
  * - `runCommand` runs the command in a session of its own (`sh -c`, so an `exit` or `cd` cannot touch the
  *   session's shell), follows its output over the toolbox's log WebSocket, then reads the exit code. On
  *   timeout or abort it deletes the session, which makes the daemon kill the process tree (SIGTERM, then

@@ -73,3 +73,14 @@ export type SessionFile = Prisma.SessionFileModel
  * The sandbox a project's app runs in (at most one per project, reused while alive).
  */
 export type Sandbox = Prisma.SandboxModel
+/**
+ * Model UsageDaily
+ * Usage, summed per tenant, mode, UTC day, project and end user ('' when none). Sessions add their
+ * tokens, sandbox seconds and generations when they end; the API adds its requests.
+ */
+export type UsageDaily = Prisma.UsageDailyModel
+/**
+ * Model EndUserBudget
+ * A tenant's cap on one of its end users, per UTC day (null: no cap).
+ */
+export type EndUserBudget = Prisma.EndUserBudgetModel

@@ -407,7 +407,9 @@ export const ModelName = {
   FileBlob: 'FileBlob',
   ProjectFile: 'ProjectFile',
   SessionFile: 'SessionFile',
-  Sandbox: 'Sandbox'
+  Sandbox: 'Sandbox',
+  UsageDaily: 'UsageDaily',
+  EndUserBudget: 'EndUserBudget'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -423,7 +425,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "apiKey" | "project" | "idempotencyRecord" | "session" | "sessionEvent" | "job" | "fileBlob" | "projectFile" | "sessionFile" | "sandbox"
+    modelProps: "tenant" | "apiKey" | "project" | "idempotencyRecord" | "session" | "sessionEvent" | "job" | "fileBlob" | "projectFile" | "sessionFile" | "sandbox" | "usageDaily" | "endUserBudget"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1241,6 +1243,154 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    UsageDaily: {
+      payload: Prisma.$UsageDailyPayload<ExtArgs>
+      fields: Prisma.UsageDailyFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.UsageDailyFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsageDailyPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.UsageDailyFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsageDailyPayload>
+        }
+        findFirst: {
+          args: Prisma.UsageDailyFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsageDailyPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.UsageDailyFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsageDailyPayload>
+        }
+        findMany: {
+          args: Prisma.UsageDailyFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsageDailyPayload>[]
+        }
+        create: {
+          args: Prisma.UsageDailyCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsageDailyPayload>
+        }
+        createMany: {
+          args: Prisma.UsageDailyCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.UsageDailyCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsageDailyPayload>[]
+        }
+        delete: {
+          args: Prisma.UsageDailyDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsageDailyPayload>
+        }
+        update: {
+          args: Prisma.UsageDailyUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsageDailyPayload>
+        }
+        deleteMany: {
+          args: Prisma.UsageDailyDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.UsageDailyUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.UsageDailyUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsageDailyPayload>[]
+        }
+        upsert: {
+          args: Prisma.UsageDailyUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsageDailyPayload>
+        }
+        aggregate: {
+          args: Prisma.UsageDailyAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateUsageDaily>
+        }
+        groupBy: {
+          args: Prisma.UsageDailyGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.UsageDailyGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.UsageDailyCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.UsageDailyCountAggregateOutputType> | number
+        }
+      }
+    }
+    EndUserBudget: {
+      payload: Prisma.$EndUserBudgetPayload<ExtArgs>
+      fields: Prisma.EndUserBudgetFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.EndUserBudgetFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EndUserBudgetPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.EndUserBudgetFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EndUserBudgetPayload>
+        }
+        findFirst: {
+          args: Prisma.EndUserBudgetFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EndUserBudgetPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.EndUserBudgetFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EndUserBudgetPayload>
+        }
+        findMany: {
+          args: Prisma.EndUserBudgetFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EndUserBudgetPayload>[]
+        }
+        create: {
+          args: Prisma.EndUserBudgetCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EndUserBudgetPayload>
+        }
+        createMany: {
+          args: Prisma.EndUserBudgetCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.EndUserBudgetCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EndUserBudgetPayload>[]
+        }
+        delete: {
+          args: Prisma.EndUserBudgetDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EndUserBudgetPayload>
+        }
+        update: {
+          args: Prisma.EndUserBudgetUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EndUserBudgetPayload>
+        }
+        deleteMany: {
+          args: Prisma.EndUserBudgetDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.EndUserBudgetUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.EndUserBudgetUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EndUserBudgetPayload>[]
+        }
+        upsert: {
+          args: Prisma.EndUserBudgetUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$EndUserBudgetPayload>
+        }
+        aggregate: {
+          args: Prisma.EndUserBudgetAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateEndUserBudget>
+        }
+        groupBy: {
+          args: Prisma.EndUserBudgetGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.EndUserBudgetGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.EndUserBudgetCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.EndUserBudgetCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -1447,6 +1597,36 @@ export const SandboxScalarFieldEnum = {
 export type SandboxScalarFieldEnum = (typeof SandboxScalarFieldEnum)[keyof typeof SandboxScalarFieldEnum]
 
 
+export const UsageDailyScalarFieldEnum = {
+  tenantId: 'tenantId',
+  mode: 'mode',
+  day: 'day',
+  projectId: 'projectId',
+  externalUserId: 'externalUserId',
+  requests: 'requests',
+  generations: 'generations',
+  inputTokens: 'inputTokens',
+  outputTokens: 'outputTokens',
+  sandboxSeconds: 'sandboxSeconds',
+  updatedAt: 'updatedAt'
+} as const
+
+export type UsageDailyScalarFieldEnum = (typeof UsageDailyScalarFieldEnum)[keyof typeof UsageDailyScalarFieldEnum]
+
+
+export const EndUserBudgetScalarFieldEnum = {
+  tenantId: 'tenantId',
+  mode: 'mode',
+  externalUserId: 'externalUserId',
+  generationsPerDay: 'generationsPerDay',
+  tokensPerDay: 'tokensPerDay',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type EndUserBudgetScalarFieldEnum = (typeof EndUserBudgetScalarFieldEnum)[keyof typeof EndUserBudgetScalarFieldEnum]
+
+
 export const SortOrder = {
   asc: 'asc',
   desc: 'desc'
@@ -1642,6 +1822,20 @@ export type ListEnumSandboxStatusFieldRefInput<$PrismaModel> = FieldRefInputType
 
 
 /**
+ * Reference to a field of type 'BigInt'
+ */
+export type BigIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'BigInt'>
+    
+
+
+/**
+ * Reference to a field of type 'BigInt[]'
+ */
+export type ListBigIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'BigInt[]'>
+    
+
+
+/**
  * Reference to a field of type 'Float'
  */
 export type FloatFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Float'>
@@ -1816,6 +2010,8 @@ export type GlobalOmitConfig = {
   projectFile?: Prisma.ProjectFileOmit
   sessionFile?: Prisma.SessionFileOmit
   sandbox?: Prisma.SandboxOmit
+  usageDaily?: Prisma.UsageDailyOmit
+  endUserBudget?: Prisma.EndUserBudgetOmit
 }
 
 /* Types for Logging */

@@ -61,7 +61,9 @@ export const ModelName = {
   FileBlob: 'FileBlob',
   ProjectFile: 'ProjectFile',
   SessionFile: 'SessionFile',
-  Sandbox: 'Sandbox'
+  Sandbox: 'Sandbox',
+  UsageDaily: 'UsageDaily',
+  EndUserBudget: 'EndUserBudget'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -245,6 +247,36 @@ export const SandboxScalarFieldEnum = {
 } as const
 
 export type SandboxScalarFieldEnum = (typeof SandboxScalarFieldEnum)[keyof typeof SandboxScalarFieldEnum]
+
+
+export const UsageDailyScalarFieldEnum = {
+  tenantId: 'tenantId',
+  mode: 'mode',
+  day: 'day',
+  projectId: 'projectId',
+  externalUserId: 'externalUserId',
+  requests: 'requests',
+  generations: 'generations',
+  inputTokens: 'inputTokens',
+  outputTokens: 'outputTokens',
+  sandboxSeconds: 'sandboxSeconds',
+  updatedAt: 'updatedAt'
+} as const
+
+export type UsageDailyScalarFieldEnum = (typeof UsageDailyScalarFieldEnum)[keyof typeof UsageDailyScalarFieldEnum]
+
+
+export const EndUserBudgetScalarFieldEnum = {
+  tenantId: 'tenantId',
+  mode: 'mode',
+  externalUserId: 'externalUserId',
+  generationsPerDay: 'generationsPerDay',
+  tokensPerDay: 'tokensPerDay',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type EndUserBudgetScalarFieldEnum = (typeof EndUserBudgetScalarFieldEnum)[keyof typeof EndUserBudgetScalarFieldEnum]
 
 
 export const SortOrder = {

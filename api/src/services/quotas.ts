@@ -1,0 +1,100 @@
+import {
+  Prisma,
+  QuotaExceededError,
+  TEST_MODE_LIMITS,
+  tierLimits,
+  utcDay,
+  utcDayWindow,
+  utcMonthWindow,
+  type TierLimits,
+  type TierName,
+} from '@everjust/core';
+import type { Caller } from '../context.js';
+
+type Transaction = Prisma.TransactionClient;
+
+/** The limits that apply to a caller: its tier's, its tenant's overrides, and test mode's own. */
+export function limitsFor(caller: Caller): TierLimits {
+  const limits = tierLimits(caller.tenant.tier as TierName, caller.tenant.limitOverrides as Partial<TierLimits>);
+  return caller.mode === 'test' ? { ...limits, ...TEST_MODE_LIMITS } : limits;
+}
+
+/**
+ * lockTenant: takes the tenant's row lock for the rest of the transaction, so quota checks of one
+ * tenant run one at a time: two calls can never both see "2 of 3" and both make the third.
+ */
+export async function lockTenant(tx: Transaction, tenantId: string): Promise<void> {
+  await tx.$queryRaw`SELECT id FROM tenants WHERE id = ${tenantId}::uuid FOR UPDATE`;
+}
+
+export async function checkProjectQuota(tx: Transaction, caller: Caller): Promise<void> {
+  const max = limitsFor(caller).projects;
+  if (max === null) return;
+  await lockTenant(tx, caller.tenantId);
+  const used = await tx.project.count({ where: { tenantId: caller.tenantId, mode: caller.mode, deletedAt: null } });
+  if (used >= max) throw new QuotaExceededError('projects', max, null);
+}
+
+/**
+ * The checks at the moment a session starts: concurrent sessions (queued and running count), the
+ * day's generations, the month's sandbox hours, and the end user's budget. Call inside the
+ * transaction that creates the session.
+ */
+export async function checkSessionQuotas(
+  tx: Transaction,
+  caller: Caller,
+  options: { kind: 'generate' | 'preview' | 'export'; externalUserId: string | null; now?: Date },
+): Promise<void> {
+  const limits = limitsFor(caller);
+  const now = options.now ?? new Date();
+  const day = utcDayWindow(now);
+  await lockTenant(tx, caller.tenantId);
+  const scope = { tenantId: caller.tenantId, mode: caller.mode };
+
+  const concurrent = await tx.session.count({ where: { ...scope, status: { in: ['queued', 'running'] } } });
+  if (concurrent >= limits.concurrentSessions) throw new QuotaExceededError('concurrentSessions', limits.concurrentSessions, null);
+
+  if (options.kind === 'generate' && limits.generationsPerDay !== null) {
+    const today = await tx.session.count({ where: { ...scope, kind: 'generate', createdAt: { gte: day.start } } });
+    if (today >= limits.generationsPerDay) throw new QuotaExceededError('generationsPerDay', limits.generationsPerDay, day.end);
+  }
+
+  if (limits.sandboxHoursPerMonth !== null) {
+    const month = utcMonthWindow(now);
+    const used = await tx.usageDaily.aggregate({ where: { ...scope, day: { gte: month.start, lt: month.end } }, _sum: { sandboxSeconds: true } });
+    if ((used._sum.sandboxSeconds ?? 0) >= limits.sandboxHoursPerMonth * 3600) {
+      throw new QuotaExceededError('sandboxHoursPerMonth', limits.sandboxHoursPerMonth, month.end);
+    }
+  }
+
+  if (options.externalUserId && options.kind === 'generate') {
+    const budget = await tx.endUserBudget.findUnique({ where: { tenantId_mode_externalUserId: { ...scope, externalUserId: options.externalUserId } } });
+    if (budget?.generationsPerDay != null) {
+      const generations = await tx.session.count({ where: { ...scope, kind: 'generate', externalUserId: options.externalUserId, createdAt: { gte: day.start } } });
+      if (generations >= budget.generationsPerDay) throw new QuotaExceededError('endUser.generationsPerDay', budget.generationsPerDay, day.end);
+    }
+    if (budget?.tokensPerDay != null) {
+      const used = await tx.usageDaily.aggregate({
+        where: { ...scope, externalUserId: options.externalUserId, day: new Date(`${utcDay(now)}T00:00:00Z`) },
+        _sum: { inputTokens: true, outputTokens: true },
+      });
+      const tokens = Number(used._sum.inputTokens ?? 0) + Number(used._sum.outputTokens ?? 0);
+      if (tokens >= budget.tokensPerDay) throw new QuotaExceededError('endUser.tokensPerDay', budget.tokensPerDay, day.end);
+    }
+  }
+}
+
+/** Bytes of file content a tenant's projects hold (each project's files counted once per path). */
+export async function storageUsed(client: Pick<Transaction, '$queryRaw'>, tenantId: string, mode: 'live' | 'test'): Promise<number> {
+  const rows = await client.$queryRaw<{ bytes: bigint | null }[]>`
+    SELECT sum(pf.size)::bigint AS bytes FROM project_files pf JOIN projects p ON p.id = pf.project_id
+    WHERE p.tenant_id = ${tenantId}::uuid AND p.mode = ${mode}::"Mode" AND p.deleted_at IS NULL`;
+  return Number(rows[0]?.bytes ?? 0);
+}
+
+/** Refuses a write that would take the tenant's storage past its limit. */
+export async function checkStorageQuota(tx: Transaction, caller: Caller, addedBytes: number): Promise<void> {
+  const max = limitsFor(caller).storageBytes;
+  await lockTenant(tx, caller.tenantId);
+  if ((await storageUsed(tx, caller.tenantId, caller.mode)) + addedBytes > max) throw new QuotaExceededError('storageBytes', max, null);
+}
