@@ -34,6 +34,7 @@ export interface GraphQLResponse<T = any> {
   headers: Headers;
   data?: T;
   errors?: Array<{ message: string; path?: string[]; extensions: Record<string, any> }>;
+  extensions?: Record<string, any>;
 }
 
 /** Sends one GraphQL request as a client would. */
@@ -49,8 +50,8 @@ export async function graphql<T = any>(
     headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await response.json()) as { data?: T; errors?: GraphQLResponse['errors'] };
-  return { status: response.status, headers: response.headers, data: body.data ?? undefined, errors: body.errors };
+  const body = (await response.json()) as { data?: T; errors?: GraphQLResponse['errors']; extensions?: Record<string, any> };
+  return { status: response.status, headers: response.headers, data: body.data ?? undefined, errors: body.errors, extensions: body.extensions };
 }
 
 /** The `extensions.code` of the first error, or undefined. */
