@@ -1,3 +1,4 @@
+import { decodeIdOf } from '@everjust/core';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -5,7 +6,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnthropic } from '@everjust/worker';
 import { startFakeAnthropic, type FakeAnthropic } from '../test-support/fake-anthropic.js';
-import { decodeIdOf } from '../api/src/schema/global-id.js';
 import { createTestTenant, graphql, type TestTenant } from './support/app.js';
 import { openPgliteTestDatabase, type TestDatabase } from './support/databases.js';
 import { EVENT_FIELDS, startTestPlatform, subscribeSse, type TestPlatform } from './support/platform.js';

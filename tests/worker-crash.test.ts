@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, loadConfig } from '@everjust/core';
+import { createLogger, loadConfig, decodeIdOf } from '@everjust/core';
 import { startWorker, type Worker } from '@everjust/worker';
-import { decodeIdOf } from '../api/src/schema/global-id.js';
 import { createTestTenant, graphql, type TestTenant } from './support/app.js';
 import { databaseTargets, type TestDatabase } from './support/databases.js';
 import { FAST, startTestPlatform, type TestPlatform } from './support/platform.js';

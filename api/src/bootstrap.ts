@@ -1,5 +1,5 @@
+import { encodeId } from '@everjust/core';
 import type { PrismaClient } from '@everjust/core';
-import { encodeId } from './schema/global-id.js';
 import { createApiKeyRecord, createTenant } from './services/tenants.js';
 
 export interface DevelopmentTenant {

@@ -17,3 +17,4 @@ export * from './queue/job-queue.js';
 export * from './files/project-files.js';
 export * from './preview-tokens.js';
 export * from './usage/usage.js';
+export * from './global-id.js';

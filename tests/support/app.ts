@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createLocalPubSub, createLogger, loadConfig, type Database, type Environment, type PubSub, type TierName } from '@everjust/core';
+import { createLocalPubSub, createLogger, loadConfig, type Database, type Environment, type PubSub, type TierName, encodeId } from '@everjust/core';
 import { createApp, type App } from '../../api/src/app.js';
 import { createApiKeyRecord, createTenant } from '../../api/src/services/tenants.js';
-import { encodeId } from '../../api/src/schema/global-id.js';
 
 /**
  * An API app on a test database, answering through `yoga.fetch` (no socket). Its rate-limit prefix

@@ -192,3 +192,58 @@ describeEachDatabase('a worker settling task failures', (database) => {
     expect(events[2]!.payload).toMatchObject({ status: 'failed', error: { code: 'FLAKY', message: 'failure 2' } });
   });
 });
+
+describeEachDatabase('a worker that stalls past its lease', (database) => {
+  // A short lease, and a poll that comes round often: the stalled worker is quick to take its own job back.
+  const shortLease = loadConfig({
+    EVERJUST_LOG_LEVEL: 'silent',
+    EVERJUST_JOB_LEASE_MS: '400',
+    EVERJUST_JOB_HEARTBEAT_MS: '300',
+    EVERJUST_JOB_BACKOFF_BASE_MS: '20',
+    EVERJUST_WORKER_CONCURRENCY: '4',
+  });
+  let worker: Worker | undefined;
+  afterAll(async () => worker?.stop(0));
+
+  it('takes its own job back as a new attempt, and the stalled run writes nothing more', async () => {
+    const prisma = database().prisma;
+    const runs: number[] = [];
+    const stall: TaskHandler = async ({ job, writer }) => {
+      runs.push(job.attempts);
+      await writer.append({ type: 'status', payload: { status: 'running', step: `attempt ${job.attempts}` } });
+      if (job.attempts === 1) {
+        // The whole process stops past the lease (as under SIGSTOP, a long GC pause, a laptop asleep).
+        const until = Date.now() + 800;
+        while (Date.now() < until);
+      }
+      for (let step = 1; step <= 5; step++) {
+        await sleep(30);
+        await writer.append({ type: 'status', payload: { status: 'running', step: `attempt ${job.attempts}, step ${step}` } });
+      }
+      return { result: { attempt: job.attempts } };
+    };
+    const [sessionId] = await newSessions(prisma, 1);
+    const jobId = await enqueueJob(prisma, { kind: 'stall', sessionId: sessionId!, maxAttempts: 3 });
+    worker = new Worker({ prisma, pubsub: createLocalPubSub(), config: shortLease, logger, tasks: { stall }, llmFor: () => offline, workerId: 'stalling', pollIntervalMs: 10 });
+    await worker.start();
+
+    await waitFor(
+      'the session to end',
+      () => prisma.session.findUniqueOrThrow({ where: { id: sessionId! } }),
+      (session) => !['queued', 'running'].includes(session.status),
+    );
+    await sleep(500); // anything the stalled run would still write
+    const events = await prisma.sessionEvent.findMany({ where: { sessionId: sessionId! }, orderBy: { seq: 'asc' } });
+    const attempts = events.map((event) => event.attempt);
+    const trace = events.map((event) => `${event.seq}:${event.type}:${event.attempt}`).join(' ');
+    expect(runs).toEqual([1, 2]);
+    // Once the job was taken back, only the new attempt wrote: no interleaving, one done, the new attempt's.
+    expect(attempts, trace).toEqual([...attempts].sort((a, b) => a - b));
+    expect(events.filter((event) => event.type === 'done'), trace).toHaveLength(1);
+    expect(events.at(-1), trace).toMatchObject({ type: 'done', attempt: 2, payload: { status: 'succeeded', result: { attempt: 2 } } });
+    expect(events.filter((event) => event.attempt === 2).map((event) => event.type), trace).toEqual(['status', 'status', 'status', 'status', 'status', 'status', 'done']);
+    expect(await prisma.job.findUniqueOrThrow({ where: { id: jobId } })).toMatchObject({ status: 'succeeded', attempts: 2, lockedBy: null });
+    expect(worker.activeJobs).toBe(0);
+  });
+});
+

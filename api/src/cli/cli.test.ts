@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Environment } from '@everjust/core';
+import { openDatabase, type Environment, decodeIdOf } from '@everjust/core';
 import { databaseTargets, type TestDatabase } from '../../../tests/support/databases.js';
-import { decodeIdOf } from '../schema/global-id.js';
 import { main } from './index.js';
 
 async function run(environment: Environment, ...argv: string[]) {

@@ -9,9 +9,10 @@ import {
   type Database,
   type KeyMode,
   type TierLimits,
+  decodeIdOf,
+  encodeId,
 } from '@everjust/core';
 import { TENANT_CHANGED_CHANNEL } from '../auth/api-key-authenticator.js';
-import { decodeIdOf, encodeId } from '../schema/global-id.js';
 import { originSchema } from '../schema/tenant.js';
 import { createApiKeyRecord, createTenant } from '../services/tenants.js';
 

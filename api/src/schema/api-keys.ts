@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { API_KEY_SCOPES, NotFoundError, PermissionError, type ApiKey, type ApiKeyScope, type Prisma } from '@everjust/core';
+import { API_KEY_SCOPES, NotFoundError, PermissionError, type ApiKey, type ApiKeyScope, type Prisma, decodeIdOf } from '@everjust/core';
 import { requireScope } from '../auth/scopes.js';
 import { createApiKeyRecord } from '../services/tenants.js';
 import type { RequestContext } from '../context.js';
 import { builder } from './builder.js';
-import { decodeIdOf } from './global-id.js';
 import { paginateById } from './pagination.js';
 import { ModeEnum } from './tenant.js';
 

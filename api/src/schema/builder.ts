@@ -2,11 +2,10 @@ import SchemaBuilder from '@pothos/core';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ValidationPlugin from '@pothos/plugin-validation';
-import { NotFoundError, Prisma, ValidationError, type PrismaClient } from '@everjust/core';
+import { NotFoundError, Prisma, ValidationError, type PrismaClient, decodeId, encodeId } from '@everjust/core';
 import type PrismaTypes from '@everjust/core/generated/pothos-types';
 import { getDatamodel } from '@everjust/core/generated/pothos-types';
 import type { RequestContext } from '../context.js';
-import { decodeId, encodeId } from './global-id.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 

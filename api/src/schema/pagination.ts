@@ -1,7 +1,6 @@
 import { resolveCursorConnection, type ResolveCursorConnectionArgs, type DefaultConnectionArguments } from '@pothos/plugin-relay';
-import { ValidationError } from '@everjust/core';
+import { ValidationError, decodeIdOf, encodeId } from '@everjust/core';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../plugins/query-cost.js';
-import { decodeIdOf, encodeId } from './global-id.js';
 
 export interface IdPage {
   /** Prisma `where` on the id column for this page. */

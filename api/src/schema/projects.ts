@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { NotFoundError, type Prisma } from '@everjust/core';
+import { NotFoundError, type Prisma, decodeIdOf } from '@everjust/core';
 import { requireScope } from '../auth/scopes.js';
 import type { RequestContext } from '../context.js';
 import { createIdempotently } from '../services/idempotency.js';
 import { checkProjectQuota } from '../services/quotas.js';
 import { builder } from './builder.js';
-import { decodeIdOf } from './global-id.js';
 import { paginateById } from './pagination.js';
 import { ModeEnum } from './tenant.js';
 

@@ -12,6 +12,7 @@ import {
   ValidationError,
   type Prisma,
   type SessionEvent,
+  decodeIdOf,
 } from '@everjust/core';
 import { requireScope } from '../auth/scopes.js';
 import type { RequestContext } from '../context.js';
@@ -20,7 +21,6 @@ import { checkSessionQuotas } from '../services/quotas.js';
 import { streamSessionEvents } from '../services/session-stream.js';
 import { builder } from './builder.js';
 import { ProjectFileRef } from './files.js';
-import { decodeIdOf } from './global-id.js';
 import { paginateById } from './pagination.js';
 import { findVisibleProject, idempotencyKeySchema, ProjectRef } from './projects.js';
 import { ErrorInfoRef, SessionEventRef, UsageRef } from './session-events.js';

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { tierLimits, type TierLimits, type TierName } from '@everjust/core';
+import { tierLimits, type TierLimits, type TierName, encodeId } from '@everjust/core';
 import { requireScope } from '../auth/scopes.js';
 import { builder } from './builder.js';
-import { encodeId } from './global-id.js';
 
 export const TierEnum = builder.enumType('Tier', {
   values: { FREE: { value: 'free' }, STARTER: { value: 'starter' }, PROFESSIONAL: { value: 'professional' }, ENTERPRISE: { value: 'enterprise' } } as const,

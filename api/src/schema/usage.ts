@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { ValidationError, utcDayWindow, utcMonthWindow, type Prisma } from '@everjust/core';
+import { ValidationError, utcDayWindow, utcMonthWindow, type Prisma, encodeId } from '@everjust/core';
 import { requireScope } from '../auth/scopes.js';
 import type { RequestContext } from '../context.js';
 import { limitsFor, storageUsed } from '../services/quotas.js';
 import { builder } from './builder.js';
-import { encodeId } from './global-id.js';
 import { TenantRef } from './tenant.js';
 
 interface UsageFigures {

@@ -1,4 +1,4 @@
-import { ValidationError } from '@everjust/core';
+import { ValidationError } from './errors.js';
 
 /**
  * Global (Relay) ids: base64url of `Type:uuid`. Every id in the API, the CLI and URLs is one of these.

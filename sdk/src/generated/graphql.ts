@@ -1,0 +1,828 @@
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** What a key may do. New keys get every scope unless told otherwise. */
+export type ApiKeyScope =
+  | 'KEYS_WRITE'
+  | 'PROJECTS_READ'
+  | 'PROJECTS_WRITE'
+  | 'SESSIONS_READ'
+  | 'SESSIONS_WRITE'
+  | 'USAGE_READ'
+  | 'WEBHOOKS_WRITE';
+
+export type CancelSessionInput = {
+  id: string | number;
+};
+
+export type CreateApiKeyInput = {
+  /** Defaults to the calling key's mode. */
+  mode?: Mode | null | undefined;
+  name: string;
+  /** Defaults to every scope. A key can only grant scopes it has itself. */
+  scopes?: Array<ApiKeyScope> | null | undefined;
+};
+
+export type CreateProjectInput = {
+  description?: string | null | undefined;
+  externalUserId?: string | null | undefined;
+  /** The same key within 24 h returns the first result; with a different input, IDEMPOTENCY_CONFLICT. */
+  idempotencyKey?: string | null | undefined;
+  metadata?: Record<string, unknown> | null | undefined;
+  name: string;
+};
+
+export type DeleteProjectInput = {
+  id: string | number;
+};
+
+export type FileInput = {
+  content: string;
+  /** Relative, `/`-separated, no `..`. */
+  path: string;
+};
+
+/** Live and test mode are separate worlds: what a test key creates only test keys see. */
+export type Mode =
+  | 'LIVE'
+  | 'TEST';
+
+export type RevokeApiKeyInput = {
+  id: string | number;
+};
+
+export type StartSessionInput = {
+  idempotencyKey?: string | null | undefined;
+  projectId: string | number;
+  /** What to build or change (at most 20,000 characters by default). */
+  prompt: string;
+};
+
+export type UpdateProjectInput = {
+  description?: string | null | undefined;
+  externalUserId?: string | null | undefined;
+  id: string | number;
+  /** Replaces the whole metadata object. */
+  metadata?: Record<string, unknown> | null | undefined;
+  name?: string | null | undefined;
+};
+
+export type UsageGroupBy =
+  | 'DAY'
+  | 'EXTERNAL_USER'
+  | 'PROJECT';
+
+export type WriteProjectFilesInput = {
+  files: Array<FileInput>;
+  projectId: string | number;
+};
+
+export type ApiKeyFieldsFragment = { id: string, name: string, prefix: string, mode: Mode, scopes: Array<ApiKeyScope>, lastUsedAt: string | null, revokedAt: string | null, createdAt: string };
+
+export type ListApiKeysQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ListApiKeysQuery = { apiKeys: { edges: Array<{ node: { id: string, name: string, prefix: string, mode: Mode, scopes: Array<ApiKeyScope>, lastUsedAt: string | null, revokedAt: string | null, createdAt: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type CreateApiKeyMutationVariables = Exact<{
+  input: CreateApiKeyInput;
+}>;
+
+
+export type CreateApiKeyMutation = { createApiKey: { secret: string, apiKey: { id: string, name: string, prefix: string, mode: Mode, scopes: Array<ApiKeyScope>, lastUsedAt: string | null, revokedAt: string | null, createdAt: string } } };
+
+export type RevokeApiKeyMutationVariables = Exact<{
+  input: RevokeApiKeyInput;
+}>;
+
+
+export type RevokeApiKeyMutation = { revokeApiKey: { id: string, name: string, prefix: string, mode: Mode, scopes: Array<ApiKeyScope>, lastUsedAt: string | null, revokedAt: string | null, createdAt: string } };
+
+export type ProjectFieldsFragment = { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null };
+
+export type GetProjectQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type GetProjectQuery = { project: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } };
+
+export type ListProjectsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  externalUserId?: string | null | undefined;
+  metadata?: Record<string, unknown> | null | undefined;
+}>;
+
+
+export type ListProjectsQuery = { projects: { edges: Array<{ node: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type CreateProjectMutationVariables = Exact<{
+  input: CreateProjectInput;
+}>;
+
+
+export type CreateProjectMutation = { createProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } };
+
+export type UpdateProjectMutationVariables = Exact<{
+  input: UpdateProjectInput;
+}>;
+
+
+export type UpdateProjectMutation = { updateProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } };
+
+export type DeleteProjectMutationVariables = Exact<{
+  input: DeleteProjectInput;
+}>;
+
+
+export type DeleteProjectMutation = { deleteProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } };
+
+export type WriteProjectFilesMutationVariables = Exact<{
+  input: WriteProjectFilesInput;
+}>;
+
+
+export type WriteProjectFilesMutation = { writeProjectFiles: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } };
+
+export type SessionFieldsFragment = { id: string, kind: string, status: string, prompt: string, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number }, project: { id: string } };
+
+type SessionEventFields_CommandFinishedEvent_Fragment = { __typename: 'CommandFinishedEvent', commandId: string, exitCode: number | null, durationMs: number, timedOut: boolean, seq: number, type: string, at: string };
+
+type SessionEventFields_CommandOutputEvent_Fragment = { __typename: 'CommandOutputEvent', commandId: string, stream: string, text: string, seq: number, type: string, at: string };
+
+type SessionEventFields_CommandStartedEvent_Fragment = { __typename: 'CommandStartedEvent', commandId: string, command: string, seq: number, type: string, at: string };
+
+type SessionEventFields_DoneEvent_Fragment = { __typename: 'DoneEvent', status: string, result: Record<string, unknown> | null, seq: number, type: string, at: string, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number }, error: { code: string, message: string } | null };
+
+type SessionEventFields_ErrorEvent_Fragment = { __typename: 'ErrorEvent', code: string, message: string, retryable: boolean, seq: number, type: string, at: string };
+
+type SessionEventFields_FileDeletedEvent_Fragment = { __typename: 'FileDeletedEvent', path: string, seq: number, type: string, at: string };
+
+type SessionEventFields_FileWrittenEvent_Fragment = { __typename: 'FileWrittenEvent', path: string, size: number, sha: string, seq: number, type: string, at: string };
+
+type SessionEventFields_PreviewFailedEvent_Fragment = { __typename: 'PreviewFailedEvent', reason: string, seq: number, type: string, at: string };
+
+type SessionEventFields_PreviewReadyEvent_Fragment = { __typename: 'PreviewReadyEvent', url: string, expiresAt: string | null, seq: number, type: string, at: string };
+
+type SessionEventFields_SandboxCreatedEvent_Fragment = { __typename: 'SandboxCreatedEvent', sandboxId: string, provider: string, seq: number, type: string, at: string };
+
+type SessionEventFields_StatusEvent_Fragment = { __typename: 'StatusEvent', status: string, step: string | null, seq: number, type: string, at: string, statusMessage: string | null };
+
+type SessionEventFields_TextDeltaEvent_Fragment = { __typename: 'TextDeltaEvent', text: string, seq: number, type: string, at: string };
+
+type SessionEventFields_UsageEvent_Fragment = { __typename: 'UsageEvent', seq: number, type: string, at: string, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number } };
+
+export type SessionEventFieldsFragment =
+  | SessionEventFields_CommandFinishedEvent_Fragment
+  | SessionEventFields_CommandOutputEvent_Fragment
+  | SessionEventFields_CommandStartedEvent_Fragment
+  | SessionEventFields_DoneEvent_Fragment
+  | SessionEventFields_ErrorEvent_Fragment
+  | SessionEventFields_FileDeletedEvent_Fragment
+  | SessionEventFields_FileWrittenEvent_Fragment
+  | SessionEventFields_PreviewFailedEvent_Fragment
+  | SessionEventFields_PreviewReadyEvent_Fragment
+  | SessionEventFields_SandboxCreatedEvent_Fragment
+  | SessionEventFields_StatusEvent_Fragment
+  | SessionEventFields_TextDeltaEvent_Fragment
+  | SessionEventFields_UsageEvent_Fragment
+;
+
+export type GetSessionQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type GetSessionQuery = { session: { id: string, kind: string, status: string, prompt: string, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number }, project: { id: string } } };
+
+export type GetSessionResultQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type GetSessionResultQuery = { session: { id: string, kind: string, status: string, prompt: string, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, files: Array<{ path: string, size: number, sha: string, content: string }>, project: { id: string, sandbox: { status: string, previewUrl: string | null, previewExpiresAt: string | null } | null }, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number } } };
+
+export type StartSessionMutationVariables = Exact<{
+  input: StartSessionInput;
+}>;
+
+
+export type StartSessionMutation = { startSession: { id: string, kind: string, status: string, prompt: string, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number }, project: { id: string } } };
+
+export type CancelSessionMutationVariables = Exact<{
+  input: CancelSessionInput;
+}>;
+
+
+export type CancelSessionMutation = { cancelSession: { id: string, kind: string, status: string, prompt: string, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number }, project: { id: string } } };
+
+export type SessionEventsSubscriptionVariables = Exact<{
+  sessionId: string | number;
+  afterSeq?: number | null | undefined;
+}>;
+
+
+export type SessionEventsSubscription = { sessionEvents:
+    | { __typename: 'CommandFinishedEvent', commandId: string, exitCode: number | null, durationMs: number, timedOut: boolean, seq: number, type: string, at: string }
+    | { __typename: 'CommandOutputEvent', commandId: string, stream: string, text: string, seq: number, type: string, at: string }
+    | { __typename: 'CommandStartedEvent', commandId: string, command: string, seq: number, type: string, at: string }
+    | { __typename: 'DoneEvent', status: string, result: Record<string, unknown> | null, seq: number, type: string, at: string, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number }, error: { code: string, message: string } | null }
+    | { __typename: 'ErrorEvent', code: string, message: string, retryable: boolean, seq: number, type: string, at: string }
+    | { __typename: 'FileDeletedEvent', path: string, seq: number, type: string, at: string }
+    | { __typename: 'FileWrittenEvent', path: string, size: number, sha: string, seq: number, type: string, at: string }
+    | { __typename: 'PreviewFailedEvent', reason: string, seq: number, type: string, at: string }
+    | { __typename: 'PreviewReadyEvent', url: string, expiresAt: string | null, seq: number, type: string, at: string }
+    | { __typename: 'SandboxCreatedEvent', sandboxId: string, provider: string, seq: number, type: string, at: string }
+    | { __typename: 'StatusEvent', status: string, step: string | null, seq: number, type: string, at: string, statusMessage: string | null }
+    | { __typename: 'TextDeltaEvent', text: string, seq: number, type: string, at: string }
+    | { __typename: 'UsageEvent', seq: number, type: string, at: string, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number } }
+   };
+
+export type UsageFigureFieldsFragment = { requests: number, generations: number, inputTokens: number, outputTokens: number, sandboxSeconds: number };
+
+export type GetUsageQueryVariables = Exact<{
+  from: string | Date;
+  to: string | Date;
+  groupBy?: UsageGroupBy | null | undefined;
+}>;
+
+
+export type GetUsageQuery = { usage: { from: string, to: string, storageBytes: number, totals: { requests: number, generations: number, inputTokens: number, outputTokens: number, sandboxSeconds: number }, rows: Array<{ key: string, requests: number, generations: number, inputTokens: number, outputTokens: number, sandboxSeconds: number }> } };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+export const ApiKeyFieldsFragmentDoc = new TypedDocumentString(`
+    fragment ApiKeyFields on ApiKey {
+  id
+  name
+  prefix
+  mode
+  scopes
+  lastUsedAt
+  revokedAt
+  createdAt
+}
+    `, {"fragmentName":"ApiKeyFields"}) as unknown as TypedDocumentString<ApiKeyFieldsFragment, unknown>;
+export const ProjectFieldsFragmentDoc = new TypedDocumentString(`
+    fragment ProjectFields on Project {
+  id
+  name
+  description
+  externalUserId
+  metadata
+  mode
+  createdAt
+  updatedAt
+  deletedAt
+}
+    `, {"fragmentName":"ProjectFields"}) as unknown as TypedDocumentString<ProjectFieldsFragment, unknown>;
+export const SessionFieldsFragmentDoc = new TypedDocumentString(`
+    fragment SessionFields on Session {
+  id
+  kind
+  status
+  prompt
+  model
+  mode
+  externalUserId
+  error {
+    code
+    message
+  }
+  usage {
+    inputTokens
+    outputTokens
+    sandboxSeconds
+  }
+  lastSeq
+  createdAt
+  startedAt
+  endedAt
+  project {
+    id
+  }
+}
+    `, {"fragmentName":"SessionFields"}) as unknown as TypedDocumentString<SessionFieldsFragment, unknown>;
+export const SessionEventFieldsFragmentDoc = new TypedDocumentString(`
+    fragment SessionEventFields on SessionEvent {
+  __typename
+  seq
+  type
+  at
+  ... on StatusEvent {
+    status
+    step
+    statusMessage: message
+  }
+  ... on TextDeltaEvent {
+    text
+  }
+  ... on FileWrittenEvent {
+    path
+    size
+    sha
+  }
+  ... on FileDeletedEvent {
+    path
+  }
+  ... on CommandStartedEvent {
+    commandId
+    command
+  }
+  ... on CommandOutputEvent {
+    commandId
+    stream
+    text
+  }
+  ... on CommandFinishedEvent {
+    commandId
+    exitCode
+    durationMs
+    timedOut
+  }
+  ... on SandboxCreatedEvent {
+    sandboxId
+    provider
+  }
+  ... on PreviewReadyEvent {
+    url
+    expiresAt
+  }
+  ... on PreviewFailedEvent {
+    reason
+  }
+  ... on UsageEvent {
+    usage {
+      inputTokens
+      outputTokens
+      sandboxSeconds
+    }
+  }
+  ... on ErrorEvent {
+    code
+    message
+    retryable
+  }
+  ... on DoneEvent {
+    status
+    usage {
+      inputTokens
+      outputTokens
+      sandboxSeconds
+    }
+    error {
+      code
+      message
+    }
+    result
+  }
+}
+    `, {"fragmentName":"SessionEventFields"}) as unknown as TypedDocumentString<SessionEventFieldsFragment, unknown>;
+export const UsageFigureFieldsFragmentDoc = new TypedDocumentString(`
+    fragment UsageFigureFields on UsageTotals {
+  requests
+  generations
+  inputTokens
+  outputTokens
+  sandboxSeconds
+}
+    `, {"fragmentName":"UsageFigureFields"}) as unknown as TypedDocumentString<UsageFigureFieldsFragment, unknown>;
+export const ListApiKeysDocument = new TypedDocumentString(`
+    query ListApiKeys($first: Int, $after: String) {
+  apiKeys(first: $first, after: $after) {
+    edges {
+      node {
+        ...ApiKeyFields
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    fragment ApiKeyFields on ApiKey {
+  id
+  name
+  prefix
+  mode
+  scopes
+  lastUsedAt
+  revokedAt
+  createdAt
+}`) as unknown as TypedDocumentString<ListApiKeysQuery, ListApiKeysQueryVariables>;
+export const CreateApiKeyDocument = new TypedDocumentString(`
+    mutation CreateApiKey($input: CreateApiKeyInput!) {
+  createApiKey(input: $input) {
+    secret
+    apiKey {
+      ...ApiKeyFields
+    }
+  }
+}
+    fragment ApiKeyFields on ApiKey {
+  id
+  name
+  prefix
+  mode
+  scopes
+  lastUsedAt
+  revokedAt
+  createdAt
+}`) as unknown as TypedDocumentString<CreateApiKeyMutation, CreateApiKeyMutationVariables>;
+export const RevokeApiKeyDocument = new TypedDocumentString(`
+    mutation RevokeApiKey($input: RevokeApiKeyInput!) {
+  revokeApiKey(input: $input) {
+    ...ApiKeyFields
+  }
+}
+    fragment ApiKeyFields on ApiKey {
+  id
+  name
+  prefix
+  mode
+  scopes
+  lastUsedAt
+  revokedAt
+  createdAt
+}`) as unknown as TypedDocumentString<RevokeApiKeyMutation, RevokeApiKeyMutationVariables>;
+export const GetProjectDocument = new TypedDocumentString(`
+    query GetProject($id: ID!) {
+  project(id: $id) {
+    ...ProjectFields
+  }
+}
+    fragment ProjectFields on Project {
+  id
+  name
+  description
+  externalUserId
+  metadata
+  mode
+  createdAt
+  updatedAt
+  deletedAt
+}`) as unknown as TypedDocumentString<GetProjectQuery, GetProjectQueryVariables>;
+export const ListProjectsDocument = new TypedDocumentString(`
+    query ListProjects($first: Int, $after: String, $externalUserId: String, $metadata: JSONObject) {
+  projects(
+    first: $first
+    after: $after
+    externalUserId: $externalUserId
+    metadata: $metadata
+  ) {
+    edges {
+      node {
+        ...ProjectFields
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    fragment ProjectFields on Project {
+  id
+  name
+  description
+  externalUserId
+  metadata
+  mode
+  createdAt
+  updatedAt
+  deletedAt
+}`) as unknown as TypedDocumentString<ListProjectsQuery, ListProjectsQueryVariables>;
+export const CreateProjectDocument = new TypedDocumentString(`
+    mutation CreateProject($input: CreateProjectInput!) {
+  createProject(input: $input) {
+    ...ProjectFields
+  }
+}
+    fragment ProjectFields on Project {
+  id
+  name
+  description
+  externalUserId
+  metadata
+  mode
+  createdAt
+  updatedAt
+  deletedAt
+}`) as unknown as TypedDocumentString<CreateProjectMutation, CreateProjectMutationVariables>;
+export const UpdateProjectDocument = new TypedDocumentString(`
+    mutation UpdateProject($input: UpdateProjectInput!) {
+  updateProject(input: $input) {
+    ...ProjectFields
+  }
+}
+    fragment ProjectFields on Project {
+  id
+  name
+  description
+  externalUserId
+  metadata
+  mode
+  createdAt
+  updatedAt
+  deletedAt
+}`) as unknown as TypedDocumentString<UpdateProjectMutation, UpdateProjectMutationVariables>;
+export const DeleteProjectDocument = new TypedDocumentString(`
+    mutation DeleteProject($input: DeleteProjectInput!) {
+  deleteProject(input: $input) {
+    ...ProjectFields
+  }
+}
+    fragment ProjectFields on Project {
+  id
+  name
+  description
+  externalUserId
+  metadata
+  mode
+  createdAt
+  updatedAt
+  deletedAt
+}`) as unknown as TypedDocumentString<DeleteProjectMutation, DeleteProjectMutationVariables>;
+export const WriteProjectFilesDocument = new TypedDocumentString(`
+    mutation WriteProjectFiles($input: WriteProjectFilesInput!) {
+  writeProjectFiles(input: $input) {
+    ...ProjectFields
+  }
+}
+    fragment ProjectFields on Project {
+  id
+  name
+  description
+  externalUserId
+  metadata
+  mode
+  createdAt
+  updatedAt
+  deletedAt
+}`) as unknown as TypedDocumentString<WriteProjectFilesMutation, WriteProjectFilesMutationVariables>;
+export const GetSessionDocument = new TypedDocumentString(`
+    query GetSession($id: ID!) {
+  session(id: $id) {
+    ...SessionFields
+  }
+}
+    fragment SessionFields on Session {
+  id
+  kind
+  status
+  prompt
+  model
+  mode
+  externalUserId
+  error {
+    code
+    message
+  }
+  usage {
+    inputTokens
+    outputTokens
+    sandboxSeconds
+  }
+  lastSeq
+  createdAt
+  startedAt
+  endedAt
+  project {
+    id
+  }
+}`) as unknown as TypedDocumentString<GetSessionQuery, GetSessionQueryVariables>;
+export const GetSessionResultDocument = new TypedDocumentString(`
+    query GetSessionResult($id: ID!) {
+  session(id: $id) {
+    ...SessionFields
+    files {
+      path
+      size
+      sha
+      content
+    }
+    project {
+      id
+      sandbox {
+        status
+        previewUrl
+        previewExpiresAt
+      }
+    }
+  }
+}
+    fragment SessionFields on Session {
+  id
+  kind
+  status
+  prompt
+  model
+  mode
+  externalUserId
+  error {
+    code
+    message
+  }
+  usage {
+    inputTokens
+    outputTokens
+    sandboxSeconds
+  }
+  lastSeq
+  createdAt
+  startedAt
+  endedAt
+  project {
+    id
+  }
+}`) as unknown as TypedDocumentString<GetSessionResultQuery, GetSessionResultQueryVariables>;
+export const StartSessionDocument = new TypedDocumentString(`
+    mutation StartSession($input: StartSessionInput!) {
+  startSession(input: $input) {
+    ...SessionFields
+  }
+}
+    fragment SessionFields on Session {
+  id
+  kind
+  status
+  prompt
+  model
+  mode
+  externalUserId
+  error {
+    code
+    message
+  }
+  usage {
+    inputTokens
+    outputTokens
+    sandboxSeconds
+  }
+  lastSeq
+  createdAt
+  startedAt
+  endedAt
+  project {
+    id
+  }
+}`) as unknown as TypedDocumentString<StartSessionMutation, StartSessionMutationVariables>;
+export const CancelSessionDocument = new TypedDocumentString(`
+    mutation CancelSession($input: CancelSessionInput!) {
+  cancelSession(input: $input) {
+    ...SessionFields
+  }
+}
+    fragment SessionFields on Session {
+  id
+  kind
+  status
+  prompt
+  model
+  mode
+  externalUserId
+  error {
+    code
+    message
+  }
+  usage {
+    inputTokens
+    outputTokens
+    sandboxSeconds
+  }
+  lastSeq
+  createdAt
+  startedAt
+  endedAt
+  project {
+    id
+  }
+}`) as unknown as TypedDocumentString<CancelSessionMutation, CancelSessionMutationVariables>;
+export const SessionEventsDocument = new TypedDocumentString(`
+    subscription SessionEvents($sessionId: ID!, $afterSeq: Int) {
+  sessionEvents(sessionId: $sessionId, afterSeq: $afterSeq) {
+    ...SessionEventFields
+  }
+}
+    fragment SessionEventFields on SessionEvent {
+  __typename
+  seq
+  type
+  at
+  ... on StatusEvent {
+    status
+    step
+    statusMessage: message
+  }
+  ... on TextDeltaEvent {
+    text
+  }
+  ... on FileWrittenEvent {
+    path
+    size
+    sha
+  }
+  ... on FileDeletedEvent {
+    path
+  }
+  ... on CommandStartedEvent {
+    commandId
+    command
+  }
+  ... on CommandOutputEvent {
+    commandId
+    stream
+    text
+  }
+  ... on CommandFinishedEvent {
+    commandId
+    exitCode
+    durationMs
+    timedOut
+  }
+  ... on SandboxCreatedEvent {
+    sandboxId
+    provider
+  }
+  ... on PreviewReadyEvent {
+    url
+    expiresAt
+  }
+  ... on PreviewFailedEvent {
+    reason
+  }
+  ... on UsageEvent {
+    usage {
+      inputTokens
+      outputTokens
+      sandboxSeconds
+    }
+  }
+  ... on ErrorEvent {
+    code
+    message
+    retryable
+  }
+  ... on DoneEvent {
+    status
+    usage {
+      inputTokens
+      outputTokens
+      sandboxSeconds
+    }
+    error {
+      code
+      message
+    }
+    result
+  }
+}`) as unknown as TypedDocumentString<SessionEventsSubscription, SessionEventsSubscriptionVariables>;
+export const GetUsageDocument = new TypedDocumentString(`
+    query GetUsage($from: DateTime!, $to: DateTime!, $groupBy: UsageGroupBy) {
+  usage(from: $from, to: $to, groupBy: $groupBy) {
+    from
+    to
+    storageBytes
+    totals {
+      ...UsageFigureFields
+    }
+    rows {
+      key
+      requests
+      generations
+      inputTokens
+      outputTokens
+      sandboxSeconds
+    }
+  }
+}
+    fragment UsageFigureFields on UsageTotals {
+  requests
+  generations
+  inputTokens
+  outputTokens
+  sandboxSeconds
+}`) as unknown as TypedDocumentString<GetUsageQuery, GetUsageQueryVariables>;
