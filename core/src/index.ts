@@ -18,3 +18,4 @@ export * from './files/project-files.js';
 export * from './preview-tokens.js';
 export * from './usage/usage.js';
 export * from './global-id.js';
+export * from './events/webhook-events.js';

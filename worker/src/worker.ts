@@ -180,6 +180,7 @@ export class Worker {
       if (session.cancelRequestedAt) controller.abort('cancelled' satisfies AbortReason);
       if (session.status === 'queued') {
         await prisma.session.update({ where: { id: session.id }, data: { status: 'running', startedAt: new Date() } });
+        await writer.append({ type: 'status', payload: { status: 'running' } }); // session.started, once
       }
       const handler = this.options.tasks[job.kind];
       controller.signal.throwIfAborted();

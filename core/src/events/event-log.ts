@@ -1,6 +1,7 @@
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { PubSub } from '../pubsub.js';
 import { sessionEventsChannel, type NewSessionEvent, type SessionEvent } from './event-types.js';
+import { webhookEventsFor } from './webhook-events.js';
 
 type Client = Pick<PrismaClient, '$queryRaw'> | Prisma.TransactionClient;
 
@@ -38,8 +39,8 @@ export async function appendFencedEvent(client: Client, sessionId: string, lease
     ), next AS (
       UPDATE sessions SET last_seq = last_seq + 1, updated_at = now()
       WHERE id = ${sessionId}::uuid AND EXISTS (SELECT 1 FROM lease)
-      RETURNING last_seq
-    )
+      RETURNING ${NEXT_COLUMNS}
+    )${outbox(event)}
     INSERT INTO session_events (session_id, seq, type, payload, attempt, created_at)
     SELECT ${sessionId}::uuid, last_seq, ${event.type}, ${JSON.stringify(event.payload)}::jsonb, ${lease.attempt}, now() FROM next
     RETURNING seq, created_at`;
@@ -54,13 +55,48 @@ export async function appendFencedEvent(client: Client, sessionId: string, lease
 export async function appendEvent(client: Client, sessionId: string, event: NewSessionEvent): Promise<SessionEvent> {
   const rows = await client.$queryRaw<InsertedRow[]>`
     WITH next AS (
-      UPDATE sessions SET last_seq = last_seq + 1, updated_at = now() WHERE id = ${sessionId}::uuid RETURNING last_seq
-    )
+      UPDATE sessions SET last_seq = last_seq + 1, updated_at = now() WHERE id = ${sessionId}::uuid RETURNING ${NEXT_COLUMNS}
+    )${outbox(event)}
     INSERT INTO session_events (session_id, seq, type, payload, attempt, created_at)
     SELECT ${sessionId}::uuid, last_seq, ${event.type}, ${JSON.stringify(event.payload)}::jsonb, 0, now() FROM next
     RETURNING seq, created_at`;
   if (!rows[0]) throw new Error(`Session ${sessionId} does not exist`);
   return toEvent(sessionId, event, rows[0]);
+}
+
+const NEXT_COLUMNS = Prisma.sql`last_seq, id, tenant_id, mode, project_id, kind, external_user_id`;
+
+/**
+ * The webhook outbox, as part of the same statement as the event: one delivery row per enabled
+ * endpoint of the session's tenant and mode that subscribes to the webhook event, with a stable
+ * event id (`evt_<session>_<seq>_<n>`) and the exact JSON body to send.
+ */
+function outbox(event: NewSessionEvent): Prisma.Sql {
+  const types = webhookEventsFor(event);
+  if (types.length === 0) return Prisma.empty;
+  const fragments = types.map(
+    (type, index) => Prisma.sql`
+    , outbox_${Prisma.raw(String(index))} AS (
+      INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, payload)
+      SELECT e.tenant_id, e.id, ev.event_id, ${type}::text,
+        jsonb_build_object(
+          'id', ev.event_id, 'type', ${type}::text, 'created', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+          'livemode', next.mode = 'live',
+          'data', ${JSON.stringify(event.payload)}::jsonb || jsonb_build_object(
+            'sessionId', ${globalId('Session', Prisma.sql`next.id`)},
+            'projectId', ${globalId('Project', Prisma.sql`next.project_id`)},
+            'sessionKind', next.kind::text, 'externalUserId', next.external_user_id, 'seq', next.last_seq))
+      FROM next
+      CROSS JOIN LATERAL (SELECT 'evt_' || replace(next.id::text, '-', '') || '_' || next.last_seq || '_' || ${String(index)}::text AS event_id) ev
+      JOIN webhook_endpoints e ON e.tenant_id = next.tenant_id AND e.mode = next.mode AND e.enabled AND ${type}::text = ANY(e.events)
+    )`,
+  );
+  return Prisma.join(fragments, '');
+}
+
+/** The global id of a uuid column, as `encodeId` makes it (base64url of `Type:uuid`, no padding). */
+function globalId(typename: string, column: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`translate(rtrim(encode(convert_to(${`${typename}:`}::text || ${column}::text, 'UTF8'), 'base64'), '='), '+/', '-_')`;
 }
 
 function toEvent(sessionId: string, event: NewSessionEvent, row: InsertedRow): SessionEvent {

@@ -146,7 +146,7 @@ describeEachDatabase('job queue', (database) => {
   });
 
   it('fails a retryable attempt back to the queue after an exponential backoff, then dead after the last attempt', async () => {
-    const backoffBaseMs = 300;
+    const backoffBaseMs = 500;
     const id = await enqueue({ maxAttempts: 3 });
 
     for (let attempt = 1; attempt <= 2; attempt++) {

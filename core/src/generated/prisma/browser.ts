@@ -84,3 +84,13 @@ export type UsageDaily = Prisma.UsageDailyModel
  * A tenant's cap on one of its end users, per UTC day (null: no cap).
  */
 export type EndUserBudget = Prisma.EndUserBudgetModel
+/**
+ * Model WebhookEndpoint
+ * Where a tenant wants to hear about its sessions (`session.succeeded`, `preview.ready`, …).
+ */
+export type WebhookEndpoint = Prisma.WebhookEndpointModel
+/**
+ * Model WebhookDelivery
+ * The outbox: one row per endpoint and event, written in the same statement as the event itself.
+ */
+export type WebhookDelivery = Prisma.WebhookDeliveryModel

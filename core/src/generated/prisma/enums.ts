@@ -68,3 +68,12 @@ export const SandboxStatus = {
 } as const
 
 export type SandboxStatus = (typeof SandboxStatus)[keyof typeof SandboxStatus]
+
+
+export const WebhookDeliveryStatus = {
+  pending: 'pending',
+  succeeded: 'succeeded',
+  failed: 'failed'
+} as const
+
+export type WebhookDeliveryStatus = (typeof WebhookDeliveryStatus)[keyof typeof WebhookDeliveryStatus]

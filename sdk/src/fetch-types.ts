@@ -1,0 +1,46 @@
+/**
+ * The few pieces of the Fetch API the SDK uses, declared here so its types stand alone: a consumer
+ * compiles without the DOM lib or `@types/node`, and the global `fetch` (browsers, Node 20+, edge
+ * runtimes, undici) fits them as it is.
+ */
+
+/** What the SDK needs of an `AbortSignal`; a real one fits. */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+/** What the SDK passes to `fetch`. */
+export interface FetchInit {
+  method: string;
+  headers: Record<string, string>;
+  body: string;
+  signal: AbortSignalLike;
+}
+
+/** What the SDK reads of a response body stream (`Response.body`). */
+export interface ResponseBodyLike {
+  getReader(): {
+    read(): Promise<{ done: boolean; value?: Uint8Array }>;
+    cancel(reason?: unknown): Promise<void>;
+  };
+}
+
+/** What the SDK reads of a `Response`. */
+export interface FetchResponse {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  readonly body: ResponseBodyLike | null;
+  text(): Promise<string>;
+}
+
+/**
+ * A `fetch` function: the global one by default. Pass your own to add a proxy agent, logging, or a
+ * test double. Declared as a method so the global `fetch` type fits it in every lib setup.
+ */
+export type FetchFunction = {
+  fetch(input: string, init: FetchInit): Promise<FetchResponse>;
+}['fetch'];

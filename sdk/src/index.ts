@@ -1,0 +1,25 @@
+/**
+ * @everjust/sdk: the typed client for the EverJust API. This file is the package's only entry.
+ */
+export { EverJust, DEFAULT_BASE_URL, type EverJustOptions } from './client.js';
+export {
+  ApiError,
+  AuthenticationError,
+  ConnectionError,
+  IdempotencyConflictError,
+  NotFoundError,
+  PermissionError,
+  QuotaExceededError,
+  RateLimitError,
+  ValidationError,
+  type ApiErrorInit,
+} from './errors.js';
+export type { AbortSignalLike, FetchFunction, FetchInit, FetchResponse, ResponseBodyLike } from './fetch-types.js';
+export { ListPromise } from './pagination.js';
+export type { RequestOptions, TypedDocument } from './request-sender.js';
+export type { ApiKeyCreateParams, ApiKeyListParams, ApiKeys } from './resources/api-keys.js';
+export type { ProjectCreateParams, ProjectListParams, ProjectUpdateParams, Projects } from './resources/projects.js';
+export type { SessionCreateParams, Sessions } from './resources/sessions.js';
+export type { Usage, UsageGetParams } from './resources/usage.js';
+export { SessionStream, type SessionStreamOptions } from './session-stream.js';
+export type * from './types.js';

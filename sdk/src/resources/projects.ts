@@ -1,0 +1,93 @@
+import {
+  CreateProjectDocument,
+  DeleteProjectDocument,
+  GetProjectDocument,
+  ListProjectsDocument,
+  UpdateProjectDocument,
+  WriteProjectFilesDocument,
+} from '../generated/graphql.js';
+import { ListPromise, toPage } from '../pagination.js';
+import { newIdempotencyKey, type RequestOptions, type RequestSender } from '../request-sender.js';
+import type { FileInput, Project } from '../types.js';
+
+/** What `projects.create` takes. */
+export interface ProjectCreateParams {
+  /** 1–200 characters. */
+  name: string;
+  description?: string | null;
+  /** Your own id for the end user this project belongs to (filter lists by it; budgets apply to it). */
+  externalUserId?: string | null;
+  /** Up to 50 keys of up to 40 characters, 16 kB of JSON in all. */
+  metadata?: Record<string, unknown> | null;
+  /**
+   * The same key within 24 h returns the first project instead of a new one; with a different input
+   * it is an IdempotencyConflictError. Generated when left out, so retries never create twice.
+   */
+  idempotencyKey?: string;
+}
+
+/** What `projects.update` takes: only the fields given change. */
+export interface ProjectUpdateParams {
+  name?: string;
+  description?: string | null;
+  externalUserId?: string | null;
+  /** Replaces the whole metadata object. */
+  metadata?: Record<string, unknown>;
+}
+
+/** What `projects.list` takes. */
+export interface ProjectListParams {
+  /** Page size, at most 100 (default 20). */
+  first?: number;
+  /** Start after this cursor (a page's `nextCursor`). */
+  after?: string;
+  /** Only the projects of this end user. */
+  externalUserId?: string;
+  /** Only projects whose metadata has every one of these keys with these values. */
+  metadata?: Record<string, unknown>;
+}
+
+/** Projects: the apps being built. */
+export class Projects {
+  readonly #sender: RequestSender;
+
+  /** @internal */
+  constructor(sender: RequestSender) {
+    this.#sender = sender;
+  }
+
+  /** Creates a project. Idempotent: a key is generated when you give none, so a retry never creates two. */
+  async create(params: ProjectCreateParams, options?: RequestOptions): Promise<Project> {
+    const input = { ...params, idempotencyKey: params.idempotencyKey ?? newIdempotencyKey() };
+    return (await this.#sender.request(CreateProjectDocument, { input }, options)).createProject;
+  }
+
+  /** A project by id; NotFoundError when it is absent, deleted, or not yours. */
+  async get(id: string, options?: RequestOptions): Promise<Project> {
+    return (await this.#sender.request(GetProjectDocument, { id }, options)).project;
+  }
+
+  /** Changes the given fields of a project and returns it. */
+  async update(id: string, params: ProjectUpdateParams, options?: RequestOptions): Promise<Project> {
+    return (await this.#sender.request(UpdateProjectDocument, { input: { ...params, id } }, options)).updateProject;
+  }
+
+  /** Deletes a project (it is gone from every list and lookup at once) and returns it, with `deletedAt` set. */
+  async delete(id: string, options?: RequestOptions): Promise<Project> {
+    return (await this.#sender.request(DeleteProjectDocument, { input: { id } }, options)).deleteProject;
+  }
+
+  /**
+   * Projects, newest first. `await` it for one page; `for await` over it for every project, page after
+   * page.
+   */
+  list(params: ProjectListParams = {}, options?: RequestOptions): ListPromise<Project> {
+    const { after, ...filters } = params;
+    return new ListPromise(async (cursor) => toPage((await this.#sender.request(ListProjectsDocument, { ...filters, after: cursor }, options)).projects), after);
+  }
+
+  /** Creates or replaces files of a project (up to 500 at once; all or nothing) and returns the project. */
+  async writeFiles(id: string, files: FileInput[], options?: RequestOptions): Promise<Project> {
+    return (await this.#sender.request(WriteProjectFilesDocument, { input: { projectId: id, files } }, options)).writeProjectFiles;
+  }
+}

@@ -1,0 +1,59 @@
+import { CancelSessionDocument, GetSessionDocument, StartSessionDocument } from '../generated/graphql.js';
+import { newIdempotencyKey, type RequestOptions, type RequestSender } from '../request-sender.js';
+import { SessionStream, type SessionStreamOptions } from '../session-stream.js';
+import type { Session } from '../types.js';
+
+/** What `sessions.create` takes. */
+export interface SessionCreateParams {
+  projectId: string;
+  /** What to build or change (at most 20,000 characters by default). */
+  prompt: string;
+  /**
+   * The same key within 24 h returns the first session instead of starting another; with a different
+   * input it is an IdempotencyConflictError. Generated when left out, so retries never start two.
+   */
+  idempotencyKey?: string;
+}
+
+/** Sessions: generations on a project, each with its event log. */
+export class Sessions {
+  readonly #sender: RequestSender;
+
+  /** @internal */
+  constructor(sender: RequestSender) {
+    this.#sender = sender;
+  }
+
+  /**
+   * Starts a generation on a project and returns at once (status `queued`); follow it with
+   * `stream(session.id)`. QuotaExceededError when a tier or end-user limit is reached.
+   */
+  async create(params: SessionCreateParams, options?: RequestOptions): Promise<Session> {
+    const input = { ...params, idempotencyKey: params.idempotencyKey ?? newIdempotencyKey() };
+    return (await this.#sender.request(StartSessionDocument, { input }, options)).startSession;
+  }
+
+  /** A session by id. */
+  async get(id: string, options?: RequestOptions): Promise<Session> {
+    return (await this.#sender.request(GetSessionDocument, { id }, options)).session;
+  }
+
+  /** Stops a session (it ends as `cancelled` within about 2 s); cancelling an ended session changes nothing. */
+  async cancel(id: string, options?: RequestOptions): Promise<Session> {
+    return (await this.#sender.request(CancelSessionDocument, { input: { id } }, options)).cancelSession;
+  }
+
+  /**
+   * The session's events after `afterSeq`, replayed and then live, resuming by itself when the
+   * connection drops:
+   *
+   * ```ts
+   * const stream = everjust.sessions.stream(session.id);
+   * for await (const event of stream) if (event.type === 'text_delta') process.stdout.write(event.text);
+   * const { status, files, previewUrl } = await stream.finalResult();
+   * ```
+   */
+  stream(id: string, options?: SessionStreamOptions): SessionStream {
+    return new SessionStream(this.#sender, id, options);
+  }
+}

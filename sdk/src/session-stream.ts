@@ -1,0 +1,192 @@
+import { ConnectionError, createApiError, RateLimitError } from './errors.js';
+import type { AbortSignalLike } from './fetch-types.js';
+import { GetSessionResultDocument, SessionEventsDocument, type SessionEventFieldsFragment } from './generated/graphql.js';
+import { retryDelay, sleep, type RequestOptions, type RequestSender } from './request-sender.js';
+import { readServerSentEvents } from './server-sent-events.js';
+import type { DoneEvent, PreviewReadyEvent, SessionEvent, SessionResult } from './types.js';
+
+/** Options of `sessions.stream`. */
+export interface SessionStreamOptions {
+  /** Start after this seq (0, the default: from the first event). Resume a stream another process read with its `lastSeq`. */
+  afterSeq?: number;
+  /** Aborting it ends the stream, as `abort()` does. */
+  signal?: AbortSignalLike;
+  /**
+   * How many times in a row the stream may drop (or fail to reconnect) without a new event before it
+   * gives up with a ConnectionError. Default 5; each event resets the count.
+   */
+  maxReconnects?: number;
+  /** Reconnect when nothing, not even a keep-alive (the API sends one every 12 s), arrived for this long. Default 45,000 ms. */
+  idleTimeoutMs?: number;
+}
+
+const DEFAULT_MAX_RECONNECTS = 5;
+const DEFAULT_IDLE_TIMEOUT_MS = 45_000;
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(reason: unknown): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<T>((onResolve, onReject) => {
+    resolve = onResolve;
+    reject = onReject;
+  });
+  promise.catch(() => undefined); // nobody has to ask for the result
+  return { promise, resolve, reject };
+}
+
+/**
+ * The events of one session, as an async iterable: `for await (const event of stream)`. It follows
+ * the session live and, when the connection drops (a stream that ends without `complete`), resumes
+ * by itself after the last seq it delivered, so every event arrives exactly once and in order. It
+ * ends after the `done` event.
+ *
+ * It can be iterated once. `finalResult()` waits for the end (iterating by itself if you do not) and
+ * returns the status, usage, files and preview URL; `abort()` stops it.
+ */
+export class SessionStream implements AsyncIterable<SessionEvent> {
+  readonly sessionId: string;
+  #sender: RequestSender;
+  #options: SessionStreamOptions;
+  #lastSeq: number;
+  #controller = new AbortController();
+  #iterating = false;
+  #ended = deferred<void>();
+  #result: Promise<SessionResult> | undefined;
+  #done: DoneEvent | undefined;
+  #preview: PreviewReadyEvent | undefined;
+
+  /** @internal Made by `sessions.stream`. */
+  constructor(sender: RequestSender, sessionId: string, options: SessionStreamOptions = {}) {
+    this.#sender = sender;
+    this.sessionId = sessionId;
+    this.#options = options;
+    this.#lastSeq = options.afterSeq ?? 0;
+    if (options.signal?.aborted) this.abort(options.signal.reason);
+    else options.signal?.addEventListener('abort', () => this.abort(options.signal?.reason), { once: true });
+  }
+
+  /** The seq of the last event delivered (or `afterSeq`): where a later stream would resume. */
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<SessionEvent> {
+    if (this.#iterating) throw new Error('EverJust: a SessionStream can be iterated once (call sessions.stream again, with afterSeq, for another)');
+    this.#iterating = true;
+    return this.#events();
+  }
+
+  /** Stops the stream: iteration ends, and `finalResult()` rejects with the abort reason (an AbortError by default). */
+  abort(reason?: unknown): void {
+    this.#controller.abort(reason);
+  }
+
+  /**
+   * Waits for the session to end and returns what it left: status, usage, files (with content) and
+   * the preview URL. Iterates the stream by itself if nobody else does.
+   */
+  finalResult(options: RequestOptions = {}): Promise<SessionResult> {
+    if (!this.#iterating) {
+      void (async () => {
+        for await (const _event of this);
+      })().catch(() => undefined); // its failure reaches us through #ended
+    }
+    return (this.#result ??= this.#ended.promise.then(() => this.#loadResult(options)));
+  }
+
+  async *#events(): AsyncGenerator<SessionEvent> {
+    const maxReconnects = this.#options.maxReconnects ?? DEFAULT_MAX_RECONNECTS;
+    const signal = this.#controller.signal;
+    let finished = false;
+    let drops = 0;
+    try {
+      while (!finished) {
+        let dropped: ConnectionError | RateLimitError | undefined;
+        try {
+          const response = await this.#sender.openStream(SessionEventsDocument, { sessionId: this.sessionId, afterSeq: this.#lastSeq }, { signal });
+          for await (const message of readServerSentEvents(response.body!, this.#options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS)) {
+            // The API completes the stream after `done`; a complete without it (resuming after the end) means nothing more will come.
+            if (message.event === 'complete') {
+              finished = true;
+              break;
+            }
+            if (message.event !== 'next') continue;
+            const payload = JSON.parse(message.data) as { data?: { sessionEvents?: SessionEventFieldsFragment }; errors?: unknown[] };
+            if (payload.errors?.length) throw createApiError(payload.errors[0] as object, { status: response.status });
+            if (!payload.data?.sessionEvents) continue;
+            const event = toEvent(payload.data.sessionEvents);
+            if (event.seq <= this.#lastSeq) continue; // already delivered (the API does not repeat; this keeps it so)
+            this.#lastSeq = event.seq;
+            drops = 0;
+            if (event.type === 'preview_ready') this.#preview = event;
+            if (event.type === 'preview_failed') this.#preview = undefined;
+            if (event.type === 'done') this.#done = event;
+            yield event;
+            // abort() while the caller held this event: deliver nothing more, even what is already read.
+            if (signal.aborted) throw signal.reason;
+            if (event.type === 'done') {
+              finished = true;
+              break;
+            }
+          }
+          // A stream that ends without `complete` dropped: resume after the last seq.
+          if (!finished) dropped = new ConnectionError({ code: 'CONNECTION_ERROR', message: 'The event stream ended before the session did' });
+        } catch (error) {
+          if (signal.aborted) throw error;
+          // A dropped connection, or a refusal to wait out: resume. Anything else is final.
+          if (!(error instanceof ConnectionError || error instanceof RateLimitError)) throw error;
+          dropped = error;
+        }
+        if (!dropped) continue;
+        const delayMs = drops < maxReconnects ? retryDelay(dropped, drops, 'any') : undefined;
+        if (delayMs === undefined) throw dropped;
+        drops++;
+        await sleep(delayMs, signal);
+      }
+      this.#ended.resolve();
+    } catch (error) {
+      if (signal.aborted) {
+        this.#ended.reject(signal.reason);
+        return; // an abort ends the iteration quietly
+      }
+      this.#ended.reject(error);
+      throw error;
+    } finally {
+      // Left early (a `break` in the caller's loop): a result only if `done` came.
+      if (this.#done) this.#ended.resolve();
+      else this.#ended.reject(new Error('EverJust: the stream was closed before the session ended'));
+    }
+  }
+
+  async #loadResult(options: RequestOptions): Promise<SessionResult> {
+    const { session } = await this.#sender.request(GetSessionResultDocument, { id: this.sessionId }, options);
+    const { files, project, ...rest } = session;
+    const sandbox = project.sandbox?.previewUrl ? project.sandbox : undefined;
+    return {
+      session: { ...rest, project: { id: project.id } },
+      status: this.#done?.status ?? session.status,
+      usage: this.#done?.usage ?? session.usage,
+      error: this.#done ? this.#done.error : session.error,
+      files,
+      previewUrl: this.#preview?.url ?? sandbox?.previewUrl ?? null,
+      previewExpiresAt: this.#preview ? this.#preview.expiresAt : (sandbox?.previewExpiresAt ?? null),
+      result: this.#done?.result ?? null,
+    };
+  }
+}
+
+/** The wire form (with `__typename`, and StatusEvent's `message` aliased) to the public event. */
+function toEvent(wire: SessionEventFieldsFragment): SessionEvent {
+  const { __typename, ...event } = wire as SessionEventFieldsFragment & { statusMessage?: string | null };
+  if ('statusMessage' in event) {
+    const { statusMessage, ...rest } = event;
+    return { ...rest, message: statusMessage ?? null } as SessionEvent;
+  }
+  return event as unknown as SessionEvent;
+}

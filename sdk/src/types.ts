@@ -1,0 +1,121 @@
+import type {
+  ApiKeyFieldsFragment,
+  ApiKeyScope,
+  FileInput,
+  GetSessionResultQuery,
+  GetUsageQuery,
+  Mode,
+  ProjectFieldsFragment,
+  SessionEventFieldsFragment,
+  SessionFieldsFragment,
+  UsageGroupBy,
+} from './generated/graphql.js';
+
+/**
+ * The objects the SDK returns, named for what they are. Each is the generated type of the fields the
+ * SDK selects (`src/documents/`), so it follows the API's schema.
+ */
+
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+export type { ApiKeyScope, FileInput, Mode, UsageGroupBy };
+
+/** An app being built: its files, sessions and preview belong to it. Timestamps are ISO-8601 strings. */
+export type Project = ProjectFieldsFragment;
+
+/** One run of work on a project (a generation, a preview, an export). */
+export type Session = SessionFieldsFragment;
+
+/** A secret key (never the secret itself, which `apiKeys.create` returns once). */
+export type ApiKey = ApiKeyFieldsFragment;
+
+/** What `apiKeys.create` returns: the key, and its whole secret, shown this once. */
+export interface CreatedApiKey {
+  apiKey: ApiKey;
+  /** Store it now: it cannot be read again. */
+  secret: string;
+}
+
+/** Usage in a period: totals, and rows grouped by project, end user or day. */
+export type UsageReport = GetUsageQuery['usage'];
+
+/** A file as a session left it, with its content. */
+export type SessionFile = GetSessionResultQuery['session']['files'][number];
+
+/** One page of a list, newest first. */
+export interface Page<T> {
+  data: T[];
+  /** Whether another page follows; pass `nextCursor` as `after` to get it (auto-pagination does). */
+  hasMore: boolean;
+  nextCursor: string | null;
+}
+
+type Wire = SessionEventFieldsFragment;
+type EventOf<Typename extends Wire['__typename'], Type extends string> = Simplify<Omit<Extract<Wire, { __typename: Typename }>, '__typename' | 'type'> & { type: Type }>;
+
+/** The session moved on: `queued`, `running`, or a step within it. */
+export type StatusEvent = Simplify<Omit<EventOf<'StatusEvent', 'status'>, 'statusMessage'> & { message: string | null }>;
+/** The model's text (coalesced deltas). */
+export type TextDeltaEvent = EventOf<'TextDeltaEvent', 'text_delta'>;
+/** A file of the project was written. */
+export type FileWrittenEvent = EventOf<'FileWrittenEvent', 'file_written'>;
+/** A file of the project was deleted. */
+export type FileDeletedEvent = EventOf<'FileDeletedEvent', 'file_deleted'>;
+/** A command started in the sandbox. */
+export type CommandStartedEvent = EventOf<'CommandStartedEvent', 'command_started'>;
+/** Output of a running command, as it streams. */
+export type CommandOutputEvent = EventOf<'CommandOutputEvent', 'command_output'>;
+/** A command ended. */
+export type CommandFinishedEvent = EventOf<'CommandFinishedEvent', 'command_finished'>;
+/** A sandbox was made for the project. */
+export type SandboxCreatedEvent = EventOf<'SandboxCreatedEvent', 'sandbox_created'>;
+/** The app runs: open `url` (in an iframe) until `expiresAt`. */
+export type PreviewReadyEvent = EventOf<'PreviewReadyEvent', 'preview_ready'>;
+/** The app could not be started; the session itself is not failed by it. */
+export type PreviewFailedEvent = EventOf<'PreviewFailedEvent', 'preview_failed'>;
+/** Usage so far (running totals). */
+export type UsageEvent = EventOf<'UsageEvent', 'usage'>;
+/** Something went wrong; `retryable` errors are retried by the platform. */
+export type ErrorEvent = EventOf<'ErrorEvent', 'error'>;
+/** The last event of every session: its final status and usage. */
+export type DoneEvent = EventOf<'DoneEvent', 'done'>;
+
+/**
+ * One event of a session, discriminated by `type`. `seq` is unique and gap-free per session; `at` is
+ * an ISO-8601 timestamp.
+ */
+export type SessionEvent =
+  | StatusEvent
+  | TextDeltaEvent
+  | FileWrittenEvent
+  | FileDeletedEvent
+  | CommandStartedEvent
+  | CommandOutputEvent
+  | CommandFinishedEvent
+  | SandboxCreatedEvent
+  | PreviewReadyEvent
+  | PreviewFailedEvent
+  | UsageEvent
+  | ErrorEvent
+  | DoneEvent;
+
+/** The kinds of session events: `status`, `text_delta`, …, `done`. */
+export type SessionEventType = SessionEvent['type'];
+
+/** What a finished session left: `SessionStream.finalResult()`. */
+export interface SessionResult {
+  /** The session as it ended. */
+  session: Session;
+  /** `succeeded`, `failed` or `cancelled`. */
+  status: string;
+  usage: Session['usage'];
+  /** Why it failed, when it did. */
+  error: Session['error'];
+  /** The project's files as the session left them, with their content. */
+  files: SessionFile[];
+  /** Where the app runs, when a preview is ready (from the `preview_ready` event, else the project's sandbox). */
+  previewUrl: string | null;
+  previewExpiresAt: string | null;
+  /** The `done` event's `result`, for sessions that have one (an export's repository and commit). */
+  result: Record<string, unknown> | null;
+}
