@@ -35,7 +35,7 @@ describe('embedded start', () => {
     const live = server.stdout().match(/live secret key: (ej_live_sk_\w+)/)![1];
     const test = server.stdout().match(/test secret key: (ej_test_sk_\w+)/)![1];
     expect(server.stdout()).toContain(`-H 'Authorization: Bearer ${test}'`);
-    expect(await viewer(url, live)).toEqual({ status: 200, body: { data: { viewer: { name: 'Development', mode: 'LIVE' } } } });
+    expect(await viewer(url, live)).toMatchObject({ status: 200, body: { data: { viewer: { name: 'Development', mode: 'LIVE' } } } });
     expect((await viewer(url, test)).body.data.viewer.mode).toBe('TEST');
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
 

@@ -9,8 +9,8 @@ import { defineConfig, type Options } from 'tsup';
  * - Our workspace packages (`@everjust/*`) are bundled: they export TypeScript sources, which plain
  *   `node` cannot load. That includes Prisma's generated client under `core/src/generated/prisma`.
  * - Every npm package stays external (a bare `import` in the bundle): the buildpack installs them,
- *   and packages that load their own files at run time (PGlite's wasm, Prisma's query compiler,
- *   pino's worker threads) keep working from their own folders.
+ *   and packages that load their own files at run time (PGlite's wasm, Prisma's query compiler)
+ *   keep working from their own folders.
  *
  * An external import has to resolve from `dist/` at run time. With pnpm's isolated layout a package
  * is only linked into the `node_modules` of the workspace package that depends on it: `pino` sits
@@ -18,8 +18,9 @@ import { defineConfig, type Options } from 'tsup';
  * `dist/node_modules/<name>` → the very folder the importing workspace package resolves (the same
  * one `tsx` uses in development), relative symlinks. Node then resolves every external import the
  * normal way (package exports, conditions, its realpath for module identity), nothing is copied,
- * and no dependency has to be declared twice. A name that two workspace packages install in two
- * different versions fails the build instead of picking one.
+ * and no dependency has to be declared twice. The build fails on an import of a package that is not
+ * in the importing workspace package's `dependencies` (it would be missing after the buildpack's
+ * production install), and on a name two workspace packages install in two different versions.
  */
 export function processBundle(entry: Record<string, string>): Options {
   const outDir = 'dist';
@@ -57,9 +58,12 @@ function linkExternalPackages(outDir: string) {
         if (args.path.startsWith(WORKSPACE_SCOPE)) return undefined; // bundled: esbuild follows the workspace link to the sources
         const name = packageName(args.path);
         const importer = args.importer || join(args.resolveDir, 'index.ts');
-        const location = findInstalled(name, packageRoot(importer));
-        if (!location) {
-          return { errors: [{ text: `${name} (imported by ${relative(process.cwd(), importer)}) is not installed for its workspace package: add it to that package's dependencies` }] };
+        const root = packageRoot(importer);
+        const location = join(root, 'node_modules', name);
+        if (!runtimeDependencies(root).has(name) || !existsSync(join(location, 'package.json'))) {
+          return {
+            errors: [{ text: `${name} (imported by ${relative(process.cwd(), importer)}) is not an installed dependency of ${join(relative(process.cwd(), root), 'package.json')}: the production install would not have it` }],
+          };
         }
         if (!found.has(name)) found.set(name, new Set());
         found.get(name)!.add(location);
@@ -111,13 +115,10 @@ function packageRoot(file: string): string {
   }
 }
 
-/** Node's lookup for a bare name: `node_modules/<name>` in the folder and then each parent. */
-function findInstalled(name: string, from: string): string | undefined {
-  for (let dir = from; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'node_modules', name);
-    if (existsSync(join(candidate, 'package.json'))) return candidate;
-    if (dirname(dir) === dir) return undefined;
-  }
+/** What a package.json declares it needs at run time (devDependencies are pruned in production). */
+function runtimeDependencies(root: string): Set<string> {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+  return new Set(['dependencies', 'optionalDependencies', 'peerDependencies'].flatMap((field) => Object.keys(manifest[field] ?? {})));
 }
 
 // The slice of esbuild's plugin API used here (tsup does not re-export esbuild's types).

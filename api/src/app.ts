@@ -1,4 +1,4 @@
-import { resolveSecret, type Config, type Database, type Logger, type PubSub } from '@everjust/core';
+import { createMetrics, resolveSecret, type Config, type Database, type Logger, type Metrics, type PubSub } from '@everjust/core';
 import { ApiKeyAuthenticator } from './auth/api-key-authenticator.js';
 import type { Services } from './context.js';
 import { createRateLimits } from './services/rate-limits.js';
@@ -9,6 +9,8 @@ export interface AppDependencies {
   database: Database;
   pubsub: PubSub;
   logger: Logger;
+  /** The process's metrics (shared with an in-process worker); made here when not given. */
+  metrics?: Metrics;
 }
 
 /**
@@ -29,7 +31,8 @@ export async function createApp(dependencies: AppDependencies) {
   const rateLimits = config.rateLimits.enabled
     ? createRateLimits({ redisUrl: config.redisUrl, prefix: config.rateLimits.prefix, redisTimeoutMs: config.rateLimits.redisTimeoutMs, logger })
     : undefined;
-  const services: Services = { config, database, prisma: database.prisma, pubsub, authenticator, logger, secret: resolveSecret(config), rateLimits };
+  const metrics = dependencies.metrics ?? createMetrics({ collectDefaults: false });
+  const services: Services = { config, database, prisma: database.prisma, pubsub, authenticator, logger, secret: resolveSecret(config), rateLimits, metrics };
   const handler = createApiHandler(services);
   return {
     services,

@@ -1,4 +1,4 @@
-import type { ApiKeyScope, Config, Database, KeyMode, PrismaClient, PubSub, Tenant } from '@everjust/core';
+import type { ApiKeyScope, Config, Database, KeyMode, Metrics, PrismaClient, PubSub, Tenant } from '@everjust/core';
 import type { ApiKeyAuthenticator } from './auth/api-key-authenticator.js';
 import type { RateLimits } from './services/rate-limits.js';
 import type { Logger } from '@everjust/core';
@@ -22,6 +22,7 @@ export interface Services {
   authenticator: ApiKeyAuthenticator;
   /** EVERJUST_SECRET (or the embedded one): signs preview links and widget tokens. */
   secret: string;
+  metrics: Metrics;
   logger: Logger;
   /** Rate-limit counters (Redis when configured); absent with EVERJUST_RATE_LIMITS=off. */
   rateLimits?: RateLimits;

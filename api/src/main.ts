@@ -2,7 +2,7 @@
  * The API process's composition root. With no DATABASE_URL this is the embedded start: PGlite in the
  * data dir (migrated automatically), in-process pub/sub, and a development tenant on first run.
  */
-import { ConfigError, createLogger, createPubSub, DataDirLockedError, loadConfig, openDatabase, databaseOptionsFromConfig, resolveSecret } from '@everjust/core';
+import { ConfigError, createLogger, createMetrics, createPubSub, DataDirLockedError, loadConfig, openDatabase, databaseOptionsFromConfig, resolveSecret } from '@everjust/core';
 import { startWorker } from '@everjust/worker';
 import { createApp } from './app.js';
 import { bootstrapDevelopmentTenant, describeDevelopmentTenant } from './bootstrap.js';
@@ -19,10 +19,11 @@ async function main() {
     if (modified.length > 0) logger.warn({ modified }, 'migrations changed on disk after they were applied');
   }
   const pubsub = createPubSub({ redisUrl: config.redisUrl });
-  const app = await createApp({ config, database, pubsub, logger });
+  const metrics = createMetrics();
+  const app = await createApp({ config, database, pubsub, logger, metrics });
   // Embedded: the worker runs in this process (PGlite allows one process per data dir). In
   // production the worker is its own process (EVERJUST_EMBEDDED_WORKER=true keeps one here too).
-  const worker = config.embeddedWorker ? await startWorker({ prisma: database.prisma, pubsub, config, logger: logger.child({ name: 'worker' }) }) : undefined;
+  const worker = config.embeddedWorker ? await startWorker({ prisma: database.prisma, pubsub, config, logger: logger.child({ name: 'worker' }), metrics }) : undefined;
   const running = await listen(app.handler, config.port, config.host);
   // PORT=0 picks a free port: then only the socket knows the address.
   const apiUrl = config.port === 0 ? running.url : config.publicUrl;
@@ -42,8 +43,8 @@ async function main() {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => process.exit(1), config.limits.shutdownGraceMs).unref();
-    await running.close();
+    const timer = setTimeout(() => process.exit(1), config.limits.shutdownGraceMs * 2).unref();
+    await running.close(config.limits.shutdownGraceMs);
     await worker?.stop();
     await app.stop();
     await pubsub.close();

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga } from 'graphql-yoga';
+import { queueDepth } from '@everjust/core';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { ExecutionArgs } from 'graphql';
@@ -8,11 +9,14 @@ import type { Caller, RequestContext, Services } from './context.js';
 import { createErrorMasker } from './errors.js';
 import { useAuthentication } from './plugins/use-authentication.js';
 import { useHealthRoutes } from './plugins/use-health-routes.js';
+import { useMetrics } from './plugins/use-metrics.js';
+import { useRequestLog } from './plugins/use-request-log.js';
 import { useQueryCost } from './plugins/use-query-cost.js';
 import { useQueryLimits } from './plugins/use-query-limits.js';
 import { useRateLimits } from './plugins/use-rate-limits.js';
 import { useRequestId } from './plugins/use-request-id.js';
 import { useStaticPreview } from './plugins/use-static-preview.js';
+import { useArchiveDownload } from './plugins/use-archive-download.js';
 import { schema } from './schema/index.js';
 
 const PLAYGROUND_QUERY = `# Welcome to the EverJust API.
@@ -39,8 +43,18 @@ export function createApiHandler(services: Services) {
     // previews before authentication (probes and iframes have no key), shape limits and cost before execution.
     plugins: [
       useRequestId(),
+      useRequestLog({ logger: services.logger }),
+      useMetrics({
+        metrics: services.metrics,
+        beforeScrape: async () => {
+          const depth = await queueDepth(services.prisma);
+          for (const [state, count] of Object.entries(depth)) services.metrics.queueDepth.set({ state }, count);
+        },
+      }),
       useHealthRoutes({ isReady: async () => !draining && (await services.database.ping()) }),
       useStaticPreview({ prisma: services.prisma, secret: services.secret }),
+      // ZIP downloads authenticate themselves (a REST route, not a GraphQL operation).
+      useArchiveDownload({ prisma: services.prisma, authenticator: services.authenticator }),
       useAuthentication({ authenticator: services.authenticator }),
       ...useQueryLimits({
         maxDepth: services.config.limits.maxQueryDepth,
@@ -70,7 +84,7 @@ export function createApiHandler(services: Services) {
 export interface RunningServer {
   server: Server;
   url: string;
-  close(): Promise<void>;
+  close(graceMs?: number): Promise<void>;
 }
 
 export async function listen(handler: ReturnType<typeof createApiHandler>, port: number, host: string): Promise<RunningServer> {
@@ -85,11 +99,20 @@ export async function listen(handler: ReturnType<typeof createApiHandler>, port:
   return {
     server,
     url: `http://${shownHost}:${address.port}`,
-    close: async () => {
+    /**
+     * Graceful: readiness goes false, WebSocket clients are told to reconnect (1012), new connections
+     * are refused, and open HTTP requests get `graceMs` to finish; streams still open then are cut
+     * (an SSE stream that ends without `complete` means: resume with afterSeq).
+     */
+    close: async (graceMs = 0) => {
       handler.startDraining();
       await webSockets.close();
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
         server.closeIdleConnections();
       });
     },
@@ -141,6 +164,8 @@ function attachGraphQLWebSocket(server: Server, handler: ReturnType<typeof creat
   );
   return {
     async close() {
+      // 1012 "service restart": graphql-ws clients reconnect (to another instance) and resume.
+      for (const client of webSocketServer.clients) client.close(1012, 'Service restart: reconnect and resume with afterSeq');
       await disposable.dispose();
       await new Promise<void>((resolve) => webSocketServer.close(() => resolve()));
     },

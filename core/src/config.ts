@@ -64,6 +64,8 @@ const environmentSchema = z.object({
   /** Pause between the offline generator's streamed parts: 0 streams as fast as it can; demos and benchmarks slow it. */
   EVERJUST_OFFLINE_DELTA_INTERVAL_MS: integer(0).default(0),
   EVERJUST_EVENT_POLL_INTERVAL_MS: integer(10).default(1_000),
+  /** A standalone worker serves its Prometheus metrics on this port when set (it has no HTTP otherwise). */
+  EVERJUST_WORKER_METRICS_PORT: optionalString.pipe(z.string().regex(/^\d+$/, 'must be a port number').transform(Number).pipe(z.number().int().min(1).max(65535)).optional()),
   EVERJUST_SANDBOX_CLEANUP_INTERVAL_MS: integer(100).default(60_000),
   EVERJUST_WORKER_POLL_INTERVAL_MS: integer(10).default(1_000),
   // Rate limits (per tenant from its tier; per IP for unauthenticated calls). `off` only for the benchmark's baseline.
@@ -71,6 +73,17 @@ const environmentSchema = z.object({
   EVERJUST_RATE_LIMIT_PREFIX: z.string().trim().min(1).default('everjust'),
   EVERJUST_UNAUTHENTICATED_PER_MINUTE: integer(1).default(60),
   EVERJUST_RATE_LIMIT_REDIS_TIMEOUT_MS: integer(10).default(200),
+  // Outbound webhooks: retries after 1 min, 5 min, 30 min, 2 h, 6 h, 12 h, then given up.
+  EVERJUST_WEBHOOK_RETRY_SCHEDULE_S: z
+    .string()
+    .trim()
+    .default('60,300,1800,7200,21600,43200')
+    .pipe(z.string().regex(/^$|^(\d+(\.\d+)?)(\s*,\s*\d+(\.\d+)?)*$/, 'must be comma-separated seconds, e.g. 60,300,1800 (empty: no retries)')),
+  /** Development and tests only: lets webhooks reach loopback and private addresses. */
+  EVERJUST_WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
+  EVERJUST_WEBHOOK_TIMEOUT_MS: integer(100).default(10_000),
+  EVERJUST_WEBHOOK_POLL_INTERVAL_MS: integer(10).default(1_000),
+  EVERJUST_WEBHOOK_CONCURRENCY: integer(1).default(8),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -121,6 +134,7 @@ export interface Config {
     sandboxCleanupIntervalMs: number;
   };
   offline: { deltaIntervalMs: number };
+  workerMetricsPort?: number;
   rateLimits: {
     /** False only with EVERJUST_RATE_LIMITS=off (the benchmark's baseline). */
     enabled: boolean;
@@ -130,6 +144,16 @@ export interface Config {
     unauthenticatedPerMinute: number;
     /** How long one Redis call may take before the in-memory insurance limiter answers instead. */
     redisTimeoutMs: number;
+  };
+  webhooks: {
+    /** Waits before each retry of a failed delivery, in seconds; after the last one it is given up. */
+    retryScheduleSeconds: number[];
+    /** True only in development and tests: deliveries may go to loopback and private addresses. */
+    allowPrivateTargets: boolean;
+    timeoutMs: number;
+    pollIntervalMs: number;
+    /** Deliveries in flight at once per worker process. */
+    concurrency: number;
   };
   jobs: {
     /** How often an idle worker looks for jobs nobody announced. */
@@ -220,11 +244,19 @@ export function loadConfig(environment: Environment = process.env, options: { em
       sandboxCleanupIntervalMs: env.EVERJUST_SANDBOX_CLEANUP_INTERVAL_MS,
     },
     offline: { deltaIntervalMs: env.EVERJUST_OFFLINE_DELTA_INTERVAL_MS },
+    workerMetricsPort: env.EVERJUST_WORKER_METRICS_PORT,
     rateLimits: {
       enabled: env.EVERJUST_RATE_LIMITS === 'on',
       prefix: env.EVERJUST_RATE_LIMIT_PREFIX,
       unauthenticatedPerMinute: env.EVERJUST_UNAUTHENTICATED_PER_MINUTE,
       redisTimeoutMs: env.EVERJUST_RATE_LIMIT_REDIS_TIMEOUT_MS,
+    },
+    webhooks: {
+      retryScheduleSeconds: env.EVERJUST_WEBHOOK_RETRY_SCHEDULE_S.split(',').filter((seconds) => seconds.trim() !== '').map(Number),
+      allowPrivateTargets: env.EVERJUST_WEBHOOK_ALLOW_PRIVATE === 'true',
+      timeoutMs: env.EVERJUST_WEBHOOK_TIMEOUT_MS,
+      pollIntervalMs: env.EVERJUST_WEBHOOK_POLL_INTERVAL_MS,
+      concurrency: env.EVERJUST_WEBHOOK_CONCURRENCY,
     },
     jobs: {
       pollIntervalMs: env.EVERJUST_WORKER_POLL_INTERVAL_MS,

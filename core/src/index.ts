@@ -19,3 +19,8 @@ export * from './preview-tokens.js';
 export * from './usage/usage.js';
 export * from './global-id.js';
 export * from './events/webhook-events.js';
+export * from './metrics.js';
+export * from './secret-box.js';
+export * from './webhook-signature.js';
+export * from './network-address.js';
+export type { WebhookEndpoint, WebhookDelivery } from './generated/prisma/client.js';

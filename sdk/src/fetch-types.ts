@@ -12,12 +12,19 @@ export interface AbortSignalLike {
   removeEventListener(type: 'abort', listener: () => void): void;
 }
 
+/**
+ * The platform's `AbortSignal` type where the consumer's types declare one (the DOM lib, `@types/node`),
+ * so that the global `fetch`, whose `init.signal` is one, fits `FetchFunction`; `AbortSignalLike` where
+ * there is none.
+ */
+export type PlatformAbortSignal = typeof globalThis extends { AbortSignal: { prototype: infer Signal } } ? Signal : AbortSignalLike;
+
 /** What the SDK passes to `fetch`. */
 export interface FetchInit {
   method: string;
   headers: Record<string, string>;
   body: string;
-  signal: AbortSignalLike;
+  signal: PlatformAbortSignal;
 }
 
 /** What the SDK reads of a response body stream (`Response.body`). */
@@ -37,10 +44,5 @@ export interface FetchResponse {
   text(): Promise<string>;
 }
 
-/**
- * A `fetch` function: the global one by default. Pass your own to add a proxy agent, logging, or a
- * test double. Declared as a method so the global `fetch` type fits it in every lib setup.
- */
-export type FetchFunction = {
-  fetch(input: string, init: FetchInit): Promise<FetchResponse>;
-}['fetch'];
+/** A `fetch` function: the global one by default. Pass your own to add a proxy agent, logging, or a test double. */
+export type FetchFunction = (input: string, init: FetchInit) => Promise<FetchResponse>;

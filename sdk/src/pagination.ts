@@ -39,6 +39,10 @@ export class ListPromise<T> implements PromiseLike<Page<T>>, AsyncIterable<T> {
     return this.#first().catch(onrejected);
   }
 
+  finally(onfinally?: (() => void) | null): Promise<Page<T>> {
+    return this.#first().finally(onfinally);
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     let page = await this.#first();
     for (;;) {

@@ -1,5 +1,5 @@
 import { ApiError, ConnectionError, createApiError, RateLimitError } from './errors.js';
-import type { AbortSignalLike, FetchFunction, FetchResponse } from './fetch-types.js';
+import type { AbortSignalLike, FetchFunction, FetchResponse, PlatformAbortSignal } from './fetch-types.js';
 
 /**
  * A GraphQL document with its result and variables types: what `graphql-codegen` makes (a
@@ -78,7 +78,7 @@ export class RequestSender {
     });
   }
 
-  private post(body: string, accept: string, signal: AbortSignalLike, options: RequestOptions): Promise<FetchResponse> {
+  private post(body: string, accept: string, signal: PlatformAbortSignal, options: RequestOptions): Promise<FetchResponse> {
     return this.settings.fetch(this.settings.endpoint, {
       method: 'POST',
       headers: {
@@ -97,7 +97,7 @@ export class RequestSender {
    * Runs `attempt` until it succeeds, fails in a way not worth retrying, or the retries are used up.
    * `linger` keeps the caller's signal wired to a successful attempt (a stream outlives the attempt).
    */
-  private async withRetries<T>(options: RequestOptions, policy: RetryPolicy, linger: boolean, attempt: (signal: AbortSignalLike) => Promise<T>): Promise<T> {
+  private async withRetries<T>(options: RequestOptions, policy: RetryPolicy, linger: boolean, attempt: (signal: PlatformAbortSignal) => Promise<T>): Promise<T> {
     const maxRetries = options.maxRetries ?? this.settings.maxRetries;
     const timeoutMs = options.timeoutMs ?? this.settings.timeoutMs;
     for (let retry = 0; ; retry++) {
@@ -113,7 +113,7 @@ export class RequestSender {
 }
 
 /** One attempt under its own timeout, also aborted by the caller's signal. */
-async function runAttempt<T>(attempt: (signal: AbortSignalLike) => Promise<T>, parent: AbortSignalLike | undefined, timeoutMs: number, linger: boolean): Promise<T> {
+async function runAttempt<T>(attempt: (signal: PlatformAbortSignal) => Promise<T>, parent: AbortSignalLike | undefined, timeoutMs: number, linger: boolean): Promise<T> {
   if (parent?.aborted) throw parent.reason;
   const controller = new AbortController();
   const onAbort = () => controller.abort(parent?.reason);

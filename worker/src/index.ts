@@ -1,4 +1,4 @@
-import { resolveSecret, type Config, type Logger, type PrismaClient, type PubSub } from '@everjust/core';
+import { resolveSecret, type Config, type Logger, type Metrics, type PrismaClient, type PubSub } from '@everjust/core';
 import type { LlmProvider } from './llm/llm-provider.js';
 import { createLlmSelector } from './llm/select-provider.js';
 import { createSandboxSelector } from './sandbox/select-sandbox.js';
@@ -6,12 +6,18 @@ import type { SandboxProvider } from './sandbox/sandbox-provider.js';
 import { generate, previewOnly } from './tasks/generate.js';
 import { stopSandboxJob } from './sandbox/sandbox-manager.js';
 import { Worker } from './worker.js';
+import { createGitHub } from './git/github.js';
+import { createExportTask } from './tasks/export.js';
+import { WebhookDeliverer } from './webhooks/deliverer.js';
+import type { HostResolver } from './webhooks/target-guard.js';
 
 export { Worker } from './worker.js';
 export type { LlmProvider, LlmStreamPart, LlmRequest, LlmMessage } from './llm/llm-provider.js';
 export { createOffline } from './llm/offline.js';
 export { createAnthropic } from './llm/anthropic.js';
 export type { SandboxProvider } from './sandbox/sandbox-provider.js';
+export { WebhookDeliverer } from './webhooks/deliverer.js';
+export type { HostResolver, ResolvedAddress } from './webhooks/target-guard.js';
 
 export interface StartWorkerOptions {
   prisma: PrismaClient;
@@ -24,21 +30,31 @@ export interface StartWorkerOptions {
   sandboxes?: Partial<Record<'local' | 'daytona' | 'static', SandboxProvider>>;
   pollIntervalMs?: number;
   workerId?: string;
+  metrics?: Metrics;
+  /** How webhook targets' host names are resolved (tests); DNS otherwise. */
+  webhookResolver?: HostResolver;
 }
 
 /** Starts a job runner: in its own process (`worker/src/main.ts`) or inside the embedded API process. */
 export async function startWorker(options: StartWorkerOptions): Promise<Worker> {
+  const secret = resolveSecret(options.config);
   const worker = new Worker({
     prisma: options.prisma,
     pubsub: options.pubsub,
     config: options.config,
     logger: options.logger,
-    tasks: { generate, preview: previewOnly },
+    tasks: {
+      generate,
+      preview: previewOnly,
+      export: createExportTask({ secret, gitProviderFor: (token, context) => createGitHub({ token, apiUrl: options.config.github.apiUrl, logger: context.logger }) }),
+    },
     maintenance: { 'sandbox-stop': stopSandboxJob },
     llmFor: createLlmSelector(options.config, options.llm),
-    sandboxes: createSandboxSelector(options.config, resolveSecret(options.config), options.sandboxes),
+    sandboxes: createSandboxSelector(options.config, secret, options.sandboxes),
+    background: [new WebhookDeliverer({ prisma: options.prisma, config: options.config, logger: options.logger.child({ component: 'webhooks' }), secret, resolver: options.webhookResolver })],
     pollIntervalMs: options.pollIntervalMs,
     workerId: options.workerId,
+    metrics: options.metrics,
   });
   await worker.start();
   return worker;

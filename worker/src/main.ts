@@ -3,7 +3,8 @@
  * nothing with the API but the database and Redis; with the embedded PGlite the API runs the worker
  * in-process instead, since the data dir can have only one process.
  */
-import { ConfigError, createLogger, createPubSub, DataDirLockedError, databaseOptionsFromConfig, loadConfig, openDatabase } from '@everjust/core';
+import { createServer } from 'node:http';
+import { ConfigError, createLogger, createMetrics, createPubSub, DataDirLockedError, databaseOptionsFromConfig, loadConfig, openDatabase } from '@everjust/core';
 import { startWorker } from './index.js';
 
 async function main() {
@@ -16,7 +17,14 @@ async function main() {
   }
   const database = await openDatabase(databaseOptionsFromConfig(config));
   const pubsub = createPubSub({ redisUrl: config.redisUrl });
-  const worker = await startWorker({ prisma: database.prisma, pubsub, config, logger });
+  const metrics = createMetrics();
+  const worker = await startWorker({ prisma: database.prisma, pubsub, config, logger, metrics });
+  const metricsServer = config.workerMetricsPort
+    ? createServer(async (request, response) => {
+        if (request.url !== '/metrics') return void response.writeHead(404).end();
+        response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
+      }).listen(config.workerMetricsPort, config.host)
+    : undefined;
   logger.info({ workerId: worker.id, concurrency: config.jobs.concurrency }, 'worker started');
 
   let stopping = false;
@@ -25,6 +33,7 @@ async function main() {
     stopping = true;
     logger.info({ signal }, 'worker stopping: finishing or releasing its jobs');
     await worker.stop();
+    metricsServer?.close();
     await pubsub.close();
     await database.close();
     process.exit(0);

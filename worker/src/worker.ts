@@ -16,6 +16,7 @@ import {
   type Config,
   type Logger,
   type PrismaClient,
+  type Metrics,
   type PubSub,
 } from '@everjust/core';
 import { LlmError, type LlmProvider } from './llm/llm-provider.js';
@@ -33,6 +34,8 @@ export interface WorkerOptions {
   tasks: Record<string, TaskHandler>;
   /** Handlers of jobs without a session (housekeeping such as stopping a sandbox), by kind. */
   maintenance?: Record<string, MaintenanceHandler>;
+  /** Loops that run beside the job runner and stop with it (the webhook deliverer). */
+  background?: Array<{ start(): void; stop(): Promise<void> }>;
   /** The model for a session's mode (test mode: the offline generator). */
   llmFor(mode: 'live' | 'test'): LlmProvider;
   /** Where sessions' apps run (test mode: the static preview); none: previews off. */
@@ -40,6 +43,8 @@ export interface WorkerOptions {
   /** How often an idle worker looks for jobs it was not told about (ms). */
   pollIntervalMs?: number;
   workerId?: string;
+  /** Job durations and model tokens are recorded here when given. */
+  metrics?: Metrics;
 }
 
 /** A job with no session: it succeeds when the handler returns, and is retried when it throws. */
@@ -84,6 +89,7 @@ export class Worker {
     this.timers.push(setInterval(() => void this.fill(), poll));
     this.timers.push(setInterval(() => void this.reapExpired(), Math.max(poll, this.options.config.jobs.leaseMs / 2)));
     this.timers.push(setInterval(() => void this.cleanup(), this.options.config.limits.sandboxCleanupIntervalMs));
+    for (const service of this.options.background ?? []) service.start();
     void this.fill();
   }
 
@@ -98,6 +104,7 @@ export class Worker {
       for (const running of this.running.values()) running.controller.abort('shutdown' satisfies AbortReason);
       await all;
     }
+    await Promise.all((this.options.background ?? []).map((service) => service.stop()));
     await this.options.sandboxes?.close();
   }
 
@@ -176,6 +183,7 @@ export class Worker {
     }, config.jobs.heartbeatMs);
 
     const started = Date.now();
+    let outcomeLabel = 'failed';
     try {
       if (session.cancelRequestedAt) controller.abort('cancelled' satisfies AbortReason);
       if (session.status === 'queued') {
@@ -190,27 +198,32 @@ export class Worker {
       const outcome = await handler({ job, session, writer, signal: controller.signal, logger, prisma, pubsub: this.options.pubsub, config, llm, sandbox });
       await writer.drain();
       await writer.finish('succeeded', { result: outcome.result });
+      outcomeLabel = 'succeeded';
       logger.info({ durationMs: Date.now() - started }, 'session succeeded');
     } catch (error) {
-      await this.settleFailure(job, writer, controller.signal, error, logger);
+      outcomeLabel = await this.settleFailure(job, writer, controller.signal, error, logger);
     } finally {
       clearInterval(heartbeat);
+      this.options.metrics?.jobDuration.observe({ kind: job.kind, outcome: outcomeLabel }, (Date.now() - started) / 1000);
+      this.options.metrics?.modelTokens.inc({ direction: 'input', mode: session.mode }, writer.usage.inputTokens);
+      this.options.metrics?.modelTokens.inc({ direction: 'output', mode: session.mode }, writer.usage.outputTokens);
     }
   }
 
   /** Decides what a failed or aborted run means for its session and job. */
-  private async settleFailure(job: ClaimedJob, writer: SessionWriter, signal: AbortSignal, error: unknown, logger: Logger): Promise<void> {
+  /** Returns what happened, for the job-duration metric. */
+  private async settleFailure(job: ClaimedJob, writer: SessionWriter, signal: AbortSignal, error: unknown, logger: Logger): Promise<string> {
     const reason = signal.aborted ? (signal.reason as AbortReason) : undefined;
     if (error instanceof LeaseLostError || reason === 'lease-lost') {
       writer.abandon(); // another worker owns the job now: write nothing more
       logger.warn('lost the lease; leaving the job to its new owner');
-      return;
+      return 'lease_lost';
     }
     try {
       if (reason === 'cancelled') {
         writer.abandon();
         await writer.finish('cancelled');
-        return;
+        return 'cancelled';
       }
       if (reason === 'shutdown') {
         writer.abandon();
@@ -218,7 +231,7 @@ export class Worker {
         await this.options.prisma.$executeRaw`
           UPDATE jobs SET status = 'queued', attempts = greatest(attempts - 1, 0), run_at = now(), locked_by = NULL, locked_until = NULL
           WHERE id = ${job.id}::uuid AND locked_by = ${this.id} AND status = 'running'`;
-        return;
+        return 'released';
       }
       const { code, message, retryable } = classify(error);
       logger.warn({ err: error, code, retryable }, 'session step failed');
@@ -226,12 +239,13 @@ export class Worker {
       if (retryable && job.attempts < job.maxAttempts) {
         await writer.append({ type: 'error', payload: { code, message, retryable: true } });
         await failJob(this.options.prisma, job.id, this.id, message, { retryable: true, backoffBaseMs: this.options.config.jobs.backoffBaseMs });
-        return;
+        return 'retrying';
       }
       await writer.append({ type: 'error', payload: { code, message } });
       await writer.finish('failed', { error: { code, message } });
+      return 'failed';
     } catch (settleError) {
-      if (settleError instanceof LeaseLostError) return;
+      if (settleError instanceof LeaseLostError) return 'lease_lost';
       throw settleError;
     }
   }

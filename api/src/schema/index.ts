@@ -9,6 +9,8 @@ import './session-events.js';
 import './sessions.js';
 import './sandboxes.js';
 import './usage.js';
+import './webhooks.js';
+import './github.js';
 
 builder.queryType({});
 builder.mutationType({});

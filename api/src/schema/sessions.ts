@@ -88,6 +88,16 @@ export const SessionRef = builder.prismaNode('Session', {
   }),
 });
 
+/** Keeps the open-subscriptions gauge while a stream is open. */
+async function* counted<T>(gauge: { inc(): void; dec(): void }, stream: AsyncGenerator<T>): AsyncGenerator<T> {
+  gauge.inc();
+  try {
+    yield* stream;
+  } finally {
+    gauge.dec();
+  }
+}
+
 const encodeSeqCursor = (seq: number) => Buffer.from(`seq:${seq}`).toString('base64url');
 function decodeSeqCursor(cursor: string): number {
   const match = /^seq:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -233,13 +243,16 @@ builder.subscriptionField('sessionEvents', (t) =>
     subscribe: async (_root, args, context) => {
       requireScope(context.caller, 'sessions:read');
       const session = await findVisibleSession(context, String(args.sessionId));
-      return streamSessionEvents({
-        prisma: context.services.prisma,
-        pubsub: context.services.pubsub,
-        sessionId: session.id,
-        afterSeq: args.afterSeq ?? 0,
-        pollIntervalMs: context.services.config.limits.eventPollIntervalMs,
-      });
+      return counted(
+        context.services.metrics.openSubscriptions,
+        streamSessionEvents({
+          prisma: context.services.prisma,
+          pubsub: context.services.pubsub,
+          sessionId: session.id,
+          afterSeq: args.afterSeq ?? 0,
+          pollIntervalMs: context.services.config.limits.eventPollIntervalMs,
+        }),
+      );
     },
     resolve: (event) => event,
   }),

@@ -1,7 +1,8 @@
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { PubSub } from '../pubsub.js';
 import { sessionEventsChannel, type NewSessionEvent, type SessionEvent } from './event-types.js';
-import { webhookEventsFor } from './webhook-events.js';
+import { SessionKind } from '../generated/prisma/enums.js';
+import { webhookEventsFor, type WebhookEventType } from './webhook-events.js';
 
 type Client = Pick<PrismaClient, '$queryRaw'> | Prisma.TransactionClient;
 
@@ -69,13 +70,14 @@ const NEXT_COLUMNS = Prisma.sql`last_seq, id, tenant_id, mode, project_id, kind,
 /**
  * The webhook outbox, as part of the same statement as the event: one delivery row per enabled
  * endpoint of the session's tenant and mode that subscribes to the webhook event, with a stable
- * event id (`evt_<session>_<seq>_<n>`) and the exact JSON body to send.
+ * event id (`evt_<session>_<seq>_<n>`) and the exact JSON body to send. A webhook event raised only
+ * by some session kinds (export.succeeded) is written only when `next.kind` is one of them.
  */
 function outbox(event: NewSessionEvent): Prisma.Sql {
-  const types = webhookEventsFor(event);
+  const types = webhookOutboxTypes(event);
   if (types.length === 0) return Prisma.empty;
   const fragments = types.map(
-    (type, index) => Prisma.sql`
+    ({ type, kinds }, index) => Prisma.sql`
     , outbox_${Prisma.raw(String(index))} AS (
       INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, payload)
       SELECT e.tenant_id, e.id, ev.event_id, ${type}::text,
@@ -89,9 +91,20 @@ function outbox(event: NewSessionEvent): Prisma.Sql {
       FROM next
       CROSS JOIN LATERAL (SELECT 'evt_' || replace(next.id::text, '-', '') || '_' || next.last_seq || '_' || ${String(index)}::text AS event_id) ev
       JOIN webhook_endpoints e ON e.tenant_id = next.tenant_id AND e.mode = next.mode AND e.enabled AND ${type}::text = ANY(e.events)
+      ${kinds ? Prisma.sql`WHERE next.kind::text = ANY(${kinds}::text[])` : Prisma.empty}
     )`,
   );
   return Prisma.join(fragments, '');
+}
+
+/** The webhook events `event` raises for any session kind; `kinds` lists the kinds when not all of them do. */
+function webhookOutboxTypes(event: NewSessionEvent): Array<{ type: WebhookEventType; kinds: string[] | null }> {
+  const allKinds = Object.values(SessionKind);
+  const byType = new Map<WebhookEventType, string[]>();
+  for (const kind of allKinds) {
+    for (const type of webhookEventsFor(event, kind)) byType.set(type, [...(byType.get(type) ?? []), kind]);
+  }
+  return [...byType].map(([type, kinds]) => ({ type, kinds: kinds.length === allKinds.length ? null : kinds }));
 }
 
 /** The global id of a uuid column, as `encodeId` makes it (base64url of `Type:uuid`, no padding). */

@@ -1,3 +1,4 @@
+import type { SessionKind } from '../generated/prisma/enums.js';
 import type { NewSessionEvent } from './event-types.js';
 
 /** The webhook events of ARCHITECTURE.md, derived from session events (never written on their own). */
@@ -13,17 +14,23 @@ export const WEBHOOK_EVENT_TYPES = [
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /**
- * Which webhook events a session event raises: the first `running` status starts a session, `done`
- * ends it (and an export), `preview_ready` announces a preview.
+ * Which webhook events a session event raises in a session of `kind`: the first `running` status
+ * starts a session, `done` ends it (and, for an export, also succeeds or fails the export),
+ * `preview_ready` announces a preview. The outbox asks once per kind and lets SQL pick by the
+ * session's kind, so callers need not know it.
  */
-export function webhookEventsFor(event: NewSessionEvent): WebhookEventType[] {
+export function webhookEventsFor(event: NewSessionEvent, kind: SessionKind): WebhookEventType[] {
   switch (event.type) {
     case 'status':
       return event.payload.status === 'running' && !event.payload.step ? ['session.started'] : [];
     case 'preview_ready':
       return ['preview.ready'];
-    case 'done':
-      return [`session.${event.payload.status}`];
+    case 'done': {
+      const session: WebhookEventType = `session.${event.payload.status}`;
+      // A cancelled export is only session.cancelled: there is no export.cancelled.
+      if (kind === 'export' && event.payload.status !== 'cancelled') return [session, `export.${event.payload.status}`];
+      return [session];
+    }
     default:
       return [];
   }

@@ -26,6 +26,8 @@ describeEachDatabase('job queue', (database) => {
   const enqueue = (options: { runAt?: Date; maxAttempts?: number; sessionId?: string } = {}) =>
     enqueueJob(prisma(), { kind: 'test', maxAttempts: options.maxAttempts ?? 3, runAt: options.runAt, sessionId: options.sessionId });
   const job = (id: string) => prisma().job.findUniqueOrThrow({ where: { id } });
+  /** Sleeps until a lease has run out (plus a little, for the clocks of this process and the database). */
+  const untilExpired = (lockedUntil: Date) => sleep(Math.max(0, lockedUntil.getTime() - Date.now()) + 150);
 
   async function newSession() {
     const tenant = await prisma().tenant.create({ data: { name: 'Queue tenant' } });
@@ -76,7 +78,7 @@ describeEachDatabase('job queue', (database) => {
 
   it('renews the lease for its holder only', async () => {
     const id = await enqueue();
-    const claimed = await claimJob(prisma(), 'worker-a', KINDS, 1_000);
+    const claimed = await claimJob(prisma(), 'worker-a', KINDS, 5_000);
     expect(claimed?.id).toBe(id);
 
     expect(await renewLease(prisma(), id, 'worker-b', 60_000)).toBe(false);
@@ -100,7 +102,7 @@ describeEachDatabase('job queue', (database) => {
     await appendEvent(prisma(), session.id, { type: 'status', payload: { status: 'queued' } });
     const id = await enqueue({ sessionId: session.id });
 
-    const first = await claimJob(prisma(), 'worker-old', KINDS, 200);
+    const first = await claimJob(prisma(), 'worker-old', KINDS, 1_000);
     expect(first).toMatchObject({ id, attempts: 1, sessionId: session.id });
     const oldLease = { jobId: id, workerId: 'worker-old', attempt: 1 };
     // While it holds the lease, the old worker writes (the positive control for what follows).
@@ -108,7 +110,7 @@ describeEachDatabase('job queue', (database) => {
     // While the lease is still valid nobody else can take the job.
     expect(await claimJob(prisma(), 'worker-new', KINDS, LONG_LEASE)).toBeNull();
 
-    await sleep(400);
+    await untilExpired(first!.lockedUntil);
     // Expired, not yet taken: the holder can no longer write or renew (it must stop).
     await expect(appendFencedEvent(prisma(), session.id, oldLease, { type: 'text_delta', payload: { text: 'late' } })).rejects.toBeInstanceOf(LeaseLostError);
     expect(await renewLease(prisma(), id, 'worker-old', LONG_LEASE)).toBe(false);
@@ -197,12 +199,14 @@ describeEachDatabase('job queue', (database) => {
     const withAttemptsLeft = await enqueue({ maxAttempts: 2 });
     const healthy = await enqueue({ maxAttempts: 1 });
 
-    expect((await claimJob(prisma(), 'worker-a', KINDS, 200))?.id).toBe(last);
-    expect((await claimJob(prisma(), 'worker-b', KINDS, 200))?.id).toBe(withAttemptsLeft);
+    const lastClaim = await claimJob(prisma(), 'worker-a', KINDS, 1_000);
+    expect(lastClaim?.id).toBe(last);
+    const secondClaim = await claimJob(prisma(), 'worker-b', KINDS, 1_000);
+    expect(secondClaim?.id).toBe(withAttemptsLeft);
     expect((await claimJob(prisma(), 'worker-c', KINDS, LONG_LEASE))?.id).toBe(healthy);
     // Still held: nothing to reap.
     expect(await markExpiredJobsDead(prisma())).toEqual([]);
-    await sleep(400);
+    await untilExpired(secondClaim!.lockedUntil);
 
     // The expired job with attempts left is claimable again; the one on its last attempt is not.
     const reclaimed = await claimJob(prisma(), 'worker-d', KINDS, LONG_LEASE);

@@ -90,6 +90,7 @@ export const TenantScalarFieldEnum = {
   tier: 'tier',
   allowedOrigins: 'allowedOrigins',
   limitOverrides: 'limitOverrides',
+  githubTokenEncrypted: 'githubTokenEncrypted',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const

@@ -489,10 +489,6 @@ export type ProjectUncheckedUpdateManyWithoutTenantNestedInput = {
   deleteMany?: Prisma.ProjectScalarWhereInput | Prisma.ProjectScalarWhereInput[]
 }
 
-export type NullableStringFieldUpdateOperationsInput = {
-  set?: string | null
-}
-
 export type ProjectCreateNestedOneWithoutSessionsInput = {
   create?: Prisma.XOR<Prisma.ProjectCreateWithoutSessionsInput, Prisma.ProjectUncheckedCreateWithoutSessionsInput>
   connectOrCreate?: Prisma.ProjectCreateOrConnectWithoutSessionsInput

@@ -28,6 +28,7 @@ export type TenantMinAggregateOutputType = {
   id: string | null
   name: string | null
   tier: $Enums.Tier | null
+  githubTokenEncrypted: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -36,6 +37,7 @@ export type TenantMaxAggregateOutputType = {
   id: string | null
   name: string | null
   tier: $Enums.Tier | null
+  githubTokenEncrypted: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -46,6 +48,7 @@ export type TenantCountAggregateOutputType = {
   tier: number
   allowedOrigins: number
   limitOverrides: number
+  githubTokenEncrypted: number
   createdAt: number
   updatedAt: number
   _all: number
@@ -56,6 +59,7 @@ export type TenantMinAggregateInputType = {
   id?: true
   name?: true
   tier?: true
+  githubTokenEncrypted?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -64,6 +68,7 @@ export type TenantMaxAggregateInputType = {
   id?: true
   name?: true
   tier?: true
+  githubTokenEncrypted?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -74,6 +79,7 @@ export type TenantCountAggregateInputType = {
   tier?: true
   allowedOrigins?: true
   limitOverrides?: true
+  githubTokenEncrypted?: true
   createdAt?: true
   updatedAt?: true
   _all?: true
@@ -157,6 +163,7 @@ export type TenantGroupByOutputType = {
   tier: $Enums.Tier
   allowedOrigins: string[]
   limitOverrides: runtime.JsonValue
+  githubTokenEncrypted: string | null
   createdAt: Date
   updatedAt: Date
   _count: TenantCountAggregateOutputType | null
@@ -188,6 +195,7 @@ export type TenantWhereInput = {
   tier?: Prisma.EnumTierFilter<"Tenant"> | $Enums.Tier
   allowedOrigins?: Prisma.StringNullableListFilter<"Tenant">
   limitOverrides?: Prisma.JsonFilter<"Tenant">
+  githubTokenEncrypted?: Prisma.StringNullableFilter<"Tenant"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Tenant"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Tenant"> | Date | string
   apiKeys?: Prisma.ApiKeyListRelationFilter
@@ -202,6 +210,7 @@ export type TenantOrderByWithRelationInput = {
   tier?: Prisma.SortOrder
   allowedOrigins?: Prisma.SortOrder
   limitOverrides?: Prisma.SortOrder
+  githubTokenEncrypted?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   apiKeys?: Prisma.ApiKeyOrderByRelationAggregateInput
@@ -219,6 +228,7 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   tier?: Prisma.EnumTierFilter<"Tenant"> | $Enums.Tier
   allowedOrigins?: Prisma.StringNullableListFilter<"Tenant">
   limitOverrides?: Prisma.JsonFilter<"Tenant">
+  githubTokenEncrypted?: Prisma.StringNullableFilter<"Tenant"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Tenant"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Tenant"> | Date | string
   apiKeys?: Prisma.ApiKeyListRelationFilter
@@ -233,6 +243,7 @@ export type TenantOrderByWithAggregationInput = {
   tier?: Prisma.SortOrder
   allowedOrigins?: Prisma.SortOrder
   limitOverrides?: Prisma.SortOrder
+  githubTokenEncrypted?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.TenantCountOrderByAggregateInput
@@ -249,6 +260,7 @@ export type TenantScalarWhereWithAggregatesInput = {
   tier?: Prisma.EnumTierWithAggregatesFilter<"Tenant"> | $Enums.Tier
   allowedOrigins?: Prisma.StringNullableListFilter<"Tenant">
   limitOverrides?: Prisma.JsonWithAggregatesFilter<"Tenant">
+  githubTokenEncrypted?: Prisma.StringNullableWithAggregatesFilter<"Tenant"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Tenant"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Tenant"> | Date | string
 }
@@ -259,6 +271,7 @@ export type TenantCreateInput = {
   tier?: $Enums.Tier
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
@@ -273,6 +286,7 @@ export type TenantUncheckedCreateInput = {
   tier?: $Enums.Tier
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
@@ -287,6 +301,7 @@ export type TenantUpdateInput = {
   tier?: Prisma.EnumTierFieldUpdateOperationsInput | $Enums.Tier
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
@@ -301,6 +316,7 @@ export type TenantUncheckedUpdateInput = {
   tier?: Prisma.EnumTierFieldUpdateOperationsInput | $Enums.Tier
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
@@ -315,6 +331,7 @@ export type TenantCreateManyInput = {
   tier?: $Enums.Tier
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -325,6 +342,7 @@ export type TenantUpdateManyMutationInput = {
   tier?: Prisma.EnumTierFieldUpdateOperationsInput | $Enums.Tier
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -335,6 +353,7 @@ export type TenantUncheckedUpdateManyInput = {
   tier?: Prisma.EnumTierFieldUpdateOperationsInput | $Enums.Tier
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -353,6 +372,7 @@ export type TenantCountOrderByAggregateInput = {
   tier?: Prisma.SortOrder
   allowedOrigins?: Prisma.SortOrder
   limitOverrides?: Prisma.SortOrder
+  githubTokenEncrypted?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -361,6 +381,7 @@ export type TenantMaxOrderByAggregateInput = {
   id?: Prisma.SortOrder
   name?: Prisma.SortOrder
   tier?: Prisma.SortOrder
+  githubTokenEncrypted?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -369,6 +390,7 @@ export type TenantMinOrderByAggregateInput = {
   id?: Prisma.SortOrder
   name?: Prisma.SortOrder
   tier?: Prisma.SortOrder
+  githubTokenEncrypted?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -393,6 +415,10 @@ export type EnumTierFieldUpdateOperationsInput = {
 export type TenantUpdateallowedOriginsInput = {
   set?: string[]
   push?: string | string[]
+}
+
+export type NullableStringFieldUpdateOperationsInput = {
+  set?: string | null
 }
 
 export type DateTimeFieldUpdateOperationsInput = {
@@ -461,6 +487,7 @@ export type TenantCreateWithoutApiKeysInput = {
   tier?: $Enums.Tier
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   projects?: Prisma.ProjectCreateNestedManyWithoutTenantInput
@@ -474,6 +501,7 @@ export type TenantUncheckedCreateWithoutApiKeysInput = {
   tier?: $Enums.Tier
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   projects?: Prisma.ProjectUncheckedCreateNestedManyWithoutTenantInput
@@ -503,6 +531,7 @@ export type TenantUpdateWithoutApiKeysInput = {
   tier?: Prisma.EnumTierFieldUpdateOperationsInput | $Enums.Tier
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   projects?: Prisma.ProjectUpdateManyWithoutTenantNestedInput
@@ -516,6 +545,7 @@ export type TenantUncheckedUpdateWithoutApiKeysInput = {
   tier?: Prisma.EnumTierFieldUpdateOperationsInput | $Enums.Tier
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   projects?: Prisma.ProjectUncheckedUpdateManyWithoutTenantNestedInput
@@ -529,6 +559,7 @@ export type TenantCreateWithoutProjectsInput = {
   tier?: $Enums.Tier
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
@@ -542,6 +573,7 @@ export type TenantUncheckedCreateWithoutProjectsInput = {
   tier?: $Enums.Tier
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
@@ -571,6 +603,7 @@ export type TenantUpdateWithoutProjectsInput = {
   tier?: Prisma.EnumTierFieldUpdateOperationsInput | $Enums.Tier
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
@@ -584,6 +617,7 @@ export type TenantUncheckedUpdateWithoutProjectsInput = {
   tier?: Prisma.EnumTierFieldUpdateOperationsInput | $Enums.Tier
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
@@ -597,6 +631,7 @@ export type TenantCreateWithoutIdempotencyRecordsInput = {
   tier?: $Enums.Tier
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
@@ -610,6 +645,7 @@ export type TenantUncheckedCreateWithoutIdempotencyRecordsInput = {
   tier?: $Enums.Tier
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
@@ -639,6 +675,7 @@ export type TenantUpdateWithoutIdempotencyRecordsInput = {
   tier?: Prisma.EnumTierFieldUpdateOperationsInput | $Enums.Tier
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
@@ -652,6 +689,7 @@ export type TenantUncheckedUpdateWithoutIdempotencyRecordsInput = {
   tier?: Prisma.EnumTierFieldUpdateOperationsInput | $Enums.Tier
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
@@ -665,6 +703,7 @@ export type TenantCreateWithoutSessionsInput = {
   tier?: $Enums.Tier
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
@@ -678,6 +717,7 @@ export type TenantUncheckedCreateWithoutSessionsInput = {
   tier?: $Enums.Tier
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
@@ -707,6 +747,7 @@ export type TenantUpdateWithoutSessionsInput = {
   tier?: Prisma.EnumTierFieldUpdateOperationsInput | $Enums.Tier
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
@@ -720,6 +761,7 @@ export type TenantUncheckedUpdateWithoutSessionsInput = {
   tier?: Prisma.EnumTierFieldUpdateOperationsInput | $Enums.Tier
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
@@ -791,6 +833,7 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   tier?: boolean
   allowedOrigins?: boolean
   limitOverrides?: boolean
+  githubTokenEncrypted?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   apiKeys?: boolean | Prisma.Tenant$apiKeysArgs<ExtArgs>
@@ -806,6 +849,7 @@ export type TenantSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   tier?: boolean
   allowedOrigins?: boolean
   limitOverrides?: boolean
+  githubTokenEncrypted?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }, ExtArgs["result"]["tenant"]>
@@ -816,6 +860,7 @@ export type TenantSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   tier?: boolean
   allowedOrigins?: boolean
   limitOverrides?: boolean
+  githubTokenEncrypted?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }, ExtArgs["result"]["tenant"]>
@@ -826,11 +871,12 @@ export type TenantSelectScalar = {
   tier?: boolean
   allowedOrigins?: boolean
   limitOverrides?: boolean
+  githubTokenEncrypted?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type TenantOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "tier" | "allowedOrigins" | "limitOverrides" | "createdAt" | "updatedAt", ExtArgs["result"]["tenant"]>
+export type TenantOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "tier" | "allowedOrigins" | "limitOverrides" | "githubTokenEncrypted" | "createdAt" | "updatedAt", ExtArgs["result"]["tenant"]>
 export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   apiKeys?: boolean | Prisma.Tenant$apiKeysArgs<ExtArgs>
   projects?: boolean | Prisma.Tenant$projectsArgs<ExtArgs>
@@ -858,6 +904,10 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
      * Per-tenant overrides of the tier's limits (enterprise deals, tests): a partial TierLimits object.
      */
     limitOverrides: runtime.JsonValue
+    /**
+     * The tenant's GitHub token for exports, sealed with a key derived from EVERJUST_SECRET (core's secret box); null when none.
+     */
+    githubTokenEncrypted: string | null
     createdAt: Date
     updatedAt: Date
   }, ExtArgs["result"]["tenant"]>
@@ -1292,6 +1342,7 @@ export interface TenantFieldRefs {
   readonly tier: Prisma.FieldRef<"Tenant", 'Tier'>
   readonly allowedOrigins: Prisma.FieldRef<"Tenant", 'String[]'>
   readonly limitOverrides: Prisma.FieldRef<"Tenant", 'Json'>
+  readonly githubTokenEncrypted: Prisma.FieldRef<"Tenant", 'String'>
   readonly createdAt: Prisma.FieldRef<"Tenant", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"Tenant", 'DateTime'>
 }

@@ -1,0 +1,161 @@
+import { strToU8, Zip, ZipDeflate } from 'fflate';
+import type { Plugin } from 'graphql-yoga';
+import { decodeIdOf, EverJustError, HTTP_STATUS_BY_CODE, NotFoundError, type PrismaClient } from '@everjust/core';
+import type { ApiKeyAuthenticator } from '../auth/api-key-authenticator.js';
+import { requireScope } from '../auth/scopes.js';
+import type { Caller } from '../context.js';
+
+export interface ArchiveDownloadOptions {
+  prisma: PrismaClient;
+  authenticator: ApiKeyAuthenticator;
+  /** Files read from the database per step of the stream. */
+  batchSize?: number;
+}
+
+interface ArchiveFile {
+  path: string;
+  content: string;
+  modifiedAt: Date;
+}
+
+type NextBatch = () => Promise<ArchiveFile[] | null>;
+
+const ROUTE = /^\/v1\/(projects|sessions)\/([A-Za-z0-9_-]{1,200})\/archive\.zip$/;
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+
+/**
+ * ZIP downloads, outside GraphQL: `GET /v1/projects/<project id>/archive.zip` (its current files) and
+ * `GET /v1/sessions/<session id>/archive.zip` (the files as that session left them). A secret key in
+ * `Authorization: Bearer …` with `projects:read`; tenant- and mode-scoped like every read, so another
+ * tenant's or the other mode's id is a 404. The archive streams: files are read in batches and
+ * compressed as the client reads, so a large project never sits whole in memory.
+ */
+export function useArchiveDownload(options: ArchiveDownloadOptions): Plugin {
+  const batchSize = options.batchSize ?? 50;
+  return {
+    async onRequest({ url, request, endResponse, fetchAPI }) {
+      const match = ROUTE.exec(url.pathname);
+      if (!match) return;
+      const fail = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
+        endResponse(
+          new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
+            status,
+            headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+          }),
+        );
+      if (request.method !== 'GET') return fail(405, 'METHOD_NOT_ALLOWED', 'Only GET', { allow: 'GET' });
+      try {
+        const caller = await options.authenticator.authenticate(request.headers.get('authorization'));
+        requireScope(caller, 'projects:read');
+        const archive = match[1] === 'projects' ? await projectArchive(options.prisma, caller, match[2], batchSize) : await sessionArchive(options.prisma, caller, match[2], batchSize);
+        return endResponse(
+          new fetchAPI.Response(zipStream(archive.nextBatch), {
+            status: 200,
+            headers: {
+              'content-type': 'application/zip',
+              'content-disposition': contentDisposition(archive.filename),
+              'cache-control': 'private, no-store',
+              'x-content-type-options': 'nosniff',
+            },
+          }),
+        );
+      } catch (error) {
+        if (error instanceof EverJustError) {
+          const status = error.code === 'NOT_FOUND' ? 404 : (HTTP_STATUS_BY_CODE[error.code] ?? 400);
+          return fail(status, error.code, error.message, error.code === 'UNAUTHENTICATED' ? { 'www-authenticate': 'Bearer' } : {});
+        }
+        if (error instanceof ArchiveConflict) return fail(409, 'CONFLICT', error.message);
+        throw error;
+      }
+    },
+  };
+}
+
+class ArchiveConflict extends Error {}
+
+async function projectArchive(prisma: PrismaClient, caller: Caller, globalId: string, batchSize: number) {
+  const id = safeDecode('Project', globalId);
+  const project = id ? await prisma.project.findFirst({ where: { id, tenantId: caller.tenantId, mode: caller.mode, deletedAt: null }, select: { id: true, name: true } }) : null;
+  if (!project) throw new NotFoundError('Project', globalId);
+  let after: string | undefined;
+  const nextBatch: NextBatch = async () => {
+    const rows = await prisma.projectFile.findMany({
+      where: { projectId: project.id, ...(after !== undefined ? { path: { gt: after } } : {}) },
+      include: { blob: { select: { content: true } } },
+      orderBy: { path: 'asc' },
+      take: batchSize,
+    });
+    if (rows.length === 0) return null;
+    after = rows.at(-1)!.path;
+    return rows.map((row) => ({ path: row.path, content: row.blob.content, modifiedAt: row.updatedAt }));
+  };
+  return { filename: `${project.name}.zip`, nextBatch };
+}
+
+async function sessionArchive(prisma: PrismaClient, caller: Caller, globalId: string, batchSize: number) {
+  const id = safeDecode('Session', globalId);
+  const session = id
+    ? await prisma.session.findFirst({
+        where: { id, tenantId: caller.tenantId, mode: caller.mode, project: { deletedAt: null } },
+        select: { id: true, status: true, endedAt: true, project: { select: { name: true } } },
+      })
+    : null;
+  if (!session) throw new NotFoundError('Session', globalId);
+  if (!TERMINAL.has(session.status)) throw new ArchiveConflict('This session has not ended yet: its snapshot is taken when it ends');
+  const modifiedAt = session.endedAt ?? new Date();
+  let after: string | undefined;
+  const nextBatch: NextBatch = async () => {
+    const rows = await prisma.sessionFile.findMany({
+      where: { sessionId: session.id, ...(after !== undefined ? { path: { gt: after } } : {}) },
+      include: { blob: { select: { content: true } } },
+      orderBy: { path: 'asc' },
+      take: batchSize,
+    });
+    if (rows.length === 0) return null;
+    after = rows.at(-1)!.path;
+    return rows.map((row) => ({ path: row.path, content: row.blob.content, modifiedAt }));
+  };
+  return { filename: `${session.project.name}-${globalId.slice(-8)}.zip`, nextBatch };
+}
+
+/** A malformed id is as good as absent here (a 404, like another tenant's id). */
+function safeDecode(typename: string, globalId: string): string | null {
+  try {
+    return decodeIdOf(typename, globalId);
+  } catch {
+    return null;
+  }
+}
+
+/** fflate's streaming Zip behind a pull-based stream: one batch of files per pull, so the client's pace sets ours. */
+function zipStream(nextBatch: NextBatch): ReadableStream<Uint8Array> {
+  let zip: Zip;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      zip = new Zip((error, chunk, final) => {
+        if (error) return controller.error(error);
+        controller.enqueue(chunk);
+        if (final) controller.close();
+      });
+    },
+    async pull() {
+      const batch = await nextBatch();
+      if (!batch) return zip.end();
+      for (const file of batch) {
+        const entry = new ZipDeflate(file.path, { level: 6 });
+        // ZIP times start in 1980; older (never, in practice) would not encode.
+        entry.mtime = file.modifiedAt.getTime() < Date.UTC(1980, 1, 1) ? new Date() : file.modifiedAt;
+        zip.add(entry);
+        entry.push(strToU8(file.content), true);
+      }
+    },
+    cancel() {
+      zip.terminate();
+    },
+  });
+}
+
+function contentDisposition(filename: string): string {
+  const ascii = filename.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'project.zip';
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+}

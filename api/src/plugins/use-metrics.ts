@@ -1,0 +1,31 @@
+import type { Metrics } from '@everjust/core';
+import type { Plugin } from 'graphql-yoga';
+
+export interface MetricsOptions {
+  metrics: Metrics;
+  /** Refreshes gauges that are read from elsewhere (queue depth) just before a scrape. */
+  beforeScrape?: () => Promise<void>;
+}
+
+const routeOf = (pathname: string) =>
+  pathname === '/graphql' ? 'graphql' : pathname.startsWith('/preview/') ? 'preview' : pathname === '/healthz' || pathname === '/readyz' ? 'health' : pathname === '/metrics' ? 'metrics' : 'other';
+
+/** Prometheus metrics: `/metrics` serves them; every response is counted and timed by route. */
+export function useMetrics(options: MetricsOptions): Plugin {
+  const started = new WeakMap<Request, number>();
+  return {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
+      started.set(request, performance.now());
+      if (url.pathname !== '/metrics') return;
+      await options.beforeScrape?.().catch(() => undefined);
+      endResponse(new fetchAPI.Response(await options.metrics.registry.metrics(), { headers: { 'content-type': options.metrics.registry.contentType } }));
+    },
+    onResponse({ request, response, serverContext }) {
+      const start = started.get(request);
+      const route = routeOf(new URL(request.url).pathname);
+      options.metrics.httpRequests.inc({ route, status: String(response.status) });
+      if (start !== undefined) options.metrics.httpDuration.observe({ route }, (performance.now() - start) / 1000);
+      void serverContext;
+    },
+  };
+}

@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import {
+  appendEvent,
+  enqueueJob,
+  jobsReadyChannel,
+  publishEvents,
+  sealSecret,
+  SEALED_CONTEXTS,
+  ValidationError,
+  type SessionEvent,
+} from '@everjust/core';
+import { requireScope } from '../auth/scopes.js';
+import { createIdempotently } from '../services/idempotency.js';
+import { checkSessionQuotas } from '../services/quotas.js';
+import { builder } from './builder.js';
+import { findVisibleProject, idempotencyKeySchema } from './projects.js';
+import { TenantRef } from './tenant.js';
+
+/** A GitHub token as GitHub issues them: printable, no spaces (classic `ghp_…`, fine-grained `github_pat_…`, installation `ghs_…`). */
+const tokenSchema = z.string().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters').regex(/^[\x21-\x7e]+$/, 'must not contain spaces');
+/** GitHub's rules for user and organisation names. */
+const ownerSchema = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/, 'must be a GitHub user or organisation name');
+const repositorySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1 to 100 letters, digits, ".", "-" or "_"')
+  .refine((name) => name !== '.' && name !== '..' && !name.toLowerCase().endsWith('.git'), 'must not be "." or ".." or end with ".git"');
+/** `git check-ref-format`, for one branch name. */
+const branchSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine(
+    (name) =>
+      !/[\x00-\x20\x7f~^:?*[\\]/.test(name) &&
+      !name.startsWith('/') &&
+      !name.startsWith('-') &&
+      !name.endsWith('/') &&
+      !name.endsWith('.') &&
+      !name.endsWith('.lock') &&
+      !name.includes('..') &&
+      !name.includes('//') &&
+      !name.includes('@{') &&
+      name !== '@' &&
+      name.split('/').every((part) => !part.startsWith('.')),
+    'must be a valid git branch name',
+  );
+const messageSchema = z.string().trim().min(1, 'must not be empty').max(10_000, 'must be at most 10,000 characters');
+
+builder.objectField(TenantRef, 'gitHubTokenSet', (t) =>
+  t.boolean({
+    description: 'Whether a GitHub token is stored for exports (the token itself is never shown).',
+    resolve: (tenant) => tenant.githubTokenEncrypted != null,
+  }),
+);
+
+const SetGitHubTokenInput = builder.inputType('SetGitHubTokenInput', {
+  fields: (t) => ({
+    token: t.string({
+      required: false,
+      validate: tokenSchema,
+      description: 'A GitHub token that may create repositories and push (`repo` scope, or Contents and Administration write). null clears it.',
+    }),
+  }),
+});
+
+const ExportToGitHubInput = builder.inputType('ExportToGitHubInput', {
+  fields: (t) => ({
+    projectId: t.id({ required: true }),
+    owner: t.string({ required: true, validate: ownerSchema, description: 'The user or organisation the repository belongs to.' }),
+    repo: t.string({ required: true, validate: repositorySchema, description: 'Created (with a first commit) when it does not exist.' }),
+    private: t.boolean({ required: false, defaultValue: true, description: 'For a new repository; an existing one keeps its visibility.' }),
+    branch: t.string({ required: false, defaultValue: 'main', validate: branchSchema, description: 'Made from the default branch when missing.' }),
+    message: t.string({ required: false, defaultValue: 'Export from EverJust', validate: messageSchema }),
+    token: t.string({
+      required: false,
+      validate: tokenSchema,
+      description: "For this export only, instead of the tenant's stored token. Kept encrypted until the export ends; never shown in events.",
+    }),
+    idempotencyKey: t.string({ required: false, validate: idempotencyKeySchema }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  setGitHubToken: t.prismaField({
+    type: 'Tenant',
+    description:
+      "Stores the tenant's GitHub token for exports, encrypted at rest (a key derived from EVERJUST_SECRET); `token: null` clears it. Needs `keys:write`.",
+    args: { input: t.arg({ type: SetGitHubTokenInput, required: true }) },
+    resolve: async (query, _root, { input }, context) => {
+      requireScope(context.caller, 'keys:write');
+      const { prisma, secret, authenticator } = context.services;
+      const tenantId = context.caller.tenantId;
+      const token = input.token?.trim();
+      const tenant = await prisma.tenant.update({
+        ...query,
+        where: { id: tenantId },
+        data: { githubTokenEncrypted: token ? sealSecret(secret, token, SEALED_CONTEXTS.tenantGitHubToken(tenantId)) : null },
+      });
+      await authenticator.tenantChanged(tenantId);
+      return tenant;
+    },
+  }),
+  exportToGitHub: t.prismaField({
+    type: 'Session',
+    description:
+      "Pushes the project's files to a GitHub repository, in one commit, creating the repository when missing. Returns at once a session of kind `export`; its `done` carries `result: { repositoryUrl, commitSha, branch }`. Uses `token`, else the tenant's stored token (setGitHubToken).",
+    args: { input: t.arg({ type: ExportToGitHubInput, required: true }) },
+    resolve: async (query, _root, { input }, context) => {
+      requireScope(context.caller, 'sessions:write');
+      const { prisma, pubsub, config, secret } = context.services;
+      const project = await findVisibleProject(context, String(input.projectId));
+      const token = input.token?.trim() || null;
+      if (!token) {
+        const tenant = await prisma.tenant.findUnique({ where: { id: context.caller.tenantId }, select: { githubTokenEncrypted: true } });
+        if (!tenant?.githubTokenEncrypted) {
+          throw new ValidationError('input.token: no GitHub token; pass one, or store one with setGitHubToken', {
+            issues: [{ path: ['input', 'token'], message: 'required when the tenant has no GitHub token' }],
+          });
+        }
+      }
+      if ((await prisma.projectFile.count({ where: { projectId: project.id } })) === 0) {
+        throw new ValidationError('input.projectId: the project has no files to export', { issues: [{ path: ['input', 'projectId'], message: 'has no files' }] });
+      }
+      const target = {
+        owner: input.owner,
+        repo: input.repo,
+        private: input.private ?? true,
+        branch: input.branch ?? 'main',
+        message: (input.message ?? 'Export from EverJust').trim(),
+      };
+      const firstEvents: SessionEvent[] = [];
+      const session = await createIdempotently({
+        prisma,
+        tenantId: context.caller.tenantId,
+        mode: context.caller.mode,
+        operation: 'exportToGitHub',
+        key: input.idempotencyKey,
+        // The token stays out of the stored hash; only where it comes from counts.
+        input: { projectId: project.id, ...target, tokenSource: token ? 'input' : 'tenant' },
+        ttlMs: config.limits.idempotencyTtlMs,
+        create: async (tx) => {
+          await checkSessionQuotas(tx, context.caller, { kind: 'export', externalUserId: project.externalUserId });
+          const created = await tx.session.create({
+            data: {
+              tenantId: context.caller.tenantId,
+              projectId: project.id,
+              mode: context.caller.mode,
+              kind: 'export',
+              externalUserId: project.externalUserId,
+              idempotencyKey: input.idempotencyKey ?? null,
+            },
+          });
+          firstEvents.push(await appendEvent(tx, created.id, { type: 'status', payload: { status: 'queued' } }));
+          await enqueueJob(tx, {
+            kind: 'export',
+            sessionId: created.id,
+            maxAttempts: config.jobs.maxAttempts,
+            // A token passed with the call is sealed for this session only; the job never holds it in clear.
+            payload: { ...target, ...(token ? { sealedToken: sealSecret(secret, token, SEALED_CONTEXTS.sessionGitHubToken(created.id)) } : {}) },
+          });
+          return created;
+        },
+        load: (id) => prisma.session.findUniqueOrThrow({ where: { id } }),
+      });
+      if (firstEvents.length > 0) await Promise.allSettled([publishEvents(pubsub, firstEvents), pubsub.publish(jobsReadyChannel, session.id)]);
+      return prisma.session.findUniqueOrThrow({ ...query, where: { id: session.id } });
+    },
+  }),
+}));

@@ -1,0 +1,52 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The Prometheus metrics of a process, made once in its composition root and handed to the parts
+ * that record them. The API serves them at `/metrics`; in embedded mode the worker shares the registry.
+ */
+export function createMetrics(options: { collectDefaults?: boolean } = {}) {
+  const registry = new Registry();
+  if (options.collectDefaults !== false) collectDefaultMetrics({ register: registry, prefix: 'everjust_process_' });
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'everjust_http_requests_total',
+      help: 'HTTP requests answered, by route kind and status.',
+      labelNames: ['route', 'status'] as const,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'everjust_http_request_duration_seconds',
+      help: 'Time to answer an HTTP request (to the first byte for streams).',
+      labelNames: ['route'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    openSubscriptions: new Gauge({
+      name: 'everjust_open_subscriptions',
+      help: 'Session event streams open now (SSE and WebSocket).',
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({
+      name: 'everjust_queue_depth',
+      help: 'Jobs by state: ready (waiting for a worker), running, delayed (retry backoff). Scale workers on ready.',
+      labelNames: ['state'] as const,
+      registers: [registry],
+    }),
+    jobDuration: new Histogram({
+      name: 'everjust_job_duration_seconds',
+      help: 'Time a job ran, by kind and outcome.',
+      labelNames: ['kind', 'outcome'] as const,
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+      registers: [registry],
+    }),
+    modelTokens: new Counter({
+      name: 'everjust_model_tokens_total',
+      help: 'Model tokens used by sessions, by direction (input, output) and mode.',
+      labelNames: ['direction', 'mode'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,77 @@
+/**
+ * The narrow interface between the export task and a git host (v1): make the repository when it is
+ * missing, then commit a project's files to a branch in one commit. One vendor per file (`github.ts`),
+ * made by a `create<Vendor>(settings)` factory; the task never imports a vendor SDK.
+ */
+
+export interface GitRepositoryRequest {
+  /** A user or an organisation. */
+  owner: string;
+  name: string;
+  private: boolean;
+  description?: string;
+  signal?: AbortSignal;
+}
+
+export interface GitRepository {
+  owner: string;
+  name: string;
+  /** The page people open (https://github.com/owner/name). */
+  url: string;
+  defaultBranch: string;
+  /** True when this call made it. */
+  created: boolean;
+}
+
+export interface GitFile {
+  /** Relative, `/`-separated; already validated (normalizeProjectPath). */
+  path: string;
+  /** Text (UTF-8): project files are text. */
+  content: string;
+}
+
+export interface GitCommitRequest {
+  owner: string;
+  name: string;
+  branch: string;
+  message: string;
+  files: readonly GitFile[];
+  signal?: AbortSignal;
+}
+
+export interface GitCommit {
+  sha: string;
+  branch: string;
+  /** False when the branch already held exactly these files (a retried export): no new commit was made. */
+  changed: boolean;
+}
+
+export interface GitProvider {
+  readonly name: string;
+  ensureRepository(request: GitRepositoryRequest): Promise<GitRepository>;
+  /** Commits every file, in one commit on top of the branch (made from the default branch if missing). */
+  commitFiles(request: GitCommitRequest): Promise<GitCommit>;
+}
+
+export type GitErrorCode =
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'REPOSITORY_EXISTS'
+  | 'INVALID_REQUEST'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'UNAVAILABLE';
+
+/** A classified failure: the provider says what went wrong and whether trying again may help; the task decides. */
+export class GitProviderError extends Error {
+  constructor(
+    readonly code: GitErrorCode,
+    message: string,
+    readonly retryable: boolean,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'GitProviderError';
+  }
+}
