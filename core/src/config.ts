@@ -24,6 +24,8 @@ const environmentSchema = z.object({
   DATABASE_URL: optionalUrl,
   DATABASE_DIRECT_URL: optionalUrl,
   DATABASE_POOL_SIZE: integer(1).default(10),
+  /** PEM of the CA that signed the database's certificate (managed databases): TLS is then verified against it. */
+  DATABASE_CA_CERT: optionalString,
   REDIS_URL: optionalUrl,
   EVERJUST_DATA_DIR: z.string().trim().min(1).default('.data'),
   EVERJUST_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
@@ -96,6 +98,8 @@ export interface Config {
   /** For migrations, bypassing a pooler; defaults to `databaseUrl`. */
   databaseDirectUrl?: string;
   databasePoolSize: number;
+  /** PEM; when set, database TLS is verified against this CA. */
+  databaseCaCert?: string;
   redisUrl?: string;
   dataDir: string;
   /** Signing and encryption secret; in embedded mode made once and kept in the data dir (see `resolveSecret`). */
@@ -211,6 +215,7 @@ export function loadConfig(environment: Environment = process.env, options: { em
     databaseUrl: env.DATABASE_URL,
     databaseDirectUrl: env.DATABASE_DIRECT_URL ?? env.DATABASE_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE,
+    databaseCaCert: env.DATABASE_CA_CERT,
     redisUrl: env.REDIS_URL,
     dataDir: env.EVERJUST_DATA_DIR,
     secret: env.EVERJUST_SECRET,

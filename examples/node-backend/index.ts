@@ -15,49 +15,48 @@ const prompt = process.argv.slice(2).join(' ') || 'A todo list where I can add, 
 
 const everjust = new EverJust({ apiKey, baseUrl: process.env.EVERJUST_API_URL ?? 'http://127.0.0.1:4000' });
 
-/** One line per event; the model's text as it comes. */
+/** Whether the cursor is mid-line (after streamed text), so the next event line starts on a new one. */
+let midLine = false;
+
+function write(text: string): void {
+  process.stdout.write(text);
+  midLine = !text.endsWith('\n');
+}
+
+function line(text: string): void {
+  write(`${midLine ? '\n' : ''}${text}\n`);
+}
+
+/** One line per event; the model's text and command output as they come. */
 function show(event: SessionEvent): void {
   const at = `#${String(event.seq).padStart(3)}`;
   switch (event.type) {
     case 'text_delta':
-      process.stdout.write(event.text);
-      return;
-    case 'status':
-      console.log(`\n${at} status: ${event.status}${event.step ? ` (${event.step})` : ''}${event.message ? ` ${event.message}` : ''}`);
-      return;
-    case 'file_written':
-      console.log(`\n${at} wrote ${event.path} (${event.size} bytes)`);
-      return;
-    case 'file_deleted':
-      console.log(`\n${at} deleted ${event.path}`);
-      return;
-    case 'command_started':
-      console.log(`\n${at} $ ${event.command}`);
-      return;
+      return write(event.text);
     case 'command_output':
-      process.stdout.write(event.text);
-      return;
+      return write(event.text);
+    case 'status':
+      return line(`${at} status: ${event.status}${event.step ? ` (${event.step})` : ''}${event.message ? ` ${event.message}` : ''}`);
+    case 'file_written':
+      return line(`${at} wrote ${event.path} (${event.size} bytes)`);
+    case 'file_deleted':
+      return line(`${at} deleted ${event.path}`);
+    case 'command_started':
+      return line(`${at} $ ${event.command}`);
     case 'command_finished':
-      console.log(`\n${at} exited ${event.exitCode ?? '?'} after ${event.durationMs} ms${event.timedOut ? ' (timed out)' : ''}`);
-      return;
+      return line(`${at} exited ${event.exitCode ?? '?'} after ${event.durationMs} ms${event.timedOut ? ' (timed out)' : ''}`);
     case 'sandbox_created':
-      console.log(`\n${at} sandbox ${event.sandboxId} (${event.provider})`);
-      return;
+      return line(`${at} sandbox ${event.sandboxId} (${event.provider})`);
     case 'preview_ready':
-      console.log(`\n${at} preview ready: ${event.url}`);
-      return;
+      return line(`${at} preview ready: ${event.url}`);
     case 'preview_failed':
-      console.log(`\n${at} preview failed: ${event.reason}`);
-      return;
+      return line(`${at} preview failed: ${event.reason}`);
     case 'usage':
-      console.log(`\n${at} usage: ${event.usage.inputTokens} tokens in, ${event.usage.outputTokens} out`);
-      return;
+      return line(`${at} usage so far: ${event.usage.inputTokens} tokens in, ${event.usage.outputTokens} out`);
     case 'error':
-      console.log(`\n${at} error ${event.code}: ${event.message}${event.retryable ? ' (retrying)' : ''}`);
-      return;
+      return line(`${at} error ${event.code}: ${event.message}${event.retryable ? ' (retrying)' : ''}`);
     case 'done':
-      console.log(`\n${at} done: ${event.status}`);
-      return;
+      return line(`${at} done: ${event.status}`);
   }
 }
 
@@ -74,7 +73,7 @@ async function main(): Promise<void> {
   for await (const event of stream) show(event);
 
   const result = await stream.finalResult();
-  console.log(`\n${result.status}: ${result.usage.inputTokens} tokens in, ${result.usage.outputTokens} out, ${result.usage.sandboxSeconds} sandbox seconds`);
+  line(`\n${result.status}: ${result.usage.inputTokens} tokens in, ${result.usage.outputTokens} out, ${result.usage.sandboxSeconds} sandbox seconds`);
   if (result.error) console.log(`error ${result.error.code}: ${result.error.message}`);
   console.log(`\n${result.files.length} files:`);
   for (const file of result.files) console.log(`  ${file.path.padEnd(32)} ${String(file.size).padStart(7)} bytes  ${file.sha.slice(0, 12)}`);

@@ -21,7 +21,7 @@ export interface Database {
 }
 
 export type DatabaseOptions =
-  | { kind: 'postgres'; url: string; directUrl?: string; poolSize?: number }
+  | { kind: 'postgres'; url: string; directUrl?: string; poolSize?: number; caCert?: string }
   /** `dataDir` undefined: in memory (tests). Otherwise the dir is locked for this process. */
   | { kind: 'pglite'; dataDir?: string };
 
@@ -30,10 +30,11 @@ export function databaseOptionsFromConfig(config: {
   databaseUrl?: string;
   databaseDirectUrl?: string;
   databasePoolSize: number;
+  databaseCaCert?: string;
   dataDir: string;
 }): DatabaseOptions {
   return config.databaseUrl
-    ? { kind: 'postgres', url: config.databaseUrl, directUrl: config.databaseDirectUrl, poolSize: config.databasePoolSize }
+    ? { kind: 'postgres', url: config.databaseUrl, directUrl: config.databaseDirectUrl, poolSize: config.databasePoolSize, caCert: config.databaseCaCert }
     : { kind: 'pglite', dataDir: config.dataDir };
 }
 
@@ -44,15 +45,25 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return options.kind === 'postgres' ? openPostgres(options) : openPglite(options.dataDir);
 }
 
-function openPostgres(options: { url: string; directUrl?: string; poolSize?: number }): Database {
+function openPostgres(options: { url: string; directUrl?: string; poolSize?: number; caCert?: string }): Database {
+  // A managed database's certificate is signed by its provider's CA: verify against it when given
+  // (node-postgres reads sslmode=require as full verification against the system CAs).
+  // The URL's own ssl settings would override ours (node-postgres merges the parsed URL last).
+  const ssl = options.caCert ? { ca: options.caCert, rejectUnauthorized: true } : undefined;
+  const withoutSslMode = (url: string) => {
+    if (!ssl) return url;
+    const parsed = new URL(url);
+    for (const name of ['sslmode', 'sslrootcert', 'uselibpqcompat']) parsed.searchParams.delete(name);
+    return parsed.toString();
+  };
   const prisma = new PrismaClient({
-    adapter: new PrismaPg({ connectionString: options.url, max: options.poolSize ?? 10 }),
+    adapter: new PrismaPg({ connectionString: withoutSslMode(options.url), max: options.poolSize ?? 10, ...(ssl ? { ssl } : {}) }),
   });
   return {
     kind: 'postgres',
     prisma,
     async migrate() {
-      const client = new pg.Client({ connectionString: options.directUrl ?? options.url });
+      const client = new pg.Client({ connectionString: withoutSslMode(options.directUrl ?? options.url), ...(ssl ? { ssl } : {}) });
       await client.connect();
       try {
         // Serialises migrators: several processes may start at once (tests, scaled deploys).

@@ -1,0 +1,167 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { GetProjectDocument } from '../../sdk/src/generated/graphql.js';
+import { format, median, table, type BenchSettings, type Suite } from './_harness.js';
+import { startApi } from './api-throughput.js';
+
+/**
+ * The published SDK (`sdk/dist`, rebuilt first): the min+gzip size of its ESM build (target: under
+ * 20 kB), and its per-request overhead against a raw `fetch` of the same query, measured in the same
+ * run, interleaved:
+ * - over HTTP against our API on PGlite (`projects.get` vs `fetch` + `response.json()`), one request
+ *   at a time, so the difference is what a caller waits for;
+ * - against an in-memory `fetch` that answers at once, so the difference is the SDK's own CPU time
+ *   per request (headers, retry wrapper, timeout, JSON, error checks).
+ */
+
+const SIZE_TARGET_BYTES = 20 * 1024;
+const sdkDirectory = fileURLToPath(new URL('../../sdk/', import.meta.url));
+
+type Sdk = typeof import('../../sdk/src/index.js');
+
+const suite: Suite = {
+  name: 'sdk',
+  description: 'SDK ESM size (min+gzip) and per-request overhead vs a raw fetch of the same query',
+  async run(settings) {
+    await promisify(execFile)(join(sdkDirectory, 'node_modules/.bin/tsup'), ['--silent'], { cwd: sdkDirectory });
+    reportSize();
+    const sdk = (await import(new URL('../../sdk/dist/index.js', import.meta.url).href)) as Sdk;
+    const cleanup: Array<() => Promise<void>> = [];
+    try {
+      const api = await startApi(cleanup);
+      await reportOverhead(sdk, api, settings);
+    } finally {
+      for (const close of cleanup.reverse()) await close();
+    }
+  },
+};
+export default suite;
+
+function reportSize() {
+  // esbuild is tsup's own (the SDK's dev dependency), as the ESM build is minified by a bundler.
+  const requireFromTsup = createRequire(createRequire(join(sdkDirectory, 'package.json')).resolve('tsup/package.json'));
+  const esbuild = requireFromTsup('esbuild') as { transformSync(code: string, options: object): { code: string } };
+  const built = readFileSync(join(sdkDirectory, 'dist/index.js'));
+  const minified = esbuild.transformSync(built.toString('utf8'), { minify: true, format: 'esm', target: 'es2022' }).code;
+  const gzipped = gzipSync(minified, { level: 9 }).length;
+  console.log(
+    `\n${table([
+      ['ESM build (dist/index.js)', 'bytes'],
+      ['as built', format(built.length)],
+      ['minified', format(Buffer.byteLength(minified))],
+      ['minified + gzip', format(gzipped)],
+    ])}\n`,
+  );
+  console.log(`Target "min+gzip under ${SIZE_TARGET_BYTES / 1024} kB": ${gzipped < SIZE_TARGET_BYTES ? 'MET' : 'NOT MET'} (${format(gzipped / 1024, 1)} kB)`);
+}
+
+interface Contender {
+  name: string;
+  /** One request, checked: throws when the answer is not the project. */
+  once(): Promise<void>;
+}
+
+/** Runs `contender` back to back for `seconds`; returns the mean time per request in microseconds. */
+async function timeFor(contender: Contender, seconds: number): Promise<number> {
+  const until = performance.now() + seconds * 1000;
+  let count = 0;
+  const started = performance.now();
+  while (performance.now() < until) {
+    await contender.once();
+    count++;
+  }
+  return ((performance.now() - started) * 1000) / count;
+}
+
+async function measure(contenders: Contender[], settings: BenchSettings, seconds: number, warmupSeconds: number) {
+  const runs = new Map<Contender, number[]>(contenders.map((contender) => [contender, []]));
+  for (let round = 1; round <= settings.rounds; round++) {
+    for (const contender of contenders) {
+      if (warmupSeconds > 0) await timeFor(contender, warmupSeconds);
+      const micros = await timeFor(contender, seconds);
+      runs.get(contender)!.push(micros);
+      console.log(`  round ${round}/${settings.rounds}  ${contender.name.padEnd(40)} ${format(micros, 1).padStart(9)} µs/request`);
+    }
+  }
+  return contenders.map((contender) => ({ contender, runs: runs.get(contender)!, median: median(runs.get(contender)!) }));
+}
+
+function report(title: string, results: Awaited<ReturnType<typeof measure>>) {
+  const [raw, viaSdk] = results;
+  const rows = [[title, 'µs/request (median)', 'runs (µs)', 'vs raw fetch']];
+  for (const result of results) {
+    const extra = result.median - raw.median;
+    rows.push([
+      result.contender.name,
+      format(result.median, 1),
+      result.runs.map((run) => format(run, 1)).join(' / '),
+      result === raw ? '' : `${extra >= 0 ? '+' : ''}${format(extra, 1)} µs (${extra >= 0 ? '+' : ''}${format((extra / raw.median) * 100, 1)}%)`,
+    ]);
+  }
+  console.log(`\n${table(rows)}\n`);
+  return viaSdk.median - raw.median;
+}
+
+async function reportOverhead(sdk: Sdk, api: { url: string; secret: string }, settings: BenchSettings) {
+  const probe = new sdk.EverJust({ apiKey: api.secret, baseUrl: api.url });
+  const project = (await probe.projects.list({ first: 1 })).data[0];
+  // The very query text the SDK sends.
+  const query = GetProjectDocument.toString();
+  const body = JSON.stringify({ query, variables: { id: project.id } });
+  const check = (name: string) => {
+    if (name !== project.name) throw new Error(`expected project "${project.name}", got ${JSON.stringify(name)}`);
+  };
+
+  // 1. Over HTTP, our API answering.
+  const headers = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json;q=0.9', authorization: `Bearer ${api.secret}` };
+  const overHttp = await measure(
+    [
+      {
+        name: 'raw fetch + json (HTTP)',
+        async once() {
+          const response = await fetch(`${api.url}/graphql`, { method: 'POST', headers, body });
+          const json = (await response.json()) as { data?: { project: { name: string } }; errors?: unknown };
+          if (!response.ok || json.errors) throw new Error(`raw fetch failed: ${JSON.stringify(json)}`);
+          check(json.data!.project.name);
+        },
+      },
+      { name: 'sdk projects.get (HTTP)', once: async () => check((await probe.projects.get(project.id)).name) },
+    ],
+    settings,
+    settings.durationS,
+    settings.warmupS,
+  );
+  const httpOverhead = report('over HTTP (our API on PGlite)', overHttp);
+
+  // 2. In memory: the same answer at once, so only the client's own work is timed.
+  const answer = JSON.stringify({ data: { project } });
+  const respond = () => new Response(answer, { status: 200, headers: { 'content-type': 'application/graphql-response+json', 'x-request-id': 'bench' } });
+  const inMemory = new sdk.EverJust({ apiKey: api.secret, baseUrl: api.url, fetch: async () => respond() });
+  const fakeFetch = async (_url: string, _init: RequestInit) => respond();
+  const inProcess = await measure(
+    [
+      {
+        name: 'raw fetch + json (in memory)',
+        async once() {
+          const response = await fakeFetch(`${api.url}/graphql`, { method: 'POST', headers, body });
+          const json = (await response.json()) as { data: { project: { name: string } } };
+          check(json.data.project.name);
+        },
+      },
+      { name: 'sdk projects.get (in memory)', once: async () => check((await inMemory.projects.get(project.id)).name) },
+    ],
+    settings,
+    Math.max(1, Math.round(settings.durationS / 2)),
+    Math.min(1, settings.warmupS),
+  );
+  const cpuOverhead = report('in memory (client work only)', inProcess);
+  console.log(
+    `SDK overhead per request: ${format(httpOverhead, 1)} µs over HTTP (${format((httpOverhead / overHttp[0].median) * 100, 1)}% of a raw request), ` +
+      `${format(cpuOverhead, 1)} µs of client work`,
+  );
+}
