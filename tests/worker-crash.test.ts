@@ -151,27 +151,28 @@ describe.skipIf(Boolean(postgres.skip))(`a worker that stalls or dies mid-job${p
     );
     expect(finished.status).toBe('succeeded');
     const current = await state(sessionId);
-    expect(current.job).toMatchObject({ status: 'succeeded', attempts: 2, lockedBy: null });
+    // Taken over once (on a starved machine a run can also lose its lease to a slow heartbeat: one more attempt, still correct).
+    expect(current.job).toMatchObject({ status: 'succeeded', lockedBy: null });
+    const last = current.job.attempts;
+    expect(last).toBeGreaterThanOrEqual(2);
     // Seqs 1..N with no gap or repeat, and the session's counter at N.
     expect(current.events.map((event) => event.seq)).toEqual(current.events.map((_, index) => index + 1));
     expect(current.session.lastSeq).toBe(current.events.length);
-    // Exactly one `done`, last, written by the second attempt.
+    // Exactly one `done`, last, written by the last attempt.
     expect(current.events.filter((event) => event.type === 'done')).toHaveLength(1);
-    expect(current.events.at(-1)).toMatchObject({ type: 'done', attempt: 2, payload: { status: 'succeeded' } });
-    // No interleaving: the API's event, then the first attempt's, then only the second's.
+    expect(current.events.at(-1)).toMatchObject({ type: 'done', attempt: last, payload: { status: 'succeeded' } });
+    // No interleaving: the API's event, then the first attempt's, then only later ones, in order.
     const attempts = current.events.map((event) => event.attempt);
     expect(attempts).toEqual([...attempts].sort((a, b) => a - b));
     expect(attempts[0]).toBe(0);
     expect(attempts.includes(1)).toBe(true);
-    // The second attempt wrote all three files, and the snapshot is the project's files.
-    const written = current.events.filter((event) => event.attempt === 2 && event.type === 'file_written').map((event) => (event.payload as { path: string }).path);
+    // The last attempt wrote all three files, and the snapshot is the project's files.
+    const written = current.events.filter((event) => event.attempt === last && event.type === 'file_written').map((event) => (event.payload as { path: string }).path);
     expect(written.sort()).toEqual(['app.js', 'index.html', 'styles.css']);
     expect(current.projectFiles.map((file) => file.path)).toEqual(['app.js', 'index.html', 'styles.css']);
     expect(current.sessionFiles).toEqual(current.projectFiles.map((file) => ({ path: file.path, sha: file.sha })));
-    // The preview step ran once, on the second attempt, before `done`.
-    const previews = current.events.filter((event) => event.type === 'preview_ready');
-    expect(previews).toHaveLength(1);
-    expect(previews[0]!.attempt).toBe(2);
+    // The preview step ran on the last attempt, before `done`.
+    expect(current.events.filter((event) => event.type === 'preview_ready').at(-1)).toMatchObject({ attempt: last });
     expect(current.sandbox).toMatchObject({ status: 'running' });
     return current;
   }
@@ -185,13 +186,16 @@ describe.skipIf(Boolean(postgres.skip))(`a worker that stalls or dies mid-job${p
     frozen.child.kill('SIGSTOP');
     const frozenAt = Date.now();
     const before = await Promise.all(sessionIds.map((sessionId) => state(sessionId)));
-    for (const { job } of before) expect(job).toMatchObject({ status: 'running', attempts: 1 });
+    for (const { job } of before) {
+      expect(job.status).toBe('running');
+      expect(job.lockedBy).toContain(`:${frozen.child.pid}:`);
+    }
 
     await startRescuer();
     const finished = await Promise.all(sessionIds.map((sessionId) => expectFinishedByRescuer(sessionId)));
     for (const [index, sessionId] of sessionIds.entries()) {
       // The rescuer could only take the job once the frozen worker's lease had run out.
-      const takeover = finished[index]!.events.find((event) => event.attempt === 2)!;
+      const takeover = finished[index]!.events.find((event) => event.attempt > before[index]!.job.attempts)!;
       const takeoverAt = (await database.prisma.sessionEvent.findUniqueOrThrow({ where: { sessionId_seq: { sessionId, seq: takeover.seq } } })).createdAt;
       expect(takeoverAt.getTime()).toBeGreaterThanOrEqual(before[index]!.job.lockedUntil!.getTime());
       // What the frozen worker wrote before it stalled is kept as it was.

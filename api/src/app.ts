@@ -1,5 +1,6 @@
 import { createMetrics, resolveSecret, type Config, type Database, type Logger, type Metrics, type PubSub } from '@everjust/core';
 import { ApiKeyAuthenticator } from './auth/api-key-authenticator.js';
+import { WidgetTokenAuthenticator } from './auth/widget-token-authenticator.js';
 import type { Services } from './context.js';
 import { createRateLimits } from './services/rate-limits.js';
 import { createApiHandler } from './server.js';
@@ -32,7 +33,10 @@ export async function createApp(dependencies: AppDependencies) {
     ? createRateLimits({ redisUrl: config.redisUrl, prefix: config.rateLimits.prefix, redisTimeoutMs: config.rateLimits.redisTimeoutMs, logger })
     : undefined;
   const metrics = dependencies.metrics ?? createMetrics({ collectDefaults: false });
-  const services: Services = { config, database, prisma: database.prisma, pubsub, authenticator, logger, secret: resolveSecret(config), rateLimits, metrics };
+  const secret = resolveSecret(config);
+  const widgetTokens = new WidgetTokenAuthenticator({ prisma: database.prisma, pubsub, logger, secret, embedded: config.embedded, cacheTtlMs: config.limits.authCacheTtlMs });
+  await widgetTokens.start();
+  const services: Services = { config, database, prisma: database.prisma, pubsub, authenticator, widgetTokens, logger, secret, rateLimits, metrics };
   const handler = createApiHandler(services);
   return {
     services,
@@ -42,6 +46,7 @@ export async function createApp(dependencies: AppDependencies) {
     async stop() {
       handler.startDraining();
       await authenticator.stop();
+      await widgetTokens.stop();
       await rateLimits?.close();
     },
   };

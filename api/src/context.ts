@@ -1,5 +1,6 @@
 import type { ApiKeyScope, Config, Database, KeyMode, Metrics, PrismaClient, PubSub, Tenant } from '@everjust/core';
 import type { ApiKeyAuthenticator } from './auth/api-key-authenticator.js';
+import type { WidgetTokenAuthenticator } from './auth/widget-token-authenticator.js';
 import type { RateLimits } from './services/rate-limits.js';
 import type { Logger } from '@everjust/core';
 
@@ -11,6 +12,21 @@ export interface Caller {
   scopes: ReadonlySet<ApiKeyScope>;
   /** The tenant as of when the key was cached (at most the auth cache TTL old; changes drop it). */
   tenant: Tenant;
+  /**
+   * Set when the caller is a widget token (then `apiKeyId` is the key that minted it): every read and
+   * write is narrowed to this project and end user by the visibility helpers of the schema modules.
+   */
+  widget?: WidgetGrant;
+}
+
+/** What a widget token grants: one project, one end user, from one origin, until it expires. */
+export interface WidgetGrant {
+  /** Database id of the project. */
+  projectId: string;
+  externalUserId: string;
+  origin: string;
+  /** Seconds since the epoch. */
+  expiresAt: number;
 }
 
 /** Long-lived dependencies, made once in the composition root and shared by every request. */
@@ -20,6 +36,8 @@ export interface Services {
   prisma: PrismaClient;
   pubsub: PubSub;
   authenticator: ApiKeyAuthenticator;
+  /** Verifies widget tokens (`ej_wt_…`) and holds their signing key. */
+  widgetTokens: WidgetTokenAuthenticator;
   /** EVERJUST_SECRET (or the embedded one): signs preview links and widget tokens. */
   secret: string;
   metrics: Metrics;

@@ -67,7 +67,11 @@ export function createApiHandler(services: Services) {
       // counts per IP) and after the cost plugin (they charge the cost it computed, to operations
       // within maxCost). Health routes, previews and GraphiQL answer earlier, in onRequest: never limited.
       ...(services.rateLimits
-        ? [useRateLimits({ rateLimits: services.rateLimits, unauthenticatedPerMinute: services.config.rateLimits.unauthenticatedPerMinute })]
+        ? [useRateLimits({
+            rateLimits: services.rateLimits,
+            unauthenticatedPerMinute: services.config.rateLimits.unauthenticatedPerMinute,
+            clientIpHeader: services.config.rateLimits.clientIpHeader,
+          })]
         : []),
     ],
   });

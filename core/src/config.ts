@@ -73,6 +73,8 @@ const environmentSchema = z.object({
   // Rate limits (per tenant from its tier; per IP for unauthenticated calls). `off` only for the benchmark's baseline.
   EVERJUST_RATE_LIMITS: z.enum(['on', 'off']).default('on'),
   EVERJUST_RATE_LIMIT_PREFIX: z.string().trim().min(1).default('everjust'),
+  /** A header a trusted proxy sets to the client's IP (App Platform: do-connecting-ip). */
+  EVERJUST_CLIENT_IP_HEADER: optionalString,
   EVERJUST_UNAUTHENTICATED_PER_MINUTE: integer(1).default(60),
   EVERJUST_RATE_LIMIT_REDIS_TIMEOUT_MS: integer(10).default(200),
   // Outbound webhooks: retries after 1 min, 5 min, 30 min, 2 h, 6 h, 12 h, then given up.
@@ -146,6 +148,7 @@ export interface Config {
     prefix: string;
     /** Requests per minute per client IP without a valid key (ARCHITECTURE.md: 60). */
     unauthenticatedPerMinute: number;
+    clientIpHeader?: string;
     /** How long one Redis call may take before the in-memory insurance limiter answers instead. */
     redisTimeoutMs: number;
   };
@@ -254,6 +257,7 @@ export function loadConfig(environment: Environment = process.env, options: { em
       enabled: env.EVERJUST_RATE_LIMITS === 'on',
       prefix: env.EVERJUST_RATE_LIMIT_PREFIX,
       unauthenticatedPerMinute: env.EVERJUST_UNAUTHENTICATED_PER_MINUTE,
+      clientIpHeader: env.EVERJUST_CLIENT_IP_HEADER?.toLowerCase(),
       redisTimeoutMs: env.EVERJUST_RATE_LIMIT_REDIS_TIMEOUT_MS,
     },
     webhooks: {

@@ -24,3 +24,4 @@ export * from './secret-box.js';
 export * from './webhook-signature.js';
 export * from './network-address.js';
 export type { WebhookEndpoint, WebhookDelivery } from './generated/prisma/client.js';
+export * from './widget-operations.js';

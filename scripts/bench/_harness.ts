@@ -1,4 +1,13 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import vm from 'node:vm';
+import v8 from 'node:v8';
 import autocannon from 'autocannon';
+import pg from 'pg';
+import { openDatabase, type Database } from '@everjust/core';
 
 /**
  * Shared by the benchmark suites (`scripts/bench/*.ts`; files starting with `_` are helpers, not
@@ -22,14 +31,17 @@ export interface Suite {
   run(settings: BenchSettings): Promise<void>;
 }
 
+/** An integer setting from the environment (`fallback` when unset or empty); throws on a bad value. */
+export function readInteger(name: string, fallback: number, min: number, environment: NodeJS.ProcessEnv = process.env): number {
+  const raw = environment[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min} (got "${raw}")`);
+  return value;
+}
+
 export function settingsFromEnvironment(environment: NodeJS.ProcessEnv = process.env): BenchSettings {
-  const read = (name: string, fallback: number, min: number) => {
-    const raw = environment[name];
-    if (raw === undefined || raw.trim() === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min} (got "${raw}")`);
-    return value;
-  };
+  const read = (name: string, fallback: number, min: number) => readInteger(name, fallback, min, environment);
   return {
     durationS: read('BENCH_DURATION_S', 5, 1),
     warmupS: read('BENCH_WARMUP_S', 2, 0),
@@ -48,6 +60,13 @@ export interface Scenario {
   headers?: Record<string, string>;
   /** Throws when the response's `data` is not what this scenario should answer. */
   check?: (data: any) => void;
+  /**
+   * What every response of the load must equal: the checked body byte for byte (`body`, the default), or
+   * only its `data`, with no `errors` (`data`: for responses whose `extensions` change from one request
+   * to the next, such as the cost left in a rate-limit window). `data` parses every response in the load
+   * generator, so compare scenarios measured the same way.
+   */
+  compare?: 'body' | 'data';
 }
 
 export interface Measurement {
@@ -124,16 +143,22 @@ export async function checkRequest(scenario: Scenario): Promise<string> {
 }
 
 async function load(scenario: Scenario, expectedBody: string, durationS: number, connections: number): Promise<Measurement> {
-  const result = await autocannon({
-    ...requestInit(scenario),
-    url: scenario.url,
-    method: 'POST',
-    connections,
-    duration: durationS,
-    // The load generator runs in a worker thread, so it does not share the server's event loop.
-    workers: 1,
-    expectBody: expectedBody,
-  });
+  const verifier = scenario.compare === 'data' ? dataVerifier(expectedBody) : undefined;
+  let result: autocannon.Result;
+  try {
+    result = await autocannon({
+      ...requestInit(scenario),
+      url: scenario.url,
+      method: 'POST',
+      connections,
+      duration: durationS,
+      // The load generator runs in a worker thread, so it does not share the server's event loop.
+      workers: 1,
+      ...(verifier ? { verifyBody: verifier.path as unknown as (body: string) => boolean } : { expectBody: expectedBody }),
+    });
+  } finally {
+    verifier?.remove();
+  }
   const problems = Object.entries({
     'connection errors': result.errors,
     timeouts: result.timeouts,
@@ -148,11 +173,124 @@ async function load(scenario: Scenario, expectedBody: string, durationS: number,
   return { requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
+/**
+ * autocannon's `verifyBody` for a load in a worker thread must be a file that exports the function:
+ * one written for this load, accepting a response whose `data` equals the checked one and has no `errors`.
+ */
+function dataVerifier(expectedBody: string): { path: string; remove(): void } {
+  const expectedData = JSON.stringify((JSON.parse(expectedBody) as { data: unknown }).data);
+  const directory = mkdtempSync(join(tmpdir(), 'everjust-bench-verify-'));
+  const path = join(directory, 'verify-body.cjs');
+  writeFileSync(
+    path,
+    `const expected = ${JSON.stringify(expectedData)};\n` +
+      'module.exports = (body) => { try { const parsed = JSON.parse(body); return !parsed.errors && JSON.stringify(parsed.data) === expected; } catch { return false; } };\n',
+  );
+  return { path, remove: () => rmSync(directory, { recursive: true, force: true }) };
+}
+
 export function median(values: number[]): number {
   if (values.length === 0) throw new Error('median of no values');
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** The nearest-rank percentile (`p` in 0–100) of unsorted values. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) throw new Error('percentile of no values');
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** A database for one suite: PostgreSQL when `DATABASE_URL` is set (a database of its own, dropped on close), else in-memory PGlite. */
+export interface BenchDatabase {
+  database: Database;
+  kind: 'postgres' | 'pglite';
+  /** For the report, e.g. `PostgreSQL (database everjust_bench_…, pool 10)`. */
+  label: string;
+  /** Drops the suite's database (PostgreSQL); safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens and migrates the suite's database. With `DATABASE_URL` it creates `everjust_bench_<hex>` on that
+ * server (pool: `poolSize`), and `close` drops it again.
+ */
+export async function openBenchDatabase(options: { databaseUrl?: string; poolSize?: number } = {}): Promise<BenchDatabase> {
+  const adminUrl = options.databaseUrl;
+  if (!adminUrl) {
+    const database = await openDatabase({ kind: 'pglite' });
+    await database.migrate();
+    let closed = false;
+    return {
+      database,
+      kind: 'pglite',
+      label: 'PGlite (in memory, in this process)',
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await database.close();
+      },
+    };
+  }
+  const name = `everjust_bench_${randomBytes(6).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE "${name}"`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const poolSize = options.poolSize ?? 10;
+  let database: Database | undefined;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await database?.close().catch(() => undefined);
+    await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  };
+  try {
+    database = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize });
+    await database.migrate();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { database, kind: 'postgres', label: `PostgreSQL ${url.host} (database ${name}, pool ${poolSize})`, close };
+}
+
+/**
+ * A machine-noise probe: a separate, idle node process that measures its own event-loop delay (10 ms
+ * timer resolution) until stopped. On an idle machine its p99 stays near 10 ms; what is above that is
+ * time the OS did not schedule it, which every process of a run suffers alike.
+ */
+export function startNoiseProbe(): { stop(): Promise<{ p50: number; p99: number; max: number }> } {
+  const code =
+    "const { monitorEventLoopDelay } = require('node:perf_hooks'); const h = monitorEventLoopDelay({ resolution: 10 }); h.enable();" +
+    "const keep = setInterval(() => undefined, 1000);" +
+    "process.on('message', () => { h.disable(); clearInterval(keep); process.send({ p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 }, () => process.exit(0)); });";
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return {
+    stop: () =>
+      new Promise((resolve, reject) => {
+        child.once('message', (message) => resolve(message as { p50: number; p99: number; max: number }));
+        child.once('exit', (code) => reject(new Error(`the noise probe exited (code ${code}) without its figures`)));
+        child.send('stop');
+      }),
+  };
+}
+
+/** A full garbage collection (the flag is set at run time, so `pnpm bench` needs no `--expose-gc`). */
+export function collectGarbage(): void {
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
 }
 
 export function format(value: number, decimals = 0): string {

@@ -66,45 +66,61 @@ interface Contender {
   once(): Promise<void>;
 }
 
-/** Runs `contender` back to back for `seconds`; returns the mean time per request in microseconds. */
-async function timeFor(contender: Contender, seconds: number): Promise<number> {
-  const until = performance.now() + seconds * 1000;
-  let count = 0;
-  const started = performance.now();
-  while (performance.now() < until) {
-    await contender.once();
-    count++;
-  }
-  return ((performance.now() - started) * 1000) / count;
+interface PairedRun {
+  /** Median latency of each contender in this run, in microseconds. */
+  raw: number;
+  sdk: number;
+  /** Median of the per-pair differences (sdk − raw). */
+  difference: number;
+  pairs: number;
 }
 
-async function measure(contenders: Contender[], settings: BenchSettings, seconds: number, warmupSeconds: number) {
-  const runs = new Map<Contender, number[]>(contenders.map((contender) => [contender, []]));
-  for (let round = 1; round <= settings.rounds; round++) {
-    for (const contender of contenders) {
-      if (warmupSeconds > 0) await timeFor(contender, warmupSeconds);
-      const micros = await timeFor(contender, seconds);
-      runs.get(contender)!.push(micros);
-      console.log(`  round ${round}/${settings.rounds}  ${contender.name.padEnd(40)} ${format(micros, 1).padStart(9)} µs/request`);
+/**
+ * Alternates the two contenders request by request for `seconds` (raw then SDK, then SDK then raw, …),
+ * so whatever else the machine does hits both alike; medians resist the outliers a busy machine adds.
+ */
+async function pairedRun(raw: Contender, sdk: Contender, seconds: number): Promise<PairedRun> {
+  const rawTimes: number[] = [];
+  const sdkTimes: number[] = [];
+  const until = performance.now() + seconds * 1000;
+  const time = async (contender: Contender) => {
+    const started = performance.now();
+    await contender.once();
+    return (performance.now() - started) * 1000;
+  };
+  for (let i = 0; performance.now() < until; i++) {
+    if (i % 2 === 0) {
+      rawTimes.push(await time(raw));
+      sdkTimes.push(await time(sdk));
+    } else {
+      sdkTimes.push(await time(sdk));
+      rawTimes.push(await time(raw));
     }
   }
-  return contenders.map((contender) => ({ contender, runs: runs.get(contender)!, median: median(runs.get(contender)!) }));
+  return { raw: median(rawTimes), sdk: median(sdkTimes), difference: median(sdkTimes.map((value, i) => value - rawTimes[i])), pairs: rawTimes.length };
 }
 
-function report(title: string, results: Awaited<ReturnType<typeof measure>>) {
-  const [raw, viaSdk] = results;
-  const rows = [[title, 'µs/request (median)', 'runs (µs)', 'vs raw fetch']];
-  for (const result of results) {
-    const extra = result.median - raw.median;
-    rows.push([
-      result.contender.name,
-      format(result.median, 1),
-      result.runs.map((run) => format(run, 1)).join(' / '),
-      result === raw ? '' : `${extra >= 0 ? '+' : ''}${format(extra, 1)} µs (${extra >= 0 ? '+' : ''}${format((extra / raw.median) * 100, 1)}%)`,
-    ]);
+async function measure(title: string, raw: Contender, sdk: Contender, settings: BenchSettings, seconds: number, warmupSeconds: number): Promise<number> {
+  const runs: PairedRun[] = [];
+  for (let round = 1; round <= settings.rounds; round++) {
+    if (warmupSeconds > 0) await pairedRun(raw, sdk, warmupSeconds);
+    const run = await pairedRun(raw, sdk, seconds);
+    runs.push(run);
+    console.log(
+      `  round ${round}/${settings.rounds}  ${title.padEnd(30)} raw ${format(run.raw, 1).padStart(8)} µs  sdk ${format(run.sdk, 1).padStart(8)} µs  ` +
+        `sdk − raw ${format(run.difference, 1).padStart(7)} µs  (${format(run.pairs)} pairs)`,
+    );
   }
+  const rawMedian = median(runs.map((run) => run.raw));
+  const difference = median(runs.map((run) => run.difference));
+  const rows = [
+    [title, 'median µs/request', 'runs (µs)'],
+    [raw.name, format(rawMedian, 1), runs.map((run) => format(run.raw, 1)).join(' / ')],
+    [sdk.name, format(median(runs.map((run) => run.sdk)), 1), runs.map((run) => format(run.sdk, 1)).join(' / ')],
+    [`overhead (paired sdk − raw)`, `${format(difference, 1)} (${format((difference / rawMedian) * 100, 1)}%)`, runs.map((run) => format(run.difference, 1)).join(' / ')],
+  ];
   console.log(`\n${table(rows)}\n`);
-  return viaSdk.median - raw.median;
+  return difference;
 }
 
 async function reportOverhead(sdk: Sdk, api: { url: string; secret: string }, settings: BenchSettings) {
@@ -119,49 +135,42 @@ async function reportOverhead(sdk: Sdk, api: { url: string; secret: string }, se
 
   // 1. Over HTTP, our API answering.
   const headers = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json;q=0.9', authorization: `Bearer ${api.secret}` };
-  const overHttp = await measure(
-    [
-      {
-        name: 'raw fetch + json (HTTP)',
-        async once() {
-          const response = await fetch(`${api.url}/graphql`, { method: 'POST', headers, body });
-          const json = (await response.json()) as { data?: { project: { name: string } }; errors?: unknown };
-          if (!response.ok || json.errors) throw new Error(`raw fetch failed: ${JSON.stringify(json)}`);
-          check(json.data!.project.name);
-        },
+  const httpOverhead = await measure(
+    'over HTTP (our API on PGlite)',
+    {
+      name: 'raw fetch + json',
+      async once() {
+        const response = await fetch(`${api.url}/graphql`, { method: 'POST', headers, body });
+        const json = (await response.json()) as { data?: { project: { name: string } }; errors?: unknown };
+        if (!response.ok || json.errors) throw new Error(`raw fetch failed: ${JSON.stringify(json)}`);
+        check(json.data!.project.name);
       },
-      { name: 'sdk projects.get (HTTP)', once: async () => check((await probe.projects.get(project.id)).name) },
-    ],
+    },
+    { name: 'sdk projects.get', once: async () => check((await probe.projects.get(project.id)).name) },
     settings,
     settings.durationS,
     settings.warmupS,
   );
-  const httpOverhead = report('over HTTP (our API on PGlite)', overHttp);
 
   // 2. In memory: the same answer at once, so only the client's own work is timed.
   const answer = JSON.stringify({ data: { project } });
   const respond = () => new Response(answer, { status: 200, headers: { 'content-type': 'application/graphql-response+json', 'x-request-id': 'bench' } });
   const inMemory = new sdk.EverJust({ apiKey: api.secret, baseUrl: api.url, fetch: async () => respond() });
   const fakeFetch = async (_url: string, _init: RequestInit) => respond();
-  const inProcess = await measure(
-    [
-      {
-        name: 'raw fetch + json (in memory)',
-        async once() {
-          const response = await fakeFetch(`${api.url}/graphql`, { method: 'POST', headers, body });
-          const json = (await response.json()) as { data: { project: { name: string } } };
-          check(json.data.project.name);
-        },
+  const cpuOverhead = await measure(
+    'in memory (client work only)',
+    {
+      name: 'raw fetch + json',
+      async once() {
+        const response = await fakeFetch(`${api.url}/graphql`, { method: 'POST', headers, body });
+        const json = (await response.json()) as { data: { project: { name: string } } };
+        check(json.data.project.name);
       },
-      { name: 'sdk projects.get (in memory)', once: async () => check((await inMemory.projects.get(project.id)).name) },
-    ],
+    },
+    { name: 'sdk projects.get', once: async () => check((await inMemory.projects.get(project.id)).name) },
     settings,
     Math.max(1, Math.round(settings.durationS / 2)),
     Math.min(1, settings.warmupS),
   );
-  const cpuOverhead = report('in memory (client work only)', inProcess);
-  console.log(
-    `SDK overhead per request: ${format(httpOverhead, 1)} µs over HTTP (${format((httpOverhead / overHttp[0].median) * 100, 1)}% of a raw request), ` +
-      `${format(cpuOverhead, 1)} µs of client work`,
-  );
+  console.log(`SDK overhead per request: ${format(httpOverhead, 1)} µs over HTTP, ${format(cpuOverhead, 1)} µs of client work`);
 }

@@ -1,4 +1,4 @@
-import { ConnectionError, createApiError, RateLimitError } from './errors.js';
+import { ConnectionError, createApiError } from './errors.js';
 import type { AbortSignalLike } from './fetch-types.js';
 import { GetSessionResultDocument, SessionEventsDocument, type SessionEventFieldsFragment } from './generated/graphql.js';
 import { retryDelay, sleep, type RequestOptions, type RequestSender } from './request-sender.js';
@@ -12,8 +12,9 @@ export interface SessionStreamOptions {
   /** Aborting it ends the stream, as `abort()` does. */
   signal?: AbortSignalLike;
   /**
-   * How many times in a row the stream may drop (or fail to reconnect) without a new event before it
-   * gives up with a ConnectionError. Default 5; each event resets the count.
+   * How many times in a row the stream may drop, or fail to connect (network error, timeout, 429, 5xx),
+   * without a new event before it gives up with that error. Default 5; each event resets the count.
+   * Reconnections back off exponentially with jitter (or as `Retry-After` says).
    */
   maxReconnects?: number;
   /** Reconnect when nothing, not even a keep-alive (the API sends one every 12 s), arrived for this long. Default 45,000 ms. */
@@ -107,9 +108,11 @@ export class SessionStream implements AsyncIterable<SessionEvent> {
     let drops = 0;
     try {
       while (!finished) {
-        let dropped: ConnectionError | RateLimitError | undefined;
+        let dropped: unknown;
         try {
-          const response = await this.#sender.openStream(SessionEventsDocument, { sessionId: this.sessionId, afterSeq: this.#lastSeq }, { signal });
+          // One attempt per connection: failing to connect counts against maxReconnects like a drop does.
+          const variables = { sessionId: this.sessionId, afterSeq: this.#lastSeq };
+          const response = await this.#sender.openStream(SessionEventsDocument, variables, { signal, maxRetries: 0 });
           for await (const message of readServerSentEvents(response.body!, this.#options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS)) {
             // The API completes the stream after `done`; a complete without it (resuming after the end) means nothing more will come.
             if (message.event === 'complete') {
@@ -139,11 +142,11 @@ export class SessionStream implements AsyncIterable<SessionEvent> {
           if (!finished) dropped = new ConnectionError({ code: 'CONNECTION_ERROR', message: 'The event stream ended before the session did' });
         } catch (error) {
           if (signal.aborted) throw error;
-          // A dropped connection, or a refusal to wait out: resume. Anything else is final.
-          if (!(error instanceof ConnectionError || error instanceof RateLimitError)) throw error;
+          // A dropped connection, a network error, a 5xx or a 429: resume. Anything else is final.
+          if (retryDelay(error, drops, 'any') === undefined) throw error;
           dropped = error;
         }
-        if (!dropped) continue;
+        if (dropped === undefined) continue;
         const delayMs = drops < maxReconnects ? retryDelay(dropped, drops, 'any') : undefined;
         if (delayMs === undefined) throw dropped;
         drops++;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Buffer } from 'node:buffer';
+import { createServer, type AddressInfo } from 'node:net';
 import { createTestTenant, type TestTenant } from '../../tests/support/app.js';
 import { openPgliteTestDatabase, type TestDatabase } from '../../tests/support/databases.js';
 import { startTestPlatform, type TestPlatform } from '../../tests/support/platform.js';
@@ -64,6 +65,15 @@ function cutAfter(response: Response, limit: number, how: 'close' | 'error'): Re
     cancel: (reason) => reader.cancel(reason),
   });
   return new Response(body, { status: response.status, headers: response.headers });
+}
+
+/** A port nothing listens on (any more). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 async function expectError<T extends ApiError>(
@@ -192,7 +202,7 @@ describe('@everjust/sdk against the API', () => {
     expect((await client.graphql<{ viewer: { mode: string } }>('{ viewer { mode } }')).viewer.mode).toBe('TEST');
     expect(flaky.calls).toHaveLength(3);
 
-    const unreachable = new EverJust({ apiKey: tenant.test, baseUrl: 'http://127.0.0.1:9', maxRetries: 1 });
+    const unreachable = new EverJust({ apiKey: tenant.test, baseUrl: `http://127.0.0.1:${await closedPort()}`, maxRetries: 1 });
     const error = await expectError(unreachable.projects.list(), ConnectionError, 'CONNECTION_ERROR');
     expect(error.cause).toBeDefined();
 
@@ -232,7 +242,7 @@ describe('@everjust/sdk against the API', () => {
     const limitedTenant = await createTestTenant(database);
     await database.prisma.tenant.update({ where: { id: limitedTenant.id }, data: { limitOverrides: { burstPerSecond: 1 } } });
     const limited = new EverJust({ apiKey: limitedTenant.live, baseUrl: platform.url, maxRetries: 0 });
-    const results = await Promise.allSettled([limited.projects.list(), limited.projects.list(), limited.projects.list()]);
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => limited.projects.list()));
     const refused = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
     expect(refused.reason).toBeInstanceOf(RateLimitError);
     expect(refused.reason.retryAfter).toBeGreaterThanOrEqual(1);
@@ -243,11 +253,9 @@ describe('@everjust/sdk against the API', () => {
     const many = await createTestTenant(database);
     const recorded = recordingFetch();
     const client = new EverJust({ apiKey: many.live, baseUrl: platform.url, fetch: recorded.fetch });
-    const created: string[] = [];
-    for (let batch = 0; batch < 10; batch++) {
-      const projects = await Promise.all(Array.from({ length: 25 }, (_, i) => client.projects.create({ name: `Project ${batch * 25 + i}` })));
-      created.push(...projects.map((project) => project.id));
-    }
+    // Made in the database at once: creating through the API is tested above, listing is tested here.
+    await database.prisma.project.createMany({ data: Array.from({ length: 250 }, (_, i) => ({ tenantId: many.id, mode: 'live' as const, name: `Project ${i}` })) });
+    const created = (await database.prisma.project.findMany({ where: { tenantId: many.id }, select: { id: true } })).map((row) => Buffer.from(`Project:${row.id}`).toString('base64url'));
     recorded.calls.length = 0;
     const seen: string[] = [];
     for await (const project of client.projects.list({ first: 100 })) seen.push(project.id);
@@ -313,8 +321,10 @@ describe('@everjust/sdk against the API', () => {
     const cutting = recordingFetch(async (call) => {
       if (call.accept !== 'text/event-stream') return undefined;
       streams++;
-      // The first connection ends quietly mid-message; the second breaks; the third is left alone.
-      if (streams > 2) return undefined;
+      // The first connection ends quietly mid-message; the second reconnect is refused with a 503; the
+      // third breaks; the fourth is left alone.
+      if (streams === 2) return new Response('unavailable', { status: 503 });
+      if (streams > 3) return undefined;
       const response = await fetch(`${platform.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${tenant.test}` },
@@ -328,10 +338,11 @@ describe('@everjust/sdk against the API', () => {
     const stream = client.sessions.stream(session.id);
     for await (const event of stream) events.push(event);
     const afterSeqs = cutting.calls.filter((call) => call.accept === 'text/event-stream').map((call) => call.body.variables!.afterSeq);
-    expect(afterSeqs).toHaveLength(3);
+    expect(afterSeqs).toHaveLength(4);
     expect(afterSeqs[0]).toBe(0);
     expect(afterSeqs[1]).toBeGreaterThan(0);
-    expect(afterSeqs[2]).toBeGreaterThan(afterSeqs[1]);
+    expect(afterSeqs[2]).toBe(afterSeqs[1]); // the 503 delivered nothing
+    expect(afterSeqs[3]).toBeGreaterThan(afterSeqs[2]);
 
     // The whole log, read again in one go, is exactly what the cut stream delivered.
     const again: SessionEvent[] = [];

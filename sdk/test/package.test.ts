@@ -43,8 +43,8 @@ describe('the packed tarball', () => {
   beforeAll(async () => {
     workspace = await mkdtemp(join(tmpdir(), 'everjust-sdk-'));
     // `npm pack` runs `prepack` (the tsup build) as a publish would.
-    const packing = run('npm', ['pack', '--json', '--pack-destination', workspace], { cwd: sdkDirectory }).then(({ stdout }) => {
-      // stdout has the build's log before npm's JSON.
+    const packing = run('npm', ['pack', '--json', '--offline', '--no-update-notifier', '--pack-destination', workspace], { cwd: sdkDirectory }).then(({ stdout }) => {
+      // npm's JSON is the end of stdout (a build log may come before it).
       tarball = join(workspace, /"filename": "([^"]+)"/.exec(stdout)![1]);
     });
     database = await openPgliteTestDatabase();
@@ -89,7 +89,7 @@ describe('the packed tarball', () => {
     await mkdir(directory);
     for (const [file, content] of Object.entries(files)) await writeFile(join(directory, file), content);
     // The SDK has no dependencies: the tarball alone installs, with no registry.
-    await run('npm', ['install', tarball, '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock'], { cwd: directory });
+    await run('npm', ['install', tarball, '--offline', '--no-update-notifier', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock'], { cwd: directory });
     const checked = await run(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit'], { cwd: directory }).catch((error: { stdout: string }) => ({ stdout: error.stdout, failed: true }));
     expect(checked.stdout).toBe('');
     return directory;

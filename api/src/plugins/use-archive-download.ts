@@ -36,9 +36,10 @@ export function useArchiveDownload(options: ArchiveDownloadOptions): Plugin {
     async onRequest({ url, request, endResponse, fetchAPI }) {
       const match = ROUTE.exec(url.pathname);
       if (!match) return;
-      const fail = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
+      // Errors in the shape GraphQL clients already read: `errors[0].extensions.code`.
+      const fail = (status: number, code: string, message: string, headers: Record<string, string> = {}, details: Record<string, unknown> = {}) =>
         endResponse(
-          new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
+          new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code, ...details } }] }), {
             status,
             headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
           }),
@@ -62,7 +63,7 @@ export function useArchiveDownload(options: ArchiveDownloadOptions): Plugin {
       } catch (error) {
         if (error instanceof EverJustError) {
           const status = error.code === 'NOT_FOUND' ? 404 : (HTTP_STATUS_BY_CODE[error.code] ?? 400);
-          return fail(status, error.code, error.message, error.code === 'UNAUTHENTICATED' ? { 'www-authenticate': 'Bearer' } : {});
+          return fail(status, error.code, error.message, error.code === 'UNAUTHENTICATED' ? { 'www-authenticate': 'Bearer' } : {}, error.details);
         }
         if (error instanceof ArchiveConflict) return fail(409, 'CONFLICT', error.message);
         throw error;

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { RateLimitedError, TEST_MODE_LIMITS, tierLimits, type TierLimits, type TierName } from '@everjust/core';
+import { RateLimitedError } from '@everjust/core';
+import { limitsFor } from '../services/quotas.js';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Caller } from '../context.js';
@@ -10,6 +11,11 @@ export interface RateLimitsPluginOptions {
   rateLimits: RateLimits;
   /** Requests per minute per client IP that come without a valid key (ARCHITECTURE.md: 60). */
   unauthenticatedPerMinute: number;
+  /**
+   * A header a trusted proxy sets to the client's address (App Platform: `do-connecting-ip`); without
+   * it, behind a load balancer every client would share the proxy's bucket.
+   */
+  clientIpHeader?: string;
 }
 
 /** What the request stage leaves in the GraphQL context for the execution stage. */
@@ -42,10 +48,12 @@ type OperationHook = Parameters<NonNullable<Plugin['onExecute']>>[0] | Parameter
  * without a valid key (UNAUTHENTICATED) counts against its client IP instead, and past that limit
  * is answered RATE_LIMITED (429) rather than 401.
  *
- * Every GraphQL response over HTTP carries `RateLimit-Limit`, `-Remaining` and `-Reset` (seconds) of
- * the bucket closest to refusing: the one that refused, else the one with the smallest share left,
- * and `RateLimit-Policy` lists every bucket that applied (`limit;w=seconds`). Executed operations
- * carry `extensions.cost` `{ requested, actual, remaining }` (remaining: the minute's cost bucket).
+ * Every HTTP response to an operation carries `RateLimit-Limit`, `-Remaining` and `-Reset` (seconds)
+ * of the bucket closest to refusing: the one that refused, else the one with the smallest share left;
+ * `RateLimit-Policy` lists every bucket that applied (`limit;w=seconds`). Only documents that fail to
+ * parse or validate carry none: Yoga answers them before authentication. Operations that execute or
+ * are refused carry `extensions.cost` `{ requested, actual, remaining }` (remaining: the minute's cost
+ * bucket); subscription events do not.
  */
 export function useRateLimits(options: RateLimitsPluginOptions): Plugin<LimitedContext> {
   const { rateLimits } = options;
@@ -83,7 +91,7 @@ export function useRateLimits(options: RateLimitsPluginOptions): Plugin<LimitedC
     async onContextBuilding({ context, extendContext }) {
       const { caller, request } = context as LimitedContext;
       if (!caller) return;
-      const limits = limitsOf(caller);
+      const limits = limitsFor(caller);
       const key = `${caller.tenantId}:${caller.mode}`;
       const takes: Take[] = [{ bucket: 'burstPerSecond', key, points: 1, limit: limits.burstPerSecond }];
       if (limits.requestsPerHour !== null) takes.push({ bucket: 'requestsPerHour', key, points: 1, limit: limits.requestsPerHour });
@@ -116,7 +124,8 @@ export function useRateLimits(options: RateLimitsPluginOptions): Plugin<LimitedC
       const unauthenticated = result.errors?.find((error) => (error as GraphQLError).extensions?.code === 'UNAUTHENTICATED') as GraphQLError | undefined;
       if (!unauthenticated) return;
       // Served by node:http, Yoga's server context has the socket; `yoga.fetch` (tests) has none.
-      const ip = (serverContext as { req?: IncomingMessage }).req?.socket.remoteAddress ?? 'local';
+      const forwarded = options.clientIpHeader ? request.headers.get(options.clientIpHeader)?.split(',')[0]?.trim() : undefined;
+      const ip = forwarded || ((serverContext as { req?: IncomingMessage }).req?.socket.remoteAddress ?? 'local');
       const take: Take = { bucket: 'unauthenticatedPerMinute', key: ip, points: 1, limit: options.unauthenticatedPerMinute };
       const [count] = await rateLimits.take([take]);
       record(request, [count]);
@@ -136,11 +145,6 @@ export function useRateLimits(options: RateLimitsPluginOptions): Plugin<LimitedC
   };
 }
 
-/** The caller's limits: its tier's with its tenant's overrides; test mode has its own hourly requests. */
-function limitsOf(caller: Caller): TierLimits {
-  const limits = tierLimits(caller.tenant.tier as TierName, caller.tenant.limitOverrides as Partial<TierLimits>);
-  return caller.mode === 'test' ? { ...limits, requestsPerHour: TEST_MODE_LIMITS.requestsPerHour } : limits;
-}
 
 const seconds = (ms: number) => Math.ceil(ms / 1000);
 

@@ -1,0 +1,165 @@
+import {
+  AuthenticationError,
+  decodeIdOf,
+  PermissionError,
+  type ApiKey,
+  type ApiKeyScope,
+  type Logger,
+  type PrismaClient,
+  type PubSub,
+  type Tenant,
+} from '@everjust/core';
+import type { Caller } from '../context.js';
+import { isLoopbackOrigin, isOriginAllowed } from './allowed-origins.js';
+import { API_KEY_REVOKED_CHANNEL, TENANT_CHANGED_CHANNEL } from './api-key-authenticator.js';
+import { bearerOf, verifyWidgetToken, widgetTokenKey } from './widget-tokens.js';
+
+/** What a widget token may do: its own operations only (the persisted list narrows it further). */
+export const WIDGET_SCOPES: ReadonlySet<ApiKeyScope> = new Set<ApiKeyScope>(['projects:read', 'sessions:read', 'sessions:write']);
+
+export interface WidgetTokenAuthenticatorOptions {
+  prisma: PrismaClient;
+  pubsub: PubSub;
+  logger: Logger;
+  /** EVERJUST_SECRET: the token signing key is derived from it. */
+  secret: string;
+  /** Embedded mode: loopback origins are allowed by default. */
+  embedded: boolean;
+  /** How long a minting key (with its tenant) and an origin lookup are cached. */
+  cacheTtlMs: number;
+  now?: () => number;
+}
+
+interface CachedKey {
+  apiKey: ApiKey & { tenant: Tenant };
+  expiresAt: number;
+}
+
+/** Origins remembered at most; beyond that the cache starts over (Origin headers are the client's to choose). */
+const MAX_CACHED_ORIGINS = 1_000;
+
+/**
+ * Turns a widget token into a `Caller` bound to one project, end user and origin. A request passes
+ * when the token verifies (else UNAUTHENTICATED, 401), its `Origin` header is the token's origin and
+ * the tenant still allows that origin (else FORBIDDEN, 403), and the secret key that minted it is not
+ * revoked (else UNAUTHENTICATED). Minting keys and their tenants are cached like secret keys are, and
+ * dropped on every instance when a key is revoked or a tenant changes.
+ */
+export class WidgetTokenAuthenticator {
+  /** The HS256 key that signs and verifies widget tokens. */
+  readonly signingKey: Uint8Array;
+  private readonly keys = new Map<string, CachedKey>();
+  private readonly origins = new Map<string, { known: boolean; expiresAt: number }>();
+  /** One verification per HTTP request, shared by the plugins that ask (params, context, CORS). */
+  private readonly byRequest = new WeakMap<Request, Promise<Caller>>();
+  private unsubscribe?: () => Promise<void>;
+  private readonly now: () => number;
+
+  constructor(private readonly options: WidgetTokenAuthenticatorOptions) {
+    this.signingKey = widgetTokenKey(options.secret);
+    this.now = options.now ?? Date.now;
+  }
+
+  get embedded(): boolean {
+    return this.options.embedded;
+  }
+
+  async start(): Promise<void> {
+    const revoked = await this.options.pubsub.subscribe(API_KEY_REVOKED_CHANNEL, (apiKeyId) => this.keys.delete(apiKeyId));
+    const changed = await this.options.pubsub.subscribe(TENANT_CHANGED_CHANNEL, (tenantId) => {
+      for (const [id, entry] of this.keys) if (entry.apiKey.tenantId === tenantId) this.keys.delete(id);
+      this.origins.clear();
+    });
+    this.unsubscribe = async () => {
+      await revoked();
+      await changed();
+    };
+  }
+
+  async stop(): Promise<void> {
+    await this.unsubscribe?.();
+    this.keys.clear();
+    this.origins.clear();
+  }
+
+  /** The caller of an HTTP request that carries a widget token; verified once per request. */
+  authenticateRequest(request: Request): Promise<Caller> {
+    let caller = this.byRequest.get(request);
+    if (!caller) {
+      caller = this.authenticate(bearerOf(request.headers.get('authorization')) ?? '', request.headers.get('origin'));
+      // Callers that only peek (CORS) must not leave an unhandled rejection behind.
+      caller.catch(() => undefined);
+      this.byRequest.set(request, caller);
+    }
+    return caller;
+  }
+
+  async authenticate(token: string, origin: string | null): Promise<Caller> {
+    const claims = await verifyWidgetToken(this.signingKey, token, this.now());
+    if (origin !== claims.origin) {
+      throw new PermissionError(
+        origin
+          ? `This widget token is for ${claims.origin}; this request came from ${origin}`
+          : `This widget token is for ${claims.origin}; this request has no Origin header`,
+        { reason: 'WRONG_ORIGIN' },
+      );
+    }
+    const tenantId = safeDecode('Tenant', claims.tenantId);
+    const projectId = safeDecode('Project', claims.projectId);
+    const apiKeyId = safeDecode('ApiKey', claims.apiKeyId);
+    const apiKey = await this.mintingKey(apiKeyId);
+    if (!apiKey || apiKey.revokedAt) throw new AuthenticationError('The API key that minted this widget token has been revoked');
+    if (apiKey.tenantId !== tenantId || apiKey.mode !== claims.mode) throw new AuthenticationError('This widget token is not valid');
+    if (!isOriginAllowed(apiKey.tenant, origin, { embedded: this.options.embedded })) {
+      throw new PermissionError(`${origin} is no longer among the tenant's allowed origins`, { reason: 'ORIGIN_NOT_ALLOWED' });
+    }
+    return {
+      tenantId,
+      mode: claims.mode,
+      apiKeyId,
+      scopes: WIDGET_SCOPES,
+      tenant: apiKey.tenant,
+      widget: { projectId, externalUserId: claims.externalUserId, origin, expiresAt: claims.expiresAt },
+    };
+  }
+
+  /**
+   * Whether some tenant allows `origin` (or, embedded, it is loopback). Only for CORS preflights,
+   * which carry no token: the real check is per token, on the request that follows.
+   */
+  async isKnownOrigin(origin: string): Promise<boolean> {
+    if (this.options.embedded && isLoopbackOrigin(origin)) return true;
+    const now = this.now();
+    const cached = this.origins.get(origin);
+    if (cached && cached.expiresAt > now) return cached.known;
+    const tenant = await this.options.prisma.tenant.findFirst({ where: { allowedOrigins: { has: origin } }, select: { id: true } });
+    if (this.origins.size >= MAX_CACHED_ORIGINS) this.origins.clear();
+    this.origins.set(origin, { known: tenant !== null, expiresAt: now + this.options.cacheTtlMs });
+    return tenant !== null;
+  }
+
+  private async mintingKey(apiKeyId: string): Promise<CachedKey['apiKey'] | null> {
+    const now = this.now();
+    const cached = this.keys.get(apiKeyId);
+    if (cached && cached.expiresAt > now) return cached.apiKey;
+    const apiKey = await this.options.prisma.apiKey.findUnique({ where: { id: apiKeyId }, include: { tenant: true } });
+    if (!apiKey) {
+      this.keys.delete(apiKeyId);
+      return null;
+    }
+    this.keys.set(apiKeyId, { apiKey, expiresAt: now + this.options.cacheTtlMs });
+    return apiKey;
+  }
+}
+
+/** A claim's global id as a database id; a token that verified but names nothing sane is not valid. */
+function safeDecode(typename: string, globalId: string): string {
+  let id: string | null = null;
+  try {
+    id = decodeIdOf(typename, globalId);
+  } catch {
+    // falls through
+  }
+  if (!id) throw new AuthenticationError('This widget token is not valid');
+  return id;
+}

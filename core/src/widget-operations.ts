@@ -1,0 +1,73 @@
+/**
+ * The `<everjust-builder>` widget's GraphQL operations: the only documents a widget token may run.
+ * The widget sends an id (`extensions.persistedQuery.sha256Hash`, the SHA-256 of the document, hex);
+ * the API looks the document up here and refuses any other from a widget token.
+ *
+ * Shared by the API (which registers the documents) and the widget (which ships only the ids). This
+ * file has no imports, no Node APIs and no side effects: the widget bundles it for the browser, and
+ * keeps only `WIDGET_OPERATION_IDS` (the documents are tree-shaken away).
+ *
+ * Changing a document changes its id: update the id beside it (`core/src/widget-operations.test.ts`
+ * prints the right one). Keep old ids registered while widgets that send them are still deployed.
+ */
+
+export type WidgetOperationName = 'project' | 'file' | 'session' | 'startSession' | 'cancelSession' | 'startPreview' | 'sessionEvents';
+
+/** SHA-256 (hex) of each document in `WIDGET_DOCUMENTS`. */
+export const WIDGET_OPERATION_IDS: Readonly<Record<WidgetOperationName, string>> = {
+  project: 'ea9718b413043614cea27dfa6f72e884135a0244639dd20211a5fbe7466ecab3',
+  file: '401ad63052318e94d0b18581b7a131d9bf4e143be5ac957cea36b1c5fb27b2ec',
+  session: '3d4ea5eb172006eb16e08831ac73ff28728c039120b2b95e8266e8926e796ce4',
+  startSession: 'f8fff8b74064259e7008e3d15116fcbe41bf954e4007db3d815d2638937c63b5',
+  cancelSession: '3845d89ffcb3610b06f6b8f3e3d80902c038e9b99c138335497da797f4a8b18d',
+  startPreview: '538ed2171a4d0f331c008ae04e4f348cfb5a18677f9f2b952e6853667d8dc0e5',
+  sessionEvents: '93aec5e1b603b2144cdccc0cfaca33fe67586b7ec939de347b7cc439a8b90fe0',
+};
+
+const SESSION_FIELDS = 'id kind status prompt lastSeq createdAt error { code message }';
+
+/** The documents, by name. Only the API reads these. */
+export const WIDGET_DOCUMENTS: Readonly<Record<WidgetOperationName, string>> = {
+  project: `query WidgetProject($projectId: ID!) {
+  project(id: $projectId) {
+    id
+    name
+    files { path size }
+    sandbox { status previewUrl previewExpiresAt }
+    sessions(first: 1) { edges { node { ${SESSION_FIELDS} } } }
+  }
+}`,
+  file: `query WidgetFile($projectId: ID!, $path: String!) {
+  project(id: $projectId) { id file(path: $path) { path size content } }
+}`,
+  session: `query WidgetSession($sessionId: ID!) {
+  session(id: $sessionId) { ${SESSION_FIELDS} }
+}`,
+  startSession: `mutation WidgetStartSession($input: StartSessionInput!) {
+  startSession(input: $input) { ${SESSION_FIELDS} }
+}`,
+  cancelSession: `mutation WidgetCancelSession($input: CancelSessionInput!) {
+  cancelSession(input: $input) { ${SESSION_FIELDS} }
+}`,
+  startPreview: `mutation WidgetStartPreview($input: StartPreviewInput!) {
+  startPreview(input: $input) { ${SESSION_FIELDS} }
+}`,
+  sessionEvents: `subscription WidgetSessionEvents($sessionId: ID!, $afterSeq: Int) {
+  sessionEvents(sessionId: $sessionId, afterSeq: $afterSeq) {
+    seq
+    type
+    at
+    ... on StatusEvent { status step message }
+    ... on TextDeltaEvent { text }
+    ... on FileWrittenEvent { path size }
+    ... on FileDeletedEvent { path }
+    ... on CommandStartedEvent { commandId command }
+    ... on CommandOutputEvent { commandId stream text }
+    ... on CommandFinishedEvent { commandId exitCode durationMs timedOut }
+    ... on PreviewReadyEvent { url expiresAt }
+    ... on PreviewFailedEvent { reason }
+    ... on ErrorEvent { code message retryable }
+    ... on DoneEvent { status error { code message } }
+  }
+}`,
+};

@@ -1,0 +1,566 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { createPubSub, loadConfig, type Environment, type PubSub } from '@everjust/core';
+import { createApiKeyRecord, createTenant } from '../../api/src/services/tenants.js';
+import { SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, type TestPlatform } from '../../tests/support/platform.js';
+import { collectGarbage, format, openBenchDatabase, percentile, readInteger, startNoiseProbe, table, type BenchDatabase, type Suite } from './_harness.js';
+
+/**
+ * Live session events under load (issue: "100 concurrent sessions on the offline model emitting 50
+ * deltas/s each: latency from the worker's append (after coalescing) to the subscriber's receipt (p50,
+ * p99), events/s delivered, memory per open subscription. Target: p99 under 50 ms with Redis on one
+ * machine.").
+ *
+ * The API and an in-process worker (concurrency = the number of sessions) run in this process, on
+ * PostgreSQL when DATABASE_URL is set (else in-memory PGlite) and with pub/sub on Redis when REDIS_URL
+ * is set (else in-process). The subscribers run in a child process (this file, forked), as separate
+ * clients would: each of BENCH_STREAM_SESSIONS slots creates a project, starts a live session (the
+ * offline model: no ANTHROPIC_API_KEY; EVERJUST_OFFLINE_DELTA_INTERVAL_MS=20, i.e. 50 parts/s),
+ * follows it over SSE to `complete`, and starts the next one, until the measured window ends.
+ *
+ * Latency of an event = the client's receipt time − the event's `at`, the database's `now()` of the
+ * append statement (same machine, same clock; `at` is the statement's time, just before its commit,
+ * and has millisecond precision). Only events appended after the subscription was seen to be live (its
+ * first, replayed event received) and within the window count: the others were replayed from the log.
+ *
+ * Memory per open subscription: a second API (no worker, so sessions stay queued and streams stay open)
+ * with BENCH_IDLE_SUBSCRIPTIONS idle SSE subscriptions; (server heap / RSS with them open − before) / N.
+ */
+
+const TARGET_P99_MS = 50;
+const CLIENT_FLAG = 'EVERJUST_BENCH_SESSIONS_STREAM_CLIENT';
+
+interface StreamCommand {
+  type: 'stream';
+  url: string;
+  key: string;
+  sessions: number;
+  warmupS: number;
+  durationS: number;
+  /** Slots start spread over this many ms, so sessions do not all run in lockstep. */
+  staggerMs: number;
+}
+
+interface StreamResult {
+  type: 'stream-result';
+  /** Latencies (ms) of live events appended in the window. */
+  latencies: number[];
+  /** Events received in the window (by receipt time), live or not. */
+  deliveredInWindow: number;
+  /** Events appended before their subscription was live (replayed from the log), not timed. */
+  replayed: number;
+  /** Live events whose `at` fell outside the window (warm-up, tail). */
+  outsideWindow: number;
+  sessionsCompleted: number;
+  sessionSeconds: number[];
+  textDeltasPerSession: number[];
+  eventsByType: Record<string, number>;
+  windowStart: number;
+  windowEnd: number;
+  clientCpuMs: number;
+}
+
+type ParentMessage =
+  | StreamCommand
+  | { type: 'idle-create'; url: string; key: string; count: number }
+  | { type: 'idle-open' }
+  | { type: 'idle-close' }
+  | { type: 'exit' };
+
+type ChildMessage =
+  | StreamResult
+  | { type: 'idle-created' }
+  | { type: 'idle-opened'; count: number }
+  | { type: 'idle-closed' }
+  | { type: 'error'; message: string };
+
+const suite: Suite = {
+  name: 'sessions-stream',
+  description: 'live session events: append → SSE receipt latency with concurrent offline sessions, events/s, memory per open subscription',
+  async run() {
+    const environment = process.env;
+    const sessions = readInteger('BENCH_STREAM_SESSIONS', 100, 1);
+    const durationS = readInteger('BENCH_STREAM_DURATION_S', 20, 1);
+    const warmupS = readInteger('BENCH_STREAM_WARMUP_S', 5, 0);
+    const deltaIntervalMs = readInteger('BENCH_STREAM_DELTA_INTERVAL_MS', 20, 0);
+    const idleCount = readInteger('BENCH_IDLE_SUBSCRIPTIONS', 500, 1);
+    const processConfig = loadConfig(environment);
+    const redisUrl = processConfig.redisUrl;
+
+    const cleanup: Array<() => Promise<void>> = [];
+    let child: ChildProcess | undefined;
+    try {
+      const bench = await openBenchDatabase({ databaseUrl: processConfig.databaseUrl, poolSize: processConfig.databasePoolSize });
+      cleanup.push(bench.close);
+      const redisPubSub = createPubSub({ redisUrl });
+      cleanup.push(() => redisPubSub.close());
+      const pubsub = timedPubSub(redisPubSub);
+      console.log(`database: ${bench.label}; pub/sub: ${redisUrl ? `Redis ${new URL(redisUrl).host}` : 'in-process (REDIS_URL not set)'}`);
+      console.log(
+        `${sessions} concurrent live sessions on the offline model, a part every ${deltaIntervalMs} ms (${deltaIntervalMs > 0 ? format(1000 / deltaIntervalMs) : '∞'} parts/s each), ` +
+          `worker concurrency ${sessions}; ${warmupS} s warm-up + ${durationS} s measured; subscribers in a child process`,
+      );
+
+      const tenant = await benchTenant(bench, Math.max(200, idleCount + sessions));
+      const serverEnvironment = platformEnvironment({ redisUrl, sessions, deltaIntervalMs });
+
+      child = startClient();
+      const client = messenger(child);
+
+      // 1. Streaming.
+      const platform = await startTestPlatform(bench.database, { environment: serverEnvironment, pubsub });
+      let platformStopped = false;
+      cleanup.push(async () => {
+        if (!platformStopped) await platform.stop();
+      });
+      const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+      const probe = startNoiseProbe();
+      const cpuBefore = process.cpuUsage();
+      const wallBefore = performance.now();
+      loopDelay.enable();
+      const windowStart = Date.now() + warmupS * 1000;
+      pubsub.timeWindow(windowStart, windowStart + durationS * 1000);
+      const result = (await client.request(
+        { type: 'stream', url: platform.url, key: tenant.key, sessions, warmupS, durationS, staggerMs: 2000 },
+        'stream-result',
+      )) as StreamResult;
+      pubsub.timeWindow(0, 0);
+      loopDelay.disable();
+      const cpu = process.cpuUsage(cpuBefore);
+      const wallMs = performance.now() - wallBefore;
+      const noise = await probe.stop();
+      platformStopped = true;
+      await platform.stop();
+      reportStream(result, { sessions, durationS, loopDelay, serverCpuShare: (cpu.user + cpu.system) / 1000 / wallMs, clientCpuShare: result.clientCpuMs / wallMs, noise, stages: pubsub.stages });
+
+      // 2. Memory per open subscription: sessions stay queued (no worker), so their streams stay open.
+      const idle = await startTestPlatform(bench.database, { environment: serverEnvironment, pubsub, worker: false });
+      let idleStopped = false;
+      cleanup.push(async () => {
+        if (!idleStopped) await idle.stop();
+      });
+      await reportIdleMemory(idle, client, tenant.key, idleCount, bench);
+      idleStopped = true;
+      await idle.stop();
+      await client.send({ type: 'exit' });
+    } finally {
+      child?.kill();
+      for (const close of cleanup.reverse()) await close();
+    }
+  },
+};
+export default suite;
+
+/** Production defaults (not the tests' short times), offline pace and worker concurrency for the run. */
+function platformEnvironment(options: { redisUrl?: string; sessions: number; deltaIntervalMs: number }): Environment {
+  return {
+    EVERJUST_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+    EVERJUST_JOB_LEASE_MS: '30000',
+    EVERJUST_JOB_HEARTBEAT_MS: '10000',
+    EVERJUST_JOB_BACKOFF_BASE_MS: '2000',
+    EVERJUST_WORKER_POLL_INTERVAL_MS: '1000',
+    EVERJUST_EVENT_POLL_INTERVAL_MS: '1000',
+    EVERJUST_SANDBOX: 'none',
+    EVERJUST_WORKER_CONCURRENCY: String(options.sessions),
+    EVERJUST_OFFLINE_DELTA_INTERVAL_MS: String(options.deltaIntervalMs),
+    EVERJUST_RATE_LIMIT_PREFIX: `everjust-bench-${randomBytes(6).toString('hex')}`,
+    REDIS_URL: options.redisUrl,
+  };
+}
+
+/** An enterprise tenant whose limits the run never reaches, with a live key (live: the offline model, no test-mode limits). */
+async function benchTenant(bench: BenchDatabase, concurrentSessions: number) {
+  const tenant = await createTenant(bench.database.prisma, {
+    name: 'Bench sessions-stream',
+    tier: 'enterprise',
+    limitOverrides: { concurrentSessions, generationsPerDay: null },
+  });
+  const { secret } = await createApiKeyRecord(bench.database.prisma, { tenantId: tenant.id, mode: 'live', name: 'bench' });
+  return { id: tenant.id, key: secret };
+}
+
+function reportStream(
+  result: StreamResult,
+  context: {
+    sessions: number;
+    durationS: number;
+    loopDelay: ReturnType<typeof monitorEventLoopDelay>;
+    serverCpuShare: number;
+    clientCpuShare: number;
+    noise: { p50: number; p99: number; max: number };
+    stages: { published: number[]; heard: number[] };
+  },
+) {
+  const { latencies } = result;
+  if (latencies.length === 0) throw new Error('no live event was received in the measured window');
+  const p50 = percentile(latencies, 50);
+  const p99 = percentile(latencies, 99);
+  const max = Math.max(...latencies);
+  const types = Object.entries(result.eventsByType)
+    .sort((a, b) => b[1] - a[1])
+    .map(([type, count]) => `${type} ${format(count)}`)
+    .join(', ');
+  const ms = (ns: number) => format(ns / 1e6, 1);
+  console.log(
+    `\n${table([
+      ['figure', 'value'],
+      ['events timed (live, appended in the window)', format(latencies.length)],
+      ['append → receipt latency p50', `${format(p50, 1)} ms`],
+      ['append → receipt latency p99', `${format(p99, 1)} ms`],
+      ['append → receipt latency max', `${format(max, 1)} ms`],
+      ['share of events over 50 ms', `${format((latencies.filter((value) => value > TARGET_P99_MS).length / latencies.length) * 100, 2)}%`],
+      ['events delivered per second (all subscribers)', format(result.deliveredInWindow / context.durationS)],
+      ['sessions completed', format(result.sessionsCompleted)],
+      ['session length p50 (start → complete)', `${format(percentile(result.sessionSeconds, 50), 2)} s`],
+      ['text_delta events per session p50', format(percentile(result.textDeltasPerSession, 50))],
+      ['replayed (not timed) / live outside the window', `${format(result.replayed)} / ${format(result.outsideWindow)}`],
+      ['server event-loop delay p50 / p99 / max', `${ms(context.loopDelay.percentile(50))} / ${ms(context.loopDelay.percentile(99))} / ${ms(context.loopDelay.max)} ms`],
+      ['  of which append → publish call (statement, commit, back in the worker) p50 / p99', stagePercentiles(context.stages.published)],
+      ['  of which append → heard by the API\'s pub/sub subscriber p50 / p99', stagePercentiles(context.stages.heard)],
+      ['idle probe process event-loop delay p50 / p99 / max (machine noise)', `${format(context.noise.p50, 1)} / ${format(context.noise.p99, 1)} / ${format(context.noise.max, 1)} ms`],
+      ['server process CPU (API + worker), share of one core', `${format(context.serverCpuShare * 100)}%`],
+      ['subscriber process CPU, share of one core', `${format(context.clientCpuShare * 100)}%`],
+    ])}\n`,
+  );
+  console.log(`events by type (all sessions, whole run): ${types}`);
+  console.log(
+    `Target "p99 under ${TARGET_P99_MS} ms with Redis on one machine": ${p99 < TARGET_P99_MS ? 'MET' : 'NOT MET'} (p99 ${format(p99, 1)} ms` +
+      `${process.env.REDIS_URL ? '' : '; pub/sub was in-process, not Redis'})`,
+  );
+}
+
+function stagePercentiles(values: number[]): string {
+  return values.length === 0 ? 'n/a' : `${format(percentile(values, 50), 1)} / ${format(percentile(values, 99), 1)} ms`;
+}
+
+/**
+ * The platform's pub/sub with a stopwatch: for session events appended in the window, how long after
+ * their `at` the worker published them (after the commit) and the API's subscriber heard them. The
+ * rest of an event's latency is the API's stream (GraphQL execution, SSE write) and the subscriber.
+ */
+function timedPubSub(inner: PubSub) {
+  const stages = { published: [] as number[], heard: [] as number[] };
+  let from = 0;
+  let to = 0;
+  const record = (into: number[], channel: string, message: string) => {
+    if (!channel.startsWith('everjust:session-events:') || to === 0) return;
+    const at = Date.parse((JSON.parse(message) as { at: string }).at);
+    if (at >= from && at < to) into.push(Date.now() - at);
+  };
+  return {
+    stages,
+    timeWindow(start: number, end: number) {
+      from = start;
+      to = end;
+    },
+    publish(channel: string, message: string) {
+      record(stages.published, channel, message);
+      return inner.publish(channel, message);
+    },
+    subscribe(channel: string, handler: (message: string) => void) {
+      return inner.subscribe(channel, (message) => {
+        record(stages.heard, channel, message);
+        handler(message);
+      });
+    },
+    close: () => inner.close(),
+  } satisfies PubSub & Record<string, unknown>;
+}
+
+async function reportIdleMemory(platform: TestPlatform, client: Messenger, key: string, count: number, bench: BenchDatabase) {
+  await client.request({ type: 'idle-create', url: platform.url, key, count }, 'idle-created');
+  await settle();
+  const before = memory();
+  const opened = (await client.request({ type: 'idle-open' }, 'idle-opened')) as { count: number };
+  if (opened.count !== count) throw new Error(`only ${opened.count} of ${count} idle subscriptions opened`);
+  await settle();
+  const open = memory();
+  // What idle streams cost while open: each reads the log every EVERJUST_EVENT_POLL_INTERVAL_MS.
+  const queriesBefore = await transactionCount(bench);
+  const cpuBefore = process.cpuUsage();
+  const wallBefore = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  const cpu = process.cpuUsage(cpuBefore);
+  const wallMs = performance.now() - wallBefore;
+  const queriesAfter = await transactionCount(bench);
+  await client.request({ type: 'idle-close' }, 'idle-closed');
+  await settle();
+  const closed = memory();
+  const per = (field: 'heapUsed' | 'rss' | 'external') => format((open[field] - before[field]) / count);
+  const mb = (bytes: number) => `${format(bytes / 1024 / 1024, 1)} MB`;
+  console.log(
+    `\n${table([
+      [`memory of the server process (${count} idle SSE subscriptions, after a full GC)`, 'before', 'open', 'after closing', 'bytes per subscription'],
+      ['heap used (JS objects)', mb(before.heapUsed), mb(open.heapUsed), mb(closed.heapUsed), per('heapUsed')],
+      ['external (buffers)', mb(before.external), mb(open.external), mb(closed.external), per('external')],
+      ['RSS (whole process)', mb(before.rss), mb(open.rss), mb(closed.rss), per('rss')],
+    ])}\n`,
+  );
+  const transactions = queriesAfter !== undefined && queriesBefore !== undefined ? (queriesAfter - queriesBefore) / (wallMs / 1000) : undefined;
+  console.log(
+    `while ${count} subscriptions sat idle for ${format(wallMs / 1000, 1)} s: server CPU ${format(((cpu.user + cpu.system) / 1000 / wallMs) * 100)}% of one core` +
+      (transactions !== undefined ? `, ${format(transactions)} database transactions/s (each open stream reads the log every EVERJUST_EVENT_POLL_INTERVAL_MS, 1 s)` : ''),
+  );
+}
+
+function memory() {
+  const { heapUsed, rss, external } = process.memoryUsage();
+  return { heapUsed, rss, external };
+}
+
+/** Lets timers and sockets settle, then collects garbage, so the heap holds what is still referenced. */
+async function settle() {
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  collectGarbage();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  collectGarbage();
+}
+
+/** Committed transactions of the bench database so far (PostgreSQL's statistics; undefined on PGlite). */
+async function transactionCount(bench: BenchDatabase): Promise<number | undefined> {
+  if (bench.kind !== 'postgres') return undefined;
+  // Each call is its own transaction, so it sees fresh statistics (flushed by the backends about once a second).
+  const rows = await bench.database.prisma.$queryRaw<Array<{ count: bigint }>>`
+    SELECT xact_commit AS count FROM pg_stat_database WHERE datname = current_database()`;
+  return Number(rows[0]?.count ?? 0);
+}
+
+// ---- parent ↔ child messaging ----
+
+interface Messenger {
+  send(message: ParentMessage): Promise<void>;
+  request(message: ParentMessage, answer: ChildMessage['type']): Promise<ChildMessage>;
+}
+
+function startClient(): ChildProcess {
+  return fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, [CLIENT_FLAG]: '1' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+function messenger(child: ChildProcess): Messenger {
+  let waiting: { answer: string; resolve(message: ChildMessage): void; reject(error: Error): void } | undefined;
+  child.on('message', (message: ChildMessage) => {
+    if (!waiting) return;
+    const current = waiting;
+    waiting = undefined;
+    if (message.type === 'error') current.reject(new Error(`subscriber process: ${message.message}`));
+    else if (message.type !== current.answer) current.reject(new Error(`subscriber process answered ${message.type}, expected ${current.answer}`));
+    else current.resolve(message);
+  });
+  child.on('exit', (code) => {
+    waiting?.reject(new Error(`the subscriber process exited (code ${code})`));
+    waiting = undefined;
+  });
+  const send = (message: ParentMessage) =>
+    new Promise<void>((resolve, reject) => child.send(message, (error) => (error ? reject(error) : resolve())));
+  return {
+    send,
+    request: (message, answer) =>
+      new Promise<ChildMessage>((resolve, reject) => {
+        waiting = { answer, resolve, reject };
+        send(message).catch(reject);
+      }),
+  };
+}
+
+// ---- the subscriber process ----
+
+if (process.env[CLIENT_FLAG] === '1') runClient();
+
+function runClient() {
+  const reply = (message: ChildMessage) => process.send!(message);
+  let idle: IdleSubscriptions | undefined;
+  process.on('message', (message: ParentMessage) => {
+    void (async () => {
+      try {
+        if (message.type === 'stream') reply(await streamSessions(message));
+        else if (message.type === 'idle-create') {
+          idle = await createIdleSessions(message.url, message.key, message.count);
+          reply({ type: 'idle-created' });
+        } else if (message.type === 'idle-open') reply({ type: 'idle-opened', count: await idle!.open() });
+        else if (message.type === 'idle-close') {
+          await idle!.close();
+          reply({ type: 'idle-closed' });
+        } else if (message.type === 'exit') process.exit(0);
+      } catch (error) {
+        reply({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      }
+    })();
+  });
+}
+
+async function graphqlRequest(url: string, key: string, query: string, variables: Record<string, unknown>) {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: any; errors?: unknown[] };
+  if (!response.ok || body.errors) throw new Error(`HTTP ${response.status}: ${JSON.stringify(body).slice(0, 500)}`);
+  return body.data;
+}
+
+async function startLiveSession(url: string, key: string, prompt: string): Promise<string> {
+  const project = await graphqlRequest(url, key, 'mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }', { input: { name: 'Bench stream' } });
+  const started = await graphqlRequest(url, key, 'mutation($input: StartSessionInput!) { startSession(input: $input) { id } }', {
+    input: { projectId: project.createProject.id, prompt },
+  });
+  return started.startSession.id as string;
+}
+
+/**
+ * Opens a GraphQL-over-SSE subscription and calls `onEvent` with each event and the time its chunk
+ * arrived (before parsing). Resolves true on `complete`, false when the stream ends without it.
+ */
+async function followSse(
+  url: string,
+  key: string,
+  sessionId: string,
+  onEvent: (event: { seq: number; type: string; at: string; status?: string }, receivedAt: number) => void,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query: SESSION_EVENTS_SUBSCRIPTION, variables: { sessionId } }),
+    signal,
+  });
+  if (!response.ok || !response.body) throw new Error(`subscription answered HTTP ${response.status}: ${(await response.text()).slice(0, 500)}`);
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      const receivedAt = Date.now();
+      if (done) return false;
+      buffer += value;
+      let boundary: number;
+      while ((boundary = buffer.indexOf('\n\n')) >= 0) {
+        const message = buffer.slice(0, boundary);
+        buffer = buffer.slice(boundary + 2);
+        const type = /^event: (.*)$/m.exec(message)?.[1];
+        const data = /^data: (.*)$/m.exec(message)?.[1];
+        if (type === 'complete') return true;
+        if (type === 'next' && data) {
+          const payload = JSON.parse(data);
+          if (payload.errors) throw new Error(`subscription error: ${JSON.stringify(payload.errors).slice(0, 500)}`);
+          onEvent(payload.data.sessionEvents, receivedAt);
+        }
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+async function streamSessions(command: StreamCommand): Promise<StreamResult> {
+  const cpuBefore = process.cpuUsage();
+  const start = Date.now();
+  const windowStart = start + command.warmupS * 1000;
+  const windowEnd = windowStart + command.durationS * 1000;
+  const result: StreamResult = {
+    type: 'stream-result',
+    latencies: [],
+    deliveredInWindow: 0,
+    replayed: 0,
+    outsideWindow: 0,
+    sessionsCompleted: 0,
+    sessionSeconds: [],
+    textDeltasPerSession: [],
+    eventsByType: {},
+    windowStart,
+    windowEnd,
+    clientCpuMs: 0,
+  };
+  const prompts = ['Build a calculator', 'A todo list', 'A countdown timer', 'A notes app', 'A counter'];
+
+  const slot = async (index: number) => {
+    await new Promise((resolve) => setTimeout(resolve, (index * command.staggerMs) / command.sessions));
+    let round = 0;
+    while (Date.now() < windowEnd) {
+      const started = Date.now();
+      const sessionId = await startLiveSession(command.url, command.key, prompts[(index + round++) % prompts.length]);
+      let liveFrom: number | undefined;
+      let lastSeq = 0;
+      let textDeltas = 0;
+      let finalStatus: string | undefined;
+      const completed = await followSse(command.url, command.key, sessionId, (event, receivedAt) => {
+        if (event.seq !== lastSeq + 1) throw new Error(`session ${sessionId}: seq ${event.seq} after ${lastSeq} (a gap or a duplicate)`);
+        lastSeq = event.seq;
+        result.eventsByType[event.type] = (result.eventsByType[event.type] ?? 0) + 1;
+        if (event.type === 'text_delta') textDeltas++;
+        if (event.type === 'done') finalStatus = event.status;
+        if (receivedAt >= windowStart && receivedAt < windowEnd) result.deliveredInWindow++;
+        if (liveFrom === undefined) {
+          // The first event (the API's `queued`) is always replayed: from now on the stream is live.
+          liveFrom = receivedAt;
+          result.replayed++;
+          return;
+        }
+        const at = Date.parse(event.at);
+        if (at < liveFrom) result.replayed++;
+        else if (at >= windowStart && at < windowEnd) result.latencies.push(receivedAt - at);
+        else result.outsideWindow++;
+      });
+      if (!completed) throw new Error(`session ${sessionId}: the stream ended without complete`);
+      if (finalStatus !== 'succeeded') throw new Error(`session ${sessionId} ended ${finalStatus ?? 'without done'}`);
+      result.sessionsCompleted++;
+      result.sessionSeconds.push((Date.now() - started) / 1000);
+      result.textDeltasPerSession.push(textDeltas);
+    }
+  };
+  await Promise.all(Array.from({ length: command.sessions }, (_, index) => slot(index)));
+  const cpu = process.cpuUsage(cpuBefore);
+  result.clientCpuMs = (cpu.user + cpu.system) / 1000;
+  return result;
+}
+
+interface IdleSubscriptions {
+  open(): Promise<number>;
+  close(): Promise<void>;
+}
+
+async function createIdleSessions(url: string, key: string, count: number): Promise<IdleSubscriptions> {
+  const sessionIds: string[] = [];
+  // A few at a time: this is setup, not load.
+  for (let index = 0; index < count; index += 20) {
+    const batch = Math.min(20, count - index);
+    sessionIds.push(...(await Promise.all(Array.from({ length: batch }, () => startLiveSession(url, key, 'A counter')))));
+  }
+  const controller = new AbortController();
+  const streams: Array<Promise<unknown>> = [];
+  return {
+    async open() {
+      let opened = 0;
+      await Promise.all(
+        sessionIds.map(
+          (sessionId) =>
+            new Promise<void>((resolve, reject) => {
+              const stream = followSse(
+                url,
+                key,
+                sessionId,
+                () => {
+                  opened++;
+                  resolve();
+                },
+                controller.signal,
+              ).then(
+                () => reject(new Error(`idle session ${sessionId}: the stream ended`)),
+                (error: unknown) => {
+                  if (!controller.signal.aborted) reject(error as Error);
+                },
+              );
+              streams.push(stream);
+            }),
+        ),
+      );
+      return opened;
+    },
+    async close() {
+      controller.abort();
+      await Promise.allSettled(streams);
+    },
+  };
+}
