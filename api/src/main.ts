@@ -32,10 +32,18 @@ async function main() {
     const tenant = await bootstrapDevelopmentTenant(database.prisma);
     if (tenant) process.stdout.write(describeDevelopmentTenant(tenant, apiUrl));
   }
+  if (config.sandbox === 'local' && worker) {
+    process.stdout.write(
+      '\nWARNING: the sandbox is `local`: generated apps and the commands the model asks for run on THIS\n' +
+        'host, as this user, with no isolation. That is meant for development on your own machine only.\n' +
+        'Set EVERJUST_SANDBOX=static (no code runs) or daytona (isolated sandboxes) otherwise.\n',
+    );
+  }
   process.stdout.write(
     `\nEverJust API on ${apiUrl}/graphql (playground: open it in a browser)\n` +
       `  database: ${database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'}` +
-      `, pub/sub: ${config.redisUrl ? 'Redis' : 'in-process'}, worker: ${worker ? 'in this process' : 'separate'}\n\n`,
+      `, pub/sub: ${config.redisUrl ? 'Redis' : 'in-process'}, worker: ${worker ? 'in this process' : 'separate'}` +
+      `, model: ${config.anthropic.apiKey ? `Claude (${config.anthropic.model})` : 'offline generator'}, sandbox: ${config.sandbox}\n\n`,
   );
 
   let stopping = false;
