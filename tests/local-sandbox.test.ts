@@ -110,6 +110,38 @@ describe('the local sandbox with the offline model', () => {
   }, 60_000);
 });
 
+describe('startPreview and stopSandbox on the local sandbox', () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness();
+  });
+  afterAll(async () => stopHarness(harness));
+
+  it('previews a project seeded by hand, reports it on Project.sandbox, and stops it on request', async () => {
+    const { platform, tenant } = harness;
+    const project = await graphql(platform.app, tenant.live, 'mutation { createProject(input: { name: "Seeded" }) { id } }');
+    const projectId = project.data.createProject.id as string;
+    await graphql(platform.app, tenant.live, `mutation($input: WriteProjectFilesInput!) { writeProjectFiles(input: $input) { id } }`, {
+      input: { projectId, files: [{ path: 'index.html', content: '<h1>Seeded by hand</h1>' }] },
+    });
+    const started = await graphql(platform.app, tenant.live, `mutation($input: StartPreviewInput!) { startPreview(input: $input) { id kind status } }`, { input: { projectId } });
+    expect(started.data.startPreview).toMatchObject({ kind: 'preview', status: 'queued' });
+    const { events } = await follow(harness, started.data.startPreview.id);
+    const ready = events.find((event) => event.type === 'preview_ready');
+    expect(events.at(-1)).toMatchObject({ type: 'done', status: 'succeeded' });
+    expect(await (await fetch(ready.url)).text()).toBe('<h1>Seeded by hand</h1>');
+
+    const sandbox = `query($id: ID!) { project(id: $id) { sandbox { provider status previewUrl lastActiveAt } } }`;
+    const before = await graphql(platform.app, tenant.live, sandbox, { id: projectId });
+    expect(before.data.project.sandbox).toMatchObject({ provider: 'local', status: 'running', previewUrl: ready.url });
+
+    const stopped = await graphql(platform.app, tenant.live, `mutation($input: StopSandboxInput!) { stopSandbox(input: $input) { sandbox { status previewUrl } } }`, { input: { projectId } });
+    expect(stopped.data.stopSandbox.sandbox).toEqual({ status: 'stopped', previewUrl: null });
+    // A worker stops the server itself moments later.
+    await expect.poll(async () => fetch(ready.url).then(() => 'up', () => 'down'), { timeout: 5000, interval: 100 }).toBe('down');
+  }, 60_000);
+});
+
 describe('the local sandbox with Claude running commands', () => {
   let fake: FakeAnthropic;
   let harness: Harness;

@@ -51,7 +51,8 @@ async function main() {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => process.exit(1), config.limits.shutdownGraceMs * 2).unref();
+    // A last resort if closing hangs: the grace for connections, plus time to close the rest.
+    const timer = setTimeout(() => process.exit(1), config.limits.shutdownGraceMs + 15_000).unref();
     await running.close(config.limits.shutdownGraceMs);
     await worker?.stop();
     await app.stop();
