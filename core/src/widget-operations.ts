@@ -21,12 +21,13 @@ export const WIDGET_OPERATION_IDS: Readonly<Record<WidgetOperationName, string>>
   startSession: 'f8fff8b74064259e7008e3d15116fcbe41bf954e4007db3d815d2638937c63b5',
   cancelSession: '3845d89ffcb3610b06f6b8f3e3d80902c038e9b99c138335497da797f4a8b18d',
   startPreview: '538ed2171a4d0f331c008ae04e4f348cfb5a18677f9f2b952e6853667d8dc0e5',
-  sessionEvents: '93aec5e1b603b2144cdccc0cfaca33fe67586b7ec939de347b7cc439a8b90fe0',
+  sessionEvents: '71da9f4d23506838550646edb43274df882c32c09fb9cf8a908b82da40949898',
 };
 
-const SESSION_FIELDS = 'id kind status prompt lastSeq createdAt error { code message }';
-
-/** The documents, by name. Only the API reads these. */
+/**
+ * The documents, by name. Only the API reads these. Plain literals (no interpolation), so a bundler can
+ * drop the whole object from the widget.
+ */
 export const WIDGET_DOCUMENTS: Readonly<Record<WidgetOperationName, string>> = {
   project: `query WidgetProject($projectId: ID!) {
   project(id: $projectId) {
@@ -34,30 +35,30 @@ export const WIDGET_DOCUMENTS: Readonly<Record<WidgetOperationName, string>> = {
     name
     files { path size }
     sandbox { status previewUrl previewExpiresAt }
-    sessions(first: 1) { edges { node { ${SESSION_FIELDS} } } }
+    sessions(first: 1) { edges { node { id kind status prompt lastSeq createdAt error { code message } } } }
   }
 }`,
   file: `query WidgetFile($projectId: ID!, $path: String!) {
   project(id: $projectId) { id file(path: $path) { path size content } }
 }`,
   session: `query WidgetSession($sessionId: ID!) {
-  session(id: $sessionId) { ${SESSION_FIELDS} }
+  session(id: $sessionId) { id kind status prompt lastSeq createdAt error { code message } }
 }`,
   startSession: `mutation WidgetStartSession($input: StartSessionInput!) {
-  startSession(input: $input) { ${SESSION_FIELDS} }
+  startSession(input: $input) { id kind status prompt lastSeq createdAt error { code message } }
 }`,
   cancelSession: `mutation WidgetCancelSession($input: CancelSessionInput!) {
-  cancelSession(input: $input) { ${SESSION_FIELDS} }
+  cancelSession(input: $input) { id kind status prompt lastSeq createdAt error { code message } }
 }`,
   startPreview: `mutation WidgetStartPreview($input: StartPreviewInput!) {
-  startPreview(input: $input) { ${SESSION_FIELDS} }
+  startPreview(input: $input) { id kind status prompt lastSeq createdAt error { code message } }
 }`,
   sessionEvents: `subscription WidgetSessionEvents($sessionId: ID!, $afterSeq: Int) {
   sessionEvents(sessionId: $sessionId, afterSeq: $afterSeq) {
     seq
     type
     at
-    ... on StatusEvent { status step message }
+    ... on StatusEvent { status step statusMessage: message }
     ... on TextDeltaEvent { text }
     ... on FileWrittenEvent { path size }
     ... on FileDeletedEvent { path }

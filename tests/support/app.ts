@@ -9,7 +9,7 @@ import { createApiKeyRecord, createTenant } from '../../api/src/services/tenants
  */
 export async function createTestApp(database: Database, environment: Environment = {}, pubsub: PubSub = createLocalPubSub()): Promise<App> {
   const prefix = `everjust-test-${randomBytes(6).toString('hex')}`;
-  const config = loadConfig({ EVERJUST_LOG_LEVEL: 'silent', EVERJUST_RATE_LIMIT_PREFIX: prefix, ...environment });
+  const config = loadConfig({ EVERJUST_LOG_LEVEL: 'silent', EVERJUST_SECRET: 'test-secret-'.padEnd(64, 'x'), EVERJUST_RATE_LIMIT_PREFIX: prefix, ...environment });
   return createApp({ config, database, pubsub, logger: createLogger({ level: config.logLevel }) });
 }
 

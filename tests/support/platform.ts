@@ -7,6 +7,8 @@ import { listen, type RunningServer } from '../../api/src/server.js';
 /** Short times so tests run fast; a test can override any of them. */
 export const FAST: Environment = {
   EVERJUST_LOG_LEVEL: 'silent',
+  // Without it, the embedded default would write a secret into the repo's .data/.
+  EVERJUST_SECRET: 'test-secret-'.padEnd(64, 'x'),
   EVERJUST_JOB_LEASE_MS: '2000',
   EVERJUST_JOB_HEARTBEAT_MS: '200',
   EVERJUST_JOB_BACKOFF_BASE_MS: '20',

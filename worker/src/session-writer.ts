@@ -1,5 +1,6 @@
 import {
   appendFencedEvent,
+  LeaseLostError,
   completeJob,
   EMPTY_USAGE,
   failJob,
@@ -9,6 +10,7 @@ import {
   type Lease,
   type Logger,
   type NewSessionEvent,
+  type Prisma,
   type PrismaClient,
   type PubSub,
   type Session,
@@ -55,7 +57,9 @@ export class SessionWriter {
     const wait = Math.max(0, this.lastTextWrite + coalesceMs - Date.now());
     this.textTimer = setTimeout(() => {
       this.textTimer = undefined;
-      void this.flushText();
+      // A failed write (a lost lease) is kept in `failure` and rethrown by drain(); from a timer it
+      // must not become an unhandled rejection, which would end the whole worker process.
+      this.flushText().catch(() => undefined);
     }, wait);
   }
 
@@ -63,6 +67,28 @@ export class SessionWriter {
   async append(event: NewSessionEvent): Promise<SessionEvent> {
     await this.flushText();
     return this.enqueue(() => this.write(event));
+  }
+
+  /**
+   * Runs `work` and appends the event it returns in one transaction that checks the lease: a change
+   * (a file written, a file deleted) and its event happen together or not at all, so a worker that
+   * lost its lease can change nothing.
+   */
+  async transact<T>(work: (tx: Prisma.TransactionClient) => Promise<{ event: NewSessionEvent; value: T }>): Promise<T> {
+    await this.flushText();
+    const outcome = await this.enqueue(() =>
+      this.options.prisma
+        .$transaction(async (tx) => {
+          const result = await work(tx);
+          return { written: await appendFencedEvent(tx, this.options.session.id, this.options.lease, result.event), value: result.value };
+        })
+        // The work's own refusals (a bad path from the model) roll back and go to the caller; they
+        // must not mark the writer as failed, as a lost lease does.
+        .catch((error: unknown) => (error instanceof LeaseLostError ? Promise.reject(error) : { refused: error })),
+    );
+    if ('refused' in outcome) throw outcome.refused;
+    await this.publish([outcome.written]);
+    return outcome.value;
   }
 
   addUsage(usage: Partial<SessionUsage>): void {
@@ -103,9 +129,9 @@ export class SessionWriter {
           ...this.usage,
         });
         if (status === 'failed') {
-          await failJob(tx, lease.jobId, lease.workerId, options.error?.message ?? 'failed', { retryable: false, backoffBaseMs: 0 });
+          await failJob(tx, lease.jobId, lease.workerId, options.error?.message ?? 'failed', { retryable: false, backoffBaseMs: 0, attempt: lease.attempt });
         } else {
-          await completeJob(tx, lease.jobId, lease.workerId, status === 'cancelled' ? 'cancelled' : 'succeeded');
+          await completeJob(tx, lease.jobId, lease.workerId, status === 'cancelled' ? 'cancelled' : 'succeeded', lease.attempt);
         }
         return event;
       }),

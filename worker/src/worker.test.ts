@@ -1,15 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalPubSub, createLogger, enqueueJob, loadConfig, openDatabase, type Database, type PrismaClient } from '@everjust/core';
-import { databaseTargets, describeEachDatabase, openPostgresTestDatabase, type TestDatabase } from '../../tests/support/databases.js';
+import { databaseTargets, describeEachDatabase, type TestDatabase } from '../../tests/support/databases.js';
 import { createOffline } from './llm/offline.js';
 import { TaskError, type TaskHandler } from './tasks/task.js';
 import { Worker } from './worker.js';
 
 /**
  * The job runner against a real queue: several workers on one PostgreSQL database never run a job
- * twice, and a task's failures become retries (with their `error` events) or a dead job and a failed
- * session.
+ * twice; a task's failures become retries (with their `error` events) or a dead job and a failed
+ * session; and a worker that stalls past its lease and takes its own job back is fenced out of the
+ * earlier run.
  */
 const config = loadConfig({
   EVERJUST_LOG_LEVEL: 'silent',

@@ -137,13 +137,15 @@ export class Worker {
   }
 
   private launch(job: ClaimedJob): void {
+    // This worker stalled past its lease and took its own job back: the stale run must stop.
+    this.running.get(job.id)?.controller.abort('lease-lost' satisfies AbortReason);
     const controller = new AbortController();
     const running: RunningJob = { job, controller, done: Promise.resolve() };
     this.running.set(job.id, running);
     running.done = this.runJob(job, controller)
       .catch((error: unknown) => this.options.logger.error({ err: error, jobId: job.id }, 'job runner failed'))
       .finally(() => {
-        this.running.delete(job.id);
+        if (this.running.get(job.id) === running) this.running.delete(job.id);
         if (!this.stopping) void this.fill();
       });
   }
@@ -156,16 +158,16 @@ export class Worker {
     if (maintenance && !job.sessionId) {
       try {
         await maintenance(job, { prisma, sandboxes: this.options.sandboxes, logger });
-        await completeJob(prisma, job.id, this.id);
+        await completeJob(prisma, job.id, this.id, 'succeeded', job.attempts);
       } catch (error) {
         logger.warn({ err: error }, 'maintenance job failed');
-        await failJob(prisma, job.id, this.id, (error as Error).message, { retryable: true, backoffBaseMs: config.jobs.backoffBaseMs });
+        await failJob(prisma, job.id, this.id, (error as Error).message, { retryable: true, backoffBaseMs: config.jobs.backoffBaseMs, attempt: job.attempts });
       }
       return;
     }
     const session = job.sessionId ? await prisma.session.findUnique({ where: { id: job.sessionId } }) : null;
     if (!session) {
-      await failJob(prisma, job.id, this.id, 'the job has no session', { retryable: false, backoffBaseMs: 0 });
+      await failJob(prisma, job.id, this.id, 'the job has no session', { retryable: false, backoffBaseMs: 0, attempt: job.attempts });
       return;
     }
     const writer = new SessionWriter({ prisma, pubsub: this.options.pubsub, logger, session, lease });
@@ -173,7 +175,7 @@ export class Worker {
     // The heartbeat renews the lease and reads the cancel flag, for a worker that missed the message.
     const heartbeat = setInterval(async () => {
       try {
-        if (!(await renewLease(prisma, job.id, this.id, config.jobs.leaseMs))) controller.abort('lease-lost' satisfies AbortReason);
+        if (!(await renewLease(prisma, job.id, this.id, config.jobs.leaseMs, job.attempts))) controller.abort('lease-lost' satisfies AbortReason);
         else if ((await prisma.session.findUnique({ where: { id: session.id }, select: { cancelRequestedAt: true } }))?.cancelRequestedAt) {
           controller.abort('cancelled' satisfies AbortReason);
         }
@@ -230,7 +232,7 @@ export class Worker {
         // Back to the queue at once, not counted as a failure of the work.
         await this.options.prisma.$executeRaw`
           UPDATE jobs SET status = 'queued', attempts = greatest(attempts - 1, 0), run_at = now(), locked_by = NULL, locked_until = NULL
-          WHERE id = ${job.id}::uuid AND locked_by = ${this.id} AND status = 'running'`;
+          WHERE id = ${job.id}::uuid AND locked_by = ${this.id} AND attempts = ${job.attempts} AND status = 'running'`;
         return 'released';
       }
       const { code, message, retryable } = classify(error);
@@ -238,7 +240,7 @@ export class Worker {
       await writer.drain().catch(() => undefined);
       if (retryable && job.attempts < job.maxAttempts) {
         await writer.append({ type: 'error', payload: { code, message, retryable: true } });
-        await failJob(this.options.prisma, job.id, this.id, message, { retryable: true, backoffBaseMs: this.options.config.jobs.backoffBaseMs });
+        await failJob(this.options.prisma, job.id, this.id, message, { retryable: true, backoffBaseMs: this.options.config.jobs.backoffBaseMs, attempt: job.attempts });
         return 'retrying';
       }
       await writer.append({ type: 'error', payload: { code, message } });

@@ -35,7 +35,8 @@ export async function appendFencedEvent(client: Client, sessionId: string, lease
   const rows = await client.$queryRaw<InsertedRow[]>`
     WITH lease AS (
       SELECT 1 FROM jobs
-      WHERE id = ${lease.jobId}::uuid AND locked_by = ${lease.workerId} AND status = 'running' AND locked_until >= now()
+      WHERE id = ${lease.jobId}::uuid AND locked_by = ${lease.workerId} AND attempts = ${lease.attempt}
+        AND status = 'running' AND locked_until >= now()
       FOR UPDATE
     ), next AS (
       UPDATE sessions SET last_seq = last_seq + 1, updated_at = now()

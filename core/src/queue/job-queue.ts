@@ -58,6 +58,12 @@ export async function enqueueJob(
 }
 
 /**
+ * A lease is the worker AND the attempt: a worker that stalled past its lease and then claimed its
+ * own job again must not keep writing from the stale run.
+ */
+const attemptIs = (attempt: number | undefined) => (attempt === undefined ? Prisma.empty : Prisma.sql`AND attempts = ${attempt}`);
+
+/**
  * claimJob: takes the oldest ready job, or one whose lease expired (its worker died or stalled),
  * for `workerId` under a lease of `leaseMs`, and counts the attempt.
  * Invariant: FOR UPDATE SKIP LOCKED means two workers never claim the same row; a job whose lease
@@ -85,18 +91,24 @@ export async function claimJob(client: Client, workerId: string, kinds: readonly
  * Returns false when the lease was lost (expired and taken by another worker, or the job ended):
  * the worker must then stop and write nothing.
  */
-export async function renewLease(client: Client, jobId: string, workerId: string, leaseMs: number): Promise<boolean> {
+export async function renewLease(client: Client, jobId: string, workerId: string, leaseMs: number, attempt?: number): Promise<boolean> {
   const updated = await client.$executeRaw`
     UPDATE jobs SET locked_until = now() + make_interval(secs => ${leaseMs / 1000}), updated_at = now()
-    WHERE id = ${jobId}::uuid AND locked_by = ${workerId} AND status = 'running' AND locked_until >= now()`;
+    WHERE id = ${jobId}::uuid AND locked_by = ${workerId} AND status = 'running' AND locked_until >= now() ${attemptIs(attempt)}`;
   return updated === 1;
 }
 
 /** completeJob: ends a job its worker still holds; returns false if the lease was lost. */
-export async function completeJob(client: Client, jobId: string, workerId: string, status: 'succeeded' | 'cancelled' = 'succeeded'): Promise<boolean> {
+export async function completeJob(
+  client: Client,
+  jobId: string,
+  workerId: string,
+  status: 'succeeded' | 'cancelled' = 'succeeded',
+  attempt?: number,
+): Promise<boolean> {
   const updated = await client.$executeRaw`
     UPDATE jobs SET status = ${status}::"JobStatus", locked_by = NULL, locked_until = NULL, updated_at = now()
-    WHERE id = ${jobId}::uuid AND locked_by = ${workerId} AND status = 'running'`;
+    WHERE id = ${jobId}::uuid AND locked_by = ${workerId} AND status = 'running' ${attemptIs(attempt)}`;
   return updated === 1;
 }
 
@@ -110,14 +122,14 @@ export async function failJob(
   jobId: string,
   workerId: string,
   error: string,
-  options: { retryable: boolean; backoffBaseMs: number },
+  options: { retryable: boolean; backoffBaseMs: number; attempt?: number },
 ): Promise<'retrying' | 'dead' | 'lost'> {
   const rows = await client.$queryRaw<{ status: string }[]>`
     UPDATE jobs SET
       status = CASE WHEN ${options.retryable} AND attempts < max_attempts THEN 'queued'::"JobStatus" ELSE 'dead'::"JobStatus" END,
       run_at = now() + make_interval(secs => ${options.backoffBaseMs / 1000} * power(2, attempts - 1)),
       last_error = ${error.slice(0, 10_000)}, locked_by = NULL, locked_until = NULL, updated_at = now()
-    WHERE id = ${jobId}::uuid AND locked_by = ${workerId} AND status = 'running'
+    WHERE id = ${jobId}::uuid AND locked_by = ${workerId} AND status = 'running' ${attemptIs(options.attempt)}
     RETURNING status::text`;
   if (!rows[0]) return 'lost';
   return rows[0].status === 'queued' ? 'retrying' : 'dead';

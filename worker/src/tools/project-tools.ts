@@ -46,8 +46,12 @@ export function createProjectTools({ prisma, projectId, writer, limits }: Projec
         inputSchema: { type: 'object', properties: { ...pathProperty, content: { type: 'string' } }, required: ['path', 'content'] },
       },
       async run(input) {
-        const [file] = await writeProjectFiles(prisma, projectId, [{ path: stringInput(input, 'path'), content: stringInput(input, 'content') }], limits);
-        await writer.append({ type: 'file_written', payload: { path: file.path, size: file.size, sha: file.sha } });
+        const path = stringInput(input, 'path');
+        const content = stringInput(input, 'content');
+        const file = await writer.transact(async (tx) => {
+          const [stored] = await writeProjectFiles(tx, projectId, [{ path, content }], limits);
+          return { event: { type: 'file_written', payload: { path: stored.path, size: stored.size, sha: stored.sha } }, value: stored };
+        });
         return { content: `Wrote ${file.path} (${file.size} bytes).` };
       },
     },
@@ -59,9 +63,12 @@ export function createProjectTools({ prisma, projectId, writer, limits }: Projec
       },
       async run(input) {
         const path = stringInput(input, 'path');
-        if (!(await deleteProjectFile(prisma, projectId, path))) return { content: `No file ${path}.`, isError: true };
-        await writer.append({ type: 'file_deleted', payload: { path } });
-        return { content: `Deleted ${path}.` };
+        const deleted = await writer.transact(async (tx) => {
+          const existed = await deleteProjectFile(tx, projectId, path);
+          if (!existed) throw new ToolInputError(`No file ${path}.`); // rolls back: nothing to report
+          return { event: { type: 'file_deleted', payload: { path } }, value: existed };
+        });
+        return { content: deleted ? `Deleted ${path}.` : `No file ${path}.` };
       },
     },
     {
