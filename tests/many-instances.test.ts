@@ -40,8 +40,9 @@ describe.skipIf(Boolean(skip))(`two APIs and two workers on PostgreSQL and Redis
       EVERJUST_SECRET: 'e'.repeat(64),
       EVERJUST_SANDBOX: 'none',
       EVERJUST_LOG_LEVEL: 'warn',
-      EVERJUST_JOB_LEASE_MS: '1500',
-      EVERJUST_JOB_HEARTBEAT_MS: '300',
+      // Long enough that a loaded CI machine does not expire healthy leases; short enough to recover soon.
+      EVERJUST_JOB_LEASE_MS: '4000',
+      EVERJUST_JOB_HEARTBEAT_MS: '500',
       EVERJUST_WORKER_POLL_INTERVAL_MS: '200',
       EVERJUST_EVENT_POLL_INTERVAL_MS: '500',
       EVERJUST_OFFLINE_DELTA_INTERVAL_MS: '25',
@@ -120,7 +121,10 @@ describe.skipIf(Boolean(skip))(`two APIs and two workers on PostgreSQL and Redis
     for (const [index, result] of results.entries()) {
       const seqs = result.events.map((event) => event.seq);
       expect(seqs, `session ${index}`).toEqual(seqs.map((_, position) => position + 1));
-      expect(result.events.at(-1), `session ${index}`).toMatchObject({ type: 'done', status: 'succeeded' });
+      expect(result.events.at(-1), `session ${index}: ${JSON.stringify(result.events.filter((event) => event.type === 'error' || event.type === 'done'))}`).toMatchObject({
+        type: 'done',
+        status: 'succeeded',
+      });
       expect(result.events.filter((event) => event.type === 'done')).toHaveLength(1);
     }
     // Some clients really were cut off and resumed on the other API.

@@ -17,6 +17,7 @@ import { useRateLimits } from './plugins/use-rate-limits.js';
 import { useRequestId } from './plugins/use-request-id.js';
 import { useStaticPreview } from './plugins/use-static-preview.js';
 import { useArchiveDownload } from './plugins/use-archive-download.js';
+import { useWidgetAccess, widgetCors } from './plugins/use-widget-access.js';
 import { schema } from './schema/index.js';
 
 const PLAYGROUND_QUERY = `# Welcome to the EverJust API.
@@ -37,6 +38,8 @@ export function createApiHandler(services: Services) {
     graphiql: { title: 'EverJust API', defaultQuery: PLAYGROUND_QUERY, headers: '{"Authorization": "Bearer "}' },
     logging: false,
     maskedErrors: { maskError: createErrorMasker(services.logger) },
+    // CORS only where a widget may run: a widget token's own origin; secret keys get none.
+    cors: widgetCors(services.widgetTokens),
     // requestId and caller are added by their plugins before any resolver runs.
     context: () => ({ services }) as RequestContext,
     // Order matters: the request id first (every later error carries it), health routes and
@@ -55,7 +58,9 @@ export function createApiHandler(services: Services) {
       useStaticPreview({ prisma: services.prisma, secret: services.secret }),
       // ZIP downloads authenticate themselves (a REST route, not a GraphQL operation).
       useArchiveDownload({ prisma: services.prisma, authenticator: services.authenticator }),
-      useAuthentication({ authenticator: services.authenticator }),
+      // Widget tokens: checked, then held to the widget's persisted operations, before any parsing.
+      useWidgetAccess({ widgetTokens: services.widgetTokens }),
+      useAuthentication({ authenticator: services.authenticator, widgetTokens: services.widgetTokens }),
       ...useQueryLimits({
         maxDepth: services.config.limits.maxQueryDepth,
         maxAliases: services.config.limits.maxAliases,

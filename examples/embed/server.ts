@@ -96,6 +96,8 @@ export async function startEmbedServer(options: EmbedServerOptions): Promise<Emb
         log(`${(error as Error).message}${/origin/i.test((error as Error).message) ? `\n  Allow ${origin}: updateTenant(input: { allowedOrigins: ["${origin}"] }) or \`pnpm everjust tenant update <tenantId> --allowed-origins ${origin}\`` : ''}`);
         response.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: (error as Error).message }));
       }
+    } else if (url.pathname === '/favicon.ico') {
+      response.writeHead(204).end();
     } else {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
     }

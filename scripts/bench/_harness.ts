@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import inspector from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import vm from 'node:vm';
@@ -154,7 +155,7 @@ async function load(scenario: Scenario, expectedBody: string, durationS: number,
       duration: durationS,
       // The load generator runs in a worker thread, so it does not share the server's event loop.
       workers: 1,
-      ...(verifier ? { verifyBody: verifier.path as unknown as (body: string) => boolean } : { expectBody: expectedBody }),
+      ...(verifier ? { verifyBody: verifier.path as never } : { expectBody: expectedBody }),
     });
   } finally {
     verifier?.remove();
@@ -271,7 +272,7 @@ export async function openBenchDatabase(options: { databaseUrl?: string; poolSiz
  * timer resolution) until stopped. On an idle machine its p99 stays near 10 ms; what is above that is
  * time the OS did not schedule it, which every process of a run suffers alike.
  */
-export function startNoiseProbe(): { stop(): Promise<{ p50: number; p99: number; max: number }> } {
+export function startNoiseProbe(): { stop(): Promise<{ p50: number; p99: number; max: number }>; kill(): void } {
   const code =
     "const { monitorEventLoopDelay } = require('node:perf_hooks'); const h = monitorEventLoopDelay({ resolution: 10 }); h.enable();" +
     "const keep = setInterval(() => undefined, 1000);" +
@@ -284,6 +285,41 @@ export function startNoiseProbe(): { stop(): Promise<{ p50: number; p99: number;
         child.once('exit', (code) => reject(new Error(`the noise probe exited (code ${code}) without its figures`)));
         child.send('stop');
       }),
+    kill: () => {
+      if (child.exitCode === null) child.kill();
+    },
+  };
+}
+
+/**
+ * CPU time and run-queue wait of a process's main thread (for Node: its event loop) so far, from Linux's
+ * `/proc/<pid>/schedstat`; undefined elsewhere. Waiting time is time the thread was ready to run but the
+ * machine gave its CPUs to others: on a shared, loaded machine it says how much of a slow figure is that.
+ */
+export function schedulerTimes(pid: number | 'self' = 'self'): { runMs: number; waitMs: number } | undefined {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return { runMs: run / 1e6, waitMs: wait / 1e6 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts V8's CPU profiler in this process; `stop` writes the profile (open it in Chrome DevTools or speedscope). */
+export async function startCpuProfile(): Promise<{ stop(path: string): Promise<void> }> {
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<any>((resolve, reject) => session.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 500 });
+  await post('Profiler.start');
+  return {
+    async stop(path) {
+      const { profile } = await post('Profiler.stop');
+      writeFileSync(path, JSON.stringify(profile));
+      session.disconnect();
+    },
   };
 }
 

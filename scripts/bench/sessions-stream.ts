@@ -5,7 +5,19 @@ import { fileURLToPath } from 'node:url';
 import { createPubSub, loadConfig, type Environment, type PubSub } from '@everjust/core';
 import { createApiKeyRecord, createTenant } from '../../api/src/services/tenants.js';
 import { SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, type TestPlatform } from '../../tests/support/platform.js';
-import { collectGarbage, format, openBenchDatabase, percentile, readInteger, startNoiseProbe, table, type BenchDatabase, type Suite } from './_harness.js';
+import {
+  collectGarbage,
+  format,
+  openBenchDatabase,
+  percentile,
+  readInteger,
+  schedulerTimes,
+  startCpuProfile,
+  startNoiseProbe,
+  table,
+  type BenchDatabase,
+  type Suite,
+} from './_harness.js';
 
 /**
  * Live session events under load (issue: "100 concurrent sessions on the offline model emitting 50
@@ -35,7 +47,8 @@ const CLIENT_FLAG = 'EVERJUST_BENCH_SESSIONS_STREAM_CLIENT';
 interface StreamCommand {
   type: 'stream';
   url: string;
-  key: string;
+  /** Slot i uses key i mod keys.length (one tenant each). */
+  keys: string[];
   sessions: number;
   warmupS: number;
   durationS: number;
@@ -55,8 +68,14 @@ interface StreamResult {
   outsideWindow: number;
   sessionsCompleted: number;
   sessionSeconds: number[];
+  /** Per session, ms: createProject + startSession answered; seq 1 (queued) → seq 2 (running, the worker took it); running → done. */
+  phases: { start: number[]; queued: number[]; running: number[] };
   textDeltasPerSession: number[];
   eventsByType: Record<string, number>;
+  /** `error` events (the worker retries a session after a retryable one), by code and message. */
+  errors: Record<string, number>;
+  /** createProject/startSession calls that failed (the slot tried again), by error. */
+  startFailures: Record<string, number>;
   windowStart: number;
   windowEnd: number;
   clientCpuMs: number;
@@ -67,6 +86,7 @@ type ParentMessage =
   | { type: 'idle-create'; url: string; key: string; count: number }
   | { type: 'idle-open' }
   | { type: 'idle-close' }
+  | { type: 'idle-cancel' }
   | { type: 'exit' };
 
 type ChildMessage =
@@ -74,6 +94,7 @@ type ChildMessage =
   | { type: 'idle-created' }
   | { type: 'idle-opened'; count: number }
   | { type: 'idle-closed' }
+  | { type: 'idle-cancelled' }
   | { type: 'error'; message: string };
 
 const suite: Suite = {
@@ -85,7 +106,8 @@ const suite: Suite = {
     const durationS = readInteger('BENCH_STREAM_DURATION_S', 20, 1);
     const warmupS = readInteger('BENCH_STREAM_WARMUP_S', 5, 0);
     const deltaIntervalMs = readInteger('BENCH_STREAM_DELTA_INTERVAL_MS', 20, 0);
-    const idleCount = readInteger('BENCH_IDLE_SUBSCRIPTIONS', 500, 1);
+    const idleCount = readInteger('BENCH_IDLE_SUBSCRIPTIONS', 500, 0);
+    const tenantCount = readInteger('BENCH_STREAM_TENANTS', 1, 1);
     const processConfig = loadConfig(environment);
     const redisUrl = processConfig.redisUrl;
 
@@ -104,12 +126,28 @@ const suite: Suite = {
       );
 
       const tenant = await benchTenant(bench, Math.max(200, idleCount + sessions));
+      const streamKeys = [tenant.key];
+      for (let index = 1; index < tenantCount; index++) streamKeys.push((await benchTenant(bench, 200)).key);
+      console.log(`sessions spread over ${tenantCount} enterprise tenant(s) (concurrentSessions ≥ 200, generationsPerDay unlimited), live keys`);
       const serverEnvironment = platformEnvironment({ redisUrl, sessions, deltaIntervalMs });
 
-      child = startClient();
-      const client = messenger(child);
+      const subscriber = startClient();
+      child = subscriber;
+      const client = messenger(subscriber);
 
-      // 1. Streaming.
+      // 1. Memory per open subscription: no worker, so the sessions stay queued and their streams open.
+      if (idleCount > 0) {
+        const idle = await startTestPlatform(bench.database, { environment: serverEnvironment, pubsub, worker: false });
+        let idleStopped = false;
+        cleanup.push(async () => {
+          if (!idleStopped) await idle.stop();
+        });
+        await reportIdleMemory(idle, client, tenant.key, idleCount, bench);
+        idleStopped = true;
+        await idle.stop();
+      }
+
+      // 2. Streaming.
       const platform = await startTestPlatform(bench.database, { environment: serverEnvironment, pubsub });
       let platformStopped = false;
       cleanup.push(async () => {
@@ -117,33 +155,32 @@ const suite: Suite = {
       });
       const loopDelay = monitorEventLoopDelay({ resolution: 10 });
       const probe = startNoiseProbe();
+      cleanup.push(async () => probe.kill());
+      const queue = sampleQueue(platform, bench);
+      const profilePath = process.env.BENCH_CPU_PROFILE;
+      const profiler = profilePath ? await startCpuProfile() : undefined;
       const cpuBefore = process.cpuUsage();
+      const schedBefore = { server: schedulerTimes(), client: schedulerTimes(subscriber.pid!) };
       const wallBefore = performance.now();
       loopDelay.enable();
       const windowStart = Date.now() + warmupS * 1000;
       pubsub.timeWindow(windowStart, windowStart + durationS * 1000);
       const result = (await client.request(
-        { type: 'stream', url: platform.url, key: tenant.key, sessions, warmupS, durationS, staggerMs: 2000 },
+        { type: 'stream', url: platform.url, keys: streamKeys, sessions, warmupS, durationS, staggerMs: 2000 },
         'stream-result',
       )) as StreamResult;
       pubsub.timeWindow(0, 0);
+      const queueSamples = await queue.stop();
       loopDelay.disable();
       const cpu = process.cpuUsage(cpuBefore);
       const wallMs = performance.now() - wallBefore;
+      const scheduling = { server: schedulerShare(schedBefore.server, schedulerTimes(), wallMs), client: schedulerShare(schedBefore.client, schedulerTimes(subscriber.pid!), wallMs) };
+      await profiler?.stop(profilePath!);
+      if (profilePath) console.log(`CPU profile of the server process written to ${profilePath}`);
       const noise = await probe.stop();
       platformStopped = true;
       await platform.stop();
-      reportStream(result, { sessions, durationS, loopDelay, serverCpuShare: (cpu.user + cpu.system) / 1000 / wallMs, clientCpuShare: result.clientCpuMs / wallMs, noise, stages: pubsub.stages });
-
-      // 2. Memory per open subscription: sessions stay queued (no worker), so their streams stay open.
-      const idle = await startTestPlatform(bench.database, { environment: serverEnvironment, pubsub, worker: false });
-      let idleStopped = false;
-      cleanup.push(async () => {
-        if (!idleStopped) await idle.stop();
-      });
-      await reportIdleMemory(idle, client, tenant.key, idleCount, bench);
-      idleStopped = true;
-      await idle.stop();
+      reportStream(result, { sessions, durationS, loopDelay, serverCpuShare: (cpu.user + cpu.system) / 1000 / wallMs, clientCpuShare: result.clientCpuMs / wallMs, noise, stages: pubsub.stages, scheduling, queueSamples });
       await client.send({ type: 'exit' });
     } finally {
       child?.kill();
@@ -191,6 +228,8 @@ function reportStream(
     clientCpuShare: number;
     noise: { p50: number; p99: number; max: number };
     stages: { published: number[]; heard: number[] };
+    scheduling: { server?: string; client?: string };
+    queueSamples: { active: number[]; queued: number[] };
   },
 ) {
   const { latencies } = result;
@@ -215,6 +254,10 @@ function reportStream(
       ['sessions completed', format(result.sessionsCompleted)],
       ['session length p50 (start → complete)', `${format(percentile(result.sessionSeconds, 50), 2)} s`],
       ['text_delta events per session p50', format(percentile(result.textDeltasPerSession, 50))],
+      ['sessions started in the window: createProject + startSession answered p50 / p99', stagePercentiles(result.phases.start)],
+      ['  queued → running (a worker took it) p50 / p99', stagePercentiles(result.phases.queued)],
+      ['  running → done (generation) p50 / p99', stagePercentiles(result.phases.running)],
+      ['worker: jobs running p50 / jobs waiting in the queue p50 (sampled every 0.5 s)', `${format(percentile(context.queueSamples.active, 50))} / ${format(percentile(context.queueSamples.queued, 50))}`],
       ['replayed (not timed) / live outside the window', `${format(result.replayed)} / ${format(result.outsideWindow)}`],
       ['server event-loop delay p50 / p99 / max', `${ms(context.loopDelay.percentile(50))} / ${ms(context.loopDelay.percentile(99))} / ${ms(context.loopDelay.max)} ms`],
       ['  of which append → publish call (statement, commit, back in the worker) p50 / p99', stagePercentiles(context.stages.published)],
@@ -222,13 +265,44 @@ function reportStream(
       ['idle probe process event-loop delay p50 / p99 / max (machine noise)', `${format(context.noise.p50, 1)} / ${format(context.noise.p99, 1)} / ${format(context.noise.max, 1)} ms`],
       ['server process CPU (API + worker), share of one core', `${format(context.serverCpuShare * 100)}%`],
       ['subscriber process CPU, share of one core', `${format(context.clientCpuShare * 100)}%`],
+      ['server event-loop thread: running / waiting for a CPU (share of wall time)', context.scheduling.server ?? 'n/a'],
+      ['subscriber main thread: running / waiting for a CPU (share of wall time)', context.scheduling.client ?? 'n/a'],
     ])}\n`,
   );
   console.log(`events by type (all sessions, whole run): ${types}`);
+  for (const [error, count] of Object.entries(result.errors)) console.log(`  error events (the worker retried the session): ${count} × ${error}`);
+  const failures = Object.entries(result.startFailures);
+  for (const [error, count] of failures) console.log(`  FAILED createProject/startSession calls: ${count} × ${error}`);
+  if (failures.length > 0) process.exitCode = 1;
   console.log(
     `Target "p99 under ${TARGET_P99_MS} ms with Redis on one machine": ${p99 < TARGET_P99_MS ? 'MET' : 'NOT MET'} (p99 ${format(p99, 1)} ms` +
       `${process.env.REDIS_URL ? '' : '; pub/sub was in-process, not Redis'})`,
   );
+}
+
+/** Every 0.5 s: the worker's running jobs and the jobs waiting in the queue. */
+function sampleQueue(platform: TestPlatform, bench: BenchDatabase) {
+  const samples = { active: [] as number[], queued: [] as number[] };
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      samples.active.push(platform.worker?.activeJobs ?? 0);
+      samples.queued.push(await bench.database.prisma.job.count({ where: { status: 'queued' } }));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return samples;
+    },
+  };
+}
+
+function schedulerShare(before: { runMs: number; waitMs: number } | undefined, after: { runMs: number; waitMs: number } | undefined, wallMs: number) {
+  if (!before || !after) return undefined;
+  return `${format(((after.runMs - before.runMs) / wallMs) * 100)}% / ${format(((after.waitMs - before.waitMs) / wallMs) * 100)}%`;
 }
 
 function stagePercentiles(values: number[]): string {
@@ -278,31 +352,50 @@ async function reportIdleMemory(platform: TestPlatform, client: Messenger, key: 
   await settle();
   const open = memory();
   // What idle streams cost while open: each reads the log every EVERJUST_EVENT_POLL_INTERVAL_MS.
-  const queriesBefore = await transactionCount(bench);
-  const cpuBefore = process.cpuUsage();
-  const wallBefore = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, 5000));
-  const cpu = process.cpuUsage(cpuBefore);
-  const wallMs = performance.now() - wallBefore;
-  const queriesAfter = await transactionCount(bench);
+  const whileOpen = await serverLoad(bench, 5000);
   await client.request({ type: 'idle-close' }, 'idle-closed');
   await settle();
+  await settle();
   const closed = memory();
+  const afterClosing = await serverLoad(bench, 3000);
+  // Ending the sessions (cancelSession: a `done` event) lets any stream still running on the server finish.
+  await client.request({ type: 'idle-cancel' }, 'idle-cancelled');
+  await settle();
+  const cancelled = memory();
+  const afterCancel = await serverLoad(bench, 3000);
+
   const per = (field: 'heapUsed' | 'rss' | 'external') => format((open[field] - before[field]) / count);
   const mb = (bytes: number) => `${format(bytes / 1024 / 1024, 1)} MB`;
   console.log(
     `\n${table([
-      [`memory of the server process (${count} idle SSE subscriptions, after a full GC)`, 'before', 'open', 'after closing', 'bytes per subscription'],
-      ['heap used (JS objects)', mb(before.heapUsed), mb(open.heapUsed), mb(closed.heapUsed), per('heapUsed')],
-      ['external (buffers)', mb(before.external), mb(open.external), mb(closed.external), per('external')],
-      ['RSS (whole process)', mb(before.rss), mb(open.rss), mb(closed.rss), per('rss')],
+      [`server process memory, ${count} idle SSE subscriptions (after a full GC)`, 'before', 'open', 'clients gone', 'sessions ended', 'bytes per open subscription'],
+      ['heap used (JS objects)', mb(before.heapUsed), mb(open.heapUsed), mb(closed.heapUsed), mb(cancelled.heapUsed), per('heapUsed')],
+      ['external (buffers)', mb(before.external), mb(open.external), mb(closed.external), mb(cancelled.external), per('external')],
+      ['RSS (whole process)', mb(before.rss), mb(open.rss), mb(closed.rss), mb(cancelled.rss), per('rss')],
+      ['server CPU, share of one core', '', whileOpen.cpu, afterClosing.cpu, afterCancel.cpu, ''],
+      ['database transactions/s (PostgreSQL statistics)', '', whileOpen.transactions, afterClosing.transactions, afterCancel.transactions, ''],
     ])}\n`,
   );
-  const transactions = queriesAfter !== undefined && queriesBefore !== undefined ? (queriesAfter - queriesBefore) / (wallMs / 1000) : undefined;
   console.log(
-    `while ${count} subscriptions sat idle for ${format(wallMs / 1000, 1)} s: server CPU ${format(((cpu.user + cpu.system) / 1000 / wallMs) * 100)}% of one core` +
-      (transactions !== undefined ? `, ${format(transactions)} database transactions/s (each open stream reads the log every EVERJUST_EVENT_POLL_INTERVAL_MS, 1 s)` : ''),
+    'Idle open streams read the log every EVERJUST_EVENT_POLL_INTERVAL_MS (1 s): about one query per second each. ' +
+      '"clients gone": the subscribers closed their connections; "sessions ended": then every session was cancelled (its `done` published).',
   );
+}
+
+/** Server CPU and database transactions per second over `ms`, as printable figures. */
+async function serverLoad(bench: BenchDatabase, ms: number) {
+  const transactionsBefore = await transactionCount(bench);
+  const cpuBefore = process.cpuUsage();
+  const wallBefore = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const cpu = process.cpuUsage(cpuBefore);
+  const wallMs = performance.now() - wallBefore;
+  const transactionsAfter = await transactionCount(bench);
+  return {
+    cpu: `${format(((cpu.user + cpu.system) / 1000 / wallMs) * 100)}%`,
+    transactions:
+      transactionsBefore !== undefined && transactionsAfter !== undefined ? format((transactionsAfter - transactionsBefore) / (wallMs / 1000)) : 'n/a (PGlite)',
+  };
 }
 
 function memory() {
@@ -382,6 +475,9 @@ function runClient() {
         else if (message.type === 'idle-close') {
           await idle!.close();
           reply({ type: 'idle-closed' });
+        } else if (message.type === 'idle-cancel') {
+          await idle!.cancel();
+          reply({ type: 'idle-cancelled' });
         } else if (message.type === 'exit') process.exit(0);
       } catch (error) {
         reply({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
@@ -417,7 +513,7 @@ async function followSse(
   url: string,
   key: string,
   sessionId: string,
-  onEvent: (event: { seq: number; type: string; at: string; status?: string }, receivedAt: number) => void,
+  onEvent: (event: { seq: number; type: string; at: string; status?: string; code?: string; message?: string }, receivedAt: number) => void,
   signal?: AbortSignal,
 ): Promise<boolean> {
   const response = await fetch(`${url}/graphql`, {
@@ -467,8 +563,11 @@ async function streamSessions(command: StreamCommand): Promise<StreamResult> {
     outsideWindow: 0,
     sessionsCompleted: 0,
     sessionSeconds: [],
+    phases: { start: [], queued: [], running: [] },
     textDeltasPerSession: [],
     eventsByType: {},
+    errors: {},
+    startFailures: {},
     windowStart,
     windowEnd,
     clientCpuMs: 0,
@@ -480,17 +579,34 @@ async function streamSessions(command: StreamCommand): Promise<StreamResult> {
     let round = 0;
     while (Date.now() < windowEnd) {
       const started = Date.now();
-      const sessionId = await startLiveSession(command.url, command.key, prompts[(index + round++) % prompts.length]);
+      const key = command.keys[index % command.keys.length];
+      let sessionId: string;
+      try {
+        sessionId = await startLiveSession(command.url, key, prompts[(index + round++) % prompts.length]);
+      } catch (error) {
+        // Counted and reported (the run then exits 1), not fatal: the figures of the rest still count.
+        const described = (error as Error).message.replace(/"(errorId|requestId)":"[^"]*"/g, '"$1":…').slice(0, 300);
+        result.startFailures[described] = (result.startFailures[described] ?? 0) + 1;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        continue;
+      }
+      const answered = Date.now();
+      const stamps: number[] = [];
       let liveFrom: number | undefined;
       let lastSeq = 0;
       let textDeltas = 0;
       let finalStatus: string | undefined;
-      const completed = await followSse(command.url, command.key, sessionId, (event, receivedAt) => {
+      const completed = await followSse(command.url, key, sessionId, (event, receivedAt) => {
         if (event.seq !== lastSeq + 1) throw new Error(`session ${sessionId}: seq ${event.seq} after ${lastSeq} (a gap or a duplicate)`);
         lastSeq = event.seq;
+        if (event.seq <= 2 || event.type === 'done') stamps.push(Date.parse(event.at));
         result.eventsByType[event.type] = (result.eventsByType[event.type] ?? 0) + 1;
         if (event.type === 'text_delta') textDeltas++;
         if (event.type === 'done') finalStatus = event.status;
+        if (event.type === 'error') {
+          const described = `${event.code}: ${event.message}`;
+          result.errors[described] = (result.errors[described] ?? 0) + 1;
+        }
         if (receivedAt >= windowStart && receivedAt < windowEnd) result.deliveredInWindow++;
         if (liveFrom === undefined) {
           // The first event (the API's `queued`) is always replayed: from now on the stream is live.
@@ -507,6 +623,11 @@ async function streamSessions(command: StreamCommand): Promise<StreamResult> {
       if (finalStatus !== 'succeeded') throw new Error(`session ${sessionId} ended ${finalStatus ?? 'without done'}`);
       result.sessionsCompleted++;
       result.sessionSeconds.push((Date.now() - started) / 1000);
+      if (started >= windowStart && started < windowEnd) {
+        result.phases.start.push(answered - started);
+        result.phases.queued.push(stamps[1] - stamps[0]);
+        result.phases.running.push(stamps[stamps.length - 1] - stamps[1]);
+      }
       result.textDeltasPerSession.push(textDeltas);
     }
   };
@@ -519,6 +640,7 @@ async function streamSessions(command: StreamCommand): Promise<StreamResult> {
 interface IdleSubscriptions {
   open(): Promise<number>;
   close(): Promise<void>;
+  cancel(): Promise<void>;
 }
 
 async function createIdleSessions(url: string, key: string, count: number): Promise<IdleSubscriptions> {
@@ -561,6 +683,15 @@ async function createIdleSessions(url: string, key: string, count: number): Prom
     async close() {
       controller.abort();
       await Promise.allSettled(streams);
+    },
+    async cancel() {
+      for (let index = 0; index < sessionIds.length; index += 20) {
+        await Promise.all(
+          sessionIds.slice(index, index + 20).map((id) =>
+            graphqlRequest(url, key, 'mutation($input: CancelSessionInput!) { cancelSession(input: $input) { id status } }', { input: { id } }),
+          ),
+        );
+      }
     },
   };
 }

@@ -7,3 +7,13 @@ export function requireScope(caller: Caller, scope: ApiKeyScope): void {
     throw new PermissionError(`This API key lacks the \`${scope}\` scope`, { requiredScope: scope });
   }
 }
+
+/**
+ * FORBIDDEN for widget tokens: for what only a backend may do (mint widget tokens, set budgets,
+ * export), whatever scopes a widget token carries.
+ */
+export function requireSecretKey(caller: Caller, what: string): void {
+  if (caller.widget) {
+    throw new PermissionError(`A widget token cannot ${what}: call it from your backend with a secret key`, { reason: 'SECRET_KEY_REQUIRED' });
+  }
+}

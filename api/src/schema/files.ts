@@ -33,6 +33,17 @@ builder.objectField(ProjectRef, 'files', (t) =>
   }),
 );
 
+builder.objectField(ProjectRef, 'file', (t) =>
+  t.field({
+    type: ProjectFileRef,
+    nullable: true,
+    description: 'One current file by its path (null when there is none), to read its content alone.',
+    args: { path: t.arg.string({ required: true, validate: z.string().min(1).max(1_000) }) },
+    resolve: (project, args, context) =>
+      context.services.prisma.projectFile.findFirst({ where: { projectId: project.id, path: args.path }, select: { path: true, sha: true, size: true } }),
+  }),
+);
+
 const FileInput = builder.inputType('FileInput', {
   fields: (t) => ({
     path: t.string({ required: true, description: 'Relative, `/`-separated, no `..`.' }),

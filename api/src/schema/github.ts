@@ -9,7 +9,7 @@ import {
   ValidationError,
   type SessionEvent,
 } from '@everjust/core';
-import { requireScope } from '../auth/scopes.js';
+import { requireScope, requireSecretKey } from '../auth/scopes.js';
 import { createIdempotently } from '../services/idempotency.js';
 import { checkSessionQuotas } from '../services/quotas.js';
 import { builder } from './builder.js';
@@ -107,6 +107,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: ExportToGitHubInput, required: true }) },
     resolve: async (query, _root, { input }, context) => {
       requireScope(context.caller, 'sessions:write');
+      requireSecretKey(context.caller, 'export to GitHub');
       const { prisma, pubsub, config, secret } = context.services;
       const project = await findVisibleProject(context, String(input.projectId));
       const token = input.token?.trim() || null;

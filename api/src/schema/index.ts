@@ -11,6 +11,7 @@ import './sandboxes.js';
 import './usage.js';
 import './webhooks.js';
 import './github.js';
+import './widget.js';
 
 builder.queryType({});
 builder.mutationType({});

@@ -8,26 +8,30 @@ import { builder } from './builder.js';
 import { paginateById } from './pagination.js';
 import { ModeEnum } from './tenant.js';
 
-const nameSchema = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+export const nameSchema = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
 const descriptionSchema = z.string().max(2_000, 'must be at most 2,000 characters');
-const externalUserIdSchema = z.string().min(1).max(200, 'must be at most 200 characters');
+export const externalUserIdSchema = z.string().min(1).max(200, 'must be at most 200 characters');
 /** As Stripe does: at most 50 keys of at most 40 characters; the whole object at most 16 kB of JSON. */
-const metadataSchema = z
+export const metadataSchema = z
   .record(z.string().min(1).max(40, 'keys must be at most 40 characters'), z.unknown())
   .refine((value) => Object.keys(value).length <= 50, 'must have at most 50 keys')
   .refine((value) => JSON.stringify(value).length <= 16_384, 'must be at most 16 kB of JSON');
 export const idempotencyKeySchema = z.string().min(1).max(255, 'must be at most 255 characters');
 
-/** Rows a caller may see: its tenant, its mode, not deleted. */
-function visibleProjects(context: RequestContext) {
-  return { tenantId: context.caller.tenantId, mode: context.caller.mode, deletedAt: null } satisfies Prisma.ProjectWhereInput;
+/**
+ * Rows a caller may see: its tenant, its mode, not deleted; for a widget token, only its project.
+ * Combine it with other conditions under `AND` (never by spreading an `id` over it).
+ */
+function visibleProjects(context: RequestContext): Prisma.ProjectWhereInput {
+  const { caller } = context;
+  return { tenantId: caller.tenantId, mode: caller.mode, deletedAt: null, ...(caller.widget ? { id: caller.widget.projectId } : {}) };
 }
 
 export const ProjectRef = builder.prismaNode('Project', {
   id: { field: 'id' },
   description: 'An app being built: its files, sessions and preview belong to it.',
   // Node lookups are scoped like every other read: another tenant's id is simply not found.
-  findUnique: (id, context) => ({ id, ...visibleProjects(context) }),
+  findUnique: (id, context) => ({ id, AND: [visibleProjects(context)] }),
   fields: (t) => ({
     name: t.exposeString('name'),
     description: t.exposeString('description', { nullable: true }),
@@ -47,7 +51,7 @@ export const ProjectRef = builder.prismaNode('Project', {
 export async function findVisibleProject(context: RequestContext, globalId: string, query: object = {}) {
   const id = decodeIdOf('Project', globalId);
   const project = id
-    ? await context.services.prisma.project.findFirst({ ...query, where: { id, ...visibleProjects(context) } })
+    ? await context.services.prisma.project.findFirst({ ...query, where: { AND: [{ id }, visibleProjects(context)] } })
     : null;
   if (!project) throw new NotFoundError('Project', globalId);
   return project;
@@ -72,11 +76,13 @@ builder.queryFields((t) => ({
     resolve: (_root, args, context) => {
       requireScope(context.caller, 'projects:read');
       const where: Prisma.ProjectWhereInput = {
-        ...visibleProjects(context),
-        ...(args.externalUserId ? { externalUserId: args.externalUserId } : {}),
-        AND: Object.entries(args.metadata ?? {}).map(([key, value]) => ({
-          metadata: { path: [key], equals: value as Prisma.InputJsonValue },
-        })),
+        AND: [
+          visibleProjects(context),
+          ...(args.externalUserId ? [{ externalUserId: args.externalUserId }] : []),
+          ...Object.entries(args.metadata ?? {}).map(([key, value]) => ({
+            metadata: { path: [key], equals: value as Prisma.InputJsonValue },
+          })),
+        ],
       };
       return paginateById('Project', args, (page) =>
         context.services.prisma.project.findMany({ where: { ...where, id: page.idFilter }, take: page.take, orderBy: page.orderBy }),

@@ -4,6 +4,7 @@ import { createIdempotently } from '../services/idempotency.js';
 import { checkSessionQuotas } from '../services/quotas.js';
 import { builder } from './builder.js';
 import { findVisibleProject, idempotencyKeySchema } from './projects.js';
+import { sessionEndUser } from './sessions.js';
 
 export const SandboxRef = builder.prismaObject('Sandbox', {
   description: "Where the project's app runs. Reused while alive; stopped when idle and deleted later, per the tier.",
@@ -43,12 +44,13 @@ builder.mutationFields((t) => ({
         mode: context.caller.mode,
         operation: 'startPreview',
         key: input.idempotencyKey,
-        input: { projectId: project.id },
+        input: { projectId: project.id, ...(context.caller.widget ? { externalUserId: context.caller.widget.externalUserId } : {}) },
         ttlMs: config.limits.idempotencyTtlMs,
         create: async (tx) => {
-          await checkSessionQuotas(tx, context.caller, { kind: 'preview', externalUserId: project.externalUserId });
+          const externalUserId = sessionEndUser(context, project);
+          await checkSessionQuotas(tx, context.caller, { kind: 'preview', externalUserId });
           const created = await tx.session.create({
-            data: { tenantId: context.caller.tenantId, projectId: project.id, mode: context.caller.mode, kind: 'preview', externalUserId: project.externalUserId, idempotencyKey: input.idempotencyKey ?? null },
+            data: { tenantId: context.caller.tenantId, projectId: project.id, mode: context.caller.mode, kind: 'preview', externalUserId, idempotencyKey: input.idempotencyKey ?? null },
           });
           firstEvents.push(await appendEvent(tx, created.id, { type: 'status', payload: { status: 'queued' } }));
           await enqueueJob(tx, { kind: 'preview', sessionId: created.id, maxAttempts: config.jobs.maxAttempts });

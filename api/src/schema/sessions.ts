@@ -28,15 +28,32 @@ import { ModeEnum } from './tenant.js';
 
 const TERMINAL = ['succeeded', 'failed', 'cancelled'] as const;
 
-function visibleSessions(context: RequestContext) {
-  return { tenantId: context.caller.tenantId, mode: context.caller.mode } satisfies Prisma.SessionWhereInput;
+/**
+ * Sessions a caller may see: its tenant, its mode; for a widget token, only those of its project and
+ * its end user (another end user's session on the same project is NOT_FOUND).
+ */
+function visibleSessions(context: RequestContext): Prisma.SessionWhereInput {
+  const { caller } = context;
+  return {
+    tenantId: caller.tenantId,
+    mode: caller.mode,
+    ...(caller.widget ? { projectId: caller.widget.projectId, externalUserId: caller.widget.externalUserId } : {}),
+  };
+}
+
+/**
+ * The end user a new session is for: a widget token's own (whatever the project says, so its usage
+ * and budget are that user's and it sees the session afterwards), else the project's.
+ */
+export function sessionEndUser(context: RequestContext, project: { externalUserId: string | null }): string | null {
+  return context.caller.widget?.externalUserId ?? project.externalUserId;
 }
 
 /** Loads a session the caller may see (its tenant, its mode, a project not deleted), or NOT_FOUND. */
 export async function findVisibleSession(context: RequestContext, globalId: string) {
   const id = decodeIdOf('Session', globalId);
   const session = id
-    ? await context.services.prisma.session.findFirst({ where: { id, ...visibleSessions(context), project: { deletedAt: null } } })
+    ? await context.services.prisma.session.findFirst({ where: { AND: [{ id, project: { deletedAt: null } }, visibleSessions(context)] } })
     : null;
   if (!session) throw new NotFoundError('Session', globalId);
   return session;
@@ -45,7 +62,7 @@ export async function findVisibleSession(context: RequestContext, globalId: stri
 export const SessionRef = builder.prismaNode('Session', {
   id: { field: 'id' },
   description: 'One run of work on a project (a generation, a preview, an export) and its event log.',
-  findUnique: (id, context) => ({ id, ...visibleSessions(context) }),
+  findUnique: (id, context) => ({ id, AND: [visibleSessions(context)] }),
   fields: (t) => ({
     kind: t.exposeString('kind', { description: 'generate, preview or export.' }),
     status: t.exposeString('status', { description: 'queued, running, succeeded, failed or cancelled.' }),
@@ -111,7 +128,11 @@ builder.objectField(ProjectRef, 'sessions', (t) =>
     description: "The project's sessions, newest first.",
     resolve: (project, args, context) =>
       paginateById('Session', args, (page) =>
-        context.services.prisma.session.findMany({ where: { projectId: project.id, id: page.idFilter }, take: page.take, orderBy: page.orderBy }),
+        context.services.prisma.session.findMany({
+          where: { AND: [{ projectId: project.id }, visibleSessions(context)], id: page.idFilter },
+          take: page.take,
+          orderBy: page.orderBy,
+        }),
       ),
   }),
 );
@@ -163,10 +184,12 @@ builder.mutationFields((t) => ({
         mode: context.caller.mode,
         operation: 'startSession',
         key: input.idempotencyKey,
-        input: { projectId: project.id, prompt },
+        // A widget's end user is part of what the key stands for: another end user's key never replays this one's session.
+        input: { projectId: project.id, prompt, ...(context.caller.widget ? { externalUserId: context.caller.widget.externalUserId } : {}) },
         ttlMs: config.limits.idempotencyTtlMs,
         create: async (tx) => {
-          await checkSessionQuotas(tx, context.caller, { kind: 'generate', externalUserId: project.externalUserId });
+          const externalUserId = sessionEndUser(context, project);
+          await checkSessionQuotas(tx, context.caller, { kind: 'generate', externalUserId });
           const created = await tx.session.create({
             data: {
               tenantId: context.caller.tenantId,
@@ -174,7 +197,7 @@ builder.mutationFields((t) => ({
               mode: context.caller.mode,
               kind: 'generate',
               prompt,
-              externalUserId: project.externalUserId,
+              externalUserId,
               idempotencyKey: input.idempotencyKey ?? null,
             },
           });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ValidationError, utcDayWindow, utcMonthWindow, type Prisma, encodeId } from '@everjust/core';
-import { requireScope } from '../auth/scopes.js';
+import { requireScope, requireSecretKey } from '../auth/scopes.js';
 import type { RequestContext } from '../context.js';
 import { limitsFor, storageUsed } from '../services/quotas.js';
 import { builder } from './builder.js';
@@ -189,6 +189,7 @@ builder.mutationField('setEndUserBudget', (t) =>
     args: { input: t.arg({ type: SetEndUserBudgetInput, required: true }) },
     resolve: (query, _root, { input }, context) => {
       requireScope(context.caller, 'sessions:write');
+      requireSecretKey(context.caller, 'set end-user budgets');
       const key = { tenantId: context.caller.tenantId, mode: context.caller.mode, externalUserId: input.externalUserId };
       const values = { generationsPerDay: input.generationsPerDay ?? null, tokensPerDay: input.tokensPerDay ?? null };
       return context.services.prisma.endUserBudget.upsert({ ...query, where: { tenantId_mode_externalUserId: key }, create: { ...key, ...values }, update: values });

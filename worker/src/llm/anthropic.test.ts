@@ -207,13 +207,22 @@ describe('createAnthropic', () => {
   it('stops with an AbortError when the signal aborts while the SDK waits to retry', async () => {
     fake.enqueue({ status: 429, headers: { 'retry-after': '30' } });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 50);
-    const startedAt = Date.now();
+    let abortedAt = 0;
+    // Abort once the 429 has been answered (the SDK is then waiting 30 s to retry), however slow the machine.
+    const poll = setInterval(() => {
+      if (fake.requests.length === 1 && !controller.signal.aborted) {
+        abortedAt = Date.now();
+        controller.abort();
+        clearInterval(poll);
+      }
+    }, 10);
 
     const { error } = await collect(provider().stream(request({ signal: controller.signal })));
+    clearInterval(poll);
 
     expect(error).toMatchObject({ name: 'AbortError' });
-    expect(Date.now() - startedAt).toBeLessThan(1000);
+    expect(abortedAt).toBeGreaterThan(0);
+    expect(Date.now() - abortedAt).toBeLessThan(1000);
     expect(fake.requests).toHaveLength(1);
   });
 });

@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { encodeId, ValidationError, type Prisma, type Project } from '@everjust/core';
+import { isOriginAllowed } from '../auth/allowed-origins.js';
+import { requireScope, requireSecretKey } from '../auth/scopes.js';
+import { signWidgetToken } from '../auth/widget-tokens.js';
+import { createIdempotently } from '../services/idempotency.js';
+import { checkProjectQuota } from '../services/quotas.js';
+import { builder } from './builder.js';
+import { externalUserIdSchema, findVisibleProject, idempotencyKeySchema, metadataSchema, nameSchema, ProjectRef } from './projects.js';
+import { originSchema } from './tenant.js';
+
+/** Shorter tokens would expire before the widget had time to use and refresh them. */
+const MIN_TTL_SECONDS = 60;
+
+const NewWidgetProjectInput = builder.inputType('NewWidgetProjectInput', {
+  description: 'A project made for the end user along with the token (its `externalUserId` is the token\'s).',
+  fields: (t) => ({
+    name: t.string({ required: true, validate: nameSchema }),
+    metadata: t.field({ type: 'JSONObject', required: false, validate: metadataSchema }),
+  }),
+});
+
+const CreateWidgetTokenInput = builder.inputType('CreateWidgetTokenInput', {
+  fields: (t) => ({
+    projectId: t.id({ required: false, description: 'An existing project of this mode. Give this or `newProject`.' }),
+    newProject: t.field({ type: NewWidgetProjectInput, required: false, description: 'Make a new project. Give this or `projectId`.' }),
+    externalUserId: t.string({
+      required: true,
+      validate: externalUserIdSchema,
+      description: 'Your id for the end user: the widget sees only the sessions it starts for this user.',
+    }),
+    origin: t.string({
+      required: true,
+      validate: originSchema,
+      description: "The page's origin (`https://app.example.com`); one of the tenant's allowed origins. The token works from there only.",
+    }),
+    ttlSeconds: t.int({
+      required: false,
+      validate: z.number().int().min(MIN_TTL_SECONDS, `must be at least ${MIN_TTL_SECONDS}`),
+      description: 'Lifetime: 900 (15 minutes) by default, at most 3600 (1 hour).',
+    }),
+    idempotencyKey: t.string({
+      required: false,
+      validate: idempotencyKeySchema,
+      description: 'With `newProject`: a retried call returns the same project (never a second one). Every call mints a new token.',
+    }),
+  }),
+});
+
+interface WidgetTokenResult {
+  token: string;
+  expiresAt: Date;
+  project: Project;
+}
+
+const CreateWidgetTokenPayload = builder.objectRef<WidgetTokenResult>('CreateWidgetTokenPayload').implement({
+  fields: (t) => ({
+    token: t.exposeString('token', {
+      description: 'Hand it to `<everjust-builder>` (its token-url endpoint, `token` attribute or `getToken`). Sent as `Authorization: Bearer ej_wt_…`.',
+    }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
+    project: t.field({ type: ProjectRef, resolve: (result) => result.project }),
+  }),
+});
+
+builder.mutationField('createWidgetToken', (t) =>
+  t.field({
+    type: CreateWidgetTokenPayload,
+    description:
+      "Mints a short-lived widget token for one end user, one project and one origin, for `<everjust-builder>` on that page. Secret keys only (needs `sessions:write`, and `projects:write` for `newProject`); the token's mode is the key's.",
+    args: { input: t.arg({ type: CreateWidgetTokenInput, required: true }) },
+    resolve: async (_root, { input }, context) => {
+      const { caller, services } = context;
+      requireSecretKey(caller, 'mint widget tokens');
+      requireScope(caller, 'sessions:write');
+      const { config, prisma, widgetTokens } = services;
+      if ((input.projectId == null) === (input.newProject == null)) {
+        throw new ValidationError('input: give either projectId or newProject', { issues: [{ path: ['input', 'projectId'], message: 'give either projectId or newProject' }] });
+      }
+      const ttlSeconds = input.ttlSeconds ?? config.limits.widgetTokenTtlSeconds;
+      const maxTtlSeconds = config.limits.widgetTokenMaxTtlSeconds;
+      if (ttlSeconds > maxTtlSeconds) {
+        throw new ValidationError(`input.ttlSeconds: must be at most ${maxTtlSeconds}`, { issues: [{ path: ['input', 'ttlSeconds'], message: `must be at most ${maxTtlSeconds}` }] });
+      }
+      if (!isOriginAllowed(caller.tenant, input.origin, { embedded: config.embedded })) {
+        throw new ValidationError(`input.origin: ${input.origin} is not among the tenant's allowed origins (add it with updateTenant)`, {
+          issues: [{ path: ['input', 'origin'], message: 'not among the allowed origins' }],
+        });
+      }
+
+      let project: Project;
+      if (input.projectId != null) {
+        project = await findVisibleProject(context, String(input.projectId));
+      } else {
+        requireScope(caller, 'projects:write');
+        const newProject = input.newProject!;
+        project = await createIdempotently({
+          prisma,
+          tenantId: caller.tenantId,
+          mode: caller.mode,
+          operation: 'createWidgetToken',
+          key: input.idempotencyKey,
+          // What makes the project; the origin and lifetime only concern the token.
+          input: { newProject, externalUserId: input.externalUserId },
+          ttlMs: config.limits.idempotencyTtlMs,
+          create: async (tx) => {
+            await checkProjectQuota(tx, caller);
+            return tx.project.create({
+              data: {
+                tenantId: caller.tenantId,
+                mode: caller.mode,
+                name: newProject.name.trim(),
+                externalUserId: input.externalUserId,
+                metadata: (newProject.metadata ?? {}) as Prisma.InputJsonObject,
+              },
+            });
+          },
+          load: (id) => prisma.project.findUniqueOrThrow({ where: { id } }),
+        });
+      }
+
+      const expiresAt = Math.floor(Date.now() / 1000) + ttlSeconds;
+      const token = await signWidgetToken(widgetTokens.signingKey, {
+        tenantId: encodeId('Tenant', caller.tenantId),
+        mode: caller.mode,
+        projectId: encodeId('Project', project.id),
+        externalUserId: input.externalUserId,
+        origin: input.origin,
+        apiKeyId: encodeId('ApiKey', caller.apiKeyId),
+        expiresAt,
+      });
+      return { token, expiresAt: new Date(expiresAt * 1000), project };
+    },
+  }),
+);

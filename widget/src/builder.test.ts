@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError, createApiClient, readServerSentEvents } from './api-client.js';
+import { WIDGET_OPERATION_IDS } from './operations.js';
+import { normalizeToken, refreshDelay } from './token-source.js';
+
+/**
+ * The widget's transport and token handling, without a browser. The element itself is driven in
+ * headless Chromium by `tests/widget-browser.test.ts` (against a real API and the example page).
+ */
+
+const encoder = new TextEncoder();
+
+/** A streaming body made of these chunks. */
+function body(chunks: string[]): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      for (const chunk of chunks) controller.enqueue(encoder.encode(chunk));
+      controller.close();
+    },
+  });
+}
+
+const sse = (chunks: string[], status = 200) => new Response(body(chunks), { status, headers: { 'content-type': 'text/event-stream' } });
+const next = (event: object) => `event: next\ndata: ${JSON.stringify({ data: { sessionEvents: event } })}\n\n`;
+
+/** A JWT-shaped widget token with these claims (unsigned: the widget never checks signatures). */
+function tokenWith(claims: object): string {
+  const part = (value: object) => btoa(JSON.stringify(value)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return `ej_wt_${part({ alg: 'HS256', typ: 'ej-widget+jwt' })}.${part(claims)}.signature`;
+}
+
+interface Call {
+  authorization: string;
+  accept: string;
+  body: any;
+}
+
+function fakeFetch(responses: Array<(call: Call) => Response | Promise<Response>>) {
+  const calls: Call[] = [];
+  const fetch = async (_url: string | URL | Request, init?: RequestInit) => {
+    const headers = init!.headers as Record<string, string>;
+    const call = { authorization: headers.authorization, accept: headers.accept, body: JSON.parse(String(init!.body)) };
+    calls.push(call);
+    const respond = responses.shift();
+    if (!respond) throw new Error('no more responses');
+    return respond(call);
+  };
+  return { fetch: fetch as typeof globalThis.fetch, calls };
+}
+
+describe('readServerSentEvents', () => {
+  it('reads messages split anywhere, with CRLF, comments and keep-alives', async () => {
+    const stream = body(['event: ne', 'xt\r\ndata: {"a":1}\r\n', '\r\n:\n\nevent: next\ndata: {"b"', ':2}\n\nevent: complete\ndata:\n\n']);
+    const messages = [];
+    for await (const message of readServerSentEvents(stream)) messages.push(message);
+    expect(messages).toEqual([
+      { event: 'next', data: '{"a":1}' },
+      { event: 'next', data: '{"b":2}' },
+      { event: 'complete', data: '' },
+    ]);
+  });
+});
+
+describe('tokens', () => {
+  it('reads expiry, issue time and project from the claims, and renews at 80% of the life', () => {
+    const token = normalizeToken({ token: tokenWith({ iat: 1_000, exp: 1_900, project: 'UHJvamVjdDox' }) });
+    expect(token).toMatchObject({ expiresAt: 1_900_000, issuedAt: 1_000_000, projectId: 'UHJvamVjdDox' });
+    expect(refreshDelay(token, 1_000_000)).toBe(720_000);
+    expect(refreshDelay(token, 1_800_000)).toBe(1_000); // overdue: soon, not in a tight loop
+    expect(normalizeToken({ token: 'opaque', expiresAt: '2030-01-01T00:00:00Z', projectId: 'p' })).toMatchObject({ expiresAt: Date.parse('2030-01-01T00:00:00Z'), projectId: 'p' });
+    expect(refreshDelay(normalizeToken('opaque'))).toBe(Infinity);
+    expect(() => normalizeToken({ token: '' })).toThrow(/without a token/);
+  });
+});
+
+describe('the API client', () => {
+  const tokens = () => {
+    let issued = 0;
+    return { getToken: async () => `token-${issued}`, refreshToken: async () => `token-${++issued}` };
+  };
+
+  it('sends persisted operation ids, never a document', async () => {
+    const { fetch, calls } = fakeFetch([() => Response.json({ data: { project: { id: 'p' } } })]);
+    const client = createApiClient({ apiUrl: 'https://api.example/', fetch, ...tokens() });
+    expect(await client.request('project', { projectId: 'p' })).toEqual({ project: { id: 'p' } });
+    expect(calls[0].body).toEqual({ variables: { projectId: 'p' }, extensions: { persistedQuery: { version: 1, sha256Hash: WIDGET_OPERATION_IDS.project } } });
+    expect(calls[0].authorization).toBe('Bearer token-0');
+  });
+
+  it('retries once with a fresh token when the API says UNAUTHENTICATED, and reports API errors by code', async () => {
+    const unauthenticated = () => Response.json({ errors: [{ message: 'This widget token has expired', extensions: { code: 'UNAUTHENTICATED' } }] }, { status: 401 });
+    const { fetch, calls } = fakeFetch([
+      unauthenticated,
+      () => Response.json({ data: { session: { id: 's' } } }),
+      () => Response.json({ errors: [{ message: 'Session s not found', extensions: { code: 'NOT_FOUND' } }] }),
+    ]);
+    const client = createApiClient({ apiUrl: 'https://api.example', fetch, ...tokens() });
+    expect(await client.request('session', { sessionId: 's' })).toEqual({ session: { id: 's' } });
+    expect(calls.map((call) => call.authorization)).toEqual(['Bearer token-0', 'Bearer token-1']);
+    const error = await client.request('session', { sessionId: 's' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ code: 'NOT_FOUND', retryable: false });
+  });
+
+  it('resumes a dropped event stream with afterSeq, without losing or repeating an event', async () => {
+    const { fetch, calls } = fakeFetch([
+      // Drops after two events, without `complete`.
+      () => sse([next({ seq: 1, type: 'status' }), next({ seq: 2, type: 'text_delta', text: 'Hel' })]),
+      // The network fails outright.
+      () => Promise.reject(new TypeError('fetch failed')),
+      // Resumed: an event already seen is skipped, then the rest and `complete`.
+      () => sse([next({ seq: 2, type: 'text_delta', text: 'Hel' }), next({ seq: 3, type: 'text_delta', text: 'lo' }), next({ seq: 4, type: 'done', status: 'succeeded' }), 'event: complete\ndata:\n\n']),
+    ]);
+    const client = createApiClient({ apiUrl: 'https://api.example', fetch, ...tokens() });
+    const seen: number[] = [];
+    const reconnects: number[] = [];
+    await client.followSession('s', { onEvent: (event) => seen.push(event.seq), onReconnect: (afterSeq) => reconnects.push(afterSeq), retryDelaysMs: [1] });
+    expect(seen).toEqual([1, 2, 3, 4]);
+    expect(calls.map((call) => call.body.variables.afterSeq)).toEqual([0, 2, 2]);
+    expect(calls.every((call) => call.accept === 'text/event-stream' && call.body.extensions.persistedQuery.sha256Hash === WIDGET_OPERATION_IDS.sessionEvents)).toBe(true);
+    expect(reconnects).toEqual([2, 2]);
+  });
+
+  it('renews the token when a stream is refused as UNAUTHENTICATED, and gives up on NOT_FOUND at once', async () => {
+    const { fetch, calls } = fakeFetch([
+      () => sse([`event: next\ndata: ${JSON.stringify({ errors: [{ message: 'expired', extensions: { code: 'UNAUTHENTICATED' } }] })}\n\n`, 'event: complete\n\n'], 401),
+      () => sse([next({ seq: 1, type: 'done', status: 'cancelled' })]),
+      () => sse([`event: next\ndata: ${JSON.stringify({ errors: [{ message: 'Session s not found', extensions: { code: 'NOT_FOUND' } }] })}\n\n`, 'event: complete\n\n']),
+    ]);
+    const client = createApiClient({ apiUrl: 'https://api.example', fetch, ...tokens() });
+    const seen: string[] = [];
+    await client.followSession('s', { onEvent: (event) => seen.push(event.type), retryDelaysMs: [1] });
+    expect(seen).toEqual(['done']);
+    expect(calls.map((call) => call.authorization)).toEqual(['Bearer token-0', 'Bearer token-1']);
+    await expect(client.followSession('s', { onEvent: () => undefined, retryDelaysMs: [1] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(calls).toHaveLength(3);
+  });
+
+  it('stops quietly when aborted', async () => {
+    const controller = new AbortController();
+    const { fetch } = fakeFetch([() => sse([next({ seq: 1, type: 'status' })])]);
+    const client = createApiClient({ apiUrl: 'https://api.example', fetch, ...tokens() });
+    await client.followSession('s', {
+      signal: controller.signal,
+      onEvent: () => controller.abort(),
+      retryDelaysMs: [60_000],
+    });
+  });
+});

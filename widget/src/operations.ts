@@ -1,0 +1,53 @@
+/**
+ * The widget's persisted operations. The list is defined once, in core (`core/src/widget-operations.ts`),
+ * so the API registers exactly the documents whose ids the widget sends. Only the ids end up in the
+ * bundle: the documents themselves stay on the server.
+ */
+export { WIDGET_OPERATION_IDS, type WidgetOperationName } from '../../core/src/widget-operations.js';
+
+/** A session as the widget's operations return it. */
+export interface WidgetSession {
+  id: string;
+  kind: 'generate' | 'preview' | 'export';
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  prompt: string;
+  lastSeq: number;
+  createdAt: string;
+  error: { code: string; message: string } | null;
+}
+
+export interface WidgetProject {
+  id: string;
+  name: string;
+  files: Array<{ path: string; size: number }>;
+  sandbox: { status: string; previewUrl: string | null; previewExpiresAt: string | null } | null;
+  sessions: { edges: Array<{ node: WidgetSession }> };
+}
+
+/** One session event as `sessionEvents` delivers it to the widget (fields by kind). */
+export interface WidgetSessionEvent {
+  seq: number;
+  type: string;
+  at: string;
+  status?: string;
+  step?: string | null;
+  statusMessage?: string | null;
+  text?: string;
+  path?: string;
+  size?: number;
+  commandId?: string;
+  command?: string;
+  stream?: string;
+  exitCode?: number | null;
+  durationMs?: number;
+  timedOut?: boolean;
+  url?: string;
+  expiresAt?: string | null;
+  reason?: string;
+  code?: string;
+  message?: string;
+  retryable?: boolean;
+  error?: { code: string; message: string } | null;
+}
+
+export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
