@@ -1,17 +1,12 @@
 import { z } from 'zod';
 import {
-  appendEvent,
-  enqueueJob,
-  jobsReadyChannel,
-  publishEvents,
   sealSecret,
   SEALED_CONTEXTS,
   ValidationError,
   type SessionEvent,
 } from '@everjust/core';
 import { requireScope, requireSecretKey } from '../auth/scopes.js';
-import { createIdempotently } from '../services/idempotency.js';
-import { checkSessionQuotas } from '../services/quotas.js';
+import { startSessionWithJob } from '../services/start-session.js';
 import { builder } from './builder.js';
 import { findVisibleProject, idempotencyKeySchema } from './projects.js';
 import { TenantRef } from './tenant.js';
@@ -130,40 +125,16 @@ builder.mutationFields((t) => ({
         message: (input.message ?? 'Export from EverJust').trim(),
       };
       const firstEvents: SessionEvent[] = [];
-      const session = await createIdempotently({
-        prisma,
-        tenantId: context.caller.tenantId,
-        mode: context.caller.mode,
+      const session = await startSessionWithJob(context, {
+        kind: 'export',
+        project,
         operation: 'exportToGitHub',
-        key: input.idempotencyKey,
+        idempotencyKey: input.idempotencyKey,
         // The token stays out of the stored hash; only where it comes from counts.
-        input: { projectId: project.id, ...target, tokenSource: token ? 'input' : 'tenant' },
-        ttlMs: config.limits.idempotencyTtlMs,
-        create: async (tx) => {
-          await checkSessionQuotas(tx, context.caller, { kind: 'export', externalUserId: project.externalUserId });
-          const created = await tx.session.create({
-            data: {
-              tenantId: context.caller.tenantId,
-              projectId: project.id,
-              mode: context.caller.mode,
-              kind: 'export',
-              externalUserId: project.externalUserId,
-              idempotencyKey: input.idempotencyKey ?? null,
-            },
-          });
-          firstEvents.push(await appendEvent(tx, created.id, { type: 'status', payload: { status: 'queued' } }));
-          await enqueueJob(tx, {
-            kind: 'export',
-            sessionId: created.id,
-            maxAttempts: config.jobs.maxAttempts,
-            // A token passed with the call is sealed for this session only; the job never holds it in clear.
-            payload: { ...target, ...(token ? { sealedToken: sealSecret(secret, token, SEALED_CONTEXTS.sessionGitHubToken(created.id)) } : {}) },
-          });
-          return created;
-        },
-        load: (id) => prisma.session.findUniqueOrThrow({ where: { id } }),
+        idempotencyInput: { projectId: project.id, ...target, tokenSource: token ? 'input' : 'tenant' },
+        // A token passed with the call is sealed for this session only; the job never holds it in clear.
+        jobPayload: (sessionId) => ({ ...target, ...(token ? { sealedToken: sealSecret(secret, token, SEALED_CONTEXTS.sessionGitHubToken(sessionId)) } : {}) }),
       });
-      if (firstEvents.length > 0) await Promise.allSettled([publishEvents(pubsub, firstEvents), pubsub.publish(jobsReadyChannel, session.id)]);
       return prisma.session.findUniqueOrThrow({ ...query, where: { id: session.id } });
     },
   }),

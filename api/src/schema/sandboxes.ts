@@ -1,10 +1,8 @@
-import { appendEvent, enqueueJob, jobsReadyChannel, publishEvents, type SessionEvent } from '@everjust/core';
+import { enqueueJob, jobsReadyChannel } from '@everjust/core';
 import { requireScope } from '../auth/scopes.js';
-import { createIdempotently } from '../services/idempotency.js';
-import { checkSessionQuotas } from '../services/quotas.js';
+import { startSessionWithJob } from '../services/start-session.js';
 import { builder } from './builder.js';
 import { findVisibleProject, idempotencyKeySchema } from './projects.js';
-import { sessionEndUser } from './sessions.js';
 
 export const SandboxRef = builder.prismaObject('Sandbox', {
   description: "Where the project's app runs. Reused while alive; stopped when idle and deleted later, per the tier.",
@@ -37,28 +35,13 @@ builder.mutationFields((t) => ({
       requireScope(context.caller, 'sessions:write');
       const { prisma, pubsub, config } = context.services;
       const project = await findVisibleProject(context, String(input.projectId));
-      const firstEvents: SessionEvent[] = [];
-      const session = await createIdempotently({
-        prisma,
-        tenantId: context.caller.tenantId,
-        mode: context.caller.mode,
+      const session = await startSessionWithJob(context, {
+        kind: 'preview',
+        project,
         operation: 'startPreview',
-        key: input.idempotencyKey,
-        input: { projectId: project.id, ...(context.caller.widget ? { externalUserId: context.caller.widget.externalUserId } : {}) },
-        ttlMs: config.limits.idempotencyTtlMs,
-        create: async (tx) => {
-          const externalUserId = sessionEndUser(context, project);
-          await checkSessionQuotas(tx, context.caller, { kind: 'preview', externalUserId });
-          const created = await tx.session.create({
-            data: { tenantId: context.caller.tenantId, projectId: project.id, mode: context.caller.mode, kind: 'preview', externalUserId, idempotencyKey: input.idempotencyKey ?? null },
-          });
-          firstEvents.push(await appendEvent(tx, created.id, { type: 'status', payload: { status: 'queued' } }));
-          await enqueueJob(tx, { kind: 'preview', sessionId: created.id, maxAttempts: config.jobs.maxAttempts });
-          return created;
-        },
-        load: (id) => prisma.session.findUniqueOrThrow({ where: { id } }),
+        idempotencyKey: input.idempotencyKey,
+        idempotencyInput: { projectId: project.id },
       });
-      if (firstEvents.length > 0) await Promise.allSettled([publishEvents(pubsub, firstEvents), pubsub.publish(jobsReadyChannel, session.id)]);
       return prisma.session.findUniqueOrThrow({ ...query, where: { id: session.id } });
     },
   }),

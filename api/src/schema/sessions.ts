@@ -2,8 +2,6 @@ import { z } from 'zod';
 import {
   appendEvent,
   EMPTY_USAGE,
-  enqueueJob,
-  jobsReadyChannel,
   NotFoundError,
   publishEvents,
   readEvents,
@@ -11,13 +9,11 @@ import {
   sessionCancelChannel,
   ValidationError,
   type Prisma,
-  type SessionEvent,
   decodeIdOf,
 } from '@everjust/core';
 import { requireScope } from '../auth/scopes.js';
 import type { RequestContext } from '../context.js';
-import { createIdempotently } from '../services/idempotency.js';
-import { checkSessionQuotas } from '../services/quotas.js';
+import { startSessionWithJob } from '../services/start-session.js';
 import { streamSessionEvents } from '../services/session-stream.js';
 import { builder } from './builder.js';
 import { ProjectFileRef } from './files.js';
@@ -39,14 +35,6 @@ function visibleSessions(context: RequestContext): Prisma.SessionWhereInput {
     mode: caller.mode,
     ...(caller.widget ? { projectId: caller.widget.projectId, externalUserId: caller.widget.externalUserId } : {}),
   };
-}
-
-/**
- * The end user a new session is for: a widget token's own (whatever the project says, so its usage
- * and budget are that user's and it sees the session afterwards), else the project's.
- */
-export function sessionEndUser(context: RequestContext, project: { externalUserId: string | null }): string | null {
-  return context.caller.widget?.externalUserId ?? project.externalUserId;
 }
 
 /** Loads a session the caller may see (its tenant, its mode, a project not deleted), or NOT_FOUND. */
@@ -177,40 +165,14 @@ builder.mutationFields((t) => ({
         });
       }
       const project = await findVisibleProject(context, String(input.projectId));
-      const firstEvents: SessionEvent[] = [];
-      const session = await createIdempotently({
-        prisma,
-        tenantId: context.caller.tenantId,
-        mode: context.caller.mode,
+      const session = await startSessionWithJob(context, {
+        kind: 'generate',
+        project,
+        prompt,
         operation: 'startSession',
-        key: input.idempotencyKey,
-        // A widget's end user is part of what the key stands for: another end user's key never replays this one's session.
-        input: { projectId: project.id, prompt, ...(context.caller.widget ? { externalUserId: context.caller.widget.externalUserId } : {}) },
-        ttlMs: config.limits.idempotencyTtlMs,
-        create: async (tx) => {
-          const externalUserId = sessionEndUser(context, project);
-          await checkSessionQuotas(tx, context.caller, { kind: 'generate', externalUserId });
-          const created = await tx.session.create({
-            data: {
-              tenantId: context.caller.tenantId,
-              projectId: project.id,
-              mode: context.caller.mode,
-              kind: 'generate',
-              prompt,
-              externalUserId,
-              idempotencyKey: input.idempotencyKey ?? null,
-            },
-          });
-          firstEvents.push(await appendEvent(tx, created.id, { type: 'status', payload: { status: 'queued' } }));
-          await enqueueJob(tx, { kind: 'generate', sessionId: created.id, maxAttempts: config.jobs.maxAttempts });
-          return created;
-        },
-        load: (id) => prisma.session.findUniqueOrThrow({ where: { id } }),
+        idempotencyKey: input.idempotencyKey,
+        idempotencyInput: { projectId: project.id, prompt },
       });
-      if (firstEvents.length > 0) {
-        // After the commit: wake a worker and tell early subscribers. Both are hints; the log is the truth.
-        await Promise.allSettled([publishEvents(pubsub, firstEvents), pubsub.publish(jobsReadyChannel, session.id)]);
-      }
       return prisma.session.findUniqueOrThrow({ ...query, where: { id: session.id } });
     },
   }),

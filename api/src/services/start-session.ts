@@ -1,0 +1,64 @@
+import { appendEvent, enqueueJob, jobsReadyChannel, publishEvents, type Session, type SessionEvent, type SessionKind } from '@everjust/core';
+import type { RequestContext } from '../context.js';
+import { createIdempotently } from './idempotency.js';
+import { checkSessionQuotas } from './quotas.js';
+
+export interface StartSessionOptions {
+  kind: SessionKind;
+  project: { id: string; externalUserId: string | null };
+  prompt?: string;
+  /** The mutation's name, for idempotency. */
+  operation: string;
+  idempotencyKey?: string | null;
+  /** What the idempotency key stands for (the input less the key and any secret). */
+  idempotencyInput: Record<string, unknown>;
+  /** The job's payload, given the new session's id (an export seals its token for that session). */
+  jobPayload?: (sessionId: string) => Record<string, unknown>;
+}
+
+/** The end user a session belongs to: a widget token's, else the project's. */
+export function sessionEndUser(context: RequestContext, project: { externalUserId: string | null }): string | null {
+  return context.caller.widget?.externalUserId ?? project.externalUserId;
+}
+
+/**
+ * Starts a session of any kind: quotas checked under the tenant's lock, then the session, its first
+ * event and its job written in ONE transaction (accepted work is never lost), at most once per
+ * idempotency key. After the commit it wakes a worker and tells early subscribers; both are hints,
+ * the log is the truth.
+ */
+export async function startSessionWithJob(context: RequestContext, options: StartSessionOptions): Promise<Session> {
+  const { prisma, pubsub, config } = context.services;
+  const firstEvents: SessionEvent[] = [];
+  const session = await createIdempotently({
+    prisma,
+    tenantId: context.caller.tenantId,
+    mode: context.caller.mode,
+    operation: options.operation,
+    key: options.idempotencyKey,
+    // A widget's end user is part of what the key stands for: another end user never replays this one's session.
+    input: { ...options.idempotencyInput, ...(context.caller.widget ? { externalUserId: context.caller.widget.externalUserId } : {}) },
+    ttlMs: config.limits.idempotencyTtlMs,
+    create: async (tx) => {
+      const externalUserId = sessionEndUser(context, options.project);
+      await checkSessionQuotas(tx, context.caller, { kind: options.kind, externalUserId });
+      const created = await tx.session.create({
+        data: {
+          tenantId: context.caller.tenantId,
+          projectId: options.project.id,
+          mode: context.caller.mode,
+          kind: options.kind,
+          prompt: options.prompt ?? '',
+          externalUserId,
+          idempotencyKey: options.idempotencyKey ?? null,
+        },
+      });
+      firstEvents.push(await appendEvent(tx, created.id, { type: 'status', payload: { status: 'queued' } }));
+      await enqueueJob(tx, { kind: options.kind, sessionId: created.id, maxAttempts: config.jobs.maxAttempts, payload: options.jobPayload?.(created.id) });
+      return created;
+    },
+    load: (id) => prisma.session.findUniqueOrThrow({ where: { id } }),
+  });
+  if (firstEvents.length > 0) await Promise.allSettled([publishEvents(pubsub, firstEvents), pubsub.publish(jobsReadyChannel, session.id)]);
+  return session;
+}
