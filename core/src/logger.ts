@@ -3,10 +3,10 @@ import { pino, type Logger } from 'pino';
 export type { Logger };
 
 /**
- * Structured JSON logs on stderr (stdout stays free for CLI output such as `--json`). Fields that
+ * Structured JSON logs on stderr (or `destination`, for tests) (stdout stays free for CLI output such as `--json`). Fields that
  * could carry a secret are redacted wherever they appear.
  */
-export function createLogger(options: { level: string; name?: string }): Logger {
+export function createLogger(options: { level: string; name?: string; destination?: NodeJS.WritableStream }): Logger {
   return pino(
     {
       level: options.level,
@@ -16,6 +16,6 @@ export function createLogger(options: { level: string; name?: string }): Logger 
         censor: '[redacted]',
       },
     },
-    pino.destination({ fd: 2, sync: false }),
+    options.destination ?? pino.destination({ fd: 2, sync: false }),
   );
 }

@@ -1,5 +1,5 @@
 import { createServer, type AddressInfo } from 'node:net';
-import { createLocalPubSub, createLogger, loadConfig, type Database, type Environment, type PubSub } from '@everjust/core';
+import { createLocalPubSub, createLogger, loadConfig, type Database, type Environment, type Logger, type PubSub } from '@everjust/core';
 import { startWorker, type LlmProvider, type Worker } from '@everjust/worker';
 import { createApp, type App } from '../../api/src/app.js';
 import { listen, type RunningServer } from '../../api/src/server.js';
@@ -30,11 +30,11 @@ export interface TestPlatform {
 /** The API on a real socket plus (unless `worker: false`) an in-process worker, as the embedded start runs them. */
 export async function startTestPlatform(
   database: Database,
-  options: { environment?: Environment; pubsub?: PubSub; worker?: boolean; llm?: { offline?: LlmProvider; anthropic?: LlmProvider } } = {},
+  options: { environment?: Environment; pubsub?: PubSub; worker?: boolean; llm?: { offline?: LlmProvider; anthropic?: LlmProvider }; logger?: Logger } = {},
 ): Promise<TestPlatform> {
   // The port is chosen first so the config's public URL (preview links) points at this server.
   const config = loadConfig({ ...FAST, PORT: String(await freePort()), ...options.environment });
-  const logger = createLogger({ level: config.logLevel });
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
   const pubsub = options.pubsub ?? createLocalPubSub();
   const app = await createApp({ config, database, pubsub, logger });
   const worker = options.worker === false ? undefined : await startWorker({ prisma: database.prisma, pubsub, config, logger, llm: options.llm });
