@@ -3,8 +3,8 @@ import { pino, type Logger } from 'pino';
 export type { Logger };
 
 /**
- * Structured JSON logs on stderr (or `destination`, for tests) (stdout stays free for CLI output such as `--json`). Fields that
- * could carry a secret are redacted wherever they appear.
+ * Structured JSON logs on stderr (stdout stays free for CLI output such as `--json`), or on
+ * `destination` (tests). Fields that could carry a secret are redacted wherever they appear.
  */
 export function createLogger(options: { level: string; name?: string; destination?: NodeJS.WritableStream }): Logger {
   return pino(
