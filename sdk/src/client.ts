@@ -4,6 +4,8 @@ import { ApiKeys } from './resources/api-keys.js';
 import { Projects } from './resources/projects.js';
 import { Sessions } from './resources/sessions.js';
 import { Usage } from './resources/usage.js';
+import { Webhooks } from './resources/webhooks.js';
+import { WidgetTokens } from './resources/widget-tokens.js';
 
 /** What `new EverJust(…)` takes. */
 export interface EverJustOptions {
@@ -42,9 +44,10 @@ export class EverJust {
   readonly usage: Usage;
   /** Secret keys: create, list, revoke. */
   readonly apiKeys: ApiKeys;
-  // Coming with their own issues, each as a resource file beside the others:
-  //   readonly widgetTokens: WidgetTokens;  (resources/widget-tokens.ts: mint browser tokens for <everjust-builder>)
-  //   readonly webhooks: Webhooks;          (resources/webhooks.ts: endpoints, and a static `verify` of signatures)
+  /** Widget tokens: mint browser tokens for `<everjust-builder>`. */
+  readonly widgetTokens: WidgetTokens;
+  /** Webhooks: `verify` a delivery's signature (also `Webhooks.verify`, without a client). */
+  readonly webhooks: Webhooks;
 
   readonly #sender: RequestSender;
 
@@ -66,6 +69,8 @@ export class EverJust {
     this.sessions = new Sessions(this.#sender);
     this.usage = new Usage(this.#sender);
     this.apiKeys = new ApiKeys(this.#sender);
+    this.widgetTokens = new WidgetTokens(this.#sender);
+    this.webhooks = new Webhooks();
   }
 
   /**

@@ -113,6 +113,23 @@ export class ConnectionError extends ApiError {
   override name = 'ConnectionError';
 }
 
+/** Why `webhooks.verify` refused a request. */
+export type WebhookSignatureFailure = 'missing-header' | 'malformed-header' | 'timestamp-outside-tolerance' | 'no-matching-signature';
+
+/**
+ * A webhook request failed `webhooks.verify` (not an ApiError: no API call is made). `reason` says why:
+ * no `EverJust-Signature` header, a header that is not `t=…,v1=…`, a timestamp outside the tolerance
+ * (a replay, or a skewed clock), or no signature matching the body and secret.
+ */
+export class WebhookSignatureError extends Error {
+  override name = 'WebhookSignatureError';
+  readonly reason: WebhookSignatureFailure;
+  constructor(reason: WebhookSignatureFailure, message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
 const CLASS_BY_CODE: Record<string, typeof ApiError> = {
   UNAUTHENTICATED: AuthenticationError,
   FORBIDDEN: PermissionError,

@@ -12,7 +12,9 @@ export {
   QuotaExceededError,
   RateLimitError,
   ValidationError,
+  WebhookSignatureError,
   type ApiErrorInit,
+  type WebhookSignatureFailure,
 } from './errors.js';
 export type { AbortSignalLike, FetchFunction, FetchInit, FetchResponse, ResponseBodyLike } from './fetch-types.js';
 export { ListPromise } from './pagination.js';
@@ -21,5 +23,7 @@ export type { ApiKeyCreateParams, ApiKeyListParams, ApiKeys } from './resources/
 export type { ProjectCreateParams, ProjectListParams, ProjectUpdateParams, Projects } from './resources/projects.js';
 export type { SessionCreateParams, Sessions } from './resources/sessions.js';
 export type { Usage, UsageGetParams } from './resources/usage.js';
+export { Webhooks, WEBHOOK_SIGNATURE_HEADER, type WebhookVerifyOptions } from './resources/webhooks.js';
+export type { WidgetTokenCreateParams, WidgetTokens } from './resources/widget-tokens.js';
 export { SessionStream, type SessionStreamOptions } from './session-stream.js';
 export type * from './types.js';

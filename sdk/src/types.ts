@@ -1,6 +1,7 @@
 import type {
   ApiKeyFieldsFragment,
   ApiKeyScope,
+  CreateWidgetTokenMutation,
   FileInput,
   GetSessionResultQuery,
   GetUsageQuery,
@@ -34,6 +35,31 @@ export interface CreatedApiKey {
   apiKey: ApiKey;
   /** Store it now: it cannot be read again. */
   secret: string;
+}
+
+/** What `widgetTokens.create` returns: the token (`ej_wt_…`), when it expires (ISO-8601), and its project. */
+export type WidgetToken = CreateWidgetTokenMutation['createWidgetToken'];
+
+/** The webhook events an endpoint can subscribe to. */
+export type WebhookEventType =
+  | 'session.started'
+  | 'session.succeeded'
+  | 'session.failed'
+  | 'session.cancelled'
+  | 'preview.ready'
+  | 'export.succeeded'
+  | 'export.failed';
+
+/** A webhook delivery's body, as `webhooks.verify` returns it. `created` is an ISO-8601 timestamp. */
+export interface WebhookEvent<TData = Record<string, unknown>> {
+  /** Stable across retries of the delivery (`evt_…`): use it to ignore duplicates. */
+  id: string;
+  type: WebhookEventType;
+  created: string;
+  /** Whether it comes from live mode (false: test mode). */
+  livemode: boolean;
+  /** The session's `sessionId`, `projectId`, `sessionKind`, `externalUserId`, `seq`, and the event's own fields. */
+  data: TData;
 }
 
 /** Usage in a period: totals, and rows grouped by project, end user or day. */

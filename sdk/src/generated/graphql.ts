@@ -34,6 +34,21 @@ export type CreateProjectInput = {
   name: string;
 };
 
+export type CreateWidgetTokenInput = {
+  /** Your id for the end user: the widget sees only the sessions it starts for this user. */
+  externalUserId: string;
+  /** With `newProject`: a retried call returns the same project (never a second one). Every call mints a new token. */
+  idempotencyKey?: string | null | undefined;
+  /** Make a new project. Give this or `projectId`. */
+  newProject?: NewWidgetProjectInput | null | undefined;
+  /** The page's origin (`https://app.example.com`); one of the tenant's allowed origins. The token works from there only. */
+  origin: string;
+  /** An existing project of this mode. Give this or `newProject`. */
+  projectId?: string | number | null | undefined;
+  /** Lifetime: 900 (15 minutes) by default, at most 3600 (1 hour). */
+  ttlSeconds?: number | null | undefined;
+};
+
 export type DeleteProjectInput = {
   id: string | number;
 };
@@ -48,6 +63,12 @@ export type FileInput = {
 export type Mode =
   | 'LIVE'
   | 'TEST';
+
+/** A project made for the end user along with the token (its `externalUserId` is the token's). */
+export type NewWidgetProjectInput = {
+  metadata?: Record<string, unknown> | null | undefined;
+  name: string;
+};
 
 export type RevokeApiKeyInput = {
   id: string | number;
@@ -254,6 +275,13 @@ export type GetUsageQueryVariables = Exact<{
 
 
 export type GetUsageQuery = { usage: { from: string, to: string, storageBytes: number, totals: { requests: number, generations: number, inputTokens: number, outputTokens: number, sandboxSeconds: number }, rows: Array<{ key: string, requests: number, generations: number, inputTokens: number, outputTokens: number, sandboxSeconds: number }> } };
+
+export type CreateWidgetTokenMutationVariables = Exact<{
+  input: CreateWidgetTokenInput;
+}>;
+
+
+export type CreateWidgetTokenMutation = { createWidgetToken: { token: string, expiresAt: string, project: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -826,3 +854,24 @@ export const GetUsageDocument = new TypedDocumentString(`
   outputTokens
   sandboxSeconds
 }`) as unknown as TypedDocumentString<GetUsageQuery, GetUsageQueryVariables>;
+export const CreateWidgetTokenDocument = new TypedDocumentString(`
+    mutation CreateWidgetToken($input: CreateWidgetTokenInput!) {
+  createWidgetToken(input: $input) {
+    token
+    expiresAt
+    project {
+      ...ProjectFields
+    }
+  }
+}
+    fragment ProjectFields on Project {
+  id
+  name
+  description
+  externalUserId
+  metadata
+  mode
+  createdAt
+  updatedAt
+  deletedAt
+}`) as unknown as TypedDocumentString<CreateWidgetTokenMutation, CreateWidgetTokenMutationVariables>;
