@@ -236,6 +236,7 @@ builder.subscriptionField('sessionEvents', (t) =>
           sessionId: session.id,
           afterSeq: args.afterSeq ?? 0,
           pollIntervalMs: context.services.config.limits.eventPollIntervalMs,
+          signal: (context as { request?: Request }).request?.signal,
         }),
       );
     },

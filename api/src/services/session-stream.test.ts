@@ -124,6 +124,36 @@ describeEachDatabase('session event stream', (database) => {
 });
 
 describe('session event stream, unit', () => {
+  it('ends a quiet stream at once when its client goes away', async () => {
+    const local = createLocalPubSub();
+    let subscribed = 0;
+    const counting: PubSub = {
+      ...local,
+      async subscribe(channel, handler) {
+        subscribed++;
+        const unsubscribe = await local.subscribe(channel, handler);
+        return async () => {
+          subscribed--;
+          await unsubscribe();
+        };
+      },
+    };
+    let reads = 0;
+    const prisma = {
+      sessionEvent: { findMany: async () => (reads++, []) },
+      session: { findUnique: async () => ({ status: 'running', lastSeq: 0 }) },
+    } as never;
+    const client = new AbortController();
+    const stream = streamSessionEvents({ prisma, pubsub: counting, sessionId: 's', afterSeq: 0, pollIntervalMs: 60_000, signal: client.signal });
+    const ended = stream.next();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(subscribed).toBe(1);
+    client.abort();
+    expect(await ended).toEqual({ value: undefined, done: true });
+    expect(subscribed).toBe(0);
+    expect(reads).toBe(1); // the replay only: no polling after the client left
+  });
+
   it('unsubscribes when its consumer stops reading', async () => {
     const local = createLocalPubSub();
     let subscribed = 0;

@@ -7,6 +7,12 @@ export interface SessionStreamOptions {
   afterSeq: number;
   /** How often to read the log even without a live message (a lost publish only delays an event). */
   pollIntervalMs?: number;
+  /**
+   * The client went away (the HTTP request's signal). A generator's `return()` waits for its next
+   * `yield`, which a quiet session may never reach: this ends the stream, its subscription and its
+   * polling at once.
+   */
+  signal?: AbortSignal;
 }
 
 const PAGE = 500;
@@ -49,6 +55,7 @@ export async function* streamSessionEvents(options: SessionStreamOptions): Async
 
     // Follow.
     for (;;) {
+      if (options.signal?.aborted) return;
       buffered.sort((a, b) => a.seq - b.seq);
       while (buffered.length > 0 && buffered[0].seq <= last + 1) {
         const event = buffered.shift()!;
@@ -64,8 +71,11 @@ export async function* streamSessionEvents(options: SessionStreamOptions): Async
             clearTimeout(timer);
             resolve(false);
           };
+          options.signal?.addEventListener('abort', wake, { once: true });
         });
+        if (options.signal) options.signal.removeEventListener('abort', wake);
         wake = () => undefined;
+        if (options.signal?.aborted) return;
         if (!timedOut) continue;
       }
       // A gap in the live feed, or a quiet spell: the log has whatever was missed.

@@ -1,0 +1,223 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPubSub, loadConfig } from '@everjust/core';
+import { createApiKeyRecord, createTenant } from '../../api/src/services/tenants.js';
+import { startFakeDaytona, timeSandboxSteps, type SandboxStepTimes } from '../../test-support/fake-daytona.js';
+import { EVENT_FIELDS, startTestPlatform, subscribeSse } from '../../tests/support/platform.js';
+import { createDaytona } from '../../worker/src/sandbox/daytona.js';
+import { format, openBenchDatabase, percentile, readInteger, table, type Suite } from './_harness.js';
+
+/**
+ * Previews (issue 4: "Time from generation done to preview_ready with the local provider (p50 of 10
+ * runs), and the time of each step of a Daytona create + upload + command against the fake.").
+ *
+ * 1. The API and an in-process worker with EVERJUST_SANDBOX=local (its data dir in a temp folder), on
+ *    PostgreSQL when DATABASE_URL is set (else PGlite) and Redis pub/sub when REDIS_URL is set. One live
+ *    session at a time on the offline model (no ANTHROPIC_API_KEY; no pause between parts), followed
+ *    over SSE. From the events' `at` (database time of each append): generation done (the last `usage`
+ *    before the preview step) → `preview_ready`, and the preview step's own start (`status` step
+ *    previewing) → `preview_ready`, with the sandbox creation in between. Each preview URL is fetched
+ *    (must answer 200). The local servers are killed when the platform stops, and checked.
+ * 2. `timeSandboxSteps` on the Daytona provider (the real SDK) against the fake Daytona API on
+ *    127.0.0.1: create, upload, one command, delete, per run.
+ */
+
+const EVENTS = `subscription($sessionId: ID!) { sessionEvents(sessionId: $sessionId) { ${EVENT_FIELDS}
+  ... on PreviewReadyEvent { url } ... on PreviewFailedEvent { reason } ... on SandboxCreatedEvent { sandboxId provider } } }`;
+
+const suite: Suite = {
+  name: 'preview',
+  description: 'generation done → preview_ready with the local sandbox; Daytona create/upload/command/delete against the fake',
+  async run() {
+    const runs = readInteger('BENCH_PREVIEW_RUNS', 10, 1);
+    const daytonaRuns = readInteger('BENCH_DAYTONA_RUNS', 10, 1);
+    await localPreviews(runs);
+    await daytonaSteps(daytonaRuns);
+  },
+};
+export default suite;
+
+interface Timed {
+  /** Generation done (last `usage` of the generate step) → preview_ready. */
+  doneToReady: number;
+  /** `status` previewing → preview_ready. */
+  stepToReady: number;
+  /** `status` previewing → sandbox_created. */
+  toSandbox: number;
+  /** sandbox_created → preview_ready (files synced, server started, port answering). */
+  sandboxToReady: number;
+  /** Whole session, queued → done. */
+  session: number;
+}
+
+async function localPreviews(runs: number) {
+  const processConfig = loadConfig(process.env);
+  const dataDir = mkdtempSync(join(tmpdir(), 'everjust-bench-preview-'));
+  const cleanup: Array<() => Promise<void>> = [async () => rmSync(dataDir, { recursive: true, force: true })];
+  try {
+    const bench = await openBenchDatabase({ databaseUrl: processConfig.databaseUrl, poolSize: processConfig.databasePoolSize });
+    cleanup.push(bench.close);
+    const pubsub = createPubSub({ redisUrl: processConfig.redisUrl });
+    cleanup.push(() => pubsub.close());
+    console.log(
+      `database: ${bench.label}; pub/sub: ${processConfig.redisUrl ? `Redis ${new URL(processConfig.redisUrl).host}` : 'in-process (REDIS_URL not set)'}; ` +
+        `EVERJUST_SANDBOX=local in ${dataDir}; ${runs} live sessions on the offline model, one after another`,
+    );
+    const platform = await startTestPlatform(bench.database, {
+      pubsub,
+      environment: {
+        EVERJUST_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+        EVERJUST_SANDBOX: 'local',
+        EVERJUST_DATA_DIR: dataDir,
+        EVERJUST_OFFLINE_DELTA_INTERVAL_MS: '0',
+        // Production defaults, not the tests' short times.
+        EVERJUST_JOB_LEASE_MS: '30000',
+        EVERJUST_JOB_HEARTBEAT_MS: '10000',
+        EVERJUST_WORKER_POLL_INTERVAL_MS: '1000',
+        EVERJUST_EVENT_POLL_INTERVAL_MS: '1000',
+        REDIS_URL: processConfig.redisUrl,
+      },
+    });
+    let stopped = false;
+    cleanup.push(async () => {
+      if (!stopped) await platform.stop();
+    });
+    const tenant = await createTenant(bench.database.prisma, { name: 'Bench preview', tier: 'enterprise' });
+    const { secret: key } = await createApiKeyRecord(bench.database.prisma, { tenantId: tenant.id, mode: 'live', name: 'bench' });
+
+    const prompts = ['Build a calculator', 'A todo list', 'A countdown timer', 'A notes app', 'A counter'];
+    const timed: Timed[] = [];
+    for (let run = 0; run < runs; run++) {
+      const project = await call(platform.url, key, 'mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }', { input: { name: `Preview ${run + 1}` } });
+      const started = await call(platform.url, key, 'mutation($input: StartSessionInput!) { startSession(input: $input) { id } }', {
+        input: { projectId: project.createProject.id, prompt: prompts[run % prompts.length] },
+      });
+      const { events, completed, errors } = await subscribeSse(platform.url, key, EVENTS, { sessionId: started.startSession.id });
+      if (!completed || errors) throw new Error(`session ${run + 1}: the stream ended ${errors ? `with errors ${JSON.stringify(errors)}` : 'without complete'}`);
+      const timing = timingOf(events, run + 1);
+      const ready = events.find((event) => event.type === 'preview_ready');
+      const page = await fetch(ready.url);
+      await page.body?.cancel();
+      if (page.status !== 200) throw new Error(`session ${run + 1}: the preview ${ready.url} answered HTTP ${page.status}`);
+      timed.push(timing);
+      console.log(
+        `  run ${String(run + 1).padStart(2)}/${runs}  generation done → preview_ready ${format(timing.doneToReady)} ms` +
+          `  (previewing → sandbox_created ${format(timing.toSandbox)} ms, → preview_ready ${format(timing.sandboxToReady)} ms; session ${format(timing.session)} ms)`,
+      );
+    }
+
+    const servers = localServerPids(dataDir);
+    stopped = true;
+    await platform.stop();
+    const survivors = await stillAlive(servers);
+
+    const row = (name: string, pick: (timing: Timed) => number) => {
+      const values = timed.map(pick);
+      return [name, format(percentile(values, 50)), format(Math.min(...values)), format(Math.max(...values))];
+    };
+    console.log(
+      `\n${table([
+        [`local preview, ${runs} runs (ms, from event \`at\` times)`, 'p50', 'min', 'max'],
+        row('generation done (last usage) → preview_ready', (timing) => timing.doneToReady),
+        row('status previewing → preview_ready', (timing) => timing.stepToReady),
+        row('  previewing → sandbox_created (folder made)', (timing) => timing.toSandbox),
+        row('  sandbox_created → preview_ready (files, server, port answers)', (timing) => timing.sandboxToReady),
+        row('whole session (queued → done)', (timing) => timing.session),
+      ])}\n`,
+    );
+    console.log(
+      `local sandbox servers: ${servers.length} started; ${survivors.length === 0 ? 'all killed when the platform stopped' : `STILL RUNNING after stop: pids ${survivors.join(', ')}`}`,
+    );
+    if (survivors.length > 0) throw new Error(`local sandbox servers still running after platform.stop: ${survivors.join(', ')}`);
+  } finally {
+    for (const close of cleanup.reverse()) await close();
+  }
+}
+
+async function call(url: string, key: string, query: string, variables: Record<string, unknown>) {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: any; errors?: unknown[] };
+  if (!response.ok || body.errors) throw new Error(`HTTP ${response.status}: ${JSON.stringify(body).slice(0, 500)}`);
+  return body.data;
+}
+
+function timingOf(events: any[], run: number): Timed {
+  const at = (event: any) => Date.parse(event.at);
+  const previewing = events.findIndex((event) => event.type === 'status' && event.step === 'previewing');
+  const ready = events.find((event) => event.type === 'preview_ready');
+  const created = events.find((event) => event.type === 'sandbox_created');
+  const failed = events.find((event) => event.type === 'preview_failed');
+  if (previewing < 0 || !ready || !created) {
+    throw new Error(`run ${run}: expected previewing, sandbox_created and preview_ready${failed ? `; got preview_failed: ${failed.reason}` : ''} (events: ${events.map((event) => event.type).join(', ')})`);
+  }
+  const generationDone = events.slice(0, previewing).findLast((event) => event.type === 'usage');
+  if (!generationDone) throw new Error(`run ${run}: no usage event before the preview step`);
+  const done = events.at(-1);
+  if (done?.type !== 'done' || done.status !== 'succeeded') throw new Error(`run ${run}: the session ended ${done?.type} ${done?.status}`);
+  return {
+    doneToReady: at(ready) - at(generationDone),
+    stepToReady: at(ready) - at(events[previewing]),
+    toSandbox: at(created) - at(events[previewing]),
+    sandboxToReady: at(ready) - at(created),
+    session: at(done) - at(events[0]),
+  };
+}
+
+/** The pids of the static servers the local provider started (each sandbox's metadata keeps its server's). */
+function localServerPids(dataDir: string): number[] {
+  const root = join(dataDir, 'sandboxes');
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .filter((name) => name.startsWith('local-'))
+    .map((name) => JSON.parse(readFileSync(join(root, name, 'sandbox.json'), 'utf8')) as { server: { pid: number } | null })
+    .flatMap((metadata) => (metadata.server ? [metadata.server.pid] : []));
+}
+
+/** The pids still alive (a killed child may take a moment to be reaped). */
+async function stillAlive(pids: number[]): Promise<number[]> {
+  const alive = () =>
+    pids.filter((pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  for (let attempt = 0; attempt < 20 && alive().length > 0; attempt++) await new Promise((resolve) => setTimeout(resolve, 100));
+  return alive();
+}
+
+async function daytonaSteps(runs: number) {
+  const fake = await startFakeDaytona({ apiKey: 'bench-daytona-key' });
+  const provider = createDaytona({ apiKey: 'bench-daytona-key', apiUrl: fake.apiUrl });
+  try {
+    fake.onCommand(/\bls\b/, () => ({ stdout: ['index.html\napp.js\n'] }));
+    const times: SandboxStepTimes[] = [];
+    for (let run = 0; run < runs; run++) times.push(await timeSandboxSteps(provider));
+    const steps: Array<[string, keyof SandboxStepTimes]> = [
+      ['create (POST /sandbox, then polled until started)', 'createMs'],
+      ['upload (2 files, bulk upload)', 'uploadMs'],
+      ['command (`ls`: session, exec, log stream, exit code, session deleted)', 'commandMs'],
+      ['delete', 'deleteMs'],
+    ];
+    const rows = steps.map(([name, field]) => {
+      const values = times.map((time) => time[field]);
+      return [name, format(percentile(values, 50), 1), format(Math.min(...values), 1), format(Math.max(...values), 1)];
+    });
+    const totals = times.map((time) => time.createMs + time.uploadMs + time.commandMs + time.deleteMs);
+    rows.push(['all four', format(percentile(totals, 50), 1), format(Math.min(...totals), 1), format(Math.max(...totals), 1)]);
+    console.log(
+      `\n${table([[`Daytona provider (@daytonaio/sdk) against the fake on 127.0.0.1, ${runs} runs (ms)`, 'p50', 'min', 'max'], ...rows])}\n`,
+    );
+    console.log('The fake answers at once (transitionMs 0): these are the SDK\'s and our provider\'s own costs (requests, polling), not Daytona\'s.');
+  } finally {
+    await provider.close();
+    await fake.close();
+  }
+}
