@@ -134,6 +134,8 @@ function connect(url: string, timeoutMs: number, logger: Logger): Redis {
     // go straight to the insurance (not ready) instead of each waiting `commandTimeout`.
     socketTimeout: Math.max(timeoutMs * 5, 1_000),
     maxRetriesPerRequest: 0,
+    // A request's counters are taken in the same tick: one write to Redis for all of them.
+    enableAutoPipelining: true,
   });
   let state: 'connecting' | 'up' | 'down' = 'connecting';
   redis.on('ready', () => {
