@@ -1,21 +1,11 @@
-import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApiKeyRecord, createTenant } from '../api/src/services/tenants.js';
 import { databaseTargets, redisUrl, type TestDatabase } from './support/databases.js';
-import { SESSION_EVENTS_SUBSCRIPTION, subscribeSse } from './support/platform.js';
+import { freePort, SESSION_EVENTS_SUBSCRIPTION, subscribeSse } from './support/platform.js';
 import { childEnvironment, startTypeScript, type RunningProcess } from './support/processes.js';
 
 const postgres = databaseTargets().find((target) => target.kind === 'postgres')!;
 const skip = postgres.skip ?? (redisUrl ? undefined : 'REDIS_URL is not set: skipped (CI runs it)');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Production shape on one machine: two API processes and two worker processes sharing PostgreSQL

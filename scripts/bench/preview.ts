@@ -6,7 +6,7 @@ import { createApiKeyRecord, createTenant } from '../../api/src/services/tenants
 import { startFakeDaytona, timeSandboxSteps, type SandboxStepTimes } from '../../test-support/fake-daytona.js';
 import { EVENT_FIELDS, startTestPlatform, subscribeSse } from '../../tests/support/platform.js';
 import { createDaytona } from '../../worker/src/sandbox/daytona.js';
-import { format, openBenchDatabase, percentile, readInteger, table, type Suite } from './_harness.js';
+import { format, graphqlRequest, openBenchDatabase, percentile, readInteger, table, type Suite } from './_harness.js';
 
 /**
  * Previews (issue 4: "Time from generation done to preview_ready with the local provider (p50 of 10
@@ -89,8 +89,8 @@ async function localPreviews(runs: number) {
     const prompts = ['Build a calculator', 'A todo list', 'A countdown timer', 'A notes app', 'A counter'];
     const timed: Timed[] = [];
     for (let run = 0; run < runs; run++) {
-      const project = await call(platform.url, key, 'mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }', { input: { name: `Preview ${run + 1}` } });
-      const started = await call(platform.url, key, 'mutation($input: StartSessionInput!) { startSession(input: $input) { id } }', {
+      const project = await graphqlRequest(platform.url, key, 'mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }', { input: { name: `Preview ${run + 1}` } });
+      const started = await graphqlRequest(platform.url, key, 'mutation($input: StartSessionInput!) { startSession(input: $input) { id } }', {
         input: { projectId: project.createProject.id, prompt: prompts[run % prompts.length] },
       });
       const { events, completed, errors } = await subscribeSse(platform.url, key, EVENTS, { sessionId: started.startSession.id });
@@ -135,16 +135,6 @@ async function localPreviews(runs: number) {
   }
 }
 
-async function call(url: string, key: string, query: string, variables: Record<string, unknown>) {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: any; errors?: unknown[] };
-  if (!response.ok || body.errors) throw new Error(`HTTP ${response.status}: ${JSON.stringify(body).slice(0, 500)}`);
-  return body.data;
-}
 
 function timingOf(events: any[], run: number): Timed {
   const at = (event: any) => Date.parse(event.at);

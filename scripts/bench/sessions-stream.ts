@@ -8,6 +8,7 @@ import { SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, type TestPlatform } fro
 import {
   collectGarbage,
   format,
+  graphqlRequest,
   openBenchDatabase,
   percentile,
   readInteger,
@@ -486,16 +487,6 @@ function runClient() {
   });
 }
 
-async function graphqlRequest(url: string, key: string, query: string, variables: Record<string, unknown>) {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: any; errors?: unknown[] };
-  if (!response.ok || body.errors) throw new Error(`HTTP ${response.status}: ${JSON.stringify(body).slice(0, 500)}`);
-  return body.data;
-}
 
 async function startLiveSession(url: string, key: string, prompt: string): Promise<string> {
   const project = await graphqlRequest(url, key, 'mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }', { input: { name: 'Bench stream' } });

@@ -38,6 +38,24 @@ async function collect(stream: AsyncGenerator<SessionEvent>) {
   return seqs;
 }
 
+/** In-process pub/sub that counts its open subscriptions. */
+function countingPubSub() {
+  const local = createLocalPubSub();
+  let open = 0;
+  const pubsub: PubSub = {
+    ...local,
+    async subscribe(channel, handler) {
+      open++;
+      const unsubscribe = await local.subscribe(channel, handler);
+      return async () => {
+        open--;
+        await unsubscribe();
+      };
+    },
+  };
+  return { pubsub, subscribed: () => open };
+}
+
 /** A pub/sub that loses and reorders messages, as a flaky network might. */
 function lossyPubSub(inner: PubSub): PubSub {
   let counter = 0;
@@ -125,19 +143,7 @@ describeEachDatabase('session event stream', (database) => {
 
 describe('session event stream, unit', () => {
   it('ends a quiet stream at once when its client goes away', async () => {
-    const local = createLocalPubSub();
-    let subscribed = 0;
-    const counting: PubSub = {
-      ...local,
-      async subscribe(channel, handler) {
-        subscribed++;
-        const unsubscribe = await local.subscribe(channel, handler);
-        return async () => {
-          subscribed--;
-          await unsubscribe();
-        };
-      },
-    };
+    const { pubsub: counting, subscribed } = countingPubSub();
     let reads = 0;
     const prisma = {
       sessionEvent: { findMany: async () => (reads++, []) },
@@ -147,27 +153,15 @@ describe('session event stream, unit', () => {
     const stream = streamSessionEvents({ prisma, pubsub: counting, sessionId: 's', afterSeq: 0, pollIntervalMs: 60_000, signal: client.signal });
     const ended = stream.next();
     await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(subscribed).toBe(1);
+    expect(subscribed()).toBe(1);
     client.abort();
     expect(await ended).toEqual({ value: undefined, done: true });
-    expect(subscribed).toBe(0);
+    expect(subscribed()).toBe(0);
     expect(reads).toBe(1); // the replay only: no polling after the client left
   });
 
   it('unsubscribes when its consumer stops reading', async () => {
-    const local = createLocalPubSub();
-    let subscribed = 0;
-    const counting: PubSub = {
-      ...local,
-      async subscribe(channel, handler) {
-        subscribed++;
-        const unsubscribe = await local.subscribe(channel, handler);
-        return async () => {
-          subscribed--;
-          await unsubscribe();
-        };
-      },
-    };
+    const { pubsub: counting, subscribed } = countingPubSub();
     const prisma = {
       sessionEvent: { findMany: async () => [] },
       session: { findUnique: async () => ({ status: 'running', lastSeq: 0 }) },
@@ -175,10 +169,10 @@ describe('session event stream, unit', () => {
     const stream = streamSessionEvents({ prisma, pubsub: counting, sessionId: 's', afterSeq: 0, pollIntervalMs: 20 });
     const next = stream.next();
     await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(subscribed).toBe(1);
+    expect(subscribed()).toBe(1);
     await counting.publish('everjust:session-events:s', JSON.stringify({ sessionId: 's', seq: 1, type: 'text_delta', at: new Date().toISOString(), payload: { text: 'a' } }));
     expect((await next).value).toMatchObject({ seq: 1 });
     await stream.return(undefined);
-    expect(subscribed).toBe(0);
+    expect(subscribed()).toBe(0);
   });
 });
