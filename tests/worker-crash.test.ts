@@ -65,18 +65,8 @@ describe.skipIf(Boolean(postgres.skip))(`a worker that stalls or dies mid-job${p
       childEnvironment({ DATABASE_URL: database.url, EVERJUST_LOG_LEVEL: 'info', ...SHARED }),
     );
     processes.push(running);
-    await logged(running, /"msg":"worker started"/, 30_000);
+    await running.waitFor(/"msg":"worker started"/, 30_000, 'stderr');
     return running;
-  }
-
-  /** Waits for a line of the process's log (JSON on stderr). */
-  async function logged(running: RunningProcess, pattern: RegExp, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!pattern.test(running.stderr())) {
-      if (running.child.exitCode !== null) throw new Error(`the worker exited (${running.child.exitCode}) before logging ${pattern}:\n${running.stderr()}`);
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in the worker's log:\n${running.stderr()}`);
-      await sleep(20);
-    }
   }
 
   /** A second worker, in this process, with the same short lease. */
@@ -211,7 +201,7 @@ describe.skipIf(Boolean(postgres.skip))(`a worker that stalls or dies mid-job${p
     // that job's run, not the process and whatever else it was running).
     expect(frozen.child.exitCode, `the woken worker exited:\n${frozen.stderr()}`).toBeNull();
     expect(frozen.child.signalCode).toBeNull();
-    await logged(frozen, /lost the lease/, 5_000);
+    await frozen.waitFor(/lost the lease/, 5_000, 'stderr');
   });
 
   it('a killed worker\'s job is finished by another after the lease', async () => {

@@ -35,7 +35,8 @@ export function createLocalPubSub(): PubSub {
 
 /** Publisher and subscriber need separate connections: a subscribed connection can only listen. */
 export function createRedisPubSub(redisUrl: string): PubSub {
-  const publisher = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
+  // Auto-pipelining: publishes made in the same turn (a batch of session events) go out in one write.
+  const publisher = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableAutoPipelining: true });
   const subscriber = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
   // Errors surface on the calls that fail; without a listener ioredis would print each reconnect attempt.
   publisher.on('error', () => undefined);

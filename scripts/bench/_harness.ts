@@ -208,6 +208,8 @@ export function percentile(values: readonly number[], p: number): number {
 export interface BenchDatabase {
   database: Database;
   kind: 'postgres' | 'pglite';
+  /** The suite's database URL (PostgreSQL only), for processes the suite starts. */
+  url?: string;
   /** For the report, e.g. `PostgreSQL (database everjust_bench_…, pool 10)`. */
   label: string;
   /** Drops the suite's database (PostgreSQL); safe to call twice. */
@@ -264,7 +266,7 @@ export async function openBenchDatabase(options: { databaseUrl?: string; poolSiz
     await close();
     throw error;
   }
-  return { database, kind: 'postgres', label: `PostgreSQL ${url.host} (database ${name}, pool ${poolSize})`, close };
+  return { database, kind: 'postgres', url: url.toString(), label: `PostgreSQL ${url.host} (database ${name}, pool ${poolSize})`, close };
 }
 
 /**

@@ -4,7 +4,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createPubSub, loadConfig, type Environment, type PubSub } from '@everjust/core';
 import { createApiKeyRecord, createTenant } from '../../api/src/services/tenants.js';
-import { SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, type TestPlatform } from '../../tests/support/platform.js';
+import { FAST, SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, type TestPlatform } from '../../tests/support/platform.js';
+import { childEnvironment, startTypeScript, type RunningProcess } from '../../tests/support/processes.js';
 import {
   collectGarbage,
   format,
@@ -110,6 +111,11 @@ const suite: Suite = {
     const idleCount = readInteger('BENCH_IDLE_SUBSCRIPTIONS', 500, 0);
     const tenantCount = readInteger('BENCH_STREAM_TENANTS', 1, 1);
     const processConfig = loadConfig(environment);
+    // As deployed (ARCHITECTURE: the worker is its own component), the worker runs in a process of its
+    // own on PostgreSQL; `inline` runs it inside the API process, as the embedded start does.
+    const workerMode = (process.env.BENCH_STREAM_WORKER ?? (processConfig.databaseUrl ? 'process' : 'inline')) as 'process' | 'inline';
+    if (workerMode !== 'process' && workerMode !== 'inline') throw new Error('BENCH_STREAM_WORKER must be process or inline');
+    if (workerMode === 'process' && !processConfig.databaseUrl) throw new Error('BENCH_STREAM_WORKER=process needs DATABASE_URL (PGlite lives in one process)');
     const redisUrl = processConfig.redisUrl;
 
     const cleanup: Array<() => Promise<void>> = [];
@@ -123,7 +129,8 @@ const suite: Suite = {
       console.log(`database: ${bench.label}; pub/sub: ${redisUrl ? `Redis ${new URL(redisUrl).host}` : 'in-process (REDIS_URL not set)'}`);
       console.log(
         `${sessions} concurrent live sessions on the offline model, a part every ${deltaIntervalMs} ms (${deltaIntervalMs > 0 ? format(1000 / deltaIntervalMs) : '∞'} parts/s each), ` +
-          `worker concurrency ${sessions}; ${warmupS} s warm-up + ${durationS} s measured; subscribers in a child process`,
+          `worker concurrency ${sessions} (${workerMode === 'process' ? 'the worker in a process of its own, as deployed' : 'the worker inside the API process, as the embedded start runs it'}); ` +
+          `${warmupS} s warm-up + ${durationS} s measured; subscribers in a child process`,
       );
 
       const tenant = await benchTenant(bench, Math.max(200, idleCount + sessions));
@@ -149,19 +156,22 @@ const suite: Suite = {
       }
 
       // 2. Streaming.
-      const platform = await startTestPlatform(bench.database, { environment: serverEnvironment, pubsub });
+      const platform = await startTestPlatform(bench.database, { environment: serverEnvironment, pubsub, worker: workerMode === 'inline' });
       let platformStopped = false;
       cleanup.push(async () => {
         if (!platformStopped) await platform.stop();
       });
+      const profilePath = process.env.BENCH_CPU_PROFILE;
+      const workerProcess = workerMode === 'process' ? await startWorkerProcess(serverEnvironment, bench.url!, profilePath) : undefined;
+      if (workerProcess) cleanup.push(() => stopWorkerProcess(workerProcess));
       const loopDelay = monitorEventLoopDelay({ resolution: 10 });
       const probe = startNoiseProbe();
       cleanup.push(async () => probe.kill());
-      const queue = sampleQueue(platform, bench);
-      const profilePath = process.env.BENCH_CPU_PROFILE;
+      const queue = sampleQueue(bench);
       const profiler = profilePath ? await startCpuProfile() : undefined;
       const cpuBefore = process.cpuUsage();
-      const schedBefore = { server: schedulerTimes(), client: schedulerTimes(subscriber.pid!) };
+      const workerPid = workerProcess?.child.pid;
+      const schedBefore = { server: schedulerTimes(), client: schedulerTimes(subscriber.pid!), worker: workerPid ? schedulerTimes(workerPid) : undefined };
       const wallBefore = performance.now();
       loopDelay.enable();
       const windowStart = Date.now() + warmupS * 1000;
@@ -175,13 +185,17 @@ const suite: Suite = {
       loopDelay.disable();
       const cpu = process.cpuUsage(cpuBefore);
       const wallMs = performance.now() - wallBefore;
-      const scheduling = { server: schedulerShare(schedBefore.server, schedulerTimes(), wallMs), client: schedulerShare(schedBefore.client, schedulerTimes(subscriber.pid!), wallMs) };
+      const scheduling = {
+        server: schedulerShare(schedBefore.server, schedulerTimes(), wallMs),
+        client: schedulerShare(schedBefore.client, schedulerTimes(subscriber.pid!), wallMs),
+        worker: workerPid ? schedulerShare(schedBefore.worker, schedulerTimes(workerPid), wallMs) : undefined,
+      };
       await profiler?.stop(profilePath!);
-      if (profilePath) console.log(`CPU profile of the server process written to ${profilePath}`);
+      if (profilePath) console.log(`CPU profile of the server process written to ${profilePath}${workerProcess ? ` (the worker's in ${profilePath}.worker/, when it has stopped)` : ''}`);
       const noise = await probe.stop();
       platformStopped = true;
       await platform.stop();
-      reportStream(result, { sessions, durationS, loopDelay, serverCpuShare: (cpu.user + cpu.system) / 1000 / wallMs, clientCpuShare: result.clientCpuMs / wallMs, noise, stages: pubsub.stages, scheduling, queueSamples });
+      reportStream(result, { workerMode, sessions, durationS, loopDelay, serverCpuShare: (cpu.user + cpu.system) / 1000 / wallMs, clientCpuShare: result.clientCpuMs / wallMs, noise, stages: pubsub.stages, scheduling, queueSamples });
       await client.send({ type: 'exit' });
     } finally {
       child?.kill();
@@ -222,6 +236,7 @@ async function benchTenant(bench: BenchDatabase, concurrentSessions: number) {
 function reportStream(
   result: StreamResult,
   context: {
+    workerMode: 'process' | 'inline';
     sessions: number;
     durationS: number;
     loopDelay: ReturnType<typeof monitorEventLoopDelay>;
@@ -229,7 +244,7 @@ function reportStream(
     clientCpuShare: number;
     noise: { p50: number; p99: number; max: number };
     stages: { published: number[]; heard: number[] };
-    scheduling: { server?: string; client?: string };
+    scheduling: { server?: string; client?: string; worker?: string };
     queueSamples: { active: number[]; queued: number[] };
   },
 ) {
@@ -264,10 +279,11 @@ function reportStream(
       ['  stage: append → publish call (statement, commit, back in the worker) p50 / p99', stagePercentiles(context.stages.published)],
       ['  stage: append → heard by the API\'s pub/sub subscriber p50 / p99', stagePercentiles(context.stages.heard)],
       ['idle probe process event-loop delay p50 / p99 / max (machine noise)', `${format(context.noise.p50, 1)} / ${format(context.noise.p99, 1)} / ${format(context.noise.max, 1)} ms`],
-      ['server process CPU (API + worker), share of one core', `${format(context.serverCpuShare * 100)}%`],
+      [`server process CPU (${context.workerMode === 'inline' ? 'API + worker' : 'API'}), share of one core`, `${format(context.serverCpuShare * 100)}%`],
       ['subscriber process CPU, share of one core', `${format(context.clientCpuShare * 100)}%`],
       ['server event-loop thread: running / waiting for a CPU (share of wall time)', context.scheduling.server ?? 'n/a'],
       ['subscriber main thread: running / waiting for a CPU (share of wall time)', context.scheduling.client ?? 'n/a'],
+      ...(context.workerMode === 'process' ? [['worker process main thread: running / waiting for a CPU (share of wall time)', context.scheduling.worker ?? 'n/a']] : []),
     ])}\n`,
   );
   console.log(`events by type (all sessions, whole run): ${types}`);
@@ -281,14 +297,36 @@ function reportStream(
   );
 }
 
-/** Every 0.5 s: the worker's running jobs and the jobs waiting in the queue. */
-function sampleQueue(platform: TestPlatform, bench: BenchDatabase) {
+/** The standalone worker (`worker/src/main.ts`) on the suite's database, with the API's settings. */
+async function startWorkerProcess(serverEnvironment: Environment, databaseUrl: string, profilePath?: string): Promise<RunningProcess> {
+  // With BENCH_CPU_PROFILE, the worker writes its profiles (one per thread: the main one is the largest)
+  // into a directory beside the server's when it exits.
+  const profile = profilePath ? ['--cpu-prof', `--cpu-prof-dir=${profilePath}.worker`] : [];
+  const worker = startTypeScript(
+    'worker/src/main.ts',
+    [],
+    childEnvironment({ ...FAST, ...serverEnvironment, DATABASE_URL: databaseUrl, EVERJUST_LOG_LEVEL: 'info' }),
+    profile,
+  );
+  await worker.waitFor(/"msg":"worker started"/, 60_000, 'stderr');
+  return worker;
+}
+
+async function stopWorkerProcess(worker: RunningProcess): Promise<void> {
+  if (worker.child.exitCode !== null) return;
+  worker.child.kill('SIGTERM');
+  await worker.exited;
+}
+
+/** Every 0.5 s: the jobs running and the jobs waiting in the queue. */
+function sampleQueue(bench: BenchDatabase) {
   const samples = { active: [] as number[], queued: [] as number[] };
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
-      samples.active.push(platform.worker?.activeJobs ?? 0);
-      samples.queued.push(await bench.database.prisma.job.count({ where: { status: 'queued' } }));
+      const counts = await bench.database.prisma.job.groupBy({ by: ['status'], where: { status: { in: ['queued', 'running'] } }, _count: true });
+      samples.active.push(counts.find((row) => row.status === 'running')?._count ?? 0);
+      samples.queued.push(counts.find((row) => row.status === 'queued')?._count ?? 0);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   })();

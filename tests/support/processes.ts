@@ -20,8 +20,11 @@ export interface RunningProcess {
   child: ChildProcess;
   stdout(): string;
   stderr(): string;
-  /** Resolves with the first match of `pattern` in stdout, or rejects when the process exits first. */
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /**
+   * Resolves with the first match of `pattern` in stdout (or `from: 'stderr'`, where the JSON log goes),
+   * or rejects when the process exits first.
+   */
+  waitFor(pattern: RegExp, timeoutMs?: number, from?: 'stdout' | 'stderr'): Promise<RegExpMatchArray>;
   exited: Promise<number | null>;
 }
 
@@ -29,8 +32,8 @@ export interface RunningProcess {
  * Starts a TypeScript entry point of the repo (`api/src/main.ts`, …) through tsx's loader, in one
  * process (so its pid is the program's own: tests can stop or kill it).
  */
-export function startTypeScript(entry: string, args: string[], environment: NodeJS.ProcessEnv): RunningProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: repoRoot, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startTypeScript(entry: string, args: string[], environment: NodeJS.ProcessEnv, nodeArguments: string[] = []): RunningProcess {
+  const child = spawn(process.execPath, [...nodeArguments, '--import', 'tsx', entry, ...args], { cwd: repoRoot, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const listeners = new Set<() => void>();
@@ -38,7 +41,10 @@ export function startTypeScript(entry: string, args: string[], environment: Node
     stdout += chunk;
     for (const listener of listeners) listener();
   });
-  child.stderr!.on('data', (chunk) => void (stderr += chunk));
+  child.stderr!.on('data', (chunk) => {
+    stderr += chunk;
+    for (const listener of listeners) listener();
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
     for (const listener of listeners) listener();
     resolve(code);
@@ -48,10 +54,10 @@ export function startTypeScript(entry: string, args: string[], environment: Node
     stdout: () => stdout,
     stderr: () => stderr,
     exited,
-    waitFor(pattern, timeoutMs = 60_000) {
+    waitFor(pattern, timeoutMs = 60_000, from = 'stdout') {
       return new Promise((resolve, reject) => {
         const check = () => {
-          const match = stdout.match(pattern);
+          const match = (from === 'stdout' ? stdout : stderr).match(pattern);
           if (match) return finish(() => resolve(match));
           if (child.exitCode !== null) finish(() => reject(new Error(`exited with ${child.exitCode} before ${pattern}:\n${stdout}\n${stderr}`)));
         };

@@ -1,3 +1,4 @@
+import type { EventAppender } from './event-appender.js';
 import {
   appendFencedEvent,
   LeaseLostError,
@@ -7,6 +8,9 @@ import {
   publishEvents,
   recordUsage,
   snapshotSessionFiles,
+  writeProjectFileFenced,
+  type FileLimits,
+  type StoredFile,
   type Lease,
   type Logger,
   type NewSessionEvent,
@@ -26,6 +30,8 @@ export interface SessionWriterOptions {
   /** The session written to; its owner and kind decide where usage is recorded. */
   session: Pick<Session, 'id' | 'tenantId' | 'mode' | 'projectId' | 'externalUserId' | 'kind'>;
   lease: Lease;
+  /** Writes this writer's plain appends together with other sessions' (the worker's group commit); without it, one statement each. */
+  appender?: EventAppender;
   /** Text deltas are coalesced: at most one row per this many ms (ARCHITECTURE.md: 50). */
   coalesceMs?: number;
 }
@@ -89,6 +95,23 @@ export class SessionWriter {
     if ('refused' in outcome) throw outcome.refused;
     await this.publish([outcome.written]);
     return outcome.value;
+  }
+
+  /**
+   * Writes one project file and its `file_written` event in one fenced statement. A refusal (the
+   * project's file limit, a bad path) goes to the caller and leaves the writer usable.
+   */
+  async writeFile(file: { path: string; content: string }, limits: FileLimits): Promise<StoredFile> {
+    await this.flushText();
+    const { prisma, session, lease } = this.options;
+    const outcome = await this.enqueue(() =>
+      writeProjectFileFenced(prisma, { sessionId: session.id, lease, projectId: session.projectId, file, limits }).catch((error: unknown) =>
+        error instanceof LeaseLostError ? Promise.reject(error) : { refused: error },
+      ),
+    );
+    if ('refused' in outcome) throw outcome.refused;
+    await this.publish([outcome.event]);
+    return outcome.stored;
   }
 
   addUsage(usage: Partial<SessionUsage>): void {
@@ -166,7 +189,8 @@ export class SessionWriter {
   }
 
   private async write(event: NewSessionEvent): Promise<SessionEvent> {
-    const written = await appendFencedEvent(this.options.prisma, this.options.session.id, this.options.lease, event);
+    const { appender, prisma, session, lease } = this.options;
+    const written = appender ? await appender.append(session.id, lease, event) : await appendFencedEvent(prisma, session.id, lease, event);
     await this.publish([written]);
     return written;
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   appendEvent,
-  claimJob,
+  claimJobs,
   completeJob,
   EMPTY_USAGE,
   failJob,
@@ -22,6 +22,7 @@ import {
 import { LlmError, type LlmProvider } from './llm/llm-provider.js';
 import { cleanupSandboxes } from './sandbox/sandbox-manager.js';
 import type { SandboxSelector } from './sandbox/select-sandbox.js';
+import { EventAppender } from './event-appender.js';
 import { SessionWriter } from './session-writer.js';
 import { TaskError, type TaskHandler } from './tasks/task.js';
 
@@ -58,6 +59,9 @@ interface RunningJob {
 
 type AbortReason = 'cancelled' | 'lease-lost' | 'shutdown';
 
+/** Jobs claimed per statement at most. */
+const CLAIM_BATCH = 20;
+
 /**
  * The job runner: claims jobs up to its concurrency, keeps their leases alive, listens for cancels,
  * and always ends or releases the job it took ("MUST release the job", graphile-worker).
@@ -70,9 +74,12 @@ export class Worker {
   private refill = false;
   private timers: NodeJS.Timeout[] = [];
   private unsubscribers: Array<() => Promise<void>> = [];
+  /** One for all the jobs this worker runs, so their events share statements. */
+  private readonly appender: EventAppender;
 
   constructor(private readonly options: WorkerOptions) {
     this.id = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.appender = new EventAppender(options.prisma);
   }
 
   async start(): Promise<void> {
@@ -122,11 +129,13 @@ export class Worker {
     try {
       do {
         this.refill = false;
+        const kinds = [...Object.keys(this.options.tasks), ...Object.keys(this.options.maintenance ?? {})];
         while (!this.stopping && this.running.size < this.options.config.jobs.concurrency) {
-          const kinds = [...Object.keys(this.options.tasks), ...Object.keys(this.options.maintenance ?? {})];
-          const job = await claimJob(this.options.prisma, this.id, kinds, this.options.config.jobs.leaseMs);
-          if (!job) break;
-          this.launch(job);
+          // As many as there is room for, a bounded number per statement.
+          const room = Math.min(this.options.config.jobs.concurrency - this.running.size, CLAIM_BATCH);
+          const jobs = await claimJobs(this.options.prisma, this.id, kinds, this.options.config.jobs.leaseMs, room);
+          for (const job of jobs) this.launch(job);
+          if (jobs.length < room) break;
         }
       } while (this.refill && !this.stopping);
     } catch (error) {
@@ -170,7 +179,7 @@ export class Worker {
       await failJob(prisma, job.id, this.id, 'the job has no session', { retryable: false, backoffBaseMs: 0, attempt: job.attempts });
       return;
     }
-    const writer = new SessionWriter({ prisma, pubsub: this.options.pubsub, logger, session, lease });
+    const writer = new SessionWriter({ prisma, pubsub: this.options.pubsub, logger, session, lease, appender: this.appender });
 
     // The heartbeat renews the lease and reads the cancel flag, for a worker that missed the message.
     const heartbeat = setInterval(async () => {
@@ -188,14 +197,17 @@ export class Worker {
     let outcomeLabel = 'failed';
     try {
       if (session.cancelRequestedAt) controller.abort('cancelled' satisfies AbortReason);
-      if (session.status === 'queued') {
-        await prisma.session.update({ where: { id: session.id }, data: { status: 'running', startedAt: new Date() } });
-        await writer.append({ type: 'status', payload: { status: 'running' } }); // session.started, once
+      const llm = this.options.llmFor(session.mode);
+      const starting = session.status === 'queued';
+      if (starting || !session.model) {
+        await prisma.session.update({
+          where: { id: session.id },
+          data: { ...(starting ? { status: 'running', startedAt: new Date() } : {}), ...(session.model ? {} : { model: `${llm.name}/${llm.model}` }) },
+        });
       }
+      if (starting) await writer.append({ type: 'status', payload: { status: 'running' } }); // session.started, once
       const handler = this.options.tasks[job.kind];
       controller.signal.throwIfAborted();
-      const llm = this.options.llmFor(session.mode);
-      if (!session.model) await prisma.session.update({ where: { id: session.id }, data: { model: `${llm.name}/${llm.model}` } });
       const sandbox = this.options.sandboxes?.forMode(session.mode) ?? null;
       const outcome = await handler({ job, session, writer, signal: controller.signal, logger, prisma, pubsub: this.options.pubsub, config, llm, sandbox });
       await writer.drain();

@@ -22,9 +22,12 @@ export function limitsFor(caller: Caller): TierLimits {
 /**
  * lockTenant: takes the tenant's row lock for the rest of the transaction, so quota checks of one
  * tenant run one at a time: two calls can never both see "2 of 3" and both make the third.
+ * NO KEY UPDATE, not UPDATE: it still excludes other lockTenant calls, but not the key-share locks
+ * that every foreign-key check on the tenant takes (a worker recording usage, a project created),
+ * which FOR UPDATE would queue behind each start, and each start behind them.
  */
 export async function lockTenant(tx: Transaction, tenantId: string): Promise<void> {
-  await tx.$queryRaw`SELECT id FROM tenants WHERE id = ${tenantId}::uuid FOR UPDATE`;
+  await tx.$queryRaw`SELECT id FROM tenants WHERE id = ${tenantId}::uuid FOR NO KEY UPDATE`;
 }
 
 export async function checkProjectQuota(tx: Transaction, caller: Caller): Promise<void> {

@@ -21,7 +21,7 @@ export class LeaseLostError extends Error {
   }
 }
 
-interface InsertedRow {
+export interface InsertedRow {
   seq: number;
   created_at: Date;
 }
@@ -33,12 +33,7 @@ interface InsertedRow {
  */
 export async function appendFencedEvent(client: Client, sessionId: string, lease: Lease, event: NewSessionEvent): Promise<SessionEvent> {
   const rows = await client.$queryRaw<InsertedRow[]>`
-    WITH lease AS (
-      SELECT 1 FROM jobs
-      WHERE id = ${lease.jobId}::uuid AND locked_by = ${lease.workerId} AND attempts = ${lease.attempt}
-        AND status = 'running' AND locked_until >= now()
-      FOR UPDATE
-    ), next AS (
+    WITH lease AS (${leaseHeld(lease)}), next AS (
       UPDATE sessions SET last_seq = last_seq + 1, updated_at = now()
       WHERE id = ${sessionId}::uuid AND EXISTS (SELECT 1 FROM lease)
       RETURNING ${NEXT_COLUMNS}
@@ -48,6 +43,79 @@ export async function appendFencedEvent(client: Client, sessionId: string, lease
     RETURNING seq, created_at`;
   if (!rows[0]) throw new LeaseLostError(lease.jobId);
   return toEvent(sessionId, event, rows[0]);
+}
+
+/** One event of a batch for `appendFencedEvents`. */
+export interface FencedAppend {
+  sessionId: string;
+  lease: Lease;
+  event: NewSessionEvent;
+}
+
+/**
+ * appendFencedEvents: appendFencedEvent for many sessions in one statement (the worker's group commit:
+ * one round trip for every session that had an event ready, instead of one each). Events raise no
+ * webhooks here (`raisesWebhooks` is false for them); each is written only while its lease is held,
+ * and a session's events in the batch get consecutive seqs in the order given. Returns, per item in
+ * order, the written event or null when its lease was lost. Job rows are locked in id order, so two
+ * batches cannot deadlock on them.
+ */
+export async function appendFencedEvents(client: Client, items: readonly FencedAppend[]): Promise<Array<SessionEvent | null>> {
+  if (items.length === 0) return [];
+  for (const item of items) {
+    if (raisesWebhooks(item.event)) throw new Error(`appendFencedEvents: ${item.event.type} raises webhooks; append it with appendFencedEvent`);
+  }
+  const rows = await client.$queryRaw<Array<InsertedRow & { session_id: string }>>`
+    WITH input AS (
+      SELECT * FROM unnest(
+        ${items.map((item) => item.sessionId)}::uuid[], ${items.map((item) => item.lease.jobId)}::uuid[],
+        ${items.map((item) => item.lease.workerId)}::text[], ${items.map((item) => item.lease.attempt)}::int[],
+        ${items.map((item) => item.event.type)}::text[], ${items.map((item) => JSON.stringify(item.event.payload))}::text[]
+      ) WITH ORDINALITY AS input(session_id, job_id, worker_id, attempt, type, payload, ord)
+    ), held AS (
+      SELECT id, locked_by, attempts FROM jobs
+      WHERE id IN (SELECT job_id FROM input) AND status = 'running' AND locked_until >= now()
+      ORDER BY id
+      FOR UPDATE
+    ), valid AS (
+      SELECT input.* FROM input JOIN held ON held.id = input.job_id AND held.locked_by = input.worker_id AND held.attempts = input.attempt
+    ), counts AS (
+      SELECT session_id, count(*)::int AS n FROM valid GROUP BY session_id
+    ), next AS (
+      UPDATE sessions SET last_seq = sessions.last_seq + counts.n, updated_at = now()
+      FROM counts WHERE sessions.id = counts.session_id
+      RETURNING sessions.id, sessions.last_seq - counts.n AS base
+    )
+    INSERT INTO session_events (session_id, seq, type, payload, attempt, created_at)
+    SELECT valid.session_id, next.base + row_number() OVER (PARTITION BY valid.session_id ORDER BY valid.ord),
+      valid.type, valid.payload::jsonb, valid.attempt, now()
+    FROM valid JOIN next ON next.id = valid.session_id
+    RETURNING session_id, seq, created_at`;
+  // A session's rows, by seq, belong to its items in the order given (all of them, or none: one lease).
+  const bySession = new Map<string, InsertedRow[]>();
+  for (const row of rows) bySession.set(row.session_id, [...(bySession.get(row.session_id) ?? []), row]);
+  for (const list of bySession.values()) list.sort((a, b) => Number(a.seq) - Number(b.seq));
+  return items.map((item) => {
+    const row = bySession.get(item.sessionId)?.shift();
+    return row ? toEvent(item.sessionId, item.event, row) : null;
+  });
+}
+
+/** Whether appending `event` also writes webhook deliveries (then it needs appendFencedEvent's outbox). */
+export function raisesWebhooks(event: NewSessionEvent): boolean {
+  return webhookOutboxTypes(event).length > 0;
+}
+
+/**
+ * The job row of `lease`, locked, when the lease is still held (else no row): the first CTE of every
+ * fenced write, so the check and the write are one statement.
+ */
+export function leaseHeld(lease: Lease): Prisma.Sql {
+  return Prisma.sql`
+      SELECT 1 FROM jobs
+      WHERE id = ${lease.jobId}::uuid AND locked_by = ${lease.workerId} AND attempts = ${lease.attempt}
+        AND status = 'running' AND locked_until >= now()
+      FOR UPDATE`;
 }
 
 /**
@@ -113,7 +181,7 @@ function globalId(typename: string, column: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`translate(rtrim(encode(convert_to(${`${typename}:`}::text || ${column}::text, 'UTF8'), 'base64'), '='), '+/', '-_')`;
 }
 
-function toEvent(sessionId: string, event: NewSessionEvent, row: InsertedRow): SessionEvent {
+export function toEvent(sessionId: string, event: NewSessionEvent, row: InsertedRow): SessionEvent {
   return { sessionId, seq: Number(row.seq), type: event.type, at: new Date(row.created_at).toISOString(), payload: event.payload } as SessionEvent;
 }
 

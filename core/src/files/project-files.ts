@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../errors.js';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import { LeaseLostError, leaseHeld, toEvent, type InsertedRow, type Lease } from '../events/event-log.js';
+import type { SessionEvent } from '../events/event-types.js';
 
 type Client = PrismaClient | Prisma.TransactionClient;
 
@@ -70,17 +72,70 @@ export async function writeProjectFiles(
   if (paths.size > limits.projectMaxFiles) {
     throw new ValidationError(`A project holds at most ${limits.projectMaxFiles} files (this would make ${paths.size})`, { limit: limits.projectMaxFiles });
   }
-  const stored: StoredFile[] = [];
-  for (const file of prepared.values()) {
-    await client.fileBlob.upsert({ where: { sha: file.sha }, create: { sha: file.sha, content: file.content, size: file.size }, update: {} });
-    await client.projectFile.upsert({
-      where: { projectId_path: { projectId, path: file.path } },
-      create: { projectId, path: file.path, sha: file.sha, size: file.size },
-      update: { sha: file.sha, size: file.size },
-    });
-    stored.push({ path: file.path, sha: file.sha, size: file.size });
+  const list = [...prepared.values()];
+  // One statement: contents stored once by sha (a blob already there is kept), then the paths point at them.
+  await client.$executeRaw`
+    WITH blobs AS (
+      INSERT INTO file_blobs (sha, content, size)
+      SELECT * FROM unnest(${list.map((file) => file.sha)}::text[], ${list.map((file) => file.content)}::text[], ${list.map((file) => file.size)}::int[])
+      ON CONFLICT (sha) DO NOTHING
+    )
+    INSERT INTO project_files (project_id, path, sha, size, updated_at)
+    SELECT ${projectId}::uuid, path, sha, size, now()
+    FROM unnest(${list.map((file) => file.path)}::text[], ${list.map((file) => file.sha)}::text[], ${list.map((file) => file.size)}::int[]) AS f(path, sha, size)
+    ON CONFLICT (project_id, path) DO UPDATE SET sha = excluded.sha, size = excluded.size, updated_at = excluded.updated_at`;
+  return list.map(({ path, sha, size }) => ({ path, sha, size }));
+}
+
+/**
+ * writeProjectFileFenced: a worker's write of one file and its `file_written` event in ONE statement,
+ * only while `lease` is held (LeaseLostError otherwise) and only if the project stays within its file
+ * count (ValidationError otherwise, nothing written): what a transaction around writeProjectFiles and
+ * appendFencedEvent does, in one round trip instead of five.
+ */
+export async function writeProjectFileFenced(
+  client: Client,
+  options: { sessionId: string; lease: Lease; projectId: string; file: { path: string; content: string }; limits: FileLimits },
+): Promise<{ stored: StoredFile; event: SessionEvent<'file_written'> }> {
+  const { sessionId, lease, projectId, limits } = options;
+  const path = normalizeProjectPath(options.file.path);
+  const content = options.file.content;
+  const size = Buffer.byteLength(content, 'utf8');
+  if (size > limits.fileMaxBytes) {
+    throw new ValidationError(`File ${path} is ${size} bytes; the limit is ${limits.fileMaxBytes}`, { path, size, limit: limits.fileMaxBytes });
   }
-  return stored;
+  const stored: StoredFile = { path, sha: sha256(content), size };
+  const event = { type: 'file_written' as const, payload: stored };
+  const rows = await client.$queryRaw<Array<{ held: boolean; files: bigint; seq: number | null; created_at: Date | null }>>`
+    WITH lease AS (${leaseHeld(lease)}),
+    counted AS (
+      SELECT count(*) AS files FROM (SELECT path FROM project_files WHERE project_id = ${projectId}::uuid UNION SELECT ${path}::text) AS paths
+    ),
+    go AS (SELECT 1 FROM lease, counted WHERE counted.files <= ${limits.projectMaxFiles}),
+    blob AS (
+      INSERT INTO file_blobs (sha, content, size) SELECT ${stored.sha}, ${content}, ${size} FROM go
+      ON CONFLICT (sha) DO NOTHING
+    ),
+    file AS (
+      INSERT INTO project_files (project_id, path, sha, size, updated_at) SELECT ${projectId}::uuid, ${path}, ${stored.sha}, ${size}, now() FROM go
+      ON CONFLICT (project_id, path) DO UPDATE SET sha = excluded.sha, size = excluded.size, updated_at = excluded.updated_at
+    ),
+    next AS (
+      UPDATE sessions SET last_seq = last_seq + 1, updated_at = now() WHERE id = ${sessionId}::uuid AND EXISTS (SELECT 1 FROM go) RETURNING last_seq
+    ),
+    appended AS (
+      INSERT INTO session_events (session_id, seq, type, payload, attempt, created_at)
+      SELECT ${sessionId}::uuid, last_seq, ${event.type}, ${JSON.stringify(event.payload)}::jsonb, ${lease.attempt}, now() FROM next
+      RETURNING seq, created_at
+    )
+    SELECT EXISTS (SELECT 1 FROM lease) AS held, counted.files, appended.seq, appended.created_at
+    FROM counted LEFT JOIN appended ON true`;
+  const row = rows[0];
+  if (!row?.held) throw new LeaseLostError(lease.jobId);
+  if (row.seq === null || row.created_at === null) {
+    throw new ValidationError(`A project holds at most ${limits.projectMaxFiles} files (this would make ${Number(row.files)})`, { limit: limits.projectMaxFiles });
+  }
+  return { stored, event: toEvent(sessionId, event, row as InsertedRow) as SessionEvent<'file_written'> };
 }
 
 /** Deletes one file; returns false when the project had no such file. */
@@ -107,8 +162,9 @@ export async function readProjectFile(client: Client, projectId: string, path: s
 /** Records the project's current files as the session's snapshot (replacing an earlier one). */
 export async function snapshotSessionFiles(client: Client, sessionId: string, projectId: string): Promise<void> {
   await client.sessionFile.deleteMany({ where: { sessionId } });
-  const files = await listProjectFiles(client, projectId);
-  if (files.length > 0) await client.sessionFile.createMany({ data: files.map((file) => ({ sessionId, ...file })) });
+  await client.$executeRaw`
+    INSERT INTO session_files (session_id, path, sha, size)
+    SELECT ${sessionId}::uuid, path, sha, size FROM project_files WHERE project_id = ${projectId}::uuid`;
 }
 
 /** Puts a project's files back as a session left them. */

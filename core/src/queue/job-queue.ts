@@ -64,26 +64,32 @@ export async function enqueueJob(
 const attemptIs = (attempt: number | undefined) => (attempt === undefined ? Prisma.empty : Prisma.sql`AND attempts = ${attempt}`);
 
 /**
- * claimJob: takes the oldest ready job, or one whose lease expired (its worker died or stalled),
- * for `workerId` under a lease of `leaseMs`, and counts the attempt.
+ * claimJobs: takes up to `limit` of the oldest ready jobs, or ones whose lease expired (their worker
+ * died or stalled), for `workerId` under a lease of `leaseMs`, and counts the attempt: one statement
+ * however many jobs a worker has room for.
  * Invariant: FOR UPDATE SKIP LOCKED means two workers never claim the same row; a job whose lease
  * expired after its last attempt is never claimed again (markExpiredJobsDead ends it).
  */
-export async function claimJob(client: Client, workerId: string, kinds: readonly string[], leaseMs: number): Promise<ClaimedJob | null> {
-  const rows = await client.$queryRaw<JobRow[]>`
+export async function claimJobs(client: Client, workerId: string, kinds: readonly string[], leaseMs: number, limit: number): Promise<ClaimedJob[]> {
+  const rows = await client.$queryRaw<Array<JobRow & { run_at: Date }>>`
     UPDATE jobs SET status = 'running', locked_by = ${workerId},
       locked_until = now() + make_interval(secs => ${leaseMs / 1000}),
       attempts = attempts + 1, updated_at = now()
-    WHERE id = (
+    WHERE id IN (
       SELECT id FROM jobs
       WHERE kind = ANY(${kinds as string[]}::text[])
         AND ((status = 'queued' AND run_at <= now())
           OR (status = 'running' AND locked_until < now() AND attempts < max_attempts))
       ORDER BY run_at, id
       FOR UPDATE SKIP LOCKED
-      LIMIT 1)
-    RETURNING id, kind, payload, session_id, attempts, max_attempts, locked_by, locked_until`;
-  return rows[0] ? toClaimed(rows[0]) : null;
+      LIMIT ${limit})
+    RETURNING id, kind, payload, session_id, attempts, max_attempts, locked_by, locked_until, run_at`;
+  return rows.sort((a, b) => a.run_at.getTime() - b.run_at.getTime()).map(toClaimed);
+}
+
+/** claimJobs for one job. */
+export async function claimJob(client: Client, workerId: string, kinds: readonly string[], leaseMs: number): Promise<ClaimedJob | null> {
+  return (await claimJobs(client, workerId, kinds, leaseMs, 1))[0] ?? null;
 }
 
 /**

@@ -3,7 +3,6 @@ import {
   EverJustError,
   listProjectFiles,
   readProjectFile,
-  writeProjectFiles,
   type FileLimits,
   type PrismaClient,
 } from '@everjust/core';
@@ -48,10 +47,7 @@ export function createProjectTools({ prisma, projectId, writer, limits }: Projec
       async run(input) {
         const path = stringInput(input, 'path');
         const content = stringInput(input, 'content');
-        const file = await writer.transact(async (tx) => {
-          const [stored] = await writeProjectFiles(tx, projectId, [{ path, content }], limits);
-          return { event: { type: 'file_written', payload: { path: stored.path, size: stored.size, sha: stored.sha } }, value: stored };
-        });
+        const file = await writer.writeFile({ path, content }, limits);
         return { content: `Wrote ${file.path} (${file.size} bytes).` };
       },
     },
