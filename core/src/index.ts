@@ -13,6 +13,7 @@ export type { Mode, Tier, SessionKind, SessionStatus, JobStatus, SandboxStatus }
 export * from './logger.js';
 export * from './events/event-types.js';
 export * from './events/event-log.js';
+export * from './events/session-end.js';
 export * from './queue/job-queue.js';
 export * from './files/project-files.js';
 export * from './preview-tokens.js';

@@ -34,6 +34,7 @@ export class EventAppender {
   private readonly queue: Pending[] = [];
   private inFlight = 0;
   private scheduled = false;
+  private readonly sessionsInFlight = new Set<string>();
   private readonly maxInFlight: number;
   private readonly maxBatch: number;
 
@@ -67,14 +68,33 @@ export class EventAppender {
 
   private async flush(): Promise<void> {
     if (this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
-    const batch = this.queue.splice(0, this.maxBatch);
+    const batch = this.takeBatch();
+    if (batch.length === 0) return; // every queued session has a batch in flight: the next one starts when it ends
+    const sessions = new Set(batch.map((pending) => pending.item.sessionId));
+    for (const session of sessions) this.sessionsInFlight.add(session);
     this.inFlight++;
     try {
       await this.write(batch);
     } finally {
+      for (const session of sessions) this.sessionsInFlight.delete(session);
       this.inFlight--;
       this.schedule();
     }
+  }
+
+  /**
+   * The queued appends of sessions with no batch in flight, in order: a session's appends are
+   * written in the order they were made, never overtaken by a batch that commits first.
+   */
+  private takeBatch(): Pending[] {
+    const batch: Pending[] = [];
+    const rest: Pending[] = [];
+    for (const pending of this.queue) {
+      if (batch.length < this.maxBatch && !this.sessionsInFlight.has(pending.item.sessionId)) batch.push(pending);
+      else rest.push(pending);
+    }
+    this.queue.splice(0, this.queue.length, ...rest);
+    return batch;
   }
 
   private async write(batch: Pending[]): Promise<void> {

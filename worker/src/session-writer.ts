@@ -2,12 +2,9 @@ import type { EventAppender } from './event-appender.js';
 import {
   appendFencedEvent,
   LeaseLostError,
-  completeJob,
   EMPTY_USAGE,
-  failJob,
   publishEvents,
-  recordUsage,
-  snapshotSessionFiles,
+  endSessionFenced,
   writeProjectFileFenced,
   type FileLimits,
   type StoredFile,
@@ -19,6 +16,7 @@ import {
   type PubSub,
   type Session,
   type SessionEndStatus,
+  type SessionChange,
   type SessionEvent,
   type SessionUsage,
 } from '@everjust/core';
@@ -75,6 +73,16 @@ export class SessionWriter {
     return this.enqueue(() => this.write(event));
   }
 
+  /** Appends an event together with a change to the session row (its start), in one fenced statement. */
+  async appendWithChange(event: NewSessionEvent, change: SessionChange): Promise<SessionEvent> {
+    await this.flushText();
+    return this.enqueue(async () => {
+      const written = await appendFencedEvent(this.options.prisma, this.options.session.id, this.options.lease, event, { session: change });
+      await this.publish([written]);
+      return written;
+    });
+  }
+
   /**
    * Runs `work` and appends the event it returns in one transaction that checks the lease: a change
    * (a file written, a file deleted) and its event happen together or not at all, so a worker that
@@ -121,43 +129,19 @@ export class SessionWriter {
   }
 
   /**
-   * Ends the session: `done` (with the final status and usage), the session row, the files snapshot
-   * and the job's end, in one transaction that also checks the lease. Nothing is appended after it.
+   * Ends the session: `done` (with the final status and usage), the session row, the files snapshot,
+   * the usage counters and the job's end, in one statement that also checks the lease. Nothing is
+   * appended after it.
    */
   async finish(
     status: SessionEndStatus,
-    options: { error?: { code: string; message: string }; result?: Record<string, unknown>; backoffBaseMs?: number } = {},
+    options: { error?: { code: string; message: string }; result?: Record<string, unknown> } = {},
   ): Promise<SessionEvent> {
     await this.flushText();
     this.textClosed = true;
     const { prisma, session, lease } = this.options;
-    const sessionId = session.id;
     const done = await this.enqueue(() =>
-      prisma.$transaction(async (tx) => {
-        const event = await appendFencedEvent(tx, sessionId, lease, {
-          type: 'done',
-          payload: { status, usage: { ...this.usage }, ...(options.error ? { error: options.error } : {}), ...(options.result ? { result: options.result } : {}) },
-        });
-        await tx.session.update({
-          where: { id: sessionId },
-          data: { status, endedAt: new Date(), usage: { ...this.usage }, error: options.error ?? undefined },
-        });
-        await snapshotSessionFiles(tx, sessionId, session.projectId);
-        await recordUsage(tx, {
-          tenantId: session.tenantId,
-          mode: session.mode,
-          projectId: session.projectId,
-          externalUserId: session.externalUserId,
-          generations: session.kind === 'generate' ? 1 : 0,
-          ...this.usage,
-        });
-        if (status === 'failed') {
-          await failJob(tx, lease.jobId, lease.workerId, options.error?.message ?? 'failed', { retryable: false, backoffBaseMs: 0, attempt: lease.attempt });
-        } else {
-          await completeJob(tx, lease.jobId, lease.workerId, status === 'cancelled' ? 'cancelled' : 'succeeded', lease.attempt);
-        }
-        return event;
-      }),
+      endSessionFenced(prisma, { session, lease, status, usage: { ...this.usage }, error: options.error, result: options.result }),
     );
     await this.publish([done]);
     return done;

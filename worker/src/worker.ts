@@ -198,14 +198,13 @@ export class Worker {
     try {
       if (session.cancelRequestedAt) controller.abort('cancelled' satisfies AbortReason);
       const llm = this.options.llmFor(session.mode);
-      const starting = session.status === 'queued';
-      if (starting || !session.model) {
-        await prisma.session.update({
-          where: { id: session.id },
-          data: { ...(starting ? { status: 'running', startedAt: new Date() } : {}), ...(session.model ? {} : { model: `${llm.name}/${llm.model}` }) },
-        });
+      const model = session.model ? undefined : `${llm.name}/${llm.model}`;
+      if (session.status === 'queued') {
+        // session.started, once: the event, the status, its start and the model in one statement.
+        await writer.appendWithChange({ type: 'status', payload: { status: 'running' } }, { status: 'running', stamp: true, model });
+      } else if (model) {
+        await prisma.session.update({ where: { id: session.id }, data: { model } });
       }
-      if (starting) await writer.append({ type: 'status', payload: { status: 'running' } }); // session.started, once
       const handler = this.options.tasks[job.kind];
       controller.signal.throwIfAborted();
       const sandbox = this.options.sandboxes?.forMode(session.mode) ?? null;

@@ -38,6 +38,11 @@ function visibleSessions(context: RequestContext): Prisma.SessionWhereInput {
 }
 
 /** Loads a session the caller may see (its tenant, its mode, a project not deleted), or NOT_FOUND. */
+/** Whether a Pothos prisma `query` loads relations (`include`/`select` with entries), not just the row. */
+function hasRelations(query: { include?: object; select?: object }): boolean {
+  return Object.keys(query.include ?? {}).length > 0 || Object.keys(query.select ?? {}).length > 0;
+}
+
 export async function findVisibleSession(context: RequestContext, globalId: string) {
   const id = decodeIdOf('Session', globalId);
   const session = id
@@ -173,7 +178,8 @@ builder.mutationFields((t) => ({
         idempotencyKey: input.idempotencyKey,
         idempotencyInput: { projectId: project.id, prompt },
       });
-      return prisma.session.findUniqueOrThrow({ ...query, where: { id: session.id } });
+      // The row just written answers a selection of its own fields; relations asked for need the query.
+      return hasRelations(query) ? prisma.session.findUniqueOrThrow({ ...query, where: { id: session.id } }) : session;
     },
   }),
   cancelSession: t.prismaField({
@@ -234,6 +240,8 @@ builder.subscriptionField('sessionEvents', (t) =>
           prisma: context.services.prisma,
           pubsub: context.services.pubsub,
           sessionId: session.id,
+          // Read before the replay: enough to tell that a resume after the end has nothing to follow.
+          before: { status: session.status, lastSeq: session.lastSeq },
           afterSeq: args.afterSeq ?? 0,
           pollIntervalMs: context.services.config.limits.eventPollIntervalMs,
           signal: (context as { request?: Request }).request?.signal,

@@ -46,19 +46,26 @@ export async function checkProjectQuota(tx: Transaction, caller: Caller): Promis
 export async function checkSessionQuotas(
   tx: Transaction,
   caller: Caller,
-  options: { kind: 'generate' | 'preview' | 'export'; externalUserId: string | null; now?: Date },
+  options: {
+    kind: 'generate' | 'preview' | 'export';
+    externalUserId: string | null;
+    now?: Date;
+    /** The session being started, already written in this transaction: not counted against itself. */
+    startingSessionId?: string;
+  },
 ): Promise<void> {
   const limits = limitsFor(caller);
   const now = options.now ?? new Date();
   const day = utcDayWindow(now);
   await lockTenant(tx, caller.tenantId);
   const scope = { tenantId: caller.tenantId, mode: caller.mode };
+  const otherSessions = { ...scope, ...(options.startingSessionId ? { id: { not: options.startingSessionId } } : {}) };
 
-  const concurrent = await tx.session.count({ where: { ...scope, status: { in: ['queued', 'running'] } } });
+  const concurrent = await tx.session.count({ where: { ...otherSessions, status: { in: ['queued', 'running'] } } });
   if (concurrent >= limits.concurrentSessions) throw new QuotaExceededError('concurrentSessions', limits.concurrentSessions, null);
 
   if (options.kind === 'generate' && limits.generationsPerDay !== null) {
-    const today = await tx.session.count({ where: { ...scope, kind: 'generate', createdAt: { gte: day.start } } });
+    const today = await tx.session.count({ where: { ...otherSessions, kind: 'generate', createdAt: { gte: day.start } } });
     if (today >= limits.generationsPerDay) throw new QuotaExceededError('generationsPerDay', limits.generationsPerDay, day.end);
   }
 
@@ -73,7 +80,7 @@ export async function checkSessionQuotas(
   if (options.externalUserId && options.kind === 'generate') {
     const budget = await tx.endUserBudget.findUnique({ where: { tenantId_mode_externalUserId: { ...scope, externalUserId: options.externalUserId } } });
     if (budget?.generationsPerDay != null) {
-      const generations = await tx.session.count({ where: { ...scope, kind: 'generate', externalUserId: options.externalUserId, createdAt: { gte: day.start } } });
+      const generations = await tx.session.count({ where: { ...otherSessions, kind: 'generate', externalUserId: options.externalUserId, createdAt: { gte: day.start } } });
       if (generations >= budget.generationsPerDay) throw new QuotaExceededError('endUser.generationsPerDay', budget.generationsPerDay, day.end);
     }
     if (budget?.tokensPerDay != null) {

@@ -4,6 +4,12 @@ export interface SessionStreamOptions {
   prisma: PrismaClient;
   pubsub: PubSub;
   sessionId: string;
+  /**
+   * The session's status and last seq read before the stream starts (the caller's lookup). If the
+   * session had ended by then, its log holds every event, so a resume at or after its last seq ends
+   * at once; without it the stream reads them itself after the replay.
+   */
+  before?: { status: string; lastSeq: number };
   afterSeq: number;
   /** How often to read the log even without a live message (a lost publish only delays an event). */
   pollIntervalMs?: number;
@@ -49,7 +55,7 @@ export async function* streamSessionEvents(options: SessionStreamOptions): Async
       last = event.seq;
       if (event.type === 'done') return;
     }
-    const session = await prisma.session.findUnique({ where: { id: sessionId }, select: { status: true, lastSeq: true } });
+    const session = options.before ?? (await prisma.session.findUnique({ where: { id: sessionId }, select: { status: true, lastSeq: true } }));
     // Resuming after the end: nothing more will come.
     if (!session || (TERMINAL.has(session.status) && last >= session.lastSeq)) return;
 

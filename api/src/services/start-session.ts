@@ -22,8 +22,8 @@ export function sessionEndUser(context: RequestContext, project: { externalUserI
 }
 
 /**
- * Starts a session of any kind: quotas checked under the tenant's lock, then the session, its first
- * event and its job written in ONE transaction (accepted work is never lost), at most once per
+ * Starts a session of any kind: the session, its first event and its job written, then the quotas
+ * checked under the tenant's lock, in ONE transaction (accepted work is never lost), at most once per
  * idempotency key. After the commit it wakes a worker and tells early subscribers; both are hints,
  * the log is the truth.
  */
@@ -41,7 +41,6 @@ export async function startSessionWithJob(context: RequestContext, options: Star
     ttlMs: config.limits.idempotencyTtlMs,
     create: async (tx) => {
       const externalUserId = sessionEndUser(context, options.project);
-      await checkSessionQuotas(tx, context.caller, { kind: options.kind, externalUserId });
       const created = await tx.session.create({
         data: {
           tenantId: context.caller.tenantId,
@@ -55,6 +54,10 @@ export async function startSessionWithJob(context: RequestContext, options: Star
       });
       firstEvents.push(await appendEvent(tx, created.id, { type: 'status', payload: { status: 'queued' } }));
       await enqueueJob(tx, { kind: options.kind, sessionId: created.id, maxAttempts: config.jobs.maxAttempts, payload: options.jobPayload?.(created.id) });
+      // The quotas last, not counting this session: the tenant's lock (which the starts of one tenant
+      // queue for) is then held for the checks and the commit only, not for the writes too. Over a
+      // quota, the error rolls the writes back.
+      await checkSessionQuotas(tx, context.caller, { kind: options.kind, externalUserId, startingSessionId: created.id });
       return created;
     },
     load: (id) => prisma.session.findUniqueOrThrow({ where: { id } }),

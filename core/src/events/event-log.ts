@@ -31,18 +31,56 @@ export interface InsertedRow {
  * held: the lease check, the seq increment and the insert are one statement, so a stalled worker
  * whose lease expired writes nothing, and seqs never repeat or skip.
  */
-export async function appendFencedEvent(client: Client, sessionId: string, lease: Lease, event: NewSessionEvent): Promise<SessionEvent> {
+export async function appendFencedEvent(
+  client: Client,
+  sessionId: string,
+  lease: Lease,
+  event: NewSessionEvent,
+  options: {
+    session?: SessionChange;
+    /**
+     * More work in the same statement, as named CTEs (`name AS (statement)`) that run only while the
+     * lease is held: their statements should test `EXISTS (SELECT 1 FROM next)`.
+     */
+    also?: Prisma.Sql[];
+  } = {},
+): Promise<SessionEvent> {
   const rows = await client.$queryRaw<InsertedRow[]>`
     WITH lease AS (${leaseHeld(lease)}), next AS (
-      UPDATE sessions SET last_seq = last_seq + 1, updated_at = now()
+      UPDATE sessions SET last_seq = last_seq + 1, updated_at = now()${sessionChangeSet(options.session)}
       WHERE id = ${sessionId}::uuid AND EXISTS (SELECT 1 FROM lease)
       RETURNING ${NEXT_COLUMNS}
-    )${outbox(event)}
+    )${outbox(event)}${options.also?.length ? Prisma.sql`, ${Prisma.join(options.also, ', ')}` : Prisma.empty}
     INSERT INTO session_events (session_id, seq, type, payload, attempt, created_at)
     SELECT ${sessionId}::uuid, last_seq, ${event.type}, ${JSON.stringify(event.payload)}::jsonb, ${lease.attempt}, now() FROM next
     RETURNING seq, created_at`;
   if (!rows[0]) throw new LeaseLostError(lease.jobId);
   return toEvent(sessionId, event, rows[0]);
+}
+
+/**
+ * A change to the session row that goes with an event, written by the statement that appends it:
+ * `running` with its start and model, or the end (status, usage, error) with `done`.
+ */
+export interface SessionChange {
+  status?: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  /** started_at (running) or ended_at (an end status) becomes the statement's time. */
+  stamp?: boolean;
+  model?: string;
+  usage?: Record<string, number>;
+  /** Kept as it was when absent. */
+  error?: { code: string; message: string };
+}
+
+function sessionChangeSet(change: SessionChange | undefined): Prisma.Sql {
+  if (!change) return Prisma.empty;
+  const sets: Prisma.Sql[] = [];
+  if (change.status) sets.push(Prisma.sql`status = ${change.status}::"SessionStatus"`);
+  if (change.stamp) sets.push(change.status === 'running' ? Prisma.sql`started_at = now()` : Prisma.sql`ended_at = now()`);
+  if (change.model !== undefined) sets.push(Prisma.sql`model = ${change.model}`);
+  if (change.usage) sets.push(Prisma.sql`usage = ${JSON.stringify(change.usage)}::jsonb`);
+  if (change.error) sets.push(Prisma.sql`error = ${JSON.stringify(change.error)}::jsonb`);
+  return sets.length === 0 ? Prisma.empty : Prisma.sql`, ${Prisma.join(sets, ', ')}`;
 }
 
 /** One event of a batch for `appendFencedEvents`. */

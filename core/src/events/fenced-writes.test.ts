@@ -1,9 +1,10 @@
 import { beforeEach, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../../tests/support/databases.js';
 import { ValidationError } from '../errors.js';
-import { readProjectFiles, writeProjectFileFenced } from '../files/project-files.js';
+import { deleteProjectFile, readProjectFiles, snapshotSessionFiles, writeProjectFileFenced } from '../files/project-files.js';
 import { claimJobs, completeJob, enqueueJob } from '../queue/job-queue.js';
-import { appendEvent, appendFencedEvents, LeaseLostError, type Lease } from './event-log.js';
+import { appendEvent, appendFencedEvent, appendFencedEvents, LeaseLostError, type Lease } from './event-log.js';
+import { endSessionFenced } from './session-end.js';
 
 /**
  * The worker's one-statement writes: a batch of events for many sessions (group commit), a file with
@@ -112,5 +113,78 @@ describeEachDatabase('fenced batch writes', (database) => {
     const second = await claimJobs(prisma(), 'worker-b', ['many'], 30_000, 10);
     expect(second.map((job) => job.id)).toEqual(ids.slice(3));
     expect(await claimJobs(prisma(), 'worker-c', ['many'], 30_000, 10)).toEqual([]);
+  });
+
+  it('starts the session row in the statement that appends its running status', async () => {
+    const a = await runningSession('worker-a');
+    const event = await appendFencedEvent(prisma(), a.sessionId, a.lease, { type: 'status', payload: { status: 'running' } }, {
+      session: { status: 'running', stamp: true, model: 'offline/everjust-offline-1' },
+    });
+    const row = await prisma().session.findUniqueOrThrow({ where: { id: a.sessionId } });
+    expect(row).toMatchObject({ status: 'running', model: 'offline/everjust-offline-1', endedAt: null, lastSeq: event.seq });
+    expect(row.startedAt?.toISOString()).toBe(event.at);
+  });
+
+  it('ends the session row in the statement that appends its done, keeping an error it had when none is given', async () => {
+    const a = await runningSession('worker-a');
+    await prisma().session.update({ where: { id: a.sessionId }, data: { error: { code: 'EARLIER', message: 'kept' } } });
+    const usage = { inputTokens: 3, outputTokens: 4, sandboxSeconds: 0 };
+    const done = await appendFencedEvent(prisma(), a.sessionId, a.lease, { type: 'done', payload: { status: 'succeeded', usage } }, { session: { status: 'succeeded', stamp: true, usage } });
+    const row = await prisma().session.findUniqueOrThrow({ where: { id: a.sessionId } });
+    expect(row).toMatchObject({ status: 'succeeded', usage, error: { code: 'EARLIER', message: 'kept' }, lastSeq: done.seq });
+    expect(row.endedAt).toBeInstanceOf(Date);
+
+    const b = await runningSession('worker-b');
+    const failure = { code: 'MODEL_ERROR', message: 'no' };
+    await appendFencedEvent(prisma(), b.sessionId, b.lease, { type: 'done', payload: { status: 'failed', usage, error: failure } }, { session: { status: 'failed', stamp: true, usage, error: failure } });
+    expect(await prisma().session.findUniqueOrThrow({ where: { id: b.sessionId } })).toMatchObject({ status: 'failed', error: failure });
+
+    // Without the lease the row is not ended either.
+    const c = await runningSession('worker-c');
+    await completeJob(prisma(), c.lease.jobId, 'worker-c');
+    await expect(
+      appendFencedEvent(prisma(), c.sessionId, c.lease, { type: 'done', payload: { status: 'succeeded', usage } }, { session: { status: 'succeeded', stamp: true, usage } }),
+    ).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await prisma().session.findUniqueOrThrow({ where: { id: c.sessionId } })).toMatchObject({ status: 'queued', endedAt: null });
+  });
+
+  it('replaces an earlier snapshot of a session with the project as it is now', async () => {
+    const a = await runningSession('worker-a');
+    const write = (path: string, content: string) =>
+      writeProjectFileFenced(prisma(), { sessionId: a.sessionId, lease: a.lease, projectId: a.projectId, file: { path, content }, limits: LIMITS });
+    await write('a.txt', 'one');
+    await write('b.txt', 'two');
+    await snapshotSessionFiles(prisma(), a.sessionId, a.projectId);
+    await deleteProjectFile(prisma(), a.projectId, 'a.txt');
+    const rewritten = await write('b.txt', 'three');
+    await snapshotSessionFiles(prisma(), a.sessionId, a.projectId);
+    const snapshot = await prisma().sessionFile.findMany({ where: { sessionId: a.sessionId }, select: { path: true, sha: true } });
+    expect(snapshot).toEqual([{ path: 'b.txt', sha: rewritten.stored.sha }]);
+  });
+
+  it('ends a session in one statement: done, the row, the snapshot, the usage and the job, or nothing without the lease', async () => {
+    const usage = { inputTokens: 10, outputTokens: 20, sandboxSeconds: 0 };
+    const ending = async (workerId: string) => {
+      const a = await runningSession(workerId);
+      await writeProjectFileFenced(prisma(), { sessionId: a.sessionId, lease: a.lease, projectId: a.projectId, file: { path: 'index.html', content: 'hi' }, limits: LIMITS });
+      const session = await prisma().session.findUniqueOrThrow({ where: { id: a.sessionId } });
+      return { ...a, session };
+    };
+    const a = await ending('worker-a');
+    const done = await endSessionFenced(prisma(), { session: a.session, lease: a.lease, status: 'failed', usage, error: { code: 'MODEL_ERROR', message: 'it broke' } });
+    expect(done).toMatchObject({ seq: 3, type: 'done', payload: { status: 'failed', usage, error: { code: 'MODEL_ERROR', message: 'it broke' } } });
+    expect(await prisma().session.findUniqueOrThrow({ where: { id: a.sessionId } })).toMatchObject({ status: 'failed', usage, error: { code: 'MODEL_ERROR' }, lastSeq: 3 });
+    expect(await prisma().sessionFile.findMany({ where: { sessionId: a.sessionId }, select: { path: true } })).toEqual([{ path: 'index.html' }]);
+    expect(await prisma().usageDaily.findFirst({ where: { tenantId: a.session.tenantId } })).toMatchObject({ generations: 1, inputTokens: 10n, outputTokens: 20n });
+    expect(await prisma().job.findUniqueOrThrow({ where: { id: a.lease.jobId } })).toMatchObject({ status: 'dead', lastError: 'it broke', lockedBy: null });
+
+    const b = await ending('worker-b');
+    await expect(endSessionFenced(prisma(), { session: b.session, lease: { ...b.lease, attempt: 9 }, status: 'succeeded', usage })).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await prisma().session.findUniqueOrThrow({ where: { id: b.sessionId } })).toMatchObject({ status: 'queued', endedAt: null, lastSeq: 2 });
+    expect(await prisma().sessionFile.count({ where: { sessionId: b.sessionId } })).toBe(0);
+    expect(await prisma().usageDaily.count({ where: { tenantId: b.session.tenantId } })).toBe(0);
+    expect(await prisma().job.findUniqueOrThrow({ where: { id: b.lease.jobId } })).toMatchObject({ status: 'running', lockedBy: 'worker-b' });
+    await endSessionFenced(prisma(), { session: b.session, lease: b.lease, status: 'succeeded', usage });
+    expect(await prisma().job.findUniqueOrThrow({ where: { id: b.lease.jobId } })).toMatchObject({ status: 'succeeded', lockedBy: null });
   });
 });

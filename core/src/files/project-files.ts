@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../errors.js';
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { LeaseLostError, leaseHeld, toEvent, type InsertedRow, type Lease } from '../events/event-log.js';
 import type { SessionEvent } from '../events/event-types.js';
 
@@ -150,8 +150,10 @@ export async function listProjectFiles(client: Client, projectId: string): Promi
 
 /** The project's files with their contents. */
 export async function readProjectFiles(client: Client, projectId: string): Promise<Array<StoredFile & { content: string }>> {
-  const files = await client.projectFile.findMany({ where: { projectId }, include: { blob: true }, orderBy: { path: 'asc' } });
-  return files.map((file) => ({ path: file.path, sha: file.sha, size: file.size, content: file.blob.content }));
+  // One query with the join (Prisma's `include` makes it two).
+  return client.$queryRaw<Array<StoredFile & { content: string }>>`
+    SELECT f.path, f.sha, f.size, b.content FROM project_files f JOIN file_blobs b ON b.sha = f.sha
+    WHERE f.project_id = ${projectId}::uuid ORDER BY f.path`;
 }
 
 export async function readProjectFile(client: Client, projectId: string, path: string): Promise<string | null> {
@@ -161,10 +163,25 @@ export async function readProjectFile(client: Client, projectId: string, path: s
 
 /** Records the project's current files as the session's snapshot (replacing an earlier one). */
 export async function snapshotSessionFiles(client: Client, sessionId: string, projectId: string): Promise<void> {
-  await client.sessionFile.deleteMany({ where: { sessionId } });
-  await client.$executeRaw`
-    INSERT INTO session_files (session_id, path, sha, size)
-    SELECT ${sessionId}::uuid, path, sha, size FROM project_files WHERE project_id = ${projectId}::uuid`;
+  const { gone, upsert } = snapshotSessionFilesSql(sessionId, projectId);
+  await client.$executeRaw`WITH gone AS (${gone}) ${upsert}`;
+}
+
+/**
+ * snapshotSessionFiles as two statements for the CTEs of a larger one, written only when `onlyIf`
+ * holds: the paths the project no longer has go (`gone`), the others are written or rewritten
+ * (`upsert`). They touch different rows, so they can share a statement.
+ */
+export function snapshotSessionFilesSql(sessionId: string, projectId: string, onlyIf: Prisma.Sql = Prisma.sql`true`): { gone: Prisma.Sql; upsert: Prisma.Sql } {
+  return {
+    gone: Prisma.sql`
+      DELETE FROM session_files WHERE session_id = ${sessionId}::uuid AND ${onlyIf}
+        AND path NOT IN (SELECT path FROM project_files WHERE project_id = ${projectId}::uuid)`,
+    upsert: Prisma.sql`
+      INSERT INTO session_files (session_id, path, sha, size)
+      SELECT ${sessionId}::uuid, path, sha, size FROM project_files WHERE project_id = ${projectId}::uuid AND ${onlyIf}
+      ON CONFLICT (session_id, path) DO UPDATE SET sha = excluded.sha, size = excluded.size`,
+  };
 }
 
 /** Puts a project's files back as a session left them. */

@@ -119,6 +119,22 @@ export async function completeJob(
 }
 
 /**
+ * endJobSql: the end of a job its worker still holds, as a CTE of a larger fenced statement (the one
+ * that appends a session's `done`): succeeded or cancelled, or dead with its error (a failure that is
+ * not retried). Written only when `onlyIf` holds.
+ */
+export function endJobSql(
+  lease: { jobId: string; workerId: string; attempt: number },
+  end: { status: 'succeeded' | 'cancelled' } | { status: 'dead'; error: string },
+  onlyIf: Prisma.Sql = Prisma.sql`true`,
+): Prisma.Sql {
+  const lastError = end.status === 'dead' ? Prisma.sql`, last_error = ${end.error.slice(0, 10_000)}` : Prisma.empty;
+  return Prisma.sql`
+    UPDATE jobs SET status = ${end.status}::"JobStatus", locked_by = NULL, locked_until = NULL, updated_at = now()${lastError}
+    WHERE id = ${lease.jobId}::uuid AND locked_by = ${lease.workerId} AND status = 'running' ${attemptIs(lease.attempt)} AND ${onlyIf}`;
+}
+
+/**
  * failJob: a failed attempt goes back to the queue after an exponential backoff
  * (`backoffBaseMs` × 2^(attempts-1)), or to `dead` with its error kept after the last attempt
  * or when the error is not retryable. Only the lease holder can fail a job.

@@ -1,4 +1,4 @@
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 
 type Client = Pick<PrismaClient, '$executeRaw'> | Prisma.TransactionClient;
 
@@ -24,10 +24,16 @@ export const utcDay = (at: Date) => at.toISOString().slice(0, 10);
  * overwrite). Called inside the transaction that ends a session, so usage and `done` agree.
  */
 export async function recordUsage(client: Client, usage: UsageIncrement): Promise<void> {
-  await client.$executeRaw`
+  await client.$executeRaw(recordUsageSql(usage));
+}
+
+/** recordUsage's statement, written only when `onlyIf` holds (a CTE of a larger fenced statement). */
+export function recordUsageSql(usage: UsageIncrement, onlyIf: Prisma.Sql = Prisma.sql`true`): Prisma.Sql {
+  return Prisma.sql`
     INSERT INTO usage_daily (tenant_id, mode, day, project_id, external_user_id, requests, generations, input_tokens, output_tokens, sandbox_seconds, updated_at)
-    VALUES (${usage.tenantId}::uuid, ${usage.mode}::"Mode", ${utcDay(usage.at ?? new Date())}::date, ${usage.projectId ?? ''}, ${usage.externalUserId ?? ''},
-      ${usage.requests ?? 0}, ${usage.generations ?? 0}, ${Math.round(usage.inputTokens ?? 0)}, ${Math.round(usage.outputTokens ?? 0)}, ${usage.sandboxSeconds ?? 0}, now())
+    SELECT ${usage.tenantId}::uuid, ${usage.mode}::"Mode", ${utcDay(usage.at ?? new Date())}::date, ${usage.projectId ?? ''}, ${usage.externalUserId ?? ''},
+      ${usage.requests ?? 0}, ${usage.generations ?? 0}, ${Math.round(usage.inputTokens ?? 0)}, ${Math.round(usage.outputTokens ?? 0)}, ${usage.sandboxSeconds ?? 0}, now()
+    WHERE ${onlyIf}
     ON CONFLICT (tenant_id, mode, day, project_id, external_user_id) DO UPDATE SET
       requests = usage_daily.requests + EXCLUDED.requests,
       generations = usage_daily.generations + EXCLUDED.generations,
