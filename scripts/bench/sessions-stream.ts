@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -537,47 +538,74 @@ async function startLiveSession(url: string, key: string, prompt: string): Promi
 /**
  * Opens a GraphQL-over-SSE subscription and calls `onEvent` with each event and the time its chunk
  * arrived (before parsing). Resolves true on `complete`, false when the stream ends without it.
+ * node:http rather than fetch: the subscribers share the machine with the server, so the load
+ * generator should cost as little CPU as it can (fetch's web streams cost about twice as much).
  */
-async function followSse(
+function followSse(
   url: string,
   key: string,
   sessionId: string,
   onEvent: (event: { seq: number; type: string; at: string; status?: string; code?: string; message?: string }, receivedAt: number) => void,
   signal?: AbortSignal,
 ): Promise<boolean> {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query: SESSION_EVENTS_SUBSCRIPTION, variables: { sessionId } }),
-    signal,
-  });
-  if (!response.ok || !response.body) throw new Error(`subscription answered HTTP ${response.status}: ${(await response.text()).slice(0, 500)}`);
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      const receivedAt = Date.now();
-      if (done) return false;
-      buffer += value;
-      let boundary: number;
-      while ((boundary = buffer.indexOf('\n\n')) >= 0) {
-        const message = buffer.slice(0, boundary);
-        buffer = buffer.slice(boundary + 2);
-        const type = /^event: (.*)$/m.exec(message)?.[1];
-        const data = /^data: (.*)$/m.exec(message)?.[1];
-        if (type === 'complete') return true;
-        if (type === 'next' && data) {
-          const payload = JSON.parse(data);
-          if (payload.errors) throw new Error(`subscription error: ${JSON.stringify(payload.errors).slice(0, 500)}`);
-          onEvent(payload.data.sessionEvents, receivedAt);
-        }
+  return new Promise<boolean>((resolve, reject) => {
+    const body = JSON.stringify({ query: SESSION_EVENTS_SUBSCRIPTION, variables: { sessionId } });
+    const request = httpRequest(`${url}/graphql`, {
+      method: 'POST',
+      agent: sseAgent,
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${key}`, 'content-length': Buffer.byteLength(body) },
+      signal,
+    });
+    let settled = false;
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      outcome();
+    };
+    request.on('error', (error) => settle(() => reject(error)));
+    request.on('response', (response) => {
+      if (response.statusCode !== 200) {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => void (text += chunk));
+        response.on('end', () => settle(() => reject(new Error(`subscription answered HTTP ${response.statusCode}: ${text.slice(0, 500)}`))));
+        return;
       }
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
+      response.setEncoding('utf8');
+      let buffer = '';
+      response.on('data', (chunk: string) => {
+        const receivedAt = Date.now();
+        buffer += chunk;
+        let boundary: number;
+        try {
+          while ((boundary = buffer.indexOf('\n\n')) >= 0) {
+            const message = buffer.slice(0, boundary);
+            buffer = buffer.slice(boundary + 2);
+            const type = /^event: (.*)$/m.exec(message)?.[1];
+            const data = /^data: (.*)$/m.exec(message)?.[1];
+            // The server ends the response after `complete`: its connection goes back to the agent.
+            if (type === 'complete') return settle(() => resolve(true));
+            if (type === 'next' && data) {
+              const payload = JSON.parse(data);
+              if (payload.errors) throw new Error(`subscription error: ${JSON.stringify(payload.errors).slice(0, 500)}`);
+              onEvent(payload.data.sessionEvents, receivedAt);
+            }
+          }
+        } catch (error) {
+          response.destroy();
+          settle(() => reject(error as Error));
+        }
+      });
+      response.on('end', () => settle(() => resolve(false)));
+      response.on('close', () => settle(() => resolve(false)));
+      response.on('error', (error) => settle(() => reject(error)));
+    });
+    request.end(body);
+  });
 }
+
+/** Keep-alive connections for the subscribers (a connection per open stream, reused by the next). */
+const sseAgent = new HttpAgent({ keepAlive: true, maxSockets: Infinity });
 
 async function streamSessions(command: StreamCommand): Promise<StreamResult> {
   const cpuBefore = process.cpuUsage();

@@ -3,7 +3,7 @@ import { NotFoundError, type Prisma, decodeIdOf } from '@everjust/core';
 import { requireScope } from '../auth/scopes.js';
 import type { RequestContext } from '../context.js';
 import { createIdempotently } from '../services/idempotency.js';
-import { checkProjectQuota } from '../services/quotas.js';
+import { checkProjectQuota, limitsFor } from '../services/quotas.js';
 import { builder } from './builder.js';
 import { paginateById } from './pagination.js';
 import { ModeEnum } from './tenant.js';
@@ -127,6 +127,20 @@ builder.mutationFields((t) => ({
       requireScope(context.caller, 'projects:write');
       const { idempotencyKey, ...fields } = input;
       const { prisma, config } = context.services;
+      const insert = (client: Prisma.TransactionClient) =>
+        client.project.create({
+          ...query,
+          data: {
+            tenantId: context.caller.tenantId,
+            mode: context.caller.mode,
+            name: fields.name.trim(),
+            description: fields.description ?? null,
+            externalUserId: fields.externalUserId ?? null,
+            metadata: (fields.metadata ?? {}) as Prisma.InputJsonObject,
+          },
+        });
+      // No key to record and no quota to check under the tenant's lock: one statement, no transaction.
+      if (!idempotencyKey && limitsFor(context.caller).projects === null) return insert(prisma);
       return createIdempotently({
         prisma,
         tenantId: context.caller.tenantId,
@@ -137,17 +151,7 @@ builder.mutationFields((t) => ({
         ttlMs: config.limits.idempotencyTtlMs,
         create: async (tx) => {
           await checkProjectQuota(tx, context.caller);
-          return tx.project.create({
-            ...query,
-            data: {
-              tenantId: context.caller.tenantId,
-              mode: context.caller.mode,
-              name: fields.name.trim(),
-              description: fields.description ?? null,
-              externalUserId: fields.externalUserId ?? null,
-              metadata: (fields.metadata ?? {}) as Prisma.InputJsonObject,
-            },
-          });
+          return insert(tx);
         },
         load: (id) => prisma.project.findUniqueOrThrow({ ...query, where: { id } }),
       });

@@ -57,7 +57,10 @@ function openPostgres(options: { url: string; directUrl?: string; poolSize?: num
     return parsed.toString();
   };
   const prisma = new PrismaClient({
-    adapter: new PrismaPg({ connectionString: withoutSslMode(options.url), max: options.poolSize ?? 10, ...(ssl ? { ssl } : {}) }),
+    adapter: new PrismaPg(
+      { connectionString: withoutSslMode(options.url), max: options.poolSize ?? 10, ...(ssl ? { ssl } : {}) },
+      { statementNameGenerator: preparedStatementNames(PREPARED_STATEMENTS_MAX) },
+    ),
   });
   return {
     kind: 'postgres',
@@ -123,4 +126,25 @@ async function ping(prisma: PrismaClient): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Distinct statements a process keeps prepared on each of its connections, at most. */
+const PREPARED_STATEMENTS_MAX = 500;
+
+/**
+ * Names for PostgreSQL prepared statements, one per distinct SQL text, so each connection parses and
+ * plans a statement once instead of on every call (the worker's fenced appends and session ends are
+ * large CTEs, run thousands of times a minute). Bounded: past `max` distinct texts (queries with
+ * lists of varying length), statements go unnamed (`''`), as before, so memory stays flat on both sides.
+ */
+export function preparedStatementNames(max: number): (query: { sql: string }) => string {
+  const names = new Map<string, string>();
+  return ({ sql }) => {
+    let name = names.get(sql);
+    if (name === undefined && names.size < max) {
+      name = `everjust_${names.size + 1}`;
+      names.set(sql, name);
+    }
+    return name ?? ''; // '' is node-postgres's unnamed statement
+  };
 }
