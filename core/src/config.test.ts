@@ -4,7 +4,8 @@ import { ConfigError, loadConfig } from './config.js';
 describe('config', () => {
   it('has the documented defaults', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', dataDir: '.data', embedded: true, publicUrl: 'http://127.0.0.1:4000', sandbox: 'static' });
+    expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', dataDir: '.data', embedded: true, publicUrl: 'http://127.0.0.1:4000', sandbox: 'static', databasePreparedStatements: true });
+    expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: 'false' }).databasePreparedStatements).toBe(false);
     expect(config.limits).toMatchObject({ authCacheTtlMs: 30_000, lastUsedIntervalMs: 60_000, promptMaxChars: 20_000, fileMaxBytes: 1_048_576, projectMaxFiles: 500, maxQueryCost: 1_000 });
     expect(config.jobs).toMatchObject({ leaseMs: 30_000, heartbeatMs: 10_000, maxAttempts: 3, concurrency: 4 });
   });
@@ -23,6 +24,7 @@ describe('config', () => {
       [{ PORT: '70000' }, /PORT/],
       [{ DATABASE_URL: 'not a url' }, /DATABASE_URL/],
       [{ EVERJUST_SANDBOX: 'docker' }, /EVERJUST_SANDBOX/],
+      [{ DATABASE_PREPARED_STATEMENTS: 'no' }, /DATABASE_PREPARED_STATEMENTS/],
       [{ EVERJUST_SECRET: 'short' }, /EVERJUST_SECRET/],
       [{ EVERJUST_JOB_LEASE_MS: '1000', EVERJUST_JOB_HEARTBEAT_MS: '5000' }, /EVERJUST_JOB_HEARTBEAT_MS/],
     ];

@@ -26,6 +26,8 @@ const environmentSchema = z.object({
   DATABASE_POOL_SIZE: integer(1).default(10),
   /** PEM of the CA that signed the database's certificate (managed databases): TLS is then verified against it. */
   DATABASE_CA_CERT: optionalString,
+  /** Named prepared statements (each parsed and planned once per connection); `false` behind a PgBouncer in transaction mode older than 1.21. */
+  DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true'),
   REDIS_URL: optionalUrl,
   EVERJUST_DATA_DIR: z.string().trim().min(1).default('.data'),
   EVERJUST_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
@@ -102,6 +104,7 @@ export interface Config {
   databasePoolSize: number;
   /** PEM; when set, database TLS is verified against this CA. */
   databaseCaCert?: string;
+  databasePreparedStatements: boolean;
   redisUrl?: string;
   dataDir: string;
   /** Signing and encryption secret; in embedded mode made once and kept in the data dir (see `resolveSecret`). */
@@ -219,6 +222,7 @@ export function loadConfig(environment: Environment = process.env, options: { em
     databaseDirectUrl: env.DATABASE_DIRECT_URL ?? env.DATABASE_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE,
     databaseCaCert: env.DATABASE_CA_CERT,
+    databasePreparedStatements: env.DATABASE_PREPARED_STATEMENTS === 'true',
     redisUrl: env.REDIS_URL,
     dataDir: env.EVERJUST_DATA_DIR,
     secret: env.EVERJUST_SECRET,

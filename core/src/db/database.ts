@@ -21,7 +21,7 @@ export interface Database {
 }
 
 export type DatabaseOptions =
-  | { kind: 'postgres'; url: string; directUrl?: string; poolSize?: number; caCert?: string }
+  | { kind: 'postgres'; url: string; directUrl?: string; poolSize?: number; caCert?: string; preparedStatements?: boolean }
   /** `dataDir` undefined: in memory (tests). Otherwise the dir is locked for this process. */
   | { kind: 'pglite'; dataDir?: string };
 
@@ -31,10 +31,18 @@ export function databaseOptionsFromConfig(config: {
   databaseDirectUrl?: string;
   databasePoolSize: number;
   databaseCaCert?: string;
+  databasePreparedStatements?: boolean;
   dataDir: string;
 }): DatabaseOptions {
   return config.databaseUrl
-    ? { kind: 'postgres', url: config.databaseUrl, directUrl: config.databaseDirectUrl, poolSize: config.databasePoolSize, caCert: config.databaseCaCert }
+    ? {
+        kind: 'postgres',
+        url: config.databaseUrl,
+        directUrl: config.databaseDirectUrl,
+        poolSize: config.databasePoolSize,
+        caCert: config.databaseCaCert,
+        preparedStatements: config.databasePreparedStatements,
+      }
     : { kind: 'pglite', dataDir: config.dataDir };
 }
 
@@ -45,7 +53,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return options.kind === 'postgres' ? openPostgres(options) : openPglite(options.dataDir);
 }
 
-function openPostgres(options: { url: string; directUrl?: string; poolSize?: number; caCert?: string }): Database {
+function openPostgres(options: { url: string; directUrl?: string; poolSize?: number; caCert?: string; preparedStatements?: boolean }): Database {
   // A managed database's certificate is signed by its provider's CA: verify against it when given
   // (node-postgres reads sslmode=require as full verification against the system CAs).
   // The URL's own ssl settings would override ours (node-postgres merges the parsed URL last).
@@ -59,7 +67,7 @@ function openPostgres(options: { url: string; directUrl?: string; poolSize?: num
   const prisma = new PrismaClient({
     adapter: new PrismaPg(
       { connectionString: withoutSslMode(options.url), max: options.poolSize ?? 10, ...(ssl ? { ssl } : {}) },
-      { statementNameGenerator: preparedStatementNames(PREPARED_STATEMENTS_MAX) },
+      options.preparedStatements === false ? {} : { statementNameGenerator: preparedStatementNames(PREPARED_STATEMENTS_MAX) },
     ),
   });
   return {
