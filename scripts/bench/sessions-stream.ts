@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createPubSub, loadConfig, type Environment, type PubSub } from '@everjust/core';
@@ -28,7 +29,8 @@ import {
  * p99), events/s delivered, memory per open subscription. Target: p99 under 50 ms with Redis on one
  * machine.").
  *
- * The API and an in-process worker (concurrency = the number of sessions) run in this process, on
+ * The API and an in-process worker (concurrency = the number of sessions) run in this process (or,
+ * with BENCH_STREAM_WORKER=process, the standalone worker in a process of its own), on
  * PostgreSQL when DATABASE_URL is set (else in-memory PGlite) and with pub/sub on Redis when REDIS_URL
  * is set (else in-process). The subscribers run in a child process (this file, forked), as separate
  * clients would: each of BENCH_STREAM_SESSIONS slots creates a project, starts a live session (the
@@ -112,9 +114,9 @@ const suite: Suite = {
     const idleCount = readInteger('BENCH_IDLE_SUBSCRIPTIONS', 500, 0);
     const tenantCount = readInteger('BENCH_STREAM_TENANTS', 1, 1);
     const processConfig = loadConfig(environment);
-    // As deployed (ARCHITECTURE: the worker is its own component), the worker runs in a process of its
-    // own on PostgreSQL; `inline` runs it inside the API process, as the embedded start does.
-    const workerMode = (process.env.BENCH_STREAM_WORKER ?? (processConfig.databaseUrl ? 'process' : 'inline')) as 'process' | 'inline';
+    // `inline`: the worker inside the API process, as the one-process start runs it; `process`: in a
+    // process of its own, as `.do/app.yaml` deploys it (PostgreSQL only).
+    const workerMode = (process.env.BENCH_STREAM_WORKER ?? 'inline') as 'process' | 'inline';
     if (workerMode !== 'process' && workerMode !== 'inline') throw new Error('BENCH_STREAM_WORKER must be process or inline');
     if (workerMode === 'process' && !processConfig.databaseUrl) throw new Error('BENCH_STREAM_WORKER=process needs DATABASE_URL (PGlite lives in one process)');
     const redisUrl = processConfig.redisUrl;
@@ -137,7 +139,7 @@ const suite: Suite = {
       const tenant = await benchTenant(bench, Math.max(200, idleCount + sessions));
       const streamKeys = [tenant.key];
       for (let index = 1; index < tenantCount; index++) streamKeys.push((await benchTenant(bench, 200)).key);
-      console.log(`sessions spread over ${tenantCount} enterprise tenant(s) (concurrentSessions ≥ 200, generationsPerDay unlimited), live keys`);
+      console.log(`sessions spread over ${tenantCount} enterprise tenant(s) (concurrentSessions ≥ 200, generationsPerDay unlimited, burst 100,000 requests/s), live keys`);
       const serverEnvironment = platformEnvironment({ redisUrl, sessions, deltaIntervalMs });
 
       const subscriber = startClient();
@@ -223,12 +225,16 @@ function platformEnvironment(options: { redisUrl?: string; sessions: number; del
   };
 }
 
-/** An enterprise tenant whose limits the run never reaches, with a live key (live: the offline model, no test-mode limits). */
+/**
+ * An enterprise tenant whose limits the run never reaches (not even the burst of requests per second,
+ * which the memory phase's 500 subscriptions opened at once would), with a live key (live: the
+ * offline model, no test-mode limits).
+ */
 async function benchTenant(bench: BenchDatabase, concurrentSessions: number) {
   const tenant = await createTenant(bench.database.prisma, {
     name: 'Bench sessions-stream',
     tier: 'enterprise',
-    limitOverrides: { concurrentSessions, generationsPerDay: null },
+    limitOverrides: { concurrentSessions, generationsPerDay: null, burstPerSecond: 100_000 },
   });
   const { secret } = await createApiKeyRecord(bench.database.prisma, { tenantId: tenant.id, mode: 'live', name: 'bench' });
   return { id: tenant.id, key: secret };
@@ -708,6 +714,7 @@ async function createIdleSessions(url: string, key: string, count: number): Prom
     sessionIds.push(...(await Promise.all(Array.from({ length: batch }, () => startLiveSession(url, key, 'A counter')))));
   }
   const controller = new AbortController();
+  setMaxListeners(0, controller.signal); // one abort listener per open stream
   const streams: Array<Promise<unknown>> = [];
   return {
     async open() {
