@@ -29,8 +29,9 @@ import {
  * p99), events/s delivered, memory per open subscription. Target: p99 under 50 ms with Redis on one
  * machine.").
  *
- * The API and an in-process worker (concurrency = the number of sessions) run in this process (or,
- * with BENCH_STREAM_WORKER=process, the standalone worker in a process of its own), on
+ * The API runs in this process and the standalone worker (concurrency = the number of sessions) in a
+ * process of its own (BENCH_STREAM_WORKER=process, the default on PostgreSQL) or inside this one
+ * (inline, as the one-process start runs it; the only choice on PGlite), on
  * PostgreSQL when DATABASE_URL is set (else in-memory PGlite) and with pub/sub on Redis when REDIS_URL
  * is set (else in-process). The subscribers run in a child process (this file, forked), as separate
  * clients would: each of BENCH_STREAM_SESSIONS slots creates a project, starts a live session (the
@@ -114,9 +115,10 @@ const suite: Suite = {
     const idleCount = readInteger('BENCH_IDLE_SUBSCRIPTIONS', 500, 0);
     const tenantCount = readInteger('BENCH_STREAM_TENANTS', 1, 1);
     const processConfig = loadConfig(environment);
-    // `inline`: the worker inside the API process, as the one-process start runs it; `process`: in a
-    // process of its own, as `.do/app.yaml` deploys it (PostgreSQL only).
-    const workerMode = (process.env.BENCH_STREAM_WORKER ?? 'inline') as 'process' | 'inline';
+    // `process` (the default on PostgreSQL): the worker in a process of its own, as `.do/app.yaml`
+    // deploys it and as "with Redis" implies (Redis carries events between the worker and the API);
+    // `inline`: inside the API process, as the one-process start runs it (the only choice on PGlite).
+    const workerMode = (process.env.BENCH_STREAM_WORKER ?? (processConfig.databaseUrl ? 'process' : 'inline')) as 'process' | 'inline';
     if (workerMode !== 'process' && workerMode !== 'inline') throw new Error('BENCH_STREAM_WORKER must be process or inline');
     if (workerMode === 'process' && !processConfig.databaseUrl) throw new Error('BENCH_STREAM_WORKER=process needs DATABASE_URL (PGlite lives in one process)');
     const redisUrl = processConfig.redisUrl;
@@ -283,7 +285,10 @@ function reportStream(
       ['worker: jobs running p50 / jobs waiting in the queue p50 (sampled every 0.5 s)', `${format(percentile(context.queueSamples.active, 50))} / ${format(percentile(context.queueSamples.queued, 50))}`],
       ['replayed (not timed) / live outside the window', `${format(result.replayed)} / ${format(result.outsideWindow)}`],
       ['server event-loop delay p50 / p99 / max', `${ms(context.loopDelay.percentile(50))} / ${ms(context.loopDelay.percentile(99))} / ${ms(context.loopDelay.max)} ms`],
-      ['  stage: append → publish call (statement, commit, back in the worker) p50 / p99', stagePercentiles(context.stages.published)],
+      [
+        '  stage: append → publish call (statement, commit, back in the worker) p50 / p99',
+        context.workerMode === 'inline' ? stagePercentiles(context.stages.published) : 'n/a (the worker publishes from its own process)',
+      ],
       ['  stage: append → heard by the API\'s pub/sub subscriber p50 / p99', stagePercentiles(context.stages.heard)],
       ['idle probe process event-loop delay p50 / p99 / max (machine noise)', `${format(context.noise.p50, 1)} / ${format(context.noise.p99, 1)} / ${format(context.noise.max, 1)} ms`],
       [`server process CPU (${context.workerMode === 'inline' ? 'API + worker' : 'API'}), share of one core`, `${format(context.serverCpuShare * 100)}%`],

@@ -1,4 +1,3 @@
-import type { EventAppender } from './event-appender.js';
 import {
   appendFencedEvent,
   LeaseLostError,
@@ -20,6 +19,7 @@ import {
   type SessionEvent,
   type SessionUsage,
 } from '@everjust/core';
+import type { EventAppender } from './event-appender.js';
 
 export interface SessionWriterOptions {
   prisma: PrismaClient;
@@ -37,7 +37,7 @@ export interface SessionWriterOptions {
 /**
  * Everything a task writes to its session goes through here: events in order, fenced by the job's
  * lease, published once committed; model text coalesced so a fast model does not write a row per
- * token; and the session's end (done event, status, snapshot, job) written in one transaction.
+ * token; and the session's end (done event, status, snapshot, usage, job) written in one statement.
  */
 export class SessionWriter {
   private pendingText = '';
@@ -85,41 +85,41 @@ export class SessionWriter {
 
   /**
    * Runs `work` and appends the event it returns in one transaction that checks the lease: a change
-   * (a file written, a file deleted) and its event happen together or not at all, so a worker that
-   * lost its lease can change nothing.
+   * (a file deleted) and its event happen together or not at all, so a worker that lost its lease
+   * can change nothing.
    */
   async transact<T>(work: (tx: Prisma.TransactionClient) => Promise<{ event: NewSessionEvent; value: T }>): Promise<T> {
-    await this.flushText();
-    const outcome = await this.enqueue(() =>
-      this.options.prisma
-        .$transaction(async (tx) => {
-          const result = await work(tx);
-          return { written: await appendFencedEvent(tx, this.options.session.id, this.options.lease, result.event), value: result.value };
-        })
-        // The work's own refusals (a bad path from the model) roll back and go to the caller; they
-        // must not mark the writer as failed, as a lost lease does.
-        .catch((error: unknown) => (error instanceof LeaseLostError ? Promise.reject(error) : { refused: error })),
+    const { prisma, session, lease } = this.options;
+    return this.writeRefusable(() =>
+      prisma.$transaction(async (tx) => {
+        const result = await work(tx);
+        return { event: await appendFencedEvent(tx, session.id, lease, result.event), value: result.value };
+      }),
     );
-    if ('refused' in outcome) throw outcome.refused;
-    await this.publish([outcome.written]);
-    return outcome.value;
+  }
+
+  /** Writes one project file and its `file_written` event in one fenced statement. */
+  async writeFile(file: { path: string; content: string }, limits: FileLimits): Promise<StoredFile> {
+    const { prisma, session, lease } = this.options;
+    return this.writeRefusable(async () => {
+      const { stored, event } = await writeProjectFileFenced(prisma, { sessionId: session.id, lease, projectId: session.projectId, file, limits });
+      return { event, value: stored };
+    });
   }
 
   /**
-   * Writes one project file and its `file_written` event in one fenced statement. A refusal (the
-   * project's file limit, a bad path) goes to the caller and leaves the writer usable.
+   * A fenced write in its turn, then its event published. The write's own refusals (a bad path from
+   * the model, the project's file limit) write nothing and go to the caller; unlike a lost lease,
+   * they do not mark the writer as failed.
    */
-  async writeFile(file: { path: string; content: string }, limits: FileLimits): Promise<StoredFile> {
+  private async writeRefusable<T>(write: () => Promise<{ event: SessionEvent; value: T }>): Promise<T> {
     await this.flushText();
-    const { prisma, session, lease } = this.options;
     const outcome = await this.enqueue(() =>
-      writeProjectFileFenced(prisma, { sessionId: session.id, lease, projectId: session.projectId, file, limits }).catch((error: unknown) =>
-        error instanceof LeaseLostError ? Promise.reject(error) : { refused: error },
-      ),
+      write().catch((error: unknown) => (error instanceof LeaseLostError ? Promise.reject(error) : { refused: error })),
     );
     if ('refused' in outcome) throw outcome.refused;
     await this.publish([outcome.event]);
-    return outcome.stored;
+    return outcome.value;
   }
 
   addUsage(usage: Partial<SessionUsage>): void {
