@@ -8,7 +8,7 @@ import vm from 'node:vm';
 import v8 from 'node:v8';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { openDatabase, type Database } from '@everjust/core';
+import { openDatabase, type Config, type Database } from '@everjust/core';
 
 /**
  * Shared by the benchmark suites (`scripts/bench/*.ts`; files starting with `_` are helpers, not
@@ -218,10 +218,12 @@ export interface BenchDatabase {
 
 /**
  * Opens and migrates the suite's database. With `DATABASE_URL` it creates `everjust_bench_<hex>` on that
- * server (pool: `poolSize`), and `close` drops it again.
+ * server (its pool and prepared statements as the config says), and `close` drops it again.
  */
-export async function openBenchDatabase(options: { databaseUrl?: string; poolSize?: number } = {}): Promise<BenchDatabase> {
-  const adminUrl = options.databaseUrl;
+export async function openBenchDatabase(
+  config: Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'databasePreparedStatements'>,
+): Promise<BenchDatabase> {
+  const adminUrl = config.databaseUrl;
   if (!adminUrl) {
     const database = await openDatabase({ kind: 'pglite' });
     await database.migrate();
@@ -250,7 +252,7 @@ export async function openBenchDatabase(options: { databaseUrl?: string; poolSiz
   await admin(`CREATE DATABASE "${name}"`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const poolSize = options.poolSize ?? 10;
+  const poolSize = config.databasePoolSize;
   let database: Database | undefined;
   let closed = false;
   const close = async () => {
@@ -260,7 +262,7 @@ export async function openBenchDatabase(options: { databaseUrl?: string; poolSiz
     await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   };
   try {
-    database = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize });
+    database = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize, preparedStatements: config.databasePreparedStatements });
     await database.migrate();
   } catch (error) {
     await close();

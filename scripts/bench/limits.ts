@@ -31,7 +31,7 @@ const suite: Suite = {
     const redisUrl = processConfig.redisUrl;
     const cleanup: Array<() => Promise<void>> = [];
     try {
-      const bench = await openBenchDatabase({ databaseUrl: processConfig.databaseUrl, poolSize: processConfig.databasePoolSize });
+      const bench = await openBenchDatabase(processConfig);
       cleanup.push(bench.close);
       const pubsub = createPubSub({ redisUrl });
       cleanup.push(() => pubsub.close());

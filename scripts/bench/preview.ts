@@ -56,7 +56,7 @@ async function localPreviews(runs: number) {
   const dataDir = mkdtempSync(join(tmpdir(), 'everjust-bench-preview-'));
   const cleanup: Array<() => Promise<void>> = [async () => rmSync(dataDir, { recursive: true, force: true })];
   try {
-    const bench = await openBenchDatabase({ databaseUrl: processConfig.databaseUrl, poolSize: processConfig.databasePoolSize });
+    const bench = await openBenchDatabase(processConfig);
     cleanup.push(bench.close);
     const pubsub = createPubSub({ redisUrl: processConfig.redisUrl });
     cleanup.push(() => pubsub.close());

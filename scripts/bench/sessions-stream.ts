@@ -126,7 +126,7 @@ const suite: Suite = {
     const cleanup: Array<() => Promise<void>> = [];
     let child: ChildProcess | undefined;
     try {
-      const bench = await openBenchDatabase({ databaseUrl: processConfig.databaseUrl, poolSize: processConfig.databasePoolSize });
+      const bench = await openBenchDatabase(processConfig);
       cleanup.push(bench.close);
       const redisPubSub = createPubSub({ redisUrl });
       cleanup.push(() => redisPubSub.close());
