@@ -30,6 +30,19 @@ export async function lockTenant(tx: Transaction, tenantId: string): Promise<voi
   await tx.$queryRaw`SELECT id FROM tenants WHERE id = ${tenantId}::uuid FOR NO KEY UPDATE`;
 }
 
+/**
+ * lockTenant, then the tenant's queued and running sessions (but `excludeSessionId`) counted once the
+ * lock is held, in one round trip: the lock, which one tenant's starts queue for, is then held for
+ * one round trip less. The count runs in `everjust_active_sessions` (a migration), whose own snapshot
+ * sees what the transaction waited for committed.
+ */
+async function lockTenantCountingActiveSessions(tx: Transaction, caller: Caller, excludeSessionId?: string): Promise<number> {
+  const rows = await tx.$queryRaw<Array<{ active: bigint | number }>>`
+    WITH locked AS MATERIALIZED (SELECT id FROM tenants WHERE id = ${caller.tenantId}::uuid FOR NO KEY UPDATE)
+    SELECT everjust_active_sessions(id, ${caller.mode}::"Mode", ${excludeSessionId ?? null}::uuid) AS active FROM locked`;
+  return Number(rows[0]?.active ?? 0);
+}
+
 export async function checkProjectQuota(tx: Transaction, caller: Caller): Promise<void> {
   const max = limitsFor(caller).projects;
   if (max === null) return;
@@ -57,12 +70,10 @@ export async function checkSessionQuotas(
   const limits = limitsFor(caller);
   const now = options.now ?? new Date();
   const day = utcDayWindow(now);
-  await lockTenant(tx, caller.tenantId);
+  const concurrent = await lockTenantCountingActiveSessions(tx, caller, options.startingSessionId);
+  if (concurrent >= limits.concurrentSessions) throw new QuotaExceededError('concurrentSessions', limits.concurrentSessions, null);
   const scope = { tenantId: caller.tenantId, mode: caller.mode };
   const otherSessions = { ...scope, ...(options.startingSessionId ? { id: { not: options.startingSessionId } } : {}) };
-
-  const concurrent = await tx.session.count({ where: { ...otherSessions, status: { in: ['queued', 'running'] } } });
-  if (concurrent >= limits.concurrentSessions) throw new QuotaExceededError('concurrentSessions', limits.concurrentSessions, null);
 
   if (options.kind === 'generate' && limits.generationsPerDay !== null) {
     const today = await tx.session.count({ where: { ...otherSessions, kind: 'generate', createdAt: { gte: day.start } } });
