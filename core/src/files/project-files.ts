@@ -56,7 +56,20 @@ export async function writeProjectFiles(
   files: ReadonlyArray<{ path: string; content: string }>,
   limits: FileLimits,
 ): Promise<StoredFile[]> {
-  const prepared = new Map<string, { path: string; content: string; sha: string; size: number }>();
+  const list = prepareFiles(files, limits);
+  if (list.length === 0) return [];
+  const existing = await client.projectFile.findMany({ where: { projectId }, select: { path: true } });
+  const paths = new Set(existing.map((file) => file.path));
+  for (const file of list) paths.add(file.path);
+  if (paths.size > limits.projectMaxFiles) throw tooManyFiles(limits, paths.size);
+  const { blobs, upsert } = storeFilesSql(projectId, list);
+  await client.$executeRaw`WITH blobs AS (${blobs}) ${upsert}`;
+  return list.map(({ path, sha, size }) => ({ path, sha, size }));
+}
+
+/** Paths normalized and checked, sizes within the limit, contents hashed; a path given twice keeps its last content. */
+function prepareFiles(files: ReadonlyArray<{ path: string; content: string }>, limits: FileLimits): Array<StoredFile & { content: string }> {
+  const prepared = new Map<string, StoredFile & { content: string }>();
   for (const file of files) {
     const path = normalizeProjectPath(file.path);
     const size = Buffer.byteLength(file.content, 'utf8');
@@ -65,26 +78,35 @@ export async function writeProjectFiles(
     }
     prepared.set(path, { path, content: file.content, sha: sha256(file.content), size });
   }
-  if (prepared.size === 0) return [];
-  const existing = await client.projectFile.findMany({ where: { projectId }, select: { path: true } });
-  const paths = new Set(existing.map((file) => file.path));
-  for (const path of prepared.keys()) paths.add(path);
-  if (paths.size > limits.projectMaxFiles) {
-    throw new ValidationError(`A project holds at most ${limits.projectMaxFiles} files (this would make ${paths.size})`, { limit: limits.projectMaxFiles });
-  }
-  const list = [...prepared.values()];
-  // One statement: contents stored once by sha (a blob already there is kept), then the paths point at them.
-  await client.$executeRaw`
-    WITH blobs AS (
+  return [...prepared.values()];
+}
+
+function tooManyFiles(limits: FileLimits, count: number): ValidationError {
+  return new ValidationError(`A project holds at most ${limits.projectMaxFiles} files (this would make ${count})`, { limit: limits.projectMaxFiles });
+}
+
+/**
+ * Storing files as two statements for the CTEs of one, written only when `onlyIf` holds: contents
+ * once by sha, a blob already there kept (`blobs`), then the paths pointing at them (`upsert`).
+ */
+function storeFilesSql(
+  projectId: string,
+  files: ReadonlyArray<StoredFile & { content: string }>,
+  onlyIf: Prisma.Sql = Prisma.sql`true`,
+): { blobs: Prisma.Sql; upsert: Prisma.Sql } {
+  const shas = files.map((file) => file.sha);
+  const sizes = files.map((file) => file.size);
+  return {
+    blobs: Prisma.sql`
       INSERT INTO file_blobs (sha, content, size)
-      SELECT * FROM unnest(${list.map((file) => file.sha)}::text[], ${list.map((file) => file.content)}::text[], ${list.map((file) => file.size)}::int[])
-      ON CONFLICT (sha) DO NOTHING
-    )
-    INSERT INTO project_files (project_id, path, sha, size, updated_at)
-    SELECT ${projectId}::uuid, path, sha, size, now()
-    FROM unnest(${list.map((file) => file.path)}::text[], ${list.map((file) => file.sha)}::text[], ${list.map((file) => file.size)}::int[]) AS f(path, sha, size)
-    ON CONFLICT (project_id, path) DO UPDATE SET sha = excluded.sha, size = excluded.size, updated_at = excluded.updated_at`;
-  return list.map(({ path, sha, size }) => ({ path, sha, size }));
+      SELECT * FROM unnest(${shas}::text[], ${files.map((file) => file.content)}::text[], ${sizes}::int[]) WHERE ${onlyIf}
+      ON CONFLICT (sha) DO NOTHING`,
+    upsert: Prisma.sql`
+      INSERT INTO project_files (project_id, path, sha, size, updated_at)
+      SELECT ${projectId}::uuid, path, sha, size, now()
+      FROM unnest(${files.map((file) => file.path)}::text[], ${shas}::text[], ${sizes}::int[]) AS f(path, sha, size) WHERE ${onlyIf}
+      ON CONFLICT (project_id, path) DO UPDATE SET sha = excluded.sha, size = excluded.size, updated_at = excluded.updated_at`,
+  };
 }
 
 /**
@@ -98,28 +120,18 @@ export async function writeProjectFileFenced(
   options: { sessionId: string; lease: Lease; projectId: string; file: { path: string; content: string }; limits: FileLimits },
 ): Promise<{ stored: StoredFile; event: SessionEvent<'file_written'> }> {
   const { sessionId, lease, projectId, limits } = options;
-  const path = normalizeProjectPath(options.file.path);
-  const content = options.file.content;
-  const size = Buffer.byteLength(content, 'utf8');
-  if (size > limits.fileMaxBytes) {
-    throw new ValidationError(`File ${path} is ${size} bytes; the limit is ${limits.fileMaxBytes}`, { path, size, limit: limits.fileMaxBytes });
-  }
-  const stored: StoredFile = { path, sha: sha256(content), size };
+  const [file] = prepareFiles([options.file], limits);
+  const stored: StoredFile = { path: file.path, sha: file.sha, size: file.size };
   const event = { type: 'file_written' as const, payload: stored };
+  const { blobs, upsert } = storeFilesSql(projectId, [file], Prisma.sql`EXISTS (SELECT 1 FROM go)`);
   const rows = await client.$queryRaw<Array<{ held: boolean; files: bigint; seq: number | null; created_at: Date | null }>>`
     WITH lease AS (${leaseHeld(lease)}),
     counted AS (
-      SELECT count(*) AS files FROM (SELECT path FROM project_files WHERE project_id = ${projectId}::uuid UNION SELECT ${path}::text) AS paths
+      SELECT count(*) AS files FROM (SELECT path FROM project_files WHERE project_id = ${projectId}::uuid UNION SELECT ${file.path}::text) AS paths
     ),
     go AS (SELECT 1 FROM lease, counted WHERE counted.files <= ${limits.projectMaxFiles}),
-    blob AS (
-      INSERT INTO file_blobs (sha, content, size) SELECT ${stored.sha}, ${content}, ${size} FROM go
-      ON CONFLICT (sha) DO NOTHING
-    ),
-    file AS (
-      INSERT INTO project_files (project_id, path, sha, size, updated_at) SELECT ${projectId}::uuid, ${path}, ${stored.sha}, ${size}, now() FROM go
-      ON CONFLICT (project_id, path) DO UPDATE SET sha = excluded.sha, size = excluded.size, updated_at = excluded.updated_at
-    ),
+    blobs AS (${blobs}),
+    upsert AS (${upsert}),
     next AS (
       UPDATE sessions SET last_seq = last_seq + 1, updated_at = now() WHERE id = ${sessionId}::uuid AND EXISTS (SELECT 1 FROM go) RETURNING last_seq
     ),
@@ -132,9 +144,7 @@ export async function writeProjectFileFenced(
     FROM counted LEFT JOIN appended ON true`;
   const row = rows[0];
   if (!row?.held) throw new LeaseLostError(lease.jobId);
-  if (row.seq === null || row.created_at === null) {
-    throw new ValidationError(`A project holds at most ${limits.projectMaxFiles} files (this would make ${Number(row.files)})`, { limit: limits.projectMaxFiles });
-  }
+  if (row.seq === null || row.created_at === null) throw tooManyFiles(limits, Number(row.files));
   return { stored, event: toEvent(sessionId, event, row as InsertedRow) as SessionEvent<'file_written'> };
 }
 
