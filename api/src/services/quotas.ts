@@ -27,8 +27,10 @@ export function limitsFor(caller: Caller): TierLimits {
  * which FOR UPDATE would queue behind each start, and each start behind them.
  */
 export async function lockTenant(tx: Transaction, tenantId: string): Promise<void> {
-  await tx.$queryRaw`SELECT id FROM tenants WHERE id = ${tenantId}::uuid FOR NO KEY UPDATE`;
+  await tx.$queryRaw(tenantLock(tenantId));
 }
+
+const tenantLock = (tenantId: string) => Prisma.sql`SELECT id FROM tenants WHERE id = ${tenantId}::uuid FOR NO KEY UPDATE`;
 
 /**
  * lockTenant, then the tenant's queued and running sessions (but `excludeSessionId`) counted once the
@@ -38,7 +40,7 @@ export async function lockTenant(tx: Transaction, tenantId: string): Promise<voi
  */
 async function lockTenantCountingActiveSessions(tx: Transaction, caller: Caller, excludeSessionId?: string): Promise<number> {
   const rows = await tx.$queryRaw<Array<{ active: bigint | number }>>`
-    WITH locked AS MATERIALIZED (SELECT id FROM tenants WHERE id = ${caller.tenantId}::uuid FOR NO KEY UPDATE)
+    WITH locked AS MATERIALIZED (${tenantLock(caller.tenantId)})
     SELECT everjust_active_sessions(id, ${caller.mode}::"Mode", ${excludeSessionId ?? null}::uuid) AS active FROM locked`;
   return Number(rows[0]?.active ?? 0);
 }
