@@ -19,12 +19,13 @@ import {
   type Metrics,
   type PubSub,
 } from '@everjust/core';
-import { LlmError, type LlmProvider } from './llm/llm-provider.js';
+import type { LlmProvider } from './llm/llm-provider.js';
 import { cleanupSandboxes } from './sandbox/sandbox-manager.js';
 import type { SandboxSelector } from './sandbox/select-sandbox.js';
 import { EventAppender } from './event-appender.js';
 import { SessionWriter } from './session-writer.js';
-import { TaskError, type TaskHandler } from './tasks/task.js';
+import type { TaskHandler } from './tasks/task.js';
+import { classifyWorkerError } from './worker-error.js';
 
 export interface WorkerOptions {
   prisma: PrismaClient;
@@ -246,7 +247,7 @@ export class Worker {
           WHERE id = ${job.id}::uuid AND locked_by = ${this.id} AND attempts = ${job.attempts} AND status = 'running'`;
         return 'released';
       }
-      const { code, message, retryable } = classify(error);
+      const { code, message, retryable } = classifyWorkerError(error);
       logger.warn({ err: error, code, retryable }, 'session step failed');
       await writer.drain().catch(() => undefined);
       if (retryable && job.attempts < job.maxAttempts) {
@@ -291,8 +292,3 @@ export class Worker {
   }
 }
 
-function classify(error: unknown): { code: string; message: string; retryable: boolean } {
-  if (error instanceof TaskError) return { code: error.code, message: error.message, retryable: error.retryable };
-  if (error instanceof LlmError) return { code: error.retryable ? 'MODEL_UNAVAILABLE' : 'MODEL_ERROR', message: error.message, retryable: error.retryable };
-  return { code: 'INTERNAL', message: 'The session failed unexpectedly', retryable: true };
-}

@@ -3,6 +3,7 @@
  * missing, then commit a project's files to a branch in one commit. One vendor per file (`github.ts`),
  * made by a `create<Vendor>(settings)` factory; the task never imports a vendor SDK.
  */
+import { WorkerError } from '../worker-error.js';
 
 export interface GitRepositoryRequest {
   /** A user or an organisation. */
@@ -64,14 +65,14 @@ export type GitErrorCode =
   | 'UNAVAILABLE';
 
 /** A classified failure: the provider says what went wrong and whether trying again may help; the task decides. */
-export class GitProviderError extends Error {
+export class GitProviderError extends WorkerError {
   constructor(
-    readonly code: GitErrorCode,
+    override readonly code: GitErrorCode,
     message: string,
-    readonly retryable: boolean,
+    retryable: boolean,
     readonly status?: number,
   ) {
-    super(message);
+    super(code, message, retryable);
     this.name = 'GitProviderError';
   }
 }

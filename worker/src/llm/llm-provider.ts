@@ -3,6 +3,7 @@
  * vendor SDK: each vendor lives in its own file (`anthropic.ts`, `offline.ts`), made by a
  * `create<Vendor>(settings)` factory and chosen once from config.
  */
+import { WorkerError } from '../worker-error.js';
 
 /** A tool the model may call; `inputSchema` is a JSON Schema object. */
 export interface LlmToolDefinition {
@@ -49,17 +50,13 @@ export interface LlmProvider {
   stream(request: LlmRequest): AsyncIterable<LlmStreamPart>;
 }
 
-/** A provider failure, classified: the pipeline decides from `retryable` whether the job is retried. */
-export class LlmError extends Error {
+/** A model failure, classified: the job loop reads `code` and `retryable` (see WorkerError). */
+export class LlmError extends WorkerError {
   constructor(
     message: string,
-    readonly options: { retryable: boolean; status?: number; cause?: unknown },
+    readonly options: { retryable: boolean; status?: number; code?: string; cause?: unknown },
   ) {
-    super(message, { cause: options.cause });
+    super(options.code ?? (options.retryable ? 'MODEL_UNAVAILABLE' : 'MODEL_ERROR'), message, options.retryable, { cause: options.cause });
     this.name = 'LlmError';
-  }
-
-  get retryable(): boolean {
-    return this.options.retryable;
   }
 }

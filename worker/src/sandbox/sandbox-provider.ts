@@ -3,6 +3,7 @@
  * child processes on this host, development only), `daytona` (Daytona sandboxes), `static` (nothing
  * runs; the API serves the files). Chosen once from config (`EVERJUST_SANDBOX`).
  */
+import { WorkerError } from '../worker-error.js';
 
 export interface SandboxLabels {
   /** Always set: `everjust.tenant`, `everjust.project`, `everjust.mode`. */
@@ -92,17 +93,10 @@ export interface SandboxProvider {
   close?(): void | Promise<void>;
 }
 
-/** A sandbox failure, classified like LlmError: the pipeline decides what is retried. */
-export class SandboxError extends Error {
-  constructor(
-    message: string,
-    readonly options: { retryable: boolean; cause?: unknown } = { retryable: false },
-  ) {
-    super(message, { cause: options.cause });
+/** A sandbox failure, classified: the job loop reads `code` and `retryable` (see WorkerError). */
+export class SandboxError extends WorkerError {
+  constructor(message: string, options: { retryable: boolean; code?: string; cause?: unknown } = { retryable: false }) {
+    super(options.code ?? (options.retryable ? 'SANDBOX_UNAVAILABLE' : 'SANDBOX_ERROR'), message, options.retryable, { cause: options.cause });
     this.name = 'SandboxError';
-  }
-
-  get retryable(): boolean {
-    return this.options.retryable;
   }
 }

@@ -1,3 +1,4 @@
+import { WorkerError } from '../worker-error.js';
 import type { ClaimedJob, Config, Logger, PrismaClient, PubSub, Session } from '@everjust/core';
 import type { LlmProvider } from '../llm/llm-provider.js';
 import type { SessionWriter } from '../session-writer.js';
@@ -28,14 +29,9 @@ export interface TaskOutcome {
 export type TaskHandler = (context: TaskContext) => Promise<TaskOutcome>;
 
 /** A failure the client should see with a code; `retryable` decides whether the job runs again. */
-export class TaskError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly retryable = false,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+export class TaskError extends WorkerError {
+  constructor(code: string, message: string, retryable = false, options?: { cause?: unknown }) {
+    super(code, message, retryable, options);
     this.name = 'TaskError';
   }
 }
