@@ -17,7 +17,7 @@ import {
   type GraphQLNamedType,
   type GraphQLSchema,
 } from 'graphql';
-import { schema } from '../api/src/schema/index.js';
+import { schema } from '@everjust/api';
 
 const args = (list: readonly GraphQLArgument[]) =>
   list.length ? `(${list.map((arg) => `${arg.name}: ${String(arg.type)}${arg.defaultValue !== undefined ? ` = ${JSON.stringify(arg.defaultValue)}` : ''}`).join(', ')})` : '';

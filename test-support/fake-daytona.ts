@@ -27,7 +27,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { SandboxFile, SandboxProvider } from '../worker/src/sandbox/sandbox-provider.js';
+import type { SandboxFile, SandboxProvider } from '@everjust/worker';
 
 /** What a scripted command does: its output chunks, in order, then its exit. */
 export interface FakeCommandScript {

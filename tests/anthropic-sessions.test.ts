@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAnthropic } from '@everjust/worker';
 import { startFakeAnthropic, type FakeAnthropic } from '../test-support/fake-anthropic.js';
-import { createTestTenant, graphql, type TestTenant } from './support/app.js';
-import { openPgliteTestDatabase, type TestDatabase } from './support/databases.js';
-import { SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, subscribeSse, type TestPlatform } from './support/platform.js';
+import { createTestTenant, graphql, type TestTenant } from '../test-support/app.js';
+import { openPgliteTestDatabase, type TestDatabase } from '../test-support/databases.js';
+import { SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, subscribeSse, type TestPlatform } from '../test-support/platform.js';
 
 /**
  * Live sessions on Claude: the worker's real Anthropic provider (the official SDK) against a fake

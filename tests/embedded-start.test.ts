@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { childEnvironment, runTypeScript, startTypeScript, type RunningProcess } from './support/processes.js';
+import { childEnvironment, runTypeScript, startTypeScript, type RunningProcess } from '../test-support/processes.js';
 
 /**
  * The embedded start as a user runs it (`pnpm start` runs `tsx api/src/main.ts`): a fresh data dir,

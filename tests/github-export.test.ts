@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeId, verifyWebhookSignature } from '@everjust/core';
 import { startFakeGitHub, type FakeGitHub } from '../test-support/fake-github.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../test-support/webhook-receiver.js';
-import { createTestTenant, errorCode, graphql, type TestTenant } from './support/app.js';
-import { openPgliteTestDatabase, type TestDatabase } from './support/databases.js';
-import { startTestPlatform, subscribeSse, type TestPlatform } from './support/platform.js';
+import { createTestTenant, errorCode, graphql, type TestTenant } from '../test-support/app.js';
+import { openPgliteTestDatabase, type TestDatabase } from '../test-support/databases.js';
+import { startTestPlatform, subscribeSse, type TestPlatform } from '../test-support/platform.js';
 
 const EXPORT_EVENTS = `subscription($sessionId: ID!) {
   sessionEvents(sessionId: $sessionId) {

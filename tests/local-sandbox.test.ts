@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnthropic } from '@everjust/worker';
 import { startFakeAnthropic, type FakeAnthropic } from '../test-support/fake-anthropic.js';
-import { createTestTenant, graphql, type TestTenant } from './support/app.js';
-import { openPgliteTestDatabase, type TestDatabase } from './support/databases.js';
-import { EVENT_FIELDS, startTestPlatform, subscribeSse, type TestPlatform } from './support/platform.js';
+import { createTestTenant, graphql, type TestTenant } from '../test-support/app.js';
+import { openPgliteTestDatabase, type TestDatabase } from '../test-support/databases.js';
+import { EVENT_FIELDS, startTestPlatform, subscribeSse, type TestPlatform } from '../test-support/platform.js';
 
 const EVENTS = `subscription($sessionId: ID!) { sessionEvents(sessionId: $sessionId) { ${EVENT_FIELDS}
   ... on PreviewReadyEvent { url } ... on PreviewFailedEvent { reason } ... on SandboxCreatedEvent { sandboxId provider }

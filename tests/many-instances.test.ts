@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createApiKeyRecord, createTenant } from '../api/src/services/tenants.js';
-import { databaseTargets, redisUrl, type TestDatabase } from './support/databases.js';
-import { freePort, SESSION_EVENTS_SUBSCRIPTION, subscribeSse } from './support/platform.js';
-import { childEnvironment, startTypeScript, type RunningProcess } from './support/processes.js';
+import { createApiKeyRecord, createTenant } from '@everjust/api';
+import { databaseTargets, redisUrl, type TestDatabase } from '../test-support/databases.js';
+import { freePort, SESSION_EVENTS_SUBSCRIPTION, subscribeSse } from '../test-support/platform.js';
+import { childEnvironment, startTypeScript, type RunningProcess } from '../test-support/processes.js';
 
 const postgres = databaseTargets().find((target) => target.kind === 'postgres')!;
 const skip = postgres.skip ?? (redisUrl ? undefined : 'REDIS_URL is not set: skipped (CI runs it)');

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type TierName } from '@everjust/core';
-import { createTestTenant, errorCode, graphql, type TestTenant } from './support/app.js';
-import { databaseTargets, describeEachDatabase, type TestDatabase } from './support/databases.js';
-import { startTestPlatform, subscribeSse, SESSION_EVENTS_SUBSCRIPTION, type TestPlatform } from './support/platform.js';
+import { createTestTenant, errorCode, graphql, type TestTenant } from '../test-support/app.js';
+import { databaseTargets, describeEachDatabase, type TestDatabase } from '../test-support/databases.js';
+import { startTestPlatform, subscribeSse, SESSION_EVENTS_SUBSCRIPTION, type TestPlatform } from '../test-support/platform.js';
 
 const START = `mutation($input: StartSessionInput!) { startSession(input: $input) { id } }`;
 

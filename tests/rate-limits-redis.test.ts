@@ -4,9 +4,9 @@ import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../api/src/app.js';
-import { createTestApp, createTestTenant, graphql, type TestTenant } from './support/app.js';
-import { openPgliteTestDatabase, redisUrl, type TestDatabase } from './support/databases.js';
+import type { App } from '@everjust/api';
+import { createTestApp, createTestTenant, graphql, type TestTenant } from '../test-support/app.js';
+import { openPgliteTestDatabase, redisUrl, type TestDatabase } from '../test-support/databases.js';
 
 const VIEWER = '{ viewer { id } }';
 const run = promisify(execFile);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPreviewToken } from '@everjust/core';
-import { createTestTenant, graphql, type TestTenant } from './support/app.js';
-import { openPgliteTestDatabase, type TestDatabase } from './support/databases.js';
-import { SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, subscribeSse, type TestPlatform } from './support/platform.js';
+import { createTestTenant, graphql, type TestTenant } from '../test-support/app.js';
+import { openPgliteTestDatabase, type TestDatabase } from '../test-support/databases.js';
+import { SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, subscribeSse, type TestPlatform } from '../test-support/platform.js';
 
 const PREVIEW_EVENTS = SESSION_EVENTS_SUBSCRIPTION.replace('... on DoneEvent', '... on PreviewReadyEvent { url expiresAt } ... on PreviewFailedEvent { reason } ... on DoneEvent');
 

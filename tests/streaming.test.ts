@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createPubSub } from '@everjust/core';
-import { createTestTenant, graphql, type TestTenant } from './support/app.js';
-import { describeEachDatabase, redisUrl } from './support/databases.js';
-import { EVENT_FIELDS, SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, subscribeSse, type TestPlatform } from './support/platform.js';
+import { createTestTenant, graphql, type TestTenant } from '../test-support/app.js';
+import { describeEachDatabase, redisUrl } from '../test-support/databases.js';
+import { EVENT_FIELDS, SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, subscribeSse, type TestPlatform } from '../test-support/platform.js';
 
 const wsUrl = (httpUrl: string) => `${httpUrl.replace(/^http/, 'ws')}/graphql`;
 
@@ -76,7 +76,7 @@ describeEachDatabase('session events over graphql-ws', (database) => {
 
 describe.skipIf(!redisUrl)(`live events through Redis${redisUrl ? '' : ' (REDIS_URL is not set: skipped; CI runs it)'}`, () => {
   it('gives a subscriber on API instance A the events a worker on another instance publishes', async () => {
-    const { openPgliteTestDatabase } = await import('./support/databases.js');
+    const { openPgliteTestDatabase } = await import('../test-support/databases.js');
     const database = await openPgliteTestDatabase();
     const pubsubA = createPubSub({ redisUrl });
     const pubsubB = createPubSub({ redisUrl });

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeId, verifyWebhookSignature } from '@everjust/core';
-import { createApiKeyRecord } from '../api/src/services/tenants.js';
+import { createApiKeyRecord } from '@everjust/api';
 import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../test-support/webhook-receiver.js';
-import { createTestApp, createTestTenant, errorCode, graphql, type TestTenant } from './support/app.js';
-import { openPgliteTestDatabase, type TestDatabase } from './support/databases.js';
-import { SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, subscribeSse, type TestPlatform } from './support/platform.js';
+import { createTestApp, createTestTenant, errorCode, graphql, type TestTenant } from '../test-support/app.js';
+import { openPgliteTestDatabase, type TestDatabase } from '../test-support/databases.js';
+import { SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, subscribeSse, type TestPlatform } from '../test-support/platform.js';
 
 const CREATE = `mutation($input: CreateWebhookEndpointInput!) {
   createWebhookEndpoint(input: $input) { secret webhookEndpoint { id url description events enabled mode } }

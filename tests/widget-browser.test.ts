@@ -3,12 +3,12 @@ import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { startEmbedServer, type EmbedServer } from '../examples/embed/server.js';
-import { createTestTenant, graphql, type TestTenant } from './support/app.js';
-import { openPgliteTestDatabase, type TestDatabase } from './support/databases.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
-import { repoRoot } from './support/processes.js';
-import { buildWidget, CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from './support/widget.js';
+import { startEmbedServer, type EmbedServer } from '@everjust/example-embed';
+import { createTestTenant, graphql, type TestTenant } from '../test-support/app.js';
+import { openPgliteTestDatabase, type TestDatabase } from '../test-support/databases.js';
+import { startTestPlatform, type TestPlatform } from '../test-support/platform.js';
+import { repoRoot } from '../test-support/processes.js';
+import { buildWidget, CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from '../test-support/widget.js';
 
 /**
  * `<everjust-builder>` end to end, in headless Chromium: the example site (its own origin) loads the

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, validate } from 'graphql';
 import { createLocalPubSub, encodeId, WIDGET_DOCUMENTS, WIDGET_OPERATION_IDS, type WidgetOperationName } from '@everjust/core';
-import { schema } from '../api/src/schema/index.js';
-import { signWidgetToken, widgetTokenKey, type WidgetTokenClaims } from '../api/src/auth/widget-tokens.js';
-import { createTestApp, createTestTenant, errorCode, graphql, type GraphQLResponse, type TestTenant } from './support/app.js';
-import { openPgliteTestDatabase, type TestDatabase } from './support/databases.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { schema, signWidgetToken, widgetTokenKey, type WidgetTokenClaims } from '@everjust/api';
+import { createTestApp, createTestTenant, errorCode, graphql, type GraphQLResponse, type TestTenant } from '../test-support/app.js';
+import { openPgliteTestDatabase, type TestDatabase } from '../test-support/databases.js';
+import { startTestPlatform, type TestPlatform } from '../test-support/platform.js';
 
 const ORIGIN = 'https://shop.example';
 const OTHER_ORIGIN = 'https://evil.example';

@@ -2,10 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, loadConfig, decodeIdOf } from '@everjust/core';
 import { startWorker, type Worker } from '@everjust/worker';
-import { createTestTenant, graphql, type TestTenant } from './support/app.js';
-import { databaseTargets, type TestDatabase } from './support/databases.js';
-import { FAST, startTestPlatform, type TestPlatform } from './support/platform.js';
-import { childEnvironment, startTypeScript, type RunningProcess } from './support/processes.js';
+import { createTestTenant, graphql, type TestTenant } from '../test-support/app.js';
+import { databaseTargets, type TestDatabase } from '../test-support/databases.js';
+import { FAST, startTestPlatform, type TestPlatform } from '../test-support/platform.js';
+import { childEnvironment, startTypeScript, type RunningProcess } from '../test-support/processes.js';
 
 /**
  * A worker process that stalls (SIGSTOP) or dies (SIGKILL) in the middle of a generation: once its

@@ -5,9 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createLocalPubSub, createLogger, loadConfig, openDatabase } from '@everjust/core';
-import { createApp } from '../../api/src/app.js';
-import { listen } from '../../api/src/server.js';
-import { createApiKeyRecord, createTenant } from '../../api/src/services/tenants.js';
+import { createApp, listen, createApiKeyRecord, createTenant } from '@everjust/api';
 import { format, measureInterleaved, table, type Scenario, type Suite } from './_harness.js';
 
 /**

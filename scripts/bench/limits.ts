@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createLogger, createPubSub, loadConfig, type Config } from '@everjust/core';
-import { createApp } from '../../api/src/app.js';
-import { listen } from '../../api/src/server.js';
-import { createApiKeyRecord, createTenant } from '../../api/src/services/tenants.js';
+import { createApp, listen, createApiKeyRecord, createTenant } from '@everjust/api';
 import { format, measureInterleaved, openBenchDatabase, table, type Scenario, type Suite } from './_harness.js';
 
 /**

@@ -2,10 +2,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPubSub, loadConfig } from '@everjust/core';
-import { createApiKeyRecord, createTenant } from '../../api/src/services/tenants.js';
+import { createApiKeyRecord, createTenant } from '@everjust/api';
 import { startFakeDaytona, timeSandboxSteps, type SandboxStepTimes } from '../../test-support/fake-daytona.js';
-import { EVENT_FIELDS, startTestPlatform, subscribeSse } from '../../tests/support/platform.js';
-import { createDaytona } from '../../worker/src/sandbox/daytona.js';
+import { EVENT_FIELDS, startTestPlatform, subscribeSse } from '../../test-support/platform.js';
+import { createDaytona } from '@everjust/worker';
 import { format, graphqlRequest, openBenchDatabase, percentile, readInteger, table, type Suite } from './_harness.js';
 
 /**

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { GetProjectDocument } from '../../sdk/src/generated/graphql.js';
 import { format, median, table, type BenchSettings, type Suite } from './_harness.js';
 import { startApi } from './api-throughput.js';
 
@@ -22,7 +21,7 @@ import { startApi } from './api-throughput.js';
 const SIZE_TARGET_BYTES = 20 * 1024;
 const sdkDirectory = fileURLToPath(new URL('../../sdk/', import.meta.url));
 
-type Sdk = typeof import('../../sdk/src/index.js');
+type Sdk = typeof import('@everjust/sdk');
 
 const suite: Suite = {
   name: 'sdk',
@@ -126,9 +125,17 @@ async function measure(title: string, raw: Contender, sdk: Contender, settings: 
 async function reportOverhead(sdk: Sdk, api: { url: string; secret: string }, settings: BenchSettings) {
   const probe = new sdk.EverJust({ apiKey: api.secret, baseUrl: api.url });
   const project = (await probe.projects.list({ first: 1 })).data[0];
-  // The very query text the SDK sends.
-  const query = GetProjectDocument.toString();
-  const body = JSON.stringify({ query, variables: { id: project.id } });
+  // The very request body the SDK sends, taken from the SDK itself.
+  let body = '';
+  const capture = new sdk.EverJust({
+    apiKey: api.secret,
+    baseUrl: api.url,
+    fetch: async (_url, init) => {
+      body = String(init?.body);
+      return new Response(JSON.stringify({ data: { project } }), { status: 200, headers: { 'content-type': 'application/graphql-response+json' } });
+    },
+  });
+  await capture.projects.get(project.id);
   const check = (name: string) => {
     if (name !== project.name) throw new Error(`expected project "${project.name}", got ${JSON.stringify(name)}`);
   };

@@ -5,9 +5,9 @@ import { setMaxListeners } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createPubSub, loadConfig, type Environment, type PubSub } from '@everjust/core';
-import { createApiKeyRecord, createTenant } from '../../api/src/services/tenants.js';
-import { FAST, SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, type TestPlatform } from '../../tests/support/platform.js';
-import { childEnvironment, startTypeScript, type RunningProcess } from '../../tests/support/processes.js';
+import { createApiKeyRecord, createTenant } from '@everjust/api';
+import { FAST, SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, type TestPlatform } from '../../test-support/platform.js';
+import { childEnvironment, startTypeScript, type RunningProcess } from '../../test-support/processes.js';
 import {
   collectGarbage,
   format,

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
-import { startEmbedServer } from '../../examples/embed/server.js';
-import { buildWidget, CHROMIUM, CHROMIUM_ARGS, chromiumMissing, widgetDirectory, widgetScriptPath } from '../../tests/support/widget.js';
+import { startEmbedServer } from '@everjust/example-embed';
+import { buildWidget, CHROMIUM, CHROMIUM_ARGS, chromiumMissing, widgetDirectory, widgetScriptPath } from '../../test-support/widget.js';
 import { format, median, percentile, readInteger, table, type Suite } from './_harness.js';
 import { startApi } from './api-throughput.js';
 

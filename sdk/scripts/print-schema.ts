@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { printSchema } from 'graphql';
-import { schema } from '../../api/src/schema/index.js';
+import { schema } from '@everjust/api';
 
 /**
  * Writes the API's schema as SDL to `sdk/schema.graphql`, the input of `graphql-codegen`

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Buffer } from 'node:buffer';
 import { createServer, type AddressInfo } from 'node:net';
-import { createTestTenant, type TestTenant } from '../../tests/support/app.js';
-import { openPgliteTestDatabase, type TestDatabase } from '../../tests/support/databases.js';
-import { startTestPlatform, type TestPlatform } from '../../tests/support/platform.js';
+import { createTestTenant, type TestTenant } from '../../test-support/app.js';
+import { openPgliteTestDatabase, type TestDatabase } from '../../test-support/databases.js';
+import { startTestPlatform, type TestPlatform } from '../../test-support/platform.js';
 import { GetProjectDocument } from '../src/generated/graphql.js';
 import {
   ApiError,

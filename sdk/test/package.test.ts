@@ -9,9 +9,9 @@ import { promisify } from 'node:util';
 import { generate } from '@graphql-codegen/cli';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
-import { createTestTenant, type TestTenant } from '../../tests/support/app.js';
-import { openPgliteTestDatabase, type TestDatabase } from '../../tests/support/databases.js';
-import { startTestPlatform, type TestPlatform } from '../../tests/support/platform.js';
+import { createTestTenant, type TestTenant } from '../../test-support/app.js';
+import { openPgliteTestDatabase, type TestDatabase } from '../../test-support/databases.js';
+import { startTestPlatform, type TestPlatform } from '../../test-support/platform.js';
 import codegenConfig from '../codegen.js';
 import { printApiSchema, SCHEMA_PATH } from '../scripts/print-schema.js';
 

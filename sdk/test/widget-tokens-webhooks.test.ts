@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signWebhookPayload } from '../../core/src/webhook-signature.js';
-import { WIDGET_OPERATION_IDS } from '../../core/src/widget-operations.js';
-import { createTestTenant, type TestTenant } from '../../tests/support/app.js';
-import { openPgliteTestDatabase, type TestDatabase } from '../../tests/support/databases.js';
-import { startTestPlatform, type TestPlatform } from '../../tests/support/platform.js';
+import { signWebhookPayload, WIDGET_OPERATION_IDS } from '@everjust/core';
+import { createTestTenant, type TestTenant } from '../../test-support/app.js';
+import { openPgliteTestDatabase, type TestDatabase } from '../../test-support/databases.js';
+import { startTestPlatform, type TestPlatform } from '../../test-support/platform.js';
 import { EverJust, ValidationError, Webhooks, WebhookSignatureError, type WebhookSignatureFailure } from '../src/index.js';
 
 /** `widgetTokens.create` against a real API server, and `webhooks.verify` against the server's signer. */

@@ -3,7 +3,7 @@
  * so the API registers exactly the documents whose ids the widget sends. Only the ids end up in the
  * bundle: the documents themselves stay on the server.
  */
-export { WIDGET_OPERATION_IDS, type WidgetOperationName } from '../../core/src/widget-operations.js';
+export { WIDGET_OPERATION_IDS, type WidgetOperationName } from '@everjust/core/widget-operations';
 
 /** A session as the widget's operations return it. */
 export interface WidgetSession {

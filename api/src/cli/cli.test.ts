@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Environment, decodeIdOf } from '@everjust/core';
-import { databaseTargets, type TestDatabase } from '../../../tests/support/databases.js';
+import { databaseTargets, type TestDatabase } from '../../../test-support/databases.js';
 import { main } from './index.js';
 
 async function run(environment: Environment, ...argv: string[]) {

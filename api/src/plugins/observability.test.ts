@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '@everjust/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestTenant, graphql, type TestTenant } from '../../../tests/support/app.js';
-import { openPgliteTestDatabase, type TestDatabase } from '../../../tests/support/databases.js';
-import { SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, subscribeSse, type TestPlatform } from '../../../tests/support/platform.js';
+import { createTestTenant, graphql, type TestTenant } from '../../../test-support/app.js';
+import { openPgliteTestDatabase, type TestDatabase } from '../../../test-support/databases.js';
+import { SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, subscribeSse, type TestPlatform } from '../../../test-support/platform.js';
 
 describe('metrics and request logs', () => {
   let database: TestDatabase;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, createTestTenant, graphql, type TestTenant } from '../../../tests/support/app.js';
-import { openPgliteTestDatabase, type TestDatabase } from '../../../tests/support/databases.js';
+import { createTestApp, createTestTenant, graphql, type TestTenant } from '../../../test-support/app.js';
+import { openPgliteTestDatabase, type TestDatabase } from '../../../test-support/databases.js';
 import type { App } from '../app.js';
 
 describe('request ids, health routes and the playground', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, createTestTenant, errorCode, graphql, type TestTenant } from '../../../tests/support/app.js';
-import { openPgliteTestDatabase, type TestDatabase } from '../../../tests/support/databases.js';
+import { createTestApp, createTestTenant, errorCode, graphql, type TestTenant } from '../../../test-support/app.js';
+import { openPgliteTestDatabase, type TestDatabase } from '../../../test-support/databases.js';
 import type { App } from '../app.js';
 
 /** Every refusal here must come before any resolver runs: the mutations below would leave rows. */

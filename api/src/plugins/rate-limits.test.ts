@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, createTestTenant, errorCode, graphql, type GraphQLResponse, type TestTenant } from '../../../tests/support/app.js';
-import { openPgliteTestDatabase, type TestDatabase } from '../../../tests/support/databases.js';
+import { createTestApp, createTestTenant, errorCode, graphql, type GraphQLResponse, type TestTenant } from '../../../test-support/app.js';
+import { openPgliteTestDatabase, type TestDatabase } from '../../../test-support/databases.js';
 import type { App } from '../app.js';
 import { listen } from '../server.js';
 

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { strFromU8, unzipSync } from 'fflate';
 import { decodeId, encodeId } from '@everjust/core';
 import { createApiKeyRecord } from '../services/tenants.js';
-import { createTestTenant, graphql, type TestTenant } from '../../../tests/support/app.js';
-import { openPgliteTestDatabase, type TestDatabase } from '../../../tests/support/databases.js';
-import { SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, subscribeSse, type TestPlatform } from '../../../tests/support/platform.js';
+import { createTestTenant, graphql, type TestTenant } from '../../../test-support/app.js';
+import { openPgliteTestDatabase, type TestDatabase } from '../../../test-support/databases.js';
+import { SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, subscribeSse, type TestPlatform } from '../../../test-support/platform.js';
 
 describe('ZIP downloads (GET /v1/projects/<id>/archive.zip, /v1/sessions/<id>/archive.zip)', () => {
   let database: TestDatabase;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPubSub, hashSecret } from '@everjust/core';
-import { createTestApp, createTestTenant, errorCode, graphql, type TestTenant } from '../../../tests/support/app.js';
-import { describeEachDatabase, redisUrl } from '../../../tests/support/databases.js';
+import { createTestApp, createTestTenant, errorCode, graphql, type TestTenant } from '../../../test-support/app.js';
+import { describeEachDatabase, redisUrl } from '../../../test-support/databases.js';
 import type { App } from '../app.js';
 
 const VIEWER = '{ viewer { id name } }';

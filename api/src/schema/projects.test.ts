@@ -1,6 +1,6 @@
 import { beforeAll, afterAll, expect, it } from 'vitest';
-import { createTestApp, createTestTenant, errorCode, graphql, type TestTenant } from '../../../tests/support/app.js';
-import { describeEachDatabase } from '../../../tests/support/databases.js';
+import { createTestApp, createTestTenant, errorCode, graphql, type TestTenant } from '../../../test-support/app.js';
+import { describeEachDatabase } from '../../../test-support/databases.js';
 import type { App } from '../app.js';
 
 const CREATE = `mutation Create($input: CreateProjectInput!) { createProject(input: $input) { id name description externalUserId metadata mode } }`;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestTenant, errorCode, graphql, type TestTenant } from '../../../tests/support/app.js';
-import { describeEachDatabase } from '../../../tests/support/databases.js';
-import { SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, subscribeSse, type TestPlatform } from '../../../tests/support/platform.js';
+import { createTestTenant, errorCode, graphql, type TestTenant } from '../../../test-support/app.js';
+import { describeEachDatabase } from '../../../test-support/databases.js';
+import { SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, subscribeSse, type TestPlatform } from '../../../test-support/platform.js';
 
 const START = `mutation($input: StartSessionInput!) { startSession(input: $input) { id status kind prompt } }`;
 const SESSION = `query($id: ID!) { session(id: $id) { id status model usage { inputTokens outputTokens } error { code message }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TIERS } from '@everjust/core';
-import { createTestApp, createTestTenant, errorCode, graphql, type TestTenant } from '../../../tests/support/app.js';
-import { describeEachDatabase } from '../../../tests/support/databases.js';
+import { createTestApp, createTestTenant, errorCode, graphql, type TestTenant } from '../../../test-support/app.js';
+import { describeEachDatabase } from '../../../test-support/databases.js';
 import type { App } from '../app.js';
 
 const UPDATE = `mutation($input: UpdateTenantInput!) { updateTenant(input: $input) { name allowedOrigins } }`;

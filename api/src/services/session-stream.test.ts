@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { appendEvent, createLocalPubSub, publishEvents, type PubSub, type SessionEvent } from '@everjust/core';
-import { createTestTenant } from '../../../tests/support/app.js';
-import { describeEachDatabase, type TestDatabase } from '../../../tests/support/databases.js';
+import { createTestTenant } from '../../../test-support/app.js';
+import { describeEachDatabase, type TestDatabase } from '../../../test-support/databases.js';
 import { streamSessionEvents } from './session-stream.js';
 
 async function newSession(database: TestDatabase) {

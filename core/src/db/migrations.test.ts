@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { databaseTargets } from '../../../tests/support/databases.js';
+import { databaseTargets } from '../../../test-support/databases.js';
 import { PGlite } from '@electric-sql/pglite';
 import { applyMigrations, readMigrations } from './migrations.js';
 

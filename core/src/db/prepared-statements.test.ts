@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, preparedStatementNames, type Database } from './database.js';
-import { openPostgresTestDatabase } from '../../../tests/support/databases.js';
+import { openPostgresTestDatabase } from '../../../test-support/databases.js';
 
 describe('prepared statement names', () => {
   it('gives a text the same name every time, and none past the bound', () => {

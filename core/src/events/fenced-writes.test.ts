@@ -1,5 +1,5 @@
 import { beforeEach, expect, it } from 'vitest';
-import { describeEachDatabase } from '../../../tests/support/databases.js';
+import { describeEachDatabase } from '../../../test-support/databases.js';
 import { ValidationError } from '../errors.js';
 import { deleteProjectFile, readProjectFiles, snapshotSessionFiles, writeProjectFileFenced } from '../files/project-files.js';
 import { claimJobs, completeJob, enqueueJob } from '../queue/job-queue.js';

@@ -1,5 +1,5 @@
 import { beforeAll, expect, it } from 'vitest';
-import { describeEachDatabase } from '../../../tests/support/databases.js';
+import { describeEachDatabase } from '../../../test-support/databases.js';
 import { encodeId } from '../global-id.js';
 import { appendEvent } from './event-log.js';
 import { EMPTY_USAGE } from './event-types.js';

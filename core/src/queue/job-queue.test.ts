@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeEach, expect, it } from 'vitest';
-import { describeEachDatabase } from '../../../tests/support/databases.js';
+import { describeEachDatabase } from '../../../test-support/databases.js';
 import { openDatabase } from '../db/database.js';
 import { appendEvent, appendFencedEvent, LeaseLostError } from '../events/event-log.js';
 import { claimJob, completeJob, enqueueJob, failJob, markExpiredJobsDead, queueDepth, renewLease } from './job-queue.js';

@@ -1,8 +1,7 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { createLocalPubSub, createLogger, loadConfig, type Database, type Environment, type Logger, type PubSub } from '@everjust/core';
 import { startWorker, type LlmProvider, type Worker } from '@everjust/worker';
-import { createApp, type App } from '../../api/src/app.js';
-import { listen, type RunningServer } from '../../api/src/server.js';
+import { createApp, type App, listen, type RunningServer } from '@everjust/api';
 
 /** Short times so tests run fast; a test can override any of them. */
 export const FAST: Environment = {

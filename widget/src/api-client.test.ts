@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, createApiClient, readServerSentEvents } from './api-client.js';
 import { WIDGET_OPERATION_IDS } from './operations.js';
-import { normalizeToken, refreshDelay } from './token-source.js';
 
 /**
- * The widget's transport and token handling, without a browser. The element itself is driven in
- * headless Chromium by `tests/widget-browser.test.ts` (against a real API and the example page).
+ * The widget's transport (persisted operations, token renewal, resumable event streams), without a
+ * browser. The element itself is driven in headless Chromium by `tests/widget-browser.test.ts`
+ * (against a real API and the example page).
  */
 
 const encoder = new TextEncoder();
@@ -22,12 +22,6 @@ function body(chunks: string[]): ReadableStream<Uint8Array> {
 
 const sse = (chunks: string[], status = 200) => new Response(body(chunks), { status, headers: { 'content-type': 'text/event-stream' } });
 const next = (event: object) => `event: next\ndata: ${JSON.stringify({ data: { sessionEvents: event } })}\n\n`;
-
-/** A JWT-shaped widget token with these claims (unsigned: the widget never checks signatures). */
-function tokenWith(claims: object): string {
-  const part = (value: object) => btoa(JSON.stringify(value)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-  return `ej_wt_${part({ alg: 'HS256', typ: 'ej-widget+jwt' })}.${part(claims)}.signature`;
-}
 
 interface Call {
   authorization: string;
@@ -58,18 +52,6 @@ describe('readServerSentEvents', () => {
       { event: 'next', data: '{"b":2}' },
       { event: 'complete', data: '' },
     ]);
-  });
-});
-
-describe('tokens', () => {
-  it('reads expiry, issue time and project from the claims, and renews at 80% of the life', () => {
-    const token = normalizeToken({ token: tokenWith({ iat: 1_000, exp: 1_900, project: 'UHJvamVjdDox' }) });
-    expect(token).toMatchObject({ expiresAt: 1_900_000, issuedAt: 1_000_000, projectId: 'UHJvamVjdDox' });
-    expect(refreshDelay(token, 1_000_000)).toBe(720_000);
-    expect(refreshDelay(token, 1_800_000)).toBe(1_000); // overdue: soon, not in a tight loop
-    expect(normalizeToken({ token: 'opaque', expiresAt: '2030-01-01T00:00:00Z', projectId: 'p' })).toMatchObject({ expiresAt: Date.parse('2030-01-01T00:00:00Z'), projectId: 'p' });
-    expect(refreshDelay(normalizeToken('opaque'))).toBe(Infinity);
-    expect(() => normalizeToken({ token: '' })).toThrow(/without a token/);
   });
 });
 

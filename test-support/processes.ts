@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
 /** The environment of this process less what would point a child at CI's shared servers. */
 export function childEnvironment(overrides: Record<string, string | undefined>): NodeJS.ProcessEnv {

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createLocalPubSub, createLogger, loadConfig, type Database, type Environment, type PubSub, type TierName, encodeId } from '@everjust/core';
-import { createApp, type App } from '../../api/src/app.js';
-import { createApiKeyRecord, createTenant } from '../../api/src/services/tenants.js';
+import { createApp, type App, createApiKeyRecord, createTenant } from '@everjust/api';
 
 /**
  * An API app on a test database, answering through `yoga.fetch` (no socket). Its rate-limit prefix
