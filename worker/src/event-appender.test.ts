@@ -1,6 +1,6 @@
 import { appendEvent, claimJobs, completeJob, enqueueJob, LeaseLostError, type Lease, type PrismaClient } from '@everjust/core';
 import { beforeEach, expect, it } from 'vitest';
-import { describeEachDatabase } from '../../tests/support/databases.js';
+import { describeEachDatabase } from '../../test-support/databases.js';
 import { EventAppender } from './event-appender.js';
 
 /**

@@ -15,7 +15,8 @@ export { Worker } from './worker.js';
 export type { LlmProvider, LlmStreamPart, LlmRequest, LlmMessage } from './llm/llm-provider.js';
 export { createOffline } from './llm/offline.js';
 export { createAnthropic } from './llm/anthropic.js';
-export type { SandboxProvider } from './sandbox/sandbox-provider.js';
+export type { SandboxFile, SandboxProvider } from './sandbox/sandbox-provider.js';
+export { createDaytona } from './sandbox/daytona.js';
 export { WebhookDeliverer } from './webhooks/deliverer.js';
 export type { HostResolver, ResolvedAddress } from './webhooks/target-guard.js';
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalPubSub, createLogger, enqueueJob, loadConfig, openDatabase, type Database, type PrismaClient } from '@everjust/core';
-import { databaseTargets, describeEachDatabase, type TestDatabase } from '../../tests/support/databases.js';
+import { databaseTargets, describeEachDatabase, type TestDatabase } from '../../test-support/databases.js';
 import { createOffline } from './llm/offline.js';
 import { TaskError, type TaskHandler } from './tasks/task.js';
 import { Worker } from './worker.js';

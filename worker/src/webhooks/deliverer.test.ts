@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger, sealSecret, SEALED_CONTEXTS, verifyWebhookSignature, type Config } from '@everjust/core';
 import { startWebhookReceiver } from '../../../test-support/webhook-receiver.js';
-import { describeEachDatabase } from '../../../tests/support/databases.js';
+import { describeEachDatabase } from '../../../test-support/databases.js';
 import { WebhookDeliverer } from './deliverer.js';
 import { pinnedLookup, type HostResolver } from './target-guard.js';
 
