@@ -2,6 +2,7 @@ export * from './config.js';
 export * from './errors.js';
 export * from './keys.js';
 export * from './tiers.js';
+export * from './session-status.js';
 export * from './pubsub.js';
 export * from './secret.js';
 export * from './db/database.js';

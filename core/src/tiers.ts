@@ -72,18 +72,30 @@ export const TIERS: Record<TierName, TierLimits> = {
   },
 };
 
-/** Test mode has its own limits, whatever the tier (ARCHITECTURE.md defaults). */
-export const TEST_MODE_LIMITS = {
+/** Test mode has its own limits, whatever the tier and the tenant's overrides (ARCHITECTURE.md defaults). */
+const TEST_MODE_LIMITS = {
   requestsPerHour: 1_000,
   generationsPerDay: 50,
   concurrentSessions: 2,
-} as const;
+} as const satisfies Partial<TierLimits>;
 
 export function isTierName(value: string): value is TierName {
   return (TIER_NAMES as readonly string[]).includes(value);
 }
 
-/** The limits of a tier with a tenant's overrides laid over them. */
-export function tierLimits(tier: TierName, overrides: Partial<TierLimits> | null | undefined = undefined): TierLimits {
-  return { ...TIERS[tier], ...(overrides ?? {}) };
+/** What `limitsFor` reads of a tenant (its row, or a selection of it). */
+export interface TenantLimitSource {
+  tier: string;
+  /** A partial `TierLimits` (JSON); `{}` or null when none. */
+  limitOverrides: unknown;
+}
+
+/**
+ * The limits that apply to a tenant's work in a mode: its tier's, with the tenant's overrides laid
+ * over them, and in test mode test mode's own over those. Every quota, rate limit, sandbox lifecycle
+ * and `viewer { limits }` reads them here.
+ */
+export function limitsFor(tenant: TenantLimitSource, mode: 'live' | 'test'): TierLimits {
+  const limits: TierLimits = { ...TIERS[tenant.tier as TierName], ...((tenant.limitOverrides as Partial<TierLimits> | null) ?? {}) };
+  return mode === 'test' ? { ...limits, ...TEST_MODE_LIMITS } : limits;
 }

@@ -1,6 +1,7 @@
 import { ApiError, createApiClient, type ApiClient } from './api-client.js';
 import { styles } from './builder.styles.js';
-import { TERMINAL_STATUSES, type WidgetProject, type WidgetSession, type WidgetSessionEvent } from './operations.js';
+import { isSessionEnded, type SessionEndStatus } from '@everjust/core/session-status';
+import { type WidgetProject, type WidgetSession, type WidgetSessionEvent } from './operations.js';
 import { fetchToken, normalizeToken, refreshDelay, type TokenResponse, type WidgetToken } from './token-source.js';
 
 /** A function the host gives to fetch a widget token from its own backend. */
@@ -19,7 +20,7 @@ export interface SessionEventDetail {
 export interface SessionEndedDetail {
   sessionId: string;
   kind: WidgetSession['kind'];
-  status: 'succeeded' | 'failed' | 'cancelled';
+  status: SessionEndStatus;
   error: { code: string; message: string } | null;
 }
 export interface ErrorDetail {
@@ -250,7 +251,7 @@ export class EverJustBuilder extends HTMLElement {
 
   /** Cancels the running session (it ends as `cancelled` within moments). */
   async cancel(): Promise<void> {
-    if (!this.client || !this.session || !this.busy || TERMINAL_STATUSES.has(this.session.status)) return;
+    if (!this.client || !this.session || !this.busy || isSessionEnded(this.session.status)) return;
     this.refs!.cancel.disabled = true;
     this.setBadge('Cancelling…');
     try {
@@ -379,7 +380,7 @@ export class EverJustBuilder extends HTMLElement {
       this.setState('ready');
       this.setBadge('Ready');
       this.emit<ReadyDetail>('everjust:ready', { projectId: project.id });
-      if (latest && !TERMINAL_STATUSES.has(latest.status)) {
+      if (latest && !isSessionEnded(latest.status)) {
         // A build still running (the page was reloaded): replay its log and follow it.
         this.entry('prompt', latest.prompt || 'Preview');
         this.lastPrompt = latest.prompt;
@@ -469,9 +470,9 @@ export class EverJustBuilder extends HTMLElement {
         onReconnect: () => this.setBadge('Reconnecting…'),
       });
       // Completed without a `done` we saw (it came before a reconnect): read how it ended.
-      if (!controller.signal.aborted && !TERMINAL_STATUSES.has(session.status)) {
+      if (!controller.signal.aborted && !isSessionEnded(session.status)) {
         const { session: latest } = await this.client!.request<{ session: WidgetSession }>('session', { sessionId: session.id }, controller.signal);
-        if (TERMINAL_STATUSES.has(latest.status)) this.finish(session, latest.status as SessionEndedDetail['status'], latest.error);
+        if (isSessionEnded(latest.status)) this.finish(session, latest.status, latest.error);
       }
     } catch (error) {
       if (controller.signal.aborted) return;

@@ -4,12 +4,13 @@
  * bundle: the documents themselves stay on the server.
  */
 export { WIDGET_OPERATION_IDS, type WidgetOperationName } from '@everjust/core/widget-operations';
+import type { SessionActiveStatus, SessionEndStatus } from '@everjust/core/session-status';
 
 /** A session as the widget's operations return it. */
 export interface WidgetSession {
   id: string;
   kind: 'generate' | 'preview' | 'export';
-  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  status: SessionActiveStatus | SessionEndStatus;
   prompt: string;
   lastSeq: number;
   createdAt: string;
@@ -49,5 +50,3 @@ export interface WidgetSessionEvent {
   retryable?: boolean;
   error?: { code: string; message: string } | null;
 }
-
-export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);

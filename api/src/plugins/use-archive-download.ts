@@ -1,6 +1,6 @@
 import { strToU8, Zip, ZipDeflate } from 'fflate';
 import type { Plugin } from 'graphql-yoga';
-import { decodeIdOf, EverJustError, HTTP_STATUS_BY_CODE, NotFoundError, type PrismaClient } from '@everjust/core';
+import { decodeIdOf, EverJustError, HTTP_STATUS_BY_CODE, isSessionEnded, NotFoundError, type PrismaClient } from '@everjust/core';
 import type { ApiKeyAuthenticator } from '../auth/api-key-authenticator.js';
 import { requireScope } from '../auth/scopes.js';
 import type { Caller } from '../context.js';
@@ -21,7 +21,6 @@ interface ArchiveFile {
 type NextBatch = () => Promise<ArchiveFile[] | null>;
 
 const ROUTE = /^\/v1\/(projects|sessions)\/([A-Za-z0-9_-]{1,200})\/archive\.zip$/;
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 /**
  * ZIP downloads, outside GraphQL: `GET /v1/projects/<project id>/archive.zip` (its current files) and
@@ -102,7 +101,7 @@ async function sessionArchive(prisma: PrismaClient, caller: Caller, globalId: st
       })
     : null;
   if (!session) throw new NotFoundError('Session', globalId);
-  if (!TERMINAL.has(session.status)) throw new ArchiveConflict('This session has not ended yet: its snapshot is taken when it ends');
+  if (!isSessionEnded(session.status)) throw new ArchiveConflict('This session has not ended yet: its snapshot is taken when it ends');
   const modifiedAt = session.endedAt ?? new Date();
   let after: string | undefined;
   const nextBatch: NextBatch = async () => {

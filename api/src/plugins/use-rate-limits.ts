@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { RateLimitedError } from '@everjust/core';
-import { limitsFor } from '../services/quotas.js';
+import { limitsFor, RateLimitedError } from '@everjust/core';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Caller } from '../context.js';
@@ -91,7 +90,7 @@ export function useRateLimits(options: RateLimitsPluginOptions): Plugin<LimitedC
     async onContextBuilding({ context, extendContext }) {
       const { caller, request } = context as LimitedContext;
       if (!caller) return;
-      const limits = limitsFor(caller);
+      const limits = limitsFor(caller.tenant, caller.mode);
       const key = `${caller.tenantId}:${caller.mode}`;
       const takes: Take[] = [{ bucket: 'burstPerSecond', key, points: 1, limit: limits.burstPerSecond }];
       if (limits.requestsPerHour !== null) takes.push({ bucket: 'requestsPerHour', key, points: 1, limit: limits.requestsPerHour });

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { NotFoundError, type Prisma, decodeIdOf } from '@everjust/core';
+import { limitsFor, NotFoundError, type Prisma, decodeIdOf } from '@everjust/core';
 import { requireScope } from '../auth/scopes.js';
 import type { RequestContext } from '../context.js';
 import { createIdempotently } from '../services/idempotency.js';
-import { checkProjectQuota, limitsFor } from '../services/quotas.js';
+import { checkProjectQuota } from '../services/quotas.js';
 import { builder } from './builder.js';
 import { paginateById } from './pagination.js';
 import { ModeEnum } from './tenant.js';
@@ -140,7 +140,7 @@ builder.mutationFields((t) => ({
           },
         });
       // No key to record and no quota to check under the tenant's lock: one statement, no transaction.
-      if (!idempotencyKey && limitsFor(context.caller).projects === null) return insert(prisma);
+      if (!idempotencyKey && limitsFor(context.caller.tenant, context.caller.mode).projects === null) return insert(prisma);
       return createIdempotently({
         prisma,
         tenantId: context.caller.tenantId,

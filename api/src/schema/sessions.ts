@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   appendEvent,
   EMPTY_USAGE,
+  isSessionEnded,
   NotFoundError,
   publishEvents,
   readEvents,
@@ -21,8 +22,6 @@ import { paginateById } from './pagination.js';
 import { findVisibleProject, idempotencyKeySchema, ProjectRef } from './projects.js';
 import { ErrorInfoRef, SessionEventRef, UsageRef } from './session-events.js';
 import { ModeEnum } from './tenant.js';
-
-const TERMINAL = ['succeeded', 'failed', 'cancelled'] as const;
 
 /**
  * Sessions a caller may see: its tenant, its mode; for a widget token, only those of its project and
@@ -190,7 +189,7 @@ builder.mutationFields((t) => ({
       requireScope(context.caller, 'sessions:write');
       const { prisma, pubsub } = context.services;
       const session = await findVisibleSession(context, String(input.id));
-      if (!(TERMINAL as readonly string[]).includes(session.status)) {
+      if (!isSessionEnded(session.status)) {
         const ended = await prisma.$transaction(async (tx) => {
           await tx.session.update({ where: { id: session.id }, data: { cancelRequestedAt: new Date() } });
           // Not yet taken by a worker: end it here. Otherwise its worker hears the cancel and ends it.
@@ -212,7 +211,7 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, { input }, context) => {
       requireScope(context.caller, 'projects:write');
       const session = await findVisibleSession(context, String(input.sessionId));
-      if (!(TERMINAL as readonly string[]).includes(session.status)) {
+      if (!isSessionEnded(session.status)) {
         throw new ValidationError('This session has not ended yet: it has no snapshot to restore');
       }
       const { prisma } = context.services;

@@ -17,12 +17,12 @@ describeEachDatabase('tenant', (database) => {
   afterAll(async () => app.stop());
 
   it("shows the caller's tenant with its tier limits and the key's mode", async () => {
-    const response = await graphql(app, tenant.test, '{ viewer { id name tier mode allowedOrigins limits { projects concurrentSessions generationsPerDay requestsPerHour storageBytes } } }');
+    const response = await graphql(app, tenant.live, '{ viewer { id name tier mode allowedOrigins limits { projects concurrentSessions generationsPerDay requestsPerHour storageBytes } } }');
     expect(response.data.viewer).toEqual({
       id: tenant.globalId,
       name: 'Acme',
       tier: 'STARTER',
-      mode: 'TEST',
+      mode: 'LIVE',
       allowedOrigins: [],
       limits: {
         projects: TIERS.starter.projects,
@@ -31,6 +31,14 @@ describeEachDatabase('tenant', (database) => {
         requestsPerHour: TIERS.starter.requestsPerHour,
         storageBytes: TIERS.starter.storageBytes,
       },
+    });
+  });
+
+  it("shows a test key test mode's own limits (2 concurrent sessions, 50 generations a day, 1,000 requests an hour), as its quotas apply them", async () => {
+    const response = await graphql(app, tenant.test, '{ viewer { mode limits { projects concurrentSessions generationsPerDay requestsPerHour } } }');
+    expect(response.data.viewer).toEqual({
+      mode: 'TEST',
+      limits: { projects: TIERS.starter.projects, concurrentSessions: 2, generationsPerDay: 50, requestsPerHour: 1_000 },
     });
   });
 

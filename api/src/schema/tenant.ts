@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { tierLimits, type TierLimits, type TierName, encodeId } from '@everjust/core';
+import { limitsFor, type TierLimits, encodeId } from '@everjust/core';
 import { requireScope } from '../auth/scopes.js';
 import { builder } from './builder.js';
 
@@ -13,7 +13,7 @@ export const ModeEnum = builder.enumType('Mode', {
 });
 
 const TenantLimitsRef = builder.objectRef<TierLimits>('TenantLimits').implement({
-  description: "The tenant's limits: its tier's, with any per-tenant overrides. Null means unlimited.",
+  description: "The tenant's limits: its tier's, with any per-tenant overrides, and in test mode test mode's own. Null means unlimited.",
   fields: (t) => ({
     projects: t.exposeInt('projects', { nullable: true }),
     concurrentSessions: t.exposeInt('concurrentSessions'),
@@ -39,7 +39,8 @@ export const TenantRef = builder.prismaObject('Tenant', {
     }),
     limits: t.field({
       type: TenantLimitsRef,
-      resolve: (tenant) => tierLimits(tenant.tier as TierName, tenant.limitOverrides as Partial<TierLimits>),
+      description: "The limits that apply to the calling key's mode: a test key sees test mode's own (requests per hour, generations per day, concurrent sessions).",
+      resolve: (tenant, _args, context) => limitsFor(tenant, context.caller.mode),
     }),
     mode: t.field({
       type: ModeEnum,

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ValidationError, utcDayWindow, utcMonthWindow, type Prisma, encodeId } from '@everjust/core';
+import { limitsFor, SESSION_ACTIVE_STATUSES, ValidationError, utcDayWindow, utcMonthWindow, type Prisma, encodeId } from '@everjust/core';
 import { requireScope, requireSecretKey } from '../auth/scopes.js';
 import type { RequestContext } from '../context.js';
-import { limitsFor, storageUsed } from '../services/quotas.js';
+import { storageUsed } from '../services/quotas.js';
 import { builder } from './builder.js';
 import { TenantRef } from './tenant.js';
 
@@ -113,14 +113,14 @@ const QuotaRef = builder.objectRef<QuotaView>('Quota').implement({
 
 async function quotasOf(context: RequestContext): Promise<QuotaView[]> {
   const { prisma } = context.services;
-  const limits = limitsFor(context.caller);
+  const limits = limitsFor(context.caller.tenant, context.caller.mode);
   const scope = { tenantId: context.caller.tenantId, mode: context.caller.mode };
   const now = new Date();
   const day = utcDayWindow(now);
   const month = utcMonthWindow(now);
   const [projects, concurrent, generations, sandbox, storage] = await Promise.all([
     prisma.project.count({ where: { ...scope, deletedAt: null } }),
-    prisma.session.count({ where: { ...scope, status: { in: ['queued', 'running'] } } }),
+    prisma.session.count({ where: { ...scope, status: { in: [...SESSION_ACTIVE_STATUSES] } } }),
     prisma.session.count({ where: { ...scope, kind: 'generate', createdAt: { gte: day.start } } }),
     prisma.usageDaily.aggregate({ where: { ...scope, day: { gte: month.start, lt: month.end } }, _sum: { sandboxSeconds: true } }),
     storageUsed(prisma, scope.tenantId, scope.mode),

@@ -1,23 +1,7 @@
-import {
-  Prisma,
-  QuotaExceededError,
-  TEST_MODE_LIMITS,
-  tierLimits,
-  utcDay,
-  utcDayWindow,
-  utcMonthWindow,
-  type TierLimits,
-  type TierName,
-} from '@everjust/core';
+import { limitsFor, Prisma, QuotaExceededError, utcDay, utcDayWindow, utcMonthWindow } from '@everjust/core';
 import type { Caller } from '../context.js';
 
 type Transaction = Prisma.TransactionClient;
-
-/** The limits that apply to a caller: its tier's, its tenant's overrides, and test mode's own. */
-export function limitsFor(caller: Caller): TierLimits {
-  const limits = tierLimits(caller.tenant.tier as TierName, caller.tenant.limitOverrides as Partial<TierLimits>);
-  return caller.mode === 'test' ? { ...limits, ...TEST_MODE_LIMITS } : limits;
-}
 
 /**
  * lockTenant: takes the tenant's row lock for the rest of the transaction, so quota checks of one
@@ -46,7 +30,7 @@ async function lockTenantCountingActiveSessions(tx: Transaction, caller: Caller,
 }
 
 export async function checkProjectQuota(tx: Transaction, caller: Caller): Promise<void> {
-  const max = limitsFor(caller).projects;
+  const max = limitsFor(caller.tenant, caller.mode).projects;
   if (max === null) return;
   await lockTenant(tx, caller.tenantId);
   const used = await tx.project.count({ where: { tenantId: caller.tenantId, mode: caller.mode, deletedAt: null } });
@@ -69,7 +53,7 @@ export async function checkSessionQuotas(
     startingSessionId?: string;
   },
 ): Promise<void> {
-  const limits = limitsFor(caller);
+  const limits = limitsFor(caller.tenant, caller.mode);
   const now = options.now ?? new Date();
   const day = utcDayWindow(now);
   const concurrent = await lockTenantCountingActiveSessions(tx, caller, options.startingSessionId);
@@ -117,7 +101,7 @@ export async function storageUsed(client: Pick<Transaction, '$queryRaw'>, tenant
 
 /** Refuses a write that would take the tenant's storage past its limit. */
 export async function checkStorageQuota(tx: Transaction, caller: Caller, addedBytes: number): Promise<void> {
-  const max = limitsFor(caller).storageBytes;
+  const max = limitsFor(caller.tenant, caller.mode).storageBytes;
   await lockTenant(tx, caller.tenantId);
   if ((await storageUsed(tx, caller.tenantId, caller.mode)) + addedBytes > max) throw new QuotaExceededError('storageBytes', max, null);
 }

@@ -1,4 +1,4 @@
-import { readEvents, sessionEventsChannel, type PrismaClient, type PubSub, type SessionEvent } from '@everjust/core';
+import { isSessionEnded, readEvents, sessionEventsChannel, type PrismaClient, type PubSub, type SessionEvent } from '@everjust/core';
 
 export interface SessionStreamOptions {
   prisma: PrismaClient;
@@ -57,7 +57,7 @@ export async function* streamSessionEvents(options: SessionStreamOptions): Async
     }
     const session = options.before ?? (await prisma.session.findUnique({ where: { id: sessionId }, select: { status: true, lastSeq: true } }));
     // Resuming after the end: nothing more will come.
-    if (!session || (TERMINAL.has(session.status) && last >= session.lastSeq)) return;
+    if (!session || (isSessionEnded(session.status) && last >= session.lastSeq)) return;
 
     // Follow.
     for (;;) {
@@ -95,5 +95,3 @@ export async function* streamSessionEvents(options: SessionStreamOptions): Async
     await unsubscribe();
   }
 }
-
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);

@@ -1,3 +1,5 @@
+import type { SessionEndStatus } from '../session-status.js';
+
 /**
  * The kinds of session events, defined once: the worker appends them, the API exposes one GraphQL
  * object type per kind, webhooks and the widget read them. Payloads are JSON.
@@ -7,8 +9,6 @@ export interface SessionUsage {
   outputTokens: number;
   sandboxSeconds: number;
 }
-
-export type SessionEndStatus = 'succeeded' | 'failed' | 'cancelled';
 
 export interface SessionEventPayloads {
   /** The session's status changed (queued, running, or a step such as "generating" / "previewing"). */

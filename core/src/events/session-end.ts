@@ -4,7 +4,8 @@ import { snapshotSessionFilesSql } from '../files/project-files.js';
 import { endJobSql } from '../queue/job-queue.js';
 import { recordUsageSql } from '../usage/usage.js';
 import { appendFencedEvent, type Lease } from './event-log.js';
-import type { SessionEndStatus, SessionEvent, SessionUsage } from './event-types.js';
+import type { SessionEvent, SessionUsage } from './event-types.js';
+import type { SessionEndStatus } from '../session-status.js';
 
 export interface SessionEndOptions {
   session: { id: string; tenantId: string; mode: 'live' | 'test'; projectId: string; externalUserId: string | null; kind: SessionKind };

@@ -1,12 +1,11 @@
 import {
   listProjectFiles,
   readProjectFiles,
-  tierLimits,
+  limitsFor,
   type Logger,
   type PrismaClient,
   type Sandbox,
   type TierLimits,
-  type TierName,
 } from '@everjust/core';
 import type { SandboxProvider } from './sandbox-provider.js';
 
@@ -20,9 +19,9 @@ export interface ProjectRef {
   mode: 'live' | 'test';
 }
 
-async function limitsOf(prisma: PrismaClient, tenantId: string): Promise<TierLimits> {
-  const tenant = await prisma.tenant.findUniqueOrThrow({ where: { id: tenantId } });
-  return tierLimits(tenant.tier as TierName, tenant.limitOverrides as Partial<TierLimits>);
+async function limitsOf(prisma: PrismaClient, project: ProjectRef): Promise<TierLimits> {
+  const tenant = await prisma.tenant.findUniqueOrThrow({ where: { id: project.tenantId } });
+  return limitsFor(tenant, project.mode);
 }
 
 /** The project's sandbox, started; `created` when a new one had to be made. */
@@ -44,7 +43,7 @@ export async function ensureSandbox(
       return { sandbox, created: false };
     }
   }
-  const limits = await limitsOf(prisma, project.tenantId);
+  const limits = await limitsOf(prisma, project);
   const info = await provider.create({
     labels: { 'everjust.tenant': project.tenantId, 'everjust.project': project.id, 'everjust.mode': project.mode },
     autoStopMinutes: limits.sandboxIdleStopMinutes,
@@ -114,12 +113,12 @@ export async function cleanupSandboxes(
   const result = { stopped: [] as string[], deleted: [] as string[] };
   const candidates = await prisma.sandbox.findMany({
     where: { status: { in: ['running', 'starting', 'stopped', 'failed'] } },
-    include: { project: { select: { deletedAt: true, tenant: { select: { tier: true, limitOverrides: true } } } } },
+    include: { project: { select: { deletedAt: true, mode: true, tenant: { select: { tier: true, limitOverrides: true } } } } },
   });
   for (const sandbox of candidates) {
     const provider = providers(sandbox.provider);
     if (!provider || !sandbox.externalId) continue;
-    const limits = tierLimits(sandbox.project.tenant.tier as TierName, sandbox.project.tenant.limitOverrides as Partial<TierLimits>);
+    const limits = limitsFor(sandbox.project.tenant, sandbox.project.mode);
     const idleMs = now.getTime() - sandbox.lastActiveAt.getTime();
     const stoppedMs = sandbox.stoppedAt ? now.getTime() - sandbox.stoppedAt.getTime() : 0;
     const projectGone = sandbox.project.deletedAt !== null;
