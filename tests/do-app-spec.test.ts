@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadConfig, resolveSecret, type Environment } from '@everjust/core';
+import { CONFIG_VARIABLES, loadConfig, resolveSecret, type Environment } from '@everjust/core';
 
 /**
  * `.do/app.yaml` against the code it deploys: the names it binds are the ones core/src/config.ts
@@ -139,13 +139,6 @@ function environmentOf(component: Component): Environment {
   return environment;
 }
 
-/** The variable names core/src/config.ts reads: the keys of its environment schema. */
-function configVariables(): Set<string> {
-  const source = readFileSync(join(ROOT, 'core', 'src', 'config.ts'), 'utf8');
-  const block = source.slice(source.indexOf('const environmentSchema = z.object({'), source.indexOf('\n});', source.indexOf('const environmentSchema')));
-  return new Set([...block.matchAll(/^ {2}([A-Z][A-Z0-9_]*):/gm)].map((match) => match[1]!));
-}
-
 describe('.do/app.yaml', () => {
   it('has an app name, a region and named components of every kind the platform runs', () => {
     expect(spec.name).toMatch(NAME);
@@ -252,8 +245,8 @@ describe('.do/app.yaml', () => {
   });
 
   it('binds only variables config.ts reads (no typo goes unnoticed), and only bindable variables that exist', () => {
-    const known = configVariables();
-    expect(known.has('DATABASE_URL')).toBe(true); // the parser of config.ts found its schema
+    const known = new Set<string>(CONFIG_VARIABLES); // the names core/src/config.ts reads
+    expect(known.has('DATABASE_URL')).toBe(true);
     const platform = new Set(['NODE_OPTIONS']);
     for (const { component } of components()) {
       for (const variable of envsOf(component).values()) {

@@ -24,8 +24,8 @@ export async function createApp(dependencies: AppDependencies) {
     prisma: database.prisma,
     pubsub,
     logger,
-    cacheTtlMs: config.limits.authCacheTtlMs,
-    lastUsedIntervalMs: config.limits.lastUsedIntervalMs,
+    cacheTtlMs: config.auth.cacheTtlMs,
+    lastUsedIntervalMs: config.auth.lastUsedIntervalMs,
   });
   await authenticator.start();
   // Each app its own Redis connection; apps with the same prefix share the counters.
@@ -34,7 +34,7 @@ export async function createApp(dependencies: AppDependencies) {
     : undefined;
   const metrics = dependencies.metrics ?? createMetrics({ collectDefaults: false });
   const secret = resolveSecret(config);
-  const widgetTokens = new WidgetTokenAuthenticator({ prisma: database.prisma, pubsub, logger, secret, embedded: config.embedded, cacheTtlMs: config.limits.authCacheTtlMs });
+  const widgetTokens = new WidgetTokenAuthenticator({ prisma: database.prisma, pubsub, logger, secret, embedded: config.embedded, cacheTtlMs: config.auth.cacheTtlMs });
   await widgetTokens.start();
   const services: Services = { config, database, prisma: database.prisma, pubsub, authenticator, widgetTokens, logger, secret, rateLimits, metrics };
   const handler = createApiHandler(services);

@@ -52,8 +52,8 @@ async function main() {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     // A last resort if closing hangs: the grace for connections, plus time to close the rest.
-    const timer = setTimeout(() => process.exit(1), config.limits.shutdownGraceMs + 15_000).unref();
-    await running.close(config.limits.shutdownGraceMs);
+    const timer = setTimeout(() => process.exit(1), config.shutdownGraceMs + 15_000).unref();
+    await running.close(config.shutdownGraceMs);
     await worker?.stop();
     await app.stop();
     await pubsub.close();

@@ -6,7 +6,8 @@ describe('config', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', dataDir: '.data', embedded: true, publicUrl: 'http://127.0.0.1:4000', sandbox: 'static', databasePreparedStatements: true });
     expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: 'false' }).databasePreparedStatements).toBe(false);
-    expect(config.limits).toMatchObject({ authCacheTtlMs: 30_000, lastUsedIntervalMs: 60_000, promptMaxChars: 20_000, fileMaxBytes: 1_048_576, projectMaxFiles: 500, maxQueryCost: 1_000 });
+    expect(config.auth).toMatchObject({ cacheTtlMs: 30_000, lastUsedIntervalMs: 60_000 });
+    expect(config.limits).toMatchObject({ promptMaxChars: 20_000, fileMaxBytes: 1_048_576, projectMaxFiles: 500, maxQueryCost: 1_000 });
     expect(config.jobs).toMatchObject({ leaseMs: 30_000, heartbeatMs: 10_000, maxAttempts: 3, concurrency: 4 });
   });
 
@@ -36,7 +37,7 @@ describe('config', () => {
 
   it('lets every time be shortened, as tests do', () => {
     const config = loadConfig({ EVERJUST_AUTH_CACHE_TTL_MS: '10', EVERJUST_JOB_LEASE_MS: '500', EVERJUST_JOB_HEARTBEAT_MS: '100' });
-    expect(config.limits.authCacheTtlMs).toBe(10);
+    expect(config.auth.cacheTtlMs).toBe(10);
     expect(config.jobs).toMatchObject({ leaseMs: 500, heartbeatMs: 100 });
   });
 });

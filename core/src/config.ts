@@ -17,164 +17,122 @@ const optionalUrl = optionalString.pipe(url.optional());
 const SANDBOX_KINDS = ['local', 'daytona', 'static', 'none'] as const;
 export type SandboxKind = (typeof SANDBOX_KINDS)[number];
 
-/** Variable name → schema. Defaults are named here and nowhere else. */
+/**
+ * Documents a variable where it is declared: its meaning (the README's table is made from these,
+ * `pnpm docs:config`), and its default in words when the schema cannot name it (a computed one).
+ */
+function documented<T extends z.ZodType>(schema: T, meaning: string, defaultInWords?: string): T {
+  return schema.meta(defaultInWords === undefined ? { description: meaning } : { description: meaning, defaultInWords });
+}
+
+/** Every variable, once: name → schema, default and meaning. Defaults are named here and nowhere else. */
 const environmentSchema = z.object({
-  PORT: integer(0).max(65535).default(4000),
-  HOST: z.string().trim().min(1).default('127.0.0.1'),
-  DATABASE_URL: optionalUrl,
-  DATABASE_DIRECT_URL: optionalUrl,
-  DATABASE_POOL_SIZE: integer(1).default(10),
-  /** PEM of the CA that signed the database's certificate (managed databases): TLS is then verified against it. */
-  DATABASE_CA_CERT: optionalString,
-  /** Named prepared statements (each parsed and planned once per connection); `false` behind a PgBouncer in transaction mode older than 1.21. */
-  DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true'),
-  REDIS_URL: optionalUrl,
-  EVERJUST_DATA_DIR: z.string().trim().min(1).default('.data'),
-  EVERJUST_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
-  EVERJUST_PUBLIC_URL: optionalUrl,
-  EVERJUST_SANDBOX: optionalString.pipe(z.enum(SANDBOX_KINDS).optional()),
-  EVERJUST_EMBEDDED_WORKER: optionalString.pipe(z.enum(['true', 'false']).optional()),
-  EVERJUST_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  ANTHROPIC_API_KEY: optionalString,
-  ANTHROPIC_MODEL: z.string().trim().min(1).default('claude-sonnet-4-5'),
-  ANTHROPIC_BASE_URL: optionalUrl,
-  DAYTONA_API_KEY: optionalString,
-  DAYTONA_API_URL: url.default('https://app.daytona.io/api'),
-  DAYTONA_TARGET: optionalString,
-  GITHUB_API_URL: url.default('https://api.github.com'),
+  PORT: documented(integer(0).max(65535).default(4000), 'HTTP port (`0`: any free port)'),
+  HOST: documented(z.string().trim().min(1).default('127.0.0.1'), 'listen address (`0.0.0.0` in a container)'),
+  DATABASE_URL: documented(optionalUrl, 'PostgreSQL; unset: embedded PGlite in the data dir'),
+  DATABASE_DIRECT_URL: documented(optionalUrl, 'for migrations, bypassing a connection pooler', '`DATABASE_URL`'),
+  DATABASE_POOL_SIZE: documented(integer(1).default(10), 'connections per process'),
+  DATABASE_CA_CERT: documented(optionalString, "PEM of the managed database's CA: TLS is then verified against it"),
+  DATABASE_PREPARED_STATEMENTS: documented(
+    z.enum(['true', 'false']).default('true'),
+    'statements parsed and planned once per connection; `false` behind a transaction-mode pooler without prepared-statement support (PgBouncer < 1.21), as in `.do/app.yaml`',
+  ),
+  REDIS_URL: documented(optionalUrl, 'shared rate limits and pub/sub (live events, cancels, key revocation); unset: in-process'),
+  EVERJUST_DATA_DIR: documented(z.string().trim().min(1).default('.data'), 'embedded database, its lock file, the embedded secret'),
+  EVERJUST_SECRET: documented(
+    optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    'signing and encryption; required with `DATABASE_URL`, ≥ 32 characters',
+    'made once in the data dir (embedded)',
+  ),
+  EVERJUST_PUBLIC_URL: documented(optionalUrl, 'the address browsers use for the API', '`http://HOST:PORT`'),
+  EVERJUST_SANDBOX: documented(
+    optionalString.pipe(z.enum(SANDBOX_KINDS).optional()),
+    '`local`, `daytona`, `static`, `none`',
+    '`local` (embedded start on 127.0.0.1), `daytona` with `DAYTONA_API_KEY`, else `static`',
+  ),
+  EVERJUST_EMBEDDED_WORKER: documented(optionalString.pipe(z.enum(['true', 'false']).optional()), '`true` also runs a worker inside an API on PostgreSQL', '`true` without `DATABASE_URL`'),
+  EVERJUST_LOG_LEVEL: documented(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), '`fatal` … `trace`, `silent`'),
+  ANTHROPIC_API_KEY: documented(optionalString, 'Claude for live sessions (test mode always uses the offline generator)'),
+  ANTHROPIC_MODEL: documented(z.string().trim().min(1).default('claude-sonnet-4-5'), 'the Claude model live sessions use unless the tenant picks another'),
+  ANTHROPIC_BASE_URL: documented(optionalUrl, "another address for Anthropic's API (a proxy, tests)"),
+  DAYTONA_API_KEY: documented(optionalString, 'Daytona sandboxes'),
+  DAYTONA_API_URL: documented(url.default('https://app.daytona.io/api'), "Daytona's API"),
+  DAYTONA_TARGET: documented(optionalString, 'the Daytona region sandboxes are made in'),
+  GITHUB_API_URL: documented(url.default('https://api.github.com'), 'GitHub Enterprise and tests'),
   // Times and sizes from ARCHITECTURE.md's defaults table; tests shorten them.
-  EVERJUST_AUTH_CACHE_TTL_MS: integer(0).default(30_000),
-  EVERJUST_LAST_USED_INTERVAL_MS: integer(0).default(60_000),
-  EVERJUST_JOB_LEASE_MS: integer(100).default(30_000),
-  EVERJUST_JOB_HEARTBEAT_MS: integer(50).default(10_000),
-  EVERJUST_JOB_MAX_ATTEMPTS: integer(1).default(3),
-  EVERJUST_JOB_BACKOFF_BASE_MS: integer(0).default(2_000),
-  EVERJUST_WORKER_CONCURRENCY: integer(1).default(4),
-  EVERJUST_PROMPT_MAX_CHARS: integer(1).default(20_000),
-  EVERJUST_FILE_MAX_BYTES: integer(1).default(1_048_576),
-  EVERJUST_PROJECT_MAX_FILES: integer(1).default(500),
-  EVERJUST_MAX_QUERY_COST: integer(1).default(1_000),
-  EVERJUST_MAX_QUERY_DEPTH: integer(1).default(10),
-  EVERJUST_MAX_ALIASES: integer(1).default(15),
-  EVERJUST_MAX_TOKENS: integer(1).default(2_000),
-  EVERJUST_MAX_DIRECTIVES: integer(1).default(20),
-  EVERJUST_IDEMPOTENCY_TTL_MS: integer(0).default(24 * 60 * 60 * 1000),
-  EVERJUST_WIDGET_TOKEN_TTL_S: integer(1).default(15 * 60),
-  EVERJUST_WIDGET_TOKEN_MAX_TTL_S: integer(1).default(60 * 60),
-  EVERJUST_MODEL_CONTEXT_TOKENS: integer(1000).default(100_000),
-  EVERJUST_RUN_COMMAND_TIMEOUT_MS: integer(100).default(120_000),
-  EVERJUST_PREVIEW_WAIT_MS: integer(100).default(60_000),
-  EVERJUST_SHUTDOWN_GRACE_MS: integer(0).default(10_000),
-  /** Pause between the offline generator's streamed parts: 0 streams as fast as it can; demos and benchmarks slow it. */
-  EVERJUST_OFFLINE_DELTA_INTERVAL_MS: integer(0).default(0),
-  EVERJUST_EVENT_POLL_INTERVAL_MS: integer(10).default(1_000),
-  /** A standalone worker serves its Prometheus metrics on this port when set (it has no HTTP otherwise). */
-  EVERJUST_WORKER_METRICS_PORT: optionalString.pipe(z.string().regex(/^\d+$/, 'must be a port number').transform(Number).pipe(z.number().int().min(1).max(65535)).optional()),
-  EVERJUST_SANDBOX_CLEANUP_INTERVAL_MS: integer(100).default(60_000),
-  EVERJUST_WORKER_POLL_INTERVAL_MS: integer(10).default(1_000),
-  // Rate limits (per tenant from its tier; per IP for unauthenticated calls). `off` only for the benchmark's baseline.
-  EVERJUST_RATE_LIMITS: z.enum(['on', 'off']).default('on'),
-  EVERJUST_RATE_LIMIT_PREFIX: z.string().trim().min(1).default('everjust'),
-  /** A header a trusted proxy sets to the client's IP (App Platform: do-connecting-ip). */
-  EVERJUST_CLIENT_IP_HEADER: optionalString,
-  EVERJUST_UNAUTHENTICATED_PER_MINUTE: integer(1).default(60),
-  EVERJUST_RATE_LIMIT_REDIS_TIMEOUT_MS: integer(10).default(200),
+  EVERJUST_AUTH_CACHE_TTL_MS: documented(integer(0).default(30_000), 'how long a key stays cached (revocation drops it at once)'),
+  EVERJUST_LAST_USED_INTERVAL_MS: documented(integer(0).default(60_000), '`lastUsedAt` written at most this often per key'),
+  EVERJUST_JOB_LEASE_MS: documented(integer(100).default(30_000), "a claimed job's lease: expired, the job goes back to the queue"),
+  EVERJUST_JOB_HEARTBEAT_MS: documented(integer(50).default(10_000), 'how often a worker renews its leases (shorter than the lease)'),
+  EVERJUST_JOB_MAX_ATTEMPTS: documented(integer(1).default(3), 'attempts before a job is dead'),
+  EVERJUST_JOB_BACKOFF_BASE_MS: documented(integer(0).default(2_000), 'the wait before a retry: 2ⁿ × this'),
+  EVERJUST_WORKER_CONCURRENCY: documented(integer(1).default(4), 'jobs at once per worker process'),
+  EVERJUST_PROMPT_MAX_CHARS: documented(integer(1).default(20_000), 'longest prompt'),
+  EVERJUST_FILE_MAX_BYTES: documented(integer(1).default(1_048_576), 'largest project file'),
+  EVERJUST_PROJECT_MAX_FILES: documented(integer(1).default(500), 'files per project'),
+  EVERJUST_MAX_QUERY_COST: documented(integer(1).default(1_000), 'query cost at most, per query'),
+  EVERJUST_MAX_QUERY_DEPTH: documented(integer(1).default(10), 'query depth at most'),
+  EVERJUST_MAX_ALIASES: documented(integer(1).default(15), 'aliases per query at most'),
+  EVERJUST_MAX_TOKENS: documented(integer(1).default(2_000), 'tokens per query document at most'),
+  EVERJUST_MAX_DIRECTIVES: documented(integer(1).default(20), 'directives per query at most'),
+  EVERJUST_IDEMPOTENCY_TTL_MS: documented(integer(0).default(24 * 60 * 60 * 1000), 'how long an idempotency key is remembered'),
+  EVERJUST_WIDGET_TOKEN_TTL_S: documented(integer(1).default(15 * 60), "a widget token's life unless its maker asks for another"),
+  EVERJUST_WIDGET_TOKEN_MAX_TTL_S: documented(integer(1).default(60 * 60), "a widget token's longest life"),
+  EVERJUST_MODEL_CONTEXT_TOKENS: documented(integer(1000).default(100_000), "the model's context budget for the project's files"),
+  EVERJUST_RUN_COMMAND_TIMEOUT_MS: documented(integer(100).default(120_000), 'longest `run_command` in a sandbox'),
+  EVERJUST_PREVIEW_WAIT_MS: documented(integer(100).default(60_000), "how long the preview step waits for the app's port"),
+  EVERJUST_SHUTDOWN_GRACE_MS: documented(integer(0).default(10_000), 'how long a stopping process waits for connections'),
+  EVERJUST_OFFLINE_DELTA_INTERVAL_MS: documented(
+    integer(0).default(0),
+    "pause between the offline generator's streamed parts: 0 streams as fast as it can; demos and benchmarks slow it",
+  ),
+  EVERJUST_EVENT_POLL_INTERVAL_MS: documented(integer(10).default(1_000), 'how often a live event stream reads the log without a pub/sub message'),
+  // A standalone worker has no HTTP otherwise.
+  EVERJUST_WORKER_METRICS_PORT: documented(
+    optionalString.pipe(z.string().regex(/^\d+$/, 'must be a port number').transform(Number).pipe(z.number().int().min(1).max(65535)).optional()),
+    'a standalone worker serves `/metrics` on this port',
+  ),
+  EVERJUST_SANDBOX_CLEANUP_INTERVAL_MS: documented(integer(100).default(60_000), 'how often workers stop idle sandboxes and delete old stopped ones'),
+  EVERJUST_WORKER_POLL_INTERVAL_MS: documented(integer(10).default(1_000), 'how often an idle worker looks for jobs nobody announced'),
+  // Rate limits (per tenant from its tier; per IP for unauthenticated calls).
+  EVERJUST_RATE_LIMITS: documented(z.enum(['on', 'off']).default('on'), "rate limiting; `off` only for benchmarks' baselines"),
+  EVERJUST_RATE_LIMIT_PREFIX: documented(z.string().trim().min(1).default('everjust'), 'Redis key prefix: instances with the same prefix on the same Redis share their counters'),
+  EVERJUST_CLIENT_IP_HEADER: documented(optionalString, "a trusted proxy's client-address header (App Platform: `do-connecting-ip`)"),
+  EVERJUST_UNAUTHENTICATED_PER_MINUTE: documented(integer(1).default(60), 'requests per minute per IP without a valid key'),
+  EVERJUST_RATE_LIMIT_REDIS_TIMEOUT_MS: documented(integer(10).default(200), 'how long one Redis call may take before the in-memory limiter answers instead'),
   // Outbound webhooks: retries after 1 min, 5 min, 30 min, 2 h, 6 h, 12 h, then given up.
-  EVERJUST_WEBHOOK_RETRY_SCHEDULE_S: z
-    .string()
-    .trim()
-    .default('60,300,1800,7200,21600,43200')
-    .pipe(z.string().regex(/^$|^(\d+(\.\d+)?)(\s*,\s*\d+(\.\d+)?)*$/, 'must be comma-separated seconds, e.g. 60,300,1800 (empty: no retries)')),
-  /** Development and tests only: lets webhooks reach loopback and private addresses. */
-  EVERJUST_WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
-  EVERJUST_WEBHOOK_TIMEOUT_MS: integer(100).default(10_000),
-  EVERJUST_WEBHOOK_POLL_INTERVAL_MS: integer(10).default(1_000),
-  EVERJUST_WEBHOOK_CONCURRENCY: integer(1).default(8),
+  EVERJUST_WEBHOOK_RETRY_SCHEDULE_S: documented(
+    z
+      .string()
+      .trim()
+      .default('60,300,1800,7200,21600,43200')
+      .pipe(z.string().regex(/^$|^(\d+(\.\d+)?)(\s*,\s*\d+(\.\d+)?)*$/, 'must be comma-separated seconds, e.g. 60,300,1800 (empty: no retries)')),
+    'seconds between delivery attempts, then given up',
+  ),
+  EVERJUST_WEBHOOK_ALLOW_PRIVATE: documented(z.enum(['true', 'false']).default('false'), 'allow webhook targets on loopback/private addresses (development and tests only)'),
+  EVERJUST_WEBHOOK_TIMEOUT_MS: documented(integer(100).default(10_000), 'how long one delivery may take'),
+  EVERJUST_WEBHOOK_POLL_INTERVAL_MS: documented(integer(10).default(1_000), 'how often a worker looks for deliveries due'),
+  EVERJUST_WEBHOOK_CONCURRENCY: documented(integer(1).default(8), 'deliveries in flight at once per worker process'),
 });
 
 export type Environment = Record<string, string | undefined>;
 
-export interface Config {
-  port: number;
-  host: string;
-  /** PostgreSQL when set; embedded PGlite in `dataDir` otherwise. */
-  databaseUrl?: string;
-  /** For migrations, bypassing a pooler; defaults to `databaseUrl`. */
-  databaseDirectUrl?: string;
-  databasePoolSize: number;
-  /** PEM; when set, database TLS is verified against this CA. */
-  databaseCaCert?: string;
-  databasePreparedStatements: boolean;
-  redisUrl?: string;
-  dataDir: string;
-  /** Signing and encryption secret; in embedded mode made once and kept in the data dir (see `resolveSecret`). */
-  secret?: string;
-  publicUrl: string;
-  sandbox: SandboxKind;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** True when the database is the embedded PGlite. */
-  embedded: boolean;
-  /** Whether the API process also runs a worker: always with PGlite; with PostgreSQL when EVERJUST_EMBEDDED_WORKER=true. */
-  embeddedWorker: boolean;
-  anthropic: { apiKey?: string; model: string; baseUrl?: string };
-  daytona: { apiKey?: string; apiUrl: string; target?: string };
-  github: { apiUrl: string };
-  limits: {
-    authCacheTtlMs: number;
-    lastUsedIntervalMs: number;
-    promptMaxChars: number;
-    fileMaxBytes: number;
-    projectMaxFiles: number;
-    maxQueryCost: number;
-    maxQueryDepth: number;
-    maxAliases: number;
-    maxTokens: number;
-    maxDirectives: number;
-    idempotencyTtlMs: number;
-    widgetTokenTtlSeconds: number;
-    widgetTokenMaxTtlSeconds: number;
-    modelContextTokens: number;
-    runCommandTimeoutMs: number;
-    previewWaitMs: number;
-    shutdownGraceMs: number;
-    /** How often a live event stream reads the log without a pub/sub message. */
-    eventPollIntervalMs: number;
-    /** How often workers stop idle sandboxes and delete old stopped ones. */
-    sandboxCleanupIntervalMs: number;
-  };
-  offline: { deltaIntervalMs: number };
-  workerMetricsPort?: number;
-  rateLimits: {
-    /** False only with EVERJUST_RATE_LIMITS=off (the benchmark's baseline). */
-    enabled: boolean;
-    /** Redis key prefix: instances with the same prefix on the same Redis share their counters. */
-    prefix: string;
-    /** Requests per minute per client IP without a valid key (ARCHITECTURE.md: 60). */
-    unauthenticatedPerMinute: number;
-    clientIpHeader?: string;
-    /** How long one Redis call may take before the in-memory insurance limiter answers instead. */
-    redisTimeoutMs: number;
-  };
-  webhooks: {
-    /** Waits before each retry of a failed delivery, in seconds; after the last one it is given up. */
-    retryScheduleSeconds: number[];
-    /** True only in development and tests: deliveries may go to loopback and private addresses. */
-    allowPrivateTargets: boolean;
-    timeoutMs: number;
-    pollIntervalMs: number;
-    /** Deliveries in flight at once per worker process. */
-    concurrency: number;
-  };
-  jobs: {
-    /** How often an idle worker looks for jobs nobody announced. */
-    pollIntervalMs: number;
-    leaseMs: number;
-    heartbeatMs: number;
-    maxAttempts: number;
-    backoffBaseMs: number;
-    concurrency: number;
-  };
+/** The names of every variable the configuration reads (`.do/app.yaml` and the README are checked against them). */
+export type ConfigVariable = keyof typeof environmentSchema.shape;
+export const CONFIG_VARIABLES = Object.keys(environmentSchema.shape) as ConfigVariable[];
+
+/** Each variable's default and meaning, as the README's configuration table shows them. */
+export function describeConfigVariables(): Array<{ name: ConfigVariable; default: string | undefined; meaning: string }> {
+  const defaults = environmentSchema.parse({}) as Record<string, unknown>;
+  return CONFIG_VARIABLES.map((name) => {
+    const meta = environmentSchema.shape[name].meta() as { description: string; defaultInWords?: string };
+    const value = defaults[name];
+    return { name, default: meta.defaultInWords ?? (value === undefined ? undefined : `\`${String(value)}\``), meaning: meta.description };
+  });
 }
+
+/** The configuration every process reads: made from the variables by `configFrom`, its type too. */
+export type Config = ReturnType<typeof configFrom>;
 
 export class ConfigError extends Error {
   constructor(readonly issues: string[]) {
@@ -214,29 +172,45 @@ export function loadConfig(environment: Environment = process.env, options: { em
   if (sandbox === 'daytona' && !env.DAYTONA_API_KEY) {
     throw new ConfigError([`EVERJUST_SANDBOX: 'daytona' needs DAYTONA_API_KEY`]);
   }
+  return configFrom(env, sandbox);
+}
+
+/**
+ * The variables, grouped by what reads them. `limits` holds only limits (sizes and counts a request may
+ * not pass); times and intervals sit with what they time.
+ */
+function configFrom(env: z.output<typeof environmentSchema>, sandbox: SandboxKind) {
   const publicHost = env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : env.HOST;
   return {
     port: env.PORT,
     host: env.HOST,
+    /** PostgreSQL when set; embedded PGlite in `dataDir` otherwise. */
     databaseUrl: env.DATABASE_URL,
+    /** For migrations, bypassing a pooler; defaults to `databaseUrl`. */
     databaseDirectUrl: env.DATABASE_DIRECT_URL ?? env.DATABASE_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE,
+    /** PEM; when set, database TLS is verified against this CA. */
     databaseCaCert: env.DATABASE_CA_CERT,
     databasePreparedStatements: env.DATABASE_PREPARED_STATEMENTS === 'true',
     redisUrl: env.REDIS_URL,
     dataDir: env.EVERJUST_DATA_DIR,
+    /** Signing and encryption secret; in embedded mode made once and kept in the data dir (see `resolveSecret`). */
     secret: env.EVERJUST_SECRET,
     publicUrl: (env.EVERJUST_PUBLIC_URL ?? `http://${publicHost}:${env.PORT}`).replace(/\/+$/, ''),
     sandbox,
     logLevel: env.EVERJUST_LOG_LEVEL,
+    /** True when the database is the embedded PGlite. */
     embedded: !env.DATABASE_URL,
+    /** Whether the API process also runs a worker: always with PGlite; with PostgreSQL when EVERJUST_EMBEDDED_WORKER=true. */
     embeddedWorker: !env.DATABASE_URL || env.EVERJUST_EMBEDDED_WORKER === 'true',
+    /** How long a stopping process waits for its connections and jobs. */
+    shutdownGraceMs: env.EVERJUST_SHUTDOWN_GRACE_MS,
+    workerMetricsPort: env.EVERJUST_WORKER_METRICS_PORT,
     anthropic: { apiKey: env.ANTHROPIC_API_KEY, model: env.ANTHROPIC_MODEL, baseUrl: env.ANTHROPIC_BASE_URL },
     daytona: { apiKey: env.DAYTONA_API_KEY, apiUrl: env.DAYTONA_API_URL, target: env.DAYTONA_TARGET },
     github: { apiUrl: env.GITHUB_API_URL },
+    /** What a request may not pass: input sizes and query limits. */
     limits: {
-      authCacheTtlMs: env.EVERJUST_AUTH_CACHE_TTL_MS,
-      lastUsedIntervalMs: env.EVERJUST_LAST_USED_INTERVAL_MS,
       promptMaxChars: env.EVERJUST_PROMPT_MAX_CHARS,
       fileMaxBytes: env.EVERJUST_FILE_MAX_BYTES,
       projectMaxFiles: env.EVERJUST_PROJECT_MAX_FILES,
@@ -245,33 +219,51 @@ export function loadConfig(environment: Environment = process.env, options: { em
       maxAliases: env.EVERJUST_MAX_ALIASES,
       maxTokens: env.EVERJUST_MAX_TOKENS,
       maxDirectives: env.EVERJUST_MAX_DIRECTIVES,
-      idempotencyTtlMs: env.EVERJUST_IDEMPOTENCY_TTL_MS,
-      widgetTokenTtlSeconds: env.EVERJUST_WIDGET_TOKEN_TTL_S,
-      widgetTokenMaxTtlSeconds: env.EVERJUST_WIDGET_TOKEN_MAX_TTL_S,
+    },
+    auth: {
+      /** How long an authenticated key or widget token stays cached (revocation drops it at once). */
+      cacheTtlMs: env.EVERJUST_AUTH_CACHE_TTL_MS,
+      /** `lastUsedAt` is written at most this often per key. */
+      lastUsedIntervalMs: env.EVERJUST_LAST_USED_INTERVAL_MS,
+    },
+    idempotency: { ttlMs: env.EVERJUST_IDEMPOTENCY_TTL_MS },
+    widgetTokens: { ttlSeconds: env.EVERJUST_WIDGET_TOKEN_TTL_S, maxTtlSeconds: env.EVERJUST_WIDGET_TOKEN_MAX_TTL_S },
+    /** How often a live event stream reads the log without a pub/sub message. */
+    events: { pollIntervalMs: env.EVERJUST_EVENT_POLL_INTERVAL_MS },
+    generation: {
+      /** The model's context budget for the project's files (others it reads through `read_file`). */
       modelContextTokens: env.EVERJUST_MODEL_CONTEXT_TOKENS,
-      runCommandTimeoutMs: env.EVERJUST_RUN_COMMAND_TIMEOUT_MS,
-      previewWaitMs: env.EVERJUST_PREVIEW_WAIT_MS,
-      shutdownGraceMs: env.EVERJUST_SHUTDOWN_GRACE_MS,
-      eventPollIntervalMs: env.EVERJUST_EVENT_POLL_INTERVAL_MS,
-      sandboxCleanupIntervalMs: env.EVERJUST_SANDBOX_CLEANUP_INTERVAL_MS,
     },
     offline: { deltaIntervalMs: env.EVERJUST_OFFLINE_DELTA_INTERVAL_MS },
-    workerMetricsPort: env.EVERJUST_WORKER_METRICS_PORT,
+    sandboxes: {
+      runCommandTimeoutMs: env.EVERJUST_RUN_COMMAND_TIMEOUT_MS,
+      previewWaitMs: env.EVERJUST_PREVIEW_WAIT_MS,
+      /** How often workers stop idle sandboxes and delete old stopped ones. */
+      cleanupIntervalMs: env.EVERJUST_SANDBOX_CLEANUP_INTERVAL_MS,
+    },
     rateLimits: {
+      /** False only with EVERJUST_RATE_LIMITS=off (the benchmark's baseline). */
       enabled: env.EVERJUST_RATE_LIMITS === 'on',
+      /** Redis key prefix: instances with the same prefix on the same Redis share their counters. */
       prefix: env.EVERJUST_RATE_LIMIT_PREFIX,
+      /** Requests per minute per client IP without a valid key (ARCHITECTURE.md: 60). */
       unauthenticatedPerMinute: env.EVERJUST_UNAUTHENTICATED_PER_MINUTE,
       clientIpHeader: env.EVERJUST_CLIENT_IP_HEADER?.toLowerCase(),
+      /** How long one Redis call may take before the in-memory insurance limiter answers instead. */
       redisTimeoutMs: env.EVERJUST_RATE_LIMIT_REDIS_TIMEOUT_MS,
     },
     webhooks: {
+      /** Waits before each retry of a failed delivery, in seconds; after the last one it is given up. */
       retryScheduleSeconds: env.EVERJUST_WEBHOOK_RETRY_SCHEDULE_S.split(',').filter((seconds) => seconds.trim() !== '').map(Number),
+      /** True only in development and tests: deliveries may go to loopback and private addresses. */
       allowPrivateTargets: env.EVERJUST_WEBHOOK_ALLOW_PRIVATE === 'true',
       timeoutMs: env.EVERJUST_WEBHOOK_TIMEOUT_MS,
       pollIntervalMs: env.EVERJUST_WEBHOOK_POLL_INTERVAL_MS,
+      /** Deliveries in flight at once per worker process. */
       concurrency: env.EVERJUST_WEBHOOK_CONCURRENCY,
     },
     jobs: {
+      /** How often an idle worker looks for jobs nobody announced. */
       pollIntervalMs: env.EVERJUST_WORKER_POLL_INTERVAL_MS,
       leaseMs: env.EVERJUST_JOB_LEASE_MS,
       heartbeatMs: env.EVERJUST_JOB_HEARTBEAT_MS,

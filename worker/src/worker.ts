@@ -96,13 +96,13 @@ export class Worker {
     const poll = this.options.pollIntervalMs ?? this.options.config.jobs.pollIntervalMs;
     this.timers.push(setInterval(() => void this.fill(), poll));
     this.timers.push(setInterval(() => void this.reapExpired(), Math.max(poll, this.options.config.jobs.leaseMs / 2)));
-    this.timers.push(setInterval(() => void this.cleanup(), this.options.config.limits.sandboxCleanupIntervalMs));
+    this.timers.push(setInterval(() => void this.cleanup(), this.options.config.sandboxes.cleanupIntervalMs));
     for (const service of this.options.background ?? []) service.start();
     void this.fill();
   }
 
   /** Stops claiming; running jobs get `graceMs` to finish, then are aborted and released for another worker. */
-  async stop(graceMs = this.options.config.limits.shutdownGraceMs): Promise<void> {
+  async stop(graceMs = this.options.config.shutdownGraceMs): Promise<void> {
     this.stopping = true;
     for (const timer of this.timers) clearInterval(timer);
     await Promise.all(this.unsubscribers.map((unsubscribe) => unsubscribe().catch(() => undefined)));

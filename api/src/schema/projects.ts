@@ -148,7 +148,7 @@ builder.mutationFields((t) => ({
         operation: 'createProject',
         key: idempotencyKey,
         input: fields,
-        ttlMs: config.limits.idempotencyTtlMs,
+        ttlMs: config.idempotency.ttlMs,
         create: async (tx) => {
           await checkProjectQuota(tx, context.caller);
           return insert(tx);

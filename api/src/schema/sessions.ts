@@ -242,7 +242,7 @@ builder.subscriptionField('sessionEvents', (t) =>
           // Read before the replay: enough to tell that a resume after the end has nothing to follow.
           before: { status: session.status, lastSeq: session.lastSeq },
           afterSeq: args.afterSeq ?? 0,
-          pollIntervalMs: context.services.config.limits.eventPollIntervalMs,
+          pollIntervalMs: context.services.config.events.pollIntervalMs,
           signal: (context as { request?: Request }).request?.signal,
         }),
       );

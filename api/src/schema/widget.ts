@@ -77,8 +77,8 @@ builder.mutationField('createWidgetToken', (t) =>
       if ((input.projectId == null) === (input.newProject == null)) {
         throw new ValidationError('input: give either projectId or newProject', { issues: [{ path: ['input', 'projectId'], message: 'give either projectId or newProject' }] });
       }
-      const ttlSeconds = input.ttlSeconds ?? config.limits.widgetTokenTtlSeconds;
-      const maxTtlSeconds = config.limits.widgetTokenMaxTtlSeconds;
+      const ttlSeconds = input.ttlSeconds ?? config.widgetTokens.ttlSeconds;
+      const maxTtlSeconds = config.widgetTokens.maxTtlSeconds;
       if (ttlSeconds > maxTtlSeconds) {
         throw new ValidationError(`input.ttlSeconds: must be at most ${maxTtlSeconds}`, { issues: [{ path: ['input', 'ttlSeconds'], message: `must be at most ${maxTtlSeconds}` }] });
       }
@@ -102,7 +102,7 @@ builder.mutationField('createWidgetToken', (t) =>
           key: input.idempotencyKey,
           // What makes the project; the origin and lifetime only concern the token.
           input: { newProject, externalUserId: input.externalUserId },
-          ttlMs: config.limits.idempotencyTtlMs,
+          ttlMs: config.idempotency.ttlMs,
           create: async (tx) => {
             await checkProjectQuota(tx, caller);
             return tx.project.create({

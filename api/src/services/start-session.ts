@@ -38,7 +38,7 @@ export async function startSessionWithJob(context: RequestContext, options: Star
     key: options.idempotencyKey,
     // A widget's end user is part of what the key stands for: another end user never replays this one's session.
     input: { ...options.idempotencyInput, ...(context.caller.widget ? { externalUserId: context.caller.widget.externalUserId } : {}) },
-    ttlMs: config.limits.idempotencyTtlMs,
+    ttlMs: config.idempotency.ttlMs,
     create: async (tx) => {
       const externalUserId = sessionEndUser(context, options.project);
       const created = await tx.session.create({

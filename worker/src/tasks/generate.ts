@@ -30,7 +30,7 @@ export const previewOnly: TaskHandler = async (context) => {
 async function generateFiles(context: TaskContext, extraTools: Tool[]): Promise<void> {
   const { prisma, session, writer, signal, config, llm } = context;
   await writer.append({ type: 'status', payload: { status: 'running', step: 'generating' } });
-  const conversation = await buildConversation(prisma, session, config.limits.modelContextTokens);
+  const conversation = await buildConversation(prisma, session, config.generation.modelContextTokens);
   const tools: Tool[] = [...createProjectTools({ prisma, projectId: session.projectId, writer, limits: config.limits }), ...extraTools];
   const messages = [...conversation.messages];
 

@@ -19,7 +19,7 @@ export function sandboxRunner(context: TaskContext, provider: SandboxProvider): 
   return {
     provider,
     writer: context.writer,
-    timeoutMs: context.config.limits.runCommandTimeoutMs,
+    timeoutMs: context.config.sandboxes.runCommandTimeoutMs,
     sandbox: () => current,
     async prepare(signal) {
       if (!current) {
@@ -59,8 +59,8 @@ export async function preview(context: TaskContext, provider: SandboxProvider, r
       let output = '';
       await provider.startServer(sandboxId, { command, port, onOutput: (_stream, text) => void (output = (output + text).slice(-4000)) });
       const link = await provider.previewUrl(sandboxId, port, PREVIEW_TTL_SECONDS);
-      if (!(await waitForAnswer(link.url, config.limits.previewWaitMs, signal))) {
-        throw new PreviewFailure(`The app did not answer on port ${port} within ${Math.round(config.limits.previewWaitMs / 1000)} s.${output ? `\n${output}` : ''}`);
+      if (!(await waitForAnswer(link.url, config.sandboxes.previewWaitMs, signal))) {
+        throw new PreviewFailure(`The app did not answer on port ${port} within ${Math.round(config.sandboxes.previewWaitMs / 1000)} s.${output ? `\n${output}` : ''}`);
       }
       await ready(context, sandbox.id, link, port);
     } else {
