@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from './processes.js';
 
-/** Debian's chromium, driven by playwright-core (TOOLCHAIN.md); CI installs it. */
+/** Debian's chromium, driven by playwright-core (docs/toolchain.md); CI installs it. */
 export const CHROMIUM = '/usr/bin/chromium';
-/** TOOLCHAIN.md: the flags that work for that chromium on these machines. */
+/** docs/toolchain.md: the flags that work for that chromium on these machines. */
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** Why browser tests are skipped here, or undefined when Chromium is installed. */

@@ -10,7 +10,7 @@ import { childEnvironment, startTypeScript, type RunningProcess } from '../test-
 /**
  * A worker process that stalls (SIGSTOP) or dies (SIGKILL) in the middle of a generation: once its
  * lease expires another worker takes the job and finishes it, and the stalled one, when it wakes up,
- * writes nothing more (ARCHITECTURE.md, "Session events": fencing).
+ * writes nothing more (docs/architecture.md, "Promises and defaults": fencing).
  */
 const SHARED = {
   EVERJUST_JOB_LEASE_MS: '1500',

@@ -11,7 +11,7 @@ describe('config', () => {
     expect(config.jobs).toMatchObject({ leaseMs: 30_000, heartbeatMs: 10_000, maxAttempts: 3, concurrency: 4 });
   });
 
-  it('picks the sandbox as ARCHITECTURE.md says', () => {
+  it('picks the sandbox as docs/architecture.md says', () => {
     expect(loadConfig({}, { embeddedStart: true }).sandbox).toBe('local');
     expect(loadConfig({ HOST: '0.0.0.0' }, { embeddedStart: true }).sandbox).toBe('static');
     expect(loadConfig({ DAYTONA_API_KEY: 'k' }, { embeddedStart: true }).sandbox).toBe('daytona');

@@ -59,7 +59,7 @@ const environmentSchema = z.object({
   DAYTONA_API_URL: documented(url.default('https://app.daytona.io/api'), "Daytona's API"),
   DAYTONA_TARGET: documented(optionalString, 'the Daytona region sandboxes are made in'),
   GITHUB_API_URL: documented(url.default('https://api.github.com'), 'GitHub Enterprise and tests'),
-  // Times and sizes from ARCHITECTURE.md's defaults table; tests shorten them.
+  // Times and sizes from docs/architecture.md's defaults table; tests shorten them.
   EVERJUST_AUTH_CACHE_TTL_MS: documented(integer(0).default(30_000), 'how long a key stays cached (revocation drops it at once)'),
   EVERJUST_LAST_USED_INTERVAL_MS: documented(integer(0).default(60_000), '`lastUsedAt` written at most this often per key'),
   EVERJUST_JOB_LEASE_MS: documented(integer(100).default(30_000), "a claimed job's lease: expired, the job goes back to the queue"),
@@ -246,7 +246,7 @@ function configFrom(env: z.output<typeof environmentSchema>, sandbox: SandboxKin
       enabled: env.EVERJUST_RATE_LIMITS === 'on',
       /** Redis key prefix: instances with the same prefix on the same Redis share their counters. */
       prefix: env.EVERJUST_RATE_LIMIT_PREFIX,
-      /** Requests per minute per client IP without a valid key (ARCHITECTURE.md: 60). */
+      /** Requests per minute per client IP without a valid key (default 60). */
       unauthenticatedPerMinute: env.EVERJUST_UNAUTHENTICATED_PER_MINUTE,
       clientIpHeader: env.EVERJUST_CLIENT_IP_HEADER?.toLowerCase(),
       /** How long one Redis call may take before the in-memory insurance limiter answers instead. */

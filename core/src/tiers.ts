@@ -1,5 +1,5 @@
 /**
- * The tiers of ARCHITECTURE.md, per tenant. `null` means unlimited. Any limit can be overridden per
+ * The tiers (the table in docs/architecture.md), per tenant. `null` means unlimited. Any limit can be overridden per
  * tenant (enterprise deals, tests).
  */
 export const TIER_NAMES = ['free', 'starter', 'professional', 'enterprise'] as const;
@@ -72,7 +72,7 @@ export const TIERS: Record<TierName, TierLimits> = {
   },
 };
 
-/** Test mode has its own limits, whatever the tier and the tenant's overrides (ARCHITECTURE.md defaults). */
+/** Test mode has its own limits, whatever the tier and the tenant's overrides (docs/architecture.md). */
 const TEST_MODE_LIMITS = {
   requestsPerHour: 1_000,
   generationsPerDay: 50,

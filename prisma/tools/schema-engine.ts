@@ -1,6 +1,6 @@
 // Loads Prisma's schema engine (`@prisma/schema-engine-wasm`) in Node 20 and binds it to a driver
 // adapter, so migrations can be authored and checked without the native engine Prisma would
-// download (there is no download here). See the shared TOOLCHAIN.md, "Prisma 7 offline".
+// download (there is no download here). See docs/toolchain.md, "Prisma 7 offline".
 //
 // The engine and the adapters are dependencies of `core/` (`@everjust/core`), not of the repo root,
 // so they are resolved from core/package.json: a bare `import` from prisma/tools would not find them.

@@ -52,17 +52,27 @@ export class ListPromise<T> implements PromiseLike<Page<T>>, AsyncIterable<T> {
     }
   }
 
-  /** Every item of every page (or the first `limit`), in one array. */
-  async toArray(options: { limit?: number } = {}): Promise<T[]> {
+  /**
+   * The first `limit` items, across pages, in one array. The limit is required (at most 10,000), as
+   * stripe-node's `autoPagingToArray` requires one: an unbounded list would load everything into
+   * memory. To go through every item, `for await` over the list instead.
+   */
+  async toArray(options: { limit: number }): Promise<T[]> {
+    const limit = options?.limit;
+    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit > MAX_TO_ARRAY_LIMIT) {
+      throw new Error(`toArray needs a \`limit\` (an integer up to ${MAX_TO_ARRAY_LIMIT}), e.g. toArray({ limit: 1000 }); to go through every item, use \`for await\``);
+    }
     const items: T[] = [];
-    if (options.limit !== undefined && options.limit <= 0) return items;
+    if (limit <= 0) return items;
     for await (const item of this) {
       items.push(item);
-      if (options.limit !== undefined && items.length >= options.limit) break;
+      if (items.length >= limit) break;
     }
     return items;
   }
 }
+
+const MAX_TO_ARRAY_LIMIT = 10_000;
 
 /** A Relay connection's page as a `Page`. */
 export function toPage<T>(connection: { edges: Array<{ node: T }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } }): Page<T> {

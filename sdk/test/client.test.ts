@@ -273,6 +273,11 @@ describe('@everjust/sdk against the API', () => {
     expect(firstPage.data).toHaveLength(100);
     expect(await client.projects.list({ first: 100, after: firstPage.nextCursor! }).then((page) => page.data[0].id)).toBe(seen[100]);
     expect((await client.projects.list({ first: 20 }).toArray({ limit: 45 })).map((p) => p.id)).toEqual(seen.slice(0, 45));
+    // Without a limit (or past 10,000) it refuses before any request, as stripe-node's autoPagingToArray does.
+    const before = recorded.calls.length;
+    await expect((client.projects.list() as any).toArray()).rejects.toThrow(/needs a `limit`/);
+    await expect(client.projects.list().toArray({ limit: 10_001 })).rejects.toThrow(/needs a `limit`/);
+    expect(recorded.calls).toHaveLength(before);
   });
 
   it('starts a session and streams its typed events to the end, with the final result', async () => {
@@ -393,7 +398,7 @@ describe('@everjust/sdk against the API', () => {
     expect(apiKey).toMatchObject({ name: 'CI', mode: 'TEST', scopes: ['PROJECTS_READ', 'SESSIONS_READ'], revokedAt: null });
     expect(secret.startsWith(apiKey.prefix)).toBe(true);
 
-    const listed = await live.apiKeys.list().toArray();
+    const listed = await live.apiKeys.list().toArray({ limit: 100 });
     expect(listed.map((key) => key.id)).toContain(apiKey.id);
     expect((await live.apiKeys.list({ first: 1 })).hasMore).toBe(true);
 

@@ -118,14 +118,25 @@ describe('the API client', () => {
     expect(calls).toHaveLength(3);
   });
 
-  it('stops quietly when aborted', async () => {
+  it('stops quietly when aborted: no error, no reconnect, nothing after the abort', async () => {
     const controller = new AbortController();
-    const { fetch } = fakeFetch([() => sse([next({ seq: 1, type: 'status' })])]);
+    // The stream would go on (a second event, then an end without `complete`, which means "resume").
+    const { fetch, calls } = fakeFetch([() => sse([next({ seq: 1, type: 'status' }), next({ seq: 2, type: 'text_delta', text: 'late' })])]);
     const client = createApiClient({ apiUrl: 'https://api.example', fetch, ...tokens() });
-    await client.followSession('s', {
+    const seen: number[] = [];
+    const reconnects: number[] = [];
+    const following = client.followSession('s', {
       signal: controller.signal,
-      onEvent: () => controller.abort(),
+      onEvent: (event) => {
+        seen.push(event.seq);
+        controller.abort();
+      },
+      onReconnect: (afterSeq) => reconnects.push(afterSeq),
       retryDelaysMs: [60_000],
     });
+    await expect(following).resolves.toBeUndefined();
+    expect(seen).toEqual([1]);
+    expect(reconnects).toEqual([]);
+    expect(calls).toHaveLength(1);
   });
 });

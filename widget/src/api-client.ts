@@ -159,7 +159,8 @@ export function createApiClient(options: ApiClientOptions) {
           const response = await send('sessionEvents', { sessionId, afterSeq: last }, 'text/event-stream', follow.signal);
           if (!response.ok || !response.body || !(response.headers.get('content-type') ?? '').includes('text/event-stream')) throw await errorOf(response);
           for await (const message of readServerSentEvents(response.body)) {
-            if (message.event === 'complete') return;
+            // Messages already read from the network would still come after an abort: none does.
+            if (follow.signal?.aborted || message.event === 'complete') return;
             if (message.event !== 'next') continue;
             const payload = JSON.parse(message.data) as { data?: { sessionEvents?: WidgetSessionEvent }; errors?: Parameters<typeof ApiError.from>[0][] };
             if (payload.errors?.length) throw ApiError.from(payload.errors[0], response.status);

@@ -30,7 +30,7 @@ export interface SessionWriterOptions {
   lease: Lease;
   /** Writes this writer's plain appends together with other sessions' (the worker's group commit); without it, one statement each. */
   appender?: EventAppender;
-  /** Text deltas are coalesced: at most one row per this many ms (ARCHITECTURE.md: 50). */
+  /** Text deltas are coalesced: at most one row per this many ms (default 50). */
   coalesceMs?: number;
 }
 

@@ -26,7 +26,7 @@ export interface CostResult {
  * The project's cost function: every object a query selects costs 1, and a connection multiplies the
  * cost of what is under it by its page size (`first`, or `last`, else DEFAULT_PAGE_SIZE). Leaves and
  * introspection are free. Page sizes are validated here first, so `first: 1000` is BAD_USER_INPUT and
- * not a cost refusal (ARCHITECTURE.md: arguments are validated before the cost check).
+ * not a cost refusal (docs/architecture.md, "Promises and defaults": arguments are validated before the cost check).
  */
 export function computeQueryCost(
   schema: GraphQLSchema,

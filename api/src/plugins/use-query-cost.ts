@@ -4,7 +4,7 @@ import { toGraphQLError } from '../errors.js';
 import { computeQueryCost } from './query-cost.js';
 
 export interface QueryCostOptions {
-  /** Largest cost one operation may have (ARCHITECTURE.md: 1,000). */
+  /** Largest cost one operation may have (default 1,000). */
   maxCost: number;
 }
 

@@ -8,7 +8,7 @@ import { BUCKET_SECONDS, type BucketCount, type RateLimits, type Take } from '..
 
 export interface RateLimitsPluginOptions {
   rateLimits: RateLimits;
-  /** Requests per minute per client IP that come without a valid key (ARCHITECTURE.md: 60). */
+  /** Requests per minute per client IP that come without a valid key (default 60). */
   unauthenticatedPerMinute: number;
   /**
    * A header a trusted proxy sets to the client's address (App Platform: `do-connecting-ip`); without

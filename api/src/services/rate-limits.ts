@@ -126,7 +126,7 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
 
 function connect(url: string, timeoutMs: number, logger: Logger): Redis {
   const redis = new Redis(url, {
-    // TOOLCHAIN.md: with the offline queue, calls to a dead Redis wait for it forever.
+    // docs/toolchain.md: with the offline queue, calls to a dead Redis wait for it forever.
     enableOfflineQueue: false,
     // A call to a server that accepts but never answers (stopped, overloaded) gives up after this…
     commandTimeout: timeoutMs,

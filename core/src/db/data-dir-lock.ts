@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 
 /**
  * An exclusive lock on the embedded data dir. PGlite does not lock its files, and two processes on one
- * dir corrupt it (TOOLCHAIN.md), so whatever opens the embedded database takes this first.
+ * dir corrupt it (docs/toolchain.md), so whatever opens the embedded database takes this first.
  *
  * The lock is a file created with O_EXCL holding the owner's pid and command; a lock whose pid is no
  * longer alive (a crash) is taken over.

@@ -1,7 +1,7 @@
 import type { SessionKind } from '../generated/prisma/enums.js';
 import type { NewSessionEvent } from './event-types.js';
 
-/** The webhook events of ARCHITECTURE.md, derived from session events (never written on their own). */
+/** The webhook events endpoints subscribe to, derived from session events (never written on their own). */
 export const WEBHOOK_EVENT_TYPES = [
   'session.started',
   'session.succeeded',

@@ -14,7 +14,7 @@ export interface SandboxSelector {
   close(): Promise<void>;
 }
 
-/** Chooses the sandbox providers once from config (`EVERJUST_SANDBOX`, ARCHITECTURE.md). */
+/** Chooses the sandbox providers once from config (`EVERJUST_SANDBOX`, as docs/architecture.md says). */
 export function createSandboxSelector(config: Config, secret: string, overrides: Partial<Record<'local' | 'daytona' | 'static', SandboxProvider>> = {}): SandboxSelector {
   if (config.sandbox === 'none') return { forMode: () => null, byName: () => undefined, close: async () => undefined };
   const providers: Partial<Record<string, SandboxProvider>> = {
