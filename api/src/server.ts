@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createYoga } from 'graphql-yoga';
+import { createYoga, useReadinessCheck } from 'graphql-yoga';
 import { queueDepth } from '@everjust/core';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -8,7 +8,6 @@ import type { ExecutionArgs } from 'graphql';
 import type { Caller, RequestContext, Services } from './context.js';
 import { createErrorMasker } from './errors.js';
 import { useAuthentication } from './plugins/use-authentication.js';
-import { useHealthRoutes } from './plugins/use-health-routes.js';
 import { useMetrics } from './plugins/use-metrics.js';
 import { useRequestLog } from './plugins/use-request-log.js';
 import { useQueryCost } from './plugins/use-query-cost.js';
@@ -35,6 +34,8 @@ export function createApiHandler(services: Services) {
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    // Liveness is Yoga's own health check, here at /healthz (the process answers; 200, no key).
+    healthCheckEndpoint: '/healthz',
     graphiql: { title: 'EverJust API', defaultQuery: PLAYGROUND_QUERY, headers: '{"Authorization": "Bearer "}' },
     logging: false,
     maskedErrors: { maskError: createErrorMasker(services.logger) },
@@ -54,7 +55,14 @@ export function createApiHandler(services: Services) {
           for (const [state, count] of Object.entries(depth)) services.metrics.queueDepth.set({ state }, count);
         },
       }),
-      useHealthRoutes({ isReady: async () => !draining && (await services.database.ping()) }),
+      // Readiness is Yoga's own check: 200 while the database answers and the process is not draining, 503 otherwise.
+      useReadinessCheck({
+        endpoint: '/readyz',
+        check: async ({ fetchAPI }) => {
+          const ready = !draining && (await services.database.ping().catch(() => false));
+          return fetchAPI.Response.json({ status: ready ? 'ready' : 'unavailable' }, { status: ready ? 200 : 503 });
+        },
+      }),
       useStaticPreview({ prisma: services.prisma, secret: services.secret }),
       // ZIP downloads authenticate themselves (a REST route, not a GraphQL operation).
       useArchiveDownload({ prisma: services.prisma, authenticator: services.authenticator }),

@@ -9,6 +9,7 @@ import {
   type PubSub,
 } from '@everjust/core';
 import type { Caller } from '../context.js';
+import { TtlCache } from './ttl-cache.js';
 
 /** Published when a key is revoked, so every instance drops it from its cache at once. */
 export const API_KEY_REVOKED_CHANNEL = 'everjust:api-key-revoked';
@@ -18,8 +19,10 @@ export const TENANT_CHANGED_CHANNEL = 'everjust:tenant-changed';
 interface CacheEntry {
   caller: Caller;
   hash: string;
-  expiresAt: number;
 }
+
+/** Keys remembered at most per instance (the least recently used go first). */
+const MAX_CACHED_KEYS = 10_000;
 
 export interface ApiKeyAuthenticatorOptions {
   prisma: PrismaClient;
@@ -37,13 +40,14 @@ export interface ApiKeyAuthenticatorOptions {
  * once per `lastUsedIntervalMs` per key.
  */
 export class ApiKeyAuthenticator {
-  private readonly cache = new Map<string, CacheEntry>();
+  private readonly cache: TtlCache<CacheEntry>;
   private readonly lastUsedWrites = new Map<string, number>();
   private unsubscribe?: () => Promise<void>;
   private readonly now: () => number;
 
   constructor(private readonly options: ApiKeyAuthenticatorOptions) {
     this.now = options.now ?? Date.now;
+    this.cache = new TtlCache({ ttlMs: options.cacheTtlMs, max: MAX_CACHED_KEYS, now: this.now });
   }
 
   /** Listens for revocations published by any instance. */
@@ -69,7 +73,7 @@ export class ApiKeyAuthenticator {
     const hash = hashSecret(secret);
     const now = this.now();
     const cached = this.cache.get(hash);
-    if (cached && cached.expiresAt > now && hashesEqual(cached.hash, hash)) {
+    if (cached && hashesEqual(cached.hash, hash)) {
       this.touch(cached.caller.apiKeyId, now);
       return cached.caller;
     }
@@ -86,7 +90,7 @@ export class ApiKeyAuthenticator {
       scopes: new Set(key.scopes.filter(isApiKeyScope)),
       tenant: key.tenant,
     };
-    this.cache.set(hash, { caller, hash, expiresAt: now + this.options.cacheTtlMs });
+    this.cache.set(hash, { caller, hash });
     this.touch(key.id, now);
     return caller;
   }
@@ -113,9 +117,7 @@ export class ApiKeyAuthenticator {
   }
 
   private forget(matches: (entry: CacheEntry) => boolean): void {
-    for (const [hash, entry] of this.cache) {
-      if (matches(entry)) this.cache.delete(hash);
-    }
+    this.cache.deleteWhere(matches);
   }
 
   /** Records use without slowing the request: at most once per interval, checked here and in SQL. */

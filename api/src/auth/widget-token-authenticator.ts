@@ -12,6 +12,7 @@ import {
 import type { Caller } from '../context.js';
 import { isLoopbackOrigin, isOriginAllowed } from './allowed-origins.js';
 import { API_KEY_REVOKED_CHANNEL, TENANT_CHANGED_CHANNEL } from './api-key-authenticator.js';
+import { TtlCache } from './ttl-cache.js';
 import { bearerOf, verifyWidgetToken, widgetTokenKey } from './widget-tokens.js';
 
 /** What a widget token may do: its own operations only (the persisted list narrows it further). */
@@ -30,12 +31,10 @@ export interface WidgetTokenAuthenticatorOptions {
   now?: () => number;
 }
 
-interface CachedKey {
-  apiKey: ApiKey & { tenant: Tenant };
-  expiresAt: number;
-}
+type MintingKey = ApiKey & { tenant: Tenant };
 
-/** Origins remembered at most; beyond that the cache starts over (Origin headers are the client's to choose). */
+/** Minting keys and origins remembered at most (the least recently used go first: Origin headers are the client's to choose). */
+const MAX_CACHED_KEYS = 10_000;
 const MAX_CACHED_ORIGINS = 1_000;
 
 /**
@@ -48,8 +47,9 @@ const MAX_CACHED_ORIGINS = 1_000;
 export class WidgetTokenAuthenticator {
   /** The HS256 key that signs and verifies widget tokens. */
   readonly signingKey: Uint8Array;
-  private readonly keys = new Map<string, CachedKey>();
-  private readonly origins = new Map<string, { known: boolean; expiresAt: number }>();
+  private readonly keys: TtlCache<MintingKey>;
+  /** Whether some tenant allows an origin. */
+  private readonly origins: TtlCache<{ known: boolean }>;
   /** One verification per HTTP request, shared by the plugins that ask (params, context, CORS). */
   private readonly byRequest = new WeakMap<Request, Promise<Caller>>();
   private unsubscribe?: () => Promise<void>;
@@ -58,6 +58,8 @@ export class WidgetTokenAuthenticator {
   constructor(private readonly options: WidgetTokenAuthenticatorOptions) {
     this.signingKey = widgetTokenKey(options.secret);
     this.now = options.now ?? Date.now;
+    this.keys = new TtlCache({ ttlMs: options.cacheTtlMs, max: MAX_CACHED_KEYS, now: this.now });
+    this.origins = new TtlCache({ ttlMs: options.cacheTtlMs, max: MAX_CACHED_ORIGINS, now: this.now });
   }
 
   get embedded(): boolean {
@@ -67,7 +69,7 @@ export class WidgetTokenAuthenticator {
   async start(): Promise<void> {
     const revoked = await this.options.pubsub.subscribe(API_KEY_REVOKED_CHANNEL, (apiKeyId) => this.keys.delete(apiKeyId));
     const changed = await this.options.pubsub.subscribe(TENANT_CHANGED_CHANNEL, (tenantId) => {
-      for (const [id, entry] of this.keys) if (entry.apiKey.tenantId === tenantId) this.keys.delete(id);
+      this.keys.deleteWhere((apiKey) => apiKey.tenantId === tenantId);
       this.origins.clear();
     });
     this.unsubscribe = async () => {
@@ -129,25 +131,22 @@ export class WidgetTokenAuthenticator {
    */
   async isKnownOrigin(origin: string): Promise<boolean> {
     if (this.options.embedded && isLoopbackOrigin(origin)) return true;
-    const now = this.now();
     const cached = this.origins.get(origin);
-    if (cached && cached.expiresAt > now) return cached.known;
+    if (cached) return cached.known;
     const tenant = await this.options.prisma.tenant.findFirst({ where: { allowedOrigins: { has: origin } }, select: { id: true } });
-    if (this.origins.size >= MAX_CACHED_ORIGINS) this.origins.clear();
-    this.origins.set(origin, { known: tenant !== null, expiresAt: now + this.options.cacheTtlMs });
+    this.origins.set(origin, { known: tenant !== null });
     return tenant !== null;
   }
 
-  private async mintingKey(apiKeyId: string): Promise<CachedKey['apiKey'] | null> {
-    const now = this.now();
+  private async mintingKey(apiKeyId: string): Promise<MintingKey | null> {
     const cached = this.keys.get(apiKeyId);
-    if (cached && cached.expiresAt > now) return cached.apiKey;
+    if (cached) return cached;
     const apiKey = await this.options.prisma.apiKey.findUnique({ where: { id: apiKeyId }, include: { tenant: true } });
     if (!apiKey) {
       this.keys.delete(apiKeyId);
       return null;
     }
-    this.keys.set(apiKeyId, { apiKey, expiresAt: now + this.options.cacheTtlMs });
+    this.keys.set(apiKeyId, apiKey);
     return apiKey;
   }
 }

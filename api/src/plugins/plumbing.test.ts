@@ -36,6 +36,8 @@ describe('request ids, health routes and the playground', () => {
 
   it('answers /healthz and /readyz without a key, and readiness follows the database', async () => {
     expect((await app.fetch('http://everjust.test/healthz')).status).toBe(200);
+    // One health route: Yoga's own, at /healthz (its default /health is not served beside it).
+    expect((await app.fetch('http://everjust.test/health')).status).toBe(404);
     const ready = await app.fetch('http://everjust.test/readyz');
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready' });
