@@ -4,7 +4,7 @@ import { startSessionWithJob } from '../services/start-session.js';
 import { builder } from './builder.js';
 import { findVisibleProject, idempotencyKeySchema } from './projects.js';
 
-export const SandboxRef = builder.prismaObject('Sandbox', {
+builder.prismaObject('Sandbox', {
   description: "Where the project's app runs. Reused while alive; stopped when idle and deleted later, per the tier.",
   fields: (t) => ({
     provider: t.exposeString('provider', { description: 'local, daytona or static.' }),

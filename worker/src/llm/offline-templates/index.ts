@@ -6,11 +6,11 @@ import { renderIndexHtml, renderStyles } from './layout.js';
 import { templateById } from './templates.js';
 import type { AppPlan, GeneratedFile } from './types.js';
 
-export { chooseTemplate, explicitTitle, planApp, titleFromPrompt } from './plan.js';
+export { chooseTemplate, planApp } from './plan.js';
 export { appTemplates, templateById } from './templates.js';
-export { escapeHtml, toJavaScriptString } from './escape.js';
+export { escapeHtml } from './escape.js';
 export { truncate } from './layout.js';
-export type { AccentColour, AppPlan, AppTemplate, GeneratedFile, TemplateId } from './types.js';
+export type { AppPlan, GeneratedFile } from './types.js';
 
 /** The three files of the app in `plan`, in the order they are written. */
 export function renderApp(plan: AppPlan): GeneratedFile[] {
