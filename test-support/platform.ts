@@ -1,5 +1,6 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { createLocalPubSub, createLogger, loadConfig, type Database, type Environment, type Logger, type PubSub } from '@everjust/core';
+import { readServerSentEvents } from '@everjust/sdk';
 import { startWorker, type LlmProvider, type Worker } from '@everjust/worker';
 import { createApp, type App, listen, type RunningServer } from '@everjust/api';
 
@@ -79,32 +80,18 @@ export async function subscribeSse(
     signal: options.signal,
   });
   const events: any[] = [];
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return { events, completed: false };
-      buffer += value;
-      let boundary: number;
-      while ((boundary = buffer.indexOf('\n\n')) >= 0) {
-        const message = buffer.slice(0, boundary);
-        buffer = buffer.slice(boundary + 2);
-        const type = /^event: (.*)$/m.exec(message)?.[1];
-        const data = /^data: (.*)$/m.exec(message)?.[1];
-        if (type === 'complete') return { events, completed: true };
-        if (type === 'next' && data) {
-          const payload = JSON.parse(data);
-          if (payload.errors) return { events, completed: false, errors: payload.errors };
-          const event = Object.values(payload.data)[0];
-          events.push(event);
-          if (options.until?.(event)) return { events, completed: false };
-        }
-      }
+  // Leaving the loop early (complete, `until`) cancels the body.
+  for await (const message of readServerSentEvents(response.body!)) {
+    if (message.event === 'complete') return { events, completed: true };
+    if (message.event === 'next' && message.data) {
+      const payload = JSON.parse(message.data);
+      if (payload.errors) return { events, completed: false, errors: payload.errors };
+      const event = Object.values(payload.data)[0];
+      events.push(event);
+      if (options.until?.(event)) return { events, completed: false };
     }
-  } finally {
-    await reader.cancel().catch(() => undefined);
   }
+  return { events, completed: false };
 }
 
 export const EVENT_FIELDS = `seq type at

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeId, verifyWebhookSignature } from '@everjust/core';
+import { decodeId } from '@everjust/core';
+import { Webhooks } from '@everjust/sdk';
 import { startFakeGitHub, type FakeGitHub } from '../test-support/fake-github.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../test-support/webhook-receiver.js';
 import { createTestTenant, errorCode, graphql, type TestTenant } from '../test-support/app.js';
@@ -116,7 +117,7 @@ describe('exportToGitHub (Octokit against a fake GitHub, through the API and a w
     // export.succeeded and session.succeeded, signed, with the result.
     const received = await receiver.waitFor((all) => all.some((item) => item.event.type === 'export.succeeded' && item.event.data.sessionId === sessionId));
     const exported = received.find((item) => item.event.type === 'export.succeeded' && item.event.data.sessionId === sessionId)!;
-    verifyWebhookSignature(exported.body, exported.headers['everjust-signature'] as string, webhookSecret);
+    await Webhooks.verify(exported.body, exported.headers['everjust-signature'] as string, webhookSecret);
     expect(exported.event).toMatchObject({ livemode: false, data: { status: 'succeeded', sessionKind: 'export', result: done.result, projectId } });
     await receiver.waitFor((all) => all.some((item) => item.event.type === 'session.succeeded' && item.event.data.sessionId === sessionId));
   });
@@ -150,7 +151,7 @@ describe('exportToGitHub (Octokit against a fake GitHub, through the API and a w
     const received = await receiver.waitFor((all) => all.some((item) => item.event.type === 'export.failed' && item.event.data.sessionId === sessionId));
     const failed = received.find((item) => item.event.type === 'export.failed' && item.event.data.sessionId === sessionId)!;
     expect(failed.event.data).toMatchObject({ status: 'failed', error: { code: 'GITHUB_UNAUTHORIZED' } });
-    verifyWebhookSignature(failed.body, failed.headers['everjust-signature'] as string, webhookSecret);
+    await Webhooks.verify(failed.body, failed.headers['everjust-signature'] as string, webhookSecret);
   });
 
   it('fails with GITHUB_REPOSITORY_EXISTS when the name is taken by a repository the token cannot see', async () => {

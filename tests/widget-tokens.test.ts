@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, validate } from 'graphql';
 import { createLocalPubSub, encodeId, WIDGET_DOCUMENTS, WIDGET_OPERATION_IDS, type WidgetOperationName } from '@everjust/core';
+import { ServerSentEventParser } from '@everjust/sdk';
 import { schema, signWidgetToken, widgetTokenKey, type WidgetTokenClaims } from '@everjust/api';
 import { createTestApp, createTestTenant, errorCode, graphql, type GraphQLResponse, type TestTenant } from '../test-support/app.js';
 import { openPgliteTestDatabase, type TestDatabase } from '../test-support/databases.js';
@@ -73,14 +74,13 @@ describe('widget tokens', () => {
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}`, origin },
       body: JSON.stringify({ variables: { sessionId, afterSeq: 0 }, extensions: { persistedQuery: { version: 1, sha256Hash: WIDGET_OPERATION_IDS.sessionEvents } } }),
     });
-    const text = await response.text();
-    const messages = text.split('\n\n').filter((message) => message.startsWith('event:'));
-    const payloads = messages.filter((message) => message.startsWith('event: next')).map((message) => JSON.parse(/^data: (.*)$/m.exec(message)![1]));
+    const messages = new ServerSentEventParser().feed(await response.text());
+    const payloads = messages.filter((message) => message.event === 'next').map((message) => JSON.parse(message.data));
     return {
       response,
       events: payloads.filter((payload) => payload.data).map((payload) => payload.data.sessionEvents),
       errors: payloads.flatMap((payload) => payload.errors ?? []),
-      completed: messages.some((message) => message.startsWith('event: complete')),
+      completed: messages.some((message) => message.event === 'complete'),
     };
   }
 

@@ -3,8 +3,9 @@ import { defineConfig } from 'tsup';
 /**
  * Two builds of one entry: `dist/everjust-builder.js` (an ES module, with types, for bundlers and
  * `<script type="module">`) and `dist/everjust-builder.global.js` (one classic script for a script
- * tag; it defines the element and exposes `window.EverJust`). No dependencies are bundled because
- * there are none.
+ * tag; it defines the element and exposes `window.EverJust`). What it uses of the SDK (request
+ * sender, errors, the resume loop) and of core (operation ids, session statuses) is bundled; nothing
+ * else is, and the declarations import nothing (tsconfig.build.json maps those entries to source).
  */
 export default defineConfig({
   entry: { 'everjust-builder': 'src/index.ts' },

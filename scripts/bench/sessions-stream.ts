@@ -6,6 +6,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createPubSub, loadConfig, type Environment, type PubSub } from '@everjust/core';
 import { createApiKeyRecord, createTenant } from '@everjust/api';
+import { ServerSentEventParser } from '@everjust/sdk';
 import { FAST, SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, type TestPlatform } from '../../test-support/platform.js';
 import { childEnvironment, startTypeScript, type RunningProcess } from '../../test-support/processes.js';
 import {
@@ -583,17 +584,11 @@ function followSse(
         return;
       }
       response.setEncoding('utf8');
-      let buffer = '';
+      const parser = new ServerSentEventParser();
       response.on('data', (chunk: string) => {
         const receivedAt = Date.now();
-        buffer += chunk;
-        let boundary: number;
         try {
-          while ((boundary = buffer.indexOf('\n\n')) >= 0) {
-            const message = buffer.slice(0, boundary);
-            buffer = buffer.slice(boundary + 2);
-            const type = /^event: (.*)$/m.exec(message)?.[1];
-            const data = /^data: (.*)$/m.exec(message)?.[1];
+          for (const { event: type, data } of parser.feed(chunk)) {
             // The server ends the response after `complete`: its connection goes back to the agent.
             if (type === 'complete') return settle(() => resolve(true));
             if (type === 'next' && data) {

@@ -41,6 +41,11 @@ export class ApiError extends Error {
     this.extensions = init.extensions ?? {};
     this.path = init.path;
   }
+
+  /** Worth trying again as it is: the network, a timeout, a rate limit, a server error (the SDK's own retry decision). */
+  get retryable(): boolean {
+    return this instanceof ConnectionError || this instanceof RateLimitError || this.code === 'INTERNAL' || (this.status ?? 0) >= 500;
+  }
 }
 
 /** The key is missing, malformed, unknown or revoked (`UNAUTHENTICATED`, HTTP 401). */

@@ -27,3 +27,9 @@ export { Webhooks, WEBHOOK_SIGNATURE_HEADER, type WebhookVerifyOptions } from '.
 export type { WidgetTokenCreateParams, WidgetTokens } from './resources/widget-tokens.js';
 export { SessionStream, type SessionStreamOptions } from './session-stream.js';
 export type * from './types.js';
+
+// Building blocks, for clients with other credentials or operations (`@everjust/widget` is one):
+// one request sender, one resume-after-seq loop, one SSE reader, one sleep, one random id.
+export { RequestSender, sleep, newIdempotencyKey, type PersistedOperation, type SenderSettings, type TokenSource } from './request-sender.js';
+export { followSessionEvents, type FollowSessionOptions } from './session-stream.js';
+export { readServerSentEvents, ServerSentEventParser, type ServerSentMessage } from './server-sent-events.js';

@@ -30,8 +30,27 @@ export interface RequestOptions {
  */
 export type RetryPolicy = 'any' | 'refused';
 
+/**
+ * A persisted operation: the API runs the document it registered under this id (SHA-256 of the
+ * document, hex), so only the id travels (`extensions.persistedQuery`). The widget sends only these.
+ */
+export interface PersistedOperation<TResult = any, TVariables = Record<string, unknown>> extends TypedDocument<TResult, TVariables> {
+  readonly sha256Hash: string;
+}
+
+/**
+ * Where the bearer token comes from when it is not a fixed key (the widget's short-lived tokens):
+ * `getToken` for each request, and `refreshToken` once when the API refused the token as
+ * UNAUTHENTICATED (expired, its minting key revoked); the request is then sent again with the new one.
+ */
+export interface TokenSource {
+  getToken(): Promise<string>;
+  refreshToken(): Promise<string>;
+}
+
 export interface SenderSettings {
-  apiKey: string;
+  /** A fixed secret key, or a token source. */
+  apiKey: string | TokenSource;
   /** The GraphQL endpoint, e.g. `https://api.example.com/graphql`. */
   endpoint: string;
   maxRetries: number;
@@ -55,12 +74,12 @@ export class RequestSender {
 
   /** Sends one GraphQL operation and returns its `data`, or throws the ApiError its first error maps to. */
   request<TResult, TVariables>(
-    document: TypedDocument<TResult, TVariables> | string,
+    document: TypedDocument<TResult, TVariables> | PersistedOperation<TResult, TVariables> | string,
     variables: TVariables | undefined,
     options: RequestOptions = {},
     policy: RetryPolicy = 'any',
   ): Promise<TResult> {
-    const body = JSON.stringify({ query: documentText(document), variables });
+    const body = requestBody(document, variables);
     return this.withRetries(options, policy, false, async (signal) => readData<TResult>(await this.post(body, JSON_ACCEPT, signal, options)));
   }
 
@@ -68,8 +87,8 @@ export class RequestSender {
    * Opens a GraphQL-over-SSE stream and returns the response once its headers arrive (retrying the
    * connection as `request` does). Aborting `options.signal` ends the stream.
    */
-  openStream<TResult, TVariables>(document: TypedDocument<TResult, TVariables>, variables: TVariables, options: RequestOptions = {}): Promise<FetchResponse> {
-    const body = JSON.stringify({ query: documentText(document), variables });
+  openStream<TResult, TVariables>(document: TypedDocument<TResult, TVariables> | PersistedOperation<TResult, TVariables>, variables: TVariables, options: RequestOptions = {}): Promise<FetchResponse> {
+    const body = requestBody(document, variables);
     return this.withRetries(options, 'any', true, async (signal) => {
       const response = await this.post(body, 'text/event-stream', signal, options);
       if (response.ok && response.body && (response.headers.get('content-type') ?? '').includes('text/event-stream')) return response;
@@ -78,19 +97,21 @@ export class RequestSender {
     });
   }
 
-  private post(body: string, accept: string, signal: PlatformAbortSignal, options: RequestOptions): Promise<FetchResponse> {
-    return this.settings.fetch(this.settings.endpoint, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept,
-        authorization: `Bearer ${this.settings.apiKey}`,
-        ...this.settings.headers,
-        ...options.headers,
-      },
-      body,
-      signal,
-    });
+  /** One POST; with a token source, a 401 is answered once more with a fresh token (before any retry decision). */
+  private async post(body: string, accept: string, signal: PlatformAbortSignal, options: RequestOptions): Promise<FetchResponse> {
+    const credentials = this.settings.apiKey;
+    const send = (token: string) =>
+      this.settings.fetch(this.settings.endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept, authorization: `Bearer ${token}`, ...this.settings.headers, ...options.headers },
+        body,
+        signal,
+      });
+    if (typeof credentials === 'string') return send(credentials);
+    const response = await send(await credentials.getToken());
+    if (response.status !== 401) return response;
+    await response.body?.getReader().cancel().catch(() => undefined);
+    return send(await credentials.refreshToken());
   }
 
   /**
@@ -188,6 +209,13 @@ async function readData<TResult>(response: FetchResponse): Promise<TResult> {
   if (Array.isArray(body?.errors) && body.errors.length > 0) throw createApiError(body.errors[0], info);
   if (!response.ok || !body?.data) throw createApiError({ message: `The API answered HTTP ${response.status} without data` }, info);
   return body.data;
+}
+
+/** The JSON body of a request: the document's text, or a persisted operation's id. */
+function requestBody(document: unknown, variables: unknown): string {
+  const hash = (document as Partial<PersistedOperation> | null)?.sha256Hash;
+  if (typeof hash === 'string') return JSON.stringify({ variables, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } });
+  return JSON.stringify({ query: documentText(document), variables });
 }
 
 /** The text of a document: a string, a `TypedDocumentString`, or a parsed document that kept its source. */

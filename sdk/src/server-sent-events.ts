@@ -11,26 +11,43 @@ export interface ServerSentMessage {
  * Reads the messages of an event stream until the body ends (normally or not: the caller tells a
  * finished stream by its `complete` message). A message cut off by a dropped connection is never
  * yielded. When nothing, not even a keep-alive comment, arrives for `idleTimeoutMs`, it throws a
- * ConnectionError so the caller can reconnect. Leaving the loop early cancels the body.
+ * ConnectionError so the caller can reconnect (no limit by default). Leaving the loop early cancels the
+ * body. The one parser of the repository: the SDK, the widget, the tests and the benchmarks read
+ * GraphQL over SSE with it.
  */
-export async function* readServerSentEvents(body: ResponseBodyLike, idleTimeoutMs: number): AsyncGenerator<ServerSentMessage> {
+export async function* readServerSentEvents(body: ResponseBodyLike, idleTimeoutMs = Infinity): AsyncGenerator<ServerSentMessage> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
-  let buffer = '';
+  const parser = new ServerSentEventParser();
   try {
     for (;;) {
       const { done, value } = await readWithin(reader, idleTimeoutMs);
       if (done) return;
-      buffer = (buffer + decoder.decode(value, { stream: true })).replace(/\r\n/g, '\n');
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const message = parseMessage(buffer.slice(0, end));
-        buffer = buffer.slice(end + 2);
-        if (message) yield message;
-      }
+      yield* parser.feed(decoder.decode(value, { stream: true }));
     }
   } finally {
     await reader.cancel().catch(() => undefined);
+  }
+}
+
+/**
+ * The parser itself, for text that arrives in pieces from anywhere (a `node:http` response, a
+ * string): `feed` returns the messages the text completed; a message not yet ended waits for the
+ * next piece.
+ */
+export class ServerSentEventParser {
+  #buffer = '';
+
+  feed(text: string): ServerSentMessage[] {
+    this.#buffer = (this.#buffer + text).replace(/\r\n/g, '\n');
+    const messages: ServerSentMessage[] = [];
+    let end: number;
+    while ((end = this.#buffer.indexOf('\n\n')) >= 0) {
+      const message = parseMessage(this.#buffer.slice(0, end));
+      this.#buffer = this.#buffer.slice(end + 2);
+      if (message) messages.push(message);
+    }
+    return messages;
   }
 }
 
@@ -52,12 +69,13 @@ function parseMessage(block: string): ServerSentMessage | undefined {
 }
 
 function readWithin(reader: ReturnType<ResponseBodyLike['getReader']>, ms: number) {
+  const read = reader.read().catch((error: unknown) => {
+    throw new ConnectionError({ code: 'CONNECTION_ERROR', message: `The event stream broke: ${error instanceof Error ? error.message : String(error)}`, cause: error });
+  });
+  if (!Number.isFinite(ms)) return read;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new ConnectionError({ code: 'TIMEOUT', message: `The event stream was silent for ${ms} ms` })), ms);
-  });
-  const read = reader.read().catch((error: unknown) => {
-    throw new ConnectionError({ code: 'CONNECTION_ERROR', message: `The event stream broke: ${error instanceof Error ? error.message : String(error)}`, cause: error });
   });
   return Promise.race([read, timeout]).finally(() => clearTimeout(timer));
 }

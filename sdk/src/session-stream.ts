@@ -1,7 +1,7 @@
 import { ConnectionError, createApiError } from './errors.js';
 import type { AbortSignalLike } from './fetch-types.js';
 import { GetSessionResultDocument, SessionEventsDocument, type SessionEventFieldsFragment } from './generated/graphql.js';
-import { retryDelay, sleep, type RequestOptions, type RequestSender } from './request-sender.js';
+import { retryDelay, sleep, type PersistedOperation, type RequestOptions, type RequestSender, type TypedDocument } from './request-sender.js';
 import { readServerSentEvents } from './server-sent-events.js';
 import type { DoneEvent, PreviewReadyEvent, SessionEvent, SessionResult } from './types.js';
 
@@ -39,6 +39,75 @@ function deferred<T>(): Deferred<T> {
   });
   promise.catch(() => undefined); // nobody has to ask for the result
   return { promise, resolve, reject };
+}
+
+/** The variables of every `sessionEvents` operation. */
+type SessionEventsVariables = { sessionId: string; afterSeq: number };
+
+/** What the resume loop needs besides the session: where to start, when to stop, how hard to try. */
+export interface FollowSessionOptions extends Omit<SessionStreamOptions, 'signal'> {
+  signal?: AbortSignalLike;
+  /** Told before each reconnection, with the last seq delivered and how many times in a row it dropped. */
+  onReconnect?(afterSeq: number, attempt: number): void;
+}
+
+/**
+ * The resume-after-seq loop, for any `sessionEvents` operation (the SDK's document, or the widget's
+ * persisted one): follows the session over GraphQL-over-SSE, and when the connection drops (a stream
+ * that ends without `complete`), reconnects with `afterSeq` set to the last seq it yielded, backing off
+ * as every SDK retry does, so each event comes once and in order. It yields the events as the operation
+ * selects them, ends after `done` (or the API's `complete`), and ends quietly when `signal` aborts,
+ * delivering nothing read after that.
+ */
+export async function* followSessionEvents<TEvent extends { seq: number; type: string }>(
+  sender: RequestSender,
+  operation: TypedDocument<any, SessionEventsVariables> | PersistedOperation<any, SessionEventsVariables>,
+  sessionId: string,
+  options: FollowSessionOptions = {},
+): AsyncGenerator<TEvent> {
+  const maxReconnects = options.maxReconnects ?? DEFAULT_MAX_RECONNECTS;
+  const signal = options.signal;
+  let lastSeq = options.afterSeq ?? 0;
+  let drops = 0;
+  for (;;) {
+    let dropped: unknown;
+    try {
+      // One attempt per connection: failing to connect counts against maxReconnects like a drop does.
+      const response = await sender.openStream(operation, { sessionId, afterSeq: lastSeq }, { signal, maxRetries: 0 });
+      for await (const message of readServerSentEvents(response.body!, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS)) {
+        if (signal?.aborted) return;
+        // The API completes the stream after `done`; a complete without it (resuming after the end) means nothing more will come.
+        if (message.event === 'complete') return;
+        if (message.event !== 'next') continue;
+        const payload = JSON.parse(message.data) as { data?: { sessionEvents?: TEvent }; errors?: unknown[] };
+        if (payload.errors?.length) throw createApiError(payload.errors[0] as object, { status: response.status });
+        const event = payload.data?.sessionEvents;
+        if (!event || event.seq <= lastSeq) continue; // already delivered (the API does not repeat; this keeps it so)
+        lastSeq = event.seq;
+        drops = 0;
+        yield event;
+        // Aborted while the caller held this event: deliver nothing more, even what is already read.
+        if (signal?.aborted || event.type === 'done') return;
+      }
+      // A stream that ends without `complete` dropped: resume after the last seq.
+      dropped = new ConnectionError({ code: 'CONNECTION_ERROR', message: 'The event stream ended before the session did' });
+    } catch (error) {
+      if (signal?.aborted) return;
+      // A dropped connection, a network error, a 5xx or a 429: resume. Anything else is final.
+      if (retryDelay(error, drops, 'any') === undefined) throw error;
+      dropped = error;
+    }
+    const delayMs = drops < maxReconnects ? retryDelay(dropped, drops, 'any') : undefined;
+    if (delayMs === undefined) throw dropped;
+    drops++;
+    options.onReconnect?.(lastSeq, drops);
+    try {
+      await sleep(delayMs, signal);
+    } catch (error) {
+      if (signal?.aborted) return;
+      throw error;
+    }
+  }
 }
 
 /**
@@ -102,62 +171,21 @@ export class SessionStream implements AsyncIterable<SessionEvent> {
   }
 
   async *#events(): AsyncGenerator<SessionEvent> {
-    const maxReconnects = this.#options.maxReconnects ?? DEFAULT_MAX_RECONNECTS;
     const signal = this.#controller.signal;
-    let finished = false;
-    let drops = 0;
     try {
-      while (!finished) {
-        let dropped: unknown;
-        try {
-          // One attempt per connection: failing to connect counts against maxReconnects like a drop does.
-          const variables = { sessionId: this.sessionId, afterSeq: this.#lastSeq };
-          const response = await this.#sender.openStream(SessionEventsDocument, variables, { signal, maxRetries: 0 });
-          for await (const message of readServerSentEvents(response.body!, this.#options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS)) {
-            // The API completes the stream after `done`; a complete without it (resuming after the end) means nothing more will come.
-            if (message.event === 'complete') {
-              finished = true;
-              break;
-            }
-            if (message.event !== 'next') continue;
-            const payload = JSON.parse(message.data) as { data?: { sessionEvents?: SessionEventFieldsFragment }; errors?: unknown[] };
-            if (payload.errors?.length) throw createApiError(payload.errors[0] as object, { status: response.status });
-            if (!payload.data?.sessionEvents) continue;
-            const event = toEvent(payload.data.sessionEvents);
-            if (event.seq <= this.#lastSeq) continue; // already delivered (the API does not repeat; this keeps it so)
-            this.#lastSeq = event.seq;
-            drops = 0;
-            if (event.type === 'preview_ready') this.#preview = event;
-            if (event.type === 'preview_failed') this.#preview = undefined;
-            if (event.type === 'done') this.#done = event;
-            yield event;
-            // abort() while the caller held this event: deliver nothing more, even what is already read.
-            if (signal.aborted) throw signal.reason;
-            if (event.type === 'done') {
-              finished = true;
-              break;
-            }
-          }
-          // A stream that ends without `complete` dropped: resume after the last seq.
-          if (!finished) dropped = new ConnectionError({ code: 'CONNECTION_ERROR', message: 'The event stream ended before the session did' });
-        } catch (error) {
-          if (signal.aborted) throw error;
-          // A dropped connection, a network error, a 5xx or a 429: resume. Anything else is final.
-          if (retryDelay(error, drops, 'any') === undefined) throw error;
-          dropped = error;
-        }
-        if (dropped === undefined) continue;
-        const delayMs = drops < maxReconnects ? retryDelay(dropped, drops, 'any') : undefined;
-        if (delayMs === undefined) throw dropped;
-        drops++;
-        await sleep(delayMs, signal);
+      const wireEvents = followSessionEvents<SessionEventFieldsFragment>(this.#sender, SessionEventsDocument, this.sessionId, { ...this.#options, afterSeq: this.#lastSeq, signal });
+      for await (const wire of wireEvents) {
+        const event = toEvent(wire);
+        this.#lastSeq = event.seq;
+        if (event.type === 'preview_ready') this.#preview = event;
+        if (event.type === 'preview_failed') this.#preview = undefined;
+        if (event.type === 'done') this.#done = event;
+        yield event;
       }
-      this.#ended.resolve();
+      // An abort ends the iteration quietly; finalResult() rejects with its reason.
+      if (signal.aborted) this.#ended.reject(signal.reason);
+      else this.#ended.resolve();
     } catch (error) {
-      if (signal.aborted) {
-        this.#ended.reject(signal.reason);
-        return; // an abort ends the iteration quietly
-      }
       this.#ended.reject(error);
       throw error;
     } finally {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, createApiClient, readServerSentEvents } from './api-client.js';
+import { ApiError, createApiClient } from './api-client.js';
 import { WIDGET_OPERATION_IDS } from './operations.js';
 
 /**
@@ -42,19 +42,6 @@ function fakeFetch(responses: Array<(call: Call) => Response | Promise<Response>
   return { fetch: fetch as typeof globalThis.fetch, calls };
 }
 
-describe('readServerSentEvents', () => {
-  it('reads messages split anywhere, with CRLF, comments and keep-alives', async () => {
-    const stream = body(['event: ne', 'xt\r\ndata: {"a":1}\r\n', '\r\n:\n\nevent: next\ndata: {"b"', ':2}\n\nevent: complete\ndata:\n\n']);
-    const messages = [];
-    for await (const message of readServerSentEvents(stream)) messages.push(message);
-    expect(messages).toEqual([
-      { event: 'next', data: '{"a":1}' },
-      { event: 'next', data: '{"b":2}' },
-      { event: 'complete', data: '' },
-    ]);
-  });
-});
-
 describe('the API client', () => {
   const tokens = () => {
     let issued = 0;
@@ -96,7 +83,7 @@ describe('the API client', () => {
     const client = createApiClient({ apiUrl: 'https://api.example', fetch, ...tokens() });
     const seen: number[] = [];
     const reconnects: number[] = [];
-    await client.followSession('s', { onEvent: (event) => seen.push(event.seq), onReconnect: (afterSeq) => reconnects.push(afterSeq), retryDelaysMs: [1] });
+    await client.followSession('s', { onEvent: (event) => seen.push(event.seq), onReconnect: (afterSeq) => reconnects.push(afterSeq) });
     expect(seen).toEqual([1, 2, 3, 4]);
     expect(calls.map((call) => call.body.variables.afterSeq)).toEqual([0, 2, 2]);
     expect(calls.every((call) => call.accept === 'text/event-stream' && call.body.extensions.persistedQuery.sha256Hash === WIDGET_OPERATION_IDS.sessionEvents)).toBe(true);
@@ -111,10 +98,10 @@ describe('the API client', () => {
     ]);
     const client = createApiClient({ apiUrl: 'https://api.example', fetch, ...tokens() });
     const seen: string[] = [];
-    await client.followSession('s', { onEvent: (event) => seen.push(event.type), retryDelaysMs: [1] });
+    await client.followSession('s', { onEvent: (event) => seen.push(event.type) });
     expect(seen).toEqual(['done']);
     expect(calls.map((call) => call.authorization)).toEqual(['Bearer token-0', 'Bearer token-1']);
-    await expect(client.followSession('s', { onEvent: () => undefined, retryDelaysMs: [1] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(client.followSession('s', { onEvent: () => undefined })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(calls).toHaveLength(3);
   });
 
@@ -132,7 +119,6 @@ describe('the API client', () => {
         controller.abort();
       },
       onReconnect: (afterSeq) => reconnects.push(afterSeq),
-      retryDelaysMs: [60_000],
     });
     await expect(following).resolves.toBeUndefined();
     expect(seen).toEqual([1]);

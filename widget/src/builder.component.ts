@@ -1,4 +1,5 @@
-import { ApiError, createApiClient, type ApiClient } from './api-client.js';
+import { newIdempotencyKey } from '@everjust/sdk';
+import { ApiError, createApiClient, widgetError, type ApiClient } from './api-client.js';
 import { styles } from './builder.styles.js';
 import { isSessionEnded, type SessionEndStatus } from '@everjust/core/session-status';
 import { type WidgetProject, type WidgetSession, type WidgetSessionEvent } from './operations.js';
@@ -90,11 +91,6 @@ interface Refs {
 
 /** Command output kept per command in the log, so a chatty build cannot grow the page without end. */
 const MAX_OUTPUT_CHARS = 20_000;
-
-const randomId = () =>
-  typeof crypto.randomUUID === 'function'
-    ? crypto.randomUUID()
-    : Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
 
 const formatSize = (bytes: number) => (bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} kB`);
 
@@ -236,7 +232,7 @@ export class EverJustBuilder extends HTMLElement {
     try {
       const { startSession } = await this.client.request<{ startSession: WidgetSession }>(
         'startSession',
-        { input: { projectId: this.currentProjectId, prompt: text, idempotencyKey: randomId() } },
+        { input: { projectId: this.currentProjectId, prompt: text, idempotencyKey: newIdempotencyKey() } },
         signal,
       );
       if (signal?.aborted) return;
@@ -275,7 +271,7 @@ export class EverJustBuilder extends HTMLElement {
     this.setBusy(true);
     this.entry('status', 'Starting the preview…');
     try {
-      const { startPreview } = await this.client.request<{ startPreview: WidgetSession }>('startPreview', { input: { projectId: this.currentProjectId, idempotencyKey: randomId() } }, signal);
+      const { startPreview } = await this.client.request<{ startPreview: WidgetSession }>('startPreview', { input: { projectId: this.currentProjectId, idempotencyKey: newIdempotencyKey() } }, signal);
       if (!signal?.aborted) this.started(startPreview);
     } catch (error) {
       if (signal?.aborted) return;
@@ -354,9 +350,9 @@ export class EverJustBuilder extends HTMLElement {
     refs.prompt.disabled = refs.send.disabled = true;
 
     const apiUrl = this.getAttribute('api-url');
-    if (!apiUrl) return this.fail(new ApiError('CONFIGURATION', 'Set the api-url attribute to the EverJust API address'));
+    if (!apiUrl) return this.fail(widgetError('CONFIGURATION', 'Set the api-url attribute to the EverJust API address'));
     if (!this.tokenSource && !this.getAttribute('token-url') && !this.getAttribute('token')) {
-      return this.fail(new ApiError('CONFIGURATION', 'Give the widget a token-url or token attribute, or a getToken function'));
+      return this.fail(widgetError('CONFIGURATION', 'Give the widget a token-url or token attribute, or a getToken function'));
     }
     this.client = createApiClient({
       apiUrl,
@@ -366,7 +362,7 @@ export class EverJustBuilder extends HTMLElement {
     try {
       const token = await this.currentToken();
       const projectId = this.getAttribute('project-id') || token.projectId;
-      if (!projectId) throw new ApiError('CONFIGURATION', 'No project: set project-id, or mint the token for a project');
+      if (!projectId) throw widgetError('CONFIGURATION', 'No project: set project-id, or mint the token for a project');
       const { project } = await this.client.request<{ project: WidgetProject }>('project', { projectId }, lifecycle.signal);
       if (lifecycle.signal.aborted) return;
       this.currentProjectId = project.id;
@@ -428,7 +424,7 @@ export class EverJustBuilder extends HTMLElement {
       if (tokenUrl) return await fetchToken(tokenUrl);
       return normalizeToken(this.getAttribute('token') ?? '');
     } catch (error) {
-      throw error instanceof ApiError ? error : new ApiError('TOKEN', `Could not get a widget token: ${(error as Error).message}`);
+      throw error instanceof ApiError ? error : widgetError('TOKEN', `Could not get a widget token: ${(error as Error).message}`);
     }
   }
 
@@ -657,7 +653,7 @@ export class EverJustBuilder extends HTMLElement {
 
   /** Reports an error: on the badge, in the log, to screen readers and as `everjust:error`. */
   private fail(error: unknown, blocking = true): void {
-    const apiError = error instanceof ApiError ? error : new ApiError('UNKNOWN', error instanceof Error ? error.message : String(error));
+    const apiError = error instanceof ApiError ? error : widgetError('UNKNOWN', error instanceof Error ? error.message : String(error));
     if (blocking && this.refs) {
       this.setBadge(apiError.message, 'error');
       this.entry('error', apiError.message);
@@ -667,7 +663,7 @@ export class EverJustBuilder extends HTMLElement {
         this.refs.retry.hidden = false;
       }
     }
-    this.emit<ErrorDetail>('everjust:error', { code: apiError.code, message: apiError.message, ...(apiError.reason ? { reason: apiError.reason } : {}) });
+    this.emit<ErrorDetail>('everjust:error', { code: apiError.code, message: apiError.message, ...(typeof apiError.extensions.reason === 'string' ? { reason: apiError.extensions.reason } : {}) });
   }
 
   private emit<Detail>(name: string, detail: Detail): void {

@@ -2,7 +2,8 @@ import net from 'node:net';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createLogger, sealSecret, SEALED_CONTEXTS, verifyWebhookSignature, type Config } from '@everjust/core';
+import { createLogger, sealSecret, SEALED_CONTEXTS, type Config } from '@everjust/core';
+import { Webhooks } from '@everjust/sdk';
 import { startWebhookReceiver } from '../../../test-support/webhook-receiver.js';
 import { describeEachDatabase } from '../../../test-support/databases.js';
 import { WebhookDeliverer } from './deliverer.js';
@@ -60,14 +61,14 @@ describeEachDatabase('webhook deliverer', (database) => {
       expect(request.headers['content-type']).toBe('application/json');
       expect(request.headers['everjust-event-id']).toBe('evt_signed_1');
       expect(request.headers['everjust-event-type']).toBe('session.succeeded');
-      expect(() => verifyWebhookSignature(request.body, request.headers['everjust-signature'] as string, SIGNING_SECRET)).not.toThrow();
+      await expect(Webhooks.verify(request.body, request.headers['everjust-signature'] as string, SIGNING_SECRET)).resolves.toBeTruthy();
       expect(JSON.parse(request.body)).toMatchObject({ id: 'evt_signed_1', type: 'session.succeeded', data: { status: 'succeeded' } });
       // A tampered signature, or one checked outside the tolerance window, does not verify.
       const header = request.headers['everjust-signature'] as string;
       const tampered = header.replace(/.$/, (last) => (last === '0' ? '1' : '0'));
       expect(tampered).not.toBe(header);
-      expect(() => verifyWebhookSignature(request.body, tampered, SIGNING_SECRET)).toThrow(/No signature matches/);
-      expect(() => verifyWebhookSignature(request.body, header, SIGNING_SECRET, { now: Math.floor(Date.now() / 1000) + 3600 })).toThrow(/more than 300 s away/);
+      await expect(Webhooks.verify(request.body, tampered, SIGNING_SECRET)).rejects.toThrow(/No signature matches/);
+      await expect(Webhooks.verify(request.body, header, SIGNING_SECRET, { now: Math.floor(Date.now() / 1000) + 3600 })).rejects.toThrow(/more than 300 s away/);
       const row = await database().prisma.webhookDelivery.findUniqueOrThrow({ where: { id: delivery.id } });
       expect(row).toMatchObject({ status: 'succeeded', attempts: 1, lastStatusCode: 200, lastError: null, lockedUntil: null });
       expect(row.deliveredAt).toBeInstanceOf(Date);
@@ -87,7 +88,7 @@ describeEachDatabase('webhook deliverer', (database) => {
       expect(new Set(receiver.received.map((request) => request.headers['everjust-event-id']))).toEqual(new Set(['evt_retry_1']));
       expect(new Set(receiver.received.map((request) => request.body)).size).toBe(1);
       expect(receiver.received.map((request) => request.headers['everjust-delivery-attempt'])).toEqual(['1', '2', '3', '4']);
-      for (const request of receiver.received) verifyWebhookSignature(request.body, request.headers['everjust-signature'] as string, SIGNING_SECRET);
+      for (const request of receiver.received) await Webhooks.verify(request.body, request.headers['everjust-signature'] as string, SIGNING_SECRET);
     } finally {
       await receiver.close();
     }

@@ -1,6 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { openSecret, SEALED_CONTEXTS, signWebhookPayload, type Config, type Logger, type PrismaClient } from '@everjust/core';
+import { openSecret, SEALED_CONTEXTS, signWebhookPayload, WEBHOOK_SIGNATURE_HEADER, type Config, type Logger, type PrismaClient } from '@everjust/core';
 import { pinnedLookup, resolveTarget, systemResolver, type HostResolver, type ResolvedAddress, type TargetPolicy } from './target-guard.js';
 
 export interface WebhookDelivererOptions {
@@ -198,7 +198,7 @@ export class WebhookDeliverer {
       headers: {
         'content-type': 'application/json',
         'user-agent': 'EverJust-Webhooks/1.0 (+https://everjust.dev/docs/webhooks)',
-        'EverJust-Signature': signWebhookPayload(secret, delivery.body),
+        [WEBHOOK_SIGNATURE_HEADER]: signWebhookPayload(secret, delivery.body),
         'EverJust-Event-Id': delivery.event_id,
         'EverJust-Event-Type': delivery.event_type,
         'EverJust-Delivery-Attempt': String(delivery.attempts),
