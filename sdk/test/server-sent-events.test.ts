@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readServerSentEvents } from '../src/server-sent-events.js';
+import { streamOf as body } from '../../test-support/streams.js';
 
 /** The one GraphQL-over-SSE reader (the SDK's streams, the widget, the tests and benchmarks use it). */
-
-const encoder = new TextEncoder();
-
-/** A streaming body made of these chunks. */
-function body(chunks: string[]): ReadableStream<Uint8Array> {
-  return new ReadableStream({
-    start(controller) {
-      for (const chunk of chunks) controller.enqueue(encoder.encode(chunk));
-      controller.close();
-    },
-  });
-}
 
 describe('readServerSentEvents', () => {
   it('reads messages split anywhere, with CRLF, comments and keep-alives', async () => {

@@ -1,24 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, createApiClient } from './api-client.js';
 import { WIDGET_OPERATION_IDS } from './operations.js';
+import { streamOf as body } from '../../test-support/streams.js';
 
 /**
  * The widget's transport (persisted operations, token renewal, resumable event streams), without a
  * browser. The element itself is driven in headless Chromium by `tests/widget-browser.test.ts`
  * (against a real API and the example page).
  */
-
-const encoder = new TextEncoder();
-
-/** A streaming body made of these chunks. */
-function body(chunks: string[]): ReadableStream<Uint8Array> {
-  return new ReadableStream({
-    start(controller) {
-      for (const chunk of chunks) controller.enqueue(encoder.encode(chunk));
-      controller.close();
-    },
-  });
-}
 
 const sse = (chunks: string[], status = 200) => new Response(body(chunks), { status, headers: { 'content-type': 'text/event-stream' } });
 const next = (event: object) => `event: next\ndata: ${JSON.stringify({ data: { sessionEvents: event } })}\n\n`;
