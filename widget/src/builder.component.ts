@@ -3,7 +3,8 @@ import { ApiError, createApiClient, widgetError, type ApiClient } from './api-cl
 import { styles } from './builder.styles.js';
 import { isSessionEnded, type SessionEndStatus } from '@everjust/core/session-status';
 import { type WidgetProject, type WidgetSession, type WidgetSessionEvent } from './operations.js';
-import { fetchToken, normalizeToken, refreshDelay, type TokenResponse, type WidgetToken } from './token-source.js';
+import { TokenController } from './token-controller.js';
+import { fetchToken, normalizeToken, type TokenResponse, type WidgetToken } from './token-source.js';
 
 /** A function the host gives to fetch a widget token from its own backend. */
 export type GetToken = () => Promise<TokenResponse> | TokenResponse;
@@ -162,9 +163,11 @@ export class EverJustBuilder extends HTMLElement {
   private refs?: Refs;
   private client?: ApiClient;
   private tokenSource?: GetToken;
-  private token?: WidgetToken;
-  private tokenRequest?: Promise<WidgetToken>;
-  private refreshTimer?: ReturnType<typeof setTimeout>;
+  private readonly tokens = new TokenController({
+    load: () => this.loadToken(),
+    renewable: () => Boolean(this.tokenSource || this.getAttribute('token-url')),
+    onRenewalError: (error) => this.fail(error, false),
+  });
   /** Aborted when the element is disconnected or restarted: ends every request, stream and timer. */
   private lifecycle?: AbortController;
   private streamAbort?: AbortController;
@@ -184,7 +187,7 @@ export class EverJustBuilder extends HTMLElement {
   }
   set getToken(value: GetToken | undefined) {
     this.tokenSource = value;
-    this.token = undefined;
+    this.tokens.forget();
     this.restart();
   }
 
@@ -215,7 +218,7 @@ export class EverJustBuilder extends HTMLElement {
 
   attributeChangedCallback(name: string, previous: string | null, value: string | null): void {
     if (previous === value) return;
-    if (name === 'token' || name === 'token-url') this.token = undefined;
+    if (name === 'token' || name === 'token-url') this.tokens.forget();
     this.restart();
   }
 
@@ -329,7 +332,7 @@ export class EverJustBuilder extends HTMLElement {
   private stop(): void {
     this.lifecycle?.abort();
     this.streamAbort?.abort();
-    clearTimeout(this.refreshTimer);
+    this.tokens.stop();
     this.busy = false;
   }
 
@@ -356,11 +359,11 @@ export class EverJustBuilder extends HTMLElement {
     }
     this.client = createApiClient({
       apiUrl,
-      getToken: async () => (await this.currentToken()).token,
-      refreshToken: async () => (await this.renewToken()).token,
+      getToken: async () => (await this.tokens.current()).token,
+      refreshToken: async () => (await this.tokens.renew()).token,
     });
     try {
-      const token = await this.currentToken();
+      const token = await this.tokens.current();
       const projectId = this.getAttribute('project-id') || token.projectId;
       if (!projectId) throw widgetError('CONFIGURATION', 'No project: set project-id, or mint the token for a project');
       const { project } = await this.client.request<{ project: WidgetProject }>('project', { projectId }, lifecycle.signal);
@@ -397,26 +400,6 @@ export class EverJustBuilder extends HTMLElement {
   // ---------------------------------------------------------------------------------------------
   // Tokens
 
-  private currentToken(): Promise<WidgetToken> {
-    // A token with under 5 s left would expire in flight: renew it first.
-    if (this.token && this.token.expiresAt - Date.now() > 5_000) return Promise.resolve(this.token);
-    return this.renewToken();
-  }
-
-  /** One renewal at a time; the new token replaces the old and schedules the next renewal. */
-  private renewToken(): Promise<WidgetToken> {
-    this.tokenRequest ??= this.loadToken()
-      .then((token) => {
-        this.token = token;
-        this.scheduleRenewal(token);
-        return token;
-      })
-      .finally(() => {
-        this.tokenRequest = undefined;
-      });
-    return this.tokenRequest;
-  }
-
   private async loadToken(): Promise<WidgetToken> {
     try {
       if (this.tokenSource) return normalizeToken(await this.tokenSource());
@@ -426,21 +409,6 @@ export class EverJustBuilder extends HTMLElement {
     } catch (error) {
       throw error instanceof ApiError ? error : widgetError('TOKEN', `Could not get a widget token: ${(error as Error).message}`);
     }
-  }
-
-  /** Renews at about 80% of the token's life, so requests never carry an expired one. */
-  private scheduleRenewal(token: WidgetToken): void {
-    clearTimeout(this.refreshTimer);
-    if (!this.tokenSource && !this.getAttribute('token-url')) return; // a fixed token cannot be renewed
-    const delay = refreshDelay(token);
-    if (!Number.isFinite(delay) || this.lifecycle?.signal.aborted) return;
-    this.refreshTimer = setTimeout(() => {
-      this.renewToken().catch((error: unknown) => {
-        this.fail(error, false);
-        // Try again while the old token still works.
-        if (this.token && this.token.expiresAt - Date.now() > 10_000) this.refreshTimer = setTimeout(() => this.scheduleRenewal(token), 5_000);
-      });
-    }, Math.min(delay, 2 ** 31 - 1));
   }
 
   // ---------------------------------------------------------------------------------------------
