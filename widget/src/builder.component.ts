@@ -3,6 +3,9 @@ import { ApiError, createApiClient, widgetError, type ApiClient } from './api-cl
 import { styles } from './builder.styles.js';
 import { isSessionEnded, type SessionEndStatus } from '@everjust/core/session-status';
 import { type WidgetProject, type WidgetSession, type WidgetSessionEvent } from './operations.js';
+import { BuildLog } from './build-log.part.js';
+import { FileList } from './file-list.part.js';
+import { PreviewPane } from './preview.part.js';
 import { TokenController } from './token-controller.js';
 import { fetchToken, normalizeToken, type TokenResponse, type WidgetToken } from './token-source.js';
 
@@ -90,9 +93,6 @@ interface Refs {
   announcer: HTMLElement;
 }
 
-/** Command output kept per command in the log, so a chatty build cannot grow the page without end. */
-const MAX_OUTPUT_CHARS = 20_000;
-
 const formatSize = (bytes: number) => (bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} kB`);
 
 /**
@@ -176,10 +176,10 @@ export class EverJustBuilder extends HTMLElement {
   private session?: WidgetSession;
   private busy = false;
   private lastPrompt = '';
-  private files = new Map<string, number>();
-  private selectedPath?: string;
-  private textEntry?: HTMLElement;
-  private outputs = new Map<string, HTMLElement>();
+  /** The parts that render (made with the shadow DOM, in `render`). */
+  private log?: BuildLog;
+  private files?: FileList;
+  private preview?: PreviewPane;
 
   /** Fetches a widget token from the host's backend; takes precedence over `token-url` and `token`. */
   get getToken(): GetToken | undefined {
@@ -292,6 +292,9 @@ export class EverJustBuilder extends HTMLElement {
     const refs = {} as Record<string, Element>;
     for (const element of root.querySelectorAll('[data-ref]')) refs[element.getAttribute('data-ref')!] = element;
     this.refs = refs as unknown as Refs;
+    this.log = new BuildLog(this.refs.log);
+    this.files = new FileList({ list: this.refs.fileList, empty: this.refs.filesEmpty, viewer: this.refs.viewer });
+    this.preview = new PreviewPane({ section: this.refs.previewSection, frame: this.refs.frame, button: this.refs.previewButton });
     const { form, prompt, cancel, retry, previewButton, fileList } = this.refs;
     form.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -340,11 +343,9 @@ export class EverJustBuilder extends HTMLElement {
     this.stop();
     const lifecycle = (this.lifecycle = new AbortController());
     const refs = this.refs!;
-    refs.log.textContent = '';
-    this.textEntry = undefined;
-    this.outputs.clear();
-    this.showFiles([]);
-    this.hidePreview();
+    this.log!.clear();
+    this.files!.show([]);
+    this.preview!.hide();
     this.session = undefined;
     this.currentProjectId = undefined;
     this.setState('loading');
@@ -369,11 +370,11 @@ export class EverJustBuilder extends HTMLElement {
       const { project } = await this.client.request<{ project: WidgetProject }>('project', { projectId }, lifecycle.signal);
       if (lifecycle.signal.aborted) return;
       this.currentProjectId = project.id;
-      this.showFiles(project.files);
+      this.files!.show(project.files);
       const preview = project.sandbox?.previewUrl;
       const expiresAt = project.sandbox?.previewExpiresAt;
-      if (preview && (!expiresAt || Date.parse(expiresAt) > Date.now())) this.showPreview(preview);
-      else if (project.files.length > 0) refs.previewButton.hidden = false;
+      if (preview && (!expiresAt || Date.parse(expiresAt) > Date.now())) this.preview!.show(preview);
+      else if (project.files.length > 0) this.preview!.offer();
       const latest = project.sessions.edges[0]?.node;
       refs.prompt.disabled = false;
       this.setState('ready');
@@ -448,7 +449,7 @@ export class EverJustBuilder extends HTMLElement {
 
   private handle(session: WidgetSession, event: WidgetSessionEvent): void {
     this.emit<SessionEventDetail>('everjust:event', { sessionId: session.id, event });
-    if (event.type !== 'text_delta') this.textEntry = undefined;
+    if (event.type !== 'text_delta') this.log!.endText();
     switch (event.type) {
       case 'status': {
         if (event.status === 'running') session.status = 'running';
@@ -458,43 +459,34 @@ export class EverJustBuilder extends HTMLElement {
         break;
       }
       case 'text_delta':
-        this.textEntry ??= this.entry('text', '');
-        this.textEntry.textContent += event.text ?? '';
-        this.scrollLog();
+        this.log!.appendText(event.text ?? '');
         break;
       case 'file_written':
-        this.files.set(event.path!, event.size ?? 0);
-        this.renderFiles();
+        this.files!.set(event.path!, event.size ?? 0);
         this.entry('file', `${event.path} (${formatSize(event.size ?? 0)})`);
-        if (event.path === this.selectedPath) void this.openFile(event.path!);
+        if (event.path === this.files!.selectedPath) void this.openFile(event.path!);
         break;
       case 'file_deleted':
-        this.files.delete(event.path!);
-        this.renderFiles();
+        this.files!.delete(event.path!);
         this.entry('file', `Deleted ${event.path}`);
         break;
       case 'command_started':
-        this.entry('command', `$ ${event.command}`);
-        this.outputs.set(event.commandId!, this.entry('output', ''));
+        this.log!.commandStarted(event.commandId!, event.command ?? '');
         break;
-      case 'command_output': {
-        const output = this.outputs.get(event.commandId!) ?? this.entry('output', '');
-        this.outputs.set(event.commandId!, output);
-        output.textContent = ((output.textContent ?? '') + (event.text ?? '')).slice(-MAX_OUTPUT_CHARS);
-        this.scrollLog();
+      case 'command_output':
+        this.log!.commandOutput(event.commandId!, event.text ?? '');
         break;
-      }
       case 'command_finished':
         this.entry('command', event.timedOut ? 'Timed out' : `Exited with ${event.exitCode ?? 'no code'} in ${((event.durationMs ?? 0) / 1000).toFixed(1)} s`);
         break;
       case 'preview_ready':
-        this.showPreview(event.url!);
+        this.preview!.show(event.url!);
         this.entry('status', 'Preview ready');
         this.announce('Preview ready');
         break;
       case 'preview_failed':
         this.entry('error', `Preview failed: ${event.reason}`);
-        this.refs!.previewButton.hidden = false;
+        this.preview!.offer();
         break;
       case 'error':
         this.entry('error', event.message ?? 'Error');
@@ -516,64 +508,22 @@ export class EverJustBuilder extends HTMLElement {
     this.announce(`${what} ${status}`);
     const refs = this.refs!;
     refs.retry.hidden = status === 'succeeded' || !this.lastPrompt || session.kind !== 'generate';
-    if (refs.previewSection.hidden && this.files.size > 0) refs.previewButton.hidden = false;
+    if (!this.preview!.shown && this.files!.size > 0) this.preview!.offer();
     this.emit<SessionEndedDetail>('everjust:session-ended', { sessionId: session.id, kind: session.kind, status, error });
   }
 
   // ---------------------------------------------------------------------------------------------
   // Files and preview
 
-  private showFiles(files: Array<{ path: string; size: number }>): void {
-    this.files = new Map(files.map((file) => [file.path, file.size]));
-    this.selectedPath = undefined;
-    this.refs!.viewer.hidden = true;
-    this.renderFiles();
-  }
-
-  private renderFiles(): void {
-    const { fileList, filesEmpty } = this.refs!;
-    const items = [...this.files.keys()].sort().map((path) => {
-      const item = document.createElement('li');
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.dataset.path = path;
-      button.textContent = path;
-      button.setAttribute('aria-current', String(path === this.selectedPath));
-      item.append(button);
-      return item;
-    });
-    fileList.replaceChildren(...items);
-    filesEmpty.hidden = items.length > 0;
-  }
-
   private async openFile(path: string): Promise<void> {
     if (!this.client || !this.currentProjectId) return;
-    this.selectedPath = path;
-    this.renderFiles();
-    const { viewer } = this.refs!;
+    this.files!.select(path);
     try {
       const { project } = await this.client.request<{ project: { file: { path: string; content: string } | null } }>('file', { projectId: this.currentProjectId, path }, this.lifecycle?.signal);
-      if (this.selectedPath !== path) return;
-      viewer.textContent = project.file?.content ?? '(deleted)';
-      viewer.setAttribute('aria-label', `Content of ${path}`);
-      viewer.hidden = false;
+      this.files!.showContent(path, project.file?.content ?? null);
     } catch (error) {
       this.fail(error, false);
     }
-  }
-
-  private showPreview(url: string): void {
-    const { previewSection, frame, previewButton } = this.refs!;
-    previewSection.hidden = false;
-    previewButton.hidden = true;
-    // Set even when unchanged: a new build behind the same URL must load again.
-    frame.src = url;
-  }
-
-  private hidePreview(): void {
-    const { previewSection, frame } = this.refs!;
-    previewSection.hidden = true;
-    frame.removeAttribute('src');
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -606,17 +556,7 @@ export class EverJustBuilder extends HTMLElement {
   }
 
   private entry(kind: string, text: string): HTMLElement {
-    const line = document.createElement('div');
-    line.className = kind;
-    line.textContent = text;
-    this.refs!.log.append(line);
-    this.scrollLog();
-    return line;
-  }
-
-  private scrollLog(): void {
-    const { log } = this.refs!;
-    log.scrollTop = log.scrollHeight;
+    return this.log!.entry(kind, text);
   }
 
   /** Reports an error: on the badge, in the log, to screen readers and as `everjust:error`. */
