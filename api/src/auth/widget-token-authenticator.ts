@@ -50,6 +50,8 @@ export class WidgetTokenAuthenticator {
   readonly signingKey: Uint8Array;
   private readonly keys = new Map<string, CachedKey>();
   private readonly origins = new Map<string, { known: boolean; expiresAt: number }>();
+  /** Bumped by every revocation or tenant change heard here: a key lookup that sees it move reads again. */
+  private generation = 0;
   /** One verification per HTTP request, shared by the plugins that ask (params, context, CORS). */
   private readonly byRequest = new WeakMap<Request, Promise<Caller>>();
   private unsubscribe?: () => Promise<void>;
@@ -65,8 +67,12 @@ export class WidgetTokenAuthenticator {
   }
 
   async start(): Promise<void> {
-    const revoked = await this.options.pubsub.subscribe(API_KEY_REVOKED_CHANNEL, (apiKeyId) => this.keys.delete(apiKeyId));
+    const revoked = await this.options.pubsub.subscribe(API_KEY_REVOKED_CHANNEL, (apiKeyId) => {
+      this.generation++;
+      this.keys.delete(apiKeyId);
+    });
     const changed = await this.options.pubsub.subscribe(TENANT_CHANGED_CHANNEL, (tenantId) => {
+      this.generation++;
       for (const [id, entry] of this.keys) if (entry.apiKey.tenantId === tenantId) this.keys.delete(id);
       this.origins.clear();
     });
@@ -142,13 +148,19 @@ export class WidgetTokenAuthenticator {
     const now = this.now();
     const cached = this.keys.get(apiKeyId);
     if (cached && cached.expiresAt > now) return cached.apiKey;
-    const apiKey = await this.options.prisma.apiKey.findUnique({ where: { id: apiKeyId }, include: { tenant: true } });
-    if (!apiKey) {
-      this.keys.delete(apiKeyId);
-      return null;
+    // A revocation heard while the row was being read may have committed after the read: read again
+    // (at most three times) rather than cache a row older than the revocation for a whole TTL.
+    for (let attempt = 1; ; attempt++) {
+      const generation = this.generation;
+      const apiKey = await this.options.prisma.apiKey.findUnique({ where: { id: apiKeyId }, include: { tenant: true } });
+      if (generation !== this.generation && attempt < 3) continue;
+      if (!apiKey) {
+        this.keys.delete(apiKeyId);
+        return null;
+      }
+      if (generation === this.generation) this.keys.set(apiKeyId, { apiKey, expiresAt: now + this.options.cacheTtlMs });
+      return apiKey;
     }
-    this.keys.set(apiKeyId, { apiKey, expiresAt: now + this.options.cacheTtlMs });
-    return apiKey;
   }
 }
 
