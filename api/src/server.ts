@@ -2,11 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga, useReadinessCheck } from 'graphql-yoga';
 import { queueDepth } from '@everjust/core';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
-import type { ExecutionArgs } from 'graphql';
-import type { Caller, RequestContext, Services } from './context.js';
+import type { RequestContext, Services } from './context.js';
 import { createErrorMasker } from './errors.js';
+import { attachGraphQLWebSocket } from './graphql-websocket.js';
 import { useAuthentication } from './plugins/use-authentication.js';
 import { useMetrics } from './plugins/use-metrics.js';
 import { useRequestLog } from './plugins/use-request-log.js';
@@ -134,62 +132,4 @@ export async function listen(handler: ReturnType<typeof createApiHandler>, port:
       });
     },
   };
-}
-
-/**
- * GraphQL over WebSocket (graphql-ws) at /graphql, through the same Yoga plugins as HTTP. The key
- * comes in `connection_init` (`{ authorization: "Bearer …" }`); without a valid one the socket is
- * closed with 4403.
- */
-function attachGraphQLWebSocket(server: Server, handler: ReturnType<typeof createApiHandler>) {
-  const webSocketServer = new WebSocketServer({ server, path: '/graphql' });
-  const { yoga, services } = handler;
-  const disposable = useServer<Record<string, unknown>, { caller?: Caller }>(
-    {
-      onConnect: async (context) => {
-        const params = context.connectionParams ?? {};
-        const authorization = params.authorization ?? params.Authorization ?? (params.apiKey ? `Bearer ${String(params.apiKey)}` : undefined);
-        try {
-          context.extra.caller = await services.authenticator.authenticate(typeof authorization === 'string' ? authorization : undefined);
-          return true;
-        } catch {
-          return false; // graphql-ws closes the socket with 4403 Forbidden
-        }
-      },
-      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
-      onSubscribe: async (context, _id, payload) => {
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...context,
-          request: undefined,
-          params: payload,
-          caller: context.extra.caller,
-        });
-        const args: ExecutionArgs = {
-          schema,
-          operationName: payload.operationName,
-          document: parse(payload.query),
-          variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe } satisfies EnvelopedRoot,
-        };
-        const errors = validate(args.schema, args.document);
-        return errors.length > 0 ? errors : args;
-      },
-    },
-    webSocketServer,
-  );
-  return {
-    async close() {
-      // 1012 "service restart": graphql-ws clients reconnect (to another instance) and resume.
-      for (const client of webSocketServer.clients) client.close(1012, 'Service restart: reconnect and resume with afterSeq');
-      await disposable.dispose();
-      await new Promise<void>((resolve) => webSocketServer.close(() => resolve()));
-    },
-  };
-}
-
-interface EnvelopedRoot {
-  execute: (args: ExecutionArgs) => unknown;
-  subscribe: (args: ExecutionArgs) => unknown;
 }

@@ -42,6 +42,13 @@ export interface ApiKeyAuthenticatorOptions {
 export class ApiKeyAuthenticator {
   private readonly cache: TtlCache<CacheEntry>;
   private readonly lastUsedWrites = new Map<string, number>();
+  private readonly revocationListeners = new Set<(apiKeyId: string) => void>();
+  /**
+   * Bumped by every revocation or tenant change heard here. A lookup that sees it move read a row that
+   * may predate the change (the revocation committed and was broadcast while the lookup was in flight):
+   * it reads again rather than cache that row for a whole TTL.
+   */
+  private generation = 0;
   private unsubscribe?: () => Promise<void>;
   private readonly now: () => number;
 
@@ -50,9 +57,9 @@ export class ApiKeyAuthenticator {
     this.cache = new TtlCache({ ttlMs: options.cacheTtlMs, max: MAX_CACHED_KEYS, now: this.now });
   }
 
-  /** Listens for revocations published by any instance. */
+  /** Listens for revocations and tenant changes published by any instance (this one included). */
   async start(): Promise<void> {
-    const revoked = await this.options.pubsub.subscribe(API_KEY_REVOKED_CHANNEL, (apiKeyId) => this.forget((entry) => entry.caller.apiKeyId === apiKeyId));
+    const revoked = await this.options.pubsub.subscribe(API_KEY_REVOKED_CHANNEL, (apiKeyId) => this.dropKey(apiKeyId));
     const changed = await this.options.pubsub.subscribe(TENANT_CHANGED_CHANNEL, (tenantId) => this.forget((entry) => entry.caller.tenantId === tenantId));
     this.unsubscribe = async () => {
       await revoked();
@@ -63,6 +70,16 @@ export class ApiKeyAuthenticator {
   async stop(): Promise<void> {
     await this.unsubscribe?.();
     this.cache.clear();
+    this.revocationListeners.clear();
+  }
+
+  /**
+   * Calls `listener` with the id of every key revoked on any instance (the graphql-ws server closes
+   * that key's sockets). It may hear one revocation more than once. Returns the function that stops it.
+   */
+  onRevoked(listener: (apiKeyId: string) => void): () => void {
+    this.revocationListeners.add(listener);
+    return () => void this.revocationListeners.delete(listener);
   }
 
   async authenticate(authorization: string | null | undefined): Promise<Caller> {
@@ -77,8 +94,7 @@ export class ApiKeyAuthenticator {
       this.touch(cached.caller.apiKeyId, now);
       return cached.caller;
     }
-    // The tenant comes along: `viewer` and the limits read it from here, not from another query.
-    const key = await this.options.prisma.apiKey.findUnique({ where: { hash }, include: { tenant: true } });
+    const { key, current } = await this.lookUp(hash);
     if (!key || !hashesEqual(key.hash, hash) || key.revokedAt) {
       this.cache.delete(hash);
       throw new AuthenticationError(key?.revokedAt ? 'This API key has been revoked' : 'Unknown API key');
@@ -90,14 +106,28 @@ export class ApiKeyAuthenticator {
       scopes: new Set(key.scopes.filter(isApiKeyScope)),
       tenant: key.tenant,
     };
-    this.cache.set(hash, { caller, hash });
+    if (current) this.cache.set(hash, { caller, hash });
     this.touch(key.id, now);
     return caller;
   }
 
+  /**
+   * The key row (with its tenant: `viewer` and the limits read it from here, not from another query),
+   * read again while a revocation or tenant change arrives during the read. `current` is false when
+   * changes kept arriving: that row answers this request but is not cached.
+   */
+  private async lookUp(hash: string) {
+    for (let attempt = 1; ; attempt++) {
+      const generation = this.generation;
+      const key = await this.options.prisma.apiKey.findUnique({ where: { hash }, include: { tenant: true } });
+      if (generation === this.generation) return { key, current: true };
+      if (attempt === 3) return { key, current: false };
+    }
+  }
+
   /** Drops a revoked key here, then tells every other instance. */
   async revoked(apiKeyId: string): Promise<void> {
-    this.forget((entry) => entry.caller.apiKeyId === apiKeyId);
+    this.dropKey(apiKeyId);
     await this.broadcast(API_KEY_REVOKED_CHANNEL, apiKeyId);
   }
 
@@ -116,7 +146,19 @@ export class ApiKeyAuthenticator {
     }
   }
 
+  private dropKey(apiKeyId: string): void {
+    this.forget((entry) => entry.caller.apiKeyId === apiKeyId);
+    for (const listener of this.revocationListeners) {
+      try {
+        listener(apiKeyId);
+      } catch (error) {
+        this.options.logger.warn({ err: error, apiKeyId }, 'a revocation listener failed');
+      }
+    }
+  }
+
   private forget(matches: (entry: CacheEntry) => boolean): void {
+    this.generation++;
     this.cache.deleteWhere(matches);
   }
 

@@ -50,6 +50,8 @@ export class WidgetTokenAuthenticator {
   private readonly keys: TtlCache<MintingKey>;
   /** Whether some tenant allows an origin. */
   private readonly origins: TtlCache<{ known: boolean }>;
+  /** Bumped by every revocation or tenant change heard here: a key lookup that sees it move reads again. */
+  private generation = 0;
   /** One verification per HTTP request, shared by the plugins that ask (params, context, CORS). */
   private readonly byRequest = new WeakMap<Request, Promise<Caller>>();
   private unsubscribe?: () => Promise<void>;
@@ -67,8 +69,12 @@ export class WidgetTokenAuthenticator {
   }
 
   async start(): Promise<void> {
-    const revoked = await this.options.pubsub.subscribe(API_KEY_REVOKED_CHANNEL, (apiKeyId) => this.keys.delete(apiKeyId));
+    const revoked = await this.options.pubsub.subscribe(API_KEY_REVOKED_CHANNEL, (apiKeyId) => {
+      this.generation++;
+      this.keys.delete(apiKeyId);
+    });
     const changed = await this.options.pubsub.subscribe(TENANT_CHANGED_CHANNEL, (tenantId) => {
+      this.generation++;
       this.keys.deleteWhere((apiKey) => apiKey.tenantId === tenantId);
       this.origins.clear();
     });
@@ -141,13 +147,19 @@ export class WidgetTokenAuthenticator {
   private async mintingKey(apiKeyId: string): Promise<MintingKey | null> {
     const cached = this.keys.get(apiKeyId);
     if (cached) return cached;
-    const apiKey = await this.options.prisma.apiKey.findUnique({ where: { id: apiKeyId }, include: { tenant: true } });
-    if (!apiKey) {
-      this.keys.delete(apiKeyId);
-      return null;
+    // A revocation heard while the row was being read may have committed after the read: read again
+    // (at most three times) rather than cache a row older than the revocation for a whole TTL.
+    for (let attempt = 1; ; attempt++) {
+      const generation = this.generation;
+      const apiKey = await this.options.prisma.apiKey.findUnique({ where: { id: apiKeyId }, include: { tenant: true } });
+      if (generation !== this.generation && attempt < 3) continue;
+      if (!apiKey) {
+        this.keys.delete(apiKeyId);
+        return null;
+      }
+      if (generation === this.generation) this.keys.set(apiKeyId, apiKey);
+      return apiKey;
     }
-    this.keys.set(apiKeyId, apiKey);
-    return apiKey;
   }
 }
 

@@ -19,7 +19,7 @@ export interface AuthenticationOptions {
 export function useAuthentication(options: AuthenticationOptions): Plugin<{ caller: Caller }> {
   return {
     async onContextBuilding({ context, extendContext }) {
-      // graphql-ws authenticates once, at connection_init, and hands the caller in.
+      // graphql-ws authenticates every operation itself (graphql-websocket.ts) and hands the caller in.
       if ((context as { caller?: Caller }).caller) return;
       const { request } = context;
       const bearer = bearerOf(request.headers.get('authorization'));

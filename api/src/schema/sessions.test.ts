@@ -136,3 +136,30 @@ describeEachDatabase('generation sessions (offline model)', (database) => {
     await follow(acme.test, session.id);
   });
 });
+
+describeEachDatabase('sessions of a deleted project', (database) => {
+  let platform: TestPlatform;
+  let acme: TestTenant;
+
+  beforeAll(async () => {
+    platform = await startTestPlatform(database(), { worker: false });
+    acme = await createTestTenant(database(), { name: 'Acme' });
+  });
+  afterAll(async () => platform.stop());
+
+  it('are gone with it through every path: session(id:), node(id:) and its project files', async () => {
+    const projectId = (await graphql(platform.app, acme.test, 'mutation { createProject(input: { name: "Gone" }) { id } }')).data.createProject.id;
+    await graphql(platform.app, acme.test, 'mutation($input: WriteProjectFilesInput!) { writeProjectFiles(input: $input) { id } }', {
+      input: { projectId, files: [{ path: 'secret.txt', content: 'kept private' }] },
+    });
+    const sessionId = (await graphql(platform.app, acme.test, START, { input: { projectId, prompt: 'Notes' } })).data.startSession.id;
+    const viaNode = `query($id: ID!) { node(id: $id) { ... on Session { id project { files { content } } } } }`;
+    expect((await graphql(platform.app, acme.test, viaNode, { id: sessionId })).data.node.project.files).toEqual([{ content: 'kept private' }]);
+
+    await graphql(platform.app, acme.test, 'mutation($input: DeleteProjectInput!) { deleteProject(input: $input) { id } }', { input: { id: projectId } });
+    const afterDelete = await graphql(platform.app, acme.test, viaNode, { id: sessionId });
+    expect(errorCode(afterDelete)).toBe('NOT_FOUND');
+    expect(JSON.stringify(afterDelete.data ?? null)).not.toContain('kept private');
+    expect(errorCode(await graphql(platform.app, acme.test, 'query($id: ID!) { session(id: $id) { id } }', { id: sessionId }))).toBe('NOT_FOUND');
+  });
+});

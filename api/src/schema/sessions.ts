@@ -24,28 +24,30 @@ import { ErrorInfoRef, SessionEventRef, UsageRef } from './session-events.js';
 import { ModeEnum } from './tenant.js';
 
 /**
- * Sessions a caller may see: its tenant, its mode; for a widget token, only those of its project and
- * its end user (another end user's session on the same project is NOT_FOUND).
+ * Sessions a caller may see: its tenant, its mode, of a project not deleted (every path: `session`,
+ * `node`, `Project.sessions`); for a widget token, only those of its project and its end user
+ * (another end user's session on the same project is NOT_FOUND).
  */
 function visibleSessions(context: RequestContext): Prisma.SessionWhereInput {
   const { caller } = context;
   return {
     tenantId: caller.tenantId,
     mode: caller.mode,
+    project: { deletedAt: null },
     ...(caller.widget ? { projectId: caller.widget.projectId, externalUserId: caller.widget.externalUserId } : {}),
   };
 }
 
-/** Loads a session the caller may see (its tenant, its mode, a project not deleted), or NOT_FOUND. */
 /** Whether a Pothos prisma `query` loads relations (`include`/`select` with entries), not just the row. */
 function hasRelations(query: { include?: object; select?: object }): boolean {
   return Object.keys(query.include ?? {}).length > 0 || Object.keys(query.select ?? {}).length > 0;
 }
 
+/** Loads a session the caller may see (its tenant, its mode, a project not deleted), or NOT_FOUND. */
 export async function findVisibleSession(context: RequestContext, globalId: string) {
   const id = decodeIdOf('Session', globalId);
   const session = id
-    ? await context.services.prisma.session.findFirst({ where: { AND: [{ id, project: { deletedAt: null } }, visibleSessions(context)] } })
+    ? await context.services.prisma.session.findFirst({ where: { AND: [{ id }, visibleSessions(context)] } })
     : null;
   if (!session) throw new NotFoundError('Session', globalId);
   return session;
