@@ -130,10 +130,12 @@ describe('exportToGitHub (Octokit against a fake GitHub, through the API and a w
     expect(github.requests.filter((request) => request.rawPath.startsWith('/repos/acme/site/git')).at(-1)?.authorization).toBe(`token ${CALL_TOKEN}`);
     expect(github.files('acme', 'site', 'everjust/export')?.size).toBe(4);
 
-    // Neither the job, nor the events, nor anything else in the database holds the token in clear.
+    // Neither the job, nor the events, nor anything else in the database holds the token in clear; and
+    // the sealed copy the job carried went with the statement that ended the session.
     const id = decodeId(sessionId).id;
     const job = await database.prisma.job.findFirstOrThrow({ where: { sessionId: id } });
-    expect((job.payload as Record<string, unknown>).sealedToken).toMatch(/^v1\./);
+    expect(job.payload).toMatchObject({ owner: 'acme', repo: 'site', branch: 'everjust/export' });
+    expect(job.payload).not.toHaveProperty('sealedToken');
     const dump = JSON.stringify(await database.prisma.$queryRawUnsafe(`SELECT (SELECT json_agg(j) FROM jobs j) AS jobs, (SELECT json_agg(e) FROM session_events e) AS events, (SELECT json_agg(s) FROM sessions s) AS sessions, (SELECT json_agg(d) FROM webhook_deliveries d) AS deliveries`));
     expect(dump).not.toContain(CALL_TOKEN);
     expect(dump).not.toContain(GOOD_TOKEN);
@@ -148,6 +150,9 @@ describe('exportToGitHub (Octokit against a fake GitHub, through the API and a w
     const session = await graphql(platform.app, tenant.test, `query($id: ID!) { session(id: $id) { status error { code } } }`, { id: sessionId });
     expect(session.data.session).toEqual({ status: 'failed', error: { code: 'GITHUB_UNAUTHORIZED' } });
     expect(github.repositories.has('octocat/never')).toBe(false);
+    // A failed export drops its per-call token too.
+    const job = await database.prisma.job.findFirstOrThrow({ where: { sessionId: decodeId(sessionId).id } });
+    expect(job.payload).not.toHaveProperty('sealedToken');
     const received = await receiver.waitFor((all) => all.some((item) => item.event.type === 'export.failed' && item.event.data.sessionId === sessionId));
     const failed = received.find((item) => item.event.type === 'export.failed' && item.event.data.sessionId === sessionId)!;
     expect(failed.event.data).toMatchObject({ status: 'failed', error: { code: 'GITHUB_UNAUTHORIZED' } });

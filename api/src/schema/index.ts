@@ -1,4 +1,5 @@
 import { builder } from './builder.js';
+import { refuseNulBytes } from './refuse-nul-bytes.js';
 // One module per domain; importing them registers their types and fields on the builder.
 import './scalars.js';
 import './tenant.js';
@@ -17,4 +18,4 @@ builder.queryType({});
 builder.mutationType({});
 builder.subscriptionType({});
 
-export const schema = builder.toSchema({ sortSchema: true });
+export const schema = refuseNulBytes(builder.toSchema({ sortSchema: true }));

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { appendEvent, createLocalPubSub, publishEvents, type PubSub, type SessionEvent } from '@everjust/core';
-import { createTestTenant } from '../../../test-support/app.js';
+import { appendEvent, createLocalPubSub, publishEvents, ValidationError, type PubSub, type SessionEvent } from '@everjust/core';
+import { createTestApp, createTestTenant, graphql } from '../../../test-support/app.js';
 import { describeEachDatabase, type TestDatabase } from '../../../test-support/databases.js';
 import { streamSessionEvents } from './session-stream.js';
 
@@ -109,6 +109,38 @@ describeEachDatabase('session event stream', (database) => {
     release();
     expect(await result).toEqual(range(1, 10));
   }, 10_000);
+
+  it('refuses an afterSeq beyond the last event of a running session (BAD_USER_INPUT) instead of following it forever', async () => {
+    // No worker here: the session stays queued, its last seq 1, and would never send `done` to a stream past it.
+    const app = await createTestApp(database());
+    const tenant = await createTestTenant(database());
+    const project = await graphql(app, tenant.test, `mutation { createProject(input: { name: "Far ahead" }) { id } }`);
+    const started = await graphql(app, tenant.test, `mutation($input: StartSessionInput!) { startSession(input: $input) { id } }`, {
+      input: { projectId: project.data.createProject.id, prompt: 'A clock' },
+    });
+    const sessionId = started.data.startSession.id;
+    const subscribe = async (afterSeq: number) => {
+      const response = await app.fetch('http://everjust.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${tenant.test}` },
+        body: JSON.stringify({ query: 'subscription($sessionId: ID!, $afterSeq: Int) { sessionEvents(sessionId: $sessionId, afterSeq: $afterSeq) { seq type } }', variables: { sessionId, afterSeq } }),
+        signal: AbortSignal.timeout(5_000), // before the fix: no answer at all, ever
+      });
+      return response.text();
+    };
+    for (const afterSeq of [999_999_999, 2]) {
+      const text = await subscribe(afterSeq);
+      const payload = JSON.parse(/^data: (.*)$/m.exec(text)![1]);
+      expect(payload.errors?.[0]?.extensions?.code, String(afterSeq)).toBe('BAD_USER_INPUT');
+      expect(payload.errors[0].message).toMatch(/beyond the session's last event \(seq 1\)/);
+      expect(text).toMatch(/event: complete/);
+    }
+    // Without the caller's lookup, the stream checks after its replay.
+    const row = await database().prisma.session.findFirstOrThrow({ where: { projectId: (await database().prisma.project.findFirstOrThrow({ where: { tenantId: tenant.id } })).id } });
+    const stream = streamSessionEvents({ prisma: database().prisma, pubsub: createLocalPubSub(), sessionId: row.id, afterSeq: 5, pollIntervalMs: 600_000 });
+    await expect(stream.next()).rejects.toBeInstanceOf(ValidationError);
+    await app.stop();
+  }, 20_000);
 
   for (const flavour of ['reliable', 'lossy'] as const) {
     it(`delivers every event exactly once, in order, to subscribers that join during a burst (${flavour} pub/sub)`, async () => {

@@ -1,4 +1,4 @@
-import { isSessionEnded, readEvents, sessionEventsChannel, type PrismaClient, type PubSub, type SessionEvent } from '@everjust/core';
+import { isSessionEnded, readEvents, sessionEventsChannel, ValidationError, type PrismaClient, type PubSub, type SessionEvent } from '@everjust/core';
 
 export interface SessionStreamOptions {
   prisma: PrismaClient;
@@ -30,8 +30,24 @@ const PAGE = 500;
  * It subscribes before it replays, so an event published during the replay is buffered, not lost;
  * live events are taken only in seq order, and any gap (a publish that raced the replay, or one
  * that never arrived) is filled from the log, which is the source of truth.
+ *
+ * An `afterSeq` beyond the session's last seq is BAD_USER_INPUT: no event the client saw can be
+ * there, and such a stream would skip every event to come, `done` included, and never end. With
+ * `before` the check is made at once (the subscription is refused, not a stream that fails later).
  */
-export async function* streamSessionEvents(options: SessionStreamOptions): AsyncGenerator<SessionEvent> {
+export function streamSessionEvents(options: SessionStreamOptions): AsyncGenerator<SessionEvent> {
+  if (options.before) assertSeqKnown(options.afterSeq, options.before.lastSeq);
+  return followSessionEvents(options);
+}
+
+function assertSeqKnown(afterSeq: number, lastSeq: number): void {
+  // lastSeq only grows, and was read after any event the client can have seen.
+  if (afterSeq > lastSeq) {
+    throw new ValidationError(`afterSeq ${afterSeq} is beyond the session's last event (seq ${lastSeq}): resume with the last seq you saw`, { afterSeq, lastSeq });
+  }
+}
+
+async function* followSessionEvents(options: SessionStreamOptions): AsyncGenerator<SessionEvent> {
   const { prisma, pubsub, sessionId } = options;
   const buffered: SessionEvent[] = [];
   let wake: () => void = () => undefined;
@@ -56,6 +72,7 @@ export async function* streamSessionEvents(options: SessionStreamOptions): Async
       if (event.type === 'done') return;
     }
     const session = options.before ?? (await prisma.session.findUnique({ where: { id: sessionId }, select: { status: true, lastSeq: true } }));
+    if (session) assertSeqKnown(options.afterSeq, session.lastSeq);
     // Resuming after the end: nothing more will come.
     if (!session || (isSessionEnded(session.status) && last >= session.lastSeq)) return;
 

@@ -21,8 +21,9 @@ const MAX_PATH_LENGTH = 255;
 
 /**
  * A project path as stored: relative, `/`-separated, no `.` or `..` segment, no empty segment, no
- * control characters or backslashes. Anything else is BAD_USER_INPUT, so a path can never leave the
- * project (nor a sandbox folder later).
+ * control characters, backslashes or colons. Anything else is BAD_USER_INPUT, so a path can never leave
+ * the project (nor a sandbox folder later), nor the folder a ZIP of it is extracted to: a colon is a
+ * drive (`C:/…`) or an alternate data stream (`a:b`) to Windows extractors.
  */
 export function normalizeProjectPath(input: string): string {
   const path = input.trim().replace(/^\.\/+/, '');
@@ -35,9 +36,11 @@ export function normalizeProjectPath(input: string): string {
           ? 'must be relative (no leading /)'
           : /[\\\u0000-\u001f\u007f]/.test(path)
             ? 'contains a backslash or a control character'
-            : path.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')
-              ? 'must not contain empty, "." or ".." segments'
-              : null;
+            : path.includes(':')
+              ? 'contains a colon (a drive letter or a stream name on Windows)'
+              : path.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')
+                ? 'must not contain empty, "." or ".." segments'
+                : null;
   if (problem) throw new ValidationError(`File path ${JSON.stringify(input.slice(0, 300))} ${problem}`, { path: input.slice(0, 300) });
   return path;
 }

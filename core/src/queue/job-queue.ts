@@ -118,10 +118,14 @@ export async function completeJob(
   return updated === 1;
 }
 
+/** A job that will not run again keeps none of the secrets it carried for its run. */
+const CLEAR_JOB_SECRETS = Prisma.sql`payload = payload - 'sealedToken'`;
+
 /**
  * endJobSql: the end of a job its worker still holds, as a CTE of a larger fenced statement (the one
  * that appends a session's `done`): succeeded or cancelled, or dead with its error (a failure that is
- * not retried). Written only when `onlyIf` holds.
+ * not retried). Written only when `onlyIf` holds. A secret the job carried for its run (an export's
+ * `sealedToken`) goes with it: the API keeps a per-call token only until the session ends.
  */
 export function endJobSql(
   lease: { jobId: string; workerId: string; attempt: number },
@@ -130,7 +134,7 @@ export function endJobSql(
 ): Prisma.Sql {
   const lastError = end.status === 'dead' ? Prisma.sql`, last_error = ${end.error.slice(0, 10_000)}` : Prisma.empty;
   return Prisma.sql`
-    UPDATE jobs SET status = ${end.status}::"JobStatus", locked_by = NULL, locked_until = NULL, updated_at = now()${lastError}
+    UPDATE jobs SET status = ${end.status}::"JobStatus", locked_by = NULL, locked_until = NULL, updated_at = now(), ${CLEAR_JOB_SECRETS}${lastError}
     WHERE id = ${lease.jobId}::uuid AND locked_by = ${lease.workerId} AND status = 'running' ${attemptIs(lease.attempt)} AND ${onlyIf}`;
 }
 
@@ -164,7 +168,7 @@ export async function failJob(
 export async function markExpiredJobsDead(client: Client): Promise<{ id: string; sessionId: string | null }[]> {
   const rows = await client.$queryRaw<{ id: string; session_id: string | null }[]>`
     UPDATE jobs SET status = 'dead', last_error = coalesce(last_error, 'lease expired on the last attempt'),
-      locked_by = NULL, locked_until = NULL, updated_at = now()
+      locked_by = NULL, locked_until = NULL, updated_at = now(), ${CLEAR_JOB_SECRETS}
     WHERE status = 'running' AND locked_until < now() AND attempts >= max_attempts
     RETURNING id, session_id`;
   return rows.map((row) => ({ id: row.id, sessionId: row.session_id }));
