@@ -19,6 +19,17 @@ describe('config', () => {
     expect(() => loadConfig({ EVERJUST_SANDBOX: 'local', HOST: '0.0.0.0' })).toThrow(/HOST/);
   });
 
+  it("refuses 'local' wherever it would run generated code beside a deployment's secrets", () => {
+    const postgres = { EVERJUST_SANDBOX: 'local', DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/postgres' };
+    expect(() => loadConfig(postgres, { embeddedStart: true })).toThrow(ConfigError);
+    expect(() => loadConfig(postgres, { embeddedStart: true })).toThrow(/EVERJUST_SANDBOX: 'local' .* refused while DATABASE_URL is set/);
+    expect(() => loadConfig({ EVERJUST_SANDBOX: 'local' }, { standaloneWorker: true })).toThrow(/EVERJUST_SANDBOX: 'local' .* refused in a standalone worker/);
+    // Never picked by default there either, and still allowed for the embedded start.
+    expect(loadConfig({ DATABASE_URL: postgres.DATABASE_URL }, { embeddedStart: true }).sandbox).toBe('static');
+    expect(loadConfig({}, { standaloneWorker: true }).sandbox).toBe('static');
+    expect(loadConfig({ EVERJUST_SANDBOX: 'local' }, { embeddedStart: true }).sandbox).toBe('local');
+  });
+
   it('stops on a bad value with a message naming the variable', () => {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ PORT: 'eighty' }, /PORT/],

@@ -143,9 +143,10 @@ export class ConfigError extends Error {
 
 /**
  * Reads and validates the configuration from an environment (the process's by default; tests pass
- * their own). `embeddedStart` marks the one-process start, the only one where `local` is a default.
+ * their own). `embeddedStart` marks the one-process start, the only one where `local` is a default;
+ * `standaloneWorker` the worker's own process, which never runs `local`.
  */
-export function loadConfig(environment: Environment = process.env, options: { embeddedStart?: boolean } = {}): Config {
+export function loadConfig(environment: Environment = process.env, options: { embeddedStart?: boolean; standaloneWorker?: boolean } = {}): Config {
   const parsed = environmentSchema.safeParse(environment);
   if (!parsed.success) {
     throw new ConfigError(
@@ -159,15 +160,19 @@ export function loadConfig(environment: Environment = process.env, options: { em
     ]);
   }
   const loopback = env.HOST === '127.0.0.1' || env.HOST === 'localhost' || env.HOST === '::1';
-  // `local` runs generated code on this host: only ever the default of an embedded start on loopback.
+  // `local` runs generated code on this host: only ever the default of an embedded start on loopback with PGlite.
   const defaultSandbox: SandboxKind = env.DAYTONA_API_KEY
     ? 'daytona'
-    : options.embeddedStart && loopback
+    : options.embeddedStart && loopback && !env.DATABASE_URL
       ? 'local'
       : 'static';
   const sandbox = env.EVERJUST_SANDBOX ?? defaultSandbox;
   if (sandbox === 'local' && !loopback) {
     throw new ConfigError([`EVERJUST_SANDBOX: 'local' runs generated code on this host and is allowed only while HOST is 127.0.0.1 (HOST is ${env.HOST})`]);
+  }
+  // A shared database or a worker of its own means a deployment, where generated code must not run beside our secrets.
+  if (sandbox === 'local' && (env.DATABASE_URL || options.standaloneWorker)) {
+    throw new ConfigError([`EVERJUST_SANDBOX: 'local' runs generated code on this host and is for the embedded start only: it is refused ${env.DATABASE_URL ? 'while DATABASE_URL is set' : 'in a standalone worker'}; use 'daytona' (DAYTONA_API_KEY) or 'static'`]);
   }
   if (sandbox === 'daytona' && !env.DAYTONA_API_KEY) {
     throw new ConfigError([`EVERJUST_SANDBOX: 'daytona' needs DAYTONA_API_KEY`]);

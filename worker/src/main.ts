@@ -8,7 +8,7 @@ import { ConfigError, createLogger, createMetrics, createPubSub, DataDirLockedEr
 import { startWorker } from './index.js';
 
 async function main() {
-  const config = loadConfig(process.env);
+  const config = loadConfig(process.env, { standaloneWorker: true });
   const logger = createLogger({ level: config.logLevel, name: 'worker' });
   if (!config.databaseUrl) {
     throw new ConfigError([

@@ -24,6 +24,10 @@ async function limitsOf(prisma: PrismaClient, project: ProjectRef): Promise<Tier
   return limitsFor(tenant, project.mode);
 }
 
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
+}
+
 /** The project's sandbox, started; `created` when a new one had to be made. */
 export async function ensureSandbox(
   prisma: PrismaClient,
@@ -63,11 +67,21 @@ export async function ensureSandbox(
     lastActiveAt: new Date(),
     stoppedAt: null,
   };
-  const sandbox = await prisma.sandbox.upsert({
-    where: { projectId: project.id },
-    create: { projectId: project.id, tenantId: project.tenantId, ...data },
-    update: data,
-  });
+  // Two sessions of one project may both get here and both create a sandbox. The row is written only
+  // if it is still as this call read it (no row yet, or the same external id): the loser deletes the
+  // sandbox it made and uses the winner's, so no sandbox is left without a row to stop it.
+  const sandbox = existing
+    ? await prisma.sandbox
+        .updateMany({ where: { id: existing.id, provider: existing.provider, externalId: existing.externalId }, data })
+        .then(async ({ count }) => (count === 1 ? prisma.sandbox.findUniqueOrThrow({ where: { id: existing.id } }) : null))
+    : await prisma.sandbox.create({ data: { projectId: project.id, tenantId: project.tenantId, ...data } }).catch((error: unknown) => {
+        if (isUniqueViolation(error)) return null;
+        throw error;
+      });
+  if (!sandbox) {
+    await provider.delete(info.id).catch(() => undefined);
+    return { sandbox: await prisma.sandbox.findUniqueOrThrow({ where: { projectId: project.id } }), created: false };
+  }
   if (existing?.externalId && existing.provider === provider.name && existing.externalId !== info.id) {
     await provider.delete(existing.externalId).catch(() => undefined); // the old one is no longer usable
   }
