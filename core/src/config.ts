@@ -48,6 +48,7 @@ const environmentSchema = z.object({
   EVERJUST_JOB_LEASE_MS: integer(100).default(30_000),
   EVERJUST_JOB_HEARTBEAT_MS: integer(50).default(10_000),
   EVERJUST_JOB_MAX_ATTEMPTS: integer(1).default(3),
+  EVERJUST_JOB_MAX_LEASE_LOSSES: integer(1).default(10),
   EVERJUST_JOB_BACKOFF_BASE_MS: integer(0).default(2_000),
   EVERJUST_WORKER_CONCURRENCY: integer(1).default(4),
   EVERJUST_PROMPT_MAX_CHARS: integer(1).default(20_000),
@@ -171,6 +172,8 @@ export interface Config {
     leaseMs: number;
     heartbeatMs: number;
     maxAttempts: number;
+    /** Leases a job may lose (its worker died or stalled) before it ends as WORKER_LOST; not its errors. */
+    maxLeaseLosses: number;
     backoffBaseMs: number;
     concurrency: number;
   };
@@ -276,6 +279,7 @@ export function loadConfig(environment: Environment = process.env, options: { em
       leaseMs: env.EVERJUST_JOB_LEASE_MS,
       heartbeatMs: env.EVERJUST_JOB_HEARTBEAT_MS,
       maxAttempts: env.EVERJUST_JOB_MAX_ATTEMPTS,
+      maxLeaseLosses: env.EVERJUST_JOB_MAX_LEASE_LOSSES,
       backoffBaseMs: env.EVERJUST_JOB_BACKOFF_BASE_MS,
       concurrency: env.EVERJUST_WORKER_CONCURRENCY,
     },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError, utcDayWindow, utcMonthWindow, type Prisma, encodeId } from '@everjust/core';
+import { SESSION_ACTIVE_STATUSES, ValidationError, utcDayWindow, utcMonthWindow, type Prisma, encodeId } from '@everjust/core';
 import { requireScope, requireSecretKey } from '../auth/scopes.js';
 import type { RequestContext } from '../context.js';
 import { limitsFor, storageUsed } from '../services/quotas.js';
@@ -120,7 +120,7 @@ async function quotasOf(context: RequestContext): Promise<QuotaView[]> {
   const month = utcMonthWindow(now);
   const [projects, concurrent, generations, sandbox, storage] = await Promise.all([
     prisma.project.count({ where: { ...scope, deletedAt: null } }),
-    prisma.session.count({ where: { ...scope, status: { in: ['queued', 'running'] } } }),
+    prisma.session.count({ where: { ...scope, status: { in: [...SESSION_ACTIVE_STATUSES] } } }),
     prisma.session.count({ where: { ...scope, kind: 'generate', createdAt: { gte: day.start } } }),
     prisma.usageDaily.aggregate({ where: { ...scope, day: { gte: month.start, lt: month.end } }, _sum: { sandboxSeconds: true } }),
     storageUsed(prisma, scope.tenantId, scope.mode),
