@@ -71,6 +71,26 @@ describe('generation sessions on the Anthropic provider', () => {
     expect(toolResult.content).toContain('index.html');
   });
 
+  it('answers a file with a NUL character as a tool error the model can correct, writing nothing', async () => {
+    fake.enqueue([
+      { toolCalls: [{ name: 'write_file', input: { path: 'index.html', content: '<h1>Hi\u0000</h1>' } }] },
+      { toolCalls: [{ name: 'write_file', input: { path: 'index.html', content: '<h1>Hi</h1>' } }] },
+      { text: 'Fixed.' },
+    ]);
+    const { projectId, sessionId } = await startSession('A page');
+    const stream = await subscribeSse(platform.url, tenant.live, SESSION_EVENTS_SUBSCRIPTION, { sessionId });
+    // One attempt, no error event: the model was told and wrote the file again without the NUL.
+    expect(stream.events.at(-1)).toMatchObject({ type: 'done', status: 'succeeded' });
+    expect(stream.events.filter((event) => event.type === 'error')).toEqual([]);
+    expect(stream.events.filter((event) => event.type === 'file_written')).toHaveLength(1);
+    expect(fake.requests).toHaveLength(3);
+    const toolResult = fake.requests[1].body.messages.at(-1).content[0];
+    expect(toolResult).toMatchObject({ type: 'tool_result', is_error: true });
+    expect(JSON.stringify(toolResult.content)).toContain('NUL');
+    const files = await graphql(platform.app, tenant.live, `query($id: ID!) { project(id: $id) { files { path content } } }`, { id: projectId });
+    expect(files.data.project.files).toEqual([{ path: 'index.html', content: '<h1>Hi</h1>' }]);
+  });
+
   it('rides out a 429 with retry-after, then succeeds', async () => {
     fake.enqueue([{ status: 429, headers: { 'retry-after-ms': '1' } }, { text: 'Nothing to change.' }]);
     const { sessionId } = await startSession('Say hi');

@@ -171,6 +171,21 @@ describe('the local sandbox with Claude running commands', () => {
     expect(events.at(-1)).toMatchObject({ type: 'done', status: 'succeeded' });
   }, 60_000);
 
+  it('shows NUL bytes of a command output as U+FFFD, and refuses a command with a NUL as a tool error', async () => {
+    fake.enqueue([
+      { toolCalls: [{ name: 'run_command', input: { command: "printf 'a\\000b'" } }, { name: 'run_command', input: { command: 'echo x\u0000' } }] },
+      { text: 'Seen.' },
+    ]);
+    const { sessionId } = await run(harness, 'Print a NUL');
+    const { events } = await follow(harness, sessionId);
+    expect(events.filter((event) => event.type === 'error')).toEqual([]);
+    expect(events.filter((event) => event.type === 'command_output').map((event) => event.text).join('')).toBe('a\uFFFDb');
+    expect(events.filter((event) => event.type === 'command_started')).toHaveLength(1);
+    const toolResults = fake.requests.at(-1)!.body.messages.at(-1).content;
+    expect(toolResults.find((block: any) => block.content.includes('NUL'))).toMatchObject({ is_error: true });
+    expect(events.at(-1)).toMatchObject({ type: 'done', status: 'succeeded' });
+  }, 60_000);
+
   it('cancels a running `sleep 60` within 2 s and leaves no sleep behind', async () => {
     const tag = `everjust-sleep-${Date.now()}`;
     fake.enqueue([{ toolCalls: [{ name: 'run_command', input: { command: `sleep 60 # ${tag}` } }] }]);

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createLocalPubSub, createPubSub, type PubSub } from '@everjust/core';
-import { createTestTenant, errorCode, graphql, type TestTenant } from '../../tests/support/app.js';
-import { describeEachDatabase, redisUrl } from '../../tests/support/databases.js';
-import { startTestPlatform, type TestPlatform } from '../../tests/support/platform.js';
+import { createTestTenant, errorCode, graphql, type TestTenant } from '../../test-support/app.js';
+import { describeEachDatabase, redisUrl } from '../../test-support/databases.js';
+import { startTestPlatform, type TestPlatform } from '../../test-support/platform.js';
 
 const CREATE_KEY = 'mutation { createApiKey(input: { name: "fresh" }) { secret } }';
 const KEY_ID = 'query { apiKeys(first: 1) { edges { node { id } } } }';

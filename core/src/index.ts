@@ -16,6 +16,8 @@ export * from './events/event-types.js';
 export * from './events/event-log.js';
 export * from './events/session-end.js';
 export * from './queue/job-queue.js';
+export * from './queue/release-job.js';
+export * from './queue/cancel-queued-job.js';
 export * from './files/project-files.js';
 export * from './preview-tokens.js';
 export * from './usage/usage.js';

@@ -262,3 +262,101 @@ describeEachDatabase('a worker that stalls past its lease', (database) => {
   });
 });
 
+
+describeEachDatabase('a job whose worker dies (its lease expires) again and again', (database) => {
+  // Short leases (not too short: a loaded machine must not expire a healthy run's lease); a run "dies"
+  // by stalling the whole process past its lease (as under SIGSTOP or a crash: nothing renews the
+  // lease), and the job is taken over as after a real crash.
+  const shortLease = loadConfig({
+    EVERJUST_LOG_LEVEL: 'silent',
+    EVERJUST_JOB_LEASE_MS: '2000',
+    EVERJUST_JOB_HEARTBEAT_MS: '300',
+    EVERJUST_JOB_BACKOFF_BASE_MS: '20',
+    EVERJUST_WORKER_CONCURRENCY: '4',
+  });
+  let worker: Worker | undefined;
+  afterEach(async () => {
+    await worker?.stop(0);
+    worker = undefined;
+  });
+  const stallPastLease = () => {
+    const until = Date.now() + 2_600;
+    while (Date.now() < until);
+  };
+
+  async function runToEnd(handler: TaskHandler, budgets: { maxAttempts: number; maxLeaseLosses: number }) {
+    const prisma = database().prisma;
+    const [sessionId] = await newSessions(prisma, 1);
+    const jobId = await enqueueJob(prisma, { kind: 'dying', sessionId: sessionId!, ...budgets });
+    worker = new Worker({ prisma, pubsub: createLocalPubSub(), config: shortLease, logger, tasks: { dying: handler }, llmFor: () => offline, workerId: 'dying', pollIntervalMs: 10 });
+    await worker.start();
+    const session = await waitFor(
+      'the session to end',
+      () => prisma.session.findUniqueOrThrow({ where: { id: sessionId! } }),
+      (session) => !['queued', 'running'].includes(session.status),
+    );
+    await sleep(300); // a wrongly re-queued job shows itself
+    const events = await prisma.sessionEvent.findMany({ where: { sessionId: sessionId! }, orderBy: { seq: 'asc' } });
+    return { session, job: await prisma.job.findUniqueOrThrow({ where: { id: jobId } }), events };
+  }
+
+  it('still succeeds after fewer lost leases than the budget, whatever its attempts budget', async () => {
+    const runs: number[] = [];
+    const { session, job, events } = await runToEnd(
+      async ({ job: claimed }) => {
+        runs.push(claimed.attempts);
+        if (runs.length <= 2) stallPastLease();
+        return { result: { attempt: claimed.attempts } };
+      },
+      // One attempt for the job's own errors: two crashes under it must not spend it.
+      { maxAttempts: 1, maxLeaseLosses: 3 },
+    );
+    // Two deaths at least (a loaded machine may add one to a healthy run); every run after a death.
+    expect(runs.length).toBeGreaterThanOrEqual(3);
+    expect(session).toMatchObject({ status: 'succeeded', error: null });
+    expect(job).toMatchObject({ status: 'succeeded', attempts: runs.length, leaseLosses: runs.length - 1 });
+    expect(events.filter((event) => event.type === 'done')).toHaveLength(1);
+    expect(events.at(-1)).toMatchObject({ type: 'done', attempt: runs.length, payload: { status: 'succeeded', result: { attempt: runs.length } } });
+    expect(events.filter((event) => event.type === 'error')).toEqual([]);
+  });
+
+  it('ends a job that keeps killing its workers (a poison job) as failed, WORKER_LOST, once the budget is spent', async () => {
+    let runs = 0;
+    const { session, job, events } = await runToEnd(
+      async () => {
+        runs++;
+        stallPastLease();
+        return {};
+      },
+      { maxAttempts: 3, maxLeaseLosses: 3 },
+    );
+    expect(runs).toBe(3);
+    expect(session).toMatchObject({ status: 'failed', error: { code: 'WORKER_LOST' } });
+    expect(job).toMatchObject({ status: 'dead', attempts: 3, leaseLosses: 3, lockedBy: null });
+    const done = events.filter((event) => event.type === 'done');
+    expect(done).toHaveLength(1);
+    expect(done[0]!.payload).toMatchObject({ status: 'failed', error: { code: 'WORKER_LOST' } });
+  });
+
+  it('still fails an erroring job after its attempts, lost leases aside', async () => {
+    const runs: number[] = [];
+    const { session, job, events } = await runToEnd(
+      async ({ job: claimed }) => {
+        runs.push(claimed.attempts);
+        if (runs.length === 1) stallPastLease(); // a crash first: not one of the job's attempts
+        throw new TaskError('FLAKY', `failure ${runs.length}`, true);
+      },
+      { maxAttempts: 2, maxLeaseLosses: 10 },
+    );
+    // Its two attempts were spent by its own errors, whatever else its workers lost (one death at
+    // least; a loaded machine may expire a healthy run's lease too).
+    const last = runs.length;
+    expect(last).toBeGreaterThanOrEqual(3);
+    expect(session).toMatchObject({ status: 'failed', error: { code: 'FLAKY', message: `failure ${last}` } });
+    expect(job).toMatchObject({ status: 'dead', attempts: last, leaseLosses: last - 2, lastError: `failure ${last}` });
+    const errors = events.filter((event) => event.type === 'error');
+    expect(errors).toHaveLength(2);
+    expect(errors.at(-1)).toMatchObject({ attempt: last, payload: { code: 'FLAKY', message: `failure ${last}` } });
+    expect(errors[0]!.payload).toMatchObject({ code: 'FLAKY', retryable: true });
+  });
+});

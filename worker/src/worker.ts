@@ -1,18 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
-  appendEvent,
   claimJobs,
   completeJob,
-  EMPTY_USAGE,
   failJob,
+  failSessionWorkerLost,
+  hasAttemptsLeft,
   jobsReadyChannel,
   LeaseLostError,
   markExpiredJobsDead,
   publishEvents,
+  releaseJob,
   renewLease,
   sessionCancelChannel,
   type ClaimedJob,
+  type Session,
   type Config,
   type Logger,
   type PrismaClient,
@@ -24,7 +26,7 @@ import { cleanupSandboxes } from './sandbox/sandbox-manager.js';
 import type { SandboxSelector } from './sandbox/select-sandbox.js';
 import { EventAppender } from './event-appender.js';
 import { SessionWriter } from './session-writer.js';
-import type { TaskHandler } from './tasks/task.js';
+import type { TaskHandler, TaskOutcome } from './tasks/task.js';
 import { classifyWorkerError } from './worker-error.js';
 
 export interface WorkerOptions {
@@ -59,6 +61,12 @@ interface RunningJob {
 }
 
 type AbortReason = 'cancelled' | 'lease-lost' | 'shutdown';
+
+/** How a job's run ended, as `release` settled it (also the job-duration metric's label). */
+type JobOutcome = 'succeeded' | 'cancelled' | 'released' | 'retrying' | 'failed' | 'lease_lost';
+
+/** A run's result: the task's outcome, or what it threw. */
+type RunResult = { outcome: TaskOutcome } | { error: unknown };
 
 /** Jobs claimed per statement at most. */
 const CLAIM_BATCH = 20;
@@ -160,80 +168,112 @@ export class Worker {
       });
   }
 
+  /**
+   * One job, start to end: run it, then release it, whatever the run did (graphile-worker's "MUST
+   * release the job"): ended, retried, given back to the queue, or left to the worker that took over
+   * its lease. Nothing else ends a job this worker took.
+   */
   private async runJob(job: ClaimedJob, controller: AbortController): Promise<void> {
-    const { prisma, config } = this.options;
     const logger = this.options.logger.child({ jobId: job.id, sessionId: job.sessionId, attempt: job.attempts, workerId: this.id });
-    const lease = { jobId: job.id, workerId: this.id, attempt: job.attempts };
     const maintenance = this.options.maintenance?.[job.kind];
-    if (maintenance && !job.sessionId) {
-      try {
-        await maintenance(job, { prisma, sandboxes: this.options.sandboxes, logger });
-        await completeJob(prisma, job.id, this.id, 'succeeded', job.attempts);
-      } catch (error) {
-        logger.warn({ err: error }, 'maintenance job failed');
-        await failJob(prisma, job.id, this.id, (error as Error).message, { retryable: true, backoffBaseMs: config.jobs.backoffBaseMs, attempt: job.attempts });
-      }
-      return;
-    }
+    if (maintenance && !job.sessionId) return this.runMaintenance(job, maintenance, logger);
+    const { prisma } = this.options;
     const session = job.sessionId ? await prisma.session.findUnique({ where: { id: job.sessionId } }) : null;
     if (!session) {
       await failJob(prisma, job.id, this.id, 'the job has no session', { retryable: false, backoffBaseMs: 0, attempt: job.attempts });
       return;
     }
+    const lease = { jobId: job.id, workerId: this.id, attempt: job.attempts };
     const writer = new SessionWriter({ prisma, pubsub: this.options.pubsub, logger, session, lease, appender: this.appender });
+    const heartbeat = this.keepLease(job, session.id, controller, logger);
+    const started = Date.now();
+    let outcome: JobOutcome = 'failed';
+    try {
+      let run: RunResult;
+      try {
+        run = { outcome: await this.runSession(job, session, writer, controller, logger) };
+      } catch (error) {
+        run = { error };
+      }
+      // MUST release the job.
+      outcome = await this.release(job, writer, controller.signal, run, logger);
+      if (outcome === 'succeeded') logger.info({ durationMs: Date.now() - started }, 'session succeeded');
+    } finally {
+      clearInterval(heartbeat);
+      this.options.metrics?.jobDuration.observe({ kind: job.kind, outcome }, (Date.now() - started) / 1000);
+      this.options.metrics?.modelTokens.inc({ direction: 'input', mode: session.mode }, writer.usage.inputTokens);
+      this.options.metrics?.modelTokens.inc({ direction: 'output', mode: session.mode }, writer.usage.outputTokens);
+    }
+  }
 
-    // The heartbeat renews the lease and reads the cancel flag, for a worker that missed the message.
-    const heartbeat = setInterval(async () => {
+  /** A job with no session: completed when its handler returns, failed (and retried) when it throws. */
+  private async runMaintenance(job: ClaimedJob, handler: MaintenanceHandler, logger: Logger): Promise<void> {
+    const { prisma, config } = this.options;
+    try {
+      await handler(job, { prisma, sandboxes: this.options.sandboxes, logger });
+    } catch (error) {
+      logger.warn({ err: error }, 'maintenance job failed');
+      await failJob(prisma, job.id, this.id, (error as Error).message, { retryable: true, backoffBaseMs: config.jobs.backoffBaseMs, attempt: job.attempts });
+      return;
+    }
+    await completeJob(prisma, job.id, this.id, 'succeeded', job.attempts);
+  }
+
+  /** The heartbeat renews the lease and reads the cancel flag, for a worker that missed the message. */
+  private keepLease(job: ClaimedJob, sessionId: string, controller: AbortController, logger: Logger): NodeJS.Timeout {
+    const { prisma, config } = this.options;
+    return setInterval(async () => {
       try {
         if (!(await renewLease(prisma, job.id, this.id, config.jobs.leaseMs, job.attempts))) controller.abort('lease-lost' satisfies AbortReason);
-        else if ((await prisma.session.findUnique({ where: { id: session.id }, select: { cancelRequestedAt: true } }))?.cancelRequestedAt) {
+        else if ((await prisma.session.findUnique({ where: { id: sessionId }, select: { cancelRequestedAt: true } }))?.cancelRequestedAt) {
           controller.abort('cancelled' satisfies AbortReason);
         }
       } catch (error) {
         logger.warn({ err: error }, 'heartbeat failed');
       }
     }, config.jobs.heartbeatMs);
-
-    const started = Date.now();
-    let outcomeLabel = 'failed';
-    try {
-      if (session.cancelRequestedAt) controller.abort('cancelled' satisfies AbortReason);
-      const llm = this.options.llmFor(session.mode);
-      const model = session.model ? undefined : `${llm.name}/${llm.model}`;
-      if (session.status === 'queued') {
-        // session.started, once: the event, the status, its start and the model in one statement.
-        await writer.appendWithChange({ type: 'status', payload: { status: 'running' } }, { status: 'running', stamp: true, model });
-      } else if (model) {
-        await prisma.session.update({ where: { id: session.id }, data: { model } });
-      }
-      const handler = this.options.tasks[job.kind];
-      controller.signal.throwIfAborted();
-      const sandbox = this.options.sandboxes?.forMode(session.mode) ?? null;
-      const outcome = await handler({ job, session, writer, signal: controller.signal, logger, prisma, pubsub: this.options.pubsub, config, llm, sandbox });
-      await writer.drain();
-      await writer.finish('succeeded', { result: outcome.result });
-      outcomeLabel = 'succeeded';
-      logger.info({ durationMs: Date.now() - started }, 'session succeeded');
-    } catch (error) {
-      outcomeLabel = await this.settleFailure(job, writer, controller.signal, error, logger);
-    } finally {
-      clearInterval(heartbeat);
-      this.options.metrics?.jobDuration.observe({ kind: job.kind, outcome: outcomeLabel }, (Date.now() - started) / 1000);
-      this.options.metrics?.modelTokens.inc({ direction: 'input', mode: session.mode }, writer.usage.inputTokens);
-      this.options.metrics?.modelTokens.inc({ direction: 'output', mode: session.mode }, writer.usage.outputTokens);
-    }
   }
 
-  /** Decides what a failed or aborted run means for its session and job. */
-  /** Returns what happened, for the job-duration metric. */
-  private async settleFailure(job: ClaimedJob, writer: SessionWriter, signal: AbortSignal, error: unknown, logger: Logger): Promise<string> {
-    const reason = signal.aborted ? (signal.reason as AbortReason) : undefined;
-    if (error instanceof LeaseLostError || reason === 'lease-lost') {
-      writer.abandon(); // another worker owns the job now: write nothing more
-      logger.warn('lost the lease; leaving the job to its new owner');
-      return 'lease_lost';
+  /** The session's work: its start (`running`, once), then the task of its kind, to its last pending write. */
+  private async runSession(job: ClaimedJob, session: Session, writer: SessionWriter, controller: AbortController, logger: Logger): Promise<TaskOutcome> {
+    const { prisma, config } = this.options;
+    const { signal } = controller;
+    if (session.cancelRequestedAt) controller.abort('cancelled' satisfies AbortReason);
+    const llm = this.options.llmFor(session.mode);
+    const model = session.model ? undefined : `${llm.name}/${llm.model}`;
+    if (session.status === 'queued') {
+      // session.started, once: the event, the status, its start and the model in one statement.
+      await writer.appendWithChange({ type: 'status', payload: { status: 'running' } }, { status: 'running', stamp: true, model });
+    } else if (model) {
+      await prisma.session.update({ where: { id: session.id }, data: { model } });
     }
+    const handler = this.options.tasks[job.kind];
+    signal.throwIfAborted();
+    const sandbox = this.options.sandboxes?.forMode(session.mode) ?? null;
+    const outcome = await handler({ job, session, writer, signal, logger, prisma, pubsub: this.options.pubsub, config, llm, sandbox });
+    await writer.drain();
+    return outcome;
+  }
+
+  /**
+   * What a run means for its session and job, written once: succeeded; cancelled; given back to the
+   * queue (shutdown); retried or failed (an error the job raised: its attempts budget); or nothing at
+   * all when the lease was lost (another worker owns the job now; the lost lease is counted when it
+   * takes over, against the job's lost-lease budget, not its attempts).
+   */
+  private async release(job: ClaimedJob, writer: SessionWriter, signal: AbortSignal, run: RunResult, logger: Logger): Promise<JobOutcome> {
+    const reason = signal.aborted ? (signal.reason as AbortReason) : undefined;
     try {
+      if ('outcome' in run) {
+        try {
+          await writer.finish('succeeded', { result: run.outcome.result });
+          return 'succeeded';
+        } catch (error) {
+          if (error instanceof LeaseLostError) throw error;
+          run = { error }; // the end could not be written: a failure like any other
+        }
+      }
+      if (run.error instanceof LeaseLostError || reason === 'lease-lost') throw new LeaseLostError(job.id);
       if (reason === 'cancelled') {
         writer.abandon();
         await writer.finish('cancelled');
@@ -241,16 +281,13 @@ export class Worker {
       }
       if (reason === 'shutdown') {
         writer.abandon();
-        // Back to the queue at once, not counted as a failure of the work.
-        await this.options.prisma.$executeRaw`
-          UPDATE jobs SET status = 'queued', attempts = greatest(attempts - 1, 0), run_at = now(), locked_by = NULL, locked_until = NULL
-          WHERE id = ${job.id}::uuid AND locked_by = ${this.id} AND attempts = ${job.attempts} AND status = 'running'`;
+        await releaseJob(this.options.prisma, { jobId: job.id, workerId: this.id, attempt: job.attempts });
         return 'released';
       }
-      const { code, message, retryable } = classifyWorkerError(error);
-      logger.warn({ err: error, code, retryable }, 'session step failed');
+      const { code, message, retryable } = classifyWorkerError(run.error);
+      logger.warn({ err: run.error, code, retryable }, 'session step failed');
       await writer.drain().catch(() => undefined);
-      if (retryable && job.attempts < job.maxAttempts) {
+      if (retryable && hasAttemptsLeft(job)) {
         await writer.append({ type: 'error', payload: { code, message, retryable: true } });
         await failJob(this.options.prisma, job.id, this.id, message, { retryable: true, backoffBaseMs: this.options.config.jobs.backoffBaseMs, attempt: job.attempts });
         return 'retrying';
@@ -258,9 +295,11 @@ export class Worker {
       await writer.append({ type: 'error', payload: { code, message } });
       await writer.finish('failed', { error: { code, message } });
       return 'failed';
-    } catch (settleError) {
-      if (settleError instanceof LeaseLostError) return 'lease_lost';
-      throw settleError;
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) throw error;
+      writer.abandon(); // another worker owns the job now: write nothing more
+      logger.warn('lost the lease; leaving the job to its new owner');
+      return 'lease_lost';
     }
   }
 
@@ -269,22 +308,15 @@ export class Worker {
     return cleanupSandboxes(this.options.prisma, (name) => this.options.sandboxes?.byName(name), this.options.logger, now);
   }
 
-  /** Jobs whose lease expired on their last attempt are dead; their sessions end as failed. */
+  /** Jobs that lost their worker as often as their budget allows are dead; their sessions end as failed (WORKER_LOST). */
   private async reapExpired(): Promise<void> {
     try {
       const dead = await markExpiredJobsDead(this.options.prisma);
       for (const job of dead) {
         if (!job.sessionId) continue;
-        const message = 'The worker running this session stopped responding on its last attempt';
-        const events = await this.options.prisma.$transaction(async (tx) => {
-          const updated = await tx.session.updateMany({
-            where: { id: job.sessionId!, status: { in: ['queued', 'running'] } },
-            data: { status: 'failed', endedAt: new Date(), error: { code: 'WORKER_LOST', message } },
-          });
-          if (updated.count === 0) return [];
-          return [await appendEvent(tx, job.sessionId!, { type: 'done', payload: { status: 'failed', usage: EMPTY_USAGE, error: { code: 'WORKER_LOST', message } } })];
-        });
-        await publishEvents(this.options.pubsub, events);
+        const message = `The workers running this session stopped responding ${job.leaseLosses} times: the session was given up`;
+        const done = await failSessionWorkerLost(this.options.prisma, job.sessionId, message);
+        if (done) await publishEvents(this.options.pubsub, [done]);
       }
     } catch (error) {
       this.options.logger.warn({ err: error }, 'could not reap expired jobs');

@@ -1,7 +1,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import { createLocalPubSub, createLogger, encodeId, type PrismaClient } from '@everjust/core';
-import { createTestTenant } from '../../../tests/support/app.js';
-import { describeEachDatabase } from '../../../tests/support/databases.js';
+import { createTestTenant } from '../../../test-support/app.js';
+import { describeEachDatabase } from '../../../test-support/databases.js';
 import { createApiKeyRecord } from '../services/tenants.js';
 import { API_KEY_REVOKED_CHANNEL, ApiKeyAuthenticator } from './api-key-authenticator.js';
 import { WidgetTokenAuthenticator } from './widget-token-authenticator.js';

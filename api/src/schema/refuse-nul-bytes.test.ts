@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestApp, createTestTenant, errorCode, graphql, type TestTenant } from '../../../tests/support/app.js';
-import { describeEachDatabase } from '../../../tests/support/databases.js';
+import { createTestApp, createTestTenant, errorCode, graphql, type TestTenant } from '../../../test-support/app.js';
+import { describeEachDatabase } from '../../../test-support/databases.js';
 import type { App } from '../app.js';
 
 const NUL = '\u0000';

@@ -58,7 +58,7 @@ builder.mutationFields((t) => ({
           where: { projectId: project.id, status: { in: ['running', 'starting'] } },
           data: { status: 'stopped', stoppedAt: new Date(), runningSince: null, previewUrl: null, previewExpiresAt: null },
         });
-        if (updated.count > 0) await enqueueJob(tx, { kind: 'sandbox-stop', payload: { projectId: project.id }, maxAttempts: config.jobs.maxAttempts });
+        if (updated.count > 0) await enqueueJob(tx, { kind: 'sandbox-stop', payload: { projectId: project.id }, maxAttempts: config.jobs.maxAttempts, maxLeaseLosses: config.jobs.maxLeaseLosses });
         return updated.count > 0;
       });
       if (stopped) await pubsub.publish(jobsReadyChannel, project.id).catch(() => undefined);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  appendEvent,
+  cancelUnclaimedSession,
   EMPTY_USAGE,
   isSessionEnded,
   NotFoundError,
@@ -192,15 +192,11 @@ builder.mutationFields((t) => ({
       const { prisma, pubsub } = context.services;
       const session = await findVisibleSession(context, String(input.id));
       if (!isSessionEnded(session.status)) {
-        const ended = await prisma.$transaction(async (tx) => {
-          await tx.session.update({ where: { id: session.id }, data: { cancelRequestedAt: new Date() } });
-          // Not yet taken by a worker: end it here. Otherwise its worker hears the cancel and ends it.
-          const unclaimed = await tx.job.updateMany({ where: { sessionId: session.id, status: 'queued' }, data: { status: 'cancelled' } });
-          if (unclaimed.count === 0) return [];
-          await tx.session.update({ where: { id: session.id }, data: { status: 'cancelled', endedAt: new Date(), usage: { ...EMPTY_USAGE } } });
-          return [await appendEvent(tx, session.id, { type: 'done', payload: { status: 'cancelled', usage: EMPTY_USAGE } })];
-        });
-        if (ended.length > 0) await publishEvents(pubsub, ended).catch(() => undefined);
+        // The flag first: a worker that claims the job from here on sees it when it starts.
+        await prisma.session.update({ where: { id: session.id }, data: { cancelRequestedAt: new Date() } });
+        // Not yet taken by a worker: end it here. Otherwise its worker hears the cancel and ends it.
+        const done = await cancelUnclaimedSession(prisma, session.id);
+        if (done) await publishEvents(pubsub, [done]).catch(() => undefined);
         else await pubsub.publish(sessionCancelChannel, session.id);
       }
       return prisma.session.findUniqueOrThrow({ ...query, where: { id: session.id } });

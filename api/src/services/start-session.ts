@@ -53,7 +53,7 @@ export async function startSessionWithJob(context: RequestContext, options: Star
         },
       });
       firstEvents.push(await appendEvent(tx, created.id, { type: 'status', payload: { status: 'queued' } }));
-      await enqueueJob(tx, { kind: options.kind, sessionId: created.id, maxAttempts: config.jobs.maxAttempts, payload: options.jobPayload?.(created.id) });
+      await enqueueJob(tx, { kind: options.kind, sessionId: created.id, maxAttempts: config.jobs.maxAttempts, maxLeaseLosses: config.jobs.maxLeaseLosses, payload: options.jobPayload?.(created.id) });
       // The quotas last, not counting this session: the tenant's lock (which the starts of one tenant
       // queue for) is then held for the checks and the commit only, not for the writes too. Over a
       // quota, the error rolls the writes back.

@@ -157,19 +157,37 @@ export function leaseHeld(lease: Lease): Prisma.Sql {
 }
 
 /**
- * appendEvent: the same without a lease, for events the API writes itself (a session's first event,
- * the end of a session cancelled before any worker took it), inside the caller's transaction.
+ * appendEvent: the same without a lease, for events the API writes itself (a session's first event),
+ * inside the caller's transaction.
  */
 export async function appendEvent(client: Client, sessionId: string, event: NewSessionEvent): Promise<SessionEvent> {
+  const written = await appendEventIf(client, sessionId, event);
+  if (!written) throw new Error(`Session ${sessionId} does not exist`);
+  return written;
+}
+
+/**
+ * appendEventIf: appendEvent with a change to the session row, written only when `onlyIf` holds for
+ * that row (tested by the statement that writes, under the row's lock): how a session is ended with
+ * no lease to fence it (session-end.ts). `before` are named CTEs that run first and that `onlyIf` may
+ * read. Returns null when nothing was written.
+ */
+export async function appendEventIf(
+  client: Client,
+  sessionId: string,
+  event: NewSessionEvent,
+  options: { session?: SessionChange; onlyIf?: Prisma.Sql; before?: Prisma.Sql[] } = {},
+): Promise<SessionEvent | null> {
   const rows = await client.$queryRaw<InsertedRow[]>`
-    WITH next AS (
-      UPDATE sessions SET last_seq = last_seq + 1, updated_at = now() WHERE id = ${sessionId}::uuid RETURNING ${NEXT_COLUMNS}
+    WITH ${options.before?.length ? Prisma.sql`${Prisma.join(options.before, ', ')}, ` : Prisma.empty}next AS (
+      UPDATE sessions SET last_seq = last_seq + 1, updated_at = now()${sessionChangeSet(options.session)}
+      WHERE id = ${sessionId}::uuid AND ${options.onlyIf ?? Prisma.sql`true`}
+      RETURNING ${NEXT_COLUMNS}
     )${outbox(event)}
     INSERT INTO session_events (session_id, seq, type, payload, attempt, created_at)
     SELECT ${sessionId}::uuid, last_seq, ${event.type}, ${JSON.stringify(event.payload)}::jsonb, 0, now() FROM next
     RETURNING seq, created_at`;
-  if (!rows[0]) throw new Error(`Session ${sessionId} does not exist`);
-  return toEvent(sessionId, event, rows[0]);
+  return rows[0] ? toEvent(sessionId, event, rows[0]) : null;
 }
 
 const NEXT_COLUMNS = Prisma.sql`last_seq, id, tenant_id, mode, project_id, kind, external_user_id`;

@@ -1,11 +1,12 @@
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
-import type { SessionKind } from '../generated/prisma/enums.js';
+import type { SessionKind, SessionStatus } from '../generated/prisma/enums.js';
 import { snapshotSessionFilesSql } from '../files/project-files.js';
+import { cancelQueuedJobSql } from '../queue/cancel-queued-job.js';
 import { endJobSql } from '../queue/job-queue.js';
 import { recordUsageSql } from '../usage/usage.js';
-import { appendFencedEvent, type Lease } from './event-log.js';
-import type { SessionEvent, SessionUsage } from './event-types.js';
-import type { SessionEndStatus } from '../session-status.js';
+import { appendEventIf, appendFencedEvent, type Lease } from './event-log.js';
+import { EMPTY_USAGE, type SessionEvent, type SessionUsage } from './event-types.js';
+import { SESSION_ACTIVE_STATUSES, type SessionEndStatus } from '../session-status.js';
 
 export interface SessionEndOptions {
   session: { id: string; tenantId: string; mode: 'live' | 'test'; projectId: string; externalUserId: string | null; kind: SessionKind };
@@ -55,4 +56,58 @@ export async function endSessionFenced(client: PrismaClient | Prisma.Transaction
       ],
     },
   );
+}
+
+type Client = PrismaClient | Prisma.TransactionClient;
+
+/** The session row is still active (not ended by anyone else): the guard of every end without a lease. */
+const stillActive = Prisma.sql`status IN (${Prisma.join(SESSION_ACTIVE_STATUSES.map((status) => Prisma.sql`${status}::"SessionStatus"`))})`;
+
+/**
+ * endSessionUnleased: the end of a session that no worker holds, in one statement: `done` (and its
+ * webhook outbox rows) and the session row's end (status, endedAt, usage, error), written only while
+ * the session is still active and `onlyIf` holds. Nothing fences it but the session's own status, so
+ * it is for sessions whose job no worker can write to any more; returns null when it wrote nothing.
+ */
+async function endSessionUnleased(
+  client: Client,
+  sessionId: string,
+  end: { status: SessionEndStatus; error?: { code: string; message: string } },
+  guard: { before?: Prisma.Sql[]; onlyIf?: Prisma.Sql } = {},
+): Promise<SessionEvent | null> {
+  const usage = { ...EMPTY_USAGE };
+  return appendEventIf(
+    client,
+    sessionId,
+    { type: 'done', payload: { status: end.status, usage, ...(end.error ? { error: end.error } : {}) } },
+    {
+      session: { status: end.status, stamp: true, usage, error: end.error },
+      before: guard.before,
+      onlyIf: guard.onlyIf ? Prisma.sql`${stillActive} AND ${guard.onlyIf}` : stillActive,
+    },
+  );
+}
+
+/**
+ * cancelUnclaimedSession: a cancel that no worker will hear, because no worker holds the session's
+ * job (queued, or waiting for a retry): the job is cancelled and the session ends as cancelled with
+ * its `done`, in one statement. Returns null (and changes nothing) when a worker holds the job: that
+ * worker ends the session when it hears the cancel.
+ */
+export function cancelUnclaimedSession(client: Client, sessionId: string): Promise<SessionEvent | null> {
+  return endSessionUnleased(
+    client,
+    sessionId,
+    { status: 'cancelled' },
+    { before: [Prisma.sql`cancelled_job AS (${cancelQueuedJobSql(sessionId)})`], onlyIf: Prisma.sql`EXISTS (SELECT 1 FROM cancelled_job)` },
+  );
+}
+
+/**
+ * failSessionWorkerLost: the end of a session whose job markExpiredJobsDead ended (it lost its
+ * worker as often as the budget allows): failed with code WORKER_LOST. The job is dead, so no worker
+ * writes to the session any more; a session already ended is left as it is (null).
+ */
+export function failSessionWorkerLost(client: Client, sessionId: string, message: string): Promise<SessionEvent | null> {
+  return endSessionUnleased(client, sessionId, { status: 'failed', error: { code: 'WORKER_LOST', message } });
 }

@@ -75,6 +75,8 @@ function prepareFiles(files: ReadonlyArray<{ path: string; content: string }>, l
   const prepared = new Map<string, StoredFile & { content: string }>();
   for (const file of files) {
     const path = normalizeProjectPath(file.path);
+    // PostgreSQL text cannot hold U+0000: refused here, as the writer's mistake, not left to fail the statement.
+    if (file.content.includes('\u0000')) throw new ValidationError(`File ${path} contains a NUL character (U+0000): files are text`, { path });
     const size = Buffer.byteLength(file.content, 'utf8');
     if (size > limits.fileMaxBytes) {
       throw new ValidationError(`File ${path} is ${size} bytes; the limit is ${limits.fileMaxBytes}`, { path, size, limit: limits.fileMaxBytes });

@@ -3,7 +3,8 @@ import { beforeEach, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../../test-support/databases.js';
 import { openDatabase } from '../db/database.js';
 import { appendEvent, appendFencedEvent, LeaseLostError } from '../events/event-log.js';
-import { claimJob, completeJob, enqueueJob, failJob, markExpiredJobsDead, queueDepth, renewLease } from './job-queue.js';
+import { claimJob, completeJob, enqueueJob, failJob, hasAttemptsLeft, markExpiredJobsDead, queueDepth, renewLease } from './job-queue.js';
+import { releaseJob } from './release-job.js';
 
 /**
  * The durable queue's invariants, statement by statement: claim order and exclusivity, leases that
@@ -193,46 +194,73 @@ describeEachDatabase('job queue', (database) => {
     expect((await job(id)).lastError).toBe(message.slice(0, 10_000));
   });
 
-  it('ends a job whose lease expired on its last attempt, which claimJob never takes', async () => {
+  it('takes over an expired lease without spending an attempt, and ends a job once it has lost max_lease_losses leases', async () => {
     const session = await newSession();
-    const last = await enqueue({ maxAttempts: 1, sessionId: session.id });
-    const withAttemptsLeft = await enqueue({ maxAttempts: 2 });
+    // One attempt for its own errors, two lost leases allowed: a crash must not cost it the attempt.
+    const poison = await enqueueJob(prisma(), { kind: 'test', maxAttempts: 1, maxLeaseLosses: 2, sessionId: session.id });
     const healthy = await enqueue({ maxAttempts: 1 });
 
-    const lastClaim = await claimJob(prisma(), 'worker-a', KINDS, 1_000);
-    expect(lastClaim?.id).toBe(last);
-    const secondClaim = await claimJob(prisma(), 'worker-b', KINDS, 1_000);
-    expect(secondClaim?.id).toBe(withAttemptsLeft);
+    const first = await claimJob(prisma(), 'worker-a', KINDS, 1_000);
+    expect(first).toMatchObject({ id: poison, attempts: 1, leaseLosses: 0, maxLeaseLosses: 2 });
     expect((await claimJob(prisma(), 'worker-c', KINDS, LONG_LEASE))?.id).toBe(healthy);
     // Still held: nothing to reap.
     expect(await markExpiredJobsDead(prisma())).toEqual([]);
-    await untilExpired(secondClaim!.lockedUntil);
+    await untilExpired(first!.lockedUntil);
 
-    // The expired job with attempts left is claimable again; the one on its last attempt is not.
-    const reclaimed = await claimJob(prisma(), 'worker-d', KINDS, LONG_LEASE);
-    expect(reclaimed).toMatchObject({ id: withAttemptsLeft, attempts: 2 });
+    // The first loss is under the budget: taken over, the loss counted, the attempts budget intact.
+    expect(await markExpiredJobsDead(prisma())).toEqual([]);
+    const second = await claimJob(prisma(), 'worker-b', KINDS, 1_000);
+    expect(second).toMatchObject({ id: poison, attempts: 2, leaseLosses: 1 });
+    // This run is its one attempt (the crashed one did not count): an error now would be its last.
+    expect(hasAttemptsLeft(second!)).toBe(false);
+    await untilExpired(second!.lockedUntil);
+
+    // The second loss reaches it: never claimed again, dead, the loss counted.
     expect(await claimJob(prisma(), 'worker-d', KINDS, LONG_LEASE)).toBeNull();
-
-    expect(await markExpiredJobsDead(prisma())).toEqual([{ id: last, sessionId: session.id }]);
-    expect(await job(last)).toMatchObject({ status: 'dead', attempts: 1, lastError: 'lease expired on the last attempt', lockedBy: null, lockedUntil: null });
+    expect(await markExpiredJobsDead(prisma())).toEqual([{ id: poison, sessionId: session.id, leaseLosses: 2 }]);
+    expect(await job(poison)).toMatchObject({
+      status: 'dead',
+      attempts: 2,
+      leaseLosses: 2,
+      lastError: 'lost its worker 2 times (the lease expired each time)',
+      lockedBy: null,
+      lockedUntil: null,
+    });
     expect(await job(healthy)).toMatchObject({ status: 'running', lockedBy: 'worker-c' });
-    expect(await job(withAttemptsLeft)).toMatchObject({ status: 'running', lockedBy: 'worker-d' });
     // Once is enough; and the dead job stays dead.
     expect(await markExpiredJobsDead(prisma())).toEqual([]);
     expect(await claimJob(prisma(), 'worker-e', KINDS, LONG_LEASE)).toBeNull();
-    expect(await renewLease(prisma(), last, 'worker-a', LONG_LEASE)).toBe(false);
-    expect(await completeJob(prisma(), last, 'worker-a')).toBe(false);
-    expect(await job(last)).toMatchObject({ status: 'dead' });
+    expect(await renewLease(prisma(), poison, 'worker-b', LONG_LEASE)).toBe(false);
+    expect(await completeJob(prisma(), poison, 'worker-b')).toBe(false);
+    expect(await job(poison)).toMatchObject({ status: 'dead' });
   });
 
-  it('keeps the last error of an earlier attempt when the lease expires on the last one', async () => {
+  it('counts errors and lost leases apart: after a lost lease the job still has its attempts, and no more', async () => {
     const id = await enqueue({ maxAttempts: 2 });
     await claimJob(prisma(), 'worker-a', KINDS, LONG_LEASE);
     expect(await failJob(prisma(), id, 'worker-a', 'first failure', { retryable: true, backoffBaseMs: 0 })).toBe('retrying');
-    expect(await claimJob(prisma(), 'worker-b', KINDS, 200)).toMatchObject({ id, attempts: 2 });
+    const lost = await claimJob(prisma(), 'worker-b', KINDS, 200);
+    expect(lost).toMatchObject({ id, attempts: 2, leaseLosses: 0 });
     await sleep(400);
-    expect(await markExpiredJobsDead(prisma())).toEqual([{ id, sessionId: null }]);
-    expect(await job(id)).toMatchObject({ status: 'dead', lastError: 'first failure' });
+    // Its second attempt died with its worker: not counted against max_attempts.
+    expect(await markExpiredJobsDead(prisma())).toEqual([]);
+    const third = await claimJob(prisma(), 'worker-c', KINDS, LONG_LEASE);
+    expect(third).toMatchObject({ id, attempts: 3, leaseLosses: 1 });
+    expect(hasAttemptsLeft(third!)).toBe(false);
+    // Its second error is its last: dead, whatever lost-lease budget is left.
+    expect(await failJob(prisma(), id, 'worker-c', 'second failure', { retryable: true, backoffBaseMs: 0 })).toBe('dead');
+    expect(await job(id)).toMatchObject({ status: 'dead', attempts: 3, leaseLosses: 1, lastError: 'second failure' });
+  });
+
+  it('gives a released job back to the queue at once, its attempt not counted, for the holder of that attempt only', async () => {
+    const id = await enqueue({ maxAttempts: 1 });
+    const claimed = await claimJob(prisma(), 'worker-a', KINDS, LONG_LEASE);
+    expect(await releaseJob(prisma(), { jobId: id, workerId: 'worker-b', attempt: 1 })).toBe(false);
+    expect(await releaseJob(prisma(), { jobId: id, workerId: 'worker-a', attempt: 2 })).toBe(false);
+    expect(await releaseJob(prisma(), { jobId: id, workerId: 'worker-a', attempt: claimed!.attempts })).toBe(true);
+    expect(await job(id)).toMatchObject({ status: 'queued', attempts: 0, leaseLosses: 0, lockedBy: null, lockedUntil: null });
+    // Ready now, with its one attempt intact.
+    expect(await claimJob(prisma(), 'worker-b', KINDS, LONG_LEASE)).toMatchObject({ id, attempts: 1 });
   });
 
   it('reports the queue depth: ready, running and delayed', async () => {

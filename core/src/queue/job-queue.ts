@@ -9,8 +9,13 @@ export interface ClaimedJob {
   kind: string;
   payload: Record<string, unknown>;
   sessionId: string | null;
+  /** Claims so far, this one included: with `lockedBy`, the lease's fencing token. */
   attempts: number;
+  /** Errors the job itself may raise; lost leases do not count (see hasAttemptsLeft). */
   maxAttempts: number;
+  /** Earlier claims that ended with the lease expiring (their worker died or stalled). */
+  leaseLosses: number;
+  maxLeaseLosses: number;
   lockedBy: string;
   lockedUntil: Date;
 }
@@ -24,6 +29,8 @@ interface JobRow {
   session_id: string | null;
   attempts: number;
   max_attempts: number;
+  lease_losses: number;
+  max_lease_losses: number;
   locked_by: string;
   locked_until: Date;
 }
@@ -35,14 +42,19 @@ const toClaimed = (row: JobRow): ClaimedJob => ({
   sessionId: row.session_id,
   attempts: row.attempts,
   maxAttempts: row.max_attempts,
+  leaseLosses: row.lease_losses,
+  maxLeaseLosses: row.max_lease_losses,
   lockedBy: row.locked_by,
   lockedUntil: row.locked_until,
 });
 
-/** Adds a job, inside the caller's transaction when given one (a session and its job commit together). */
+/**
+ * Adds a job, inside the caller's transaction when given one (a session and its job commit together).
+ * Its budgets (errors, lost leases) are fixed here, so every worker judges it alike.
+ */
 export async function enqueueJob(
   client: Pick<PrismaClient, 'job'> | Prisma.TransactionClient,
-  job: { kind: string; payload?: Record<string, unknown>; sessionId?: string; maxAttempts: number; runAt?: Date },
+  job: { kind: string; payload?: Record<string, unknown>; sessionId?: string; maxAttempts: number; maxLeaseLosses?: number; runAt?: Date },
 ): Promise<string> {
   const created = await client.job.create({
     data: {
@@ -50,6 +62,7 @@ export async function enqueueJob(
       payload: (job.payload ?? {}) as Prisma.InputJsonObject,
       sessionId: job.sessionId ?? null,
       maxAttempts: job.maxAttempts,
+      maxLeaseLosses: job.maxLeaseLosses,
       runAt: job.runAt ?? new Date(),
     },
     select: { id: true },
@@ -66,25 +79,36 @@ const attemptIs = (attempt: number | undefined) => (attempt === undefined ? Pris
 /**
  * claimJobs: takes up to `limit` of the oldest ready jobs, or ones whose lease expired (their worker
  * died or stalled), for `workerId` under a lease of `leaseMs`, and counts the attempt: one statement
- * however many jobs a worker has room for.
+ * however many jobs a worker has room for. Taking over an expired lease also counts a lease loss, so
+ * the attempt the dead worker spent is not charged to the job's own errors (attempts − lease_losses).
  * Invariant: FOR UPDATE SKIP LOCKED means two workers never claim the same row; a job whose lease
- * expired after its last attempt is never claimed again (markExpiredJobsDead ends it).
+ * loss would reach max_lease_losses is never claimed again (markExpiredJobsDead ends it).
  */
 export async function claimJobs(client: Client, workerId: string, kinds: readonly string[], leaseMs: number, limit: number): Promise<ClaimedJob[]> {
   const rows = await client.$queryRaw<Array<JobRow & { run_at: Date }>>`
     UPDATE jobs SET status = 'running', locked_by = ${workerId},
       locked_until = now() + make_interval(secs => ${leaseMs / 1000}),
-      attempts = attempts + 1, updated_at = now()
+      attempts = attempts + 1,
+      lease_losses = lease_losses + CASE WHEN status = 'running' THEN 1 ELSE 0 END, updated_at = now()
     WHERE id IN (
       SELECT id FROM jobs
       WHERE kind = ANY(${kinds as string[]}::text[])
         AND ((status = 'queued' AND run_at <= now())
-          OR (status = 'running' AND locked_until < now() AND attempts < max_attempts))
+          OR (status = 'running' AND locked_until < now() AND lease_losses + 1 < max_lease_losses))
       ORDER BY run_at, id
       FOR UPDATE SKIP LOCKED
       LIMIT ${limit})
-    RETURNING id, kind, payload, session_id, attempts, max_attempts, locked_by, locked_until, run_at`;
+    RETURNING id, kind, payload, session_id, attempts, max_attempts, lease_losses, max_lease_losses, locked_by, locked_until, run_at`;
   return rows.sort((a, b) => a.run_at.getTime() - b.run_at.getTime()).map(toClaimed);
+}
+
+/**
+ * Whether a failed run of `job` may be retried: the attempts the job itself used (its claims less
+ * those its workers lost) are under max_attempts. The same rule as failJob's, read by the worker
+ * before it writes the session's `error` event.
+ */
+export function hasAttemptsLeft(job: Pick<ClaimedJob, 'attempts' | 'leaseLosses' | 'maxAttempts'>): boolean {
+  return job.attempts - job.leaseLosses < job.maxAttempts;
 }
 
 /** claimJobs for one job. */
@@ -119,7 +143,7 @@ export async function completeJob(
 }
 
 /** A job that will not run again keeps none of the secrets it carried for its run. */
-const CLEAR_JOB_SECRETS = Prisma.sql`payload = payload - 'sealedToken'`;
+export const CLEAR_JOB_SECRETS = Prisma.sql`payload = payload - 'sealedToken'`;
 
 /**
  * endJobSql: the end of a job its worker still holds, as a CTE of a larger fenced statement (the one
@@ -140,8 +164,9 @@ export function endJobSql(
 
 /**
  * failJob: a failed attempt goes back to the queue after an exponential backoff
- * (`backoffBaseMs` × 2^(attempts-1)), or to `dead` with its error kept after the last attempt
- * or when the error is not retryable. Only the lease holder can fail a job.
+ * (`backoffBaseMs` × 2^(n-1), n the attempts the job itself used: claims less lost leases), or to
+ * `dead` with its error kept after the last such attempt or when the error is not retryable. Only
+ * the lease holder can fail a job.
  */
 export async function failJob(
   client: Client,
@@ -152,8 +177,8 @@ export async function failJob(
 ): Promise<'retrying' | 'dead' | 'lost'> {
   const rows = await client.$queryRaw<{ status: string }[]>`
     UPDATE jobs SET
-      status = CASE WHEN ${options.retryable} AND attempts < max_attempts THEN 'queued'::"JobStatus" ELSE 'dead'::"JobStatus" END,
-      run_at = now() + make_interval(secs => ${options.backoffBaseMs / 1000} * power(2, attempts - 1)),
+      status = CASE WHEN ${options.retryable} AND attempts - lease_losses < max_attempts THEN 'queued'::"JobStatus" ELSE 'dead'::"JobStatus" END,
+      run_at = now() + make_interval(secs => ${options.backoffBaseMs / 1000} * power(2, attempts - lease_losses - 1)),
       last_error = ${error.slice(0, 10_000)}, locked_by = NULL, locked_until = NULL, updated_at = now()
     WHERE id = ${jobId}::uuid AND locked_by = ${workerId} AND status = 'running' ${attemptIs(options.attempt)}
     RETURNING status::text`;
@@ -162,16 +187,19 @@ export async function failJob(
 }
 
 /**
- * markExpiredJobsDead: a job whose lease expired on its last attempt is dead, not claimable
- * (claimJob skips it). Returns those jobs so their sessions can be ended as failed.
+ * markExpiredJobsDead: a job whose expired lease is its max_lease_losses-th lost lease keeps killing
+ * (or stalling) the workers that run it, a poison job: it is dead, with that loss counted, and never
+ * claimed again (claimJobs skips it). Returns those jobs so their sessions can be ended as failed
+ * (WORKER_LOST). A job with lost leases to spare is left for claimJobs to take over.
  */
-export async function markExpiredJobsDead(client: Client): Promise<{ id: string; sessionId: string | null }[]> {
-  const rows = await client.$queryRaw<{ id: string; session_id: string | null }[]>`
-    UPDATE jobs SET status = 'dead', last_error = coalesce(last_error, 'lease expired on the last attempt'),
+export async function markExpiredJobsDead(client: Client): Promise<{ id: string; sessionId: string | null; leaseLosses: number }[]> {
+  const rows = await client.$queryRaw<{ id: string; session_id: string | null; lease_losses: number }[]>`
+    UPDATE jobs SET status = 'dead', lease_losses = lease_losses + 1,
+      last_error = 'lost its worker ' || (lease_losses + 1) || ' times (the lease expired each time)',
       locked_by = NULL, locked_until = NULL, updated_at = now(), ${CLEAR_JOB_SECRETS}
-    WHERE status = 'running' AND locked_until < now() AND attempts >= max_attempts
-    RETURNING id, session_id`;
-  return rows.map((row) => ({ id: row.id, sessionId: row.session_id }));
+    WHERE status = 'running' AND locked_until < now() AND lease_losses + 1 >= max_lease_losses
+    RETURNING id, session_id, lease_losses`;
+  return rows.map((row) => ({ id: row.id, sessionId: row.session_id, leaseLosses: row.lease_losses }));
 }
 
 /** The queue depth: jobs ready to run now plus those running (the signal for scaling workers). */

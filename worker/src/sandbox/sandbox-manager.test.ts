@@ -1,5 +1,5 @@
 import { beforeEach, expect, it } from 'vitest';
-import { describeEachDatabase } from '../../../tests/support/databases.js';
+import { describeEachDatabase } from '../../../test-support/databases.js';
 import { ensureSandbox } from './sandbox-manager.js';
 import type { SandboxInfo, SandboxProvider } from './sandbox-provider.js';
 

@@ -44,7 +44,8 @@ export async function runReportedCommand(runner: CommandRunner, command: string,
       timeoutMs: runner.timeoutMs,
       signal,
       onOutput: (stream, text) => {
-        pending[stream] += text;
+        // A binary's output may hold NUL, which the event log (PostgreSQL jsonb) cannot store: shown as U+FFFD.
+        pending[stream] += text.replaceAll('\u0000', '\uFFFD');
         timer ??= setTimeout(flush, 50);
       },
     });
@@ -73,6 +74,8 @@ export function createCommandTool(runner: CommandRunner): Tool {
     },
     async run(input, signal) {
       if (typeof input.command !== 'string' || !input.command.trim()) return { content: '"command" must be a non-empty string', isError: true };
+      // No shell can run it, and the event log cannot store it.
+      if (input.command.includes('\u0000')) return { content: '"command" must not contain a NUL character (U+0000)', isError: true };
       const result = await runReportedCommand(runner, input.command, signal);
       signal.throwIfAborted();
       const output = result.output.length > OUTPUT_FOR_MODEL ? `…${result.output.slice(-OUTPUT_FOR_MODEL)}` : result.output;

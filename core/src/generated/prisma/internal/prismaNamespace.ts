@@ -1684,6 +1684,8 @@ export const JobScalarFieldEnum = {
   status: 'status',
   attempts: 'attempts',
   maxAttempts: 'maxAttempts',
+  leaseLosses: 'leaseLosses',
+  maxLeaseLosses: 'maxLeaseLosses',
   runAt: 'runAt',
   lockedBy: 'lockedBy',
   lockedUntil: 'lockedUntil',

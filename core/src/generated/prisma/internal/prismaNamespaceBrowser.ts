@@ -188,6 +188,8 @@ export const JobScalarFieldEnum = {
   status: 'status',
   attempts: 'attempts',
   maxAttempts: 'maxAttempts',
+  leaseLosses: 'leaseLosses',
+  maxLeaseLosses: 'maxLeaseLosses',
   runAt: 'runAt',
   lockedBy: 'lockedBy',
   lockedUntil: 'lockedUntil',

@@ -29,11 +29,15 @@ export type AggregateJob = {
 export type JobAvgAggregateOutputType = {
   attempts: number | null
   maxAttempts: number | null
+  leaseLosses: number | null
+  maxLeaseLosses: number | null
 }
 
 export type JobSumAggregateOutputType = {
   attempts: number | null
   maxAttempts: number | null
+  leaseLosses: number | null
+  maxLeaseLosses: number | null
 }
 
 export type JobMinAggregateOutputType = {
@@ -43,6 +47,8 @@ export type JobMinAggregateOutputType = {
   status: $Enums.JobStatus | null
   attempts: number | null
   maxAttempts: number | null
+  leaseLosses: number | null
+  maxLeaseLosses: number | null
   runAt: Date | null
   lockedBy: string | null
   lockedUntil: Date | null
@@ -58,6 +64,8 @@ export type JobMaxAggregateOutputType = {
   status: $Enums.JobStatus | null
   attempts: number | null
   maxAttempts: number | null
+  leaseLosses: number | null
+  maxLeaseLosses: number | null
   runAt: Date | null
   lockedBy: string | null
   lockedUntil: Date | null
@@ -74,6 +82,8 @@ export type JobCountAggregateOutputType = {
   status: number
   attempts: number
   maxAttempts: number
+  leaseLosses: number
+  maxLeaseLosses: number
   runAt: number
   lockedBy: number
   lockedUntil: number
@@ -87,11 +97,15 @@ export type JobCountAggregateOutputType = {
 export type JobAvgAggregateInputType = {
   attempts?: true
   maxAttempts?: true
+  leaseLosses?: true
+  maxLeaseLosses?: true
 }
 
 export type JobSumAggregateInputType = {
   attempts?: true
   maxAttempts?: true
+  leaseLosses?: true
+  maxLeaseLosses?: true
 }
 
 export type JobMinAggregateInputType = {
@@ -101,6 +115,8 @@ export type JobMinAggregateInputType = {
   status?: true
   attempts?: true
   maxAttempts?: true
+  leaseLosses?: true
+  maxLeaseLosses?: true
   runAt?: true
   lockedBy?: true
   lockedUntil?: true
@@ -116,6 +132,8 @@ export type JobMaxAggregateInputType = {
   status?: true
   attempts?: true
   maxAttempts?: true
+  leaseLosses?: true
+  maxLeaseLosses?: true
   runAt?: true
   lockedBy?: true
   lockedUntil?: true
@@ -132,6 +150,8 @@ export type JobCountAggregateInputType = {
   status?: true
   attempts?: true
   maxAttempts?: true
+  leaseLosses?: true
+  maxLeaseLosses?: true
   runAt?: true
   lockedBy?: true
   lockedUntil?: true
@@ -235,6 +255,8 @@ export type JobGroupByOutputType = {
   status: $Enums.JobStatus
   attempts: number
   maxAttempts: number
+  leaseLosses: number
+  maxLeaseLosses: number
   runAt: Date
   lockedBy: string | null
   lockedUntil: Date | null
@@ -274,6 +296,8 @@ export type JobWhereInput = {
   status?: Prisma.EnumJobStatusFilter<"Job"> | $Enums.JobStatus
   attempts?: Prisma.IntFilter<"Job"> | number
   maxAttempts?: Prisma.IntFilter<"Job"> | number
+  leaseLosses?: Prisma.IntFilter<"Job"> | number
+  maxLeaseLosses?: Prisma.IntFilter<"Job"> | number
   runAt?: Prisma.DateTimeFilter<"Job"> | Date | string
   lockedBy?: Prisma.StringNullableFilter<"Job"> | string | null
   lockedUntil?: Prisma.DateTimeNullableFilter<"Job"> | Date | string | null
@@ -291,6 +315,8 @@ export type JobOrderByWithRelationInput = {
   status?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   maxAttempts?: Prisma.SortOrder
+  leaseLosses?: Prisma.SortOrder
+  maxLeaseLosses?: Prisma.SortOrder
   runAt?: Prisma.SortOrder
   lockedBy?: Prisma.SortOrderInput | Prisma.SortOrder
   lockedUntil?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -311,6 +337,8 @@ export type JobWhereUniqueInput = Prisma.AtLeast<{
   status?: Prisma.EnumJobStatusFilter<"Job"> | $Enums.JobStatus
   attempts?: Prisma.IntFilter<"Job"> | number
   maxAttempts?: Prisma.IntFilter<"Job"> | number
+  leaseLosses?: Prisma.IntFilter<"Job"> | number
+  maxLeaseLosses?: Prisma.IntFilter<"Job"> | number
   runAt?: Prisma.DateTimeFilter<"Job"> | Date | string
   lockedBy?: Prisma.StringNullableFilter<"Job"> | string | null
   lockedUntil?: Prisma.DateTimeNullableFilter<"Job"> | Date | string | null
@@ -328,6 +356,8 @@ export type JobOrderByWithAggregationInput = {
   status?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   maxAttempts?: Prisma.SortOrder
+  leaseLosses?: Prisma.SortOrder
+  maxLeaseLosses?: Prisma.SortOrder
   runAt?: Prisma.SortOrder
   lockedBy?: Prisma.SortOrderInput | Prisma.SortOrder
   lockedUntil?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -352,6 +382,8 @@ export type JobScalarWhereWithAggregatesInput = {
   status?: Prisma.EnumJobStatusWithAggregatesFilter<"Job"> | $Enums.JobStatus
   attempts?: Prisma.IntWithAggregatesFilter<"Job"> | number
   maxAttempts?: Prisma.IntWithAggregatesFilter<"Job"> | number
+  leaseLosses?: Prisma.IntWithAggregatesFilter<"Job"> | number
+  maxLeaseLosses?: Prisma.IntWithAggregatesFilter<"Job"> | number
   runAt?: Prisma.DateTimeWithAggregatesFilter<"Job"> | Date | string
   lockedBy?: Prisma.StringNullableWithAggregatesFilter<"Job"> | string | null
   lockedUntil?: Prisma.DateTimeNullableWithAggregatesFilter<"Job"> | Date | string | null
@@ -367,6 +399,8 @@ export type JobCreateInput = {
   status?: $Enums.JobStatus
   attempts?: number
   maxAttempts?: number
+  leaseLosses?: number
+  maxLeaseLosses?: number
   runAt?: Date | string
   lockedBy?: string | null
   lockedUntil?: Date | string | null
@@ -384,6 +418,8 @@ export type JobUncheckedCreateInput = {
   status?: $Enums.JobStatus
   attempts?: number
   maxAttempts?: number
+  leaseLosses?: number
+  maxLeaseLosses?: number
   runAt?: Date | string
   lockedBy?: string | null
   lockedUntil?: Date | string | null
@@ -399,6 +435,8 @@ export type JobUpdateInput = {
   status?: Prisma.EnumJobStatusFieldUpdateOperationsInput | $Enums.JobStatus
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
+  leaseLosses?: Prisma.IntFieldUpdateOperationsInput | number
+  maxLeaseLosses?: Prisma.IntFieldUpdateOperationsInput | number
   runAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   lockedBy?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lockedUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -416,6 +454,8 @@ export type JobUncheckedUpdateInput = {
   status?: Prisma.EnumJobStatusFieldUpdateOperationsInput | $Enums.JobStatus
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
+  leaseLosses?: Prisma.IntFieldUpdateOperationsInput | number
+  maxLeaseLosses?: Prisma.IntFieldUpdateOperationsInput | number
   runAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   lockedBy?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lockedUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -432,6 +472,8 @@ export type JobCreateManyInput = {
   status?: $Enums.JobStatus
   attempts?: number
   maxAttempts?: number
+  leaseLosses?: number
+  maxLeaseLosses?: number
   runAt?: Date | string
   lockedBy?: string | null
   lockedUntil?: Date | string | null
@@ -447,6 +489,8 @@ export type JobUpdateManyMutationInput = {
   status?: Prisma.EnumJobStatusFieldUpdateOperationsInput | $Enums.JobStatus
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
+  leaseLosses?: Prisma.IntFieldUpdateOperationsInput | number
+  maxLeaseLosses?: Prisma.IntFieldUpdateOperationsInput | number
   runAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   lockedBy?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lockedUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -463,6 +507,8 @@ export type JobUncheckedUpdateManyInput = {
   status?: Prisma.EnumJobStatusFieldUpdateOperationsInput | $Enums.JobStatus
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
+  leaseLosses?: Prisma.IntFieldUpdateOperationsInput | number
+  maxLeaseLosses?: Prisma.IntFieldUpdateOperationsInput | number
   runAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   lockedBy?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lockedUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -489,6 +535,8 @@ export type JobCountOrderByAggregateInput = {
   status?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   maxAttempts?: Prisma.SortOrder
+  leaseLosses?: Prisma.SortOrder
+  maxLeaseLosses?: Prisma.SortOrder
   runAt?: Prisma.SortOrder
   lockedBy?: Prisma.SortOrder
   lockedUntil?: Prisma.SortOrder
@@ -500,6 +548,8 @@ export type JobCountOrderByAggregateInput = {
 export type JobAvgOrderByAggregateInput = {
   attempts?: Prisma.SortOrder
   maxAttempts?: Prisma.SortOrder
+  leaseLosses?: Prisma.SortOrder
+  maxLeaseLosses?: Prisma.SortOrder
 }
 
 export type JobMaxOrderByAggregateInput = {
@@ -509,6 +559,8 @@ export type JobMaxOrderByAggregateInput = {
   status?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   maxAttempts?: Prisma.SortOrder
+  leaseLosses?: Prisma.SortOrder
+  maxLeaseLosses?: Prisma.SortOrder
   runAt?: Prisma.SortOrder
   lockedBy?: Prisma.SortOrder
   lockedUntil?: Prisma.SortOrder
@@ -524,6 +576,8 @@ export type JobMinOrderByAggregateInput = {
   status?: Prisma.SortOrder
   attempts?: Prisma.SortOrder
   maxAttempts?: Prisma.SortOrder
+  leaseLosses?: Prisma.SortOrder
+  maxLeaseLosses?: Prisma.SortOrder
   runAt?: Prisma.SortOrder
   lockedBy?: Prisma.SortOrder
   lockedUntil?: Prisma.SortOrder
@@ -535,6 +589,8 @@ export type JobMinOrderByAggregateInput = {
 export type JobSumOrderByAggregateInput = {
   attempts?: Prisma.SortOrder
   maxAttempts?: Prisma.SortOrder
+  leaseLosses?: Prisma.SortOrder
+  maxLeaseLosses?: Prisma.SortOrder
 }
 
 export type JobCreateNestedManyWithoutSessionInput = {
@@ -590,6 +646,8 @@ export type JobCreateWithoutSessionInput = {
   status?: $Enums.JobStatus
   attempts?: number
   maxAttempts?: number
+  leaseLosses?: number
+  maxLeaseLosses?: number
   runAt?: Date | string
   lockedBy?: string | null
   lockedUntil?: Date | string | null
@@ -605,6 +663,8 @@ export type JobUncheckedCreateWithoutSessionInput = {
   status?: $Enums.JobStatus
   attempts?: number
   maxAttempts?: number
+  leaseLosses?: number
+  maxLeaseLosses?: number
   runAt?: Date | string
   lockedBy?: string | null
   lockedUntil?: Date | string | null
@@ -650,6 +710,8 @@ export type JobScalarWhereInput = {
   status?: Prisma.EnumJobStatusFilter<"Job"> | $Enums.JobStatus
   attempts?: Prisma.IntFilter<"Job"> | number
   maxAttempts?: Prisma.IntFilter<"Job"> | number
+  leaseLosses?: Prisma.IntFilter<"Job"> | number
+  maxLeaseLosses?: Prisma.IntFilter<"Job"> | number
   runAt?: Prisma.DateTimeFilter<"Job"> | Date | string
   lockedBy?: Prisma.StringNullableFilter<"Job"> | string | null
   lockedUntil?: Prisma.DateTimeNullableFilter<"Job"> | Date | string | null
@@ -665,6 +727,8 @@ export type JobCreateManySessionInput = {
   status?: $Enums.JobStatus
   attempts?: number
   maxAttempts?: number
+  leaseLosses?: number
+  maxLeaseLosses?: number
   runAt?: Date | string
   lockedBy?: string | null
   lockedUntil?: Date | string | null
@@ -680,6 +744,8 @@ export type JobUpdateWithoutSessionInput = {
   status?: Prisma.EnumJobStatusFieldUpdateOperationsInput | $Enums.JobStatus
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
+  leaseLosses?: Prisma.IntFieldUpdateOperationsInput | number
+  maxLeaseLosses?: Prisma.IntFieldUpdateOperationsInput | number
   runAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   lockedBy?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lockedUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -695,6 +761,8 @@ export type JobUncheckedUpdateWithoutSessionInput = {
   status?: Prisma.EnumJobStatusFieldUpdateOperationsInput | $Enums.JobStatus
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
+  leaseLosses?: Prisma.IntFieldUpdateOperationsInput | number
+  maxLeaseLosses?: Prisma.IntFieldUpdateOperationsInput | number
   runAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   lockedBy?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lockedUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -710,6 +778,8 @@ export type JobUncheckedUpdateManyWithoutSessionInput = {
   status?: Prisma.EnumJobStatusFieldUpdateOperationsInput | $Enums.JobStatus
   attempts?: Prisma.IntFieldUpdateOperationsInput | number
   maxAttempts?: Prisma.IntFieldUpdateOperationsInput | number
+  leaseLosses?: Prisma.IntFieldUpdateOperationsInput | number
+  maxLeaseLosses?: Prisma.IntFieldUpdateOperationsInput | number
   runAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   lockedBy?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lockedUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -728,6 +798,8 @@ export type JobSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = ru
   status?: boolean
   attempts?: boolean
   maxAttempts?: boolean
+  leaseLosses?: boolean
+  maxLeaseLosses?: boolean
   runAt?: boolean
   lockedBy?: boolean
   lockedUntil?: boolean
@@ -745,6 +817,8 @@ export type JobSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extension
   status?: boolean
   attempts?: boolean
   maxAttempts?: boolean
+  leaseLosses?: boolean
+  maxLeaseLosses?: boolean
   runAt?: boolean
   lockedBy?: boolean
   lockedUntil?: boolean
@@ -762,6 +836,8 @@ export type JobSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extension
   status?: boolean
   attempts?: boolean
   maxAttempts?: boolean
+  leaseLosses?: boolean
+  maxLeaseLosses?: boolean
   runAt?: boolean
   lockedBy?: boolean
   lockedUntil?: boolean
@@ -779,6 +855,8 @@ export type JobSelectScalar = {
   status?: boolean
   attempts?: boolean
   maxAttempts?: boolean
+  leaseLosses?: boolean
+  maxLeaseLosses?: boolean
   runAt?: boolean
   lockedBy?: boolean
   lockedUntil?: boolean
@@ -787,7 +865,7 @@ export type JobSelectScalar = {
   updatedAt?: boolean
 }
 
-export type JobOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "kind" | "payload" | "sessionId" | "status" | "attempts" | "maxAttempts" | "runAt" | "lockedBy" | "lockedUntil" | "lastError" | "createdAt" | "updatedAt", ExtArgs["result"]["job"]>
+export type JobOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "kind" | "payload" | "sessionId" | "status" | "attempts" | "maxAttempts" | "leaseLosses" | "maxLeaseLosses" | "runAt" | "lockedBy" | "lockedUntil" | "lastError" | "createdAt" | "updatedAt", ExtArgs["result"]["job"]>
 export type JobInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   session?: boolean | Prisma.Job$sessionArgs<ExtArgs>
 }
@@ -809,8 +887,22 @@ export type $JobPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
     payload: runtime.JsonValue
     sessionId: string | null
     status: $Enums.JobStatus
+    /**
+     * Claims so far (less releases at shutdown): with locked_by, the lease's fencing token.
+     */
     attempts: number
+    /**
+     * Errors the job itself may raise: attempts − lease_losses is limited by this.
+     */
     maxAttempts: number
+    /**
+     * Claims that ended with the lease expiring (the worker died or stalled): not the job's errors.
+     */
+    leaseLosses: number
+    /**
+     * A job that loses this many leases keeps killing its workers (a poison job): it ends as WORKER_LOST.
+     */
+    maxLeaseLosses: number
     runAt: Date
     lockedBy: string | null
     lockedUntil: Date | null
@@ -1248,6 +1340,8 @@ export interface JobFieldRefs {
   readonly status: Prisma.FieldRef<"Job", 'JobStatus'>
   readonly attempts: Prisma.FieldRef<"Job", 'Int'>
   readonly maxAttempts: Prisma.FieldRef<"Job", 'Int'>
+  readonly leaseLosses: Prisma.FieldRef<"Job", 'Int'>
+  readonly maxLeaseLosses: Prisma.FieldRef<"Job", 'Int'>
   readonly runAt: Prisma.FieldRef<"Job", 'DateTime'>
   readonly lockedBy: Prisma.FieldRef<"Job", 'String'>
   readonly lockedUntil: Prisma.FieldRef<"Job", 'DateTime'>
