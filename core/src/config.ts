@@ -36,7 +36,7 @@ const environmentSchema = z.object({
   EVERJUST_EMBEDDED_WORKER: optionalString.pipe(z.enum(['true', 'false']).optional()),
   EVERJUST_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ANTHROPIC_API_KEY: optionalString,
-  ANTHROPIC_MODEL: z.string().trim().min(1).default('claude-sonnet-4-5'),
+  ANTHROPIC_MODEL: z.string().trim().min(1).default('claude-sonnet-5-5'),
   ANTHROPIC_BASE_URL: optionalUrl,
   DAYTONA_API_KEY: optionalString,
   DAYTONA_API_URL: url.default('https://app.daytona.io/api'),
