@@ -67,6 +67,8 @@ export interface FakeAnthropicRequest {
   body: Record<string, any>;
   /** True once the connection closed before the streamed answer was complete: the client aborted (or a scripted break). */
   clientDisconnected: boolean;
+  /** The usage the fake answered with (a 200 only). */
+  usage?: { input_tokens: number; cache_creation_input_tokens: number; cache_read_input_tokens: number; output_tokens: number };
 }
 
 export interface FakeAnthropic {
@@ -139,6 +141,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     response.on('close', () => { if (!response.writableFinished) record.clientDisconnected = true; });
     const nextToolCallId = () => `toolu_fake_${++toolCallCount}`;
     const { message, events } = responseEvents(turn, String(record.body.model), nextToolCallId, cache.bill(record.body));
+    record.usage = message.usage;
     if (!record.body.stream) return sendJson(response, 200, {}, message);
     response.writeHead(200, {
       'content-type': 'text/event-stream',
