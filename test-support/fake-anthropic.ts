@@ -92,6 +92,8 @@ export interface FakeAnthropicOptions {
   minimumCacheableTokens?: number;
   /** The clock the cache's TTL is read on (tests move it). */
   now?: () => number;
+  /** Count output tokens from what is sent (about four characters a token) instead of the default 5. */
+  countOutputTokens?: boolean;
 }
 
 const imageMediaTypes = new Set(['image/png', 'image/jpeg', 'image/webp', 'image/gif']);
@@ -140,7 +142,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     // `close` fires when the answer is complete or the client went away; only the latter counts.
     response.on('close', () => { if (!response.writableFinished) record.clientDisconnected = true; });
     const nextToolCallId = () => `toolu_fake_${++toolCallCount}`;
-    const { message, events } = responseEvents(turn, String(record.body.model), nextToolCallId, cache.bill(record.body));
+    const { message, events } = responseEvents(turn, String(record.body.model), nextToolCallId, cache.bill(record.body), options.countOutputTokens ?? false);
     record.usage = message.usage;
     if (!record.body.stream) return sendJson(response, 200, {}, message);
     response.writeHead(200, {
@@ -195,7 +197,7 @@ function sendJson(response: ServerResponse, status: number, headers: Record<stri
 }
 
 /** One answer as a whole message (when not streamed) and as its SSE events in wire order. */
-function responseEvents(turn: FakeAnthropicResponse, model: string, nextToolCallId: () => string, billed: InputBill) {
+function responseEvents(turn: FakeAnthropicResponse, model: string, nextToolCallId: () => string, billed: InputBill, countOutputTokens: boolean) {
   const textPieces = turn.text === undefined ? [] : [turn.text].flat();
   const toolCalls = (turn.toolCalls ?? []).map(({ id = nextToolCallId(), name, input = {}, inputJson }) => ({
     toolUse: { type: 'tool_use', id, name, input },
@@ -206,7 +208,7 @@ function responseEvents(turn: FakeAnthropicResponse, model: string, nextToolCall
     input_tokens: turn.inputTokens ?? billed.input,
     cache_creation_input_tokens: billed.cacheWrite,
     cache_read_input_tokens: billed.cacheRead,
-    output_tokens: turn.outputTokens ?? 5,
+    output_tokens: turn.outputTokens ?? (countOutputTokens ? Math.ceil((textPieces.join('').length + toolCalls.reduce((sum, call) => sum + call.json.length, 0)) / 4) : 5),
   };
   const content = [
     ...(turn.text === undefined ? [] : [{ type: 'text', text: textPieces.join('') }]),
