@@ -60,12 +60,15 @@ export async function buildConversation(prisma: PrismaClient, session: Session, 
       : `The project has ${files.length} file(s); this is their current content.${shown.length ? `\n${shown.join('\n')}` : ''}${listed.length ? `\nOther files:\n${listed.join('\n')}` : ''}`;
   const head = [options.systemPrompt, tenantInstructions(options.instructions)].filter(Boolean).join('\n\n');
 
-  return { system: [head, project], messages: [...history(earlier.reverse(), options.historyTokens ?? Math.floor(options.contextTokens / 5)), currentPrompt(session.prompt, options.attachments ?? [])] };
+  return { system: [head, project], messages: [...buildHistory(earlier.reverse(), options.historyTokens ?? Math.floor(options.contextTokens / 5)), currentPrompt(session.prompt, options.attachments ?? [])] };
 }
 
 /** Earlier turns, oldest first, within `budget` tokens: the newest kept whole, the older summarised or dropped. */
-function history(turns: Array<{ prompt: string; reply: string | null }>, budget: number): LlmMessage[] {
+export function buildHistory(turns: Array<{ prompt: string; reply: string | null }>, budget: number): LlmMessage[] {
   const kept: LlmMessage[][] = [];
+  // Whole turns get three quarters at most, so older prompts still fit as summary lines.
+  const summaryReserve = Math.floor(budget / 4);
+  budget -= summaryReserve;
   let index = turns.length - 1;
   for (; index >= 0; index -= 1) {
     const { prompt, reply } = turns[index];
@@ -75,6 +78,7 @@ function history(turns: Array<{ prompt: string; reply: string | null }>, budget:
     budget -= cost;
     kept.unshift([text('user', prompt), text('assistant', answer)]);
   }
+  budget += summaryReserve;
   const summary: string[] = [];
   for (; index >= 0; index -= 1) {
     const line = `- ${truncate(turns[index].prompt.replace(/\s+/g, ' ').trim(), SUMMARY_PROMPT_CHARACTERS)}`;
