@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { Prisma } from '@everjust/core';
 import { createAnthropic } from '@everjust/worker';
 import { buildSystemPrompt } from '../worker/src/llm/prompts/system-prompt.js';
 import { startFakeAnthropic, type FakeAnthropic, type FakeAnthropicTurn } from '../test-support/fake-anthropic.js';
@@ -166,5 +167,38 @@ describeEachDatabase('generation engine v2', (database) => {
     const writes = second.filter((event) => event.type === 'file_written' && event.path === 'index.html');
     expect(writes.length).toBeGreaterThan(1);
     expect(writes.at(-1).size).toBe(Buffer.byteLength(index));
+  });
+
+  // These two need gen-control's schema (Session.reply, Session.maxOutputTokens); they run once it is merged.
+  it.skipIf(!('reply' in Prisma.SessionScalarFieldEnum))('remembers: a follow-up sees the earlier prompt and the model’s own final reply', async () => {
+    const projectId = await newProject();
+    await run(projectId, 'A page for my bakery', [
+      { text: 'Writing it.', toolCalls: [{ name: 'write_file', input: { path: 'index.html', content: '<h1>Bakery</h1>' } }] },
+      { text: 'I built a one-page site for your bakery with a heading.' },
+    ]);
+    fake.requests.length = 0;
+    await run(projectId, 'Add opening hours', [{ text: 'Added.' }]);
+    const messages = fake.requests[0]!.body.messages.map((message: any) => [message.role, message.content.at(-1).text]);
+    expect(messages).toEqual([
+      ['user', 'A page for my bakery'],
+      ['assistant', 'I built a one-page site for your bakery with a heading.'],
+      ['user', 'Add opening hours'],
+    ]);
+  });
+
+  it.skipIf(!('maxOutputTokens' in Prisma.SessionScalarFieldEnum))('stops at the session’s output budget with BUDGET_EXCEEDED, keeping what it wrote', async () => {
+    const projectId = await newProject();
+    fake.enqueue([
+      { toolCalls: [{ name: 'write_file', input: { path: 'index.html', content: '<h1>Half</h1>' } }], outputTokens: 80 },
+      { text: 'more and more', stopReason: 'max_tokens', outputTokens: 20 },
+    ]);
+    const started = await graphql(platform.app, tenant.live, `mutation($input: StartSessionInput!) { startSession(input: $input) { id } }`, {
+      input: { projectId, prompt: 'Write a lot', maxOutputTokens: 100 },
+    });
+    expect(started.errors).toBeUndefined();
+    const { events } = await subscribeSse(platform.url, tenant.live, SESSION_EVENTS_SUBSCRIPTION, { sessionId: started.data.startSession.id });
+    expect(events.at(-1)).toMatchObject({ type: 'done', status: 'failed', error: { code: 'BUDGET_EXCEEDED' } });
+    expect(fake.requests[1]!.body.max_tokens).toBe(20); // the request is capped at what is left
+    expect(await files(projectId)).toEqual({ 'index.html': '<h1>Half</h1>' });
   });
 });

@@ -1,6 +1,7 @@
 import { readProjectFiles, type PrismaClient, type Session } from '@everjust/core';
 import type { LlmContentBlock, LlmImageMediaType, LlmMessage } from '../llm/llm-provider.js';
 import { tenantInstructions } from '../llm/prompts/system-prompt.js';
+import { readEarlierTurns } from './session-reply.js';
 
 /** How many earlier prompts of the project are considered for the history, newest first. */
 const EARLIER_SESSIONS = 20;
@@ -35,12 +36,7 @@ export interface ConversationOptions {
  */
 export async function buildConversation(prisma: PrismaClient, session: Session, options: ConversationOptions): Promise<Conversation> {
   const files = await readProjectFiles(prisma, session.projectId);
-  const earlier = await prisma.session.findMany({
-    where: { projectId: session.projectId, kind: 'generate', id: { lt: session.id }, status: 'succeeded' },
-    orderBy: { id: 'desc' },
-    take: EARLIER_SESSIONS,
-    select: { prompt: true, reply: true },
-  });
+  const earlier = await readEarlierTurns(prisma, { projectId: session.projectId, kind: 'generate', id: { lt: session.id }, status: 'succeeded' }, EARLIER_SESSIONS);
 
   let budget = options.contextTokens;
   const shown: string[] = [];
