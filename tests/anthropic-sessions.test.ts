@@ -64,7 +64,7 @@ describe('generation sessions on the Anthropic provider', () => {
     expect(fake.requests).toHaveLength(2);
     expect(fake.requests[0].body.model).toBe('claude-test');
     expect(fake.requests[0].body.tools.map((tool: any) => tool.name)).toEqual(expect.arrayContaining(['write_file', 'read_file', 'delete_file', 'list_files']));
-    expect(fake.requests[0].body.messages.at(-1).content).toEqual([{ type: 'text', text: 'A hello page' }]);
+    expect(fake.requests[0].body.messages.at(-1).content).toEqual([{ type: 'text', text: 'A hello page', cache_control: { type: 'ephemeral' } }]);
     const toolUse = fake.requests[1].body.messages.at(-2).content.find((block: any) => block.type === 'tool_use');
     const toolResult = fake.requests[1].body.messages.at(-1).content[0];
     expect(toolResult).toMatchObject({ type: 'tool_result', tool_use_id: toolUse.id });

@@ -53,7 +53,7 @@ const environmentSchema = z.object({
   EVERJUST_EMBEDDED_WORKER: documented(optionalString.pipe(z.enum(['true', 'false']).optional()), '`true` also runs a worker inside an API on PostgreSQL', '`true` without `DATABASE_URL`'),
   EVERJUST_LOG_LEVEL: documented(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), '`fatal` … `trace`, `silent`'),
   ANTHROPIC_API_KEY: documented(optionalString, 'Claude for live sessions (test mode always uses the offline generator)'),
-  ANTHROPIC_MODEL: documented(z.string().trim().min(1).default('claude-sonnet-4-5'), 'the Claude model live sessions use unless the tenant picks another'),
+  ANTHROPIC_MODEL: documented(z.string().trim().min(1).default('claude-sonnet-5-5'), 'the Claude model live sessions use unless the tenant picks another'),
   ANTHROPIC_BASE_URL: documented(optionalUrl, "another address for Anthropic's API (a proxy, tests)"),
   DAYTONA_API_KEY: documented(optionalString, 'Daytona sandboxes'),
   DAYTONA_API_URL: documented(url.default('https://app.daytona.io/api'), "Daytona's API"),

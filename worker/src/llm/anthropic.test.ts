@@ -50,14 +50,14 @@ describe('createAnthropic', () => {
       { type: 'text-delta', text: 'Hel' },
       { type: 'text-delta', text: 'lo' },
       { type: 'text-delta', text: ', world' },
-      { type: 'finish', stopReason: 'end_turn', usage: { inputTokens: 12, outputTokens: 7 } },
+      { type: 'finish', stopReason: 'end_turn', usage: { inputTokens: 12, outputTokens: 7, cacheWriteTokens: 0, cacheReadTokens: 0 } },
     ]);
     expect(fake.requests[0]!.headers.authorization).toBe('Bearer test-key');
     expect(fake.requests[0]!.body).toMatchObject({
       model: 'claude-test',
       max_tokens: 1024,
       stream: true,
-      system: 'You build web apps.',
+      system: [{ type: 'text', text: 'You build web apps.', cache_control: { type: 'ephemeral' } }],
     });
   });
 
@@ -71,7 +71,7 @@ describe('createAnthropic', () => {
     expect(parts).toEqual([
       { type: 'text-delta', text: 'Writing it.' },
       { type: 'tool-call', id: 'toolu_1', name: 'write_file', input },
-      { type: 'finish', stopReason: 'tool_use', usage: { inputTokens: 10, outputTokens: 30 } },
+      { type: 'finish', stopReason: 'tool_use', usage: { inputTokens: expect.any(Number), outputTokens: 30, cacheWriteTokens: 0, cacheReadTokens: 0 } },
     ]);
   });
 
@@ -82,7 +82,7 @@ describe('createAnthropic', () => {
 
     expect(parts).toEqual([
       { type: 'tool-call', id: 'toolu_1', name: 'write_file', input: {} },
-      { type: 'finish', stopReason: 'max_tokens', usage: { inputTokens: 10, outputTokens: 5 } },
+      { type: 'finish', stopReason: 'max_tokens', usage: { inputTokens: expect.any(Number), outputTokens: 5, cacheWriteTokens: 0, cacheReadTokens: 0 } },
     ]);
   });
 
@@ -116,7 +116,7 @@ describe('createAnthropic', () => {
       { name: 'read_file', description: 'Reads a file.', input_schema: inputSchema },
     ]);
     expect(fake.requests[0]!.body.messages).toEqual([
-      { role: 'user', content: [{ type: 'text', text: 'Read the readme.' }] },
+      { role: 'user', content: [{ type: 'text', text: 'Read the readme.', cache_control: { type: 'ephemeral' } }] },
       {
         role: 'assistant',
         content: [
@@ -124,7 +124,7 @@ describe('createAnthropic', () => {
           { type: 'tool_use', id: 'toolu_1', name: 'read_file', input: { path: 'README.md' } },
         ],
       },
-      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'No such file', is_error: true }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'No such file', is_error: true, cache_control: { type: 'ephemeral' } }] },
     ]);
   });
 
@@ -149,11 +149,11 @@ describe('createAnthropic', () => {
     expect(error).toMatchObject({ retryable: true, options: { status: 529 } });
   });
 
-  it('classifies a 401 as not retryable, without retrying it', async () => {
+  it('classifies a 401 as MODEL_AUTH_FAILED, not retryable, without retrying it', async () => {
     const { error } = await collect(provider({ apiKey: 'wrong-key' }).stream(request()));
 
     expect(error).toBeInstanceOf(LlmError);
-    expect(error).toMatchObject({ retryable: false, options: { status: 401 } });
+    expect(error).toMatchObject({ retryable: false, code: 'MODEL_AUTH_FAILED', options: { status: 401 } });
     expect((error as LlmError).message).toBe('Anthropic API error 401: invalid x-api-key');
     expect(fake.requests).toHaveLength(1);
   });

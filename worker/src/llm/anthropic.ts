@@ -1,6 +1,7 @@
 import Anthropic, { APIConnectionError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import {
   LlmError,
+  systemParts,
   type LlmContentBlock,
   type LlmMessage,
   type LlmProvider,
@@ -10,8 +11,9 @@ import {
 } from './llm-provider.js';
 
 export interface AnthropicSettings {
+  /** The platform's key; a request's own `apiKey` (bring your own key) takes its place. */
   apiKey: string;
-  /** The model id, e.g. `claude-sonnet-4-5`. */
+  /** The default model id, e.g. `claude-sonnet-5-5`; a request's `model` overrides it. */
   model: string;
   /** Defaults to the public API; given explicitly so the SDK never falls back to `ANTHROPIC_BASE_URL`. */
   baseUrl?: string;
@@ -19,13 +21,30 @@ export interface AnthropicSettings {
   maxRetries?: number;
   /** Per attempt, until the response headers arrive: the SDK does not time the streamed body (default 10 min). */
   timeoutMs?: number;
+  /** Mark the stable prefix of every request cacheable (default true; the bench turns it off to compare). */
+  promptCaching?: boolean;
 }
+
+/** Anthropic's built-in editor, which the model is trained on: sent in place of a tool marked `builtin: 'text_editor'`. */
+const textEditorTool = { type: 'text_editor_20250728', name: 'str_replace_based_edit_tool' } as const;
+/** Clients kept for tenants' own keys; the oldest is dropped past this many. */
+const MAX_KEY_CLIENTS = 100;
+const cacheBreakpoint = { type: 'ephemeral' } as const;
 
 type StopReason = Extract<LlmStreamPart, { type: 'finish' }>['stopReason'];
 
 /**
  * The Anthropic Messages API as an {@link LlmProvider}, through the official SDK and its streaming endpoint.
- * The client (and so the key) is made on first use.
+ * The client (and so the key) is made on first use; a request with its own `apiKey` gets a client of its
+ * own, kept per key (the key is never logged).
+ *
+ * Prompt caching: every request marks its stable prefix with `cache_control` breakpoints (at most the API's
+ * four): the end of each of the last two system parts (tools + our prompt, then the project's files), and the
+ * end of the last two user messages (the previous round's prefix, read back; the new one, written).
+ *
+ * A tool marked `builtin: 'text_editor'` is offered as Anthropic's own text editor
+ * (`str_replace_based_edit_tool`); its calls come back under the tool's own name, so the rest of the
+ * platform never sees the vendor's.
  *
  * What `stream()` throws:
  * - an {@link LlmError}, classified `retryable` (429, 5xx, overloaded, connection errors, a stream that broke
@@ -37,34 +56,35 @@ type StopReason = Extract<LlmStreamPart, { type: 'finish' }>['stopReason'];
  * tool's own validation then rejects it and the model is told, which beats failing the whole turn.
  */
 export function createAnthropic(settings: AnthropicSettings): LlmProvider {
-  let client: Anthropic | undefined;
-  const getClient = (): Anthropic => {
-    if (!settings.apiKey) throw new LlmError('The Anthropic API key is not set.', { retryable: false });
-    client ??= new Anthropic({
-      apiKey: settings.apiKey,
-      baseURL: settings.baseUrl ?? 'https://api.anthropic.com',
-      ...(settings.maxRetries === undefined ? {} : { maxRetries: settings.maxRetries }),
-      ...(settings.timeoutMs === undefined ? {} : { timeout: settings.timeoutMs }),
-    });
+  const clients = new Map<string, Anthropic>();
+  const getClient = (apiKey: string | undefined): Anthropic => {
+    const key = apiKey || settings.apiKey;
+    if (!key) throw new LlmError('The Anthropic API key is not set.', { retryable: false, code: 'MODEL_AUTH_FAILED' });
+    let client = clients.get(key);
+    if (!client) {
+      client = new Anthropic({
+        apiKey: key,
+        baseURL: settings.baseUrl ?? 'https://api.anthropic.com',
+        ...(settings.maxRetries === undefined ? {} : { maxRetries: settings.maxRetries }),
+        ...(settings.timeoutMs === undefined ? {} : { timeout: settings.timeoutMs }),
+      });
+      if (clients.size >= MAX_KEY_CLIENTS) clients.delete(clients.keys().next().value as string);
+      clients.set(key, client);
+    }
     return client;
   };
+  const caching = settings.promptCaching ?? true;
 
   return {
     name: 'anthropic',
     model: settings.model,
     async *stream(request: LlmRequest): AsyncIterable<LlmStreamPart> {
       const { signal } = request;
+      const editorName = request.tools.find((tool) => tool.builtin === 'text_editor')?.name;
       let events: AsyncIterable<Anthropic.RawMessageStreamEvent>;
       try {
-        events = await getClient().messages.create(
-          {
-            model: settings.model,
-            max_tokens: request.maxOutputTokens,
-            ...(request.system ? { system: request.system } : {}),
-            messages: request.messages.map(toMessageParam),
-            ...(request.tools.length > 0 ? { tools: request.tools.map(toTool) } : {}),
-            stream: true,
-          },
+        events = await getClient(request.apiKey).messages.create(
+          { ...toParams(request, editorName, caching), model: request.model || settings.model, max_tokens: request.maxOutputTokens, stream: true },
           { signal },
         );
       } catch (error) {
@@ -75,6 +95,8 @@ export function createAnthropic(settings: AnthropicSettings): LlmProvider {
       const toolCalls = new Map<number, { id: string; name: string; json: string }>();
       let inputTokens = 0;
       let outputTokens = 0;
+      let cacheWriteTokens = 0;
+      let cacheReadTokens = 0;
       let stopReason: string | null = null;
       let stopped = false;
       try {
@@ -83,11 +105,13 @@ export function createAnthropic(settings: AnthropicSettings): LlmProvider {
             case 'message_start':
               inputTokens = event.message.usage.input_tokens;
               outputTokens = event.message.usage.output_tokens;
+              cacheWriteTokens = event.message.usage.cache_creation_input_tokens ?? 0;
+              cacheReadTokens = event.message.usage.cache_read_input_tokens ?? 0;
               break;
             case 'content_block_start':
               if (event.content_block.type === 'tool_use') {
                 const { id, name } = event.content_block;
-                toolCalls.set(event.index, { id, name, json: '' });
+                toolCalls.set(event.index, { id, name: name === textEditorTool.name && editorName ? editorName : name, json: '' });
               }
               break;
             case 'content_block_delta':
@@ -124,21 +148,45 @@ export function createAnthropic(settings: AnthropicSettings): LlmProvider {
       if (!stopped) {
         throw new LlmError('The model stream broke off: it ended before message_stop.', { retryable: true });
       }
-      yield { type: 'finish', stopReason: toStopReason(stopReason), usage: { inputTokens, outputTokens } };
+      yield { type: 'finish', stopReason: toStopReason(stopReason), usage: { inputTokens, outputTokens, cacheWriteTokens, cacheReadTokens } };
     },
   };
 }
 
-function toMessageParam(message: LlmMessage): Anthropic.MessageParam {
-  return { role: message.role, content: message.content.map(toContentBlockParam) };
+/** The request's system, messages and tools as the API takes them, with the cache breakpoints when caching. */
+function toParams(request: LlmRequest, editorName: string | undefined, caching: boolean) {
+  const system: Anthropic.TextBlockParam[] = systemParts(request.system).map((text) => ({ type: 'text', text }));
+  const messages = request.messages.map((message) => toMessageParam(message, editorName));
+  const tools = request.tools.map(toTool);
+  if (caching) {
+    // Tools come before the system prompt in the cached prefix, so a system breakpoint covers them too.
+    for (const block of system.slice(-2)) block.cache_control = cacheBreakpoint;
+    const userTurns = messages.filter((message) => message.role === 'user' && Array.isArray(message.content) && message.content.length > 0);
+    for (const message of userTurns.slice(-2)) {
+      const content = message.content as Anthropic.ContentBlockParam[];
+      const last = content[content.length - 1] as { cache_control?: Anthropic.CacheControlEphemeral | null };
+      last.cache_control = cacheBreakpoint;
+    }
+  }
+  return {
+    ...(system.length > 0 ? { system } : {}),
+    messages,
+    ...(tools.length > 0 ? { tools } : {}),
+  };
 }
 
-function toContentBlockParam(block: LlmContentBlock): Anthropic.ContentBlockParam {
+function toMessageParam(message: LlmMessage, editorName: string | undefined): Anthropic.MessageParam {
+  return { role: message.role, content: message.content.map((block) => toContentBlockParam(block, editorName)) };
+}
+
+function toContentBlockParam(block: LlmContentBlock, editorName: string | undefined): Anthropic.ContentBlockParam {
   switch (block.type) {
     case 'text':
       return { type: 'text', text: block.text };
+    case 'image':
+      return { type: 'image', source: { type: 'base64', media_type: block.mediaType, data: block.data } };
     case 'tool_call':
-      return { type: 'tool_use', id: block.id, name: block.name, input: block.input };
+      return { type: 'tool_use', id: block.id, name: block.name === editorName ? textEditorTool.name : block.name, input: block.input };
     case 'tool_result':
       return {
         type: 'tool_result',
@@ -149,7 +197,8 @@ function toContentBlockParam(block: LlmContentBlock): Anthropic.ContentBlockPara
   }
 }
 
-function toTool(tool: LlmToolDefinition): Anthropic.Tool {
+function toTool(tool: LlmToolDefinition): Anthropic.ToolUnion {
+  if (tool.builtin === 'text_editor') return { ...textEditorTool };
   // Our schema is any JSON Schema object; the API requires `type: 'object'` at the top, as tools declare.
   return { name: tool.name, description: tool.description, input_schema: tool.inputSchema as Anthropic.Tool.InputSchema };
 }
@@ -210,8 +259,10 @@ function toLlmError(error: unknown, signal: AbortSignal, phase: 'request' | 'str
         ? shouldRetry === 'true'
         : status === 408 || status === 409 || status === 429 || status >= 500;
     return new LlmError(`Anthropic API error ${status}: ${error.apiMessage ?? error.message}`, {
-      retryable,
+      retryable: status === 401 ? false : retryable,
       status,
+      // The key (the platform's or a tenant's own) was refused: another attempt would be refused too.
+      ...(status === 401 ? { code: 'MODEL_AUTH_FAILED' } : {}),
       cause: error,
     });
   }

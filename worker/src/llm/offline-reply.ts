@@ -3,6 +3,7 @@
  * function of the request, so the same conversation always gives the same reply.
  */
 import type { LlmContentBlock, LlmMessage, LlmRequest } from './llm-provider.js';
+import { planFileChange } from './offline-edits.js';
 import { appTemplates, chooseTemplate, planApp, renderApp, templateById, truncate, type AppPlan } from './offline-templates/index.js';
 
 /** A tool call the offline generator makes, with a deterministic id. */
@@ -105,23 +106,69 @@ function describeFiles(plan: AppPlan, canWrite: boolean): string {
   );
 }
 
-/** The first turn of a prompt: explain, then write index.html, styles.css and app.js. */
+/** The name of the edit tool among those offered (the one of the common text-editor shape). */
+function editToolOf(request: LlmRequest): string | undefined {
+  return request.tools.find((tool) => tool.builtin === 'text_editor')?.name;
+}
+
+function numberedCalls(request: LlmRequest, calls: Array<{ name: string; input: unknown }>): OfflineToolCall[] {
+  const firstNumber = countToolCalls(request.messages) + 1;
+  return calls.map((call, index) => ({ id: `${toolCallIdPrefix}${firstNumber + index}`, ...call }));
+}
+
+/**
+ * The first turn of a prompt: explain, then write index.html, styles.css and app.js. A follow-up, when an
+ * edit tool and read_file are offered, reads the current files first, to edit them in the next turn.
+ */
 function answerPrompt(request: LlmRequest, prompts: string[]): OfflineReply {
   const plan = planApp(prompts);
   const previous = prompts.length > 1 ? planApp(prompts.slice(0, -1)) : undefined;
   const canWrite = request.tools.some((tool) => tool.name === 'write_file');
+  const canEdit = editToolOf(request) !== undefined && request.tools.some((tool) => tool.name === 'read_file');
+  if (previous && canEdit) {
+    const text = [
+      reminder,
+      describeRevision(plan, previous),
+      "I'll read the app's three files first, then change only the lines that need it, with the edit tool, rather than rewriting them.",
+    ].join('\n\n');
+    const reads = renderApp(plan).map((file) => ({ name: 'read_file', input: { path: file.path } }));
+    return { text, toolCalls: numberedCalls(request, reads), stopReason: 'tool_use' };
+  }
   const text = previous
     ? [reminder, describeRevision(plan, previous), describeFiles(plan, canWrite)].join('\n\n')
     : [introduction, describeNewApp(plan), describeFiles(plan, canWrite)].join('\n\n');
   if (!canWrite) return { text, toolCalls: [], stopReason: 'end_turn' };
+  const writes = renderApp(plan).map((file) => ({ name: 'write_file', input: { path: file.path, content: file.content } }));
+  return { text, toolCalls: numberedCalls(request, writes), stopReason: 'tool_use' };
+}
 
-  const firstNumber = countToolCalls(request.messages) + 1;
-  const toolCalls = renderApp(plan).map((file, index) => ({
-    id: `${toolCallIdPrefix}${firstNumber + index}`,
-    name: 'write_file',
-    input: { path: file.path, content: file.content },
-  }));
-  return { text, toolCalls, stopReason: 'tool_use' };
+/**
+ * The turn after read_file: for each file, the edits that turn what was read into the new version
+ * (str_replace), a rewrite when most of it changes, a create when it was missing, nothing when it is current.
+ */
+function editFiles(request: LlmRequest, prompts: string[], reads: Array<{ path: string; content: string | null }>): OfflineReply {
+  const editTool = editToolOf(request)!;
+  const calls: Array<{ name: string; input: unknown }> = [];
+  const changed: string[] = [];
+  for (const file of renderApp(planApp(prompts))) {
+    const current = reads.find((read) => read.path === file.path)?.content ?? null;
+    if (current === null) {
+      calls.push({ name: editTool, input: { command: 'create', path: file.path, file_text: file.content } });
+      changed.push(`create ${file.path}`);
+      continue;
+    }
+    const change = planFileChange(current, file.content);
+    if (change.kind === 'none') continue;
+    if (change.kind === 'rewrite') {
+      calls.push({ name: 'write_file', input: { path: file.path, content: file.content } });
+      changed.push(`rewrite ${file.path} (most of it changes)`);
+      continue;
+    }
+    for (const edit of change.edits) calls.push({ name: editTool, input: { command: 'str_replace', path: file.path, old_str: edit.oldText, new_str: edit.newText } });
+    changed.push(`make ${change.edits.length} ${change.edits.length === 1 ? 'edit' : 'edits'} to ${file.path}`);
+  }
+  if (calls.length === 0) return { text: 'The files already say what this request asks for: there is nothing to change.', toolCalls: [], stopReason: 'end_turn' };
+  return { text: `I'll ${listInWords(changed)}.`, toolCalls: numberedCalls(request, calls), stopReason: 'tool_use' };
 }
 
 /** The turn after the tools ran: say what was written, and what failed. */
@@ -135,29 +182,36 @@ function summarizeToolResults(request: LlmRequest, prompts: string[]): OfflineRe
     .flatMap((message) => message.content.flatMap((block) => (block.type === 'tool_call' ? [block] : [])));
 
   const written: string[] = [];
+  const edited = new Map<string, number>();
   const failed: string[] = [];
   for (const result of results) {
     const call = calls.find((candidate) => candidate.id === result.toolCallId);
-    const input = (call?.input ?? {}) as { path?: unknown; content?: unknown };
+    const input = (call?.input ?? {}) as { path?: unknown; content?: unknown; file_text?: unknown; command?: unknown };
     const path = typeof input.path === 'string' ? input.path : (call?.name ?? result.toolCallId);
+    const content = call?.name === 'write_file' ? input.content : input.command === 'create' ? input.file_text : undefined;
     if (result.isError) {
       failed.push(`${path} (${truncate(result.content.trim().replace(/\s+/g, ' '), quotedErrorLength)})`);
-    } else if (call?.name === 'write_file' && typeof input.content === 'string') {
-      const lines = input.content.split('\n').length - (input.content.endsWith('\n') ? 1 : 0);
+    } else if (typeof content === 'string') {
+      const lines = content.split('\n').length - (content.endsWith('\n') ? 1 : 0);
       written.push(`${path} (${lines} ${lines === 1 ? 'line' : 'lines'})`);
+    } else if (input.command === 'str_replace' || input.command === 'insert') {
+      edited.set(path, (edited.get(path) ?? 0) + 1);
     }
   }
+  const edits = [...edited].map(([path, count]) => `${path} (${count} ${count === 1 ? 'edit' : 'edits'})`);
 
   const sentences: string[] = [];
-  if (written.length > 0) sentences.push(`Done: I wrote ${listInWords(written)}.`);
+  if (written.length > 0 && edits.length > 0) sentences.push(`Done: I wrote ${listInWords(written)} and edited ${listInWords(edits)}.`);
+  else if (written.length > 0) sentences.push(`Done: I wrote ${listInWords(written)}.`);
+  else if (edits.length > 0) sentences.push(`Done: I edited ${listInWords(edits)}, leaving the rest of the files as they were.`);
   if (failed.length > 0) {
     sentences.push(`These did not work: ${listInWords(failed)}. The app may be incomplete until they succeed, so try the request again.`);
   }
-  if (written.length > 0 && failed.length === 0 && prompts.length > 0) {
+  if (written.length + edits.length > 0 && failed.length === 0 && prompts.length > 0) {
     const plan = planApp(prompts);
     sentences.push(
       `"${plan.title}" is ${labelOf(plan)} that runs as it is in a browser: no dependencies, no build step, no network. ` +
-        'Ask for a change, such as another colour, a dark theme, a new name or a different kind of app, and I will rewrite it.',
+        'Ask for a change, such as another colour, a dark theme, a new name or a different kind of app, and I will edit it.',
     );
   }
   if (sentences.length === 0) sentences.push(`The tools returned ${results.length} ${results.length === 1 ? 'result' : 'results'}; there is nothing more for me to do.`);
@@ -165,12 +219,29 @@ function summarizeToolResults(request: LlmRequest, prompts: string[]): OfflineRe
 }
 
 /**
- * The reply to `request`. When the last user message carries tool results, the tools have run and the
- * reply summarizes them; otherwise it is a prompt, answered with an explanation and three file writes.
+ * The reply to `request`. When the last user message carries tool results, the tools have run: after reads,
+ * the reply edits the files; otherwise it summarizes them. Else it is a prompt, answered with an
+ * explanation and three file writes (a new app) or reads (a follow-up that will edit).
  */
 export function replyTo(request: LlmRequest): OfflineReply {
   const prompts = promptsOf(request.messages);
   const last = request.messages[lastUserIndex(request.messages)];
-  if (last?.content.some(isToolResult)) return summarizeToolResults(request, prompts);
+  if (last?.content.some(isToolResult)) {
+    const reads = readResults(request.messages);
+    return reads && editToolOf(request) ? editFiles(request, prompts, reads) : summarizeToolResults(request, prompts);
+  }
   return answerPrompt(request, prompts);
+}
+
+/** When the last tool results all answer read_file calls: what each read returned (null: no such file). */
+function readResults(messages: LlmMessage[]): Array<{ path: string; content: string | null }> | undefined {
+  const userIndex = lastUserIndex(messages);
+  const results = messages[userIndex].content.filter(isToolResult);
+  const calls = (messages[userIndex - 1]?.content ?? []).flatMap((block) => (block.type === 'tool_call' ? [block] : []));
+  if (calls.length === 0 || !calls.every((call) => call.name === 'read_file')) return undefined;
+  return calls.map((call) => {
+    const result = results.find((candidate) => candidate.toolCallId === call.id);
+    const path = String((call.input as { path?: unknown }).path);
+    return { path, content: result && !result.isError ? result.content : null };
+  });
 }

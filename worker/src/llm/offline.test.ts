@@ -256,12 +256,56 @@ describe('createOffline', () => {
     expect(third['styles.css']).toContain('--accent: #1d4ed8;');
   });
 
+  it('edits a follow-up through the edit tool: reads the files, then str_replace of only the lines that change', async () => {
+    const editTool: LlmToolDefinition = { name: 'edit_file', description: 'Edit', inputSchema: { type: 'object', properties: {} }, builtin: 'text_editor' };
+    const tools = [editTool, ...fileTools];
+    const provider = createOffline();
+    const messages: LlmMessage[] = [prompt('A todo list for the house')];
+    const first = await collect(provider.stream(requestFor(messages, { tools })));
+    const project = writtenFiles(first); // a new app is written whole
+    messages.push(...afterToolsRan(first));
+    const summary = await collect(provider.stream(requestFor(messages, { tools })));
+    messages.push({ role: 'assistant', content: [{ type: 'text', text: textOf(summary) }] }, prompt('Make it blue and call it Errands'));
+
+    // Turn 1: read the three files.
+    const reading = await collect(provider.stream(requestFor(messages, { tools })));
+    expect(toolCalls(reading).map((call) => [call.name, (call.input as { path: string }).path])).toEqual([
+      ['read_file', 'index.html'], ['read_file', 'styles.css'], ['read_file', 'app.js'],
+    ]);
+    messages.push(
+      { role: 'assistant', content: toolCalls(reading).map((call) => ({ type: 'tool_call' as const, id: call.id, name: call.name, input: call.input })) },
+      { role: 'user', content: toolCalls(reading).map((call) => ({ type: 'tool_result' as const, toolCallId: call.id, content: project[(call.input as { path: string }).path] })) },
+    );
+
+    // Turn 2: edits, each old_str unique; applied in order they give exactly what a rewrite would have written.
+    const editing = await collect(provider.stream(requestFor(messages, { tools })));
+    const edits = toolCalls(editing);
+    expect(edits.length).toBeGreaterThan(0);
+    expect(edits.every((call) => call.name === 'edit_file' && (call.input as { command: string }).command === 'str_replace')).toBe(true);
+    const result = { ...project };
+    for (const call of edits) {
+      const { path, old_str: old, new_str: replacement } = call.input as { path: string; old_str: string; new_str: string };
+      expect(result[path].split(old).length - 1, `${path}: ${old}`).toBe(1);
+      result[path] = result[path].replace(old, () => replacement);
+    }
+    const rewrite = writtenFiles(await collect(provider.stream(requestFor([prompt('A todo list for the house'), prompt('Make it blue and call it Errands')]))));
+    expect(result).toEqual({ ...project, ...rewrite });
+    // An edit sends a small share of what a rewrite does.
+    const sent = (calls: ToolCallPart[]) => calls.reduce((sum, call) => sum + JSON.stringify(call.input).length, 0);
+    expect(sent(edits)).toBeLessThan(sent(toolCalls(first)) / 3);
+
+    // Turn 3: the summary says what was edited.
+    messages.push(...afterToolsRan(editing));
+    const done = await collect(provider.stream(requestFor(messages, { tools })));
+    expect(textOf(done)).toMatch(/^Done: I edited index\.html \(\d+ edits?\)/);
+  });
+
   it('estimates usage as a quarter of the characters read and written', async () => {
     const request = requestFor([prompt('A counter')]);
     const parts = await collect(createOffline().stream(request));
     const read = request.system.length + JSON.stringify(request.messages).length + JSON.stringify(request.tools).length;
     const written = textOf(parts).length + toolCalls(parts).reduce((sum, call) => sum + JSON.stringify(call.input).length, 0);
-    expect(finishOf(parts).usage).toEqual({ inputTokens: Math.ceil(read / 4), outputTokens: Math.ceil(written / 4) });
+    expect(finishOf(parts).usage).toEqual({ inputTokens: Math.ceil(read / 4), outputTokens: Math.ceil(written / 4), cacheWriteTokens: 0, cacheReadTokens: 0 });
   });
 
   it('stops at maxOutputTokens like a model', async () => {

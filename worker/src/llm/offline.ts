@@ -4,7 +4,7 @@
  * the prompt, and plays the part of a model in a tool loop: explain, call `write_file`, then summarize
  * the tool results. Used when no Anthropic key is set and always for test-mode keys.
  */
-import type { LlmProvider, LlmRequest, LlmStreamPart, LlmUsage } from './llm-provider.js';
+import { systemParts, type LlmProvider, type LlmRequest, type LlmStreamPart, type LlmUsage } from './llm-provider.js';
 import { replyTo, type OfflineReply } from './offline-reply.js';
 
 export interface OfflineSettings {
@@ -66,7 +66,7 @@ function pause(intervalMs: number, signal: AbortSignal): Promise<void> {
 
 /** The characters the model "read": the system prompt, the messages and the tool definitions. */
 function inputCharacters(request: LlmRequest): number {
-  return request.system.length + JSON.stringify(request.messages).length + JSON.stringify(request.tools).length;
+  return systemParts(request.system).join('\n\n').length + JSON.stringify(request.messages).length + JSON.stringify(request.tools).length;
 }
 
 /** A part's share of the output, for usage and for `maxOutputTokens`. */
@@ -108,7 +108,8 @@ async function* streamReply(request: LlmRequest, deltaIntervalMs: number): Async
   }
 
   await pause(deltaIntervalMs, signal);
-  const usage: LlmUsage = { inputTokens, outputTokens: estimateTokens(writtenCharacters) };
+  // No prompt cache offline: every input token is a plain one.
+  const usage: LlmUsage = { inputTokens, outputTokens: estimateTokens(writtenCharacters), cacheWriteTokens: 0, cacheReadTokens: 0 };
   yield { type: 'finish', stopReason, usage };
 }
 

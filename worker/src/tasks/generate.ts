@@ -1,13 +1,26 @@
-import type { LlmContentBlock } from '../llm/llm-provider.js';
+import type { LlmContentBlock, LlmImageMediaType, LlmStreamPart } from '../llm/llm-provider.js';
+import { buildSystemPrompt } from '../llm/prompts/system-prompt.js';
 import { createCommandTool } from '../tools/command-tool.js';
-import { createProjectTools, runTool, type Tool } from '../tools/project-tools.js';
+import { createProjectTools, EDIT_TOOL_NAME, runTool, type Tool } from '../tools/project-tools.js';
 import { buildConversation } from './conversation.js';
 import { preview, sandboxRunner } from './preview.js';
-import type { TaskContext, TaskHandler } from './task.js';
+import { saveSessionReply } from './session-reply.js';
+import { TaskError, type TaskContext, type TaskHandler } from './task.js';
 
 /** Tool rounds per generation: a model that keeps calling tools is stopped here. */
 export const MAX_TOOL_ROUNDS = 20;
 const MAX_OUTPUT_TOKENS = 16_000;
+
+// Until gen-control's generation-options.ts lands on main: its exact signature, with the defaults.
+interface GenerationOptions {
+  model?: string;
+  apiKey?: string;
+  instructions?: string;
+  attachments: Array<{ mediaType: LlmImageMediaType; data: string }>;
+  maxOutputTokens?: number;
+  byok: boolean;
+}
+const loadGenerationOptions = async (_context: TaskContext): Promise<GenerationOptions> => ({ attachments: [], byok: false });
 
 /**
  * The `generate` task, a pipeline: generate (the model streams, its tool calls become file edits and,
@@ -30,20 +43,41 @@ export const previewOnly: TaskHandler = async (context) => {
 async function generateFiles(context: TaskContext, extraTools: Tool[]): Promise<void> {
   const { prisma, session, writer, signal, config, llm } = context;
   await writer.append({ type: 'status', payload: { status: 'running', step: 'generating' } });
-  const conversation = await buildConversation(prisma, session, config.generation.modelContextTokens);
+  const options = await loadGenerationOptions(context);
+  const canRunCommands = extraTools.some((tool) => tool.definition.name === 'run_command');
+  const systemPrompt = buildSystemPrompt({
+    canRunCommands,
+    commandTimeoutSeconds: Math.round(config.sandboxes.runCommandTimeoutMs / 1000),
+    hasPreview: context.sandbox !== null,
+    editToolName: EDIT_TOOL_NAME,
+  });
+  const conversation = await buildConversation(prisma, session, {
+    contextTokens: config.generation.modelContextTokens,
+    systemPrompt,
+    instructions: options.instructions,
+    attachments: options.attachments,
+  });
   const tools: Tool[] = [...createProjectTools({ prisma, projectId: session.projectId, writer, limits: config.limits }), ...extraTools];
   const messages = [...conversation.messages];
+  const budget = options.maxOutputTokens;
+  let outputTokens = 0;
+  let reply = '';
 
   for (let round = 1; round <= MAX_TOOL_ROUNDS; round++) {
     const assistant: LlmContentBlock[] = [];
     let text = '';
+    let stopReason: Extract<LlmStreamPart, { type: 'finish' }>['stopReason'] = 'other';
     const calls: Array<{ id: string; name: string; input: unknown }> = [];
+    // The per-session output budget caps each request, so the model stops at it rather than past it.
+    const maxOutputTokens = budget === undefined ? MAX_OUTPUT_TOKENS : Math.max(1, Math.min(MAX_OUTPUT_TOKENS, budget - outputTokens));
     for await (const part of llm.stream({
       system: conversation.system,
       messages,
       tools: tools.map((tool) => tool.definition),
-      maxOutputTokens: MAX_OUTPUT_TOKENS,
+      maxOutputTokens,
       signal,
+      ...(options.model ? { model: options.model } : {}),
+      ...(options.apiKey ? { apiKey: options.apiKey } : {}),
     })) {
       if (part.type === 'text-delta') {
         text += part.text;
@@ -51,14 +85,21 @@ async function generateFiles(context: TaskContext, extraTools: Tool[]): Promise<
       } else if (part.type === 'tool-call') {
         calls.push(part);
       } else {
+        stopReason = part.stopReason;
+        outputTokens += part.usage.outputTokens;
         writer.addUsage(part.usage);
       }
     }
     if (text) assistant.push({ type: 'text', text });
     for (const call of calls) assistant.push({ type: 'tool_call', id: call.id, name: call.name, input: call.input });
     messages.push({ role: 'assistant', content: assistant });
+    if (text.trim()) reply = text;
     await writer.append({ type: 'usage', payload: { ...writer.usage } });
-    if (calls.length === 0) return;
+    if (budget !== undefined && outputTokens >= budget && (calls.length > 0 || stopReason === 'max_tokens')) {
+      // Stopped at the budget before it finished: what it wrote stays; the unrun calls are dropped.
+      throw new TaskError('BUDGET_EXCEEDED', `The session used its output budget of ${budget} tokens before the model finished; the files written so far are kept.`, false);
+    }
+    if (calls.length === 0) break;
 
     const results: LlmContentBlock[] = [];
     for (const call of calls) {
@@ -67,6 +108,10 @@ async function generateFiles(context: TaskContext, extraTools: Tool[]): Promise<
       results.push({ type: 'tool_result', toolCallId: call.id, content: outcome.content, ...(outcome.isError ? { isError: true } : {}) });
     }
     messages.push({ role: 'user', content: results });
+    if (round === MAX_TOOL_ROUNDS) {
+      await writer.append({ type: 'error', payload: { code: 'TOOL_ROUNDS_EXCEEDED', message: `Stopped after ${MAX_TOOL_ROUNDS} tool rounds` } });
+    }
   }
-  await writer.append({ type: 'error', payload: { code: 'TOOL_ROUNDS_EXCEEDED', message: `Stopped after ${MAX_TOOL_ROUNDS} tool rounds` } });
+  // The model's own last words, for the next prompt's memory (and `Session.reply`).
+  if (reply) await saveSessionReply(context, reply);
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { SessionWriter } from '../session-writer.js';
 import type { CommandResult, SandboxProvider } from '../sandbox/sandbox-provider.js';
-import type { Tool } from './project-tools.js';
+import { z } from 'zod';
+import { defineTool, type Tool } from './tool.js';
 
 /** What the model gets back of a command's output: the tail, so errors at the end survive. */
 const OUTPUT_FOR_MODEL = 16_000;
@@ -64,23 +65,19 @@ export async function runReportedCommand(runner: CommandRunner, command: string,
 
 /** The model's `run_command` tool: install, build, test, read the errors, fix them. */
 export function createCommandTool(runner: CommandRunner): Tool {
-  return {
-    definition: {
-      name: 'run_command',
-      description:
-        'Run a shell command in the project folder inside its sandbox (e.g. `npm install`, `npm test`, `node build.js`) and get its exit code and output. ' +
-        `Commands time out after ${Math.round(runner.timeoutMs / 1000)} s; do not start long-running servers here (the preview starts the app).`,
-      inputSchema: { type: 'object', properties: { command: { type: 'string' } }, required: ['command'] },
-    },
+  return defineTool({
+    name: 'run_command',
+    description:
+      'Run a shell command in the project folder inside its sandbox (e.g. `npm install`, `npm test`, `node build.js`) and get its exit code and output. ' +
+      `Commands time out after ${Math.round(runner.timeoutMs / 1000)} s; do not start long-running servers here (the preview starts the app).`,
+    // A NUL: no shell can run it, and the event log cannot store it.
+    input: z.object({ command: z.string().trim().min(1, 'must be a non-empty command').refine((command) => !command.includes('\u0000'), 'must not contain a NUL character (U+0000)') }),
     async run(input, signal) {
-      if (typeof input.command !== 'string' || !input.command.trim()) return { content: '"command" must be a non-empty string', isError: true };
-      // No shell can run it, and the event log cannot store it.
-      if (input.command.includes('\u0000')) return { content: '"command" must not contain a NUL character (U+0000)', isError: true };
       const result = await runReportedCommand(runner, input.command, signal);
       signal.throwIfAborted();
       const output = result.output.length > OUTPUT_FOR_MODEL ? `…${result.output.slice(-OUTPUT_FOR_MODEL)}` : result.output;
       const status = result.timedOut ? `timed out after ${result.durationMs} ms` : `exit code ${result.exitCode}`;
       return { content: `${status}\n${output}`, isError: result.timedOut || result.exitCode !== 0 };
     },
-  };
+  });
 }
