@@ -5,6 +5,11 @@ export interface MetricsOptions {
   metrics: Metrics;
   /** Refreshes gauges that are read from elsewhere (queue depth) just before a scrape. */
   beforeScrape?: () => Promise<void>;
+  /**
+   * At most one `beforeScrape` per this many ms (default 5,000): scrapes in between serve the last
+   * figures, so a flood of scrapes costs one queue count every few seconds, not one each.
+   */
+  refreshIntervalMs?: number;
 }
 
 const routeOf = (pathname: string) =>
@@ -13,11 +18,20 @@ const routeOf = (pathname: string) =>
 /** Prometheus metrics: `/metrics` serves them; every response is counted and timed by route. */
 export function useMetrics(options: MetricsOptions): Plugin {
   const started = new WeakMap<Request, number>();
+  const refreshIntervalMs = options.refreshIntervalMs ?? 5_000;
+  // The refresh in flight or last done, and when it started: concurrent scrapes share it.
+  let refresh: { at: number; done: Promise<void> } | undefined;
+  const refreshed = () => {
+    if (!options.beforeScrape) return Promise.resolve();
+    const now = performance.now();
+    if (!refresh || now - refresh.at >= refreshIntervalMs) refresh = { at: now, done: options.beforeScrape().catch(() => undefined) };
+    return refresh.done;
+  };
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       started.set(request, performance.now());
       if (url.pathname !== '/metrics') return;
-      await options.beforeScrape?.().catch(() => undefined);
+      await refreshed();
       endResponse(new fetchAPI.Response(await options.metrics.registry.metrics(), { headers: { 'content-type': options.metrics.registry.contentType } }));
     },
     onResponse({ request, response, serverContext }) {
