@@ -5,9 +5,10 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeIdOf, loadConfig, type Environment } from '@everjust/core';
-import { createApiKeyRecord, createTenant } from '../../api/src/services/tenants.js';
-import { freePort, SESSION_EVENTS_SUBSCRIPTION } from '../../tests/support/platform.js';
-import { childEnvironment, startTypeScript, type RunningProcess } from '../../tests/support/processes.js';
+import { createApiKeyRecord, createTenant } from '@everjust/api';
+import { readServerSentEvents } from '@everjust/sdk';
+import { freePort, SESSION_EVENTS_SUBSCRIPTION } from '../../test-support/platform.js';
+import { childEnvironment, startTypeScript, type RunningProcess } from '../../test-support/processes.js';
 import { format, graphqlRequest, openBenchDatabase, readInteger, table, type Suite } from './_harness.js';
 
 /**
@@ -252,24 +253,12 @@ async function followSession(url: string, key: string, sessionId: string): Promi
         signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
       });
       if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = '';
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += value;
-        let boundary: number;
-        while ((boundary = buffer.indexOf('\n\n')) >= 0) {
-          const message = buffer.slice(0, boundary);
-          buffer = buffer.slice(boundary + 2);
-          const type = /^event: (.*)$/m.exec(message)?.[1];
-          if (type === 'complete') return { seqs, connections, completed: true };
-          const data = /^data: (.*)$/m.exec(message)?.[1];
-          if (type !== 'next' || !data) continue;
-          const payload = JSON.parse(data) as { data?: { sessionEvents?: { seq: number } }; errors?: unknown[] };
-          if (payload.errors) throw new Error(JSON.stringify(payload.errors).slice(0, 300));
-          if (payload.data?.sessionEvents) seqs.push(payload.data.sessionEvents.seq);
-        }
+      for await (const message of readServerSentEvents(response.body)) {
+        if (message.event === 'complete') return { seqs, connections, completed: true };
+        if (message.event !== 'next' || !message.data) continue;
+        const payload = JSON.parse(message.data) as { data?: { sessionEvents?: { seq: number } }; errors?: unknown[] };
+        if (payload.errors) throw new Error(JSON.stringify(payload.errors).slice(0, 300));
+        if (payload.data?.sessionEvents) seqs.push(payload.data.sessionEvents.seq);
       }
     } catch {
       // A broken stream (the database or Redis went away): resume after the last seq seen.
