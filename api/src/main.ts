@@ -2,15 +2,19 @@
  * The API process's composition root. With no DATABASE_URL this is the embedded start: PGlite in the
  * data dir (migrated automatically), in-process pub/sub, and a development tenant on first run.
  */
-import { ConfigError, createLogger, createMetrics, createPubSub, DataDirLockedError, loadConfig, openDatabase, databaseOptionsFromConfig, resolveSecret } from '@everjust/core';
+import { createLogger, createMetrics, createPubSub, failureMessage, isExpectedError, loadConfig, openDatabase, databaseOptionsFromConfig, resolveSecret, type Logger } from '@everjust/core';
 import { startWorker } from '@everjust/worker';
 import { createApp } from './app.js';
 import { bootstrapDevelopmentTenant, describeDevelopmentTenant } from './bootstrap.js';
+import { startOperatorEndpoint } from './operator-endpoint.js';
 import { listen } from './server.js';
+
+/** Set once the configuration is read: where a failure's stack goes (at debug level). */
+let logger: Logger | undefined;
 
 async function main() {
   const config = loadConfig(process.env, { embeddedStart: true });
-  const logger = createLogger({ level: config.logLevel, name: 'api' });
+  logger = createLogger({ level: config.logLevel, name: 'api' });
   resolveSecret(config);
   const database = await openDatabase(databaseOptionsFromConfig(config));
   if (database.kind === 'pglite') {
@@ -27,6 +31,10 @@ async function main() {
   const running = await listen(app.handler, config.port, config.host);
   // PORT=0 picks a free port: then only the socket knows the address.
   const apiUrl = config.port === 0 ? running.url : config.publicUrl;
+  // The operator CLI cannot open the embedded database while this process holds it: it asks here.
+  const operatorEndpoint = database.kind === 'pglite'
+    ? await startOperatorEndpoint({ config, database, logger, tenantChanged: (tenantId) => app.services.authenticator.tenantChanged(tenantId) })
+    : undefined;
 
   if (config.embedded) {
     const tenant = await bootstrapDevelopmentTenant(database.prisma);
@@ -50,9 +58,10 @@ async function main() {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger?.info({ signal }, 'shutting down');
     // A last resort if closing hangs: the grace for connections, plus time to close the rest.
     const timer = setTimeout(() => process.exit(1), config.shutdownGraceMs + 15_000).unref();
+    await operatorEndpoint?.close();
     await running.close(config.shutdownGraceMs);
     await worker?.stop();
     await app.stop();
@@ -66,10 +75,9 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof DataDirLockedError) {
-    process.stderr.write(`${error.message}\n`);
-  } else {
-    process.stderr.write(`EverJust could not start: ${(error as Error).stack ?? String(error)}\n`);
-  }
-  process.exit(1);
+  // One line that says what went wrong and what to do; the stack only in the debug log.
+  process.stderr.write(`EverJust could not start: ${failureMessage(error)}\n`);
+  if (!isExpectedError(error)) logger?.debug({ err: error }, 'start failed');
+  // Let the (asynchronous) log flush first.
+  setImmediate(() => process.exit(1));
 });

@@ -1,5 +1,6 @@
 export * from './config.js';
 export * from './errors.js';
+export * from './failure-message.js';
 export * from './keys.js';
 export * from './tiers.js';
 export * from './session-status.js';

@@ -4,12 +4,15 @@
  * in-process instead, since the data dir can have only one process.
  */
 import { createServer } from 'node:http';
-import { ConfigError, createLogger, createMetrics, createPubSub, DataDirLockedError, databaseOptionsFromConfig, loadConfig, openDatabase } from '@everjust/core';
+import { ConfigError, createLogger, createMetrics, createPubSub, databaseOptionsFromConfig, failureMessage, isExpectedError, loadConfig, openDatabase, type Logger } from '@everjust/core';
 import { startWorker } from './index.js';
+
+/** Set once the configuration is read: where a failure's stack goes (at debug level). */
+let logger: Logger | undefined;
 
 async function main() {
   const config = loadConfig(process.env, { standaloneWorker: true });
-  const logger = createLogger({ level: config.logLevel, name: 'worker' });
+  logger = createLogger({ level: config.logLevel, name: 'worker' });
   if (!config.databaseUrl) {
     throw new ConfigError([
       'DATABASE_URL: a standalone worker needs PostgreSQL. With the embedded database, `pnpm start` runs the worker inside the API process.',
@@ -31,7 +34,7 @@ async function main() {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'worker stopping: finishing or releasing its jobs');
+    logger?.info({ signal }, 'worker stopping: finishing or releasing its jobs');
     await worker.stop();
     metricsServer?.close();
     await pubsub.close();
@@ -43,7 +46,8 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  const known = error instanceof ConfigError || error instanceof DataDirLockedError;
-  process.stderr.write(known ? `${(error as Error).message}\n` : `The worker could not start: ${(error as Error).stack ?? String(error)}\n`);
-  process.exit(1);
+  // One line that says what went wrong and what to do; the stack only in the debug log.
+  process.stderr.write(`The worker could not start: ${failureMessage(error)}\n`);
+  if (!isExpectedError(error)) logger?.debug({ err: error }, 'start failed');
+  setImmediate(() => process.exit(1));
 });

@@ -21,7 +21,7 @@ export interface CommandOutput {
   err(text: string): void;
 }
 
-interface Flags {
+export interface Flags {
   name?: string;
   tier?: string;
   tenant?: string;
@@ -32,16 +32,27 @@ interface Flags {
   json?: boolean;
 }
 
-interface CommandContext {
+export interface CommandContext {
   database: Database;
   config: Config;
   output: CommandOutput;
+  /**
+   * Tells running API instances a tenant changed (they cache tenants). By default through Redis when
+   * configured; the server's operator endpoint passes its own authenticator's.
+   */
+  tenantChanged?: (tenantId: string) => Promise<void>;
+}
+
+/** `tenant create`, `migrate`, …: the command a CLI invocation names. */
+export function commandName(positionals: readonly string[]): string {
+  const [group, action] = positionals;
+  return `${group ?? ''} ${action ?? ''}`.trim();
 }
 
 /** Runs one CLI command; returns the exit code. Bad input throws ValidationError (exit 1, message shown). */
 export async function runCommand(positionals: string[], flags: Flags, context: CommandContext): Promise<number> {
-  const [group, action, ...rest] = positionals;
-  const command = `${group} ${action ?? ''}`.trim();
+  const rest = positionals.slice(2);
+  const command = commandName(positionals);
   switch (command) {
     case 'migrate':
       return migrate(context);
@@ -168,7 +179,8 @@ async function tenantUpdate(id: string | undefined, flags: Flags, context: Comma
 }
 
 /** Running API instances cache tenants (30 s); with Redis they hear of the change at once. */
-async function announceTenantChange({ config }: CommandContext, tenantId: string): Promise<void> {
+async function announceTenantChange({ config, tenantChanged }: CommandContext, tenantId: string): Promise<void> {
+  if (tenantChanged) return tenantChanged(tenantId);
   if (!config.redisUrl) return;
   const pubsub = createPubSub({ redisUrl: config.redisUrl });
   try {

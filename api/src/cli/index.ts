@@ -1,6 +1,7 @@
 /**
  * The operator CLI (`pnpm everjust …`): tenants, keys and migrations. It opens the same database the
- * server uses; with PGlite it takes the data-dir lock, so it is refused while the server runs.
+ * server uses; with PGlite it takes the data-dir lock. While the embedded server holds that lock,
+ * tenant and key commands go through the server's loopback operator endpoint; the rest are refused.
  *
  *   everjust tenant create --name Acme --tier starter [--allowed-origins a,b] [--json]
  *   everjust tenant update <tenantId> [--name …] [--tier …] [--allowed-origins a,b] [--limit key=value …] [--json]
@@ -10,16 +11,20 @@
  */
 import { parseArgs } from 'node:util';
 import {
-  ConfigError,
+  createLogger,
   DataDirLockedError,
-  EverJustError,
   databaseOptionsFromConfig,
+  failureMessage,
+  isExpectedError,
   loadConfig,
+  OperatorError,
   openDatabase,
+  readMigrations,
   type Database,
   type Environment,
 } from '@everjust/core';
-import { runCommand, type CommandOutput } from './commands.js';
+import { commandName, runCommand, type CommandOutput } from './commands.js';
+import { isServerCommand, readOperatorEndpoint, runThroughServer } from './operator-client.js';
 
 const USAGE = `Usage: pnpm everjust <command>
 
@@ -55,13 +60,56 @@ export async function main(argv: string[], output: CommandOutput = defaultOutput
     return positionals.length === 0 && !values.help ? 2 : 0;
   }
   const config = loadConfig(environment);
-  let database: Database | undefined;
+  let database: Database;
   try {
     database = await openDatabase(databaseOptionsFromConfig(config));
+  } catch (error) {
+    // The embedded server holds the data dir: its operator endpoint runs tenant and key commands.
+    if (error instanceof DataDirLockedError && isServerCommand(positionals)) {
+      const endpoint = readOperatorEndpoint(config.dataDir, error.holder.pid);
+      if (endpoint) return runThroughServer(endpoint, positionals, values, output);
+    }
+    throw error;
+  }
+  try {
+    if (commandName(positionals) !== 'migrate') await ensureMigrated(database, output);
     return await runCommand(positionals, values, { database, config, output });
   } finally {
-    await database?.close();
+    await database.close();
   }
+}
+
+/**
+ * The embedded database is migrated here as `pnpm start` does, so the CLI works on a fresh data dir.
+ * PostgreSQL is migrated only on purpose (a deploy's migrate job): a command refuses a database that is behind.
+ */
+async function ensureMigrated(database: Database, output: CommandOutput): Promise<void> {
+  if (database.kind === 'pglite') {
+    const { applied, modified } = await database.migrate();
+    // stderr: stdout stays the command's own (--json).
+    if (applied.length > 0) output.err(`Applied ${applied.length} migration(s) to the embedded database.\n`);
+    for (const name of modified) output.err(`warning: migration ${name} changed on disk after it was applied\n`);
+    return;
+  }
+  const pending = await pendingMigrations(database);
+  if (pending.length > 0) {
+    throw new OperatorError(`The database has ${pending.length} pending migration(s) (first: ${pending[0]}): run \`pnpm everjust migrate\` first.`);
+  }
+}
+
+/** Migrations on disk not recorded as applied (all of them when the table is not there yet). */
+async function pendingMigrations(database: Database): Promise<string[]> {
+  let applied: Set<string>;
+  try {
+    const rows = await database.prisma.$queryRawUnsafe<{ migration_name: string }[]>(
+      'SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+    );
+    applied = new Set(rows.map((row) => row.migration_name));
+  } catch (error) {
+    if (!/_prisma_migrations/.test((error as Error).message)) throw error;
+    applied = new Set();
+  }
+  return readMigrations().map((migration) => migration.name).filter((name) => !applied.has(name));
 }
 
 function defaultOutput(): CommandOutput {
@@ -73,14 +121,25 @@ if (invokedDirectly) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      if (error instanceof ConfigError || error instanceof DataDirLockedError || error instanceof EverJustError) {
-        process.stderr.write(`${error.message}\n`);
-      } else if (error instanceof TypeError && (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      if (error instanceof TypeError && (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
         process.stderr.write(`${error.message}\n\n${USAGE}`);
       } else {
-        process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+        // One line for the operator; the stack only in the debug log.
+        process.stderr.write(`${failureMessage(error)}\n`);
+        if (!isExpectedError(error)) debugLogger().debug({ err: error }, 'command failed');
       }
-      process.exit(1);
+      // Let the log flush before exiting.
+      setImmediate(() => process.exit(1));
     },
   );
+}
+
+function debugLogger() {
+  let level = 'info';
+  try {
+    level = loadConfig(process.env).logLevel;
+  } catch {
+    // The configuration is what failed: its message said so already.
+  }
+  return createLogger({ level, name: 'cli' });
 }
