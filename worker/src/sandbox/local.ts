@@ -211,6 +211,7 @@ export function createLocal(settings: LocalSettings): LocalSandboxProvider {
     },
 
     async uploadFiles(sandboxId: string, files: readonly SandboxFile[], signal?: AbortSignal): Promise<void> {
+      throwIfAborted(signal);
       await store.readStarted(sandboxId);
       // Validate every path before writing any file: a refused batch writes nothing.
       const prepared = files.map((file) => ({ ...splitProjectPath(file.path), content: file.content }));
