@@ -97,11 +97,11 @@ export function createLocal(settings: LocalSettings): LocalSandboxProvider {
   const commands = new Map<string, Set<ChildProcess>>();
   const servers = new Map<string, ChildProcess>();
   let staticServerWritten: Promise<void> | undefined;
-  let prepared: Promise<LocalIsolation> | undefined;
+  let readiness: Promise<LocalIsolation> | undefined;
 
   /** Detects the isolation and readies the root for it, once (again after a failure). */
   function prepare(): Promise<LocalIsolation> {
-    prepared ??= (async () => {
+    readiness ??= (async () => {
       const isolation = await detectLocalIsolation(settings.isolation);
       // Another user must traverse the root to reach its app/ (0711: it cannot list the sandboxes).
       await ensurePrivateFolder(rootDir, isolation.user ? 0o711 : 0o700);
@@ -110,10 +110,10 @@ export function createLocal(settings: LocalSettings): LocalSandboxProvider {
       }
       return isolation;
     })().catch((error: unknown) => {
-      prepared = undefined;
+      readiness = undefined;
       throw error;
     });
-    return prepared;
+    return readiness;
   }
 
   async function ownerOf(): Promise<FileOwner> {
