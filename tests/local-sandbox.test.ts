@@ -1,10 +1,10 @@
 import { decodeIdOf } from '@everjust/core';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAnthropic } from '@everjust/worker';
+import { createAnthropic, localSandboxPaths, localSandboxRoot } from '@everjust/worker';
 import { startFakeAnthropic, type FakeAnthropic } from '../test-support/fake-anthropic.js';
 import { createTestTenant, graphql, type TestTenant } from '../test-support/app.js';
 import { openPgliteTestDatabase, type TestDatabase } from '../test-support/databases.js';
@@ -21,11 +21,13 @@ interface Harness {
   dataDir: string;
 }
 
-async function startHarness(options: { fake?: FakeAnthropic } = {}): Promise<Harness> {
+async function startHarness(options: { fake?: FakeAnthropic; environment?: Record<string, string> } = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'everjust-local-'));
+  // As `pnpm start` makes `.data`: readable by every user (mkdtemp's is private already).
+  chmodSync(dataDir, 0o755);
   const database = await openPgliteTestDatabase();
   const platform = await startTestPlatform(database, {
-    environment: { EVERJUST_SANDBOX: 'local', EVERJUST_DATA_DIR: dataDir, EVERJUST_PREVIEW_WAIT_MS: '20000', EVERJUST_RUN_COMMAND_TIMEOUT_MS: '30000' },
+    environment: { EVERJUST_SANDBOX: 'local', EVERJUST_DATA_DIR: dataDir, EVERJUST_PREVIEW_WAIT_MS: '20000', EVERJUST_RUN_COMMAND_TIMEOUT_MS: '30000', ...options.environment },
     llm: options.fake ? { anthropic: createAnthropic({ apiKey: 'sk-ant-test', model: 'claude-test', baseUrl: options.fake.url, maxRetries: 0 }) } : undefined,
   });
   return { database, platform, dataDir, tenant: await createTestTenant(database) };
@@ -35,6 +37,7 @@ async function stopHarness(harness: Harness) {
   await harness.platform.stop();
   await harness.database.close();
   rmSync(harness.dataDir, { recursive: true, force: true });
+  rmSync(localSandboxRoot(harness.dataDir), { recursive: true, force: true });
 }
 
 async function run(harness: Harness, prompt: string, files: Array<{ path: string; content: string }> = []) {
@@ -92,7 +95,8 @@ describe('the local sandbox with the offline model', () => {
     await follow(harness, sessionId);
     expect(existsSync(marker)).toBe(false);
     const sandbox = await harness.database.prisma.sandbox.findUniqueOrThrow({ where: { projectId: decodeIdOf('Project', projectId)! } });
-    const folder = join(harness.dataDir, 'sandboxes', sandbox.externalId!, 'app');
+    const folder = localSandboxPaths(localSandboxRoot(harness.dataDir), sandbox.externalId!).app;
+    expect(folder.startsWith(harness.dataDir)).toBe(false);
     expect(readFileSync(join(folder, `$(touch ${marker}).js`), 'utf8')).toBe('x');
     const refused = await graphql(harness.platform.app, harness.tenant.live, `mutation($input: WriteProjectFilesInput!) { writeProjectFiles(input: $input) { id } }`, {
       input: { projectId, files: [{ path: '../../etc/passwd', content: 'x' }] },
@@ -147,7 +151,8 @@ describe('the local sandbox with Claude running commands', () => {
   let harness: Harness;
   beforeAll(async () => {
     fake = await startFakeAnthropic();
-    harness = await startHarness({ fake });
+    // No EVERJUST_SECRET: the embedded start makes one and keeps it in the data dir, as `pnpm start` does.
+    harness = await startHarness({ fake, environment: { EVERJUST_SECRET: '' } });
   });
   afterAll(async () => {
     await stopHarness(harness);
@@ -201,4 +206,24 @@ describe('the local sandbox with Claude running commands', () => {
     const left = execFileSync('ps', ['-eo', 'stat,args']).toString().split('\n').filter((line) => line.includes(tag) && !line.startsWith('Z'));
     expect(left).toEqual([]);
   }, 30_000);
+
+  it("keeps a generated command from the worker's environment and the data dir's secret", async () => {
+    const secret = readFileSync(join(harness.dataDir, 'secret'), 'utf8').trim();
+    const workerEnvironment = readFileSync('/proc/self/environ', 'latin1').split('\u0000').filter((entry) => /^[A-Z_][A-Z0-9_]*=.{4,}/.test(entry) && !/^(PATH|HOME|LANG)=/.test(entry));
+    // NULs become newlines: a NUL in an event would fail on its own (issue 20 point 7).
+    const command = `tr '\\0' '\\n' < /proc/$PPID/environ; tr '\\0' '\\n' < /proc/${process.pid}/environ; cat ${harness.dataDir}/secret; echo; echo finished`;
+    fake.enqueue([{ toolCalls: [{ name: 'run_command', input: { command } }] }, { text: 'Looked around.' }]);
+    const { sessionId } = await run(harness, 'Look around');
+    const { events } = await follow(harness, sessionId);
+    const output = events.filter((event) => event.type === 'command_output').map((event) => event.text).join('');
+    expect(output).toContain('finished');
+    expect(output).not.toContain(secret);
+    for (const entry of workerEnvironment) expect(output).not.toContain(entry);
+    // What the model was sent back holds none of it either.
+    const toolResult = JSON.stringify(fake.requests.at(-1)!.body.messages.at(-1).content);
+    expect(toolResult).toContain('finished');
+    expect(toolResult).not.toContain(secret);
+    // The data dir is this process's alone now (it was left readable by everyone).
+    expect(statSync(harness.dataDir).mode & 0o077).toBe(0);
+  }, 60_000);
 });

@@ -47,8 +47,8 @@ const environmentSchema = z.object({
   EVERJUST_PUBLIC_URL: documented(optionalUrl, 'the address browsers use for the API', '`http://HOST:PORT`'),
   EVERJUST_SANDBOX: documented(
     optionalString.pipe(z.enum(SANDBOX_KINDS).optional()),
-    '`local`, `daytona`, `static`, `none`',
-    '`local` (embedded start on 127.0.0.1), `daytona` with `DAYTONA_API_KEY`, else `static`',
+    '`local` (refused with `DATABASE_URL` or in a standalone worker; see docs/local-sandbox.md), `daytona`, `static`, `none`',
+    '`local` (embedded start on 127.0.0.1 with PGlite), `daytona` with `DAYTONA_API_KEY`, else `static`',
   ),
   EVERJUST_EMBEDDED_WORKER: documented(optionalString.pipe(z.enum(['true', 'false']).optional()), '`true` also runs a worker inside an API on PostgreSQL', '`true` without `DATABASE_URL`'),
   EVERJUST_LOG_LEVEL: documented(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), '`fatal` … `trace`, `silent`'),

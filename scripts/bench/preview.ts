@@ -5,7 +5,7 @@ import { createPubSub, loadConfig } from '@everjust/core';
 import { createApiKeyRecord, createTenant } from '@everjust/api';
 import { startFakeDaytona, timeSandboxSteps, type SandboxStepTimes } from '../../test-support/fake-daytona.js';
 import { EVENT_FIELDS, startTestPlatform, subscribeSse } from '../../test-support/platform.js';
-import { createDaytona } from '@everjust/worker';
+import { createDaytona, localSandboxRoot } from '@everjust/worker';
 import { format, graphqlRequest, openBenchDatabase, percentile, readInteger, table, type Suite } from './_harness.js';
 
 /**
@@ -54,7 +54,8 @@ interface Timed {
 async function localPreviews(runs: number) {
   const processConfig = loadConfig(process.env);
   const dataDir = mkdtempSync(join(tmpdir(), 'everjust-bench-preview-'));
-  const cleanup: Array<() => Promise<void>> = [async () => rmSync(dataDir, { recursive: true, force: true })];
+  // The sandboxes live outside the data dir (in the system's temporary folder): both go afterwards.
+  const cleanup: Array<() => Promise<void>> = [async () => rmSync(dataDir, { recursive: true, force: true }), async () => rmSync(localSandboxRoot(dataDir), { recursive: true, force: true })];
   try {
     const bench = await openBenchDatabase(processConfig);
     cleanup.push(bench.close);
@@ -160,7 +161,7 @@ function timingOf(events: any[], run: number): Timed {
 
 /** The pids of the static servers the local provider started (each sandbox's metadata keeps its server's). */
 function localServerPids(dataDir: string): number[] {
-  const root = join(dataDir, 'sandboxes');
+  const root = localSandboxRoot(dataDir);
   if (!existsSync(root)) return [];
   return readdirSync(root)
     .filter((name) => name.startsWith('local-'))

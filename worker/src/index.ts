@@ -17,6 +17,7 @@ export { createOffline } from './llm/offline.js';
 export { createAnthropic } from './llm/anthropic.js';
 export type { SandboxFile, SandboxProvider } from './sandbox/sandbox-provider.js';
 export { createDaytona } from './sandbox/daytona.js';
+export { localSandboxPaths, localSandboxRoot } from './sandbox/local-paths.js';
 export { WebhookDeliverer } from './webhooks/deliverer.js';
 export type { HostResolver, ResolvedAddress } from './webhooks/target-guard.js';
 

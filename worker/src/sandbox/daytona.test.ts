@@ -134,7 +134,12 @@ describe('createDaytona', () => {
     await fake.close();
     fake = await startFakeDaytona({ apiKey: 'test-key', transitionMs: 1_500 });
     const controller = new AbortController();
-    setTimeout(() => controller.abort('cancelled'), 50);
+    // Abort once the create request arrived (a fixed delay raced the SDK on a loaded machine).
+    const createSent = () => fake.requests.some((request) => request.method === 'POST' && request.path === '/api/sandbox');
+    void (async () => {
+      while (!createSent()) await new Promise((resolve) => setTimeout(resolve, 5));
+      controller.abort('cancelled');
+    })();
 
     const { result: error, ms } = await timed(() => rejection(provider().create(createOptions({ signal: controller.signal }))));
 
@@ -180,7 +185,7 @@ describe('createDaytona', () => {
     const daytona = provider();
     const { id } = await daytona.create(createOptions());
     const result = await daytona.runCommand(id, { command: 'yes', timeoutMs: 5_000 });
-    expect(result.output.startsWith('[earlier output cut]\n')).toBe(true);
+    expect(result.output).toMatch(/^\[\d+ earlier characters dropped\]\n/);
     expect(result.output.length).toBeLessThanOrEqual(64 * 1024 + 30);
     expect(result.output.endsWith(line)).toBe(true);
   });
@@ -269,40 +274,48 @@ describe('createDaytona', () => {
     const serverError = await rejection(daytona.create(createOptions()));
     expect(serverError).toBeInstanceOf(SandboxError);
     expect((serverError as SandboxError).retryable).toBe(true);
+    expect(serverError).toMatchObject({ code: 'SANDBOX_UNAVAILABLE' });
 
     fake.failNext({ method: 'POST', path: '/api/sandbox' }, { status: 429 });
-    expect(((await rejection(daytona.create(createOptions()))) as SandboxError).retryable).toBe(true);
+    const rateLimited = await rejection(daytona.create(createOptions()));
+    expect((rateLimited as SandboxError).retryable).toBe(true);
+    expect(rateLimited).toMatchObject({ code: 'SANDBOX_RATE_LIMITED' });
 
     fake.failNext({ method: 'POST', path: '/api/sandbox' }, { status: 400, body: { statusCode: 400, message: 'Cannot specify Sandbox resources when using a snapshot' } });
     const badRequest = await rejection(daytona.create(createOptions()));
     expect(badRequest).toBeInstanceOf(SandboxError);
     expect((badRequest as SandboxError).retryable).toBe(false);
+    expect(badRequest).toMatchObject({ code: 'SANDBOX_REQUEST_REFUSED' });
     expect((badRequest as SandboxError).message).toContain('Cannot specify Sandbox resources');
 
     expect(await daytona.get('no-such-sandbox')).toBeNull();
     const notFound = await rejection(daytona.stop('no-such-sandbox'));
     expect(notFound).toBeInstanceOf(SandboxError);
     expect((notFound as SandboxError).retryable).toBe(false);
+    expect(notFound).toMatchObject({ code: 'SANDBOX_NOT_FOUND' });
 
     const { id } = await daytona.create(createOptions());
     const badEnvironment = await rejection(daytona.runCommand(id, { command: 'ls', timeoutMs: 1_000, env: { 'NOT-A-NAME': 'x' } }));
-    expect(badEnvironment).toMatchObject({ name: 'SandboxError', retryable: false });
+    expect(badEnvironment).toMatchObject({ name: 'SandboxError', retryable: false, code: 'SANDBOX_INVALID_INPUT' });
 
     fake.failNext({ path: `/toolbox/${id}/files/bulk-upload` }, { status: 502 });
     const uploadError = await rejection(daytona.uploadFiles(id, [{ path: 'a.txt', content: 'a' }]));
     expect((uploadError as SandboxError).retryable).toBe(true);
+    expect(uploadError).toMatchObject({ code: 'SANDBOX_UNAVAILABLE' });
   });
 
   it('classifies an unreachable API as retryable and a wrong key as not', async () => {
     const unreachable = await rejection(provider({ apiUrl: 'http://127.0.0.1:1/api' }).get('anything'));
     expect(unreachable).toBeInstanceOf(SandboxError);
     expect((unreachable as SandboxError).retryable).toBe(true);
+    expect(unreachable).toMatchObject({ code: 'SANDBOX_UNAVAILABLE' });
 
     const unauthorized = await rejection(provider({ apiKey: 'wrong-key' }).get('anything'));
     expect((unauthorized as SandboxError).retryable).toBe(false);
+    expect(unauthorized).toMatchObject({ code: 'SANDBOX_UNAUTHORIZED' });
 
     const noKey = await rejection(provider({ apiKey: '' }).list(labels));
-    expect(noKey).toMatchObject({ name: 'SandboxError', retryable: false });
+    expect(noKey).toMatchObject({ name: 'SandboxError', retryable: false, code: 'SANDBOX_NOT_CONFIGURED' });
   });
 
   it('times each step of create + upload + command (the benchmark flow)', async () => {

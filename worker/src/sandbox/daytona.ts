@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import {
   Daytona,
-  DaytonaConnectionError,
-  DaytonaError,
-  DaytonaNotFoundError,
-  DaytonaTimeoutError,
   type CreateSandboxFromImageParams,
   type CreateSandboxFromSnapshotParams,
   type Sandbox,
 } from '@daytonaio/sdk';
+import { guard, isNotFound } from './daytona-errors.js';
 import { staticServerSource } from './local-static-server.js';
+import { OutputTail } from './output-tail.js';
+import { abortError, untilAborted } from './sandbox-abort.js';
 import {
   SandboxError,
   STATIC_SERVER_COMMAND,
@@ -90,13 +89,14 @@ const SERVER_OUTPUT_FOLLOW_MS = 5 * 60_000;
  *   session's shell), follows its output over the toolbox's log WebSocket, then reads the exit code. On
  *   timeout or abort it deletes the session, which makes the daemon kill the process tree (SIGTERM, then
  *   SIGKILL): the SDK 0.218 has no other way to stop a command or its log stream.
- * - Errors are {@link SandboxError}s: retryable for connection errors, timeouts, 429 and 5xx, not for other
- *   4xx or a sandbox in an error state. On abort, an `Error` named `AbortError` with the signal's reason.
+ * - Errors are {@link SandboxError}s classified in `daytona-errors.ts`: retryable for connection errors,
+ *   timeouts, 429 and 5xx, not for other 4xx or a sandbox in an error state. On abort, the providers' one
+ *   AbortError (`sandbox-abort.ts`).
  */
 export function createDaytona(settings: DaytonaSettings): SandboxProvider & { close(): Promise<void> } {
   let client: Daytona | undefined;
   const getClient = (): Daytona => {
-    if (!settings.apiKey) throw new SandboxError('The Daytona API key is not set.', { retryable: false });
+    if (!settings.apiKey) throw new SandboxError('The Daytona API key is not set.', { retryable: false, code: 'SANDBOX_NOT_CONFIGURED' });
     client ??= new Daytona({
       apiKey: settings.apiKey,
       apiUrl: settings.apiUrl,
@@ -162,7 +162,7 @@ export function createDaytona(settings: DaytonaSettings): SandboxProvider & { cl
         }
         return toInfo(remember(sandbox));
       } catch (error) {
-        if (!(error instanceof SandboxError && error.cause instanceof DaytonaNotFoundError)) throw error;
+        if (!isNotFound(error)) throw error;
         cache.delete(sandboxId);
         return null;
       }
@@ -191,7 +191,7 @@ export function createDaytona(settings: DaytonaSettings): SandboxProvider & { cl
             try {
               await sandbox.fs.deleteFile(path);
             } catch (error) {
-              if (!(error instanceof DaytonaNotFoundError)) throw error; // already gone is what was asked
+              if (!isNotFound(error)) throw error; // already gone is what was asked
             }
           }));
         }
@@ -211,7 +211,7 @@ export function createDaytona(settings: DaytonaSettings): SandboxProvider & { cl
       const emit = (stream: 'stdout' | 'stderr', text: string) => {
         if (!open || text === '') return;
         seen[stream] += text.length;
-        output.push(text);
+        output.append(text);
         options.onOutput?.(stream, text);
       };
 
@@ -269,7 +269,7 @@ export function createDaytona(settings: DaytonaSettings): SandboxProvider & { cl
         try {
           await sandbox.process.deleteSession(SERVER_SESSION); // stops the server started before, if any
         } catch (error) {
-          if (!(error instanceof DaytonaNotFoundError)) throw error;
+          if (!isNotFound(error)) throw error;
         }
         let command = options.command;
         if (command === STATIC_SERVER_COMMAND) {
@@ -307,7 +307,7 @@ export function createDaytona(settings: DaytonaSettings): SandboxProvider & { cl
         await guard('delete a sandbox', async () => (await sandboxFor(sandboxId)).delete(LIFECYCLE_TIMEOUT_SECONDS));
       } catch (error) {
         // Deleting what is already gone succeeds: deletes are retried and run by cleanup jobs.
-        if (!(error instanceof SandboxError && error.cause instanceof DaytonaNotFoundError)) throw error;
+        if (!isNotFound(error)) throw error;
       } finally {
         cache.delete(sandboxId);
       }
@@ -374,58 +374,6 @@ async function followServerOutput(
   }
 }
 
-/** Runs `action`, turning whatever it throws into a classified {@link SandboxError}. */
-async function guard<T>(what: string, action: () => Promise<T>): Promise<T> {
-  try {
-    return await action();
-  } catch (error) {
-    throw toSandboxError(error, what);
-  }
-}
-
-const connectionCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-
-function toSandboxError(error: unknown, what: string): SandboxError {
-  if (error instanceof SandboxError) return error;
-  const message = `Daytona: could not ${what}: ${error instanceof Error ? error.message : String(error)}`;
-  let retryable: boolean;
-  if (error instanceof DaytonaConnectionError || error instanceof DaytonaTimeoutError) {
-    retryable = true; // includes the SDK's own waits for a state running out
-  } else if (error instanceof DaytonaError && error.statusCode !== undefined) {
-    retryable = error.statusCode === 429 || error.statusCode >= 500;
-  } else if (error instanceof DaytonaError) {
-    retryable = false; // a sandbox in an error state, an invalid argument
-  } else {
-    // Outside the SDK's HTTP client: a WebSocket that failed to connect.
-    const code = (error as { code?: unknown } | null)?.code;
-    const status = /Unexpected server response: (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
-    retryable = (typeof code === 'string' && connectionCodes.has(code)) || (status !== undefined && (Number(status) === 429 || Number(status) >= 500));
-  }
-  return new SandboxError(message, { retryable, cause: error });
-}
-
-function abortError(signal: AbortSignal): Error {
-  const error = new Error('The sandbox operation was aborted.', { cause: signal.reason });
-  error.name = 'AbortError';
-  return error;
-}
-
-/** `work`, or an AbortError as soon as `signal` aborts; `onLateResult` gets what `work` gives after that. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined, onLateResult?: (value: T) => void): Promise<T> {
-  if (!signal) return work;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => {
-      reject(abortError(signal));
-      work.then((value) => onLateResult?.(value), () => undefined);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => { signal.removeEventListener('abort', onAbort); resolve(value); },
-      (error: unknown) => { signal.removeEventListener('abort', onAbort); reject(error); },
-    );
-  });
-}
-
 /** The command's exit code, polled until recorded: the log stream can end just before the daemon writes it. */
 async function waitForExitCode(sandbox: Sandbox, sessionId: string, commandId: string, graceMs: number): Promise<number | null> {
   const deadline = Date.now() + graceMs;
@@ -441,7 +389,7 @@ async function waitForExitCode(sandbox: Sandbox, sessionId: string, commandId: s
 function wrapCommand(command: string, env: Record<string, string> = {}): string {
   const assignments = Object.entries(env).map(([name, value]) => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-      throw new SandboxError(`Not an environment variable name: ${JSON.stringify(name)}`, { retryable: false });
+      throw new SandboxError(`Not an environment variable name: ${JSON.stringify(name)}`, { retryable: false, code: 'SANDBOX_INVALID_INPUT' });
     }
     return quote(`${name}=${value}`);
   });
@@ -456,7 +404,7 @@ function quote(text: string): string {
 /** The absolute path of a project path; paths are validated upstream, this only refuses escaping ones. */
 function appPath(path: string): string {
   if (path.startsWith('/') || path.split('/').some((segment) => segment === '..' || segment === '')) {
-    throw new SandboxError(`Not a relative project path: ${JSON.stringify(path)}`, { retryable: false });
+    throw new SandboxError(`Not a relative project path: ${JSON.stringify(path)}`, { retryable: false, code: 'SANDBOX_INVALID_INPUT' });
   }
   return `${APP_ROOT}/${path}`;
 }
@@ -493,29 +441,5 @@ function toState(state: string | undefined): SandboxInfo['state'] {
       return 'error';
     default:
       return 'unknown'; // resizing, snapshotting, forking, …
-  }
-}
-
-/** The tail of a command's combined output, at most `limit` characters, marked when cut. */
-class OutputTail {
-  private chunks: string[] = [];
-  private length = 0;
-  private cut = false;
-
-  constructor(private readonly limit: number) {}
-
-  push(text: string): void {
-    this.chunks.push(text);
-    this.length += text.length;
-    while (this.length > this.limit && this.chunks.length > 1) {
-      this.length -= (this.chunks.shift() as string).length;
-      this.cut = true;
-    }
-  }
-
-  text(): string {
-    const joined = this.chunks.join('');
-    const tail = joined.length > this.limit ? joined.slice(joined.length - this.limit) : joined;
-    return this.cut || tail.length < joined.length ? `[earlier output cut]\n${tail}` : tail;
   }
 }

@@ -1,11 +1,12 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLocal, findFreePort, localSandboxPaths, startCommandFor, staticServerCommand, type LocalSandboxProvider } from './local.js';
+import { createLocal, findFreePort, localSandboxPaths, localSandboxRoot, type LocalSandboxProvider } from './local.js';
+import { STATIC_SERVER_COMMAND } from './sandbox-provider.js';
 
 const labels = { 'everjust.tenant': 't1', 'everjust.project': 'p1', 'everjust.mode': 'test' };
 const createOptions = { labels, autoStopMinutes: 15, autoDeleteMinutes: 60 };
@@ -16,7 +17,8 @@ let local: LocalSandboxProvider;
 
 beforeAll(async () => {
   temporary = await mkdtemp(join(tmpdir(), 'everjust-local-'));
-  rootDir = join(temporary, 'sandboxes');
+  // As the platform does: outside the "data dir" (here `temporary`), where another user can reach it.
+  rootDir = localSandboxRoot(temporary);
   local = createLocal({ rootDir });
 });
 
@@ -25,6 +27,7 @@ afterEach(() => local.killAll());
 afterAll(async () => {
   local.killAll();
   await rm(temporary, { recursive: true, force: true });
+  await rm(rootDir, { recursive: true, force: true });
 });
 
 /**
@@ -60,6 +63,21 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs = 5_000): Prom
     if (Date.now() > deadline) throw new Error('Timed out waiting');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * The process group of the live process whose command line carries `tag`, on this host. A command's own
+ * `$$` will not do: in a PID namespace of its own it is 1.
+ */
+async function groupOf(tag: string): Promise<number> {
+  let group = 0;
+  await waitUntil(async () => {
+    const lines = execFileSync('ps', ['-eo', 'pgid=,stat=,args='], { encoding: 'utf8' }).split('\n');
+    const line = lines.map((entry) => entry.trim().split(/\s+/)).find(([, state, ...args]) => !state?.startsWith('Z') && args.join(' ').includes(tag));
+    group = line ? Number(line[0]) : 0;
+    return group > 0;
+  }, 2_000);
+  return group;
 }
 
 const answers = (url: string) => () => fetch(url).then((response) => response.ok, () => false);
@@ -131,17 +149,13 @@ describe('local sandbox', () => {
 
   it('kills a command that times out, with everything in its process group', async () => {
     const { id } = await local.create(createOptions);
-    let groupId = 0;
     const started = Date.now();
-    // `echo $$` first, so sh forks `sleep` as a child rather than exec'ing it: killing sh alone would orphan it.
-    const result = await local.runCommand(id, {
-      command: 'echo $$; sleep 60',
-      timeoutMs: 300,
-      onOutput: (_stream, text) => {
-        groupId ||= Number.parseInt(text, 10);
-      },
-    });
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // `echo` first, so sh forks `sleep` as a child rather than exec'ing it: killing sh alone would orphan it.
+    const tag = `timeout-${id}`;
+    const running = local.runCommand(id, { command: `echo ${tag}; sleep 60`, timeoutMs: 1_000 });
+    const groupId = await groupOf(tag);
+    const result = await running;
+    expect(Date.now() - started).toBeLessThan(3_000);
     expect(result).toMatchObject({ exitCode: null, timedOut: true });
     expect(groupId).toBeGreaterThan(0);
     await waitUntil(async () => processesInGroup(groupId).length === 0, 2_000);
@@ -149,38 +163,34 @@ describe('local sandbox', () => {
     await local.delete(id);
   });
 
-  it('kills a command at once when its signal is aborted', async () => {
+  it('kills a command at once when its signal is aborted, and rejects with an AbortError', async () => {
     const { id } = await local.create(createOptions);
     const controller = new AbortController();
-    let groupId = 0;
     const started = Date.now();
-    const running = local.runCommand(id, {
-      command: 'echo $$; sleep 60',
-      timeoutMs: 60_000,
-      signal: controller.signal,
-      onOutput: (_stream, text) => {
-        groupId ||= Number.parseInt(text, 10);
-      },
-    });
-    await waitUntil(async () => groupId > 0, 2_000);
+    const tag = `abort-${id}`;
+    const running = local.runCommand(id, { command: `echo ${tag}; sleep 60`, timeoutMs: 60_000, signal: controller.signal });
+    running.catch(() => undefined);
+    const groupId = await groupOf(tag);
     const abortedAt = Date.now();
-    controller.abort();
-    const result = await running;
+    controller.abort('cancelled');
+    await expect(running).rejects.toMatchObject({ name: 'AbortError', cause: 'cancelled' });
     expect(Date.now() - abortedAt).toBeLessThan(1_000);
     expect(Date.now() - started).toBeLessThan(3_000);
-    expect(result).toMatchObject({ exitCode: null, timedOut: false });
     await waitUntil(async () => processesInGroup(groupId).length === 0, 2_000);
 
-    const already = await local.runCommand(id, { command: 'echo never', timeoutMs: 1_000, signal: AbortSignal.abort() });
-    expect(already).toMatchObject({ exitCode: null, output: '' });
+    // Aborted before it starts: nothing runs.
+    const marker = join(localSandboxPaths(rootDir, id).app, 'ran');
+    await expect(local.runCommand(id, { command: 'touch ran', timeoutMs: 1_000, signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(existsSync(marker)).toBe(false);
     await local.delete(id);
   });
 
   it('also kills what a command left running in the background when it exits', async () => {
     const { id } = await local.create(createOptions);
-    const result = await local.runCommand(id, { command: 'sleep 60 >/dev/null 2>&1 & echo $$', timeoutMs: 5_000 });
-    expect(result.exitCode).toBe(0);
-    const groupId = Number.parseInt(result.output, 10);
+    const tag = `background-${id}`;
+    const result = local.runCommand(id, { command: `sh -c 'sleep 60 # ${tag}' >/dev/null 2>&1 & echo started; sleep 0.3`, timeoutMs: 5_000 });
+    const groupId = await groupOf(tag);
+    expect((await result).exitCode).toBe(0);
     await waitUntil(async () => processesInGroup(groupId).length === 0, 2_000);
     await local.delete(id);
   });
@@ -199,7 +209,7 @@ describe('local sandbox', () => {
 
     const port = await local.choosePort(id);
     const output: string[] = [];
-    await local.startServer(id, { command: staticServerCommand(), port, onOutput: (_stream, text) => output.push(text) });
+    await local.startServer(id, { command: STATIC_SERVER_COMMAND, port, onOutput: (_stream, text) => output.push(text) });
     const { url, expiresAt } = await local.previewUrl(id, port, 3_600);
     expect(url).toBe(`http://127.0.0.1:${port}/`);
     expect(expiresAt).toBeNull();
@@ -333,11 +343,62 @@ describe('local sandbox', () => {
     await local.delete(id);
     await expect(local.stop(id)).rejects.toThrow(/not found/);
   });
+});
 
-  it('picks the start command from package.json', () => {
-    expect(startCommandFor(null)).toBe(staticServerCommand());
-    expect(startCommandFor('{"scripts":{"build":"vite build"}}')).toBe(staticServerCommand());
-    expect(startCommandFor('not json')).toBe(staticServerCommand());
-    expect(startCommandFor('{"scripts":{"start":"node server.js"}}')).toBe('npm start');
+describe('local sandbox isolation', () => {
+  /** One entry of this process's own environment that no command is given (a sandbox env has only a few). */
+  async function ownEnvironmentEntry(): Promise<string> {
+    const entries = (await readFile('/proc/self/environ', 'latin1')).split('\u0000');
+    const entry = entries.find((candidate) => /^[A-Z_][A-Z0-9_]*=.{4,}/.test(candidate) && !/^(PATH|HOME|LANG)=/.test(candidate));
+    if (!entry) throw new Error('this process has no environment to look for');
+    return entry;
+  }
+
+  it('gives a command no view of this process: not its environment, not its /proc, not a private folder', async (context) => {
+    const isolation = await local.isolation();
+    // Root on Linux (CI, this project's machines) has both; elsewhere only what the host allows, which
+    // docs/local-sandbox.md spells out.
+    if (!isolation.user && !isolation.namespaces) context.skip('this host allows no isolation (not root, no unshare)');
+
+    // A data dir as a careless start leaves it: reachable, its files readable by everyone.
+    await chmod(temporary, 0o755);
+    const dataDir = join(temporary, 'data');
+    await mkdir(dataDir, { mode: 0o755 });
+    await writeFile(join(dataDir, 'secret'), 'canary-secret-value\n', { mode: 0o644 });
+    await writeFile(join(dataDir, 'pglite-page'), 'canary-database-row\n', { mode: 0o644 });
+    const guarded = createLocal({ rootDir, privateFolders: [dataDir] });
+    const { id } = await guarded.create(createOptions);
+
+    const ownEntry = await ownEnvironmentEntry();
+    const result = await guarded.runCommand(id, {
+      command: `cat /proc/$PPID/environ; cat /proc/${process.pid}/environ; cat "$DATA/secret" "$DATA/pglite-page"; ls "$DATA" "$ROOT" | sed 's/^/listed:/'; echo done`,
+      env: { DATA: dataDir, ROOT: rootDir },
+      timeoutMs: 5_000,
+    });
+    expect(result.output).toContain('done');
+    expect(result.output).not.toContain(ownEntry);
+    expect(result.output).not.toContain('canary');
+    // Not even the names of the data dir's files, nor the other sandboxes' folders.
+    expect(result.output).not.toContain('listed:');
+    if (isolation.namespaces) {
+      const processes = await guarded.runCommand(id, { command: `ls /proc | grep -x '[0-9]*' | wc -l; test -e /proc/${process.pid} && echo visible || echo hidden`, timeoutMs: 5_000 });
+      // Only its own few processes (sh, ls, grep, wc), none of the host's.
+      expect(Number.parseInt(processes.output, 10)).toBeLessThan(10);
+      if (process.pid > 10) expect(processes.output).toContain('hidden');
+    }
+    await guarded.delete(id);
+  });
+
+  it('keeps its folders out of the data dir and refuses a root someone else made first', async () => {
+    expect(localSandboxRoot('/srv/everjust/.data').startsWith(`${tmpdir()}/everjust-sandboxes-`)).toBe(true);
+    expect(localSandboxRoot('/srv/everjust/.data')).toBe(localSandboxRoot('/srv/everjust/./.data'));
+    expect(localSandboxRoot('/srv/a/.data')).not.toBe(localSandboxRoot('/srv/b/.data'));
+
+    // A symlink planted under the predictable name (the temporary folder is everyone's) is never followed.
+    const planted = join(temporary, `planted-${Date.now()}`);
+    await mkdir(join(temporary, 'elsewhere'), { recursive: true });
+    await symlink(join(temporary, 'elsewhere'), planted);
+    await expect(createLocal({ rootDir: planted }).create(createOptions)).rejects.toMatchObject({ name: 'SandboxError', code: 'SANDBOX_ROOT_UNSAFE' });
+    expect(await readdir(join(temporary, 'elsewhere'))).toEqual([]);
   });
 });

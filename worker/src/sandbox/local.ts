@@ -1,27 +1,25 @@
 /**
- * The `local` sandbox: a folder and child processes on this host. DEVELOPMENT ONLY: it runs generated
- * code with this user's rights and no isolation beyond a working directory and a minimal environment;
- * config allows it only while the API listens on 127.0.0.1.
+ * The `local` sandbox: a folder and child processes on this host. DEVELOPMENT ONLY: config allows it only
+ * for the embedded start (PGlite, the API on 127.0.0.1), never with DATABASE_URL or in a standalone worker.
+ * What it isolates, and what not, is in `local-isolation.ts` and `docs/local-sandbox.md`.
  *
- * Layout under `rootDir` (the data dir's `sandboxes/`), one folder per sandbox:
- *
- *     <rootDir>/static-server.mjs      the built-in static server (written on first use)
- *     <rootDir>/local-<hex>/sandbox.json   labels, state, times, the running server's pid and port
- *     <rootDir>/local-<hex>/app/       the project's files; commands and servers run here
- *     <rootDir>/local-<hex>/home/      HOME of commands (npm's cache and the like stay out of app/)
- *
- * The metadata lives outside `app/` so the static server never serves it, and it is re-read on every
- * call, so `get`/`list`/`stop` work after this process restarts. Every command and server runs in its
- * own process group (`detached`), so a timeout, an abort or `stop` kills it with everything it spawned.
+ * The parts: where folders live and the path checks (`local-paths.ts`), the metadata store
+ * (`local-metadata.ts`), process groups and recorded pids (`local-process-groups.ts`), the user and
+ * namespaces commands run in (`local-isolation.ts`); this file is the provider over them.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, readFile, realpath, rename, rm, unlink, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { dirname, join, relative, sep, isAbsolute } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
-import { normalizeProjectPath, ValidationError } from '@everjust/core';
+import { chmod, lchown, lstat, mkdir, readdir, readFile, realpath, rm, stat, unlink } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { ValidationError } from '@everjust/core';
+import { findFreePort } from './free-port.js';
+import { detectLocalIsolation, spawnIsolated, type LocalIsolation, type LocalIsolationOptions } from './local-isolation.js';
+import { createLocalMetadataStore, infoOf, type LocalMetadata } from './local-metadata.js';
+import { ensurePrivateFolder, isErrno, localSandboxIdPattern, localSandboxPaths, parentInside, splitProjectPath, writeAtomically, type FileOwner } from './local-paths.js';
+import { emitOutput, killGroup, ownsProcessGroup, sandboxIdVariable, streamOutput, waitForExit, waitForPidExit } from './local-process-groups.js';
 import { staticServerSource } from './local-static-server.js';
+import { OutputTail } from './output-tail.js';
+import { abortError, throwIfAborted } from './sandbox-abort.js';
 import {
   SandboxError,
   STATIC_SERVER_COMMAND,
@@ -36,9 +34,17 @@ import {
   type StartServerOptions,
 } from './sandbox-provider.js';
 
+export { findFreePort } from './free-port.js';
+export { localSandboxPaths, localSandboxRoot } from './local-paths.js';
+
 export interface LocalSettings {
-  /** Where sandbox folders live (the data dir's `sandboxes/`); created when missing. */
+  /** Where sandbox folders live (`localSandboxRoot(dataDir)`: outside the data dir); created when missing. */
   rootDir: string;
+  /**
+   * Folders of ours that commands must not read (the data dir): made 0700 when commands run as another
+   * user, so its database files and `secret` are out of their reach.
+   */
+  privateFolders?: string[];
   /** The only address servers bind to and previews point at. */
   host?: '127.0.0.1';
   /**
@@ -48,6 +54,8 @@ export interface LocalSettings {
   path?: string;
   /** Characters of a command's combined output kept (its tail); 64 k by default. */
   maxOutputCharacters?: number;
+  /** What isolation to try (default: all this host allows). */
+  isolation?: LocalIsolationOptions;
 }
 
 /** The `local` provider, plus what a composition root needs at shutdown. */
@@ -55,6 +63,8 @@ export interface LocalSandboxProvider extends SandboxProvider {
   readonly name: 'local';
   /** Always present here: a free port on 127.0.0.1 (`findFreePort`). */
   choosePort(sandboxId: string): Promise<number>;
+  /** What commands run in on this host (detected on first use). */
+  isolation(): Promise<LocalIsolation>;
   /**
    * Kills, synchronously, every command and server this instance started (their sandboxes keep their
    * state, with no server). Call it when the process shuts down: servers run in their own process
@@ -63,316 +73,52 @@ export interface LocalSandboxProvider extends SandboxProvider {
   killAll(): void;
 }
 
-/** The start command that serves the sandbox's files with the built-in static server (`STATIC_SERVER_COMMAND`). */
-export function staticServerCommand(): string {
-  return STATIC_SERVER_COMMAND;
-}
-
-/**
- * The start command for a project: `npm start` when its package.json (given as text, or null when the
- * project has none) declares a `start` script, else the built-in static server.
- */
-export function startCommandFor(packageJson: string | null): string {
-  if (packageJson === null) return staticServerCommand();
-  try {
-    const parsed: unknown = JSON.parse(packageJson);
-    const scripts = (parsed as { scripts?: unknown } | null)?.scripts;
-    const start = scripts && typeof scripts === 'object' ? (scripts as Record<string, unknown>).start : undefined;
-    return typeof start === 'string' && start.trim() !== '' ? 'npm start' : staticServerCommand();
-  } catch {
-    return staticServerCommand();
-  }
-}
-
-/** A free TCP port on 127.0.0.1 (listen on port 0, read it, close). Another process may still take it. */
-export function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('No port was assigned'))));
-    });
-  });
-}
-
-/** Where a local sandbox keeps its parts (see the layout at the top of this file). */
-export function localSandboxPaths(rootDir: string, sandboxId: string) {
-  const folder = join(rootDir, sandboxId);
-  return { folder, app: join(folder, 'app'), home: join(folder, 'home'), metadata: join(folder, 'sandbox.json') };
-}
-
-interface LocalMetadata {
-  id: string;
-  labels: SandboxLabels;
-  state: 'started' | 'stopped';
-  env: Record<string, string>;
-  autoStopMinutes: number;
-  autoDeleteMinutes: number | null;
-  createdAt: string;
-  lastActiveAt: string;
-  server: { pid: number; port: number; command: string; startedAt: string } | null;
-}
-
-const idPattern = /^local-[0-9a-f]{16}$/;
 const defaultMaxOutputCharacters = 64 * 1024;
 /** After a command exits, how long its pipes may stay open (a grandchild that escaped its group). */
 const closeGraceMs = 500;
 /** How long a replaced or stopped server may take to die before we go on. */
 const exitWaitMs = 3_000;
-/** Marks our processes, so a pid read back after a restart is killed only if it is still ours. */
-const sandboxIdVariable = 'EVERJUST_SANDBOX_ID';
-
-function notFound(sandboxId: string): SandboxError {
-  return new SandboxError(`Sandbox ${sandboxId} not found`, { retryable: false });
-}
-
-function isErrno(error: unknown, ...codes: string[]): boolean {
-  return typeof error === 'object' && error !== null && codes.includes((error as NodeJS.ErrnoException).code ?? '');
-}
-
-function isInside(parent: string, child: string): boolean {
-  const path = relative(parent, child);
-  return path === '' || (path !== '..' && !path.startsWith(`..${sep}`) && !isAbsolute(path));
-}
-
-/** Sends SIGKILL to a whole process group; a group that is already gone is fine. */
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch (error) {
-    if (!isErrno(error, 'ESRCH')) throw error;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return isErrno(error, 'EPERM');
-  }
-}
-
-/**
- * Whether a recorded server pid may be killed as a group. If the leader still exists it must carry our
- * sandbox id in its environment (Linux `/proc`), else the pid was reused by a stranger. If it is gone, a
- * group with that id can only be ours (an id is not reused while its group lives), so killing is safe.
- */
-async function ownsProcessGroup(pid: number, sandboxId: string): Promise<boolean> {
-  if (!isAlive(pid)) return true;
-  try {
-    // A zombie leader (orphaned after our restart, not yet reaped) still holds its pid, so the group
-    // is ours; its environment reads empty, so it must be recognized here.
-    const status = await readFile(`/proc/${pid}/stat`, 'latin1');
-    if (status.slice(status.lastIndexOf(')') + 2).startsWith('Z')) return true;
-    const environment = await readFile(`/proc/${pid}/environ`, 'latin1');
-    return environment.split('\u0000').includes(`${sandboxIdVariable}=${sandboxId}`);
-  } catch (error) {
-    // No /proc (macOS): trust the record, as a development tool may.
-    if (isErrno(error, 'ENOENT') && !(await lstat('/proc/self').then(() => true, () => false))) return true;
-    return false;
-  }
-}
-
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
-async function waitForPidExit(pid: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
-}
-
-/** Writes a file whole (temp file, then rename), so readers never see half of it. */
-async function writeAtomically(path: string, content: string): Promise<void> {
-  // A short dotted name in the same folder: a rename within one folder is atomic, the name stays
-  // under NAME_MAX however long the target's is, and the static server never serves dotfiles.
-  const temporary = join(dirname(path), `.everjust-${randomBytes(6).toString('hex')}.tmp`);
-  await writeFile(temporary, content, { flag: 'wx' });
-  try {
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-}
-
-/** Calls an output callback; a throwing callback must not take the process or the command down. */
-function emit(onOutput: RunCommandOptions['onOutput'], stream: 'stdout' | 'stderr', text: string): void {
-  if (!onOutput || text === '') return;
-  try {
-    onOutput(stream, text);
-  } catch {
-    // The caller's problem; the command goes on.
-  }
-}
-
-/** Pipes a child's stdout and stderr, decoded as UTF-8 across chunk boundaries, to `sink`. */
-function streamOutput(child: ChildProcess, sink: (stream: 'stdout' | 'stderr', text: string) => void): void {
-  for (const stream of ['stdout', 'stderr'] as const) {
-    const readable = child[stream];
-    if (!readable) continue;
-    const decoder = new StringDecoder('utf8');
-    readable.on('data', (chunk: Buffer) => sink(stream, decoder.write(chunk)));
-    readable.on('end', () => sink(stream, decoder.end()));
-    readable.on('error', () => undefined);
-  }
-}
-
-/** Keeps the tail of a stream of text, in bounded memory. */
-class OutputTail {
-  private text = '';
-  private dropped = 0;
-
-  constructor(private readonly limit: number) {}
-
-  append(text: string): void {
-    this.text += text;
-    if (this.text.length > this.limit * 2) this.trim();
-  }
-
-  toString(): string {
-    this.trim();
-    return this.dropped > 0 ? `[${this.dropped} earlier characters dropped]\n${this.text}` : this.text;
-  }
-
-  private trim(): void {
-    if (this.text.length <= this.limit) return;
-    this.dropped += this.text.length - this.limit;
-    this.text = this.text.slice(-this.limit);
-  }
-}
 
 /**
  * Makes the `local` provider. DEVELOPMENT ONLY (see the top of this file). Paths are re-validated
  * here, whatever the caller did: refusals are `ValidationError`s (BAD_USER_INPUT, so the model sees them
- * and can correct itself); an unknown sandbox or a stopped one is a `SandboxError`.
+ * and can correct itself); an unknown sandbox or a stopped one is a `SandboxError`. On abort, every
+ * method that takes a signal throws the providers' AbortError (`sandbox-abort.ts`), after killing what it ran.
  */
 export function createLocal(settings: LocalSettings): LocalSandboxProvider {
-  const rootDir = settings.rootDir;
+  const rootDir = resolve(settings.rootDir);
   const host = settings.host ?? '127.0.0.1';
   const commandPath = settings.path ?? [dirname(process.execPath), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].join(':');
   const maxOutputCharacters = settings.maxOutputCharacters ?? defaultMaxOutputCharacters;
   const staticServerScript = join(rootDir, 'static-server.mjs');
+  const store = createLocalMetadataStore(rootDir);
 
   /** Children started by this instance, per sandbox: running commands and the server. */
   const commands = new Map<string, Set<ChildProcess>>();
   const servers = new Map<string, ChildProcess>();
-  /** Serializes metadata updates per sandbox, so two calls never lose each other's write. */
-  const locks = new Map<string, Promise<unknown>>();
   let staticServerWritten: Promise<void> | undefined;
+  let readiness: Promise<LocalIsolation> | undefined;
 
-  function withLock<T>(sandboxId: string, action: () => Promise<T>): Promise<T> {
-    const previous = locks.get(sandboxId) ?? Promise.resolve();
-    const next = previous.then(action, action);
-    const settled = next.catch(() => undefined);
-    locks.set(sandboxId, settled);
-    void settled.then(() => {
-      if (locks.get(sandboxId) === settled) locks.delete(sandboxId);
-    });
-    return next;
-  }
-
-  async function readMetadata(sandboxId: string): Promise<LocalMetadata | null> {
-    if (!idPattern.test(sandboxId)) return null;
-    try {
-      return JSON.parse(await readFile(localSandboxPaths(rootDir, sandboxId).metadata, 'utf8')) as LocalMetadata;
-    } catch (error) {
-      if (isErrno(error, 'ENOENT', 'ENOTDIR')) return null;
-      throw new SandboxError(`Sandbox ${sandboxId} has unreadable metadata`, { retryable: false, cause: error });
-    }
-  }
-
-  async function requireMetadata(sandboxId: string): Promise<LocalMetadata> {
-    const metadata = await readMetadata(sandboxId);
-    if (!metadata) throw notFound(sandboxId);
-    return metadata;
-  }
-
-  /** Reads, changes and writes a sandbox's metadata under its lock; returns what was written. */
-  function update(sandboxId: string, change: (metadata: LocalMetadata) => void): Promise<LocalMetadata> {
-    return withLock(sandboxId, async () => {
-      const metadata = await requireMetadata(sandboxId);
-      change(metadata);
-      await writeAtomically(localSandboxPaths(rootDir, sandboxId).metadata, `${JSON.stringify(metadata, null, 2)}\n`);
-      return metadata;
-    });
-  }
-
-  async function requireStarted(sandboxId: string): Promise<LocalMetadata> {
-    const metadata = await requireMetadata(sandboxId);
-    if (metadata.state !== 'started') throw new SandboxError(`Sandbox ${sandboxId} is stopped; start it first`, { retryable: false });
-    return metadata;
-  }
-
-  function touch(sandboxId: string): Promise<LocalMetadata> {
-    return update(sandboxId, (metadata) => {
-      metadata.lastActiveAt = new Date().toISOString();
-    });
-  }
-
-  function infoOf(metadata: LocalMetadata): SandboxInfo {
-    return { id: metadata.id, provider: 'local', state: metadata.state, labels: { ...metadata.labels } };
-  }
-
-  function environment(sandboxId: string, metadata: LocalMetadata, extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
-    const paths = localSandboxPaths(rootDir, sandboxId);
-    return {
-      PATH: commandPath,
-      HOME: paths.home,
-      LANG: 'C.UTF-8',
-      ...metadata.env,
-      ...extra,
-      // Last, so no caller can change it: it is how a pid read back after a restart is recognized.
-      [sandboxIdVariable]: sandboxId,
-    };
-  }
-
-  /**
-   * The directory a project path's file goes in, as a real path inside the app folder. Parents are
-   * created one at a time; an existing parent that is a symlink must resolve inside the app folder.
-   */
-  async function parentInside(appReal: string, segments: readonly string[], create: boolean): Promise<string | null> {
-    let current = appReal;
-    for (const segment of segments) {
-      const next = join(current, segment);
-      let stats;
-      try {
-        stats = await lstat(next);
-      } catch (error) {
-        if (!isErrno(error, 'ENOENT')) throw error;
-        if (!create) return null;
-        await mkdir(next);
-        current = next;
-        continue;
+  /** Detects the isolation and readies the root for it, once (again after a failure). */
+  function prepare(): Promise<LocalIsolation> {
+    readiness ??= (async () => {
+      const isolation = await detectLocalIsolation(settings.isolation);
+      // Another user must traverse the root to reach its app/ (0711: it cannot list the sandboxes).
+      await ensurePrivateFolder(rootDir, isolation.user ? 0o711 : 0o700);
+      if (isolation.user) {
+        for (const folder of settings.privateFolders ?? []) await makePrivate(folder);
       }
-      if (stats.isSymbolicLink()) {
-        const real = await realpath(next).catch(() => null);
-        if (!real || !isInside(appReal, real)) throw new ValidationError(`File path leaves the sandbox through the symlink ${relative(appReal, next)}`);
-        current = real;
-      } else if (stats.isDirectory()) {
-        current = next;
-      } else {
-        throw new ValidationError(`${relative(appReal, next)} is a file, not a folder`);
-      }
-    }
-    return current;
+      return isolation;
+    })().catch((error: unknown) => {
+      readiness = undefined;
+      throw error;
+    });
+    return readiness;
   }
 
-  /** A validated project path, split into its parent folders and its file name. */
-  function split(path: string): { parents: string[]; name: string } {
-    const segments = normalizeProjectPath(path).split('/');
-    return { parents: segments.slice(0, -1), name: segments[segments.length - 1] };
+  async function ownerOf(): Promise<FileOwner> {
+    const { user } = await prepare();
+    return user ? { uid: user.uid, gid: user.gid } : null;
   }
 
   function killCommands(sandboxId: string): void {
@@ -396,8 +142,10 @@ export function createLocal(settings: LocalSettings): LocalSandboxProvider {
 
   function ensureStaticServerScript(): Promise<void> {
     staticServerWritten ??= (async () => {
+      await prepare();
       const existing = await readFile(staticServerScript, 'utf8').catch(() => null);
-      if (existing !== staticServerSource) await writeAtomically(staticServerScript, staticServerSource);
+      // Readable by the sandbox's user, who runs it; written by us only.
+      if (existing !== staticServerSource) await writeAtomically(staticServerScript, staticServerSource, { mode: 0o644 });
     })().catch((error: unknown) => {
       staticServerWritten = undefined;
       throw error;
@@ -405,18 +153,35 @@ export function createLocal(settings: LocalSettings): LocalSandboxProvider {
     return staticServerWritten;
   }
 
+  /**
+   * The whole environment of a command: nothing of this process's. PATH, HOME (the sandbox's own),
+   * LANG, what the sandbox and the call were given, and our marker last, so no caller can change it.
+   */
+  function environment(sandboxId: string, metadata: LocalMetadata, extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
+    const paths = localSandboxPaths(rootDir, sandboxId);
+    return { PATH: commandPath, HOME: paths.home, LANG: 'C.UTF-8', ...metadata.env, ...extra, [sandboxIdVariable]: sandboxId };
+  }
+
+  async function spawnIn(sandboxId: string, file: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+    const isolation = await prepare();
+    return spawnIsolated(isolation, file, args, { cwd: localSandboxPaths(rootDir, sandboxId).app, env });
+  }
+
   const provider: LocalSandboxProvider = {
     name: 'local',
     canRunCommands: true,
 
     async create(options: CreateSandboxOptions): Promise<SandboxInfo> {
-      options.signal?.throwIfAborted();
+      throwIfAborted(options.signal);
+      const isolation = await prepare();
       const sandboxId = `local-${randomBytes(8).toString('hex')}`;
       const paths = localSandboxPaths(rootDir, sandboxId);
-      await mkdir(rootDir, { recursive: true });
-      await mkdir(paths.folder);
-      await mkdir(paths.app);
-      await mkdir(paths.home);
+      await mkdir(paths.folder, { mode: isolation.user ? 0o711 : 0o700 });
+      await mkdir(paths.app, { mode: 0o700 });
+      await mkdir(paths.home, { mode: 0o700 });
+      if (isolation.user) {
+        for (const folder of [paths.app, paths.home]) await lchown(folder, isolation.user.uid, isolation.user.gid);
+      }
       const now = new Date().toISOString();
       const metadata: LocalMetadata = {
         id: sandboxId,
@@ -429,43 +194,46 @@ export function createLocal(settings: LocalSettings): LocalSandboxProvider {
         lastActiveAt: now,
         server: null,
       };
-      await writeAtomically(paths.metadata, `${JSON.stringify(metadata, null, 2)}\n`);
+      await store.write(metadata);
       return infoOf(metadata);
     },
 
     async get(sandboxId: string): Promise<SandboxInfo | null> {
-      const metadata = await readMetadata(sandboxId);
+      const metadata = await store.read(sandboxId);
       return metadata ? infoOf(metadata) : null;
     },
 
     async start(sandboxId: string): Promise<void> {
-      await update(sandboxId, (metadata) => {
+      await store.update(sandboxId, (metadata) => {
         metadata.state = 'started';
         metadata.lastActiveAt = new Date().toISOString();
       });
     },
 
     async uploadFiles(sandboxId: string, files: readonly SandboxFile[], signal?: AbortSignal): Promise<void> {
-      await requireStarted(sandboxId);
+      throwIfAborted(signal);
+      await store.readStarted(sandboxId);
       // Validate every path before writing any file: a refused batch writes nothing.
-      const prepared = files.map((file) => ({ ...split(file.path), content: file.content }));
+      const prepared = files.map((file) => ({ ...splitProjectPath(file.path), content: file.content }));
+      const owner = await ownerOf();
       const appReal = await realpath(localSandboxPaths(rootDir, sandboxId).app);
       for (const file of prepared) {
-        signal?.throwIfAborted();
-        const parent = await parentInside(appReal, file.parents, true);
+        throwIfAborted(signal);
+        const parent = await parentInside(appReal, file.parents, true, owner);
         if (!parent) continue;
         const target = join(parent, file.name);
         const existing = await lstat(target).catch(() => null);
         if (existing?.isDirectory()) throw new ValidationError(`${relative(appReal, target)} is a folder, not a file`);
-        // A new file, then rename over the target: a symlink there is replaced, never followed.
-        await writeAtomically(target, file.content);
+        // A new file, then rename over the target: a symlink there is replaced, never followed. The
+        // sandbox's user owns it, so its commands may change it (npm, a build) as they could before.
+        await writeAtomically(target, file.content, { owner });
       }
-      await touch(sandboxId);
+      await store.touch(sandboxId);
     },
 
     async deleteFiles(sandboxId: string, paths: readonly string[]): Promise<void> {
-      await requireStarted(sandboxId);
-      const prepared = paths.map(split);
+      await store.readStarted(sandboxId);
+      const prepared = paths.map(splitProjectPath);
       const appReal = await realpath(localSandboxPaths(rootDir, sandboxId).app);
       for (const file of prepared) {
         const parent = await parentInside(appReal, file.parents, false);
@@ -477,23 +245,18 @@ export function createLocal(settings: LocalSettings): LocalSandboxProvider {
         if (existing.isDirectory()) await rm(target, { recursive: true, force: true });
         else await unlink(target);
       }
-      await touch(sandboxId);
+      await store.touch(sandboxId);
     },
 
     async runCommand(sandboxId: string, options: RunCommandOptions): Promise<CommandResult> {
-      await requireStarted(sandboxId);
-      const metadata = await touch(sandboxId);
+      await store.readStarted(sandboxId);
+      const metadata = await store.touch(sandboxId);
+      throwIfAborted(options.signal);
       const startedAt = Date.now();
       const output = new OutputTail(maxOutputCharacters);
-      if (options.signal?.aborted) return { exitCode: null, output: '', timedOut: false, durationMs: 0 };
 
       // The command line is shell by design (the model wrote it); no shell string is built here.
-      const child = spawn('sh', ['-c', options.command], {
-        cwd: localSandboxPaths(rootDir, sandboxId).app,
-        env: environment(sandboxId, metadata, options.env),
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = await spawnIn(sandboxId, 'sh', ['-c', options.command], environment(sandboxId, metadata, options.env));
       const running = commands.get(sandboxId) ?? new Set<ChildProcess>();
       commands.set(sandboxId, running);
       running.add(child);
@@ -516,6 +279,7 @@ export function createLocal(settings: LocalSettings): LocalSandboxProvider {
           kill();
         }, Math.min(Math.max(options.timeoutMs, 0), 2_147_483_647));
         options.signal?.addEventListener('abort', onAbort, { once: true });
+        if (options.signal?.aborted) kill(); // aborted while the sandbox was looked up
 
         const finish = (error?: unknown) => {
           if (finished) return;
@@ -525,16 +289,17 @@ export function createLocal(settings: LocalSettings): LocalSandboxProvider {
           options.signal?.removeEventListener('abort', onAbort);
           running.delete(child);
           if (running.size === 0 && commands.get(sandboxId) === running) commands.delete(sandboxId);
+          // The process group is dead by now: an abort is reported only once nothing runs any more.
+          if (options.signal?.aborted) return reject(abortError(options.signal));
           if (error) {
-            reject(new SandboxError(`Command could not start: ${error instanceof Error ? error.message : String(error)}`, { retryable: false, cause: error }));
-            return;
+            return reject(new SandboxError(`Command could not start: ${error instanceof Error ? error.message : String(error)}`, { retryable: false, code: 'SANDBOX_COMMAND_NOT_STARTED', cause: error }));
           }
-          resolve({ exitCode: killed ? null : exitCode, output: output.toString(), timedOut, durationMs: Date.now() - startedAt });
+          resolve({ exitCode: killed ? null : exitCode, output: output.text(), timedOut, durationMs: Date.now() - startedAt });
         };
 
         streamOutput(child, (stream, text) => {
           output.append(text);
-          emit(options.onOutput, stream, text);
+          emitOutput(options.onOutput, stream, text);
         });
         child.on('error', (error) => finish(error));
         child.once('exit', (code) => {
@@ -554,72 +319,74 @@ export function createLocal(settings: LocalSettings): LocalSandboxProvider {
     },
 
     async startServer(sandboxId: string, options: StartServerOptions): Promise<void> {
-      await requireStarted(sandboxId);
+      await store.readStarted(sandboxId);
       if (!Number.isInteger(options.port) || options.port <= 0 || options.port > 65535) {
         throw new ValidationError(`Port ${options.port} is not a TCP port`);
       }
       const paths = localSandboxPaths(rootDir, sandboxId);
       const command = options.command.trim();
-      const useStaticServer = command === '' || command === staticServerCommand();
+      const useStaticServer = command === '' || command === STATIC_SERVER_COMMAND;
       if (useStaticServer) await ensureStaticServerScript();
 
-      await withLock(sandboxId, async () => {
-        const metadata = await requireMetadata(sandboxId);
+      await store.withLock(sandboxId, async () => {
+        const metadata = await store.readOrThrow(sandboxId);
         await killServer(sandboxId, metadata);
         const env = { ...environment(sandboxId, metadata, options.env), PORT: String(options.port), HOST: host, [sandboxIdVariable]: sandboxId };
         const child = useStaticServer
-          ? spawn(process.execPath, [staticServerScript, paths.app, String(options.port), host], { cwd: paths.app, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
-          : spawn('sh', ['-c', command], { cwd: paths.app, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+          ? await spawnIn(sandboxId, process.execPath, [staticServerScript, paths.app, String(options.port), host], env)
+          : await spawnIn(sandboxId, 'sh', ['-c', command], env);
         const pid = await new Promise<number>((resolve, reject) => {
           child.once('spawn', () => resolve(child.pid!));
-          child.once('error', (error) => reject(new SandboxError(`Server could not start: ${error.message}`, { retryable: false, cause: error })));
+          child.once('error', (error) => reject(new SandboxError(`Server could not start: ${error.message}`, { retryable: false, code: 'SANDBOX_SERVER_NOT_STARTED', cause: error })));
         });
         // Kill errors are handled where we kill; an unhandled 'error' event would crash the process.
         child.on('error', () => undefined);
         servers.set(sandboxId, child);
-        streamOutput(child, (stream, text) => emit(options.onOutput, stream, text));
+        streamOutput(child, (stream, text) => emitOutput(options.onOutput, stream, text));
         child.once('exit', (code, signal) => {
           if (servers.get(sandboxId) === child) servers.delete(sandboxId);
-          emit(options.onOutput, 'stderr', `\n[server exited ${code === null ? `on ${signal}` : `with code ${code}`}]\n`);
+          emitOutput(options.onOutput, 'stderr', `\n[server exited ${code === null ? `on ${signal}` : `with code ${code}`}]\n`);
           // Forget the pid unless a newer server replaced it; the sandbox may be gone already.
-          void update(sandboxId, (latest) => {
-            if (latest.server?.pid === pid) latest.server = null;
-          }).catch(() => undefined);
+          void store
+            .update(sandboxId, (latest) => {
+              if (latest.server?.pid === pid) latest.server = null;
+            })
+            .catch(() => undefined);
         });
         const now = new Date().toISOString();
-        metadata.server = { pid, port: options.port, command: useStaticServer ? staticServerCommand() : command, startedAt: now };
+        metadata.server = { pid, port: options.port, command: useStaticServer ? STATIC_SERVER_COMMAND : command, startedAt: now };
         metadata.lastActiveAt = now;
-        await writeAtomically(paths.metadata, `${JSON.stringify(metadata, null, 2)}\n`);
+        await store.write(metadata);
       });
     },
 
     /** A free port on this host: every local sandbox shares its ports, so 3000 would collide. */
     async choosePort(sandboxId: string): Promise<number> {
-      await requireMetadata(sandboxId);
+      await store.readOrThrow(sandboxId);
       return findFreePort();
     },
 
     async previewUrl(sandboxId: string, port: number): Promise<PreviewLink> {
-      await requireMetadata(sandboxId);
+      await store.readOrThrow(sandboxId);
       // Development only: the browser is on this host, and the link does not expire.
       return { url: `http://${host}:${port}/`, expiresAt: null };
     },
 
     async stop(sandboxId: string): Promise<void> {
-      await withLock(sandboxId, async () => {
-        const metadata = await requireMetadata(sandboxId);
+      await store.withLock(sandboxId, async () => {
+        const metadata = await store.readOrThrow(sandboxId);
         killCommands(sandboxId);
         await killServer(sandboxId, metadata);
         metadata.state = 'stopped';
         metadata.server = null;
-        await writeAtomically(localSandboxPaths(rootDir, sandboxId).metadata, `${JSON.stringify(metadata, null, 2)}\n`);
+        await store.write(metadata);
       });
     },
 
     async delete(sandboxId: string): Promise<void> {
-      if (!idPattern.test(sandboxId)) return;
-      await withLock(sandboxId, async () => {
-        const metadata = await readMetadata(sandboxId).catch(() => null);
+      if (!localSandboxIdPattern.test(sandboxId)) return;
+      await store.withLock(sandboxId, async () => {
+        const metadata = await store.read(sandboxId).catch(() => null);
         killCommands(sandboxId);
         await killServer(sandboxId, metadata);
         await rm(localSandboxPaths(rootDir, sandboxId).folder, { recursive: true, force: true, maxRetries: 3 });
@@ -632,13 +399,15 @@ export function createLocal(settings: LocalSettings): LocalSandboxProvider {
         throw error;
       });
       const found: SandboxInfo[] = [];
-      for (const entry of entries.filter((name) => idPattern.test(name)).sort()) {
-        const metadata = await readMetadata(entry).catch(() => null);
+      for (const entry of entries.filter((name) => localSandboxIdPattern.test(name)).sort()) {
+        const metadata = await store.read(entry).catch(() => null);
         if (!metadata) continue;
         if (Object.entries(labels).every(([key, value]) => metadata.labels[key] === value)) found.push(infoOf(metadata));
       }
       return found;
     },
+
+    isolation: prepare,
 
     killAll(): void {
       for (const sandboxId of commands.keys()) killCommands(sandboxId);
@@ -651,4 +420,12 @@ export function createLocal(settings: LocalSettings): LocalSandboxProvider {
     },
   };
   return provider;
+}
+
+/** Takes group and other access away from a folder of ours (a missing one is made so). */
+async function makePrivate(folder: string): Promise<void> {
+  await mkdir(folder, { recursive: true, mode: 0o700 });
+  const stats = await stat(folder);
+  if (process.getuid && stats.uid !== process.getuid()) return; // not ours to change
+  if ((stats.mode & 0o077) !== 0) await chmod(folder, stats.mode & 0o700);
 }

@@ -69,6 +69,13 @@ export interface PreviewLink {
   expiresAt: Date | null;
 }
 
+/**
+ * Every provider, for every method that takes an `AbortSignal`: on abort it stops what it started (kills the
+ * command, deletes a sandbox created late) and rejects with an `Error` named `AbortError` whose `cause` is
+ * the signal's reason (`abortError` in `sandbox-abort.ts`), also when the signal was aborted before the
+ * call. It never resolves with a result for an aborted call: a timeout is a result (`timedOut: true`), an
+ * abort is not. Other failures are {@link SandboxError}s with a code (`SANDBOX_*`) and `retryable`.
+ */
 export interface SandboxProvider {
   readonly name: 'local' | 'daytona' | 'static';
   /** False for `static`: nothing runs, so the model gets no `run_command`. */

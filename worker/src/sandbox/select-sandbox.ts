@@ -1,7 +1,7 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Config } from '@everjust/core';
 import { createDaytona } from './daytona.js';
-import { createLocal } from './local.js';
+import { createLocal, localSandboxRoot } from './local.js';
 import type { SandboxProvider } from './sandbox-provider.js';
 import { createStatic } from './static.js';
 
@@ -20,7 +20,8 @@ export function createSandboxSelector(config: Config, secret: string, overrides:
   const providers: Partial<Record<string, SandboxProvider>> = {
     static: overrides.static ?? createStatic({ publicUrl: config.publicUrl, secret }),
   };
-  if (config.sandbox === 'local') providers.local = overrides.local ?? createLocal({ rootDir: join(resolve(config.dataDir), 'sandboxes') });
+  // Sandbox folders outside the data dir, which commands must not read (see local-paths.ts).
+  if (config.sandbox === 'local') providers.local = overrides.local ?? createLocal({ rootDir: localSandboxRoot(config.dataDir), privateFolders: [resolve(config.dataDir)] });
   if (config.sandbox === 'daytona' || config.daytona.apiKey) {
     providers.daytona =
       overrides.daytona ??

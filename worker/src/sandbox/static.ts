@@ -16,11 +16,11 @@ export function createStatic(settings: StaticSettings): SandboxProvider {
   const info = (id: string, labels: Record<string, string> = {}): SandboxInfo => ({ id, provider: 'static', state: 'started', labels });
   const parse = (sandboxId: string) => {
     const [kind, mode, projectId] = sandboxId.split(':');
-    if (kind !== 'static' || (mode !== 'live' && mode !== 'test') || !projectId) throw new SandboxError(`Not a static sandbox id: ${sandboxId}`);
+    if (kind !== 'static' || (mode !== 'live' && mode !== 'test') || !projectId) throw new SandboxError(`Not a static sandbox id: ${sandboxId}`, { retryable: false, code: 'SANDBOX_NOT_FOUND' });
     return { mode: mode as 'live' | 'test', projectId };
   };
   const nothingRuns = () => {
-    throw new SandboxError('The static preview runs nothing: commands need the local or daytona sandbox');
+    throw new SandboxError('The static preview runs nothing: commands need the local or daytona sandbox', { retryable: false, code: 'SANDBOX_CANNOT_RUN_COMMANDS' });
   };
   return {
     name: 'static',
@@ -28,7 +28,7 @@ export function createStatic(settings: StaticSettings): SandboxProvider {
     async create(options) {
       const projectId = options.labels['everjust.project'];
       const mode = options.labels['everjust.mode'];
-      if (!projectId || (mode !== 'live' && mode !== 'test')) throw new SandboxError('A static sandbox needs the everjust.project and everjust.mode labels');
+      if (!projectId || (mode !== 'live' && mode !== 'test')) throw new SandboxError('A static sandbox needs the everjust.project and everjust.mode labels', { retryable: false, code: 'SANDBOX_INVALID_INPUT' });
       return info(`static:${mode}:${projectId}`, options.labels);
     },
     async get(sandboxId) {
