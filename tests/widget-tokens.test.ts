@@ -285,6 +285,31 @@ describe('widget tokens', () => {
     expect(dropped.errors![0].extensions.reason).toBe('ORIGIN_NOT_ALLOWED');
   });
 
+  it("never outgrows its minting key: a key lacking a token's scope cannot mint one, and a token it signed reads nothing that key cannot", async () => {
+    const { project } = await mintFor(tenant.test);
+    await graphql(platform.app, tenant.test, 'mutation($input: WriteProjectFilesInput!) { writeProjectFiles(input: $input) { id } }', {
+      input: { projectId: project.id, files: [{ path: 'private.txt', content: 'not for sessions:write keys' }] },
+    });
+    const created = await graphql(platform.app, tenant.test, 'mutation { createApiKey(input: { name: "starter", scopes: [SESSIONS_WRITE] }) { secret apiKey { id } } }');
+    const { secret, apiKey } = created.data.createApiKey;
+    expect(errorCode(await graphql(platform.app, secret, 'query($id: ID!) { project(id: $id) { file(path: "private.txt") { content } } }', { id: project.id }))).toBe('FORBIDDEN');
+
+    const refused = await mint(secret, { projectId: project.id });
+    expect(errorCode(refused)).toBe('FORBIDDEN');
+    expect(refused.errors![0].extensions.missingScopes).toEqual(['projects:read']);
+    expect(refused.data?.createWidgetToken ?? null).toBeNull();
+
+    // A token such a key signed before minting checked it: cut to the key's scopes at every request.
+    const { payload } = claimsOf((await mintFor(tenant.test)).token);
+    const signed = await signWidgetToken(widgetTokenKey('test-secret-'.padEnd(64, 'x')), {
+      tenantId: payload.tenant, mode: payload.mode, projectId: project.id, externalUserId: payload.sub, origin: ORIGIN, apiKeyId: apiKey.id, expiresAt: payload.exp,
+    });
+    const file = await widget(signed, 'file', { projectId: project.id, path: 'private.txt' });
+    expect(errorCode(file)).toBe('FORBIDDEN');
+    expect(JSON.stringify(file.data ?? null)).not.toContain('not for sessions:write keys');
+    expect(errorCode(await widget(signed, 'project', { projectId: project.id }))).toBe('FORBIDDEN');
+  });
+
   it('refuses widget tokens over graphql-ws (the widget uses SSE)', async () => {
     const { createClient } = await import('graphql-ws');
     const { default: WebSocket } = await import('ws');

@@ -2,7 +2,6 @@ import {
   AuthenticationError,
   hashSecret,
   hashesEqual,
-  isApiKeyScope,
   parseSecretKey,
   type Logger,
   type PrismaClient,
@@ -10,6 +9,7 @@ import {
 } from '@everjust/core';
 import type { Caller } from '../context.js';
 import { TtlCache } from './ttl-cache.js';
+import { grantedScopes } from './scopes.js';
 
 /** Published when a key is revoked, so every instance drops it from its cache at once. */
 export const API_KEY_REVOKED_CHANNEL = 'everjust:api-key-revoked';
@@ -103,7 +103,7 @@ export class ApiKeyAuthenticator {
       tenantId: key.tenantId,
       mode: key.mode,
       apiKeyId: key.id,
-      scopes: new Set(key.scopes.filter(isApiKeyScope)),
+      scopes: grantedScopes(key.scopes),
       tenant: key.tenant,
     };
     if (current) this.cache.set(hash, { caller, hash });

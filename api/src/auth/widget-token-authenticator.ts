@@ -11,11 +11,16 @@ import {
 } from '@everjust/core';
 import type { Caller } from '../context.js';
 import { isLoopbackOrigin, isOriginAllowed } from './allowed-origins.js';
+import { grantedScopes } from './scopes.js';
 import { API_KEY_REVOKED_CHANNEL, TENANT_CHANGED_CHANNEL } from './api-key-authenticator.js';
 import { TtlCache } from './ttl-cache.js';
 import { bearerOf, verifyWidgetToken, widgetTokenKey } from './widget-tokens.js';
 
-/** What a widget token may do: its own operations only (the persisted list narrows it further). */
+/**
+ * What a widget token may do: its own operations only (the persisted list narrows it further). A key
+ * mints a token only when it holds all of these itself; a token's scopes are also cut, at every
+ * request, to those its minting key holds, so no token ever outgrows the key that minted it.
+ */
 export const WIDGET_SCOPES: ReadonlySet<ApiKeyScope> = new Set<ApiKeyScope>(['projects:read', 'sessions:read', 'sessions:write']);
 
 export interface WidgetTokenAuthenticatorOptions {
@@ -125,7 +130,7 @@ export class WidgetTokenAuthenticator {
       tenantId,
       mode: claims.mode,
       apiKeyId,
-      scopes: WIDGET_SCOPES,
+      scopes: widgetScopesOf(apiKey.scopes),
       tenant: apiKey.tenant,
       widget: { projectId, externalUserId: claims.externalUserId, origin, expiresAt: claims.expiresAt },
     };
@@ -161,6 +166,12 @@ export class WidgetTokenAuthenticator {
       return apiKey;
     }
   }
+}
+
+/** The widget scopes the minting key holds (all of them, for any token minted as createWidgetToken does). */
+function widgetScopesOf(mintingKeyScopes: readonly string[]): ReadonlySet<ApiKeyScope> {
+  const granted = grantedScopes(mintingKeyScopes);
+  return new Set([...WIDGET_SCOPES].filter((scope) => granted.has(scope)));
 }
 
 /** A claim's global id as a database id; a token that verified but names nothing sane is not valid. */

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { encodeId, ValidationError, type Prisma, type Project } from '@everjust/core';
+import { encodeId, PermissionError, ValidationError, type Prisma, type Project } from '@everjust/core';
 import { isOriginAllowed } from '../auth/allowed-origins.js';
 import { requireScope, requireSecretKey } from '../auth/scopes.js';
+import { WIDGET_SCOPES } from '../auth/widget-token-authenticator.js';
 import { signWidgetToken } from '../auth/widget-tokens.js';
 import { createIdempotently } from '../services/idempotency.js';
 import { checkProjectQuota } from '../services/quotas.js';
@@ -67,12 +68,19 @@ builder.mutationField('createWidgetToken', (t) =>
   t.field({
     type: CreateWidgetTokenPayload,
     description:
-      "Mints a short-lived widget token for one end user, one project and one origin, for `<everjust-builder>` on that page. Secret keys only (needs `sessions:write`, and `projects:write` for `newProject`); the token's mode is the key's.",
+      "Mints a short-lived widget token for one end user, one project and one origin, for `<everjust-builder>` on that page. Secret keys only, holding every scope the token carries (`projects:read`, `sessions:read`, `sessions:write`; and `projects:write` for `newProject`); the token's mode is the key's.",
     args: { input: t.arg({ type: CreateWidgetTokenInput, required: true }) },
     resolve: async (_root, { input }, context) => {
       const { caller, services } = context;
       requireSecretKey(caller, 'mint widget tokens');
-      requireScope(caller, 'sessions:write');
+      // A token never carries a scope its minting key lacks (a sessions:write-only key would
+      // otherwise hand out projects:read).
+      const missing = [...WIDGET_SCOPES].filter((scope) => !caller.scopes.has(scope));
+      if (missing.length > 0) {
+        throw new PermissionError(`A widget token carries ${[...WIDGET_SCOPES].join(', ')}, and a key hands on only scopes it has: this one lacks ${missing.join(', ')}`, {
+          missingScopes: missing,
+        });
+      }
       const { config, prisma, widgetTokens } = services;
       if ((input.projectId == null) === (input.newProject == null)) {
         throw new ValidationError('input: give either projectId or newProject', { issues: [{ path: ['input', 'projectId'], message: 'give either projectId or newProject' }] });
