@@ -74,4 +74,5 @@ export const SEALED_CONTEXTS = {
   tenantGitHubToken: (tenantId: string) => `github-token:tenant:${tenantId}`,
   sessionGitHubToken: (sessionId: string) => `github-token:session:${sessionId}`,
   webhookSecret: (tenantId: string) => `webhook-secret:tenant:${tenantId}`,
+  tenantAnthropicKey: (tenantId: string) => `anthropic-key:tenant:${tenantId}`,
 } as const;

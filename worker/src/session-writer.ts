@@ -1,5 +1,7 @@
 import {
   appendFencedEvent,
+  costMicros,
+  type PriceTable,
   LeaseLostError,
   EMPTY_USAGE,
   publishEvents,
@@ -30,6 +32,8 @@ export interface SessionWriterOptions {
   lease: Lease;
   /** Writes this writer's plain appends together with other sessions' (the worker's group commit); without it, one statement each. */
   appender?: EventAppender;
+  /** Model prices (config's overrides on the defaults); the defaults when absent. */
+  prices?: PriceTable;
   /** Text deltas are coalesced: at most one row per this many ms (default 50). */
   coalesceMs?: number;
 }
@@ -47,6 +51,7 @@ export class SessionWriter {
   private chain: Promise<unknown> = Promise.resolve();
   private failure: unknown;
   readonly usage: SessionUsage = { ...EMPTY_USAGE };
+  private billing: { model: string | null; byok: boolean } = { model: null, byok: false };
   /** No more text is taken: the run was aborted (its partial text is dropped) or has ended. */
   private textClosed = false;
 
@@ -125,7 +130,16 @@ export class SessionWriter {
   addUsage(usage: Partial<SessionUsage>): void {
     this.usage.inputTokens += usage.inputTokens ?? 0;
     this.usage.outputTokens += usage.outputTokens ?? 0;
+    this.usage.cacheWriteTokens = (this.usage.cacheWriteTokens ?? 0) + (usage.cacheWriteTokens ?? 0);
+    this.usage.cacheReadTokens = (this.usage.cacheReadTokens ?? 0) + (usage.cacheReadTokens ?? 0);
     this.usage.sandboxSeconds += usage.sandboxSeconds ?? 0;
+    this.usage.costMicros = costMicros(this.usage, this.billing.model, this.options.prices);
+  }
+
+  /** The model this attempt's tokens are priced at (null: unpriced, as test mode is) and whether they ran on the tenant's own key. */
+  useBilling(billing: { model: string | null; byok: boolean }): void {
+    this.billing = billing;
+    this.usage.costMicros = costMicros(this.usage, billing.model, this.options.prices);
   }
 
   /**

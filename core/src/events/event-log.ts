@@ -67,7 +67,7 @@ export interface SessionChange {
   /** started_at (running) or ended_at (an end status) becomes the statement's time. */
   stamp?: boolean;
   model?: string;
-  usage?: Record<string, number>;
+  usage?: Record<string, number | boolean | undefined>;
   /** Kept as it was when absent. */
   error?: { code: string; message: string };
 }

@@ -5,9 +5,21 @@ import type { SessionEndStatus } from '../session-status.js';
  * object type per kind, webhooks and the widget read them. Payloads are JSON.
  */
 export interface SessionUsage {
+  /** Input tokens billed at the full price (Anthropic's `input_tokens`: the uncached rest). */
   inputTokens: number;
   outputTokens: number;
+  // The three below are absent from sessions recorded before they existed: read them as 0.
+  /** Input tokens written to the prompt cache (`cache_creation_input_tokens`). */
+  cacheWriteTokens?: number;
+  /** Input tokens read from the prompt cache (`cache_read_input_tokens`). */
+  cacheReadTokens?: number;
   sandboxSeconds: number;
+  /** What the tokens cost at the model's price (core/src/usage/prices.ts), in micro-USD. */
+  costMicros?: number;
+  /** Ran on the tenant's own Anthropic key (set on `done`). */
+  byok?: boolean;
+  /** False when the session failed through the platform's fault: recorded, not billed (set on `done`). */
+  billable?: boolean;
 }
 
 export interface SessionEventPayloads {
@@ -63,7 +75,7 @@ export type NewSessionEvent<Type extends SessionEventType = SessionEventType> = 
   [K in Type]: { type: K; payload: SessionEventPayloads[K] };
 }[Type];
 
-export const EMPTY_USAGE: SessionUsage = { inputTokens: 0, outputTokens: 0, sandboxSeconds: 0 };
+export const EMPTY_USAGE: SessionUsage = { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0, sandboxSeconds: 0, costMicros: 0 };
 
 /** Pub/sub channel of one session's live events. */
 export const sessionEventsChannel = (sessionId: string) => `everjust:session-events:${sessionId}`;

@@ -13,7 +13,15 @@ export interface UsageIncrement {
   generations?: number;
   inputTokens?: number;
   outputTokens?: number;
+  cacheWriteTokens?: number;
+  cacheReadTokens?: number;
   sandboxSeconds?: number;
+  /** Micro-USD at the model's price (prices.ts). */
+  costMicros?: number;
+  /** False: recorded but not billed, and not counted by quotas (a failure of ours, a retried attempt). Default true. */
+  billable?: boolean;
+  /** Ran on the tenant's own Anthropic key. Default false. */
+  byok?: boolean;
 }
 
 /** The UTC day of a moment, as `YYYY-MM-DD`. */
@@ -30,16 +38,22 @@ export async function recordUsage(client: Client, usage: UsageIncrement): Promis
 /** recordUsage's statement, written only when `onlyIf` holds (a CTE of a larger fenced statement). */
 export function recordUsageSql(usage: UsageIncrement, onlyIf: Prisma.Sql = Prisma.sql`true`): Prisma.Sql {
   return Prisma.sql`
-    INSERT INTO usage_daily (tenant_id, mode, day, project_id, external_user_id, requests, generations, input_tokens, output_tokens, sandbox_seconds, updated_at)
+    INSERT INTO usage_daily (tenant_id, mode, day, project_id, external_user_id, billable, byok, requests, generations,
+      input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, sandbox_seconds, cost_micros, updated_at)
     SELECT ${usage.tenantId}::uuid, ${usage.mode}::"Mode", ${utcDay(usage.at ?? new Date())}::date, ${usage.projectId ?? ''}, ${usage.externalUserId ?? ''},
-      ${usage.requests ?? 0}, ${usage.generations ?? 0}, ${Math.round(usage.inputTokens ?? 0)}, ${Math.round(usage.outputTokens ?? 0)}, ${usage.sandboxSeconds ?? 0}, now()
+      ${usage.billable ?? true}, ${usage.byok ?? false}, ${usage.requests ?? 0}, ${usage.generations ?? 0},
+      ${Math.round(usage.inputTokens ?? 0)}, ${Math.round(usage.outputTokens ?? 0)}, ${Math.round(usage.cacheWriteTokens ?? 0)},
+      ${Math.round(usage.cacheReadTokens ?? 0)}, ${usage.sandboxSeconds ?? 0}, ${Math.round(usage.costMicros ?? 0)}, now()
     WHERE ${onlyIf}
-    ON CONFLICT (tenant_id, mode, day, project_id, external_user_id) DO UPDATE SET
+    ON CONFLICT (tenant_id, mode, day, project_id, external_user_id, billable, byok) DO UPDATE SET
       requests = usage_daily.requests + EXCLUDED.requests,
       generations = usage_daily.generations + EXCLUDED.generations,
       input_tokens = usage_daily.input_tokens + EXCLUDED.input_tokens,
       output_tokens = usage_daily.output_tokens + EXCLUDED.output_tokens,
+      cache_write_tokens = usage_daily.cache_write_tokens + EXCLUDED.cache_write_tokens,
+      cache_read_tokens = usage_daily.cache_read_tokens + EXCLUDED.cache_read_tokens,
       sandbox_seconds = usage_daily.sandbox_seconds + EXCLUDED.sandbox_seconds,
+      cost_micros = usage_daily.cost_micros + EXCLUDED.cost_micros,
       updated_at = now()`;
 }
 

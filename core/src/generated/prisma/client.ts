@@ -93,14 +93,27 @@ export type ProjectFile = Prisma.ProjectFileModel
  */
 export type SessionFile = Prisma.SessionFileModel
 /**
+ * Model SessionAttachment
+ * An image given to startSession, stored so every attempt (a retry) sends the model the same bytes.
+ * The blob holds the image as base64 text, addressed by the SHA-256 of that text like any file.
+ */
+export type SessionAttachment = Prisma.SessionAttachmentModel
+/**
+ * Model SessionAttemptUsage
+ * The usage of one attempt of a session, recorded when the attempt ends however it ends (done, retry,
+ * lost lease, shutdown), so no attempt's tokens go unrecorded; usage_daily gets the same increment.
+ */
+export type SessionAttemptUsage = Prisma.SessionAttemptUsageModel
+/**
  * Model Sandbox
  * The sandbox a project's app runs in (at most one per project, reused while alive).
  */
 export type Sandbox = Prisma.SandboxModel
 /**
  * Model UsageDaily
- * Usage, summed per tenant, mode, UTC day, project and end user ('' when none). Sessions add their
- * tokens, sandbox seconds and generations when they end; the API adds its requests.
+ * Usage, summed per tenant, mode, UTC day, project, end user ('' when none), billable or not and
+ * whether it ran on the tenant's own key. Sessions add their tokens, sandbox seconds, cost and
+ * generations when each attempt ends; the API adds its requests. Quotas count billable rows only.
  */
 export type UsageDaily = Prisma.UsageDailyModel
 /**

@@ -407,6 +407,8 @@ export const ModelName = {
   FileBlob: 'FileBlob',
   ProjectFile: 'ProjectFile',
   SessionFile: 'SessionFile',
+  SessionAttachment: 'SessionAttachment',
+  SessionAttemptUsage: 'SessionAttemptUsage',
   Sandbox: 'Sandbox',
   UsageDaily: 'UsageDaily',
   EndUserBudget: 'EndUserBudget',
@@ -427,7 +429,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "apiKey" | "project" | "idempotencyRecord" | "session" | "sessionEvent" | "job" | "fileBlob" | "projectFile" | "sessionFile" | "sandbox" | "usageDaily" | "endUserBudget" | "webhookEndpoint" | "webhookDelivery"
+    modelProps: "tenant" | "apiKey" | "project" | "idempotencyRecord" | "session" | "sessionEvent" | "job" | "fileBlob" | "projectFile" | "sessionFile" | "sessionAttachment" | "sessionAttemptUsage" | "sandbox" | "usageDaily" | "endUserBudget" | "webhookEndpoint" | "webhookDelivery"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1171,6 +1173,154 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    SessionAttachment: {
+      payload: Prisma.$SessionAttachmentPayload<ExtArgs>
+      fields: Prisma.SessionAttachmentFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.SessionAttachmentFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionAttachmentPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.SessionAttachmentFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionAttachmentPayload>
+        }
+        findFirst: {
+          args: Prisma.SessionAttachmentFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionAttachmentPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.SessionAttachmentFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionAttachmentPayload>
+        }
+        findMany: {
+          args: Prisma.SessionAttachmentFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionAttachmentPayload>[]
+        }
+        create: {
+          args: Prisma.SessionAttachmentCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionAttachmentPayload>
+        }
+        createMany: {
+          args: Prisma.SessionAttachmentCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.SessionAttachmentCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionAttachmentPayload>[]
+        }
+        delete: {
+          args: Prisma.SessionAttachmentDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionAttachmentPayload>
+        }
+        update: {
+          args: Prisma.SessionAttachmentUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionAttachmentPayload>
+        }
+        deleteMany: {
+          args: Prisma.SessionAttachmentDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.SessionAttachmentUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.SessionAttachmentUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionAttachmentPayload>[]
+        }
+        upsert: {
+          args: Prisma.SessionAttachmentUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionAttachmentPayload>
+        }
+        aggregate: {
+          args: Prisma.SessionAttachmentAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateSessionAttachment>
+        }
+        groupBy: {
+          args: Prisma.SessionAttachmentGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.SessionAttachmentGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.SessionAttachmentCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.SessionAttachmentCountAggregateOutputType> | number
+        }
+      }
+    }
+    SessionAttemptUsage: {
+      payload: Prisma.$SessionAttemptUsagePayload<ExtArgs>
+      fields: Prisma.SessionAttemptUsageFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.SessionAttemptUsageFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionAttemptUsagePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.SessionAttemptUsageFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionAttemptUsagePayload>
+        }
+        findFirst: {
+          args: Prisma.SessionAttemptUsageFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionAttemptUsagePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.SessionAttemptUsageFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionAttemptUsagePayload>
+        }
+        findMany: {
+          args: Prisma.SessionAttemptUsageFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionAttemptUsagePayload>[]
+        }
+        create: {
+          args: Prisma.SessionAttemptUsageCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionAttemptUsagePayload>
+        }
+        createMany: {
+          args: Prisma.SessionAttemptUsageCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.SessionAttemptUsageCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionAttemptUsagePayload>[]
+        }
+        delete: {
+          args: Prisma.SessionAttemptUsageDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionAttemptUsagePayload>
+        }
+        update: {
+          args: Prisma.SessionAttemptUsageUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionAttemptUsagePayload>
+        }
+        deleteMany: {
+          args: Prisma.SessionAttemptUsageDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.SessionAttemptUsageUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.SessionAttemptUsageUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionAttemptUsagePayload>[]
+        }
+        upsert: {
+          args: Prisma.SessionAttemptUsageUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionAttemptUsagePayload>
+        }
+        aggregate: {
+          args: Prisma.SessionAttemptUsageAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateSessionAttemptUsage>
+        }
+        groupBy: {
+          args: Prisma.SessionAttemptUsageGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.SessionAttemptUsageGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.SessionAttemptUsageCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.SessionAttemptUsageCountAggregateOutputType> | number
+        }
+      }
+    }
     Sandbox: {
       payload: Prisma.$SandboxPayload<ExtArgs>
       fields: Prisma.SandboxFieldRefs
@@ -1587,6 +1737,12 @@ export const TenantScalarFieldEnum = {
   allowedOrigins: 'allowedOrigins',
   limitOverrides: 'limitOverrides',
   githubTokenEncrypted: 'githubTokenEncrypted',
+  generationInstructions: 'generationInstructions',
+  defaultModel: 'defaultModel',
+  allowedModels: 'allowedModels',
+  anthropicApiKeyEncrypted: 'anthropicApiKeyEncrypted',
+  autoRepairRounds: 'autoRepairRounds',
+  allowQuestions: 'allowQuestions',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
@@ -1654,6 +1810,11 @@ export const SessionScalarFieldEnum = {
   idempotencyKey: 'idempotencyKey',
   lastSeq: 'lastSeq',
   usage: 'usage',
+  reply: 'reply',
+  requestedModel: 'requestedModel',
+  maxOutputTokens: 'maxOutputTokens',
+  byok: 'byok',
+  billable: 'billable',
   cancelRequestedAt: 'cancelRequestedAt',
   createdAt: 'createdAt',
   startedAt: 'startedAt',
@@ -1728,6 +1889,38 @@ export const SessionFileScalarFieldEnum = {
 export type SessionFileScalarFieldEnum = (typeof SessionFileScalarFieldEnum)[keyof typeof SessionFileScalarFieldEnum]
 
 
+export const SessionAttachmentScalarFieldEnum = {
+  sessionId: 'sessionId',
+  position: 'position',
+  mediaType: 'mediaType',
+  sha: 'sha',
+  size: 'size',
+  sourceUrl: 'sourceUrl'
+} as const
+
+export type SessionAttachmentScalarFieldEnum = (typeof SessionAttachmentScalarFieldEnum)[keyof typeof SessionAttachmentScalarFieldEnum]
+
+
+export const SessionAttemptUsageScalarFieldEnum = {
+  id: 'id',
+  sessionId: 'sessionId',
+  attempt: 'attempt',
+  outcome: 'outcome',
+  billable: 'billable',
+  byok: 'byok',
+  model: 'model',
+  inputTokens: 'inputTokens',
+  outputTokens: 'outputTokens',
+  cacheWriteTokens: 'cacheWriteTokens',
+  cacheReadTokens: 'cacheReadTokens',
+  sandboxSeconds: 'sandboxSeconds',
+  costMicros: 'costMicros',
+  createdAt: 'createdAt'
+} as const
+
+export type SessionAttemptUsageScalarFieldEnum = (typeof SessionAttemptUsageScalarFieldEnum)[keyof typeof SessionAttemptUsageScalarFieldEnum]
+
+
 export const SandboxScalarFieldEnum = {
   id: 'id',
   projectId: 'projectId',
@@ -1760,7 +1953,12 @@ export const UsageDailyScalarFieldEnum = {
   generations: 'generations',
   inputTokens: 'inputTokens',
   outputTokens: 'outputTokens',
+  cacheWriteTokens: 'cacheWriteTokens',
+  cacheReadTokens: 'cacheReadTokens',
   sandboxSeconds: 'sandboxSeconds',
+  costMicros: 'costMicros',
+  billable: 'billable',
+  byok: 'byok',
   updatedAt: 'updatedAt'
 } as const
 
@@ -1913,6 +2111,27 @@ export type EnumQueryModeFieldRefInput<$PrismaModel> = FieldRefInputType<$Prisma
 
 
 /**
+ * Reference to a field of type 'Int'
+ */
+export type IntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Int'>
+    
+
+
+/**
+ * Reference to a field of type 'Int[]'
+ */
+export type ListIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Int[]'>
+    
+
+
+/**
+ * Reference to a field of type 'Boolean'
+ */
+export type BooleanFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Boolean'>
+    
+
+
+/**
  * Reference to a field of type 'DateTime'
  */
 export type DateTimeFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'DateTime'>
@@ -1969,20 +2188,6 @@ export type ListEnumSessionStatusFieldRefInput<$PrismaModel> = FieldRefInputType
 
 
 /**
- * Reference to a field of type 'Int'
- */
-export type IntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Int'>
-    
-
-
-/**
- * Reference to a field of type 'Int[]'
- */
-export type ListIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Int[]'>
-    
-
-
-/**
  * Reference to a field of type 'JobStatus'
  */
 export type EnumJobStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'JobStatus'>
@@ -1993,20 +2198,6 @@ export type EnumJobStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$Prisma
  * Reference to a field of type 'JobStatus[]'
  */
 export type ListEnumJobStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'JobStatus[]'>
-    
-
-
-/**
- * Reference to a field of type 'SandboxStatus'
- */
-export type EnumSandboxStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'SandboxStatus'>
-    
-
-
-/**
- * Reference to a field of type 'SandboxStatus[]'
- */
-export type ListEnumSandboxStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'SandboxStatus[]'>
     
 
 
@@ -2039,9 +2230,16 @@ export type ListFloatFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaMode
 
 
 /**
- * Reference to a field of type 'Boolean'
+ * Reference to a field of type 'SandboxStatus'
  */
-export type BooleanFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Boolean'>
+export type EnumSandboxStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'SandboxStatus'>
+    
+
+
+/**
+ * Reference to a field of type 'SandboxStatus[]'
+ */
+export type ListEnumSandboxStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'SandboxStatus[]'>
     
 
 
@@ -2219,6 +2417,8 @@ export type GlobalOmitConfig = {
   fileBlob?: Prisma.FileBlobOmit
   projectFile?: Prisma.ProjectFileOmit
   sessionFile?: Prisma.SessionFileOmit
+  sessionAttachment?: Prisma.SessionAttachmentOmit
+  sessionAttemptUsage?: Prisma.SessionAttemptUsageOmit
   sandbox?: Prisma.SandboxOmit
   usageDaily?: Prisma.UsageDailyOmit
   endUserBudget?: Prisma.EndUserBudgetOmit

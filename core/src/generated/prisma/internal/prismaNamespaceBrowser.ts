@@ -61,6 +61,8 @@ export const ModelName = {
   FileBlob: 'FileBlob',
   ProjectFile: 'ProjectFile',
   SessionFile: 'SessionFile',
+  SessionAttachment: 'SessionAttachment',
+  SessionAttemptUsage: 'SessionAttemptUsage',
   Sandbox: 'Sandbox',
   UsageDaily: 'UsageDaily',
   EndUserBudget: 'EndUserBudget',
@@ -91,6 +93,12 @@ export const TenantScalarFieldEnum = {
   allowedOrigins: 'allowedOrigins',
   limitOverrides: 'limitOverrides',
   githubTokenEncrypted: 'githubTokenEncrypted',
+  generationInstructions: 'generationInstructions',
+  defaultModel: 'defaultModel',
+  allowedModels: 'allowedModels',
+  anthropicApiKeyEncrypted: 'anthropicApiKeyEncrypted',
+  autoRepairRounds: 'autoRepairRounds',
+  allowQuestions: 'allowQuestions',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
@@ -158,6 +166,11 @@ export const SessionScalarFieldEnum = {
   idempotencyKey: 'idempotencyKey',
   lastSeq: 'lastSeq',
   usage: 'usage',
+  reply: 'reply',
+  requestedModel: 'requestedModel',
+  maxOutputTokens: 'maxOutputTokens',
+  byok: 'byok',
+  billable: 'billable',
   cancelRequestedAt: 'cancelRequestedAt',
   createdAt: 'createdAt',
   startedAt: 'startedAt',
@@ -232,6 +245,38 @@ export const SessionFileScalarFieldEnum = {
 export type SessionFileScalarFieldEnum = (typeof SessionFileScalarFieldEnum)[keyof typeof SessionFileScalarFieldEnum]
 
 
+export const SessionAttachmentScalarFieldEnum = {
+  sessionId: 'sessionId',
+  position: 'position',
+  mediaType: 'mediaType',
+  sha: 'sha',
+  size: 'size',
+  sourceUrl: 'sourceUrl'
+} as const
+
+export type SessionAttachmentScalarFieldEnum = (typeof SessionAttachmentScalarFieldEnum)[keyof typeof SessionAttachmentScalarFieldEnum]
+
+
+export const SessionAttemptUsageScalarFieldEnum = {
+  id: 'id',
+  sessionId: 'sessionId',
+  attempt: 'attempt',
+  outcome: 'outcome',
+  billable: 'billable',
+  byok: 'byok',
+  model: 'model',
+  inputTokens: 'inputTokens',
+  outputTokens: 'outputTokens',
+  cacheWriteTokens: 'cacheWriteTokens',
+  cacheReadTokens: 'cacheReadTokens',
+  sandboxSeconds: 'sandboxSeconds',
+  costMicros: 'costMicros',
+  createdAt: 'createdAt'
+} as const
+
+export type SessionAttemptUsageScalarFieldEnum = (typeof SessionAttemptUsageScalarFieldEnum)[keyof typeof SessionAttemptUsageScalarFieldEnum]
+
+
 export const SandboxScalarFieldEnum = {
   id: 'id',
   projectId: 'projectId',
@@ -264,7 +309,12 @@ export const UsageDailyScalarFieldEnum = {
   generations: 'generations',
   inputTokens: 'inputTokens',
   outputTokens: 'outputTokens',
+  cacheWriteTokens: 'cacheWriteTokens',
+  cacheReadTokens: 'cacheReadTokens',
   sandboxSeconds: 'sandboxSeconds',
+  costMicros: 'costMicros',
+  billable: 'billable',
+  byok: 'byok',
   updatedAt: 'updatedAt'
 } as const
 

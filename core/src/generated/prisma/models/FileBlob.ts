@@ -210,6 +210,7 @@ export type FileBlobWhereInput = {
   createdAt?: Prisma.DateTimeFilter<"FileBlob"> | Date | string
   projectFiles?: Prisma.ProjectFileListRelationFilter
   sessionFiles?: Prisma.SessionFileListRelationFilter
+  attachments?: Prisma.SessionAttachmentListRelationFilter
 }
 
 export type FileBlobOrderByWithRelationInput = {
@@ -219,6 +220,7 @@ export type FileBlobOrderByWithRelationInput = {
   createdAt?: Prisma.SortOrder
   projectFiles?: Prisma.ProjectFileOrderByRelationAggregateInput
   sessionFiles?: Prisma.SessionFileOrderByRelationAggregateInput
+  attachments?: Prisma.SessionAttachmentOrderByRelationAggregateInput
 }
 
 export type FileBlobWhereUniqueInput = Prisma.AtLeast<{
@@ -231,6 +233,7 @@ export type FileBlobWhereUniqueInput = Prisma.AtLeast<{
   createdAt?: Prisma.DateTimeFilter<"FileBlob"> | Date | string
   projectFiles?: Prisma.ProjectFileListRelationFilter
   sessionFiles?: Prisma.SessionFileListRelationFilter
+  attachments?: Prisma.SessionAttachmentListRelationFilter
 }, "sha">
 
 export type FileBlobOrderByWithAggregationInput = {
@@ -262,6 +265,7 @@ export type FileBlobCreateInput = {
   createdAt?: Date | string
   projectFiles?: Prisma.ProjectFileCreateNestedManyWithoutBlobInput
   sessionFiles?: Prisma.SessionFileCreateNestedManyWithoutBlobInput
+  attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutBlobInput
 }
 
 export type FileBlobUncheckedCreateInput = {
@@ -271,6 +275,7 @@ export type FileBlobUncheckedCreateInput = {
   createdAt?: Date | string
   projectFiles?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutBlobInput
   sessionFiles?: Prisma.SessionFileUncheckedCreateNestedManyWithoutBlobInput
+  attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutBlobInput
 }
 
 export type FileBlobUpdateInput = {
@@ -280,6 +285,7 @@ export type FileBlobUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   projectFiles?: Prisma.ProjectFileUpdateManyWithoutBlobNestedInput
   sessionFiles?: Prisma.SessionFileUpdateManyWithoutBlobNestedInput
+  attachments?: Prisma.SessionAttachmentUpdateManyWithoutBlobNestedInput
 }
 
 export type FileBlobUncheckedUpdateInput = {
@@ -289,6 +295,7 @@ export type FileBlobUncheckedUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   projectFiles?: Prisma.ProjectFileUncheckedUpdateManyWithoutBlobNestedInput
   sessionFiles?: Prisma.SessionFileUncheckedUpdateManyWithoutBlobNestedInput
+  attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutBlobNestedInput
 }
 
 export type FileBlobCreateManyInput = {
@@ -374,12 +381,27 @@ export type FileBlobUpdateOneRequiredWithoutSessionFilesNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.FileBlobUpdateToOneWithWhereWithoutSessionFilesInput, Prisma.FileBlobUpdateWithoutSessionFilesInput>, Prisma.FileBlobUncheckedUpdateWithoutSessionFilesInput>
 }
 
+export type FileBlobCreateNestedOneWithoutAttachmentsInput = {
+  create?: Prisma.XOR<Prisma.FileBlobCreateWithoutAttachmentsInput, Prisma.FileBlobUncheckedCreateWithoutAttachmentsInput>
+  connectOrCreate?: Prisma.FileBlobCreateOrConnectWithoutAttachmentsInput
+  connect?: Prisma.FileBlobWhereUniqueInput
+}
+
+export type FileBlobUpdateOneRequiredWithoutAttachmentsNestedInput = {
+  create?: Prisma.XOR<Prisma.FileBlobCreateWithoutAttachmentsInput, Prisma.FileBlobUncheckedCreateWithoutAttachmentsInput>
+  connectOrCreate?: Prisma.FileBlobCreateOrConnectWithoutAttachmentsInput
+  upsert?: Prisma.FileBlobUpsertWithoutAttachmentsInput
+  connect?: Prisma.FileBlobWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.FileBlobUpdateToOneWithWhereWithoutAttachmentsInput, Prisma.FileBlobUpdateWithoutAttachmentsInput>, Prisma.FileBlobUncheckedUpdateWithoutAttachmentsInput>
+}
+
 export type FileBlobCreateWithoutProjectFilesInput = {
   sha: string
   content: string
   size: number
   createdAt?: Date | string
   sessionFiles?: Prisma.SessionFileCreateNestedManyWithoutBlobInput
+  attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutBlobInput
 }
 
 export type FileBlobUncheckedCreateWithoutProjectFilesInput = {
@@ -388,6 +410,7 @@ export type FileBlobUncheckedCreateWithoutProjectFilesInput = {
   size: number
   createdAt?: Date | string
   sessionFiles?: Prisma.SessionFileUncheckedCreateNestedManyWithoutBlobInput
+  attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutBlobInput
 }
 
 export type FileBlobCreateOrConnectWithoutProjectFilesInput = {
@@ -412,6 +435,7 @@ export type FileBlobUpdateWithoutProjectFilesInput = {
   size?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessionFiles?: Prisma.SessionFileUpdateManyWithoutBlobNestedInput
+  attachments?: Prisma.SessionAttachmentUpdateManyWithoutBlobNestedInput
 }
 
 export type FileBlobUncheckedUpdateWithoutProjectFilesInput = {
@@ -420,6 +444,7 @@ export type FileBlobUncheckedUpdateWithoutProjectFilesInput = {
   size?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessionFiles?: Prisma.SessionFileUncheckedUpdateManyWithoutBlobNestedInput
+  attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutBlobNestedInput
 }
 
 export type FileBlobCreateWithoutSessionFilesInput = {
@@ -428,6 +453,7 @@ export type FileBlobCreateWithoutSessionFilesInput = {
   size: number
   createdAt?: Date | string
   projectFiles?: Prisma.ProjectFileCreateNestedManyWithoutBlobInput
+  attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutBlobInput
 }
 
 export type FileBlobUncheckedCreateWithoutSessionFilesInput = {
@@ -436,6 +462,7 @@ export type FileBlobUncheckedCreateWithoutSessionFilesInput = {
   size: number
   createdAt?: Date | string
   projectFiles?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutBlobInput
+  attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutBlobInput
 }
 
 export type FileBlobCreateOrConnectWithoutSessionFilesInput = {
@@ -460,6 +487,7 @@ export type FileBlobUpdateWithoutSessionFilesInput = {
   size?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   projectFiles?: Prisma.ProjectFileUpdateManyWithoutBlobNestedInput
+  attachments?: Prisma.SessionAttachmentUpdateManyWithoutBlobNestedInput
 }
 
 export type FileBlobUncheckedUpdateWithoutSessionFilesInput = {
@@ -468,6 +496,59 @@ export type FileBlobUncheckedUpdateWithoutSessionFilesInput = {
   size?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   projectFiles?: Prisma.ProjectFileUncheckedUpdateManyWithoutBlobNestedInput
+  attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutBlobNestedInput
+}
+
+export type FileBlobCreateWithoutAttachmentsInput = {
+  sha: string
+  content: string
+  size: number
+  createdAt?: Date | string
+  projectFiles?: Prisma.ProjectFileCreateNestedManyWithoutBlobInput
+  sessionFiles?: Prisma.SessionFileCreateNestedManyWithoutBlobInput
+}
+
+export type FileBlobUncheckedCreateWithoutAttachmentsInput = {
+  sha: string
+  content: string
+  size: number
+  createdAt?: Date | string
+  projectFiles?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutBlobInput
+  sessionFiles?: Prisma.SessionFileUncheckedCreateNestedManyWithoutBlobInput
+}
+
+export type FileBlobCreateOrConnectWithoutAttachmentsInput = {
+  where: Prisma.FileBlobWhereUniqueInput
+  create: Prisma.XOR<Prisma.FileBlobCreateWithoutAttachmentsInput, Prisma.FileBlobUncheckedCreateWithoutAttachmentsInput>
+}
+
+export type FileBlobUpsertWithoutAttachmentsInput = {
+  update: Prisma.XOR<Prisma.FileBlobUpdateWithoutAttachmentsInput, Prisma.FileBlobUncheckedUpdateWithoutAttachmentsInput>
+  create: Prisma.XOR<Prisma.FileBlobCreateWithoutAttachmentsInput, Prisma.FileBlobUncheckedCreateWithoutAttachmentsInput>
+  where?: Prisma.FileBlobWhereInput
+}
+
+export type FileBlobUpdateToOneWithWhereWithoutAttachmentsInput = {
+  where?: Prisma.FileBlobWhereInput
+  data: Prisma.XOR<Prisma.FileBlobUpdateWithoutAttachmentsInput, Prisma.FileBlobUncheckedUpdateWithoutAttachmentsInput>
+}
+
+export type FileBlobUpdateWithoutAttachmentsInput = {
+  sha?: Prisma.StringFieldUpdateOperationsInput | string
+  content?: Prisma.StringFieldUpdateOperationsInput | string
+  size?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  projectFiles?: Prisma.ProjectFileUpdateManyWithoutBlobNestedInput
+  sessionFiles?: Prisma.SessionFileUpdateManyWithoutBlobNestedInput
+}
+
+export type FileBlobUncheckedUpdateWithoutAttachmentsInput = {
+  sha?: Prisma.StringFieldUpdateOperationsInput | string
+  content?: Prisma.StringFieldUpdateOperationsInput | string
+  size?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  projectFiles?: Prisma.ProjectFileUncheckedUpdateManyWithoutBlobNestedInput
+  sessionFiles?: Prisma.SessionFileUncheckedUpdateManyWithoutBlobNestedInput
 }
 
 
@@ -478,11 +559,13 @@ export type FileBlobUncheckedUpdateWithoutSessionFilesInput = {
 export type FileBlobCountOutputType = {
   projectFiles: number
   sessionFiles: number
+  attachments: number
 }
 
 export type FileBlobCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   projectFiles?: boolean | FileBlobCountOutputTypeCountProjectFilesArgs
   sessionFiles?: boolean | FileBlobCountOutputTypeCountSessionFilesArgs
+  attachments?: boolean | FileBlobCountOutputTypeCountAttachmentsArgs
 }
 
 /**
@@ -509,6 +592,13 @@ export type FileBlobCountOutputTypeCountSessionFilesArgs<ExtArgs extends runtime
   where?: Prisma.SessionFileWhereInput
 }
 
+/**
+ * FileBlobCountOutputType without action
+ */
+export type FileBlobCountOutputTypeCountAttachmentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.SessionAttachmentWhereInput
+}
+
 
 export type FileBlobSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   sha?: boolean
@@ -517,6 +607,7 @@ export type FileBlobSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs
   createdAt?: boolean
   projectFiles?: boolean | Prisma.FileBlob$projectFilesArgs<ExtArgs>
   sessionFiles?: boolean | Prisma.FileBlob$sessionFilesArgs<ExtArgs>
+  attachments?: boolean | Prisma.FileBlob$attachmentsArgs<ExtArgs>
   _count?: boolean | Prisma.FileBlobCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["fileBlob"]>
 
@@ -545,6 +636,7 @@ export type FileBlobOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs =
 export type FileBlobInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   projectFiles?: boolean | Prisma.FileBlob$projectFilesArgs<ExtArgs>
   sessionFiles?: boolean | Prisma.FileBlob$sessionFilesArgs<ExtArgs>
+  attachments?: boolean | Prisma.FileBlob$attachmentsArgs<ExtArgs>
   _count?: boolean | Prisma.FileBlobCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type FileBlobIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -555,6 +647,7 @@ export type $FileBlobPayload<ExtArgs extends runtime.Types.Extensions.InternalAr
   objects: {
     projectFiles: Prisma.$ProjectFilePayload<ExtArgs>[]
     sessionFiles: Prisma.$SessionFilePayload<ExtArgs>[]
+    attachments: Prisma.$SessionAttachmentPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     sha: string
@@ -957,6 +1050,7 @@ export interface Prisma__FileBlobClient<T, Null = never, ExtArgs extends runtime
   readonly [Symbol.toStringTag]: "PrismaPromise"
   projectFiles<T extends Prisma.FileBlob$projectFilesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.FileBlob$projectFilesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ProjectFilePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   sessionFiles<T extends Prisma.FileBlob$sessionFilesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.FileBlob$sessionFilesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionFilePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  attachments<T extends Prisma.FileBlob$attachmentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.FileBlob$attachmentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionAttachmentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1428,6 +1522,30 @@ export type FileBlob$sessionFilesArgs<ExtArgs extends runtime.Types.Extensions.I
   take?: number
   skip?: number
   distinct?: Prisma.SessionFileScalarFieldEnum | Prisma.SessionFileScalarFieldEnum[]
+}
+
+/**
+ * FileBlob.attachments
+ */
+export type FileBlob$attachmentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the SessionAttachment
+   */
+  select?: Prisma.SessionAttachmentSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the SessionAttachment
+   */
+  omit?: Prisma.SessionAttachmentOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.SessionAttachmentInclude<ExtArgs> | null
+  where?: Prisma.SessionAttachmentWhereInput
+  orderBy?: Prisma.SessionAttachmentOrderByWithRelationInput | Prisma.SessionAttachmentOrderByWithRelationInput[]
+  cursor?: Prisma.SessionAttachmentWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.SessionAttachmentScalarFieldEnum | Prisma.SessionAttachmentScalarFieldEnum[]
 }
 
 /**

@@ -628,14 +628,6 @@ export type EnumSandboxStatusFieldUpdateOperationsInput = {
   set?: $Enums.SandboxStatus
 }
 
-export type NullableIntFieldUpdateOperationsInput = {
-  set?: number | null
-  increment?: number
-  decrement?: number
-  multiply?: number
-  divide?: number
-}
-
 export type SandboxCreateWithoutProjectInput = {
   id?: string
   tenantId: string

@@ -28,10 +28,12 @@ export type AggregateSession = {
 
 export type SessionAvgAggregateOutputType = {
   lastSeq: number | null
+  maxOutputTokens: number | null
 }
 
 export type SessionSumAggregateOutputType = {
   lastSeq: number | null
+  maxOutputTokens: number | null
 }
 
 export type SessionMinAggregateOutputType = {
@@ -46,6 +48,11 @@ export type SessionMinAggregateOutputType = {
   externalUserId: string | null
   idempotencyKey: string | null
   lastSeq: number | null
+  reply: string | null
+  requestedModel: string | null
+  maxOutputTokens: number | null
+  byok: boolean | null
+  billable: boolean | null
   cancelRequestedAt: Date | null
   createdAt: Date | null
   startedAt: Date | null
@@ -65,6 +72,11 @@ export type SessionMaxAggregateOutputType = {
   externalUserId: string | null
   idempotencyKey: string | null
   lastSeq: number | null
+  reply: string | null
+  requestedModel: string | null
+  maxOutputTokens: number | null
+  byok: boolean | null
+  billable: boolean | null
   cancelRequestedAt: Date | null
   createdAt: Date | null
   startedAt: Date | null
@@ -86,6 +98,11 @@ export type SessionCountAggregateOutputType = {
   idempotencyKey: number
   lastSeq: number
   usage: number
+  reply: number
+  requestedModel: number
+  maxOutputTokens: number
+  byok: number
+  billable: number
   cancelRequestedAt: number
   createdAt: number
   startedAt: number
@@ -97,10 +114,12 @@ export type SessionCountAggregateOutputType = {
 
 export type SessionAvgAggregateInputType = {
   lastSeq?: true
+  maxOutputTokens?: true
 }
 
 export type SessionSumAggregateInputType = {
   lastSeq?: true
+  maxOutputTokens?: true
 }
 
 export type SessionMinAggregateInputType = {
@@ -115,6 +134,11 @@ export type SessionMinAggregateInputType = {
   externalUserId?: true
   idempotencyKey?: true
   lastSeq?: true
+  reply?: true
+  requestedModel?: true
+  maxOutputTokens?: true
+  byok?: true
+  billable?: true
   cancelRequestedAt?: true
   createdAt?: true
   startedAt?: true
@@ -134,6 +158,11 @@ export type SessionMaxAggregateInputType = {
   externalUserId?: true
   idempotencyKey?: true
   lastSeq?: true
+  reply?: true
+  requestedModel?: true
+  maxOutputTokens?: true
+  byok?: true
+  billable?: true
   cancelRequestedAt?: true
   createdAt?: true
   startedAt?: true
@@ -155,6 +184,11 @@ export type SessionCountAggregateInputType = {
   idempotencyKey?: true
   lastSeq?: true
   usage?: true
+  reply?: true
+  requestedModel?: true
+  maxOutputTokens?: true
+  byok?: true
+  billable?: true
   cancelRequestedAt?: true
   createdAt?: true
   startedAt?: true
@@ -263,6 +297,11 @@ export type SessionGroupByOutputType = {
   idempotencyKey: string | null
   lastSeq: number
   usage: runtime.JsonValue | null
+  reply: string | null
+  requestedModel: string | null
+  maxOutputTokens: number | null
+  byok: boolean
+  billable: boolean
   cancelRequestedAt: Date | null
   createdAt: Date
   startedAt: Date | null
@@ -307,6 +346,11 @@ export type SessionWhereInput = {
   idempotencyKey?: Prisma.StringNullableFilter<"Session"> | string | null
   lastSeq?: Prisma.IntFilter<"Session"> | number
   usage?: Prisma.JsonNullableFilter<"Session">
+  reply?: Prisma.StringNullableFilter<"Session"> | string | null
+  requestedModel?: Prisma.StringNullableFilter<"Session"> | string | null
+  maxOutputTokens?: Prisma.IntNullableFilter<"Session"> | number | null
+  byok?: Prisma.BoolFilter<"Session"> | boolean
+  billable?: Prisma.BoolFilter<"Session"> | boolean
   cancelRequestedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"Session"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
@@ -317,6 +361,8 @@ export type SessionWhereInput = {
   events?: Prisma.SessionEventListRelationFilter
   files?: Prisma.SessionFileListRelationFilter
   jobs?: Prisma.JobListRelationFilter
+  attachments?: Prisma.SessionAttachmentListRelationFilter
+  attemptUsage?: Prisma.SessionAttemptUsageListRelationFilter
 }
 
 export type SessionOrderByWithRelationInput = {
@@ -333,6 +379,11 @@ export type SessionOrderByWithRelationInput = {
   idempotencyKey?: Prisma.SortOrderInput | Prisma.SortOrder
   lastSeq?: Prisma.SortOrder
   usage?: Prisma.SortOrderInput | Prisma.SortOrder
+  reply?: Prisma.SortOrderInput | Prisma.SortOrder
+  requestedModel?: Prisma.SortOrderInput | Prisma.SortOrder
+  maxOutputTokens?: Prisma.SortOrderInput | Prisma.SortOrder
+  byok?: Prisma.SortOrder
+  billable?: Prisma.SortOrder
   cancelRequestedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -343,6 +394,8 @@ export type SessionOrderByWithRelationInput = {
   events?: Prisma.SessionEventOrderByRelationAggregateInput
   files?: Prisma.SessionFileOrderByRelationAggregateInput
   jobs?: Prisma.JobOrderByRelationAggregateInput
+  attachments?: Prisma.SessionAttachmentOrderByRelationAggregateInput
+  attemptUsage?: Prisma.SessionAttemptUsageOrderByRelationAggregateInput
 }
 
 export type SessionWhereUniqueInput = Prisma.AtLeast<{
@@ -362,6 +415,11 @@ export type SessionWhereUniqueInput = Prisma.AtLeast<{
   idempotencyKey?: Prisma.StringNullableFilter<"Session"> | string | null
   lastSeq?: Prisma.IntFilter<"Session"> | number
   usage?: Prisma.JsonNullableFilter<"Session">
+  reply?: Prisma.StringNullableFilter<"Session"> | string | null
+  requestedModel?: Prisma.StringNullableFilter<"Session"> | string | null
+  maxOutputTokens?: Prisma.IntNullableFilter<"Session"> | number | null
+  byok?: Prisma.BoolFilter<"Session"> | boolean
+  billable?: Prisma.BoolFilter<"Session"> | boolean
   cancelRequestedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"Session"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
@@ -372,6 +430,8 @@ export type SessionWhereUniqueInput = Prisma.AtLeast<{
   events?: Prisma.SessionEventListRelationFilter
   files?: Prisma.SessionFileListRelationFilter
   jobs?: Prisma.JobListRelationFilter
+  attachments?: Prisma.SessionAttachmentListRelationFilter
+  attemptUsage?: Prisma.SessionAttemptUsageListRelationFilter
 }, "id">
 
 export type SessionOrderByWithAggregationInput = {
@@ -388,6 +448,11 @@ export type SessionOrderByWithAggregationInput = {
   idempotencyKey?: Prisma.SortOrderInput | Prisma.SortOrder
   lastSeq?: Prisma.SortOrder
   usage?: Prisma.SortOrderInput | Prisma.SortOrder
+  reply?: Prisma.SortOrderInput | Prisma.SortOrder
+  requestedModel?: Prisma.SortOrderInput | Prisma.SortOrder
+  maxOutputTokens?: Prisma.SortOrderInput | Prisma.SortOrder
+  byok?: Prisma.SortOrder
+  billable?: Prisma.SortOrder
   cancelRequestedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -417,6 +482,11 @@ export type SessionScalarWhereWithAggregatesInput = {
   idempotencyKey?: Prisma.StringNullableWithAggregatesFilter<"Session"> | string | null
   lastSeq?: Prisma.IntWithAggregatesFilter<"Session"> | number
   usage?: Prisma.JsonNullableWithAggregatesFilter<"Session">
+  reply?: Prisma.StringNullableWithAggregatesFilter<"Session"> | string | null
+  requestedModel?: Prisma.StringNullableWithAggregatesFilter<"Session"> | string | null
+  maxOutputTokens?: Prisma.IntNullableWithAggregatesFilter<"Session"> | number | null
+  byok?: Prisma.BoolWithAggregatesFilter<"Session"> | boolean
+  billable?: Prisma.BoolWithAggregatesFilter<"Session"> | boolean
   cancelRequestedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Session"> | Date | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Session"> | Date | string
   startedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Session"> | Date | string | null
@@ -436,6 +506,11 @@ export type SessionCreateInput = {
   idempotencyKey?: string | null
   lastSeq?: number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
   cancelRequestedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -446,6 +521,8 @@ export type SessionCreateInput = {
   events?: Prisma.SessionEventCreateNestedManyWithoutSessionInput
   files?: Prisma.SessionFileCreateNestedManyWithoutSessionInput
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
 }
 
 export type SessionUncheckedCreateInput = {
@@ -462,6 +539,11 @@ export type SessionUncheckedCreateInput = {
   idempotencyKey?: string | null
   lastSeq?: number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
   cancelRequestedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -470,6 +552,8 @@ export type SessionUncheckedCreateInput = {
   events?: Prisma.SessionEventUncheckedCreateNestedManyWithoutSessionInput
   files?: Prisma.SessionFileUncheckedCreateNestedManyWithoutSessionInput
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
 }
 
 export type SessionUpdateInput = {
@@ -484,6 +568,11 @@ export type SessionUpdateInput = {
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -494,6 +583,8 @@ export type SessionUpdateInput = {
   events?: Prisma.SessionEventUpdateManyWithoutSessionNestedInput
   files?: Prisma.SessionFileUpdateManyWithoutSessionNestedInput
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateInput = {
@@ -510,6 +601,11 @@ export type SessionUncheckedUpdateInput = {
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -518,6 +614,8 @@ export type SessionUncheckedUpdateInput = {
   events?: Prisma.SessionEventUncheckedUpdateManyWithoutSessionNestedInput
   files?: Prisma.SessionFileUncheckedUpdateManyWithoutSessionNestedInput
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionCreateManyInput = {
@@ -534,6 +632,11 @@ export type SessionCreateManyInput = {
   idempotencyKey?: string | null
   lastSeq?: number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
   cancelRequestedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -553,6 +656,11 @@ export type SessionUpdateManyMutationInput = {
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -574,6 +682,11 @@ export type SessionUncheckedUpdateManyInput = {
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -605,6 +718,11 @@ export type SessionCountOrderByAggregateInput = {
   idempotencyKey?: Prisma.SortOrder
   lastSeq?: Prisma.SortOrder
   usage?: Prisma.SortOrder
+  reply?: Prisma.SortOrder
+  requestedModel?: Prisma.SortOrder
+  maxOutputTokens?: Prisma.SortOrder
+  byok?: Prisma.SortOrder
+  billable?: Prisma.SortOrder
   cancelRequestedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
@@ -614,6 +732,7 @@ export type SessionCountOrderByAggregateInput = {
 
 export type SessionAvgOrderByAggregateInput = {
   lastSeq?: Prisma.SortOrder
+  maxOutputTokens?: Prisma.SortOrder
 }
 
 export type SessionMaxOrderByAggregateInput = {
@@ -628,6 +747,11 @@ export type SessionMaxOrderByAggregateInput = {
   externalUserId?: Prisma.SortOrder
   idempotencyKey?: Prisma.SortOrder
   lastSeq?: Prisma.SortOrder
+  reply?: Prisma.SortOrder
+  requestedModel?: Prisma.SortOrder
+  maxOutputTokens?: Prisma.SortOrder
+  byok?: Prisma.SortOrder
+  billable?: Prisma.SortOrder
   cancelRequestedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
@@ -647,6 +771,11 @@ export type SessionMinOrderByAggregateInput = {
   externalUserId?: Prisma.SortOrder
   idempotencyKey?: Prisma.SortOrder
   lastSeq?: Prisma.SortOrder
+  reply?: Prisma.SortOrder
+  requestedModel?: Prisma.SortOrder
+  maxOutputTokens?: Prisma.SortOrder
+  byok?: Prisma.SortOrder
+  billable?: Prisma.SortOrder
   cancelRequestedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
@@ -656,6 +785,7 @@ export type SessionMinOrderByAggregateInput = {
 
 export type SessionSumOrderByAggregateInput = {
   lastSeq?: Prisma.SortOrder
+  maxOutputTokens?: Prisma.SortOrder
 }
 
 export type SessionScalarRelationFilter = {
@@ -760,8 +890,8 @@ export type EnumSessionStatusFieldUpdateOperationsInput = {
   set?: $Enums.SessionStatus
 }
 
-export type IntFieldUpdateOperationsInput = {
-  set?: number
+export type NullableIntFieldUpdateOperationsInput = {
+  set?: number | null
   increment?: number
   decrement?: number
   multiply?: number
@@ -812,6 +942,34 @@ export type SessionUpdateOneRequiredWithoutFilesNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.SessionUpdateToOneWithWhereWithoutFilesInput, Prisma.SessionUpdateWithoutFilesInput>, Prisma.SessionUncheckedUpdateWithoutFilesInput>
 }
 
+export type SessionCreateNestedOneWithoutAttachmentsInput = {
+  create?: Prisma.XOR<Prisma.SessionCreateWithoutAttachmentsInput, Prisma.SessionUncheckedCreateWithoutAttachmentsInput>
+  connectOrCreate?: Prisma.SessionCreateOrConnectWithoutAttachmentsInput
+  connect?: Prisma.SessionWhereUniqueInput
+}
+
+export type SessionUpdateOneRequiredWithoutAttachmentsNestedInput = {
+  create?: Prisma.XOR<Prisma.SessionCreateWithoutAttachmentsInput, Prisma.SessionUncheckedCreateWithoutAttachmentsInput>
+  connectOrCreate?: Prisma.SessionCreateOrConnectWithoutAttachmentsInput
+  upsert?: Prisma.SessionUpsertWithoutAttachmentsInput
+  connect?: Prisma.SessionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.SessionUpdateToOneWithWhereWithoutAttachmentsInput, Prisma.SessionUpdateWithoutAttachmentsInput>, Prisma.SessionUncheckedUpdateWithoutAttachmentsInput>
+}
+
+export type SessionCreateNestedOneWithoutAttemptUsageInput = {
+  create?: Prisma.XOR<Prisma.SessionCreateWithoutAttemptUsageInput, Prisma.SessionUncheckedCreateWithoutAttemptUsageInput>
+  connectOrCreate?: Prisma.SessionCreateOrConnectWithoutAttemptUsageInput
+  connect?: Prisma.SessionWhereUniqueInput
+}
+
+export type SessionUpdateOneRequiredWithoutAttemptUsageNestedInput = {
+  create?: Prisma.XOR<Prisma.SessionCreateWithoutAttemptUsageInput, Prisma.SessionUncheckedCreateWithoutAttemptUsageInput>
+  connectOrCreate?: Prisma.SessionCreateOrConnectWithoutAttemptUsageInput
+  upsert?: Prisma.SessionUpsertWithoutAttemptUsageInput
+  connect?: Prisma.SessionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.SessionUpdateToOneWithWhereWithoutAttemptUsageInput, Prisma.SessionUpdateWithoutAttemptUsageInput>, Prisma.SessionUncheckedUpdateWithoutAttemptUsageInput>
+}
+
 export type SessionCreateWithoutTenantInput = {
   id?: string
   mode: $Enums.Mode
@@ -824,6 +982,11 @@ export type SessionCreateWithoutTenantInput = {
   idempotencyKey?: string | null
   lastSeq?: number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
   cancelRequestedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -833,6 +996,8 @@ export type SessionCreateWithoutTenantInput = {
   events?: Prisma.SessionEventCreateNestedManyWithoutSessionInput
   files?: Prisma.SessionFileCreateNestedManyWithoutSessionInput
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutTenantInput = {
@@ -848,6 +1013,11 @@ export type SessionUncheckedCreateWithoutTenantInput = {
   idempotencyKey?: string | null
   lastSeq?: number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
   cancelRequestedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -856,6 +1026,8 @@ export type SessionUncheckedCreateWithoutTenantInput = {
   events?: Prisma.SessionEventUncheckedCreateNestedManyWithoutSessionInput
   files?: Prisma.SessionFileUncheckedCreateNestedManyWithoutSessionInput
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutTenantInput = {
@@ -901,6 +1073,11 @@ export type SessionScalarWhereInput = {
   idempotencyKey?: Prisma.StringNullableFilter<"Session"> | string | null
   lastSeq?: Prisma.IntFilter<"Session"> | number
   usage?: Prisma.JsonNullableFilter<"Session">
+  reply?: Prisma.StringNullableFilter<"Session"> | string | null
+  requestedModel?: Prisma.StringNullableFilter<"Session"> | string | null
+  maxOutputTokens?: Prisma.IntNullableFilter<"Session"> | number | null
+  byok?: Prisma.BoolFilter<"Session"> | boolean
+  billable?: Prisma.BoolFilter<"Session"> | boolean
   cancelRequestedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"Session"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
@@ -920,6 +1097,11 @@ export type SessionCreateWithoutProjectInput = {
   idempotencyKey?: string | null
   lastSeq?: number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
   cancelRequestedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -929,6 +1111,8 @@ export type SessionCreateWithoutProjectInput = {
   events?: Prisma.SessionEventCreateNestedManyWithoutSessionInput
   files?: Prisma.SessionFileCreateNestedManyWithoutSessionInput
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutProjectInput = {
@@ -944,6 +1128,11 @@ export type SessionUncheckedCreateWithoutProjectInput = {
   idempotencyKey?: string | null
   lastSeq?: number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
   cancelRequestedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -952,6 +1141,8 @@ export type SessionUncheckedCreateWithoutProjectInput = {
   events?: Prisma.SessionEventUncheckedCreateNestedManyWithoutSessionInput
   files?: Prisma.SessionFileUncheckedCreateNestedManyWithoutSessionInput
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutProjectInput = {
@@ -992,6 +1183,11 @@ export type SessionCreateWithoutEventsInput = {
   idempotencyKey?: string | null
   lastSeq?: number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
   cancelRequestedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -1001,6 +1197,8 @@ export type SessionCreateWithoutEventsInput = {
   project: Prisma.ProjectCreateNestedOneWithoutSessionsInput
   files?: Prisma.SessionFileCreateNestedManyWithoutSessionInput
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutEventsInput = {
@@ -1017,6 +1215,11 @@ export type SessionUncheckedCreateWithoutEventsInput = {
   idempotencyKey?: string | null
   lastSeq?: number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
   cancelRequestedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -1024,6 +1227,8 @@ export type SessionUncheckedCreateWithoutEventsInput = {
   updatedAt?: Date | string
   files?: Prisma.SessionFileUncheckedCreateNestedManyWithoutSessionInput
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutEventsInput = {
@@ -1054,6 +1259,11 @@ export type SessionUpdateWithoutEventsInput = {
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1063,6 +1273,8 @@ export type SessionUpdateWithoutEventsInput = {
   project?: Prisma.ProjectUpdateOneRequiredWithoutSessionsNestedInput
   files?: Prisma.SessionFileUpdateManyWithoutSessionNestedInput
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutEventsInput = {
@@ -1079,6 +1291,11 @@ export type SessionUncheckedUpdateWithoutEventsInput = {
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1086,6 +1303,8 @@ export type SessionUncheckedUpdateWithoutEventsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   files?: Prisma.SessionFileUncheckedUpdateManyWithoutSessionNestedInput
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutJobsInput = {
@@ -1100,6 +1319,11 @@ export type SessionCreateWithoutJobsInput = {
   idempotencyKey?: string | null
   lastSeq?: number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
   cancelRequestedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -1109,6 +1333,8 @@ export type SessionCreateWithoutJobsInput = {
   project: Prisma.ProjectCreateNestedOneWithoutSessionsInput
   events?: Prisma.SessionEventCreateNestedManyWithoutSessionInput
   files?: Prisma.SessionFileCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutJobsInput = {
@@ -1125,6 +1351,11 @@ export type SessionUncheckedCreateWithoutJobsInput = {
   idempotencyKey?: string | null
   lastSeq?: number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
   cancelRequestedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -1132,6 +1363,8 @@ export type SessionUncheckedCreateWithoutJobsInput = {
   updatedAt?: Date | string
   events?: Prisma.SessionEventUncheckedCreateNestedManyWithoutSessionInput
   files?: Prisma.SessionFileUncheckedCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutJobsInput = {
@@ -1162,6 +1395,11 @@ export type SessionUpdateWithoutJobsInput = {
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1171,6 +1409,8 @@ export type SessionUpdateWithoutJobsInput = {
   project?: Prisma.ProjectUpdateOneRequiredWithoutSessionsNestedInput
   events?: Prisma.SessionEventUpdateManyWithoutSessionNestedInput
   files?: Prisma.SessionFileUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutJobsInput = {
@@ -1187,6 +1427,11 @@ export type SessionUncheckedUpdateWithoutJobsInput = {
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1194,6 +1439,8 @@ export type SessionUncheckedUpdateWithoutJobsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   events?: Prisma.SessionEventUncheckedUpdateManyWithoutSessionNestedInput
   files?: Prisma.SessionFileUncheckedUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutFilesInput = {
@@ -1208,6 +1455,11 @@ export type SessionCreateWithoutFilesInput = {
   idempotencyKey?: string | null
   lastSeq?: number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
   cancelRequestedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -1217,6 +1469,8 @@ export type SessionCreateWithoutFilesInput = {
   project: Prisma.ProjectCreateNestedOneWithoutSessionsInput
   events?: Prisma.SessionEventCreateNestedManyWithoutSessionInput
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutFilesInput = {
@@ -1233,6 +1487,11 @@ export type SessionUncheckedCreateWithoutFilesInput = {
   idempotencyKey?: string | null
   lastSeq?: number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
   cancelRequestedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -1240,6 +1499,8 @@ export type SessionUncheckedCreateWithoutFilesInput = {
   updatedAt?: Date | string
   events?: Prisma.SessionEventUncheckedCreateNestedManyWithoutSessionInput
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutFilesInput = {
@@ -1270,6 +1531,11 @@ export type SessionUpdateWithoutFilesInput = {
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1279,6 +1545,8 @@ export type SessionUpdateWithoutFilesInput = {
   project?: Prisma.ProjectUpdateOneRequiredWithoutSessionsNestedInput
   events?: Prisma.SessionEventUpdateManyWithoutSessionNestedInput
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutFilesInput = {
@@ -1295,6 +1563,11 @@ export type SessionUncheckedUpdateWithoutFilesInput = {
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1302,6 +1575,280 @@ export type SessionUncheckedUpdateWithoutFilesInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   events?: Prisma.SessionEventUncheckedUpdateManyWithoutSessionNestedInput
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+}
+
+export type SessionCreateWithoutAttachmentsInput = {
+  id?: string
+  mode: $Enums.Mode
+  kind?: $Enums.SessionKind
+  prompt?: string
+  status?: $Enums.SessionStatus
+  model?: string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: string | null
+  idempotencyKey?: string | null
+  lastSeq?: number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
+  cancelRequestedAt?: Date | string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  updatedAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutSessionsInput
+  project: Prisma.ProjectCreateNestedOneWithoutSessionsInput
+  events?: Prisma.SessionEventCreateNestedManyWithoutSessionInput
+  files?: Prisma.SessionFileCreateNestedManyWithoutSessionInput
+  jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+}
+
+export type SessionUncheckedCreateWithoutAttachmentsInput = {
+  id?: string
+  tenantId: string
+  projectId: string
+  mode: $Enums.Mode
+  kind?: $Enums.SessionKind
+  prompt?: string
+  status?: $Enums.SessionStatus
+  model?: string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: string | null
+  idempotencyKey?: string | null
+  lastSeq?: number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
+  cancelRequestedAt?: Date | string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  updatedAt?: Date | string
+  events?: Prisma.SessionEventUncheckedCreateNestedManyWithoutSessionInput
+  files?: Prisma.SessionFileUncheckedCreateNestedManyWithoutSessionInput
+  jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+}
+
+export type SessionCreateOrConnectWithoutAttachmentsInput = {
+  where: Prisma.SessionWhereUniqueInput
+  create: Prisma.XOR<Prisma.SessionCreateWithoutAttachmentsInput, Prisma.SessionUncheckedCreateWithoutAttachmentsInput>
+}
+
+export type SessionUpsertWithoutAttachmentsInput = {
+  update: Prisma.XOR<Prisma.SessionUpdateWithoutAttachmentsInput, Prisma.SessionUncheckedUpdateWithoutAttachmentsInput>
+  create: Prisma.XOR<Prisma.SessionCreateWithoutAttachmentsInput, Prisma.SessionUncheckedCreateWithoutAttachmentsInput>
+  where?: Prisma.SessionWhereInput
+}
+
+export type SessionUpdateToOneWithWhereWithoutAttachmentsInput = {
+  where?: Prisma.SessionWhereInput
+  data: Prisma.XOR<Prisma.SessionUpdateWithoutAttachmentsInput, Prisma.SessionUncheckedUpdateWithoutAttachmentsInput>
+}
+
+export type SessionUpdateWithoutAttachmentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  kind?: Prisma.EnumSessionKindFieldUpdateOperationsInput | $Enums.SessionKind
+  prompt?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumSessionStatusFieldUpdateOperationsInput | $Enums.SessionStatus
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutSessionsNestedInput
+  project?: Prisma.ProjectUpdateOneRequiredWithoutSessionsNestedInput
+  events?: Prisma.SessionEventUpdateManyWithoutSessionNestedInput
+  files?: Prisma.SessionFileUpdateManyWithoutSessionNestedInput
+  jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+}
+
+export type SessionUncheckedUpdateWithoutAttachmentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  kind?: Prisma.EnumSessionKindFieldUpdateOperationsInput | $Enums.SessionKind
+  prompt?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumSessionStatusFieldUpdateOperationsInput | $Enums.SessionStatus
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  events?: Prisma.SessionEventUncheckedUpdateManyWithoutSessionNestedInput
+  files?: Prisma.SessionFileUncheckedUpdateManyWithoutSessionNestedInput
+  jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+}
+
+export type SessionCreateWithoutAttemptUsageInput = {
+  id?: string
+  mode: $Enums.Mode
+  kind?: $Enums.SessionKind
+  prompt?: string
+  status?: $Enums.SessionStatus
+  model?: string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: string | null
+  idempotencyKey?: string | null
+  lastSeq?: number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
+  cancelRequestedAt?: Date | string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  updatedAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutSessionsInput
+  project: Prisma.ProjectCreateNestedOneWithoutSessionsInput
+  events?: Prisma.SessionEventCreateNestedManyWithoutSessionInput
+  files?: Prisma.SessionFileCreateNestedManyWithoutSessionInput
+  jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
+}
+
+export type SessionUncheckedCreateWithoutAttemptUsageInput = {
+  id?: string
+  tenantId: string
+  projectId: string
+  mode: $Enums.Mode
+  kind?: $Enums.SessionKind
+  prompt?: string
+  status?: $Enums.SessionStatus
+  model?: string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: string | null
+  idempotencyKey?: string | null
+  lastSeq?: number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
+  cancelRequestedAt?: Date | string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  updatedAt?: Date | string
+  events?: Prisma.SessionEventUncheckedCreateNestedManyWithoutSessionInput
+  files?: Prisma.SessionFileUncheckedCreateNestedManyWithoutSessionInput
+  jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
+}
+
+export type SessionCreateOrConnectWithoutAttemptUsageInput = {
+  where: Prisma.SessionWhereUniqueInput
+  create: Prisma.XOR<Prisma.SessionCreateWithoutAttemptUsageInput, Prisma.SessionUncheckedCreateWithoutAttemptUsageInput>
+}
+
+export type SessionUpsertWithoutAttemptUsageInput = {
+  update: Prisma.XOR<Prisma.SessionUpdateWithoutAttemptUsageInput, Prisma.SessionUncheckedUpdateWithoutAttemptUsageInput>
+  create: Prisma.XOR<Prisma.SessionCreateWithoutAttemptUsageInput, Prisma.SessionUncheckedCreateWithoutAttemptUsageInput>
+  where?: Prisma.SessionWhereInput
+}
+
+export type SessionUpdateToOneWithWhereWithoutAttemptUsageInput = {
+  where?: Prisma.SessionWhereInput
+  data: Prisma.XOR<Prisma.SessionUpdateWithoutAttemptUsageInput, Prisma.SessionUncheckedUpdateWithoutAttemptUsageInput>
+}
+
+export type SessionUpdateWithoutAttemptUsageInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  kind?: Prisma.EnumSessionKindFieldUpdateOperationsInput | $Enums.SessionKind
+  prompt?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumSessionStatusFieldUpdateOperationsInput | $Enums.SessionStatus
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutSessionsNestedInput
+  project?: Prisma.ProjectUpdateOneRequiredWithoutSessionsNestedInput
+  events?: Prisma.SessionEventUpdateManyWithoutSessionNestedInput
+  files?: Prisma.SessionFileUpdateManyWithoutSessionNestedInput
+  jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
+}
+
+export type SessionUncheckedUpdateWithoutAttemptUsageInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  kind?: Prisma.EnumSessionKindFieldUpdateOperationsInput | $Enums.SessionKind
+  prompt?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumSessionStatusFieldUpdateOperationsInput | $Enums.SessionStatus
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  events?: Prisma.SessionEventUncheckedUpdateManyWithoutSessionNestedInput
+  files?: Prisma.SessionFileUncheckedUpdateManyWithoutSessionNestedInput
+  jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionCreateManyTenantInput = {
@@ -1317,6 +1864,11 @@ export type SessionCreateManyTenantInput = {
   idempotencyKey?: string | null
   lastSeq?: number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
   cancelRequestedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -1336,6 +1888,11 @@ export type SessionUpdateWithoutTenantInput = {
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1345,6 +1902,8 @@ export type SessionUpdateWithoutTenantInput = {
   events?: Prisma.SessionEventUpdateManyWithoutSessionNestedInput
   files?: Prisma.SessionFileUpdateManyWithoutSessionNestedInput
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutTenantInput = {
@@ -1360,6 +1919,11 @@ export type SessionUncheckedUpdateWithoutTenantInput = {
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1368,6 +1932,8 @@ export type SessionUncheckedUpdateWithoutTenantInput = {
   events?: Prisma.SessionEventUncheckedUpdateManyWithoutSessionNestedInput
   files?: Prisma.SessionFileUncheckedUpdateManyWithoutSessionNestedInput
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateManyWithoutTenantInput = {
@@ -1383,6 +1949,11 @@ export type SessionUncheckedUpdateManyWithoutTenantInput = {
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1403,6 +1974,11 @@ export type SessionCreateManyProjectInput = {
   idempotencyKey?: string | null
   lastSeq?: number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
   cancelRequestedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -1422,6 +1998,11 @@ export type SessionUpdateWithoutProjectInput = {
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1431,6 +2012,8 @@ export type SessionUpdateWithoutProjectInput = {
   events?: Prisma.SessionEventUpdateManyWithoutSessionNestedInput
   files?: Prisma.SessionFileUpdateManyWithoutSessionNestedInput
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutProjectInput = {
@@ -1446,6 +2029,11 @@ export type SessionUncheckedUpdateWithoutProjectInput = {
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1454,6 +2042,8 @@ export type SessionUncheckedUpdateWithoutProjectInput = {
   events?: Prisma.SessionEventUncheckedUpdateManyWithoutSessionNestedInput
   files?: Prisma.SessionFileUncheckedUpdateManyWithoutSessionNestedInput
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateManyWithoutProjectInput = {
@@ -1469,6 +2059,11 @@ export type SessionUncheckedUpdateManyWithoutProjectInput = {
   idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
   usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1485,12 +2080,16 @@ export type SessionCountOutputType = {
   events: number
   files: number
   jobs: number
+  attachments: number
+  attemptUsage: number
 }
 
 export type SessionCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   events?: boolean | SessionCountOutputTypeCountEventsArgs
   files?: boolean | SessionCountOutputTypeCountFilesArgs
   jobs?: boolean | SessionCountOutputTypeCountJobsArgs
+  attachments?: boolean | SessionCountOutputTypeCountAttachmentsArgs
+  attemptUsage?: boolean | SessionCountOutputTypeCountAttemptUsageArgs
 }
 
 /**
@@ -1524,6 +2123,20 @@ export type SessionCountOutputTypeCountJobsArgs<ExtArgs extends runtime.Types.Ex
   where?: Prisma.JobWhereInput
 }
 
+/**
+ * SessionCountOutputType without action
+ */
+export type SessionCountOutputTypeCountAttachmentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.SessionAttachmentWhereInput
+}
+
+/**
+ * SessionCountOutputType without action
+ */
+export type SessionCountOutputTypeCountAttemptUsageArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.SessionAttemptUsageWhereInput
+}
+
 
 export type SessionSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -1539,6 +2152,11 @@ export type SessionSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   idempotencyKey?: boolean
   lastSeq?: boolean
   usage?: boolean
+  reply?: boolean
+  requestedModel?: boolean
+  maxOutputTokens?: boolean
+  byok?: boolean
+  billable?: boolean
   cancelRequestedAt?: boolean
   createdAt?: boolean
   startedAt?: boolean
@@ -1549,6 +2167,8 @@ export type SessionSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   events?: boolean | Prisma.Session$eventsArgs<ExtArgs>
   files?: boolean | Prisma.Session$filesArgs<ExtArgs>
   jobs?: boolean | Prisma.Session$jobsArgs<ExtArgs>
+  attachments?: boolean | Prisma.Session$attachmentsArgs<ExtArgs>
+  attemptUsage?: boolean | Prisma.Session$attemptUsageArgs<ExtArgs>
   _count?: boolean | Prisma.SessionCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["session"]>
 
@@ -1566,6 +2186,11 @@ export type SessionSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exten
   idempotencyKey?: boolean
   lastSeq?: boolean
   usage?: boolean
+  reply?: boolean
+  requestedModel?: boolean
+  maxOutputTokens?: boolean
+  byok?: boolean
+  billable?: boolean
   cancelRequestedAt?: boolean
   createdAt?: boolean
   startedAt?: boolean
@@ -1589,6 +2214,11 @@ export type SessionSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exten
   idempotencyKey?: boolean
   lastSeq?: boolean
   usage?: boolean
+  reply?: boolean
+  requestedModel?: boolean
+  maxOutputTokens?: boolean
+  byok?: boolean
+  billable?: boolean
   cancelRequestedAt?: boolean
   createdAt?: boolean
   startedAt?: boolean
@@ -1612,6 +2242,11 @@ export type SessionSelectScalar = {
   idempotencyKey?: boolean
   lastSeq?: boolean
   usage?: boolean
+  reply?: boolean
+  requestedModel?: boolean
+  maxOutputTokens?: boolean
+  byok?: boolean
+  billable?: boolean
   cancelRequestedAt?: boolean
   createdAt?: boolean
   startedAt?: boolean
@@ -1619,13 +2254,15 @@ export type SessionSelectScalar = {
   updatedAt?: boolean
 }
 
-export type SessionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "projectId" | "mode" | "kind" | "prompt" | "status" | "model" | "error" | "externalUserId" | "idempotencyKey" | "lastSeq" | "usage" | "cancelRequestedAt" | "createdAt" | "startedAt" | "endedAt" | "updatedAt", ExtArgs["result"]["session"]>
+export type SessionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "projectId" | "mode" | "kind" | "prompt" | "status" | "model" | "error" | "externalUserId" | "idempotencyKey" | "lastSeq" | "usage" | "reply" | "requestedModel" | "maxOutputTokens" | "byok" | "billable" | "cancelRequestedAt" | "createdAt" | "startedAt" | "endedAt" | "updatedAt", ExtArgs["result"]["session"]>
 export type SessionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   project?: boolean | Prisma.ProjectDefaultArgs<ExtArgs>
   events?: boolean | Prisma.Session$eventsArgs<ExtArgs>
   files?: boolean | Prisma.Session$filesArgs<ExtArgs>
   jobs?: boolean | Prisma.Session$jobsArgs<ExtArgs>
+  attachments?: boolean | Prisma.Session$attachmentsArgs<ExtArgs>
+  attemptUsage?: boolean | Prisma.Session$attemptUsageArgs<ExtArgs>
   _count?: boolean | Prisma.SessionCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type SessionIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1645,6 +2282,8 @@ export type $SessionPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
     events: Prisma.$SessionEventPayload<ExtArgs>[]
     files: Prisma.$SessionFilePayload<ExtArgs>[]
     jobs: Prisma.$JobPayload<ExtArgs>[]
+    attachments: Prisma.$SessionAttachmentPayload<ExtArgs>[]
+    attemptUsage: Prisma.$SessionAttemptUsagePayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1666,9 +2305,32 @@ export type $SessionPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
      */
     lastSeq: number
     /**
-     * Totals when the session ended: `{ inputTokens, outputTokens, sandboxSeconds }`.
+     * Totals of every attempt when the session ended: `{ inputTokens, outputTokens, cacheWriteTokens,
+     * cacheReadTokens, sandboxSeconds, costMicros }` (per attempt in session_attempt_usage).
      */
     usage: runtime.JsonValue | null
+    /**
+     * The model's final reply (its summary), shown to later prompts of the project as memory.
+     */
+    reply: string | null
+    /**
+     * The model asked for (startSession's `model`, else the tenant's default at start), a bare model id
+     * such as `claude-sonnet-4-5`; null: the platform's. `model` says what actually served it.
+     */
+    requestedModel: string | null
+    /**
+     * The per-session output budget in tokens (startSession's maxOutputTokens); null: none.
+     */
+    maxOutputTokens: number | null
+    /**
+     * Ran on the tenant's own Anthropic key: the tokens are billed to it by Anthropic.
+     */
+    byok: boolean
+    /**
+     * False when the session failed through the platform's fault (INTERNAL, a provider outage, a lost
+     * worker): its usage is recorded but not billed and not counted by quotas.
+     */
+    billable: boolean
     /**
      * Set by cancelSession; the worker stops at once when it hears of it.
      */
@@ -2076,6 +2738,8 @@ export interface Prisma__SessionClient<T, Null = never, ExtArgs extends runtime.
   events<T extends Prisma.Session$eventsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$eventsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionEventPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   files<T extends Prisma.Session$filesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$filesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionFilePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   jobs<T extends Prisma.Session$jobsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$jobsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$JobPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  attachments<T extends Prisma.Session$attachmentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$attachmentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionAttachmentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  attemptUsage<T extends Prisma.Session$attemptUsageArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$attemptUsageArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionAttemptUsagePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2118,6 +2782,11 @@ export interface SessionFieldRefs {
   readonly idempotencyKey: Prisma.FieldRef<"Session", 'String'>
   readonly lastSeq: Prisma.FieldRef<"Session", 'Int'>
   readonly usage: Prisma.FieldRef<"Session", 'Json'>
+  readonly reply: Prisma.FieldRef<"Session", 'String'>
+  readonly requestedModel: Prisma.FieldRef<"Session", 'String'>
+  readonly maxOutputTokens: Prisma.FieldRef<"Session", 'Int'>
+  readonly byok: Prisma.FieldRef<"Session", 'Boolean'>
+  readonly billable: Prisma.FieldRef<"Session", 'Boolean'>
   readonly cancelRequestedAt: Prisma.FieldRef<"Session", 'DateTime'>
   readonly createdAt: Prisma.FieldRef<"Session", 'DateTime'>
   readonly startedAt: Prisma.FieldRef<"Session", 'DateTime'>
@@ -2593,6 +3262,54 @@ export type Session$jobsArgs<ExtArgs extends runtime.Types.Extensions.InternalAr
   take?: number
   skip?: number
   distinct?: Prisma.JobScalarFieldEnum | Prisma.JobScalarFieldEnum[]
+}
+
+/**
+ * Session.attachments
+ */
+export type Session$attachmentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the SessionAttachment
+   */
+  select?: Prisma.SessionAttachmentSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the SessionAttachment
+   */
+  omit?: Prisma.SessionAttachmentOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.SessionAttachmentInclude<ExtArgs> | null
+  where?: Prisma.SessionAttachmentWhereInput
+  orderBy?: Prisma.SessionAttachmentOrderByWithRelationInput | Prisma.SessionAttachmentOrderByWithRelationInput[]
+  cursor?: Prisma.SessionAttachmentWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.SessionAttachmentScalarFieldEnum | Prisma.SessionAttachmentScalarFieldEnum[]
+}
+
+/**
+ * Session.attemptUsage
+ */
+export type Session$attemptUsageArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the SessionAttemptUsage
+   */
+  select?: Prisma.SessionAttemptUsageSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the SessionAttemptUsage
+   */
+  omit?: Prisma.SessionAttemptUsageOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.SessionAttemptUsageInclude<ExtArgs> | null
+  where?: Prisma.SessionAttemptUsageWhereInput
+  orderBy?: Prisma.SessionAttemptUsageOrderByWithRelationInput | Prisma.SessionAttemptUsageOrderByWithRelationInput[]
+  cursor?: Prisma.SessionAttemptUsageWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.SessionAttemptUsageScalarFieldEnum | Prisma.SessionAttemptUsageScalarFieldEnum[]
 }
 
 /**

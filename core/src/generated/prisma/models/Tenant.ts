@@ -20,8 +20,18 @@ export type TenantModel = runtime.Types.Result.DefaultSelection<Prisma.$TenantPa
 
 export type AggregateTenant = {
   _count: TenantCountAggregateOutputType | null
+  _avg: TenantAvgAggregateOutputType | null
+  _sum: TenantSumAggregateOutputType | null
   _min: TenantMinAggregateOutputType | null
   _max: TenantMaxAggregateOutputType | null
+}
+
+export type TenantAvgAggregateOutputType = {
+  autoRepairRounds: number | null
+}
+
+export type TenantSumAggregateOutputType = {
+  autoRepairRounds: number | null
 }
 
 export type TenantMinAggregateOutputType = {
@@ -29,6 +39,11 @@ export type TenantMinAggregateOutputType = {
   name: string | null
   tier: $Enums.Tier | null
   githubTokenEncrypted: string | null
+  generationInstructions: string | null
+  defaultModel: string | null
+  anthropicApiKeyEncrypted: string | null
+  autoRepairRounds: number | null
+  allowQuestions: boolean | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -38,6 +53,11 @@ export type TenantMaxAggregateOutputType = {
   name: string | null
   tier: $Enums.Tier | null
   githubTokenEncrypted: string | null
+  generationInstructions: string | null
+  defaultModel: string | null
+  anthropicApiKeyEncrypted: string | null
+  autoRepairRounds: number | null
+  allowQuestions: boolean | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -49,17 +69,36 @@ export type TenantCountAggregateOutputType = {
   allowedOrigins: number
   limitOverrides: number
   githubTokenEncrypted: number
+  generationInstructions: number
+  defaultModel: number
+  allowedModels: number
+  anthropicApiKeyEncrypted: number
+  autoRepairRounds: number
+  allowQuestions: number
   createdAt: number
   updatedAt: number
   _all: number
 }
 
 
+export type TenantAvgAggregateInputType = {
+  autoRepairRounds?: true
+}
+
+export type TenantSumAggregateInputType = {
+  autoRepairRounds?: true
+}
+
 export type TenantMinAggregateInputType = {
   id?: true
   name?: true
   tier?: true
   githubTokenEncrypted?: true
+  generationInstructions?: true
+  defaultModel?: true
+  anthropicApiKeyEncrypted?: true
+  autoRepairRounds?: true
+  allowQuestions?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -69,6 +108,11 @@ export type TenantMaxAggregateInputType = {
   name?: true
   tier?: true
   githubTokenEncrypted?: true
+  generationInstructions?: true
+  defaultModel?: true
+  anthropicApiKeyEncrypted?: true
+  autoRepairRounds?: true
+  allowQuestions?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -80,6 +124,12 @@ export type TenantCountAggregateInputType = {
   allowedOrigins?: true
   limitOverrides?: true
   githubTokenEncrypted?: true
+  generationInstructions?: true
+  defaultModel?: true
+  allowedModels?: true
+  anthropicApiKeyEncrypted?: true
+  autoRepairRounds?: true
+  allowQuestions?: true
   createdAt?: true
   updatedAt?: true
   _all?: true
@@ -123,6 +173,18 @@ export type TenantAggregateArgs<ExtArgs extends runtime.Types.Extensions.Interna
   /**
    * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
    * 
+   * Select which fields to average
+  **/
+  _avg?: TenantAvgAggregateInputType
+  /**
+   * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
+   * 
+   * Select which fields to sum
+  **/
+  _sum?: TenantSumAggregateInputType
+  /**
+   * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
+   * 
    * Select which fields to find the minimum value
   **/
   _min?: TenantMinAggregateInputType
@@ -153,6 +215,8 @@ export type TenantGroupByArgs<ExtArgs extends runtime.Types.Extensions.InternalA
   take?: number
   skip?: number
   _count?: TenantCountAggregateInputType | true
+  _avg?: TenantAvgAggregateInputType
+  _sum?: TenantSumAggregateInputType
   _min?: TenantMinAggregateInputType
   _max?: TenantMaxAggregateInputType
 }
@@ -164,9 +228,17 @@ export type TenantGroupByOutputType = {
   allowedOrigins: string[]
   limitOverrides: runtime.JsonValue
   githubTokenEncrypted: string | null
+  generationInstructions: string | null
+  defaultModel: string | null
+  allowedModels: string[]
+  anthropicApiKeyEncrypted: string | null
+  autoRepairRounds: number
+  allowQuestions: boolean
   createdAt: Date
   updatedAt: Date
   _count: TenantCountAggregateOutputType | null
+  _avg: TenantAvgAggregateOutputType | null
+  _sum: TenantSumAggregateOutputType | null
   _min: TenantMinAggregateOutputType | null
   _max: TenantMaxAggregateOutputType | null
 }
@@ -196,6 +268,12 @@ export type TenantWhereInput = {
   allowedOrigins?: Prisma.StringNullableListFilter<"Tenant">
   limitOverrides?: Prisma.JsonFilter<"Tenant">
   githubTokenEncrypted?: Prisma.StringNullableFilter<"Tenant"> | string | null
+  generationInstructions?: Prisma.StringNullableFilter<"Tenant"> | string | null
+  defaultModel?: Prisma.StringNullableFilter<"Tenant"> | string | null
+  allowedModels?: Prisma.StringNullableListFilter<"Tenant">
+  anthropicApiKeyEncrypted?: Prisma.StringNullableFilter<"Tenant"> | string | null
+  autoRepairRounds?: Prisma.IntFilter<"Tenant"> | number
+  allowQuestions?: Prisma.BoolFilter<"Tenant"> | boolean
   createdAt?: Prisma.DateTimeFilter<"Tenant"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Tenant"> | Date | string
   apiKeys?: Prisma.ApiKeyListRelationFilter
@@ -211,6 +289,12 @@ export type TenantOrderByWithRelationInput = {
   allowedOrigins?: Prisma.SortOrder
   limitOverrides?: Prisma.SortOrder
   githubTokenEncrypted?: Prisma.SortOrderInput | Prisma.SortOrder
+  generationInstructions?: Prisma.SortOrderInput | Prisma.SortOrder
+  defaultModel?: Prisma.SortOrderInput | Prisma.SortOrder
+  allowedModels?: Prisma.SortOrder
+  anthropicApiKeyEncrypted?: Prisma.SortOrderInput | Prisma.SortOrder
+  autoRepairRounds?: Prisma.SortOrder
+  allowQuestions?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   apiKeys?: Prisma.ApiKeyOrderByRelationAggregateInput
@@ -229,6 +313,12 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   allowedOrigins?: Prisma.StringNullableListFilter<"Tenant">
   limitOverrides?: Prisma.JsonFilter<"Tenant">
   githubTokenEncrypted?: Prisma.StringNullableFilter<"Tenant"> | string | null
+  generationInstructions?: Prisma.StringNullableFilter<"Tenant"> | string | null
+  defaultModel?: Prisma.StringNullableFilter<"Tenant"> | string | null
+  allowedModels?: Prisma.StringNullableListFilter<"Tenant">
+  anthropicApiKeyEncrypted?: Prisma.StringNullableFilter<"Tenant"> | string | null
+  autoRepairRounds?: Prisma.IntFilter<"Tenant"> | number
+  allowQuestions?: Prisma.BoolFilter<"Tenant"> | boolean
   createdAt?: Prisma.DateTimeFilter<"Tenant"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Tenant"> | Date | string
   apiKeys?: Prisma.ApiKeyListRelationFilter
@@ -244,11 +334,19 @@ export type TenantOrderByWithAggregationInput = {
   allowedOrigins?: Prisma.SortOrder
   limitOverrides?: Prisma.SortOrder
   githubTokenEncrypted?: Prisma.SortOrderInput | Prisma.SortOrder
+  generationInstructions?: Prisma.SortOrderInput | Prisma.SortOrder
+  defaultModel?: Prisma.SortOrderInput | Prisma.SortOrder
+  allowedModels?: Prisma.SortOrder
+  anthropicApiKeyEncrypted?: Prisma.SortOrderInput | Prisma.SortOrder
+  autoRepairRounds?: Prisma.SortOrder
+  allowQuestions?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.TenantCountOrderByAggregateInput
+  _avg?: Prisma.TenantAvgOrderByAggregateInput
   _max?: Prisma.TenantMaxOrderByAggregateInput
   _min?: Prisma.TenantMinOrderByAggregateInput
+  _sum?: Prisma.TenantSumOrderByAggregateInput
 }
 
 export type TenantScalarWhereWithAggregatesInput = {
@@ -261,6 +359,12 @@ export type TenantScalarWhereWithAggregatesInput = {
   allowedOrigins?: Prisma.StringNullableListFilter<"Tenant">
   limitOverrides?: Prisma.JsonWithAggregatesFilter<"Tenant">
   githubTokenEncrypted?: Prisma.StringNullableWithAggregatesFilter<"Tenant"> | string | null
+  generationInstructions?: Prisma.StringNullableWithAggregatesFilter<"Tenant"> | string | null
+  defaultModel?: Prisma.StringNullableWithAggregatesFilter<"Tenant"> | string | null
+  allowedModels?: Prisma.StringNullableListFilter<"Tenant">
+  anthropicApiKeyEncrypted?: Prisma.StringNullableWithAggregatesFilter<"Tenant"> | string | null
+  autoRepairRounds?: Prisma.IntWithAggregatesFilter<"Tenant"> | number
+  allowQuestions?: Prisma.BoolWithAggregatesFilter<"Tenant"> | boolean
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Tenant"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Tenant"> | Date | string
 }
@@ -272,6 +376,12 @@ export type TenantCreateInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  generationInstructions?: string | null
+  defaultModel?: string | null
+  allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: string | null
+  autoRepairRounds?: number
+  allowQuestions?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
@@ -287,6 +397,12 @@ export type TenantUncheckedCreateInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  generationInstructions?: string | null
+  defaultModel?: string | null
+  allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: string | null
+  autoRepairRounds?: number
+  allowQuestions?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
@@ -302,6 +418,12 @@ export type TenantUpdateInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
+  allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
@@ -317,6 +439,12 @@ export type TenantUncheckedUpdateInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
+  allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
@@ -332,6 +460,12 @@ export type TenantCreateManyInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  generationInstructions?: string | null
+  defaultModel?: string | null
+  allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: string | null
+  autoRepairRounds?: number
+  allowQuestions?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -343,6 +477,12 @@ export type TenantUpdateManyMutationInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
+  allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -354,6 +494,12 @@ export type TenantUncheckedUpdateManyInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
+  allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -373,8 +519,18 @@ export type TenantCountOrderByAggregateInput = {
   allowedOrigins?: Prisma.SortOrder
   limitOverrides?: Prisma.SortOrder
   githubTokenEncrypted?: Prisma.SortOrder
+  generationInstructions?: Prisma.SortOrder
+  defaultModel?: Prisma.SortOrder
+  allowedModels?: Prisma.SortOrder
+  anthropicApiKeyEncrypted?: Prisma.SortOrder
+  autoRepairRounds?: Prisma.SortOrder
+  allowQuestions?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+}
+
+export type TenantAvgOrderByAggregateInput = {
+  autoRepairRounds?: Prisma.SortOrder
 }
 
 export type TenantMaxOrderByAggregateInput = {
@@ -382,6 +538,11 @@ export type TenantMaxOrderByAggregateInput = {
   name?: Prisma.SortOrder
   tier?: Prisma.SortOrder
   githubTokenEncrypted?: Prisma.SortOrder
+  generationInstructions?: Prisma.SortOrder
+  defaultModel?: Prisma.SortOrder
+  anthropicApiKeyEncrypted?: Prisma.SortOrder
+  autoRepairRounds?: Prisma.SortOrder
+  allowQuestions?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -391,8 +552,17 @@ export type TenantMinOrderByAggregateInput = {
   name?: Prisma.SortOrder
   tier?: Prisma.SortOrder
   githubTokenEncrypted?: Prisma.SortOrder
+  generationInstructions?: Prisma.SortOrder
+  defaultModel?: Prisma.SortOrder
+  anthropicApiKeyEncrypted?: Prisma.SortOrder
+  autoRepairRounds?: Prisma.SortOrder
+  allowQuestions?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
+}
+
+export type TenantSumOrderByAggregateInput = {
+  autoRepairRounds?: Prisma.SortOrder
 }
 
 export type TenantScalarRelationFilter = {
@@ -401,6 +571,10 @@ export type TenantScalarRelationFilter = {
 }
 
 export type TenantCreateallowedOriginsInput = {
+  set: string[]
+}
+
+export type TenantCreateallowedModelsInput = {
   set: string[]
 }
 
@@ -419,6 +593,23 @@ export type TenantUpdateallowedOriginsInput = {
 
 export type NullableStringFieldUpdateOperationsInput = {
   set?: string | null
+}
+
+export type TenantUpdateallowedModelsInput = {
+  set?: string[]
+  push?: string | string[]
+}
+
+export type IntFieldUpdateOperationsInput = {
+  set?: number
+  increment?: number
+  decrement?: number
+  multiply?: number
+  divide?: number
+}
+
+export type BoolFieldUpdateOperationsInput = {
+  set?: boolean
 }
 
 export type DateTimeFieldUpdateOperationsInput = {
@@ -488,6 +679,12 @@ export type TenantCreateWithoutApiKeysInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  generationInstructions?: string | null
+  defaultModel?: string | null
+  allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: string | null
+  autoRepairRounds?: number
+  allowQuestions?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
   projects?: Prisma.ProjectCreateNestedManyWithoutTenantInput
@@ -502,6 +699,12 @@ export type TenantUncheckedCreateWithoutApiKeysInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  generationInstructions?: string | null
+  defaultModel?: string | null
+  allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: string | null
+  autoRepairRounds?: number
+  allowQuestions?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
   projects?: Prisma.ProjectUncheckedCreateNestedManyWithoutTenantInput
@@ -532,6 +735,12 @@ export type TenantUpdateWithoutApiKeysInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
+  allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   projects?: Prisma.ProjectUpdateManyWithoutTenantNestedInput
@@ -546,6 +755,12 @@ export type TenantUncheckedUpdateWithoutApiKeysInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
+  allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   projects?: Prisma.ProjectUncheckedUpdateManyWithoutTenantNestedInput
@@ -560,6 +775,12 @@ export type TenantCreateWithoutProjectsInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  generationInstructions?: string | null
+  defaultModel?: string | null
+  allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: string | null
+  autoRepairRounds?: number
+  allowQuestions?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
@@ -574,6 +795,12 @@ export type TenantUncheckedCreateWithoutProjectsInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  generationInstructions?: string | null
+  defaultModel?: string | null
+  allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: string | null
+  autoRepairRounds?: number
+  allowQuestions?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
@@ -604,6 +831,12 @@ export type TenantUpdateWithoutProjectsInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
+  allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
@@ -618,6 +851,12 @@ export type TenantUncheckedUpdateWithoutProjectsInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
+  allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
@@ -632,6 +871,12 @@ export type TenantCreateWithoutIdempotencyRecordsInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  generationInstructions?: string | null
+  defaultModel?: string | null
+  allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: string | null
+  autoRepairRounds?: number
+  allowQuestions?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
@@ -646,6 +891,12 @@ export type TenantUncheckedCreateWithoutIdempotencyRecordsInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  generationInstructions?: string | null
+  defaultModel?: string | null
+  allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: string | null
+  autoRepairRounds?: number
+  allowQuestions?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
@@ -676,6 +927,12 @@ export type TenantUpdateWithoutIdempotencyRecordsInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
+  allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
@@ -690,6 +947,12 @@ export type TenantUncheckedUpdateWithoutIdempotencyRecordsInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
+  allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
@@ -704,6 +967,12 @@ export type TenantCreateWithoutSessionsInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  generationInstructions?: string | null
+  defaultModel?: string | null
+  allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: string | null
+  autoRepairRounds?: number
+  allowQuestions?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
@@ -718,6 +987,12 @@ export type TenantUncheckedCreateWithoutSessionsInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  generationInstructions?: string | null
+  defaultModel?: string | null
+  allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: string | null
+  autoRepairRounds?: number
+  allowQuestions?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
@@ -748,6 +1023,12 @@ export type TenantUpdateWithoutSessionsInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
+  allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
@@ -762,6 +1043,12 @@ export type TenantUncheckedUpdateWithoutSessionsInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
+  allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
@@ -834,6 +1121,12 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   allowedOrigins?: boolean
   limitOverrides?: boolean
   githubTokenEncrypted?: boolean
+  generationInstructions?: boolean
+  defaultModel?: boolean
+  allowedModels?: boolean
+  anthropicApiKeyEncrypted?: boolean
+  autoRepairRounds?: boolean
+  allowQuestions?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   apiKeys?: boolean | Prisma.Tenant$apiKeysArgs<ExtArgs>
@@ -850,6 +1143,12 @@ export type TenantSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   allowedOrigins?: boolean
   limitOverrides?: boolean
   githubTokenEncrypted?: boolean
+  generationInstructions?: boolean
+  defaultModel?: boolean
+  allowedModels?: boolean
+  anthropicApiKeyEncrypted?: boolean
+  autoRepairRounds?: boolean
+  allowQuestions?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }, ExtArgs["result"]["tenant"]>
@@ -861,6 +1160,12 @@ export type TenantSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   allowedOrigins?: boolean
   limitOverrides?: boolean
   githubTokenEncrypted?: boolean
+  generationInstructions?: boolean
+  defaultModel?: boolean
+  allowedModels?: boolean
+  anthropicApiKeyEncrypted?: boolean
+  autoRepairRounds?: boolean
+  allowQuestions?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }, ExtArgs["result"]["tenant"]>
@@ -872,11 +1177,17 @@ export type TenantSelectScalar = {
   allowedOrigins?: boolean
   limitOverrides?: boolean
   githubTokenEncrypted?: boolean
+  generationInstructions?: boolean
+  defaultModel?: boolean
+  allowedModels?: boolean
+  anthropicApiKeyEncrypted?: boolean
+  autoRepairRounds?: boolean
+  allowQuestions?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type TenantOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "tier" | "allowedOrigins" | "limitOverrides" | "githubTokenEncrypted" | "createdAt" | "updatedAt", ExtArgs["result"]["tenant"]>
+export type TenantOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "tier" | "allowedOrigins" | "limitOverrides" | "githubTokenEncrypted" | "generationInstructions" | "defaultModel" | "allowedModels" | "anthropicApiKeyEncrypted" | "autoRepairRounds" | "allowQuestions" | "createdAt" | "updatedAt", ExtArgs["result"]["tenant"]>
 export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   apiKeys?: boolean | Prisma.Tenant$apiKeysArgs<ExtArgs>
   projects?: boolean | Prisma.Tenant$projectsArgs<ExtArgs>
@@ -908,6 +1219,30 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
      * The tenant's GitHub token for exports, sealed with a key derived from EVERJUST_SECRET (core's secret box); null when none.
      */
     githubTokenEncrypted: string | null
+    /**
+     * Generation settings (`updateTenant(input: { generation })`): appended to the system prompt, at most 10,000 characters.
+     */
+    generationInstructions: string | null
+    /**
+     * The model sessions use when they name none; null: the platform's default.
+     */
+    defaultModel: string | null
+    /**
+     * The models a session may ask for; empty: any model the platform knows.
+     */
+    allowedModels: string[]
+    /**
+     * The tenant's own Anthropic key (bring your own key), sealed with core's secret box; never returned.
+     */
+    anthropicApiKeyEncrypted: string | null
+    /**
+     * How many times the preview step lets the model repair what it found (0–3).
+     */
+    autoRepairRounds: number
+    /**
+     * Whether the model may stop to ask the end user a question.
+     */
+    allowQuestions: boolean
     createdAt: Date
     updatedAt: Date
   }, ExtArgs["result"]["tenant"]>
@@ -1343,6 +1678,12 @@ export interface TenantFieldRefs {
   readonly allowedOrigins: Prisma.FieldRef<"Tenant", 'String[]'>
   readonly limitOverrides: Prisma.FieldRef<"Tenant", 'Json'>
   readonly githubTokenEncrypted: Prisma.FieldRef<"Tenant", 'String'>
+  readonly generationInstructions: Prisma.FieldRef<"Tenant", 'String'>
+  readonly defaultModel: Prisma.FieldRef<"Tenant", 'String'>
+  readonly allowedModels: Prisma.FieldRef<"Tenant", 'String[]'>
+  readonly anthropicApiKeyEncrypted: Prisma.FieldRef<"Tenant", 'String'>
+  readonly autoRepairRounds: Prisma.FieldRef<"Tenant", 'Int'>
+  readonly allowQuestions: Prisma.FieldRef<"Tenant", 'Boolean'>
   readonly createdAt: Prisma.FieldRef<"Tenant", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"Tenant", 'DateTime'>
 }

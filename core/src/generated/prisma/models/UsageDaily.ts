@@ -14,8 +14,9 @@ import type * as Prisma from "../internal/prismaNamespace.js"
 
 /**
  * Model UsageDaily
- * Usage, summed per tenant, mode, UTC day, project and end user ('' when none). Sessions add their
- * tokens, sandbox seconds and generations when they end; the API adds its requests.
+ * Usage, summed per tenant, mode, UTC day, project, end user ('' when none), billable or not and
+ * whether it ran on the tenant's own key. Sessions add their tokens, sandbox seconds, cost and
+ * generations when each attempt ends; the API adds its requests. Quotas count billable rows only.
  */
 export type UsageDailyModel = runtime.Types.Result.DefaultSelection<Prisma.$UsageDailyPayload>
 
@@ -32,7 +33,10 @@ export type UsageDailyAvgAggregateOutputType = {
   generations: number | null
   inputTokens: number | null
   outputTokens: number | null
+  cacheWriteTokens: number | null
+  cacheReadTokens: number | null
   sandboxSeconds: number | null
+  costMicros: number | null
 }
 
 export type UsageDailySumAggregateOutputType = {
@@ -40,7 +44,10 @@ export type UsageDailySumAggregateOutputType = {
   generations: number | null
   inputTokens: bigint | null
   outputTokens: bigint | null
+  cacheWriteTokens: bigint | null
+  cacheReadTokens: bigint | null
   sandboxSeconds: number | null
+  costMicros: bigint | null
 }
 
 export type UsageDailyMinAggregateOutputType = {
@@ -53,7 +60,12 @@ export type UsageDailyMinAggregateOutputType = {
   generations: number | null
   inputTokens: bigint | null
   outputTokens: bigint | null
+  cacheWriteTokens: bigint | null
+  cacheReadTokens: bigint | null
   sandboxSeconds: number | null
+  costMicros: bigint | null
+  billable: boolean | null
+  byok: boolean | null
   updatedAt: Date | null
 }
 
@@ -67,7 +79,12 @@ export type UsageDailyMaxAggregateOutputType = {
   generations: number | null
   inputTokens: bigint | null
   outputTokens: bigint | null
+  cacheWriteTokens: bigint | null
+  cacheReadTokens: bigint | null
   sandboxSeconds: number | null
+  costMicros: bigint | null
+  billable: boolean | null
+  byok: boolean | null
   updatedAt: Date | null
 }
 
@@ -81,7 +98,12 @@ export type UsageDailyCountAggregateOutputType = {
   generations: number
   inputTokens: number
   outputTokens: number
+  cacheWriteTokens: number
+  cacheReadTokens: number
   sandboxSeconds: number
+  costMicros: number
+  billable: number
+  byok: number
   updatedAt: number
   _all: number
 }
@@ -92,7 +114,10 @@ export type UsageDailyAvgAggregateInputType = {
   generations?: true
   inputTokens?: true
   outputTokens?: true
+  cacheWriteTokens?: true
+  cacheReadTokens?: true
   sandboxSeconds?: true
+  costMicros?: true
 }
 
 export type UsageDailySumAggregateInputType = {
@@ -100,7 +125,10 @@ export type UsageDailySumAggregateInputType = {
   generations?: true
   inputTokens?: true
   outputTokens?: true
+  cacheWriteTokens?: true
+  cacheReadTokens?: true
   sandboxSeconds?: true
+  costMicros?: true
 }
 
 export type UsageDailyMinAggregateInputType = {
@@ -113,7 +141,12 @@ export type UsageDailyMinAggregateInputType = {
   generations?: true
   inputTokens?: true
   outputTokens?: true
+  cacheWriteTokens?: true
+  cacheReadTokens?: true
   sandboxSeconds?: true
+  costMicros?: true
+  billable?: true
+  byok?: true
   updatedAt?: true
 }
 
@@ -127,7 +160,12 @@ export type UsageDailyMaxAggregateInputType = {
   generations?: true
   inputTokens?: true
   outputTokens?: true
+  cacheWriteTokens?: true
+  cacheReadTokens?: true
   sandboxSeconds?: true
+  costMicros?: true
+  billable?: true
+  byok?: true
   updatedAt?: true
 }
 
@@ -141,7 +179,12 @@ export type UsageDailyCountAggregateInputType = {
   generations?: true
   inputTokens?: true
   outputTokens?: true
+  cacheWriteTokens?: true
+  cacheReadTokens?: true
   sandboxSeconds?: true
+  costMicros?: true
+  billable?: true
+  byok?: true
   updatedAt?: true
   _all?: true
 }
@@ -242,7 +285,12 @@ export type UsageDailyGroupByOutputType = {
   generations: number
   inputTokens: bigint
   outputTokens: bigint
+  cacheWriteTokens: bigint
+  cacheReadTokens: bigint
   sandboxSeconds: number
+  costMicros: bigint
+  billable: boolean
+  byok: boolean
   updatedAt: Date
   _count: UsageDailyCountAggregateOutputType | null
   _avg: UsageDailyAvgAggregateOutputType | null
@@ -279,7 +327,12 @@ export type UsageDailyWhereInput = {
   generations?: Prisma.IntFilter<"UsageDaily"> | number
   inputTokens?: Prisma.BigIntFilter<"UsageDaily"> | bigint | number
   outputTokens?: Prisma.BigIntFilter<"UsageDaily"> | bigint | number
+  cacheWriteTokens?: Prisma.BigIntFilter<"UsageDaily"> | bigint | number
+  cacheReadTokens?: Prisma.BigIntFilter<"UsageDaily"> | bigint | number
   sandboxSeconds?: Prisma.FloatFilter<"UsageDaily"> | number
+  costMicros?: Prisma.BigIntFilter<"UsageDaily"> | bigint | number
+  billable?: Prisma.BoolFilter<"UsageDaily"> | boolean
+  byok?: Prisma.BoolFilter<"UsageDaily"> | boolean
   updatedAt?: Prisma.DateTimeFilter<"UsageDaily"> | Date | string
 }
 
@@ -293,12 +346,17 @@ export type UsageDailyOrderByWithRelationInput = {
   generations?: Prisma.SortOrder
   inputTokens?: Prisma.SortOrder
   outputTokens?: Prisma.SortOrder
+  cacheWriteTokens?: Prisma.SortOrder
+  cacheReadTokens?: Prisma.SortOrder
   sandboxSeconds?: Prisma.SortOrder
+  costMicros?: Prisma.SortOrder
+  billable?: Prisma.SortOrder
+  byok?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
 
 export type UsageDailyWhereUniqueInput = Prisma.AtLeast<{
-  tenantId_mode_day_projectId_externalUserId?: Prisma.UsageDailyTenantIdModeDayProjectIdExternalUserIdCompoundUniqueInput
+  tenantId_mode_day_projectId_externalUserId_billable_byok?: Prisma.UsageDailyTenantIdModeDayProjectIdExternalUserIdBillableByokCompoundUniqueInput
   AND?: Prisma.UsageDailyWhereInput | Prisma.UsageDailyWhereInput[]
   OR?: Prisma.UsageDailyWhereInput[]
   NOT?: Prisma.UsageDailyWhereInput | Prisma.UsageDailyWhereInput[]
@@ -311,9 +369,14 @@ export type UsageDailyWhereUniqueInput = Prisma.AtLeast<{
   generations?: Prisma.IntFilter<"UsageDaily"> | number
   inputTokens?: Prisma.BigIntFilter<"UsageDaily"> | bigint | number
   outputTokens?: Prisma.BigIntFilter<"UsageDaily"> | bigint | number
+  cacheWriteTokens?: Prisma.BigIntFilter<"UsageDaily"> | bigint | number
+  cacheReadTokens?: Prisma.BigIntFilter<"UsageDaily"> | bigint | number
   sandboxSeconds?: Prisma.FloatFilter<"UsageDaily"> | number
+  costMicros?: Prisma.BigIntFilter<"UsageDaily"> | bigint | number
+  billable?: Prisma.BoolFilter<"UsageDaily"> | boolean
+  byok?: Prisma.BoolFilter<"UsageDaily"> | boolean
   updatedAt?: Prisma.DateTimeFilter<"UsageDaily"> | Date | string
-}, "tenantId_mode_day_projectId_externalUserId">
+}, "tenantId_mode_day_projectId_externalUserId_billable_byok">
 
 export type UsageDailyOrderByWithAggregationInput = {
   tenantId?: Prisma.SortOrder
@@ -325,7 +388,12 @@ export type UsageDailyOrderByWithAggregationInput = {
   generations?: Prisma.SortOrder
   inputTokens?: Prisma.SortOrder
   outputTokens?: Prisma.SortOrder
+  cacheWriteTokens?: Prisma.SortOrder
+  cacheReadTokens?: Prisma.SortOrder
   sandboxSeconds?: Prisma.SortOrder
+  costMicros?: Prisma.SortOrder
+  billable?: Prisma.SortOrder
+  byok?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.UsageDailyCountOrderByAggregateInput
   _avg?: Prisma.UsageDailyAvgOrderByAggregateInput
@@ -347,7 +415,12 @@ export type UsageDailyScalarWhereWithAggregatesInput = {
   generations?: Prisma.IntWithAggregatesFilter<"UsageDaily"> | number
   inputTokens?: Prisma.BigIntWithAggregatesFilter<"UsageDaily"> | bigint | number
   outputTokens?: Prisma.BigIntWithAggregatesFilter<"UsageDaily"> | bigint | number
+  cacheWriteTokens?: Prisma.BigIntWithAggregatesFilter<"UsageDaily"> | bigint | number
+  cacheReadTokens?: Prisma.BigIntWithAggregatesFilter<"UsageDaily"> | bigint | number
   sandboxSeconds?: Prisma.FloatWithAggregatesFilter<"UsageDaily"> | number
+  costMicros?: Prisma.BigIntWithAggregatesFilter<"UsageDaily"> | bigint | number
+  billable?: Prisma.BoolWithAggregatesFilter<"UsageDaily"> | boolean
+  byok?: Prisma.BoolWithAggregatesFilter<"UsageDaily"> | boolean
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"UsageDaily"> | Date | string
 }
 
@@ -361,7 +434,12 @@ export type UsageDailyCreateInput = {
   generations?: number
   inputTokens?: bigint | number
   outputTokens?: bigint | number
+  cacheWriteTokens?: bigint | number
+  cacheReadTokens?: bigint | number
   sandboxSeconds?: number
+  costMicros?: bigint | number
+  billable?: boolean
+  byok?: boolean
   updatedAt?: Date | string
 }
 
@@ -375,7 +453,12 @@ export type UsageDailyUncheckedCreateInput = {
   generations?: number
   inputTokens?: bigint | number
   outputTokens?: bigint | number
+  cacheWriteTokens?: bigint | number
+  cacheReadTokens?: bigint | number
   sandboxSeconds?: number
+  costMicros?: bigint | number
+  billable?: boolean
+  byok?: boolean
   updatedAt?: Date | string
 }
 
@@ -389,7 +472,12 @@ export type UsageDailyUpdateInput = {
   generations?: Prisma.IntFieldUpdateOperationsInput | number
   inputTokens?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   outputTokens?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  cacheWriteTokens?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  cacheReadTokens?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   sandboxSeconds?: Prisma.FloatFieldUpdateOperationsInput | number
+  costMicros?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -403,7 +491,12 @@ export type UsageDailyUncheckedUpdateInput = {
   generations?: Prisma.IntFieldUpdateOperationsInput | number
   inputTokens?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   outputTokens?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  cacheWriteTokens?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  cacheReadTokens?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   sandboxSeconds?: Prisma.FloatFieldUpdateOperationsInput | number
+  costMicros?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -417,7 +510,12 @@ export type UsageDailyCreateManyInput = {
   generations?: number
   inputTokens?: bigint | number
   outputTokens?: bigint | number
+  cacheWriteTokens?: bigint | number
+  cacheReadTokens?: bigint | number
   sandboxSeconds?: number
+  costMicros?: bigint | number
+  billable?: boolean
+  byok?: boolean
   updatedAt?: Date | string
 }
 
@@ -431,7 +529,12 @@ export type UsageDailyUpdateManyMutationInput = {
   generations?: Prisma.IntFieldUpdateOperationsInput | number
   inputTokens?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   outputTokens?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  cacheWriteTokens?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  cacheReadTokens?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   sandboxSeconds?: Prisma.FloatFieldUpdateOperationsInput | number
+  costMicros?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -445,16 +548,23 @@ export type UsageDailyUncheckedUpdateManyInput = {
   generations?: Prisma.IntFieldUpdateOperationsInput | number
   inputTokens?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   outputTokens?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  cacheWriteTokens?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  cacheReadTokens?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   sandboxSeconds?: Prisma.FloatFieldUpdateOperationsInput | number
+  costMicros?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
-export type UsageDailyTenantIdModeDayProjectIdExternalUserIdCompoundUniqueInput = {
+export type UsageDailyTenantIdModeDayProjectIdExternalUserIdBillableByokCompoundUniqueInput = {
   tenantId: string
   mode: $Enums.Mode
   day: Date | string
   projectId: string
   externalUserId: string
+  billable: boolean
+  byok: boolean
 }
 
 export type UsageDailyCountOrderByAggregateInput = {
@@ -467,7 +577,12 @@ export type UsageDailyCountOrderByAggregateInput = {
   generations?: Prisma.SortOrder
   inputTokens?: Prisma.SortOrder
   outputTokens?: Prisma.SortOrder
+  cacheWriteTokens?: Prisma.SortOrder
+  cacheReadTokens?: Prisma.SortOrder
   sandboxSeconds?: Prisma.SortOrder
+  costMicros?: Prisma.SortOrder
+  billable?: Prisma.SortOrder
+  byok?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
 
@@ -476,7 +591,10 @@ export type UsageDailyAvgOrderByAggregateInput = {
   generations?: Prisma.SortOrder
   inputTokens?: Prisma.SortOrder
   outputTokens?: Prisma.SortOrder
+  cacheWriteTokens?: Prisma.SortOrder
+  cacheReadTokens?: Prisma.SortOrder
   sandboxSeconds?: Prisma.SortOrder
+  costMicros?: Prisma.SortOrder
 }
 
 export type UsageDailyMaxOrderByAggregateInput = {
@@ -489,7 +607,12 @@ export type UsageDailyMaxOrderByAggregateInput = {
   generations?: Prisma.SortOrder
   inputTokens?: Prisma.SortOrder
   outputTokens?: Prisma.SortOrder
+  cacheWriteTokens?: Prisma.SortOrder
+  cacheReadTokens?: Prisma.SortOrder
   sandboxSeconds?: Prisma.SortOrder
+  costMicros?: Prisma.SortOrder
+  billable?: Prisma.SortOrder
+  byok?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
 
@@ -503,7 +626,12 @@ export type UsageDailyMinOrderByAggregateInput = {
   generations?: Prisma.SortOrder
   inputTokens?: Prisma.SortOrder
   outputTokens?: Prisma.SortOrder
+  cacheWriteTokens?: Prisma.SortOrder
+  cacheReadTokens?: Prisma.SortOrder
   sandboxSeconds?: Prisma.SortOrder
+  costMicros?: Prisma.SortOrder
+  billable?: Prisma.SortOrder
+  byok?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
 
@@ -512,23 +640,10 @@ export type UsageDailySumOrderByAggregateInput = {
   generations?: Prisma.SortOrder
   inputTokens?: Prisma.SortOrder
   outputTokens?: Prisma.SortOrder
+  cacheWriteTokens?: Prisma.SortOrder
+  cacheReadTokens?: Prisma.SortOrder
   sandboxSeconds?: Prisma.SortOrder
-}
-
-export type BigIntFieldUpdateOperationsInput = {
-  set?: bigint | number
-  increment?: bigint | number
-  decrement?: bigint | number
-  multiply?: bigint | number
-  divide?: bigint | number
-}
-
-export type FloatFieldUpdateOperationsInput = {
-  set?: number
-  increment?: number
-  decrement?: number
-  multiply?: number
-  divide?: number
+  costMicros?: Prisma.SortOrder
 }
 
 
@@ -543,7 +658,12 @@ export type UsageDailySelect<ExtArgs extends runtime.Types.Extensions.InternalAr
   generations?: boolean
   inputTokens?: boolean
   outputTokens?: boolean
+  cacheWriteTokens?: boolean
+  cacheReadTokens?: boolean
   sandboxSeconds?: boolean
+  costMicros?: boolean
+  billable?: boolean
+  byok?: boolean
   updatedAt?: boolean
 }, ExtArgs["result"]["usageDaily"]>
 
@@ -557,7 +677,12 @@ export type UsageDailySelectCreateManyAndReturn<ExtArgs extends runtime.Types.Ex
   generations?: boolean
   inputTokens?: boolean
   outputTokens?: boolean
+  cacheWriteTokens?: boolean
+  cacheReadTokens?: boolean
   sandboxSeconds?: boolean
+  costMicros?: boolean
+  billable?: boolean
+  byok?: boolean
   updatedAt?: boolean
 }, ExtArgs["result"]["usageDaily"]>
 
@@ -571,7 +696,12 @@ export type UsageDailySelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Ex
   generations?: boolean
   inputTokens?: boolean
   outputTokens?: boolean
+  cacheWriteTokens?: boolean
+  cacheReadTokens?: boolean
   sandboxSeconds?: boolean
+  costMicros?: boolean
+  billable?: boolean
+  byok?: boolean
   updatedAt?: boolean
 }, ExtArgs["result"]["usageDaily"]>
 
@@ -585,11 +715,16 @@ export type UsageDailySelectScalar = {
   generations?: boolean
   inputTokens?: boolean
   outputTokens?: boolean
+  cacheWriteTokens?: boolean
+  cacheReadTokens?: boolean
   sandboxSeconds?: boolean
+  costMicros?: boolean
+  billable?: boolean
+  byok?: boolean
   updatedAt?: boolean
 }
 
-export type UsageDailyOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "mode" | "day" | "projectId" | "externalUserId" | "requests" | "generations" | "inputTokens" | "outputTokens" | "sandboxSeconds" | "updatedAt", ExtArgs["result"]["usageDaily"]>
+export type UsageDailyOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "mode" | "day" | "projectId" | "externalUserId" | "requests" | "generations" | "inputTokens" | "outputTokens" | "cacheWriteTokens" | "cacheReadTokens" | "sandboxSeconds" | "costMicros" | "billable" | "byok" | "updatedAt", ExtArgs["result"]["usageDaily"]>
 
 export type $UsageDailyPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "UsageDaily"
@@ -607,7 +742,21 @@ export type $UsageDailyPayload<ExtArgs extends runtime.Types.Extensions.Internal
     generations: number
     inputTokens: bigint
     outputTokens: bigint
+    cacheWriteTokens: bigint
+    cacheReadTokens: bigint
     sandboxSeconds: number
+    /**
+     * What the tokens cost at the model's price (core/src/usage/prices.ts), in micro-USD.
+     */
+    costMicros: bigint
+    /**
+     * False for usage of sessions that failed through the platform's fault, and of retried attempts.
+     */
+    billable: boolean
+    /**
+     * Usage that ran on the tenant's own Anthropic key.
+     */
+    byok: boolean
     updatedAt: Date
   }, ExtArgs["result"]["usageDaily"]>
   composites: {}
@@ -1041,7 +1190,12 @@ export interface UsageDailyFieldRefs {
   readonly generations: Prisma.FieldRef<"UsageDaily", 'Int'>
   readonly inputTokens: Prisma.FieldRef<"UsageDaily", 'BigInt'>
   readonly outputTokens: Prisma.FieldRef<"UsageDaily", 'BigInt'>
+  readonly cacheWriteTokens: Prisma.FieldRef<"UsageDaily", 'BigInt'>
+  readonly cacheReadTokens: Prisma.FieldRef<"UsageDaily", 'BigInt'>
   readonly sandboxSeconds: Prisma.FieldRef<"UsageDaily", 'Float'>
+  readonly costMicros: Prisma.FieldRef<"UsageDaily", 'BigInt'>
+  readonly billable: Prisma.FieldRef<"UsageDaily", 'Boolean'>
+  readonly byok: Prisma.FieldRef<"UsageDaily", 'Boolean'>
   readonly updatedAt: Prisma.FieldRef<"UsageDaily", 'DateTime'>
 }
     

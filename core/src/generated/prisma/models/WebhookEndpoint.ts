@@ -430,10 +430,6 @@ export type WebhookEndpointUpdateeventsInput = {
   push?: string | string[]
 }
 
-export type BoolFieldUpdateOperationsInput = {
-  set?: boolean
-}
-
 export type WebhookEndpointCreateNestedOneWithoutDeliveriesInput = {
   create?: Prisma.XOR<Prisma.WebhookEndpointCreateWithoutDeliveriesInput, Prisma.WebhookEndpointUncheckedCreateWithoutDeliveriesInput>
   connectOrCreate?: Prisma.WebhookEndpointCreateOrConnectWithoutDeliveriesInput
