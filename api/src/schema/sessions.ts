@@ -61,6 +61,8 @@ export const SessionRef = builder.prismaNode('Session', {
     kind: t.exposeString('kind', { description: 'generate, preview or export.' }),
     status: t.exposeString('status', { description: 'queued, running, succeeded, failed or cancelled.' }),
     prompt: t.exposeString('prompt'),
+    reply: t.exposeString('reply', { nullable: true, description: "The model's final reply (its short summary of what it did), once the generation has ended; follow-ups see it." }),
+    maxOutputTokens: t.exposeInt('maxOutputTokens', { nullable: true, description: 'The output budget asked for at start, if any.' }),
     model: t.exposeString('model', { nullable: true, description: 'The model that served it (`offline/…` in test mode).' }),
     mode: t.field({ type: ModeEnum, resolve: (session) => session.mode }),
     externalUserId: t.exposeString('externalUserId', { nullable: true }),
@@ -135,6 +137,11 @@ const StartSessionInput = builder.inputType('StartSessionInput', {
   fields: (t) => ({
     projectId: t.id({ required: true }),
     prompt: t.string({ required: true, description: 'What to build or change (at most 20,000 characters by default).' }),
+    maxOutputTokens: t.int({
+      required: false,
+      description: 'An output budget for the whole session: past it the model is stopped and the session ends `failed` with `BUDGET_EXCEEDED`; what it wrote stays.',
+      validate: z.number().int().min(1).max(1_000_000),
+    }),
     idempotencyKey: t.string({ required: false, validate: idempotencyKeySchema }),
   }),
 });
@@ -177,7 +184,8 @@ builder.mutationFields((t) => ({
         prompt,
         operation: 'startSession',
         idempotencyKey: input.idempotencyKey,
-        idempotencyInput: { projectId: project.id, prompt },
+        idempotencyInput: { projectId: project.id, prompt, maxOutputTokens: input.maxOutputTokens ?? null },
+        maxOutputTokens: input.maxOutputTokens ?? null,
       });
       // The row just written answers a selection of its own fields; relations asked for need the query.
       return hasRelations(query) ? prisma.session.findUniqueOrThrow({ ...query, where: { id: session.id } }) : session;

@@ -14,6 +14,8 @@ export interface StartSessionOptions {
   idempotencyInput: Record<string, unknown>;
   /** The job's payload, given the new session's id (an export seals its token for that session). */
   jobPayload?: (sessionId: string) => Record<string, unknown>;
+  /** The session's output budget in tokens (generate sessions). */
+  maxOutputTokens?: number | null;
 }
 
 /** The end user a session belongs to: a widget token's, else the project's. */
@@ -50,6 +52,7 @@ export async function startSessionWithJob(context: RequestContext, options: Star
           prompt: options.prompt ?? '',
           externalUserId,
           idempotencyKey: options.idempotencyKey ?? null,
+          maxOutputTokens: options.maxOutputTokens ?? null,
         },
       });
       firstEvents.push(await appendEvent(tx, created.id, { type: 'status', payload: { status: 'queued' } }));

@@ -76,6 +76,8 @@ export type RevokeApiKeyInput = {
 
 export type StartSessionInput = {
   idempotencyKey?: string | null | undefined;
+  /** An output budget for the whole session: past it the model is stopped and the session ends `failed` with `BUDGET_EXCEEDED`; what it wrote stays. */
+  maxOutputTokens?: number | null | undefined;
   projectId: string | number;
   /** What to build or change (at most 20,000 characters by default). */
   prompt: string;
@@ -171,7 +173,7 @@ export type WriteProjectFilesMutationVariables = Exact<{
 
 export type WriteProjectFilesMutation = { writeProjectFiles: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } };
 
-export type SessionFieldsFragment = { id: string, kind: string, status: string, prompt: string, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number }, project: { id: string } };
+export type SessionFieldsFragment = { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number }, project: { id: string } };
 
 type SessionEventFields_CommandFinishedEvent_Fragment = { __typename: 'CommandFinishedEvent', commandId: string, exitCode: number | null, durationMs: number, timedOut: boolean, seq: number, type: string, at: string };
 
@@ -220,28 +222,28 @@ export type GetSessionQueryVariables = Exact<{
 }>;
 
 
-export type GetSessionQuery = { session: { id: string, kind: string, status: string, prompt: string, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number }, project: { id: string } } };
+export type GetSessionQuery = { session: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number }, project: { id: string } } };
 
 export type GetSessionResultQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type GetSessionResultQuery = { session: { id: string, kind: string, status: string, prompt: string, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, files: Array<{ path: string, size: number, sha: string, content: string }>, project: { id: string, sandbox: { status: string, previewUrl: string | null, previewExpiresAt: string | null } | null }, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number } } };
+export type GetSessionResultQuery = { session: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, files: Array<{ path: string, size: number, sha: string, content: string }>, project: { id: string, sandbox: { status: string, previewUrl: string | null, previewExpiresAt: string | null } | null }, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number } } };
 
 export type StartSessionMutationVariables = Exact<{
   input: StartSessionInput;
 }>;
 
 
-export type StartSessionMutation = { startSession: { id: string, kind: string, status: string, prompt: string, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number }, project: { id: string } } };
+export type StartSessionMutation = { startSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number }, project: { id: string } } };
 
 export type CancelSessionMutationVariables = Exact<{
   input: CancelSessionInput;
 }>;
 
 
-export type CancelSessionMutation = { cancelSession: { id: string, kind: string, status: string, prompt: string, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number }, project: { id: string } } };
+export type CancelSessionMutation = { cancelSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number }, project: { id: string } } };
 
 export type SessionEventsSubscriptionVariables = Exact<{
   sessionId: string | number;
@@ -332,6 +334,8 @@ export const SessionFieldsFragmentDoc = new TypedDocumentString(`
   kind
   status
   prompt
+  reply
+  maxOutputTokens
   model
   mode
   externalUserId
@@ -622,6 +626,8 @@ export const GetSessionDocument = new TypedDocumentString(`
   kind
   status
   prompt
+  reply
+  maxOutputTokens
   model
   mode
   externalUserId
@@ -667,6 +673,8 @@ export const GetSessionResultDocument = new TypedDocumentString(`
   kind
   status
   prompt
+  reply
+  maxOutputTokens
   model
   mode
   externalUserId
@@ -698,6 +706,8 @@ export const StartSessionDocument = new TypedDocumentString(`
   kind
   status
   prompt
+  reply
+  maxOutputTokens
   model
   mode
   externalUserId
@@ -729,6 +739,8 @@ export const CancelSessionDocument = new TypedDocumentString(`
   kind
   status
   prompt
+  reply
+  maxOutputTokens
   model
   mode
   externalUserId

@@ -9,6 +9,11 @@ export interface SessionCreateParams {
   /** What to build or change (at most 20,000 characters by default). */
   prompt: string;
   /**
+   * An output budget for the whole session, in tokens: past it the model is stopped and the session
+   * ends `failed` with `BUDGET_EXCEEDED`; the files it wrote stay.
+   */
+  maxOutputTokens?: number;
+  /**
    * The same key within 24 h returns the first session instead of starting another; with a different
    * input it is an IdempotencyConflictError. Generated when left out, so retries never start two.
    */

@@ -1,9 +1,10 @@
-import type { LlmContentBlock, LlmImageMediaType, LlmStreamPart } from '../llm/llm-provider.js';
+import type { LlmContentBlock, LlmStreamPart } from '../llm/llm-provider.js';
 import { buildSystemPrompt } from '../llm/prompts/system-prompt.js';
 import { createCommandTool } from '../tools/command-tool.js';
 import { createProjectTools, EDIT_TOOL_NAME, runTool, type Tool } from '../tools/project-tools.js';
 import { buildConversation } from './conversation.js';
 import { preview, sandboxRunner } from './preview.js';
+import { loadGenerationOptions } from './generation-options.js';
 import { saveSessionReply } from './session-reply.js';
 import { TaskError, type TaskContext, type TaskHandler } from './task.js';
 
@@ -11,16 +12,6 @@ import { TaskError, type TaskContext, type TaskHandler } from './task.js';
 export const MAX_TOOL_ROUNDS = 20;
 const MAX_OUTPUT_TOKENS = 16_000;
 
-// Until gen-control's generation-options.ts lands on main: its exact signature, with the defaults.
-interface GenerationOptions {
-  model?: string;
-  apiKey?: string;
-  instructions?: string;
-  attachments: Array<{ mediaType: LlmImageMediaType; data: string }>;
-  maxOutputTokens?: number;
-  byok: boolean;
-}
-const loadGenerationOptions = async (_context: TaskContext): Promise<GenerationOptions> => ({ attachments: [], byok: false });
 
 /**
  * The `generate` task, a pipeline: generate (the model streams, its tool calls become file edits and,

@@ -1,14 +1,8 @@
-import { LeaseLostError, leaseHeld, Prisma, type PrismaClient } from '@everjust/core';
+import { LeaseLostError, leaseHeld, type Prisma, type PrismaClient } from '@everjust/core';
 import type { TaskContext } from './task.js';
 
 /** A reply is cut to this many characters when stored (the model's summary, not a file). */
 const REPLY_CHARACTERS = 20_000;
-
-/**
- * Whether the schema has `Session.reply` (gen-control's migration adds it). Until that is on main the
- * reply is neither stored nor read, and history shows "no reply recorded"; remove this check then.
- */
-export const sessionsHaveReply = 'reply' in Prisma.SessionScalarFieldEnum;
 
 /**
  * Stores the model's final reply on the session (`Session.reply`), which the next prompt of the project
@@ -16,13 +10,12 @@ export const sessionsHaveReply = 'reply' in Prisma.SessionScalarFieldEnum;
  * locked in the same transaction, so a stalled worker that lost its job cannot overwrite it.
  */
 export async function saveSessionReply(context: Pick<TaskContext, 'prisma' | 'job' | 'session'>, reply: string): Promise<void> {
-  if (!sessionsHaveReply) return;
   const { prisma, job, session } = context;
   const lease = { jobId: job.id, workerId: job.lockedBy, attempt: job.attempts };
   await prisma.$transaction(async (tx) => {
     const held = await tx.$queryRaw<unknown[]>`${leaseHeld(lease)}`;
     if (held.length === 0) throw new LeaseLostError(job.id);
-    await tx.session.update({ where: { id: session.id }, data: { reply: reply.trim().slice(0, REPLY_CHARACTERS) } as Prisma.SessionUpdateInput });
+    await tx.session.update({ where: { id: session.id }, data: { reply: reply.trim().slice(0, REPLY_CHARACTERS) } });
   });
 }
 
@@ -32,7 +25,7 @@ export async function readEarlierTurns(prisma: PrismaClient, where: Prisma.Sessi
     where,
     orderBy: { id: 'desc' },
     take,
-    select: { prompt: true, ...(sessionsHaveReply ? { reply: true } : {}) } as Prisma.SessionSelect,
+    select: { prompt: true, reply: true },
   });
-  return (rows as Array<{ prompt: string; reply?: string | null }>).map((row) => ({ prompt: row.prompt, reply: row.reply ?? null }));
+  return rows.map((row) => ({ prompt: row.prompt, reply: row.reply }));
 }
