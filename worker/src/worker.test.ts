@@ -212,8 +212,9 @@ describeEachDatabase('a worker that stalls past its lease', (database) => {
   // A short lease, and a poll that comes round often: the stalled worker is quick to take its own job back.
   const shortLease = loadConfig({
     EVERJUST_LOG_LEVEL: 'silent',
-    EVERJUST_JOB_LEASE_MS: '1000',
-    EVERJUST_JOB_HEARTBEAT_MS: '200',
+    // 2 s, as below: with 1 s a loaded CI machine starved a healthy second run past its lease (runs 1, 2, 3 seen).
+    EVERJUST_JOB_LEASE_MS: '2000',
+    EVERJUST_JOB_HEARTBEAT_MS: '300',
     EVERJUST_JOB_BACKOFF_BASE_MS: '20',
     EVERJUST_WORKER_CONCURRENCY: '4',
   });
@@ -228,7 +229,7 @@ describeEachDatabase('a worker that stalls past its lease', (database) => {
       await writer.append({ type: 'status', payload: { status: 'running', step: `attempt ${job.attempts}` } });
       if (job.attempts === 1) {
         // The whole process stops past the lease (as under SIGSTOP, a long GC pause, a laptop asleep).
-        const until = Date.now() + 1_400;
+        const until = Date.now() + 2_600;
         while (Date.now() < until);
       }
       for (let step = 1; step <= 5; step++) {
@@ -355,7 +356,11 @@ describeEachDatabase('a job whose worker dies (its lease expires) again and agai
     expect(session).toMatchObject({ status: 'failed', error: { code: 'FLAKY', message: `failure ${last}` } });
     expect(job).toMatchObject({ status: 'dead', attempts: last, leaseLosses: last - 2, lastError: `failure ${last}` });
     const errors = events.filter((event) => event.type === 'error');
-    expect(errors).toHaveLength(2);
+    // Two of them counted (attempts − lost leases = 2). Seen once in a full run: a run that wrote its
+    // error and then lost its lease before failJob committed, so its error was followed by a takeover
+    // (a lost lease, not an attempt) and one more error event: at most one per extra lost lease.
+    expect(errors.length).toBeGreaterThanOrEqual(2);
+    expect(errors.length).toBeLessThanOrEqual(2 + job.leaseLosses - 1);
     expect(errors.at(-1)).toMatchObject({ attempt: last, payload: { code: 'FLAKY', message: `failure ${last}` } });
     expect(errors[0]!.payload).toMatchObject({ code: 'FLAKY', retryable: true });
   });
