@@ -39,7 +39,7 @@ describeEachDatabase('session ends without a lease', (database) => {
     expect(after.job.status).toBe('cancelled');
     expect(after.events).toEqual([
       [1, 'status', { status: 'queued' }],
-      [2, 'done', { status: 'cancelled', usage: { inputTokens: 0, outputTokens: 0, sandboxSeconds: 0 } }],
+      [2, 'done', { status: 'cancelled', usage: { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0, costMicros: 0, sandboxSeconds: 0 } }],
     ]);
     // A second cancel finds nothing to end.
     expect(await cancelUnclaimedSession(prisma(), sessionId)).toBeNull();

@@ -45,11 +45,6 @@ export function planFileChange(current: string, next: string): FileChange {
   return working.join('\n') === next ? { kind: 'edits', edits } : { kind: 'rewrite' };
 }
 
-/** Applies the edits as the edit tool does (each on the result of the one before). */
-export function applyEdits(content: string, edits: Array<{ oldText: string; newText: string }>): string {
-  return edits.reduce((text, edit) => text.replace(edit.oldText, () => edit.newText), content);
-}
-
 interface Hunk {
   beforeStart: number;
   beforeEnd: number;

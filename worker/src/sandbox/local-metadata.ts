@@ -19,7 +19,7 @@ export interface LocalMetadata {
   server: { pid: number; port: number; command: string; startedAt: string } | null;
 }
 
-export type LocalMetadataStore = ReturnType<typeof createLocalMetadataStore>;
+type LocalMetadataStore = ReturnType<typeof createLocalMetadataStore>;
 
 export function sandboxNotFound(sandboxId: string): SandboxError {
   return new SandboxError(`Sandbox ${sandboxId} not found`, { retryable: false, code: 'SANDBOX_NOT_FOUND' });

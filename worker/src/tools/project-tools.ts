@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { SessionWriter } from '../session-writer.js';
 import { defineTool, ToolInputError, type Tool } from './tool.js';
 
-export { runTool, type Tool, type ToolOutcome } from './tool.js';
+export { runTool, type Tool } from './tool.js';
 
 /** The name of the edit tool (Anthropic's provider offers its built-in editor in its place). */
 export const EDIT_TOOL_NAME = 'edit_file';

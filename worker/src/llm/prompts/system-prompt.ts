@@ -1,14 +1,12 @@
 /**
  * The system prompt of a generation: who the model is, what its sandbox can and cannot do, and how we want
- * apps built. One file, versioned: bump SYSTEM_PROMPT_VERSION on any change to the text, so a session's
- * result can be traced to the prompt that made it (and the prompt cache starts afresh).
+ * apps built. One file, so a change to the text is one reviewable diff (and any change starts the prompt cache
+ * afresh).
  *
  * The text depends only on the options below — never on the project, the user or the time — so it is the
  * stable, cacheable head of every request, shared by every session with the same options. The project's
  * files and the tenant's instructions come after it, as parts of their own.
  */
-
-export const SYSTEM_PROMPT_VERSION = '2026-12-03.1';
 
 export interface SystemPromptOptions {
   /** The sandbox runs commands (`run_command` is offered): local or Daytona. False for the static preview. */
