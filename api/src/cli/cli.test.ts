@@ -33,6 +33,22 @@ for (const target of databaseTargets()) {
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     });
 
+    it('on a fresh database: migrates the embedded one itself, refuses PostgreSQL saying what to run', async () => {
+      if (target.kind === 'pglite') {
+        const fresh = mkdtempSync(join(tmpdir(), 'everjust-cli-fresh-'));
+        try {
+          const created = await run({ EVERJUST_DATA_DIR: fresh, EVERJUST_LOG_LEVEL: 'silent' }, 'tenant', 'create', '--name', 'Acme', '--json');
+          expect(created.code).toBe(0);
+          expect(JSON.parse(created.stdout).secretKey).toMatch(/^ej_live_sk_/);
+          expect(created.stderr).toMatch(/^Applied \d+ migration\(s\) to the embedded database\.\n$/);
+        } finally {
+          rmSync(fresh, { recursive: true, force: true });
+        }
+      } else {
+        await expect(run(environment, 'tenant', 'create', '--name', 'Acme')).rejects.toThrow(/pending migration\(s\).*run `pnpm everjust migrate` first/);
+      }
+    }, 60_000);
+
     it('migrates, then finds nothing more to do', async () => {
       const first = await run(environment, 'migrate');
       expect(first.code).toBe(0);
