@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { failureMessage, isExpectedError, type Config, type Database, type Logger } from '@everjust/core';
+import { failureMessage, isExpectedError, isLoopbackAddress, type Config, type Database, type Logger } from '@everjust/core';
 import { commandName, runCommand, type Flags } from './cli/commands.js';
 
 /**
@@ -114,11 +114,6 @@ export async function startOperatorEndpoint(options: OperatorEndpointOptions): P
       await new Promise<void>((resolvePromise) => server.close(() => resolvePromise()));
     },
   };
-}
-
-/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (how a dual-stack socket reports IPv4 peers). */
-function isLoopbackAddress(address: string): boolean {
-  return /^(::ffff:)?127\./.test(address) || address === '::1';
 }
 
 function reply(response: ServerResponse, status: number, body: unknown): void {

@@ -15,6 +15,7 @@ import { useRequestId } from './plugins/use-request-id.js';
 import { useStaticPreview } from './plugins/use-static-preview.js';
 import { useArchiveDownload } from './plugins/use-archive-download.js';
 import { useWidgetAccess, widgetCors } from './plugins/use-widget-access.js';
+import { createRouteLimiter } from './services/request-limits.js';
 import { schema } from './schema/index.js';
 
 const PLAYGROUND_QUERY = `# Welcome to the EverJust API.
@@ -28,6 +29,15 @@ query Viewer {
 /** The HTTP face of the API: GraphQL at /graphql (with the GraphiQL playground), health routes. */
 export function createApiHandler(services: Services) {
   let draining = false;
+  // The routes outside GraphQL (previews, ZIP archives) count in the same buckets as its operations.
+  const routeLimiter = services.rateLimits
+    ? createRouteLimiter({
+        rateLimits: services.rateLimits,
+        unauthenticatedPerMinute: services.config.rateLimits.unauthenticatedPerMinute,
+        previewPerMinute: services.config.rateLimits.previewPerMinute,
+        clientIpHeader: services.config.rateLimits.clientIpHeader,
+      })
+    : undefined;
   const yoga = createYoga<{}, RequestContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -48,6 +58,7 @@ export function createApiHandler(services: Services) {
       useRequestLog({ logger: services.logger }),
       useMetrics({
         metrics: services.metrics,
+        token: services.config.metricsToken,
         beforeScrape: async () => {
           const depth = await queueDepth(services.prisma);
           for (const [state, count] of Object.entries(depth)) services.metrics.queueDepth.set({ state }, count);
@@ -61,9 +72,9 @@ export function createApiHandler(services: Services) {
           return fetchAPI.Response.json({ status: ready ? 'ready' : 'unavailable' }, { status: ready ? 200 : 503 });
         },
       }),
-      useStaticPreview({ prisma: services.prisma, secret: services.secret }),
+      useStaticPreview({ prisma: services.prisma, secret: services.secret, limiter: routeLimiter }),
       // ZIP downloads authenticate themselves (a REST route, not a GraphQL operation).
-      useArchiveDownload({ prisma: services.prisma, authenticator: services.authenticator }),
+      useArchiveDownload({ prisma: services.prisma, authenticator: services.authenticator, limiter: routeLimiter }),
       // Widget tokens: checked, then held to the widget's persisted operations, before any parsing.
       useWidgetAccess({ widgetTokens: services.widgetTokens }),
       useAuthentication({ authenticator: services.authenticator, widgetTokens: services.widgetTokens }),
@@ -76,7 +87,8 @@ export function createApiHandler(services: Services) {
       useQueryCost({ maxCost: services.config.limits.maxQueryCost }),
       // Rate limits after authentication (they count the caller's tenant; a request it refuses
       // counts per IP) and after the cost plugin (they charge the cost it computed, to operations
-      // within maxCost). Health routes, previews and GraphiQL answer earlier, in onRequest: never limited.
+      // within maxCost). Health routes and GraphiQL answer earlier, in onRequest: never limited; previews and
+      // archives, also earlier, count through routeLimiter.
       ...(services.rateLimits
         ? [useRateLimits({
             rateLimits: services.rateLimits,

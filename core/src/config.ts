@@ -93,13 +93,15 @@ const environmentSchema = z.object({
     optionalString.pipe(z.string().regex(/^\d+$/, 'must be a port number').transform(Number).pipe(z.number().int().min(1).max(65535)).optional()),
     'a standalone worker serves `/metrics` on this port',
   ),
+  EVERJUST_METRICS_TOKEN: documented(optionalString, '`/metrics` (API and worker) then needs `Authorization: Bearer <token>`', 'unset: loopback clients only'),
   EVERJUST_SANDBOX_CLEANUP_INTERVAL_MS: documented(integer(100).default(60_000), 'how often workers stop idle sandboxes and delete old stopped ones'),
   EVERJUST_WORKER_POLL_INTERVAL_MS: documented(integer(10).default(1_000), 'how often an idle worker looks for jobs nobody announced'),
   // Rate limits (per tenant from its tier; per IP for unauthenticated calls).
   EVERJUST_RATE_LIMITS: documented(z.enum(['on', 'off']).default('on'), "rate limiting; `off` only for benchmarks' baselines"),
   EVERJUST_RATE_LIMIT_PREFIX: documented(z.string().trim().min(1).default('everjust'), 'Redis key prefix: instances with the same prefix on the same Redis share their counters'),
   EVERJUST_CLIENT_IP_HEADER: documented(optionalString, "a trusted proxy's client-address header (App Platform: `do-connecting-ip`)"),
-  EVERJUST_UNAUTHENTICATED_PER_MINUTE: documented(integer(1).default(60), 'requests per minute per IP without a valid key'),
+  EVERJUST_UNAUTHENTICATED_PER_MINUTE: documented(integer(1).default(60), 'requests per minute per IP without a valid key (GraphQL, ZIP archives, bad preview links)'),
+  EVERJUST_PREVIEW_PER_MINUTE: documented(integer(1).default(600), 'static preview responses per minute per IP (each file of a page is one)'),
   EVERJUST_RATE_LIMIT_REDIS_TIMEOUT_MS: documented(integer(10).default(200), 'how long one Redis call may take before the in-memory limiter answers instead'),
   // Outbound webhooks: retries after 1 min, 5 min, 30 min, 2 h, 6 h, 12 h, then given up.
   EVERJUST_WEBHOOK_RETRY_SCHEDULE_S: documented(
@@ -212,6 +214,8 @@ function configFrom(env: z.output<typeof environmentSchema>, sandbox: SandboxKin
     /** How long a stopping process waits for its connections and jobs. */
     shutdownGraceMs: env.EVERJUST_SHUTDOWN_GRACE_MS,
     workerMetricsPort: env.EVERJUST_WORKER_METRICS_PORT,
+    /** Bearer token for `/metrics`; unset, only loopback clients may scrape. */
+    metricsToken: env.EVERJUST_METRICS_TOKEN,
     anthropic: { apiKey: env.ANTHROPIC_API_KEY, model: env.ANTHROPIC_MODEL, baseUrl: env.ANTHROPIC_BASE_URL },
     daytona: { apiKey: env.DAYTONA_API_KEY, apiUrl: env.DAYTONA_API_URL, target: env.DAYTONA_TARGET },
     github: { apiUrl: env.GITHUB_API_URL },
@@ -254,6 +258,8 @@ function configFrom(env: z.output<typeof environmentSchema>, sandbox: SandboxKin
       prefix: env.EVERJUST_RATE_LIMIT_PREFIX,
       /** Requests per minute per client IP without a valid key (default 60). */
       unauthenticatedPerMinute: env.EVERJUST_UNAUTHENTICATED_PER_MINUTE,
+      /** Static preview responses per minute per client IP. */
+      previewPerMinute: env.EVERJUST_PREVIEW_PER_MINUTE,
       clientIpHeader: env.EVERJUST_CLIENT_IP_HEADER?.toLowerCase(),
       /** How long one Redis call may take before the in-memory insurance limiter answers instead. */
       redisTimeoutMs: env.EVERJUST_RATE_LIMIT_REDIS_TIMEOUT_MS,

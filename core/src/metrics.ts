@@ -1,4 +1,6 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { isLoopbackAddress } from './network-address.js';
 
 /**
  * The Prometheus metrics of a process, made once in its composition root and handed to the parts
@@ -50,3 +52,22 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * Who may read `/metrics` (API and standalone worker alike). With `EVERJUST_METRICS_TOKEN` set, a
+ * request carrying `Authorization: Bearer <token>`; without it, only the machine itself (a loopback
+ * peer, or an in-process request with no socket), so a deployment never publishes its figures by
+ * forgetting a variable. The token is compared in constant time.
+ */
+export function metricsAccess(options: { token?: string; authorization?: string | null; remoteAddress?: string }): 'allowed' | 'unauthorized' {
+  if (options.token) {
+    const expected = createHash('sha256').update(`Bearer ${options.token}`).digest();
+    const given = createHash('sha256').update(options.authorization ?? '').digest();
+    return timingSafeEqual(expected, given) ? 'allowed' : 'unauthorized';
+  }
+  return options.remoteAddress === undefined || isLoopbackAddress(options.remoteAddress) ? 'allowed' : 'unauthorized';
+}
+
+/** The 401 body for a refused scrape: what is missing and how to supply it. */
+export const METRICS_UNAUTHORIZED_MESSAGE =
+  'Metrics need `Authorization: Bearer <EVERJUST_METRICS_TOKEN>` (without that variable set, only loopback clients may read them)';

@@ -96,3 +96,8 @@ function expandIpv6(address: string): number[] | null {
   const words = [...left, ...new Array<number>(tail === undefined ? 0 : missing).fill(0), ...right];
   return words.length === 8 && words.every((word) => Number.isInteger(word) && word >= 0 && word <= 0xffff) ? words : null;
 }
+
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (how a dual-stack socket reports IPv4 peers). */
+export function isLoopbackAddress(address: string): boolean {
+  return /^(::ffff:)?127\./.test(address) || address === '::1';
+}

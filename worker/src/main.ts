@@ -4,7 +4,7 @@
  * in-process instead, since the data dir can have only one process.
  */
 import { createServer } from 'node:http';
-import { ConfigError, createLogger, createMetrics, createPubSub, databaseOptionsFromConfig, failureMessage, isExpectedError, loadConfig, openDatabase, type Logger } from '@everjust/core';
+import { ConfigError, createLogger, createMetrics, createPubSub, databaseOptionsFromConfig, failureMessage, isExpectedError, loadConfig, metricsAccess, METRICS_UNAUTHORIZED_MESSAGE, openDatabase, type Logger } from '@everjust/core';
 import { startWorker } from './index.js';
 
 /** Set once the configuration is read: where a failure's stack goes (at debug level). */
@@ -25,6 +25,8 @@ async function main() {
   const metricsServer = config.workerMetricsPort
     ? createServer(async (request, response) => {
         if (request.url !== '/metrics') return void response.writeHead(404).end();
+        const access = metricsAccess({ token: config.metricsToken, authorization: request.headers.authorization, remoteAddress: request.socket.remoteAddress });
+        if (access !== 'allowed') return void response.writeHead(401, { 'www-authenticate': 'Bearer', 'content-type': 'text/plain' }).end(METRICS_UNAUTHORIZED_MESSAGE);
         response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
       }).listen(config.workerMetricsPort, config.host)
     : undefined;

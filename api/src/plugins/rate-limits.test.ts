@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { encodeId, signPreviewToken } from '@everjust/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestTenant, errorCode, graphql, type GraphQLResponse, type TestTenant } from '../../../test-support/app.js';
 import { openPgliteTestDatabase, type TestDatabase } from '../../../test-support/databases.js';
@@ -136,7 +137,7 @@ describe('rate limits without a valid key', () => {
     await database.close();
   });
 
-  it('answers 401 up to the per-IP limit, then 429; keys, health routes, previews and GraphiQL are not limited', async () => {
+  it('answers 401 up to the per-IP limit, then 429; keys, health routes and GraphiQL are not limited, bad preview links are', async () => {
     const remaining: string[] = [];
     for (const key of [null, 'ej_live_sk_wrong', null]) {
       const response = await graphql(app, key, VIEWER);
@@ -161,7 +162,8 @@ describe('rate limits without a valid key', () => {
     expect(healthz.headers.get('ratelimit-limit')).toBeNull();
     expect((await app.fetch('http://everjust.test/readyz')).status).toBe(200);
     expect((await app.fetch('http://everjust.test/graphql', { headers: { accept: 'text/html' } })).status).toBe(200);
-    expect((await app.fetch('http://everjust.test/preview/not-a-token/index.html')).status).toBe(403);
+    // A bad preview link counts as an unauthenticated request: this address has none left.
+    expect((await app.fetch('http://everjust.test/preview/not-a-token/index.html')).status).toBe(429);
   });
 
   it("counts by the client's address when served over a socket", async () => {
@@ -178,6 +180,89 @@ describe('rate limits without a valid key', () => {
       await server.close();
       await socketApp.stop();
     }
+  });
+});
+
+describe('rate limits on the routes outside GraphQL: ZIP archives and static previews', () => {
+  let database: TestDatabase;
+  const apps: App[] = [];
+  const appWith = async (environment: Record<string, string>) => {
+    const app = await createTestApp(database, environment);
+    apps.push(app);
+    return app;
+  };
+  const get = async (app: App, path: string, key?: string) => {
+    const response = await app.fetch(`http://everjust.test${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+    const body = response.headers.get('content-type')?.startsWith('application/json') ? await response.json() : await response.text();
+    return { status: response.status, headers: response.headers, body };
+  };
+
+  beforeAll(async () => {
+    database = await openPgliteTestDatabase();
+  });
+  afterAll(async () => {
+    for (const app of apps) await app.stop();
+    await database.close();
+  });
+
+  it("counts a ZIP download as one of the tenant's requests: headers, then 429 with Retry-After", async () => {
+    const app = await appWith({});
+    const tenant = await createTestTenant(database, { name: 'Archiver', tier: 'free' });
+    await database.prisma.tenant.update({ where: { id: tenant.id }, data: { limitOverrides: { requestsPerHour: 3 } } });
+    const created = await graphql(app, tenant.live, 'mutation { createProject(input: { name: "Zipped" }) { id } }'); // request 1 of 3
+    const archive = `/v1/projects/${created.data.createProject.id}/archive.zip`;
+    const remaining: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const response = await get(app, archive, tenant.live);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('ratelimit-limit')).toBe('3');
+      remaining.push(response.headers.get('ratelimit-remaining')!);
+    }
+    expect(remaining).toEqual(['1', '0']);
+    const refused = await get(app, archive, tenant.live);
+    expect(refused.status).toBe(429);
+    expect(refused.body.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 'requestsPerHour' });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(3500);
+    // The archive counted where GraphQL counts: the tenant's next operation is refused too.
+    expect((await graphql(app, tenant.live, VIEWER)).status).toBe(429);
+  });
+
+  it('counts refused archive credentials per IP: 401 up to the limit, then 429', async () => {
+    const app = await appWith({ EVERJUST_UNAUTHENTICATED_PER_MINUTE: '2' });
+    const archive = `/v1/projects/${encodeId('Project', 'nope')}/archive.zip`;
+    for (const key of [undefined, 'ej_live_sk_wrong']) {
+      const response = await get(app, archive, key);
+      expect(response.status).toBe(401);
+      expect(response.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+      expect(response.headers.get('ratelimit-limit')).toBe('2');
+    }
+    const refused = await get(app, archive, 'ej_live_sk_wrong');
+    expect(refused.status).toBe(429);
+    expect(refused.body.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 'unauthenticatedPerMinute' });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  });
+
+  it('counts every preview response per IP, and a bad link also as an unauthenticated request', async () => {
+    const app = await appWith({ EVERJUST_PREVIEW_PER_MINUTE: '4', EVERJUST_UNAUTHENTICATED_PER_MINUTE: '1' });
+    const tenant = await createTestTenant(database, { name: 'Previewer' });
+    const project = await database.prisma.project.create({ data: { tenantId: tenant.id, mode: 'live', name: 'Shown' } });
+    const token = signPreviewToken(app.services.secret, { projectId: project.id, mode: 'live', expiresAt: Math.floor(Date.now() / 1000) + 600 });
+    // A valid link: answered (404 here, the project has no files) with the preview bucket's headers.
+    const first = await get(app, `/preview/${token}/index.html`);
+    expect(first.status).toBe(404);
+    expect(first.headers.get('ratelimit-limit')).toBe('4');
+    expect(first.headers.get('ratelimit-remaining')).toBe('3');
+    // A bad link: 403, and the address's one unauthenticated request is used.
+    expect((await get(app, '/preview/not-a-token/index.html')).status).toBe(403);
+    const guessing = await get(app, '/preview/still-not-a-token/index.html');
+    expect(guessing.status).toBe(429);
+    expect(guessing.body).toMatch(/retry after \d+ s/);
+    // The valid link still answers until the address's preview budget is spent.
+    expect((await get(app, `/preview/${token}/index.html`)).status).toBe(404);
+    const spent = await get(app, `/preview/${token}/index.html`);
+    expect(spent.status).toBe(429);
+    expect(Number(spent.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(spent.headers.get('content-security-policy')).toBe('sandbox allow-scripts');
   });
 });
 

@@ -4,12 +4,15 @@ import { decodeIdOf, EverJustError, HTTP_STATUS_BY_CODE, isSessionEnded, NotFoun
 import type { ApiKeyAuthenticator } from '../auth/api-key-authenticator.js';
 import { requireScope } from '../auth/scopes.js';
 import type { Caller } from '../context.js';
+import type { RouteLimiter } from '../services/request-limits.js';
 
 export interface ArchiveDownloadOptions {
   prisma: PrismaClient;
   authenticator: ApiKeyAuthenticator;
   /** Files read from the database per step of the stream. */
   batchSize?: number;
+  /** Rate limits (absent with EVERJUST_RATE_LIMITS=off): a download is one request of the caller's tenant; a refused credential counts per IP. */
+  limiter?: RouteLimiter;
 }
 
 interface ArchiveFile {
@@ -27,12 +30,15 @@ const ROUTE = /^\/v1\/(projects|sessions)\/([A-Za-z0-9_-]{1,200})\/archive\.zip$
  * `GET /v1/sessions/<session id>/archive.zip` (the files as that session left them). A secret key in
  * `Authorization: Bearer …` with `projects:read`; tenant- and mode-scoped like every read, so another
  * tenant's or the other mode's id is a 404. The archive streams: files are read in batches and
- * compressed as the client reads, so a large project never sits whole in memory.
+ * compressed as the client reads, so a large project never sits whole in memory. Rate-limited like a
+ * GraphQL request (the tenant's burst and hourly buckets, `RateLimit-*` headers, 429 `RATE_LIMITED`
+ * with `Retry-After`); a request whose key is refused counts against its IP, and past that limit
+ * gets 429 instead of 401.
  */
 export function useArchiveDownload(options: ArchiveDownloadOptions): Plugin {
   const batchSize = options.batchSize ?? 50;
   return {
-    async onRequest({ url, request, endResponse, fetchAPI }) {
+    async onRequest({ url, request, endResponse, fetchAPI, serverContext }) {
       const match = ROUTE.exec(url.pathname);
       if (!match) return;
       // Errors in the shape GraphQL clients already read: `errors[0].extensions.code`.
@@ -44,8 +50,16 @@ export function useArchiveDownload(options: ArchiveDownloadOptions): Plugin {
           }),
         );
       if (request.method !== 'GET') return fail(405, 'METHOD_NOT_ALLOWED', 'Only GET', { allow: 'GET' });
+      let limitHeaders: Record<string, string> = {};
       try {
-        const caller = await options.authenticator.authenticate(request.headers.get('authorization'));
+        const caller = await options.authenticator.authenticate(request.headers.get('authorization')).catch(async (error: unknown) => {
+          const limit = error instanceof EverJustError && error.code === 'UNAUTHENTICATED' ? await options.limiter?.forClient('unauthenticatedPerMinute', request, serverContext) : undefined;
+          limitHeaders = limit?.headers ?? {};
+          throw limit?.refusal ?? error;
+        });
+        const limit = await options.limiter?.forCaller(caller);
+        limitHeaders = limit?.headers ?? {};
+        if (limit?.refusal) throw limit.refusal;
         requireScope(caller, 'projects:read');
         const archive = match[1] === 'projects' ? await projectArchive(options.prisma, caller, match[2], batchSize) : await sessionArchive(options.prisma, caller, match[2], batchSize);
         return endResponse(
@@ -56,15 +70,19 @@ export function useArchiveDownload(options: ArchiveDownloadOptions): Plugin {
               'content-disposition': contentDisposition(archive.filename),
               'cache-control': 'private, no-store',
               'x-content-type-options': 'nosniff',
+              ...limitHeaders,
             },
           }),
         );
       } catch (error) {
         if (error instanceof EverJustError) {
           const status = error.code === 'NOT_FOUND' ? 404 : (HTTP_STATUS_BY_CODE[error.code] ?? 400);
-          return fail(status, error.code, error.message, error.code === 'UNAUTHENTICATED' ? { 'www-authenticate': 'Bearer' } : {}, error.details);
+          const headers: Record<string, string> = { ...limitHeaders };
+          if (error.code === 'UNAUTHENTICATED') headers['www-authenticate'] = 'Bearer';
+          if (error.code === 'RATE_LIMITED') headers['retry-after'] = String(error.details.retryAfter);
+          return fail(status, error.code, error.message, headers, error.details);
         }
-        if (error instanceof ArchiveConflict) return fail(409, 'CONFLICT', error.message);
+        if (error instanceof ArchiveConflict) return fail(409, 'CONFLICT', error.message, limitHeaders);
         throw error;
       }
     },

@@ -1,4 +1,5 @@
-import type { Metrics } from '@everjust/core';
+import type { IncomingMessage } from 'node:http';
+import { metricsAccess, METRICS_UNAUTHORIZED_MESSAGE, type Metrics } from '@everjust/core';
 import type { Plugin } from 'graphql-yoga';
 
 export interface MetricsOptions {
@@ -10,6 +11,8 @@ export interface MetricsOptions {
    * figures, so a flood of scrapes costs one queue count every few seconds, not one each.
    */
   refreshIntervalMs?: number;
+  /** `EVERJUST_METRICS_TOKEN`: scrapes then need it as a bearer token; unset, only loopback clients (see `metricsAccess`). */
+  token?: string;
 }
 
 const routeOf = (pathname: string) =>
@@ -28,9 +31,16 @@ export function useMetrics(options: MetricsOptions): Plugin {
     return refresh.done;
   };
   return {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
+    async onRequest({ request, url, endResponse, fetchAPI, serverContext }) {
       started.set(request, performance.now());
       if (url.pathname !== '/metrics') return;
+      // Checked before the refresh: a refused scrape costs no queue count.
+      const remoteAddress = (serverContext as { req?: IncomingMessage }).req?.socket.remoteAddress;
+      if (metricsAccess({ token: options.token, authorization: request.headers.get('authorization'), remoteAddress }) !== 'allowed') {
+        return endResponse(
+          fetchAPI.Response.json({ errors: [{ message: METRICS_UNAUTHORIZED_MESSAGE, extensions: { code: 'UNAUTHENTICATED' } }] }, { status: 401, headers: { 'www-authenticate': 'Bearer' } }),
+        );
+      }
       await refreshed();
       endResponse(new fetchAPI.Response(await options.metrics.registry.metrics(), { headers: { 'content-type': options.metrics.registry.contentType } }));
     },

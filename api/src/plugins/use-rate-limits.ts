@@ -1,10 +1,10 @@
-import type { IncomingMessage } from 'node:http';
-import { limitsFor, RateLimitedError } from '@everjust/core';
+import { limitsFor, type RateLimitedError } from '@everjust/core';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Caller } from '../context.js';
 import { toGraphQLError } from '../errors.js';
-import { BUCKET_SECONDS, type BucketCount, type RateLimits, type Take } from '../services/rate-limits.js';
+import type { BucketCount, RateLimits, Take } from '../services/rate-limits.js';
+import { clientIpOf, rateLimitHeaders, refusalOf, requestTakes } from '../services/request-limits.js';
 
 export interface RateLimitsPluginOptions {
   rateLimits: RateLimits;
@@ -91,9 +91,8 @@ export function useRateLimits(options: RateLimitsPluginOptions): Plugin<LimitedC
       const { caller, request } = context as LimitedContext;
       if (!caller) return;
       const limits = limitsFor(caller.tenant, caller.mode);
-      const key = `${caller.tenantId}:${caller.mode}`;
-      const takes: Take[] = [{ bucket: 'burstPerSecond', key, points: 1, limit: limits.burstPerSecond }];
-      if (limits.requestsPerHour !== null) takes.push({ bucket: 'requestsPerHour', key, points: 1, limit: limits.requestsPerHour });
+      const takes = requestTakes(caller);
+      const key = takes[0].key;
       const counts = await rateLimits.take(takes);
       record(request, counts);
       const refused = counts.some((count) => count.refused);
@@ -122,9 +121,7 @@ export function useRateLimits(options: RateLimitsPluginOptions): Plugin<LimitedC
       if (countsByRequest.has(request) || Array.isArray(result) || Symbol.asyncIterator in result) return;
       const unauthenticated = result.errors?.find((error) => (error as GraphQLError).extensions?.code === 'UNAUTHENTICATED') as GraphQLError | undefined;
       if (!unauthenticated) return;
-      // Served by node:http, Yoga's server context has the socket; `yoga.fetch` (tests) has none.
-      const forwarded = options.clientIpHeader ? request.headers.get(options.clientIpHeader)?.split(',')[0]?.trim() : undefined;
-      const ip = forwarded || ((serverContext as { req?: IncomingMessage }).req?.socket.remoteAddress ?? 'local');
+      const ip = clientIpOf(request, serverContext, options.clientIpHeader);
       const take: Take = { bucket: 'unauthenticatedPerMinute', key: ip, points: 1, limit: options.unauthenticatedPerMinute };
       const [count] = await rateLimits.take([take]);
       record(request, [count]);
@@ -141,28 +138,5 @@ export function useRateLimits(options: RateLimitsPluginOptions): Plugin<LimitedC
       if (!counts) return; // health routes, previews, GraphiQL: not limited
       for (const [name, value] of Object.entries(rateLimitHeaders(counts))) response.headers.set(name, value);
     },
-  };
-}
-
-
-const seconds = (ms: number) => Math.ceil(ms / 1000);
-
-/** The error for refused counts: retry once the longest-waiting of them has reset. */
-function refusalOf(counts: BucketCount[]): RateLimitedError {
-  const refused = counts.filter((count) => count.refused).sort((a, b) => b.msBeforeReset - a.msBeforeReset)[0];
-  return new RateLimitedError(Math.max(seconds(refused.msBeforeReset), 1), { limit: refused.take.bucket, max: refused.take.limit });
-}
-
-function rateLimitHeaders(counts: BucketCount[]): Record<string, string> {
-  const share = (count: BucketCount) => (count.take.limit > 0 ? count.remaining / count.take.limit : 0);
-  const [shown] = [...counts].sort(
-    (a, b) => Number(b.refused) - Number(a.refused) || share(a) - share(b) || b.msBeforeReset - a.msBeforeReset,
-  );
-  const policies = new Set(counts.map((count) => `${count.take.limit};w=${BUCKET_SECONDS[count.take.bucket]}`));
-  return {
-    'RateLimit-Limit': String(shown.take.limit),
-    'RateLimit-Remaining': String(shown.remaining),
-    'RateLimit-Reset': String(seconds(shown.msBeforeReset)),
-    'RateLimit-Policy': [...policies].join(', '),
   };
 }

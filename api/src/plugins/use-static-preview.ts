@@ -1,10 +1,13 @@
 import { extname } from 'node:path';
 import { normalizeProjectPath, verifyPreviewToken, type PrismaClient } from '@everjust/core';
 import type { Plugin } from 'graphql-yoga';
+import type { RouteLimit, RouteLimiter } from '../services/request-limits.js';
 
 export interface StaticPreviewOptions {
   prisma: PrismaClient;
   secret: string;
+  /** Rate limits (absent with EVERJUST_RATE_LIMITS=off): every response counts per client IP; a bad link also counts as an unauthenticated request. */
+  limiter?: RouteLimiter;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -26,12 +29,17 @@ const CONTENT_TYPES: Record<string, string> = {
  * holds an unexpired signed URL. Nothing runs on the server, and `Content-Security-Policy: sandbox
  * allow-scripts` gives the page an opaque origin, so its scripts can reach neither our cookies nor
  * our API as us.
+ *
+ * Each response counts against its client IP (`EVERJUST_PREVIEW_PER_MINUTE`: a page and its files);
+ * an invalid or expired link also against the IP's unauthenticated budget, so guessing links is slow.
+ * Past either: 429 with `Retry-After`.
  */
 export function useStaticPreview(options: StaticPreviewOptions): Plugin {
   return {
-    async onRequest({ url, request, endResponse, fetchAPI }) {
+    async onRequest({ url, request, endResponse, fetchAPI, serverContext }) {
       const match = /^\/preview\/([^/]+)(\/.*)?$/.exec(url.pathname);
       if (!match) return;
+      let limitHeaders: Record<string, string> = {};
       const respond = (status: number, body: string, headers: Record<string, string> = {}) =>
         endResponse(
           new fetchAPI.Response(request.method === 'HEAD' ? null : body, {
@@ -41,13 +49,24 @@ export function useStaticPreview(options: StaticPreviewOptions): Plugin {
               'x-content-type-options': 'nosniff',
               'referrer-policy': 'no-referrer',
               'cache-control': 'private, max-age=0, must-revalidate',
+              ...limitHeaders,
               ...headers,
             },
           }),
         );
+      /** Answers 429 and says true when the limit refused the request. */
+      const refused = (limit: RouteLimit | undefined): boolean => {
+        limitHeaders = limit?.headers ?? limitHeaders;
+        if (!limit?.refusal) return false;
+        const retryAfter = String(limit.refusal.details.retryAfter);
+        respond(429, `Too many requests; retry after ${retryAfter} s.`, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': retryAfter });
+        return true;
+      };
+      if (refused(await options.limiter?.forClient('previewPerMinute', request, serverContext))) return;
       if (request.method !== 'GET' && request.method !== 'HEAD') return respond(405, 'Method not allowed', { allow: 'GET, HEAD' });
       const check = verifyPreviewToken(options.secret, match[1]);
       if (!check.ok) {
+        if (refused(await options.limiter?.forClient('unauthenticatedPerMinute', request, serverContext))) return;
         return respond(check.reason === 'expired' ? 410 : 403, check.reason === 'expired' ? 'This preview link has expired.' : 'This preview link is not valid.', {
           'content-type': 'text/plain; charset=utf-8',
         });

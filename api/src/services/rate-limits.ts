@@ -11,6 +11,8 @@ export const BUCKET_SECONDS = {
   requestsPerHour: 3600,
   queryCostPerMinute: 60,
   unauthenticatedPerMinute: 60,
+  /** Static preview responses per client IP (a page and its assets: each file is one). */
+  previewPerMinute: 60,
 } as const;
 export type BucketName = keyof typeof BUCKET_SECONDS;
 
