@@ -1,12 +1,12 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '@everjust/api';
 import { createTestApp, createTestTenant, graphql, type TestTenant } from '../test-support/app.js';
 import { openPgliteTestDatabase, redisUrl, type TestDatabase } from '../test-support/databases.js';
+import { startOwnRedis, type OwnRedis } from '../test-support/own-redis.js';
 
 const VIEWER = '{ viewer { id } }';
 const run = promisify(execFile);
@@ -63,45 +63,15 @@ describe.skipIf(!redisUrl)(`rate limits in Redis${redisUrl ? '' : ' (REDIS_URL i
   });
 
   describe('when Redis goes away', () => {
-    let port: number;
+    let redis: OwnRedis;
     let url: string;
-    let redis: ChildProcess | undefined;
-
-    /** A Redis of this test's own (the shared one is never stopped), in the foreground, without persistence. */
-    async function startRedis(): Promise<ChildProcess> {
-      const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${output}`)), 10_000);
-        child.stdout!.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          if (output.includes('Ready to accept connections')) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-        child.once('exit', (code) => {
-          clearTimeout(timer);
-          reject(new Error(`redis-server exited with ${code}:\n${output}`));
-        });
-      });
-      return child;
-    }
 
     beforeAll(async () => {
-      port = await new Promise<number>((resolve) => {
-        const probe = createServer().listen(0, '127.0.0.1', () => {
-          const { port } = probe.address() as { port: number };
-          probe.close(() => resolve(port));
-        });
-      });
-      url = `redis://127.0.0.1:${port}`;
-      redis = await startRedis();
+      redis = await startOwnRedis();
+      url = redis.url;
     });
-    afterAll(() => {
-      redis?.kill('SIGKILL');
+    afterAll(async () => {
+      await redis?.kill();
     });
 
     it('answers from memory while Redis is stopped or dead (no hang), and counts in Redis again once it is back', async () => {
@@ -130,17 +100,15 @@ describe.skipIf(!redisUrl)(`rate limits in Redis${redisUrl ? '' : ' (REDIS_URL i
         expect(await keysIn(url, 'everjust-outage')).toContain(`everjust-outage:rate:requestsPerHour:${tenant.id}:live`);
 
         // Stopped: the server accepts and never answers. Calls time out into the insurance limiter.
-        redis!.kill('SIGSTOP');
+        redis.pause();
         await timed();
         // Dead: connections are refused. Nothing waits for it.
-        const exited = new Promise((resolve) => redis!.once('exit', resolve));
-        redis!.kill('SIGKILL');
-        await exited;
+        await redis.kill();
         await timed();
         expect(usingRedis(a)()).toBe(false);
 
         // Back, empty, on the same port: both instances reconnect and share one counter again.
-        redis = await startRedis();
+        await redis.restart();
         await waitFor(usingRedis(a, b), 15_000, 'both instances to reconnect to Redis');
         expect(await remaining()).toEqual(['99', '98', '97', '96']);
         expect(await keysIn(url, 'everjust-outage')).toContain(`everjust-outage:rate:requestsPerHour:${tenant.id}:live`);

@@ -7,3 +7,4 @@ export { listen, type RunningServer } from './server.js';
 export { createApiKeyRecord, createTenant } from './services/tenants.js';
 export { schema } from './schema/index.js';
 export { signWidgetToken, widgetTokenKey, type WidgetTokenClaims } from './auth/widget-tokens.js';
+export { streamSessionEvents } from './services/session-stream.js';

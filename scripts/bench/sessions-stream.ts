@@ -263,6 +263,7 @@ function timedPubSub(inner: PubSub) {
         handler(message);
       });
     },
+    onReconnect: (listener: () => void) => inner.onReconnect(listener),
     close: () => inner.close(),
   } satisfies PubSub & Record<string, unknown>;
 }

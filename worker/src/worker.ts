@@ -316,7 +316,8 @@ export class Worker {
         if (!job.sessionId) continue;
         const message = `The workers running this session stopped responding ${job.leaseLosses} times: the session was given up`;
         const done = await failSessionWorkerLost(this.options.prisma, job.sessionId, message);
-        if (done) await publishEvents(this.options.pubsub, [done]);
+        // Unheard (Redis down), the stream still reads the done from the log; the next dead job must not wait on it.
+        if (done) await publishEvents(this.options.pubsub, [done]).catch(() => undefined);
       }
     } catch (error) {
       this.options.logger.warn({ err: error }, 'could not reap expired jobs');

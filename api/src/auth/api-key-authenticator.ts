@@ -61,7 +61,10 @@ export class ApiKeyAuthenticator {
   async start(): Promise<void> {
     const revoked = await this.options.pubsub.subscribe(API_KEY_REVOKED_CHANNEL, (apiKeyId) => this.dropKey(apiKeyId));
     const changed = await this.options.pubsub.subscribe(TENANT_CHANGED_CHANNEL, (tenantId) => this.forget((entry) => entry.caller.tenantId === tenantId));
+    // Revocations broadcast while Redis was away never arrived: every cached key is read again.
+    const reconnected = this.options.pubsub.onReconnect(() => this.forget(() => true));
     this.unsubscribe = async () => {
+      reconnected();
       await revoked();
       await changed();
     };

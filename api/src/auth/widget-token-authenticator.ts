@@ -83,7 +83,14 @@ export class WidgetTokenAuthenticator {
       this.keys.deleteWhere((apiKey) => apiKey.tenantId === tenantId);
       this.origins.clear();
     });
+    // What was broadcast while Redis was away never arrived: keys and origins are read again.
+    const reconnected = this.options.pubsub.onReconnect(() => {
+      this.generation++;
+      this.keys.clear();
+      this.origins.clear();
+    });
     this.unsubscribe = async () => {
+      reconnected();
       await revoked();
       await changed();
     };

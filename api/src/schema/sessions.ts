@@ -205,7 +205,8 @@ builder.mutationFields((t) => ({
         // Not yet taken by a worker: end it here. Otherwise its worker hears the cancel and ends it.
         const done = await cancelUnclaimedSession(prisma, session.id);
         if (done) await publishEvents(pubsub, [done]).catch(() => undefined);
-        else await pubsub.publish(sessionCancelChannel, session.id);
+        // Unheard (Redis down), the worker's heartbeat reads the flag within EVERJUST_JOB_HEARTBEAT_MS.
+        else await pubsub.publish(sessionCancelChannel, session.id).catch(() => undefined);
       }
       return prisma.session.findUniqueOrThrow({ ...query, where: { id: session.id } });
     },
