@@ -4,28 +4,31 @@ import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createLocalPubSub, createLogger, loadConfig, openDatabase } from '@everjust/core';
+import { createLocalPubSub, createLogger, loadConfig } from '@everjust/core';
 import { createApp, listen, createApiKeyRecord, createTenant } from '@everjust/api';
-import { format, measureInterleaved, table, type Scenario, type Suite } from './_harness.js';
+import { format, measureInterleaved, openBenchDatabase, table, type Scenario, type Suite } from './_harness.js';
 
 /**
  * Requests per second of our API against a bare graphql-yoga server answering a constant: how much
- * our plugin chain, Prisma and the embedded database cost per request. Target: the authenticated
- * viewer query at ≥ 50% of the bare server.
+ * our plugin chain, Prisma and the database cost per request. On in-memory PGlite, or with
+ * `DATABASE_URL` set on a PostgreSQL database of its own (created and dropped by the run). Targets: the
+ * authenticated viewer query at ≥ 50 % of the bare server, a page of 20 projects at ≥ 25 %.
  */
 
 const TARGET_RATIO = 0.5;
+const PAGE_TARGET_RATIO = 0.25;
 const PROJECT_COUNT = 25;
 
 const suite: Suite = {
   name: 'api-throughput',
-  description: 'GraphQL req/s: bare graphql-yoga vs our API (viewer; a page of 20 projects) on in-memory PGlite',
+  description: 'GraphQL req/s: bare graphql-yoga vs our API (viewer; a page of 20 projects) on in-memory PGlite, or PostgreSQL with DATABASE_URL',
   async run(settings) {
     const cleanup: Array<() => Promise<void>> = [];
     try {
       const bare = await startBareYoga();
       cleanup.push(bare.close);
-      const api = await startApi(cleanup);
+      const api = await startApi(cleanup, { databaseUrl: process.env.DATABASE_URL });
+      console.log(`  database: ${api.databaseLabel}`);
 
       const auth = { authorization: `Bearer ${api.secret}` };
       const scenarios: Scenario[] = [
@@ -64,9 +67,14 @@ const suite: Suite = {
       }
       console.log(`\n${table(rows)}\n`);
       const viewerRatio = ratio(results[0].median.requestsPerSecond);
+      const pageRatio = ratio(results[1].median.requestsPerSecond);
       console.log(
         `Target "authenticated viewer ≥ ${TARGET_RATIO * 100}% of the bare server": ${viewerRatio >= TARGET_RATIO ? 'MET' : 'NOT MET'}` +
-          ` (viewer/baseline = ${format(viewerRatio * 100, 1)}%, projects/baseline = ${format(ratio(results[1].median.requestsPerSecond) * 100, 1)}%)`,
+          ` (viewer/baseline = ${format(viewerRatio * 100, 1)}%)`,
+      );
+      console.log(
+        `Target "a page of 20 projects ≥ ${PAGE_TARGET_RATIO * 100}% of the bare server": ${pageRatio >= PAGE_TARGET_RATIO ? 'MET' : 'NOT MET'}` +
+          ` (projects/baseline = ${format(pageRatio * 100, 1)}%)`,
       );
     } finally {
       for (const close of cleanup.reverse()) await close();
@@ -118,14 +126,16 @@ async function importApiYoga(): Promise<YogaModule> {
 }
 
 /**
- * Our API as `main.ts` builds it, on in-memory PGlite, with an enterprise tenant and its projects.
- * What it opens is pushed onto `cleanup`, to be closed in reverse order.
+ * Our API as `main.ts` builds it, on in-memory PGlite (or, given `databaseUrl`, a PostgreSQL database
+ * of its own on that server), with an enterprise tenant and its projects. What it opens is pushed onto
+ * `cleanup`, to be closed in reverse order.
  */
-export async function startApi(cleanup: Array<() => Promise<void>>) {
-  const database = await openDatabase({ kind: 'pglite' });
-  cleanup.push(() => database.close());
-  await database.migrate();
-  const config = loadConfig({ EVERJUST_LOG_LEVEL: 'silent' });
+export async function startApi(cleanup: Array<() => Promise<void>>, options: { databaseUrl?: string } = {}) {
+  const environment = { EVERJUST_LOG_LEVEL: 'silent', ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl, EVERJUST_SECRET: 'bench-secret-'.padEnd(64, 'x'), EVERJUST_SANDBOX: 'static' } : {}) };
+  const config = loadConfig(environment);
+  const bench = await openBenchDatabase(config);
+  cleanup.push(() => bench.close());
+  const { database } = bench;
   const pubsub = createLocalPubSub();
   cleanup.push(() => pubsub.close());
   const app = await createApp({ config, database, pubsub, logger: createLogger({ level: 'silent' }) });
@@ -152,5 +162,5 @@ export async function startApi(cleanup: Array<() => Promise<void>>) {
     const body = (await response.json()) as { data?: unknown; errors?: unknown };
     if (!response.ok || body.errors) throw new Error(`createProject failed (HTTP ${response.status}): ${JSON.stringify(body)}`);
   }
-  return { url: server.url, secret };
+  return { url: server.url, secret, databaseLabel: bench.label };
 }
