@@ -36,3 +36,46 @@ export function requireSecretKey(caller: Caller, what: string): void {
     throw new PermissionError(`A widget token cannot ${what}: call it from your backend with a secret key`, { reason: 'SECRET_KEY_REQUIRED' });
   }
 }
+
+/**
+ * FORBIDDEN for test keys (and the widget tokens they mint): tenant-wide settings (allowed origins,
+ * the stored GitHub token, the name, generation settings) have one value for both modes, so only a
+ * live key may change them; a test key can never reach into live mode through them.
+ */
+export function requireLiveKey(caller: Caller, what: string): void {
+  if (caller.mode !== 'live') {
+    throw new PermissionError(`A test key cannot ${what}: tenant settings apply to live mode too, so use a live key (ej_live_sk_…)`, { reason: 'LIVE_KEY_REQUIRED' });
+  }
+}
+
+/**
+ * What reading each object type needs, whatever the path to it (a root field, `node(id:)`, a nested
+ * field such as `Session.project`, a mutation's result): enforced once, by `enforceTypeScopes`
+ * (schema/enforce-type-scopes.ts). `null`: any caller of the tenant may read it. An object type not
+ * listed takes the scope of its interface (the `SessionEvent` kinds), and a connection or edge that of
+ * its nodes; every other object type must be listed here (a test walks the schema and checks).
+ */
+export const TYPE_SCOPES: Readonly<Record<string, ApiKeyScope | null>> = {
+  Project: 'projects:read',
+  ProjectFile: 'projects:read',
+  Sandbox: 'projects:read',
+  Session: 'sessions:read',
+  SessionEvent: 'sessions:read',
+  SessionUsage: 'sessions:read',
+  SessionError: 'sessions:read',
+  ApiKey: 'keys:write',
+  CreateApiKeyPayload: 'keys:write',
+  WebhookEndpoint: 'webhooks:write',
+  WebhookDelivery: 'webhooks:write',
+  CreateWebhookEndpointPayload: 'webhooks:write',
+  CreateWidgetTokenPayload: 'sessions:write',
+  UsageReport: 'usage:read',
+  UsageTotals: 'usage:read',
+  UsageRow: 'usage:read',
+  Quota: 'usage:read',
+  EndUserBudget: 'usage:read',
+  // The caller's own tenant: every key may see which tenant and limits it works under.
+  Tenant: null,
+  TenantLimits: null,
+  PageInfo: null,
+};

@@ -1,4 +1,5 @@
 import { builder } from './builder.js';
+import { enforceTypeScopes } from './enforce-type-scopes.js';
 import { refuseNulBytes } from './refuse-nul-bytes.js';
 // One module per domain; importing them registers their types and fields on the builder.
 import './scalars.js';
@@ -18,4 +19,5 @@ builder.queryType({});
 builder.mutationType({});
 builder.subscriptionType({});
 
-export const schema = refuseNulBytes(builder.toSchema({ sortSchema: true }));
+// Scopes first: a caller without them learns nothing from how its arguments are checked.
+export const schema = enforceTypeScopes(refuseNulBytes(builder.toSchema({ sortSchema: true })));
