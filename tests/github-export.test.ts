@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeId } from '@everjust/core';
+import { appendEvent, decodeId, encodeId, enqueueJob } from '@everjust/core';
 import { Webhooks } from '@everjust/sdk';
 import { startFakeGitHub, type FakeGitHub } from '../test-support/fake-github.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../test-support/webhook-receiver.js';
@@ -26,6 +26,7 @@ describe('exportToGitHub (Octokit against a fake GitHub, through the API and a w
   let receiver: WebhookReceiver;
   let tenant: TestTenant;
   let webhookSecret: string;
+  let liveWebhookSecret: string;
 
   beforeAll(async () => {
     database = await openPgliteTestDatabase();
@@ -44,6 +45,10 @@ describe('exportToGitHub (Octokit against a fake GitHub, through the API and a w
       input: { url: `${receiver.url}/github`, events: ['EXPORT_SUCCEEDED', 'EXPORT_FAILED', 'SESSION_SUCCEEDED', 'SESSION_FAILED'] },
     });
     webhookSecret = created.data.createWebhookEndpoint.secret;
+    const live = await graphql(platform.app, tenant.live, `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret } }`, {
+      input: { url: `${receiver.url}/github-live`, events: ['EXPORT_SUCCEEDED', 'SESSION_SUCCEEDED'] },
+    });
+    liveWebhookSecret = live.data.createWebhookEndpoint.secret;
   });
   afterAll(async () => {
     await platform.stop();
@@ -52,21 +57,21 @@ describe('exportToGitHub (Octokit against a fake GitHub, through the API and a w
     await database.close();
   });
 
-  async function projectWithFiles(count: number) {
-    const project = await graphql(platform.app, tenant.test, 'mutation { createProject(input: { name: "Export me" }) { id } }');
+  async function projectWithFiles(count: number, key = tenant.test) {
+    const project = await graphql(platform.app, key, 'mutation { createProject(input: { name: "Export me" }) { id } }');
     const projectId = project.data.createProject.id as string;
     const files = Array.from({ length: count }, (_, index) => ({ path: index < 10 ? `file-${index}.txt` : `src/dir-${index % 4}/module-${index}.js`, content: `export const n = ${index}; // ✓\n` }));
-    const written = await graphql(platform.app, tenant.test, `mutation($input: WriteProjectFilesInput!) { writeProjectFiles(input: $input) { id } }`, { input: { projectId, files } });
+    const written = await graphql(platform.app, key, `mutation($input: WriteProjectFilesInput!) { writeProjectFiles(input: $input) { id } }`, { input: { projectId, files } });
     expect(written.errors).toBeUndefined();
     return { projectId, files };
   }
 
-  async function exportProject(input: Record<string, unknown>) {
-    const started = await graphql(platform.app, tenant.test, `mutation($input: ExportToGitHubInput!) { exportToGitHub(input: $input) { id kind status } }`, { input });
+  async function exportProject(input: Record<string, unknown>, key = tenant.test) {
+    const started = await graphql(platform.app, key, `mutation($input: ExportToGitHubInput!) { exportToGitHub(input: $input) { id kind status } }`, { input });
     expect(started.errors).toBeUndefined();
     expect(started.data.exportToGitHub).toMatchObject({ kind: 'export', status: 'queued' });
     const sessionId = started.data.exportToGitHub.id as string;
-    const stream = await subscribeSse(platform.url, tenant.test, EXPORT_EVENTS, { sessionId });
+    const stream = await subscribeSse(platform.url, key, EXPORT_EVENTS, { sessionId });
     expect(stream.errors).toBeUndefined();
     expect(stream.completed).toBe(true);
     return { sessionId, events: stream.events, done: stream.events.at(-1) };
@@ -78,7 +83,13 @@ describe('exportToGitHub (Octokit against a fake GitHub, through the API and a w
       input: { projectId, owner: 'octocat', repo: 'nothing' },
     });
     expect(errorCode(refused)).toBe('BAD_USER_INPUT');
-    expect(refused.errors![0].message).toMatch(/setGitHubToken/);
+    expect(refused.errors![0].message).toMatch(/needs a token passed with the call/);
+    const live = await projectWithFiles(1, tenant.live);
+    const refusedLive = await graphql(platform.app, tenant.live, `mutation($input: ExportToGitHubInput!) { exportToGitHub(input: $input) { id } }`, {
+      input: { projectId: live.projectId, owner: 'octocat', repo: 'nothing' },
+    });
+    expect(errorCode(refusedLive)).toBe('BAD_USER_INPUT');
+    expect(refusedLive.errors![0].message).toMatch(/setGitHubToken/);
     expect(await database.prisma.session.count({ where: { kind: 'export' } })).toBe(0);
     const invalid = await graphql(platform.app, tenant.test, `mutation($input: ExportToGitHubInput!) { exportToGitHub(input: $input) { id } }`, {
       input: { projectId, owner: '-bad-', repo: 'x', branch: 'a..b', token: GOOD_TOKEN },
@@ -86,16 +97,16 @@ describe('exportToGitHub (Octokit against a fake GitHub, through the API and a w
     expect(errorCode(invalid)).toBe('BAD_USER_INPUT');
   });
 
-  it("stores the tenant's token encrypted, and exports 30 files in one commit to a repository it creates", async () => {
-    const set = await graphql(platform.app, tenant.test, `mutation { setGitHubToken(input: { token: "${GOOD_TOKEN}" }) { gitHubTokenSet } }`);
+  it("stores the tenant's token encrypted (a live key's setting), and a live export pushes 30 files in one commit to a repository it creates", async () => {
+    const set = await graphql(platform.app, tenant.live, `mutation { setGitHubToken(input: { token: "${GOOD_TOKEN}" }) { gitHubTokenSet } }`);
     expect(set.data.setGitHubToken.gitHubTokenSet).toBe(true);
     const stored = await database.prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } });
     expect(stored.githubTokenEncrypted).toMatch(/^v1\./);
     expect(stored.githubTokenEncrypted).not.toContain(GOOD_TOKEN);
     expect((await graphql(platform.app, tenant.test, '{ viewer { gitHubTokenSet } }')).data.viewer.gitHubTokenSet).toBe(true);
 
-    const { projectId, files } = await projectWithFiles(30);
-    const { sessionId, events, done } = await exportProject({ projectId, owner: 'octocat', repo: 'my-app', private: true, message: 'First export' });
+    const { projectId, files } = await projectWithFiles(30, tenant.live);
+    const { sessionId, events, done } = await exportProject({ projectId, owner: 'octocat', repo: 'my-app', private: true, message: 'First export' }, tenant.live);
     expect(done).toMatchObject({ type: 'done', status: 'succeeded' });
     expect(done.result).toEqual({ repositoryUrl: 'https://github.example/octocat/my-app', commitSha: expect.stringMatching(/^[0-9a-f]{40}$/), branch: 'main' });
     expect(events.filter((event) => event.type === 'status').map((event) => event.statusMessage ?? event.status)).toEqual([
@@ -117,9 +128,37 @@ describe('exportToGitHub (Octokit against a fake GitHub, through the API and a w
     // export.succeeded and session.succeeded, signed, with the result.
     const received = await receiver.waitFor((all) => all.some((item) => item.event.type === 'export.succeeded' && item.event.data.sessionId === sessionId));
     const exported = received.find((item) => item.event.type === 'export.succeeded' && item.event.data.sessionId === sessionId)!;
-    await Webhooks.verify(exported.body, exported.headers['everjust-signature'] as string, webhookSecret);
-    expect(exported.event).toMatchObject({ livemode: false, data: { status: 'succeeded', sessionKind: 'export', result: done.result, projectId } });
+    await Webhooks.verify(exported.body, exported.headers['everjust-signature'] as string, liveWebhookSecret);
+    expect(exported.event).toMatchObject({ livemode: true, data: { status: 'succeeded', sessionKind: 'export', result: done.result, projectId } });
     await receiver.waitFor((all) => all.some((item) => item.event.type === 'session.succeeded' && item.event.data.sessionId === sessionId));
+  });
+
+  it('never lends the stored (live) token to test mode: a test-mode export without `token` is BAD_USER_INPUT, and the worker never falls back to it', async () => {
+    expect((await database.prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).githubTokenEncrypted).not.toBeNull();
+    const { projectId } = await projectWithFiles(1);
+    const sessionsBefore = await database.prisma.session.count({ where: { kind: 'export', mode: 'test' } });
+    const refused = await graphql(platform.app, tenant.test, `mutation($input: ExportToGitHubInput!) { exportToGitHub(input: $input) { id } }`, {
+      input: { projectId, owner: 'octocat', repo: 'test-mode-push' },
+    });
+    expect(errorCode(refused)).toBe('BAD_USER_INPUT');
+    expect(refused.errors![0].message).toMatch(/test-mode export needs a token passed with the call/);
+    expect(refused.errors![0].extensions.issues).toEqual([{ path: ['input', 'token'], message: 'required in test mode' }]);
+    expect(await database.prisma.session.count({ where: { kind: 'export', mode: 'test' } })).toBe(sessionsBefore);
+
+    // A test-mode export job that carries no token of its own (as one queued before this rule would):
+    // the worker ends it without touching GitHub rather than push with the live token.
+    const id = decodeId(projectId).id;
+    const session = await database.prisma.$transaction(async (tx) => {
+      const created = await tx.session.create({ data: { tenantId: tenant.id, projectId: id, mode: 'test', kind: 'export', prompt: '' } });
+      await appendEvent(tx, created.id, { type: 'status', payload: { status: 'queued' } });
+      await enqueueJob(tx, { kind: 'export', sessionId: created.id, maxAttempts: 1, payload: { owner: 'octocat', repo: 'test-mode-push', private: true, branch: 'main', message: 'x' } });
+      return created;
+    });
+    const requestsBefore = github.requests.length;
+    const stream = await subscribeSse(platform.url, tenant.test, EXPORT_EVENTS, { sessionId: encodeId('Session', session.id) });
+    expect(stream.events.at(-1)).toMatchObject({ type: 'done', status: 'failed', error: { code: 'GITHUB_TOKEN_MISSING' } });
+    expect(github.requests.slice(requestsBefore)).toEqual([]);
+    expect(github.repositories.has('octocat/test-mode-push')).toBe(false);
   });
 
   it('exports to an organisation on a new branch with a token passed for the call, which is never stored in clear', async () => {
@@ -163,12 +202,15 @@ describe('exportToGitHub (Octokit against a fake GitHub, through the API and a w
     const { projectId } = await projectWithFiles(1);
     github.addRepository('octocat', 'taken');
     github.fail({ method: 'GET', path: /^\/repos\/octocat\/taken$/, status: 404, message: 'Not Found' });
-    const { done } = await exportProject({ projectId, owner: 'octocat', repo: 'taken' });
+    const { done } = await exportProject({ projectId, owner: 'octocat', repo: 'taken', token: GOOD_TOKEN });
     expect(done).toMatchObject({ status: 'failed', error: { code: 'GITHUB_REPOSITORY_EXISTS' } });
   });
 
-  it('clears the stored token', async () => {
-    const cleared = await graphql(platform.app, tenant.test, 'mutation { setGitHubToken(input: { token: null }) { gitHubTokenSet } }');
+  it('clears the stored token (with a live key; a test key is FORBIDDEN)', async () => {
+    const byTestKey = await graphql(platform.app, tenant.test, 'mutation { setGitHubToken(input: { token: null }) { gitHubTokenSet } }');
+    expect(errorCode(byTestKey)).toBe('FORBIDDEN');
+    expect(byTestKey.errors![0].message).toMatch(/use a live key/);
+    const cleared = await graphql(platform.app, tenant.live, 'mutation { setGitHubToken(input: { token: null }) { gitHubTokenSet } }');
     expect(cleared.data.setGitHubToken.gitHubTokenSet).toBe(false);
     expect((await database.prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).githubTokenEncrypted).toBeNull();
   });

@@ -5,7 +5,7 @@ import {
   ValidationError,
   type SessionEvent,
 } from '@everjust/core';
-import { requireScope, requireSecretKey } from '../auth/scopes.js';
+import { requireLiveKey, requireScope, requireSecretKey } from '../auth/scopes.js';
 import { startSessionWithJob } from '../services/start-session.js';
 import { builder } from './builder.js';
 import { findVisibleProject, idempotencyKeySchema } from './projects.js';
@@ -69,7 +69,8 @@ const ExportToGitHubInput = builder.inputType('ExportToGitHubInput', {
     token: t.string({
       required: false,
       validate: tokenSchema,
-      description: "For this export only, instead of the tenant's stored token. Kept encrypted until the export ends; never shown in events.",
+      description:
+        "For this export only, instead of the tenant's stored token; required in test mode. Kept encrypted until the export ends; never shown in events.",
     }),
     idempotencyKey: t.string({ required: false, validate: idempotencyKeySchema }),
   }),
@@ -79,10 +80,11 @@ builder.mutationFields((t) => ({
   setGitHubToken: t.prismaField({
     type: 'Tenant',
     description:
-      "Stores the tenant's GitHub token for exports, encrypted at rest (a key derived from EVERJUST_SECRET); `token: null` clears it. Needs `keys:write`.",
+      "Stores the tenant's GitHub token for live-mode exports, encrypted at rest (a key derived from EVERJUST_SECRET); `token: null` clears it. Needs `keys:write` and a live key (a tenant setting: a test key gets FORBIDDEN).",
     args: { input: t.arg({ type: SetGitHubTokenInput, required: true }) },
     resolve: async (query, _root, { input }, context) => {
       requireScope(context.caller, 'keys:write');
+      requireLiveKey(context.caller, 'change the GitHub token');
       const { prisma, secret, authenticator } = context.services;
       const tenantId = context.caller.tenantId;
       const token = input.token?.trim();
@@ -98,7 +100,7 @@ builder.mutationFields((t) => ({
   exportToGitHub: t.prismaField({
     type: 'Session',
     description:
-      "Pushes the project's files to a GitHub repository, in one commit, creating the repository when missing. Returns at once a session of kind `export`; its `done` carries `result: { repositoryUrl, commitSha, branch }`. Uses `token`, else the tenant's stored token (setGitHubToken).",
+      "Pushes the project's files to a GitHub repository, in one commit, creating the repository when missing. Returns at once a session of kind `export`; its `done` carries `result: { repositoryUrl, commitSha, branch }`. Uses `token`, else (live mode only) the tenant's stored token (setGitHubToken); in test mode `token` is required, as the stored token is a live credential.",
     args: { input: t.arg({ type: ExportToGitHubInput, required: true }) },
     resolve: async (query, _root, { input }, context) => {
       requireScope(context.caller, 'sessions:write');
@@ -106,6 +108,12 @@ builder.mutationFields((t) => ({
       const { prisma, pubsub, config, secret } = context.services;
       const project = await findVisibleProject(context, String(input.projectId));
       const token = input.token?.trim() || null;
+      if (!token && context.caller.mode === 'test') {
+        // The stored token is set by live keys only and pushes for real: test mode never borrows it.
+        throw new ValidationError('input.token: a test-mode export needs a token passed with the call (the stored GitHub token is used in live mode only)', {
+          issues: [{ path: ['input', 'token'], message: 'required in test mode' }],
+        });
+      }
       if (!token) {
         const tenant = await prisma.tenant.findUnique({ where: { id: context.caller.tenantId }, select: { githubTokenEncrypted: true } });
         if (!tenant?.githubTokenEncrypted) {

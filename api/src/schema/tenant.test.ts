@@ -65,6 +65,27 @@ describeEachDatabase('tenant', (database) => {
     expect(stored.name).toBe('Acme Inc');
   });
 
+  it('refuses tenant settings to a test key, which would change live mode too: FORBIDDEN, nothing changed', async () => {
+    const before = await database().prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } });
+    const origins = await graphql(app, tenant.test, UPDATE, { input: { allowedOrigins: ['https://attacker.example'] } });
+    expect(errorCode(origins)).toBe('FORBIDDEN');
+    expect(origins.errors![0].message).toMatch(/use a live key/);
+    expect(origins.errors![0].extensions.reason).toBe('LIVE_KEY_REQUIRED');
+    expect(errorCode(await graphql(app, tenant.test, UPDATE, { input: { name: 'Renamed by CI' } }))).toBe('FORBIDDEN');
+    const github = await graphql(app, tenant.test, 'mutation { setGitHubToken(input: { token: "ghp_fromATestKey0123456789" }) { gitHubTokenSet } }');
+    expect(errorCode(github)).toBe('FORBIDDEN');
+    expect(github.errors![0].message).toMatch(/use a live key/);
+    expect(errorCode(await graphql(app, tenant.test, 'mutation { setGitHubToken(input: { token: null }) { gitHubTokenSet } }'))).toBe('FORBIDDEN');
+    const after = await database().prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } });
+    expect({ name: after.name, allowedOrigins: after.allowedOrigins, githubTokenEncrypted: after.githubTokenEncrypted }).toEqual({
+      name: before.name,
+      allowedOrigins: before.allowedOrigins,
+      githubTokenEncrypted: before.githubTokenEncrypted,
+    });
+    // A test key still reads them.
+    expect((await graphql(app, tenant.test, '{ viewer { allowedOrigins } }')).data.viewer.allowedOrigins).toEqual(before.allowedOrigins);
+  });
+
   it('needs the keys:write scope to change the tenant', async () => {
     const created = await graphql(app, tenant.live, `mutation { createApiKey(input: { name: "reader", scopes: [PROJECTS_READ] }) { secret } }`);
     const response = await graphql(app, created.data.createApiKey.secret, UPDATE, { input: { name: 'Nope' } });

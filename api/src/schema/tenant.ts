@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { limitsFor, type TierLimits, encodeId } from '@everjust/core';
-import { requireScope } from '../auth/scopes.js';
+import { requireLiveKey, requireScope } from '../auth/scopes.js';
 import { builder } from './builder.js';
 
 export const TierEnum = builder.enumType('Tier', {
@@ -84,10 +84,12 @@ const UpdateTenantInput = builder.inputType('UpdateTenantInput', {
 builder.mutationField('updateTenant', (t) =>
   t.prismaField({
     type: 'Tenant',
-    description: "Changes the tenant's name or allowed widget origins. Needs the `keys:write` scope.",
+    description:
+      "Changes the tenant's name or allowed widget origins. Needs the `keys:write` scope and a live key: tenant settings apply to both modes, so a test key gets FORBIDDEN.",
     args: { input: t.arg({ type: UpdateTenantInput, required: true }) },
     resolve: async (query, _root, { input }, context) => {
       requireScope(context.caller, 'keys:write');
+      requireLiveKey(context.caller, 'change tenant settings');
       const tenant = await context.services.prisma.tenant.update({
         ...query,
         where: { id: context.caller.tenantId },

@@ -10,7 +10,7 @@ export interface ExportJobPayload {
   branch: string;
   message: string;
   description?: string;
-  /** A token passed with the call, sealed for this session; absent: the tenant's stored token. */
+  /** A token passed with the call, sealed for this session; absent: the tenant's stored token (live mode only). */
   sealedToken?: string;
 }
 
@@ -58,11 +58,18 @@ export function createExportTask(options: ExportTaskOptions): TaskHandler {
   };
 }
 
-/** The token for this export: the one passed with the call, else the tenant's; never logged, never in an event. */
+/**
+ * The token for this export: the one passed with the call, else (live mode only) the tenant's; never
+ * logged, never in an event. The stored token is a live credential, set by live keys only: a test-mode
+ * export never falls back to it, whatever its job says (the API already refuses one without a token).
+ */
 async function exportToken(context: TaskContext, payload: ExportJobPayload, secret: string): Promise<string> {
   const { session, prisma } = context;
   try {
     if (payload.sealedToken) return openSecret(secret, payload.sealedToken, SEALED_CONTEXTS.sessionGitHubToken(session.id));
+    if (session.mode !== 'live') {
+      throw new TaskError('GITHUB_TOKEN_MISSING', 'A test-mode export uses only a token passed with the call (`token`), never the stored one', false);
+    }
     const tenant = await prisma.tenant.findUnique({ where: { id: session.tenantId }, select: { githubTokenEncrypted: true } });
     if (tenant?.githubTokenEncrypted) return openSecret(secret, tenant.githubTokenEncrypted, SEALED_CONTEXTS.tenantGitHubToken(session.tenantId));
   } catch (error) {
