@@ -23,6 +23,7 @@ export * from './files/project-files.js';
 export * from './files/session-attachments.js';
 export * from './preview-tokens.js';
 export * from './usage/usage.js';
+export * from './usage/attempt-usage.js';
 export * from './usage/prices.js';
 export * from './global-id.js';
 export * from './events/webhook-events.js';

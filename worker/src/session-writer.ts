@@ -1,6 +1,9 @@
 import {
   appendFencedEvent,
   costMicros,
+  isBillable,
+  recordAttemptUsage,
+  type AttemptOutcome,
   type PriceTable,
   LeaseLostError,
   EMPTY_USAGE,
@@ -155,10 +158,35 @@ export class SessionWriter {
     this.textClosed = true;
     const { prisma, session, lease } = this.options;
     const done = await this.enqueue(() =>
-      endSessionFenced(prisma, { session, lease, status, usage: { ...this.usage }, error: options.error, result: options.result }),
+      endSessionFenced(prisma, { session, lease, status, usage: { ...this.usage }, billing: this.billing, error: options.error, result: options.result }),
     );
     await this.publish([done]);
     return done;
+  }
+
+  /**
+   * Records this attempt's usage when the attempt ends without ending the session (a retry, a
+   * shutdown, a lost lease): `end` is the job's change for that end (failJob, releaseJob), run in
+   * the same transaction, and the usage is written only when it took (the lease was still held).
+   * A lost lease has no fenced end: the usage is recorded anyway (the tokens were spent), once, not
+   * billed.
+   */
+  async endAttempt(outcome: AttemptOutcome, options: { errorCode?: string; end?: (tx: Prisma.TransactionClient) => Promise<boolean> } = {}): Promise<boolean> {
+    const { prisma, session, lease } = this.options;
+    const attempt = {
+      session,
+      attempt: lease.attempt,
+      outcome,
+      billable: isBillable(outcome, options.errorCode),
+      byok: this.billing.byok,
+      model: this.billing.model,
+      usage: { ...this.usage },
+    };
+    return prisma.$transaction(async (tx) => {
+      const ended = options.end ? await options.end(tx) : true;
+      if (ended) await recordAttemptUsage(tx, attempt);
+      return ended;
+    });
   }
 
   /** Waits for every pending write; rethrows the first write failure (a lost lease, say). */

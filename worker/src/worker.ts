@@ -281,7 +281,8 @@ export class Worker {
       }
       if (reason === 'shutdown') {
         writer.abandon();
-        await releaseJob(this.options.prisma, { jobId: job.id, workerId: this.id, attempt: job.attempts });
+        const released = await writer.endAttempt('released', { end: (tx) => releaseJob(tx, { jobId: job.id, workerId: this.id, attempt: job.attempts }) });
+        if (!released) throw new LeaseLostError(job.id);
         return 'released';
       }
       const { code, message, retryable } = classifyWorkerError(run.error);
@@ -289,7 +290,12 @@ export class Worker {
       await writer.drain().catch(() => undefined);
       if (retryable && hasAttemptsLeft(job)) {
         await writer.append({ type: 'error', payload: { code, message, retryable: true } });
-        await failJob(this.options.prisma, job.id, this.id, message, { retryable: true, backoffBaseMs: this.options.config.jobs.backoffBaseMs, attempt: job.attempts });
+        const retried = await writer.endAttempt('retrying', {
+          errorCode: code,
+          end: async (tx) =>
+            (await failJob(tx, job.id, this.id, message, { retryable: true, backoffBaseMs: this.options.config.jobs.backoffBaseMs, attempt: job.attempts })) !== 'lost',
+        });
+        if (!retried) throw new LeaseLostError(job.id);
         return 'retrying';
       }
       await writer.append({ type: 'error', payload: { code, message } });
@@ -297,7 +303,9 @@ export class Worker {
       return 'failed';
     } catch (error) {
       if (!(error instanceof LeaseLostError)) throw error;
-      writer.abandon(); // another worker owns the job now: write nothing more
+      writer.abandon(); // another worker owns the job now: write nothing more to the session
+      // Its tokens were spent all the same: recorded (once, not billed), or the usage would vanish.
+      await writer.endAttempt('lease_lost').catch((err: unknown) => logger.warn({ err }, 'could not record the usage of an attempt that lost its lease'));
       logger.warn('lost the lease; leaving the job to its new owner');
       return 'lease_lost';
     }

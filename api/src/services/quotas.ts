@@ -68,7 +68,7 @@ export async function checkSessionQuotas(
 
   if (limits.sandboxHoursPerMonth !== null) {
     const month = utcMonthWindow(now);
-    const used = await tx.usageDaily.aggregate({ where: { ...scope, day: { gte: month.start, lt: month.end } }, _sum: { sandboxSeconds: true } });
+    const used = await tx.usageDaily.aggregate({ where: { ...scope, billable: true, day: { gte: month.start, lt: month.end } }, _sum: { sandboxSeconds: true } });
     if ((used._sum.sandboxSeconds ?? 0) >= limits.sandboxHoursPerMonth * 3600) {
       throw new QuotaExceededError('sandboxHoursPerMonth', limits.sandboxHoursPerMonth, month.end);
     }
@@ -82,7 +82,7 @@ export async function checkSessionQuotas(
     }
     if (budget?.tokensPerDay != null) {
       const used = await tx.usageDaily.aggregate({
-        where: { ...scope, externalUserId: options.externalUserId, day: new Date(`${utcDay(now)}T00:00:00Z`) },
+        where: { ...scope, billable: true, externalUserId: options.externalUserId, day: new Date(`${utcDay(now)}T00:00:00Z`) },
         _sum: { inputTokens: true, outputTokens: true },
       });
       const tokens = Number(used._sum.inputTokens ?? 0) + Number(used._sum.outputTokens ?? 0);

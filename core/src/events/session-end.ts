@@ -3,7 +3,7 @@ import type { SessionKind, SessionStatus } from '../generated/prisma/enums.js';
 import { snapshotSessionFilesSql } from '../files/project-files.js';
 import { cancelQueuedJobSql } from '../queue/cancel-queued-job.js';
 import { endJobSql } from '../queue/job-queue.js';
-import { recordUsageSql } from '../usage/usage.js';
+import { attemptUsageSql, isBillable } from '../usage/attempt-usage.js';
 import { appendEventIf, appendFencedEvent, type Lease } from './event-log.js';
 import { EMPTY_USAGE, type SessionEvent, type SessionUsage } from './event-types.js';
 import { SESSION_ACTIVE_STATUSES, type SessionEndStatus } from '../session-status.js';
@@ -16,6 +16,8 @@ export interface SessionEndOptions {
   error?: { code: string; message: string };
   /** Kind-specific results for `done` (an export's repository and commit). */
   result?: Record<string, unknown>;
+  /** The model the attempt's tokens were priced at and whether they ran on the tenant's own key. */
+  billing?: { model: string | null; byok: boolean };
 }
 
 /**
@@ -26,18 +28,14 @@ export interface SessionEndOptions {
  * nothing can be appended after it, since the job no longer holds a lease.
  */
 export async function endSessionFenced(client: PrismaClient | Prisma.TransactionClient, options: SessionEndOptions): Promise<SessionEvent> {
-  const { session, lease, status, usage, error, result } = options;
+  const { session, lease, status, error, result } = options;
   const held = Prisma.sql`EXISTS (SELECT 1 FROM next)`;
   const snapshot = snapshotSessionFilesSql(session.id, session.projectId, held);
-  const usageSql = recordUsageSql(
-    {
-      tenantId: session.tenantId,
-      mode: session.mode,
-      projectId: session.projectId,
-      externalUserId: session.externalUserId,
-      generations: session.kind === 'generate' ? 1 : 0,
-      ...usage,
-    },
+  const billable = isBillable(status, error?.code);
+  const byok = options.billing?.byok ?? false;
+  const usage = { ...options.usage, billable, byok };
+  const attempt = attemptUsageSql(
+    { session, attempt: lease.attempt, outcome: status, billable, byok, model: options.billing?.model ?? null, usage, ends: true },
     held,
   );
   const job = endJobSql(lease, status === 'failed' ? { status: 'dead', error: error?.message ?? 'failed' } : { status }, held);
@@ -51,7 +49,8 @@ export async function endSessionFenced(client: PrismaClient | Prisma.Transaction
       also: [
         Prisma.sql`snapshot_gone AS (${snapshot.gone})`,
         Prisma.sql`snapshot AS (${snapshot.upsert})`,
-        Prisma.sql`usage AS (${usageSql})`,
+        Prisma.sql`attempt_usage AS (${attempt.row})`,
+        Prisma.sql`usage AS (${attempt.daily})`,
         Prisma.sql`job_end AS (${job})`,
       ],
     },
