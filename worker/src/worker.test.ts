@@ -171,6 +171,28 @@ describeEachDatabase('a worker settling task failures', (database) => {
     expect(events[1]!.createdAt.getTime() - events[0]!.createdAt.getTime()).toBeGreaterThanOrEqual(15);
   });
 
+  it('records and bills every attempt of a retried session, and records but does not bill an attempt that failed through our fault', async () => {
+    let runs = 0;
+    const { session } = await runToEnd(async ({ writer }) => {
+      runs += 1;
+      writer.addUsage({ inputTokens: 100, outputTokens: 10 });
+      if (runs === 1) throw new TaskError('X', 'their fault', true);
+      if (runs === 2) throw new Error('a bug of ours'); // INTERNAL, retried
+      return {};
+    });
+    const rows = await prisma().sessionAttemptUsage.findMany({ where: { sessionId: session.id }, orderBy: { attempt: 'asc' } });
+    expect(rows.map((row) => [row.attempt, row.outcome, row.billable, row.inputTokens])).toEqual([
+      [1, 'retrying', true, 100n],
+      [2, 'retrying', false, 100n],
+      [3, 'succeeded', true, 100n],
+    ]);
+    const daily = await prisma().usageDaily.findMany({ where: { tenantId: session.tenantId }, orderBy: { billable: 'asc' } });
+    expect(daily.map((row) => [row.billable, row.inputTokens, row.outputTokens])).toEqual([
+      [false, 100n, 10n],
+      [true, 200n, 20n],
+    ]);
+  });
+
   it('ends the session failed and the job dead on an error that is not retryable, running it once', async () => {
     let runs = 0;
     const { session, job, events } = await runToEnd(async () => {
@@ -226,6 +248,7 @@ describeEachDatabase('a worker that stalls past its lease', (database) => {
     const runs: number[] = [];
     const stall: TaskHandler = async ({ job, writer }) => {
       runs.push(job.attempts);
+      writer.addUsage({ inputTokens: 7 });
       await writer.append({ type: 'status', payload: { status: 'running', step: `attempt ${job.attempts}` } });
       if (job.attempts === 1) {
         // The whole process stops past the lease (as under SIGSTOP, a long GC pause, a laptop asleep).
@@ -260,6 +283,13 @@ describeEachDatabase('a worker that stalls past its lease', (database) => {
     expect(events.filter((event) => event.attempt === 2).map((event) => event.type), trace).toEqual(['status', 'status', 'status', 'status', 'status', 'status', 'done']);
     expect(await prisma.job.findUniqueOrThrow({ where: { id: jobId } })).toMatchObject({ status: 'succeeded', attempts: 2, lockedBy: null });
     expect(worker.activeJobs).toBe(0);
+    // The stalled attempt's tokens were spent: recorded once, not billed (our fault); the new one's billed.
+    await waitFor('the lost attempt\'s usage', () => prisma.sessionAttemptUsage.count({ where: { sessionId: sessionId! } }), (count) => count === 2);
+    const rows = await prisma.sessionAttemptUsage.findMany({ where: { sessionId: sessionId! }, orderBy: { attempt: 'asc' } });
+    expect(rows.map((row) => [row.attempt, row.outcome, row.billable, row.inputTokens])).toEqual([
+      [1, 'lease_lost', false, 7n],
+      [2, 'succeeded', true, 7n],
+    ]);
   });
 });
 
