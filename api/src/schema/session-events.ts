@@ -32,12 +32,27 @@ const EVENT_TYPE_NAMES: Record<SessionEventType, string> = {
 };
 
 export const UsageRef = builder
-  .objectRef<{ inputTokens: number; outputTokens: number; sandboxSeconds: number }>('SessionUsage')
+  .objectRef<{
+    inputTokens: number;
+    outputTokens: number;
+    sandboxSeconds: number;
+    cacheWriteTokens?: number;
+    cacheReadTokens?: number;
+    costMicros?: number;
+    billable?: boolean;
+    byok?: boolean;
+  }>('SessionUsage')
   .implement({
     fields: (t) => ({
       inputTokens: t.exposeInt('inputTokens'),
       outputTokens: t.exposeInt('outputTokens'),
+      // Absent from sessions recorded before they existed: read as 0 (and as billable, not BYOK).
+      cacheWriteTokens: t.int({ resolve: (usage) => usage.cacheWriteTokens ?? 0, description: 'Input tokens written to the prompt cache.' }),
+      cacheReadTokens: t.int({ resolve: (usage) => usage.cacheReadTokens ?? 0, description: 'Input tokens read from the prompt cache.' }),
       sandboxSeconds: t.exposeFloat('sandboxSeconds'),
+      costMicros: t.float({ resolve: (usage) => usage.costMicros ?? 0, description: 'What the model tokens cost at list price, in micro-USD.' }),
+      billable: t.boolean({ resolve: (usage) => usage.billable ?? true, description: 'False when the session failed through our fault: recorded, not billed.' }),
+      byok: t.boolean({ resolve: (usage) => usage.byok ?? false, description: 'Ran on your own Anthropic key.' }),
     }),
   });
 

@@ -11,7 +11,18 @@ interface UsageFigures {
   generations: number;
   inputTokens: number;
   outputTokens: number;
+  cacheWriteTokens: number;
+  cacheReadTokens: number;
   sandboxSeconds: number;
+  costMicros: number;
+  /** Some of it ran on the tenant's own Anthropic key (usage_daily.byok). */
+  byok: boolean;
+}
+
+/** Figures with their billable and non-billable parts (usage of a failure of ours is recorded, not billed). */
+interface UsageSplit extends UsageFigures {
+  billable: UsageFigures;
+  nonBillable: UsageFigures;
 }
 
 const UsageFiguresFields = (t: any) => ({
@@ -19,18 +30,34 @@ const UsageFiguresFields = (t: any) => ({
   generations: t.int({ resolve: (row: UsageFigures) => row.generations }),
   inputTokens: t.float({ resolve: (row: UsageFigures) => row.inputTokens, description: 'Model input tokens.' }),
   outputTokens: t.float({ resolve: (row: UsageFigures) => row.outputTokens, description: 'Model output tokens.' }),
+  cacheWriteTokens: t.float({ resolve: (row: UsageFigures) => row.cacheWriteTokens, description: 'Input tokens written to the prompt cache.' }),
+  cacheReadTokens: t.float({ resolve: (row: UsageFigures) => row.cacheReadTokens, description: 'Input tokens read from the prompt cache.' }),
   sandboxSeconds: t.float({ resolve: (row: UsageFigures) => row.sandboxSeconds }),
+  costMicros: t.float({ resolve: (row: UsageFigures) => row.costMicros, description: 'What the model tokens cost at list price, in micro-USD.' }),
+  byok: t.boolean({ resolve: (row: UsageFigures) => row.byok, description: "True when some of this usage ran on your own Anthropic key (BYOK)." }),
 });
 
-const UsageTotalsRef = builder.objectRef<UsageFigures>('UsageTotals').implement({ fields: UsageFiguresFields });
-const UsageRowRef = builder.objectRef<UsageFigures & { key: string }>('UsageRow').implement({
+const UsageFiguresRef = builder.objectRef<UsageFigures>('UsageFigures').implement({ fields: UsageFiguresFields });
+
+const UsageSplitFields = (t: any) => ({
+  ...UsageFiguresFields(t),
+  billable: t.field({ type: UsageFiguresRef, resolve: (row: UsageSplit) => row.billable, description: 'The part that is billed (and counted by quotas and end-user budgets).' }),
+  nonBillable: t.field({
+    type: UsageFiguresRef,
+    resolve: (row: UsageSplit) => row.nonBillable,
+    description: 'The part recorded but not billed: attempts that failed through our fault (INTERNAL, provider outage, lost worker).',
+  }),
+});
+
+const UsageTotalsRef = builder.objectRef<UsageSplit>('UsageTotals').implement({ fields: UsageSplitFields });
+const UsageRowRef = builder.objectRef<UsageSplit & { key: string }>('UsageRow').implement({
   fields: (t) => ({
     key: t.exposeString('key', { description: 'The group: a project id, your end user id, or a UTC day (YYYY-MM-DD).' }),
-    ...UsageFiguresFields(t),
+    ...UsageSplitFields(t),
   }),
 });
 const UsageReportRef = builder
-  .objectRef<{ from: Date; to: Date; totals: UsageFigures; rows: Array<UsageFigures & { key: string }>; storageBytes: number }>('UsageReport')
+  .objectRef<{ from: Date; to: Date; totals: UsageSplit; rows: Array<UsageSplit & { key: string }>; storageBytes: number }>('UsageReport')
   .implement({
     fields: (t) => ({
       from: t.expose('from', { type: 'DateTime' }),
@@ -45,13 +72,37 @@ const UsageGroupByEnum = builder.enumType('UsageGroupBy', {
   values: { PROJECT: { value: 'project' }, EXTERNAL_USER: { value: 'externalUser' }, DAY: { value: 'day' } } as const,
 });
 
-const zero = (): UsageFigures => ({ requests: 0, generations: 0, inputTokens: 0, outputTokens: 0, sandboxSeconds: 0 });
-function add(into: UsageFigures, row: { requests: bigint; generations: number; inputTokens: bigint; outputTokens: bigint; sandboxSeconds: number }) {
+const zeroFigures = (): UsageFigures => ({
+  requests: 0,
+  generations: 0,
+  inputTokens: 0,
+  outputTokens: 0,
+  cacheWriteTokens: 0,
+  cacheReadTokens: 0,
+  sandboxSeconds: 0,
+  costMicros: 0,
+  byok: false,
+});
+
+const zero = (): UsageSplit => ({ ...zeroFigures(), billable: zeroFigures(), nonBillable: zeroFigures() });
+
+type DailyRow = Prisma.UsageDailyGetPayload<object>;
+
+function addFigures(into: UsageFigures, row: DailyRow) {
   into.requests += Number(row.requests);
   into.generations += row.generations;
   into.inputTokens += Number(row.inputTokens);
   into.outputTokens += Number(row.outputTokens);
+  into.cacheWriteTokens += Number(row.cacheWriteTokens);
+  into.cacheReadTokens += Number(row.cacheReadTokens);
   into.sandboxSeconds += row.sandboxSeconds;
+  into.costMicros += Number(row.costMicros);
+  into.byok ||= row.byok;
+}
+
+function add(into: UsageSplit, row: DailyRow) {
+  addFigures(into, row);
+  addFigures(row.billable ? into.billable : into.nonBillable, row);
 }
 
 builder.queryField('usage', (t) =>
@@ -70,7 +121,7 @@ builder.queryField('usage', (t) =>
       const where: Prisma.UsageDailyWhereInput = { tenantId: context.caller.tenantId, mode: context.caller.mode, day: { gte: dayOf(args.from), lt: dayOf(args.to, true) } };
       const rows = await context.services.prisma.usageDaily.findMany({ where, orderBy: { day: 'asc' } });
       const totals = zero();
-      const groups = new Map<string, UsageFigures & { key: string }>();
+      const groups = new Map<string, UsageSplit & { key: string }>();
       for (const row of rows) {
         add(totals, row);
         if (!args.groupBy) continue;
@@ -122,7 +173,7 @@ async function quotasOf(context: RequestContext): Promise<QuotaView[]> {
     prisma.project.count({ where: { ...scope, deletedAt: null } }),
     prisma.session.count({ where: { ...scope, status: { in: [...SESSION_ACTIVE_STATUSES] } } }),
     prisma.session.count({ where: { ...scope, kind: 'generate', createdAt: { gte: day.start } } }),
-    prisma.usageDaily.aggregate({ where: { ...scope, day: { gte: month.start, lt: month.end } }, _sum: { sandboxSeconds: true } }),
+    prisma.usageDaily.aggregate({ where: { ...scope, billable: true, day: { gte: month.start, lt: month.end } }, _sum: { sandboxSeconds: true } }),
     storageUsed(prisma, scope.tenantId, scope.mode),
   ]);
   const quota = (name: string, limit: number | null, used: number, resetsAt: Date | null): QuotaView => ({
