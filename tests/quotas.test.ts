@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type TierName } from '@everjust/core';
+import { openDatabase, recordUsage, type TierName } from '@everjust/core';
 import { createTestTenant, errorCode, graphql, type TestTenant } from '../test-support/app.js';
 import { databaseTargets, describeEachDatabase, type TestDatabase } from '../test-support/databases.js';
 import { startTestPlatform, subscribeSse, SESSION_EVENTS_SUBSCRIPTION, type TestPlatform } from '../test-support/platform.js';
@@ -111,6 +111,32 @@ describeEachDatabase('usage and end-user budgets', (database) => {
     // Test mode is a world of its own: none of this shows there.
     const testReport = await graphql(platform.app, tenant.test, `query($from: DateTime!, $to: DateTime!) { usage(from: $from, to: $to) { totals { generations } } }`, { from, to });
     expect(testReport.data.usage.totals.generations).toBe(0);
+  });
+
+  it('reports billable and non-billable usage apart, with cost, cache tokens and BYOK; budgets count only billable usage', async () => {
+    const other = await tenantWith(database(), 'enterprise');
+    const prisma = database().prisma;
+    const projectId = await project(platform.app, other.live, 'erin');
+    const base = { tenantId: other.id, mode: 'live' as const, externalUserId: 'erin' };
+    await recordUsage(prisma, { ...base, inputTokens: 100, outputTokens: 10, cacheWriteTokens: 5, cacheReadTokens: 7, costMicros: 450 });
+    await recordUsage(prisma, { ...base, inputTokens: 1_000, outputTokens: 50, costMicros: 3_750, billable: false });
+    await recordUsage(prisma, { ...base, inputTokens: 1, outputTokens: 1, costMicros: 0, byok: true });
+    const from = new Date(Date.now() - 86_400_000).toISOString();
+    const to = new Date(Date.now() + 86_400_000).toISOString();
+    const figures = 'inputTokens outputTokens cacheWriteTokens cacheReadTokens costMicros byok';
+    const report = await graphql(platform.app, other.live, `query($from: DateTime!, $to: DateTime!) {
+      usage(from: $from, to: $to, groupBy: EXTERNAL_USER) { totals { ${figures} billable { ${figures} } nonBillable { ${figures} } } rows { key costMicros byok } } }`, { from, to });
+    expect(report.errors).toBeUndefined();
+    expect(report.data.usage.totals).toEqual({
+      inputTokens: 1_101, outputTokens: 61, cacheWriteTokens: 5, cacheReadTokens: 7, costMicros: 4_200, byok: true,
+      billable: { inputTokens: 101, outputTokens: 11, cacheWriteTokens: 5, cacheReadTokens: 7, costMicros: 450, byok: true },
+      nonBillable: { inputTokens: 1_000, outputTokens: 50, cacheWriteTokens: 0, cacheReadTokens: 0, costMicros: 3_750, byok: false },
+    });
+    expect(report.data.usage.rows).toEqual([{ key: 'erin', costMicros: 4_200, byok: true }]);
+    // 1,050 non-billable tokens are over a 200-token budget; the 122 billable ones are not.
+    await graphql(platform.app, other.live, `mutation { setEndUserBudget(input: { externalUserId: "erin", tokensPerDay: 200 }) { externalUserId } }`);
+    const started = await graphql(platform.app, other.live, START, { input: { projectId, prompt: 'A todo app' } });
+    expect(started.errors).toBeUndefined();
   });
 
   it("stops only the capped end user's generations", async () => {
