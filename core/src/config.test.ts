@@ -11,6 +11,15 @@ describe('config', () => {
     expect(config.jobs).toMatchObject({ leaseMs: 30_000, heartbeatMs: 10_000, maxAttempts: 3, concurrency: 4 });
   });
 
+  it('takes model price overrides as JSON and refuses bad ones at start', () => {
+    expect(loadConfig({}).modelPrices).toEqual({});
+    const price = { input: 2, output: 10, cacheWrite: 2.5, cacheRead: 0.2 };
+    expect(loadConfig({ EVERJUST_MODEL_PRICES: JSON.stringify({ 'claude-sonnet-4-5': price }) }).modelPrices).toEqual({ 'claude-sonnet-4-5': price });
+    expect(() => loadConfig({ EVERJUST_MODEL_PRICES: '{not json' })).toThrow(/EVERJUST_MODEL_PRICES: must be a JSON object/);
+    expect(() => loadConfig({ EVERJUST_MODEL_PRICES: JSON.stringify({ m: { input: -1, output: 1, cacheWrite: 1, cacheRead: 1 } }) })).toThrow(/EVERJUST_MODEL_PRICES/);
+    expect(() => loadConfig({ EVERJUST_MODEL_PRICES: JSON.stringify({ m: { input: 1 } }) })).toThrow(/EVERJUST_MODEL_PRICES/);
+  });
+
   it('picks the sandbox as docs/architecture.md says', () => {
     expect(loadConfig({}, { embeddedStart: true }).sandbox).toBe('local');
     expect(loadConfig({ HOST: '0.0.0.0' }, { embeddedStart: true }).sandbox).toBe('static');

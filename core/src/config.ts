@@ -67,6 +67,29 @@ const environmentSchema = z.object({
   EVERJUST_JOB_MAX_ATTEMPTS: documented(integer(1).default(3), 'attempts before a job is dead: errors the job itself raised'),
   EVERJUST_JOB_MAX_LEASE_LOSSES: documented(integer(1).default(10), 'leases a job may lose (its worker died or stalled) before it ends as `WORKER_LOST`'),
   EVERJUST_JOB_BACKOFF_BASE_MS: documented(integer(0).default(2_000), 'the wait before a retry: 2ⁿ × this'),
+  EVERJUST_MODEL_PRICES: documented(
+    optionalString.pipe(
+      z
+        .string()
+        .transform((text, ctx) => {
+          try {
+            return JSON.parse(text) as unknown;
+          } catch {
+            ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+            return z.NEVER;
+          }
+        })
+        .pipe(
+          z.record(
+            z.string().min(1),
+            z.object({ input: z.number().min(0), output: z.number().min(0), cacheWrite: z.number().min(0), cacheRead: z.number().min(0) }).strict(),
+          ),
+        )
+        .optional(),
+    ),
+    'model prices over the built-in table, USD per million tokens: `{"<model>":{"input":3,"output":15,"cacheWrite":3.75,"cacheRead":0.3}}`',
+    'the built-in table',
+  ),
   EVERJUST_WORKER_CONCURRENCY: documented(integer(1).default(4), 'jobs at once per worker process'),
   EVERJUST_PROMPT_MAX_CHARS: documented(integer(1).default(20_000), 'longest prompt'),
   EVERJUST_FILE_MAX_BYTES: documented(integer(1).default(1_048_576), 'largest project file'),
@@ -284,5 +307,7 @@ function configFrom(env: z.output<typeof environmentSchema>, sandbox: SandboxKin
       backoffBaseMs: env.EVERJUST_JOB_BACKOFF_BASE_MS,
       concurrency: env.EVERJUST_WORKER_CONCURRENCY,
     },
+    /** Per-model price overrides (USD per million tokens) on core/src/usage/prices.ts's table. */
+    modelPrices: env.EVERJUST_MODEL_PRICES ?? {},
   };
 }

@@ -20,6 +20,7 @@ import {
   type PrismaClient,
   type Metrics,
   type PubSub,
+  priceTable,
 } from '@everjust/core';
 import type { LlmProvider } from './llm/llm-provider.js';
 import { cleanupSandboxes } from './sandbox/sandbox-manager.js';
@@ -184,7 +185,7 @@ export class Worker {
       return;
     }
     const lease = { jobId: job.id, workerId: this.id, attempt: job.attempts };
-    const writer = new SessionWriter({ prisma, pubsub: this.options.pubsub, logger, session, lease, appender: this.appender });
+    const writer = new SessionWriter({ prisma, pubsub: this.options.pubsub, logger, session, lease, appender: this.appender, prices: priceTable(this.options.config.modelPrices) });
     const heartbeat = this.keepLease(job, session.id, controller, logger);
     const started = Date.now();
     let outcome: JobOutcome = 'failed';
