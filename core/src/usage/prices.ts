@@ -28,7 +28,8 @@ export const DEFAULT_MODEL_PRICES: PriceTable = {
   'claude-opus-5': priced(5, 25),
   'claude-sonnet-4-5': priced(3, 15),
   'claude-sonnet-4-6': priced(3, 15),
-  'claude-sonnet-5': priced(3, 15),
+  // Sonnet 5 is cheaper than the 4.x Sonnets ($2 / $10, per the pricing page as stored in Dec 2026).
+  'claude-sonnet-5': priced(2, 10),
   'claude-haiku-4-5': priced(1, 5),
 };
 

@@ -173,7 +173,7 @@ export type WriteProjectFilesMutationVariables = Exact<{
 
 export type WriteProjectFilesMutation = { writeProjectFiles: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } };
 
-export type SessionFieldsFragment = { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number }, project: { id: string } };
+export type SessionFieldsFragment = { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, project: { id: string } };
 
 type SessionEventFields_CommandFinishedEvent_Fragment = { __typename: 'CommandFinishedEvent', commandId: string, exitCode: number | null, durationMs: number, timedOut: boolean, seq: number, type: string, at: string };
 
@@ -181,7 +181,7 @@ type SessionEventFields_CommandOutputEvent_Fragment = { __typename: 'CommandOutp
 
 type SessionEventFields_CommandStartedEvent_Fragment = { __typename: 'CommandStartedEvent', commandId: string, command: string, seq: number, type: string, at: string };
 
-type SessionEventFields_DoneEvent_Fragment = { __typename: 'DoneEvent', status: string, result: Record<string, unknown> | null, seq: number, type: string, at: string, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number }, error: { code: string, message: string } | null };
+type SessionEventFields_DoneEvent_Fragment = { __typename: 'DoneEvent', status: string, result: Record<string, unknown> | null, seq: number, type: string, at: string, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, error: { code: string, message: string } | null };
 
 type SessionEventFields_ErrorEvent_Fragment = { __typename: 'ErrorEvent', code: string, message: string, retryable: boolean, seq: number, type: string, at: string };
 
@@ -199,7 +199,7 @@ type SessionEventFields_StatusEvent_Fragment = { __typename: 'StatusEvent', stat
 
 type SessionEventFields_TextDeltaEvent_Fragment = { __typename: 'TextDeltaEvent', text: string, seq: number, type: string, at: string };
 
-type SessionEventFields_UsageEvent_Fragment = { __typename: 'UsageEvent', seq: number, type: string, at: string, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number } };
+type SessionEventFields_UsageEvent_Fragment = { __typename: 'UsageEvent', seq: number, type: string, at: string, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean } };
 
 export type SessionEventFieldsFragment =
   | SessionEventFields_CommandFinishedEvent_Fragment
@@ -222,28 +222,28 @@ export type GetSessionQueryVariables = Exact<{
 }>;
 
 
-export type GetSessionQuery = { session: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number }, project: { id: string } } };
+export type GetSessionQuery = { session: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, project: { id: string } } };
 
 export type GetSessionResultQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type GetSessionResultQuery = { session: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, files: Array<{ path: string, size: number, sha: string, content: string }>, project: { id: string, sandbox: { status: string, previewUrl: string | null, previewExpiresAt: string | null } | null }, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number } } };
+export type GetSessionResultQuery = { session: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, files: Array<{ path: string, size: number, sha: string, content: string }>, project: { id: string, sandbox: { status: string, previewUrl: string | null, previewExpiresAt: string | null } | null }, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean } } };
 
 export type StartSessionMutationVariables = Exact<{
   input: StartSessionInput;
 }>;
 
 
-export type StartSessionMutation = { startSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number }, project: { id: string } } };
+export type StartSessionMutation = { startSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, project: { id: string } } };
 
 export type CancelSessionMutationVariables = Exact<{
   input: CancelSessionInput;
 }>;
 
 
-export type CancelSessionMutation = { cancelSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number }, project: { id: string } } };
+export type CancelSessionMutation = { cancelSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, project: { id: string } } };
 
 export type SessionEventsSubscriptionVariables = Exact<{
   sessionId: string | number;
@@ -255,7 +255,7 @@ export type SessionEventsSubscription = { sessionEvents:
     | { __typename: 'CommandFinishedEvent', commandId: string, exitCode: number | null, durationMs: number, timedOut: boolean, seq: number, type: string, at: string }
     | { __typename: 'CommandOutputEvent', commandId: string, stream: string, text: string, seq: number, type: string, at: string }
     | { __typename: 'CommandStartedEvent', commandId: string, command: string, seq: number, type: string, at: string }
-    | { __typename: 'DoneEvent', status: string, result: Record<string, unknown> | null, seq: number, type: string, at: string, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number }, error: { code: string, message: string } | null }
+    | { __typename: 'DoneEvent', status: string, result: Record<string, unknown> | null, seq: number, type: string, at: string, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, error: { code: string, message: string } | null }
     | { __typename: 'ErrorEvent', code: string, message: string, retryable: boolean, seq: number, type: string, at: string }
     | { __typename: 'FileDeletedEvent', path: string, seq: number, type: string, at: string }
     | { __typename: 'FileWrittenEvent', path: string, size: number, sha: string, seq: number, type: string, at: string }
@@ -264,10 +264,12 @@ export type SessionEventsSubscription = { sessionEvents:
     | { __typename: 'SandboxCreatedEvent', sandboxId: string, provider: string, seq: number, type: string, at: string }
     | { __typename: 'StatusEvent', status: string, step: string | null, seq: number, type: string, at: string, statusMessage: string | null }
     | { __typename: 'TextDeltaEvent', text: string, seq: number, type: string, at: string }
-    | { __typename: 'UsageEvent', seq: number, type: string, at: string, usage: { inputTokens: number, outputTokens: number, sandboxSeconds: number } }
+    | { __typename: 'UsageEvent', seq: number, type: string, at: string, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean } }
    };
 
-export type UsageFigureFieldsFragment = { requests: number, generations: number, inputTokens: number, outputTokens: number, sandboxSeconds: number };
+export type UsageFiguresFragment = { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean };
+
+export type UsageTotalsFieldsFragment = { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean, billable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean }, nonBillable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean } };
 
 export type GetUsageQueryVariables = Exact<{
   from: string | Date;
@@ -276,7 +278,7 @@ export type GetUsageQueryVariables = Exact<{
 }>;
 
 
-export type GetUsageQuery = { usage: { from: string, to: string, storageBytes: number, totals: { requests: number, generations: number, inputTokens: number, outputTokens: number, sandboxSeconds: number }, rows: Array<{ key: string, requests: number, generations: number, inputTokens: number, outputTokens: number, sandboxSeconds: number }> } };
+export type GetUsageQuery = { usage: { from: string, to: string, storageBytes: number, totals: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean, billable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean }, nonBillable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean } }, rows: Array<{ key: string, requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean, billable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean }, nonBillable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean } }> } };
 
 export type CreateWidgetTokenMutationVariables = Exact<{
   input: CreateWidgetTokenInput;
@@ -346,7 +348,12 @@ export const SessionFieldsFragmentDoc = new TypedDocumentString(`
   usage {
     inputTokens
     outputTokens
+    cacheWriteTokens
+    cacheReadTokens
     sandboxSeconds
+    costMicros
+    billable
+    byok
   }
   lastSeq
   createdAt
@@ -409,7 +416,12 @@ export const SessionEventFieldsFragmentDoc = new TypedDocumentString(`
     usage {
       inputTokens
       outputTokens
+      cacheWriteTokens
+      cacheReadTokens
       sandboxSeconds
+      costMicros
+      billable
+      byok
     }
   }
   ... on ErrorEvent {
@@ -422,7 +434,12 @@ export const SessionEventFieldsFragmentDoc = new TypedDocumentString(`
     usage {
       inputTokens
       outputTokens
+      cacheWriteTokens
+      cacheReadTokens
       sandboxSeconds
+      costMicros
+      billable
+      byok
     }
     error {
       code
@@ -432,15 +449,48 @@ export const SessionEventFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"SessionEventFields"}) as unknown as TypedDocumentString<SessionEventFieldsFragment, unknown>;
-export const UsageFigureFieldsFragmentDoc = new TypedDocumentString(`
-    fragment UsageFigureFields on UsageTotals {
+export const UsageFiguresFragmentDoc = new TypedDocumentString(`
+    fragment UsageFigures on UsageFigures {
   requests
   generations
   inputTokens
   outputTokens
+  cacheWriteTokens
+  cacheReadTokens
   sandboxSeconds
+  costMicros
+  byok
 }
-    `, {"fragmentName":"UsageFigureFields"}) as unknown as TypedDocumentString<UsageFigureFieldsFragment, unknown>;
+    `, {"fragmentName":"UsageFigures"}) as unknown as TypedDocumentString<UsageFiguresFragment, unknown>;
+export const UsageTotalsFieldsFragmentDoc = new TypedDocumentString(`
+    fragment UsageTotalsFields on UsageTotals {
+  requests
+  generations
+  inputTokens
+  outputTokens
+  cacheWriteTokens
+  cacheReadTokens
+  sandboxSeconds
+  costMicros
+  byok
+  billable {
+    ...UsageFigures
+  }
+  nonBillable {
+    ...UsageFigures
+  }
+}
+    fragment UsageFigures on UsageFigures {
+  requests
+  generations
+  inputTokens
+  outputTokens
+  cacheWriteTokens
+  cacheReadTokens
+  sandboxSeconds
+  costMicros
+  byok
+}`, {"fragmentName":"UsageTotalsFields"}) as unknown as TypedDocumentString<UsageTotalsFieldsFragment, unknown>;
 export const ListApiKeysDocument = new TypedDocumentString(`
     query ListApiKeys($first: Int, $after: String) {
   apiKeys(first: $first, after: $after) {
@@ -638,7 +688,12 @@ export const GetSessionDocument = new TypedDocumentString(`
   usage {
     inputTokens
     outputTokens
+    cacheWriteTokens
+    cacheReadTokens
     sandboxSeconds
+    costMicros
+    billable
+    byok
   }
   lastSeq
   createdAt
@@ -685,7 +740,12 @@ export const GetSessionResultDocument = new TypedDocumentString(`
   usage {
     inputTokens
     outputTokens
+    cacheWriteTokens
+    cacheReadTokens
     sandboxSeconds
+    costMicros
+    billable
+    byok
   }
   lastSeq
   createdAt
@@ -718,7 +778,12 @@ export const StartSessionDocument = new TypedDocumentString(`
   usage {
     inputTokens
     outputTokens
+    cacheWriteTokens
+    cacheReadTokens
     sandboxSeconds
+    costMicros
+    billable
+    byok
   }
   lastSeq
   createdAt
@@ -751,7 +816,12 @@ export const CancelSessionDocument = new TypedDocumentString(`
   usage {
     inputTokens
     outputTokens
+    cacheWriteTokens
+    cacheReadTokens
     sandboxSeconds
+    costMicros
+    billable
+    byok
   }
   lastSeq
   createdAt
@@ -818,7 +888,12 @@ export const SessionEventsDocument = new TypedDocumentString(`
     usage {
       inputTokens
       outputTokens
+      cacheWriteTokens
+      cacheReadTokens
       sandboxSeconds
+      costMicros
+      billable
+      byok
     }
   }
   ... on ErrorEvent {
@@ -831,7 +906,12 @@ export const SessionEventsDocument = new TypedDocumentString(`
     usage {
       inputTokens
       outputTokens
+      cacheWriteTokens
+      cacheReadTokens
       sandboxSeconds
+      costMicros
+      billable
+      byok
     }
     error {
       code
@@ -847,7 +927,7 @@ export const GetUsageDocument = new TypedDocumentString(`
     to
     storageBytes
     totals {
-      ...UsageFigureFields
+      ...UsageTotalsFields
     }
     rows {
       key
@@ -855,16 +935,47 @@ export const GetUsageDocument = new TypedDocumentString(`
       generations
       inputTokens
       outputTokens
+      cacheWriteTokens
+      cacheReadTokens
       sandboxSeconds
+      costMicros
+      byok
+      billable {
+        ...UsageFigures
+      }
+      nonBillable {
+        ...UsageFigures
+      }
     }
   }
 }
-    fragment UsageFigureFields on UsageTotals {
+    fragment UsageFigures on UsageFigures {
   requests
   generations
   inputTokens
   outputTokens
+  cacheWriteTokens
+  cacheReadTokens
   sandboxSeconds
+  costMicros
+  byok
+}
+fragment UsageTotalsFields on UsageTotals {
+  requests
+  generations
+  inputTokens
+  outputTokens
+  cacheWriteTokens
+  cacheReadTokens
+  sandboxSeconds
+  costMicros
+  byok
+  billable {
+    ...UsageFigures
+  }
+  nonBillable {
+    ...UsageFigures
+  }
 }`) as unknown as TypedDocumentString<GetUsageQuery, GetUsageQueryVariables>;
 export const CreateWidgetTokenDocument = new TypedDocumentString(`
     mutation CreateWidgetToken($input: CreateWidgetTokenInput!) {
