@@ -193,6 +193,19 @@ describeEachDatabase('a worker settling task failures', (database) => {
     ]);
   });
 
+  it('records but does not bill a session that failed through our fault (INTERNAL)', async () => {
+    const { session, events } = await runToEnd(async ({ writer }) => {
+      writer.addUsage({ inputTokens: 40, outputTokens: 4 });
+      throw new Error('a bug of ours');
+    }, 1);
+    expect(session.status).toBe('failed');
+    expect(events.at(-1)!.payload).toMatchObject({ status: 'failed', error: { code: 'INTERNAL' }, usage: { inputTokens: 40, billable: false } });
+    const rows = await prisma().sessionAttemptUsage.findMany({ where: { sessionId: session.id } });
+    expect(rows.map((row) => [row.attempt, row.outcome, row.billable, row.inputTokens])).toEqual([[1, 'failed', false, 40n]]);
+    const daily = await prisma().usageDaily.findMany({ where: { tenantId: session.tenantId } });
+    expect(daily.map((row) => [row.billable, row.inputTokens, row.generations])).toEqual([[false, 40n, 1]]);
+  });
+
   it('ends the session failed and the job dead on an error that is not retryable, running it once', async () => {
     let runs = 0;
     const { session, job, events } = await runToEnd(async () => {
