@@ -37,7 +37,7 @@ export async function fetchAttachment(
     } catch (error) {
       if (error instanceof TaskError) throw new TaskError(error.code, `${label} (${shown}): ${error.message}`, error.retryable);
       if (error instanceof TargetRefusedError) {
-        throw new TaskError('ATTACHMENT_URL_REFUSED', `${label} (${shown}): ${error.message.replace('webhooks go', 'images are fetched from')}`, false);
+        throw new TaskError('ATTACHMENT_URL_REFUSED', `${label} (${shown}): ${error.message.replace('webhooks go to', 'images are fetched from')}`, false);
       }
       if (options.signal.aborted) throw error;
       const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
