@@ -100,7 +100,7 @@ for (const target of databaseTargets()) {
       expect(human.stdout).toMatch(/model: claude-haiku-4-5 {2}models: claude-haiku-4-5, claude-sonnet-4-5 {2}own key …k9z1/);
       for (const output of [updated.stdout, updated.stderr, human.stdout, human.stderr]) expect(output).not.toContain(ownKey);
       const id = decodeIdOf('Tenant', created.tenantId)!;
-      const database = await openDatabase(target.kind === 'postgres' ? { kind: 'postgres', url: postgres!.url } : { kind: 'pglite', dataDir: dataDir! });
+      const database = await openDatabase(target.kind === 'postgres' ? { kind: 'postgres', url: postgres!.url! } : { kind: 'pglite', dataDir: dataDir! });
       try {
         const row = await database.prisma.tenant.findUniqueOrThrow({ where: { id } });
         expect(openSecret(secret, row.anthropicApiKeyEncrypted!, SEALED_CONTEXTS.tenantAnthropicKey(id))).toBe(ownKey);
