@@ -173,3 +173,46 @@ describeEachDatabase('generation control (model, own key, attachments)', (databa
     expect(fake.requests).toHaveLength(0);
   });
 });
+
+describeEachDatabase('bring your own key on a platform without a key of its own', (database) => {
+  let fake: FakeAnthropic;
+  let platform: TestPlatform;
+
+  beforeAll(async () => {
+    fake = await startFakeAnthropic({ apiKey: OWN_KEY });
+    // No ANTHROPIC_API_KEY: live sessions get the offline generator, except a BYOK tenant's.
+    platform = await startTestPlatform(database(), { environment: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MODEL: 'claude-sonnet-4-5' } });
+  });
+  afterAll(async () => {
+    await platform.stop();
+    await fake.close();
+  });
+
+  async function runLive(tenant: TestTenant) {
+    const project = await graphql(platform.app, tenant.live, 'mutation { createProject(input: { name: "Own key" }) { id } }');
+    const started = await graphql(platform.app, tenant.live, `mutation($input: StartSessionInput!) { startSession(input: $input) { id } }`, {
+      input: { projectId: project.data.createProject.id, prompt: 'A bakery page' },
+    });
+    const sessionId = started.data.startSession.id as string;
+    const { events } = await subscribeSse(platform.url, tenant.live, SESSION_EVENTS_SUBSCRIPTION, { sessionId });
+    const session = await graphql(platform.app, tenant.live, `query($id: ID!) { session(id: $id) { status model byok } }`, { id: sessionId });
+    return { events, session: session.data.session };
+  }
+
+  it("runs a BYOK tenant's sessions on Claude with its key, and other tenants' on the offline generator", async () => {
+    const own = await createTestTenant(database(), { name: 'Own key' });
+    const set = await graphql(platform.app, own.live, `mutation($input: UpdateTenantInput!) { updateTenant(input: $input) { id } }`, { input: { generation: { anthropicApiKey: OWN_KEY } } });
+    expect(set.errors).toBeUndefined();
+    fake.enqueue([{ text: 'Built it on your key.' }]);
+    const byok = await runLive(own);
+    expect(byok.events.at(-1)).toMatchObject({ type: 'done', status: 'succeeded' });
+    expect(byok.session).toEqual({ status: 'succeeded', model: 'anthropic/claude-sonnet-4-5', byok: true });
+    expect(fake.requests).toHaveLength(1);
+    expect(fake.requests[0]!.headers.authorization ?? fake.requests[0]!.headers['x-api-key']).toContain(OWN_KEY);
+
+    const other = await createTestTenant(database(), { name: 'Platform key' });
+    const offline = await runLive(other);
+    expect(offline.session).toMatchObject({ status: 'succeeded', model: expect.stringMatching(/^offline\//), byok: false });
+    expect(fake.requests).toHaveLength(1);
+  });
+});
