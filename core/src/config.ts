@@ -135,7 +135,7 @@ const environmentSchema = z.object({
       .pipe(z.string().regex(/^$|^(\d+(\.\d+)?)(\s*,\s*\d+(\.\d+)?)*$/, 'must be comma-separated seconds, e.g. 60,300,1800 (empty: no retries)')),
     'seconds between delivery attempts, then given up',
   ),
-  EVERJUST_WEBHOOK_ALLOW_PRIVATE: documented(z.enum(['true', 'false']).default('false'), 'allow webhook targets on loopback/private addresses (development and tests only)'),
+  EVERJUST_WEBHOOK_ALLOW_PRIVATE: documented(z.enum(['true', 'false']).default('false'), 'allow webhook targets and image attachment URLs on loopback/private addresses, and attachment URLs over http (development and tests only)'),
   EVERJUST_WEBHOOK_TIMEOUT_MS: documented(integer(100).default(10_000), 'how long one delivery may take'),
   EVERJUST_WEBHOOK_POLL_INTERVAL_MS: documented(integer(10).default(1_000), 'how often a worker looks for deliveries due'),
   EVERJUST_WEBHOOK_CONCURRENCY: documented(integer(1).default(8), 'deliveries in flight at once per worker process'),

@@ -3,6 +3,7 @@ import { documentText, isMutation, RequestSender, type RequestOptions, type Type
 import { ApiKeys } from './resources/api-keys.js';
 import { Projects } from './resources/projects.js';
 import { Sessions } from './resources/sessions.js';
+import { Tenants } from './resources/tenants.js';
 import { Usage } from './resources/usage.js';
 import { Webhooks } from './resources/webhooks.js';
 import { WidgetTokens } from './resources/widget-tokens.js';
@@ -42,6 +43,8 @@ export class EverJust {
   readonly sessions: Sessions;
   /** Usage reports. */
   readonly usage: Usage;
+  /** Your tenant: get, update (widget origins, generation settings: instructions, models, own Anthropic key). */
+  readonly tenant: Tenants;
   /** Secret keys: create, list, revoke. */
   readonly apiKeys: ApiKeys;
   /** Widget tokens: mint browser tokens for `<everjust-builder>`. */
@@ -68,6 +71,7 @@ export class EverJust {
     this.projects = new Projects(this.#sender);
     this.sessions = new Sessions(this.#sender);
     this.usage = new Usage(this.#sender);
+    this.tenant = new Tenants(this.#sender);
     this.apiKeys = new ApiKeys(this.#sender);
     this.widgetTokens = new WidgetTokens(this.#sender);
     this.webhooks = new Webhooks();

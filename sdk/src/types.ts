@@ -9,6 +9,7 @@ import type {
   ProjectFieldsFragment,
   SessionEventFieldsFragment,
   SessionFieldsFragment,
+  TenantFieldsFragment,
   UsageGroupBy,
 } from './generated/graphql.js';
 
@@ -26,6 +27,9 @@ export type Project = ProjectFieldsFragment;
 
 /** One run of work on a project (a generation, a preview, an export). */
 export type Session = SessionFieldsFragment;
+
+/** Your tenant: name, tier, widget origins and generation settings (never the Anthropic key itself). */
+export type Tenant = TenantFieldsFragment;
 
 /** A secret key (never the secret itself, which `apiKeys.create` returns once). */
 export type ApiKey = ApiKeyFieldsFragment;

@@ -409,6 +409,45 @@ describe('@everjust/sdk against the API', () => {
     await expectError(ci.projects.list(), AuthenticationError, 'UNAUTHENTICATED');
   });
 
+  it('sets the tenant’s generation settings (the key never comes back) and starts sessions with a model, images and an output budget', async () => {
+    const live = new EverJust({ apiKey: tenant.live, baseUrl: platform.url });
+    const ownKey = 'sk-ant-api03-sdk-own-key-00000000-ab12';
+    const updated = await live.tenant.update({ generation: { instructions: 'Use Inter.', model: 'claude-haiku-4-5', allowedModels: ['claude-haiku-4-5', 'claude-sonnet-4-5'], anthropicApiKey: ownKey } });
+    expect(updated.generation).toEqual({
+      instructions: 'Use Inter.',
+      model: 'claude-haiku-4-5',
+      allowedModels: ['claude-haiku-4-5', 'claude-sonnet-4-5'],
+      availableModels: ['claude-haiku-4-5', 'claude-sonnet-4-5'],
+      hasAnthropicApiKey: true,
+      anthropicApiKeyLast4: 'ab12',
+    });
+    expect(JSON.stringify(await live.tenant.get())).not.toContain(ownKey);
+    await expectError(live.tenant.update({ generation: { instructions: 'x'.repeat(10_001) } }), ValidationError, 'BAD_USER_INPUT');
+
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+    const jpeg = Buffer.from('ffd8ffe000104a464946', 'hex').toString('base64');
+    const project = await everjust.projects.create({ name: 'With images' });
+    const session = await everjust.sessions.create({
+      projectId: project.id,
+      prompt: 'Like these',
+      model: 'claude-sonnet-4-5',
+      maxOutputTokens: 5000,
+      attachments: [{ data: png }, { data: jpeg }],
+    });
+    expect(session).toMatchObject({
+      requestedModel: 'claude-sonnet-4-5',
+      maxOutputTokens: 5000,
+      byok: false, // test mode never uses the live key
+      attachments: [
+        { mediaType: 'image/png', size: 16, url: null },
+        { mediaType: 'image/jpeg', size: 10, url: null },
+      ],
+    });
+    await expectError(everjust.sessions.create({ projectId: project.id, prompt: 'x', model: 'claude-opus-4-5' }), ValidationError, 'BAD_USER_INPUT');
+    expect((await everjust.sessions.stream(session.id).finalResult()).status).toBe('succeeded');
+    await live.tenant.update({ generation: { model: null, allowedModels: null, anthropicApiKey: null, instructions: null } });
+  });
+
   it('runs any operation through graphql(), typed by a generated document', async () => {
     const project = await everjust.projects.create({ name: 'Escape hatch' });
     const data = await everjust.graphql(GetProjectDocument, { id: project.id });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Environment, decodeIdOf } from '@everjust/core';
+import { openDatabase, openSecret, SEALED_CONTEXTS, type Environment, decodeIdOf } from '@everjust/core';
 import { databaseTargets, type TestDatabase } from '../../../test-support/databases.js';
 import { main } from './index.js';
 
@@ -80,6 +80,41 @@ for (const target of databaseTargets()) {
       const tenants = listed.stdout.trim().split('\n').map((line) => JSON.parse(line));
       expect(tenants.filter((tenant) => tenant.name === 'Bad')).toHaveLength(0);
       expect(tenants.find((tenant) => tenant.tenantId === output.tenantId)).toMatchObject({ name: 'Acme', tier: 'enterprise' });
+    });
+
+    it('sets generation settings: instructions, models and an own Anthropic key, which it seals and never prints; refuses bad ones', async () => {
+      const secret = 'cli-test-secret-'.padEnd(64, 'y');
+      const env = { ...environment, EVERJUST_SECRET: secret };
+      const created = JSON.parse((await run(env, 'tenant', 'create', '--name', 'Models', '--json')).stdout);
+      const ownKey = 'sk-ant-api03-cli-own-key-0123456789-k9z1';
+      const updated = await run(env, 'tenant', 'update', created.tenantId, '--instructions', 'Use Inter.', '--model', 'claude-haiku-4-5', '--allowed-models', 'claude-haiku-4-5,claude-sonnet-4-5', '--anthropic-api-key', ownKey, '--json');
+      expect(updated.code).toBe(0);
+      expect(JSON.parse(updated.stdout).generation).toEqual({
+        instructions: 'Use Inter.',
+        model: 'claude-haiku-4-5',
+        allowedModels: ['claude-haiku-4-5', 'claude-sonnet-4-5'],
+        hasAnthropicApiKey: true,
+        anthropicApiKeyLast4: 'k9z1',
+      });
+      const human = await run(env, 'tenant', 'list');
+      expect(human.stdout).toMatch(/model: claude-haiku-4-5 {2}models: claude-haiku-4-5, claude-sonnet-4-5 {2}own key …k9z1/);
+      for (const output of [updated.stdout, updated.stderr, human.stdout, human.stderr]) expect(output).not.toContain(ownKey);
+      const id = decodeIdOf('Tenant', created.tenantId)!;
+      const database = await openDatabase(target.kind === 'postgres' ? { kind: 'postgres', url: postgres!.url! } : { kind: 'pglite', dataDir: dataDir! });
+      try {
+        const row = await database.prisma.tenant.findUniqueOrThrow({ where: { id } });
+        expect(openSecret(secret, row.anthropicApiKeyEncrypted!, SEALED_CONTEXTS.tenantAnthropicKey(id))).toBe(ownKey);
+      } finally {
+        await database.close();
+      }
+
+      await expect(run(env, 'tenant', 'update', created.tenantId, '--model', 'claude-opus-4-5')).rejects.toThrow(/the default model claude-opus-4-5 must be one of the allowed models/);
+      await expect(run(env, 'tenant', 'update', created.tenantId, '--instructions', 'x'.repeat(10_001))).rejects.toThrow(/at most 10,000 characters/);
+      await expect(run(env, 'tenant', 'update', created.tenantId, '--allowed-models', 'gpt-4o')).rejects.toThrow(/"gpt-4o" is not a model this platform offers/);
+      await expect(run(env, 'tenant', 'update', created.tenantId, '--anthropic-api-key', 'oops')).rejects.toThrow(/must be an Anthropic API key/);
+      // An empty value clears.
+      const cleared = await run(env, 'tenant', 'update', created.tenantId, '--anthropic-api-key', '', '--instructions', '', '--json');
+      expect(JSON.parse(cleared.stdout).generation).toMatchObject({ instructions: null, model: 'claude-haiku-4-5', hasAnthropicApiKey: false, anthropicApiKeyLast4: null });
     });
 
     it.skipIf(target.kind !== 'pglite')('is refused while another process holds the embedded data dir', async () => {

@@ -1,6 +1,7 @@
 import {
   API_KEY_SCOPES,
   createPubSub,
+  resolveSecret,
   isApiKeyScope,
   isTierName,
   TIERS,
@@ -14,6 +15,7 @@ import {
 } from '@everjust/core';
 import { TENANT_CHANGED_CHANNEL } from '../auth/api-key-authenticator.js';
 import { originSchema } from '../schema/tenant.js';
+import { generationSettingsUpdate, type GenerationSettingsInput } from '../services/generation-settings.js';
 import { createApiKeyRecord, createTenant } from '../services/tenants.js';
 
 export interface CommandOutput {
@@ -29,6 +31,11 @@ export interface Flags {
   scopes?: string;
   'allowed-origins'?: string;
   limit?: string[];
+  /** Generation settings; an empty value clears one. */
+  instructions?: string;
+  model?: string;
+  'allowed-models'?: string;
+  'anthropic-api-key'?: string;
   json?: boolean;
 }
 
@@ -132,13 +139,48 @@ function parseLimits(values: string[] | undefined): Record<string, number | null
   return overrides;
 }
 
+/** The generation flags given (`--model ''` clears the default model); none given: undefined. */
+function parseGenerationFlags(flags: Flags): GenerationSettingsInput | undefined {
+  const settings: GenerationSettingsInput = {
+    ...(flags.instructions !== undefined ? { instructions: flags.instructions || null } : {}),
+    ...(flags.model !== undefined ? { model: flags.model || null } : {}),
+    ...(flags['allowed-models'] !== undefined ? { allowedModels: flags['allowed-models'].split(',').map((model) => model.trim()).filter(Boolean) } : {}),
+    ...(flags['anthropic-api-key'] !== undefined ? { anthropicApiKey: flags['anthropic-api-key'] || null } : {}),
+  };
+  return Object.keys(settings).length > 0 ? settings : undefined;
+}
+
 function printTenant(
   output: CommandOutput,
   json: boolean | undefined,
-  tenant: { id: string; name: string; tier: string; allowedOrigins: string[]; limitOverrides: unknown },
+  tenant: {
+    id: string;
+    name: string;
+    tier: string;
+    allowedOrigins: string[];
+    limitOverrides: unknown;
+    generationInstructions: string | null;
+    defaultModel: string | null;
+    allowedModels: string[];
+    anthropicApiKeyEncrypted: string | null;
+    anthropicApiKeyLast4: string | null;
+  },
 ): void {
-  const view = { tenantId: encodeId('Tenant', tenant.id), name: tenant.name, tier: tenant.tier, allowedOrigins: tenant.allowedOrigins, limitOverrides: tenant.limitOverrides };
-  output.out(json ? `${JSON.stringify(view)}\n` : `${view.tenantId}  ${view.name}  ${view.tier}  origins: ${view.allowedOrigins.join(', ') || '(none)'}\n`);
+  // The Anthropic key is never printed: only whether one is set, and its last four characters.
+  const generation = {
+    instructions: tenant.generationInstructions,
+    model: tenant.defaultModel,
+    allowedModels: tenant.allowedModels,
+    hasAnthropicApiKey: tenant.anthropicApiKeyEncrypted != null,
+    anthropicApiKeyLast4: tenant.anthropicApiKeyLast4,
+  };
+  const view = { tenantId: encodeId('Tenant', tenant.id), name: tenant.name, tier: tenant.tier, allowedOrigins: tenant.allowedOrigins, limitOverrides: tenant.limitOverrides, generation };
+  const key = generation.hasAnthropicApiKey ? `own key …${generation.anthropicApiKeyLast4 ?? ''}` : 'platform key';
+  output.out(
+    json
+      ? `${JSON.stringify(view)}\n`
+      : `${view.tenantId}  ${view.name}  ${view.tier}  origins: ${view.allowedOrigins.join(', ') || '(none)'}  model: ${generation.model ?? '(default)'}  models: ${generation.allowedModels.join(', ') || '(any)'}  ${key}\n`,
+  );
 }
 
 async function tenantCreate(flags: Flags, { database, output }: CommandContext): Promise<number> {
@@ -164,6 +206,8 @@ async function tenantUpdate(id: string | undefined, flags: Flags, context: Comma
   const limits = parseLimits(flags.limit);
   const overrides = { ...(existing.limitOverrides as Partial<TierLimits>), ...limits };
   for (const [name, value] of Object.entries(overrides)) if (value === undefined) delete overrides[name as keyof TierLimits];
+  const generationInput = parseGenerationFlags(flags);
+  const generation = generationInput ? generationSettingsUpdate(existing, generationInput, { secret: resolveSecret(context.config), config: context.config }) : {};
   const tenant = await database.prisma.tenant.update({
     where: { id: tenantId },
     data: {
@@ -171,6 +215,7 @@ async function tenantUpdate(id: string | undefined, flags: Flags, context: Comma
       ...(flags.tier !== undefined ? { tier: parseTier(flags.tier) } : {}),
       ...(flags['allowed-origins'] !== undefined ? { allowedOrigins: parseOrigins(flags['allowed-origins']) } : {}),
       ...(limits ? { limitOverrides: overrides } : {}),
+      ...generation,
     },
   });
   await announceTenantChange(context, tenant.id);

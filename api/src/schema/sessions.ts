@@ -14,6 +14,8 @@ import {
 } from '@everjust/core';
 import { requireScope } from '../auth/scopes.js';
 import type { RequestContext } from '../context.js';
+import { modelsAllowedFor } from '../services/generation-settings.js';
+import { attachmentsFingerprint, parseSessionAttachments } from '../services/session-attachments.js';
 import { startSessionWithJob } from '../services/start-session.js';
 import { streamSessionEvents } from '../services/session-stream.js';
 import { builder } from './builder.js';
@@ -53,6 +55,15 @@ export async function findVisibleSession(context: RequestContext, globalId: stri
   return session;
 }
 
+const SessionAttachmentRef = builder.objectRef<{ position: number; mediaType: string | null; size: number | null; sourceUrl: string | null }>('SessionAttachment').implement({
+  description: 'An image given to startSession; one given by URL has its type and size once the worker has fetched it.',
+  fields: (t) => ({
+    mediaType: t.exposeString('mediaType', { nullable: true, description: 'image/png, image/jpeg, image/webp or image/gif (from its bytes).' }),
+    size: t.exposeInt('size', { nullable: true, description: 'In bytes.' }),
+    url: t.exposeString('sourceUrl', { nullable: true, description: 'The URL it was given as, if any.' }),
+  }),
+});
+
 export const SessionRef = builder.prismaNode('Session', {
   id: { field: 'id' },
   description: 'One run of work on a project (a generation, a preview, an export) and its event log.',
@@ -64,6 +75,14 @@ export const SessionRef = builder.prismaNode('Session', {
     reply: t.exposeString('reply', { nullable: true, description: "The model's final reply (its short summary of what it did), once the generation has ended; follow-ups see it." }),
     maxOutputTokens: t.exposeInt('maxOutputTokens', { nullable: true, description: 'The output budget asked for at start, if any.' }),
     model: t.exposeString('model', { nullable: true, description: 'The model that served it (`offline/…` in test mode).' }),
+    requestedModel: t.exposeString('requestedModel', { nullable: true, description: "The model asked for at start, if any (else the tenant's default, else the platform's)." }),
+    byok: t.exposeBoolean('byok', { description: "Whether it runs on the tenant's own Anthropic key (bring your own key): its tokens are billed to the tenant by Anthropic." }),
+    attachments: t.field({
+      type: [SessionAttachmentRef],
+      description: 'The images given at start, in order.',
+      resolve: (session, _args, context) =>
+        context.services.prisma.sessionAttachment.findMany({ where: { sessionId: session.id }, select: { position: true, mediaType: true, size: true, sourceUrl: true }, orderBy: { position: 'asc' } }),
+    }),
     mode: t.field({ type: ModeEnum, resolve: (session) => session.mode }),
     externalUserId: t.exposeString('externalUserId', { nullable: true }),
     error: t.field({ type: ErrorInfoRef, nullable: true, resolve: (session) => (session.error as { code: string; message: string } | null) ?? null }),
@@ -133,6 +152,17 @@ builder.objectField(ProjectRef, 'sessions', (t) =>
   }),
 );
 
+const AttachmentInputRef = builder.inputType('SessionAttachmentInput', {
+  description: 'One image: exactly one of `data` or `url`.',
+  fields: (t) => ({
+    data: t.string({ required: false, description: 'The image, base64 (or a `data:image/…;base64,` URL). Its type is read from its bytes.' }),
+    url: t.string({
+      required: false,
+      description: 'An https URL the worker fetches when the session runs, from public addresses only; one that is private or cannot be fetched fails the session (ATTACHMENT_URL_REFUSED, ATTACHMENT_UNREACHABLE, …).',
+    }),
+  }),
+});
+
 const StartSessionInput = builder.inputType('StartSessionInput', {
   fields: (t) => ({
     projectId: t.id({ required: true }),
@@ -141,6 +171,12 @@ const StartSessionInput = builder.inputType('StartSessionInput', {
       required: false,
       description: 'An output budget for the whole session: past it the model is stopped and the session ends `failed` with `BUDGET_EXCEEDED`; what it wrote stays.',
       validate: z.number().int().min(1).max(1_000_000),
+    }),
+    model: t.string({ required: false, description: "The model to use: one of the tenant's `generation.availableModels` (another is BAD_USER_INPUT). Default: the tenant's default model, else the platform's." }),
+    attachments: t.field({
+      type: [AttachmentInputRef],
+      required: false,
+      description: 'At most 5 images (PNG, JPEG, WebP or GIF, at most 5 MB each) the model sees with the prompt, stored with the session so a retry sees them too.',
     }),
     idempotencyKey: t.string({ required: false, validate: idempotencyKeySchema }),
   }),
@@ -177,6 +213,17 @@ builder.mutationFields((t) => ({
           issues: [{ path: ['input', 'prompt'], message: `at most ${config.limits.promptMaxChars} characters` }],
         });
       }
+      const { tenant } = context.caller;
+      const model = input.model?.trim() || null;
+      if (model) {
+        const allowed = modelsAllowedFor(tenant, config);
+        if (!allowed.includes(model)) {
+          throw new ValidationError(`input.model: "${model.slice(0, 100)}" is not one of this tenant's models (${allowed.join(', ')})`, {
+            issues: [{ path: ['input', 'model'], message: `must be one of ${allowed.join(', ')}` }],
+          });
+        }
+      }
+      const attachments = parseSessionAttachments(input.attachments, { allowPrivate: config.webhooks.allowPrivateTargets });
       const project = await findVisibleProject(context, String(input.projectId));
       const session = await startSessionWithJob(context, {
         kind: 'generate',
@@ -184,8 +231,18 @@ builder.mutationFields((t) => ({
         prompt,
         operation: 'startSession',
         idempotencyKey: input.idempotencyKey,
-        idempotencyInput: { projectId: project.id, prompt, maxOutputTokens: input.maxOutputTokens ?? null },
+        idempotencyInput: {
+          projectId: project.id,
+          prompt,
+          maxOutputTokens: input.maxOutputTokens ?? null,
+          ...(model ? { model } : {}),
+          ...(attachments.length ? { attachments: attachmentsFingerprint(attachments) } : {}),
+        },
         maxOutputTokens: input.maxOutputTokens ?? null,
+        requestedModel: model,
+        // Test mode never uses a live credential: it runs the offline generator.
+        byok: context.caller.mode === 'live' && tenant.anthropicApiKeyEncrypted != null,
+        attachments,
       });
       // The row just written answers a selection of its own fields; relations asked for need the query.
       return hasRelations(query) ? prisma.session.findUniqueOrThrow({ ...query, where: { id: session.id } }) : session;

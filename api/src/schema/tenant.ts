@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { limitsFor, type TierLimits, encodeId } from '@everjust/core';
+import { limitsFor, type Tenant, type TierLimits, encodeId } from '@everjust/core';
 import { requireLiveKey, requireScope } from '../auth/scopes.js';
+import { generationSettingsUpdate, MAX_INSTRUCTIONS_CHARS, modelsAllowedFor } from '../services/generation-settings.js';
 import { builder } from './builder.js';
 
 export const TierEnum = builder.enumType('Tier', {
@@ -28,6 +29,24 @@ const TenantLimitsRef = builder.objectRef<TierLimits>('TenantLimits').implement(
   }),
 });
 
+const TenantGenerationRef = builder.objectRef<Tenant>('TenantGeneration').implement({
+  description: "The tenant's generation settings (`updateTenant(input: { generation })`). The Anthropic key itself is never shown.",
+  fields: (t) => ({
+    instructions: t.string({ nullable: true, description: 'Appended to our system prompt in every live session (at most 10,000 characters).', resolve: (tenant) => tenant.generationInstructions }),
+    model: t.string({ nullable: true, description: "The model sessions use when they name none; null: the platform's default.", resolve: (tenant) => tenant.defaultModel }),
+    allowedModels: t.stringList({ description: 'The models a session may ask for, as set; empty: any the platform offers (see `availableModels`).', resolve: (tenant) => tenant.allowedModels }),
+    availableModels: t.stringList({
+      description: "The models `startSession(input: { model })` accepts for this tenant: `allowedModels`, or all the platform's when that is empty.",
+      resolve: (tenant, _args, context) => modelsAllowedFor(tenant, context.services.config),
+    }),
+    hasAnthropicApiKey: t.boolean({
+      description: "Whether the tenant's own Anthropic key is set: its live sessions then run on it (and are marked `byok`).",
+      resolve: (tenant) => tenant.anthropicApiKeyEncrypted != null,
+    }),
+    anthropicApiKeyLast4: t.string({ nullable: true, description: 'The last four characters of that key, to tell keys apart.', resolve: (tenant) => tenant.anthropicApiKeyLast4 }),
+  }),
+});
+
 export const TenantRef = builder.prismaObject('Tenant', {
   description: 'An integrator: the account every key, project and session belongs to.',
   fields: (t) => ({
@@ -47,6 +66,7 @@ export const TenantRef = builder.prismaObject('Tenant', {
       description: 'The mode of the key making this request.',
       resolve: (_tenant, _args, context) => context.caller.mode,
     }),
+    generation: t.field({ type: TenantGenerationRef, description: 'Generation settings: instructions, models, own Anthropic key.', resolve: (tenant) => tenant }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
@@ -74,10 +94,24 @@ builder.queryField('viewer', (t) =>
   }),
 );
 
+const TenantGenerationInput = builder.inputType('TenantGenerationInput', {
+  description: 'Generation settings; a field left out is kept, `null` clears it.',
+  fields: (t) => ({
+    instructions: t.string({ required: false, description: `Appended to our system prompt in every live session; at most ${MAX_INSTRUCTIONS_CHARS.toLocaleString('en')} characters.` }),
+    model: t.string({ required: false, description: "The default model; it must be among `allowedModels` when those are set. null: the platform's default." }),
+    allowedModels: t.stringList({ required: false, description: 'The models sessions may ask for (each one the platform offers); empty or null: any.' }),
+    anthropicApiKey: t.string({
+      required: false,
+      description: "The tenant's own Anthropic key (bring your own key): live sessions run on it and are marked `byok`. Stored sealed, never shown again; null clears it.",
+    }),
+  }),
+});
+
 const UpdateTenantInput = builder.inputType('UpdateTenantInput', {
   fields: (t) => ({
     name: t.string({ required: false, validate: z.string().trim().min(1).max(200) }),
     allowedOrigins: t.stringList({ required: false, validate: z.array(originSchema).max(50) }),
+    generation: t.field({ type: TenantGenerationInput, required: false }),
   }),
 });
 
@@ -85,17 +119,23 @@ builder.mutationField('updateTenant', (t) =>
   t.prismaField({
     type: 'Tenant',
     description:
-      "Changes the tenant's name or allowed widget origins. Needs the `keys:write` scope and a live key: tenant settings apply to both modes, so a test key gets FORBIDDEN.",
+      "Changes the tenant's name, allowed widget origins or generation settings. Needs the `keys:write` scope and a live key: tenant settings apply to both modes, so a test key gets FORBIDDEN.",
     args: { input: t.arg({ type: UpdateTenantInput, required: true }) },
     resolve: async (query, _root, { input }, context) => {
       requireScope(context.caller, 'keys:write');
       requireLiveKey(context.caller, 'change tenant settings');
-      const tenant = await context.services.prisma.tenant.update({
+      const { prisma, secret, config } = context.services;
+      // Checked against the row as it is now (not the cached one): a default model must stay allowed.
+      const generation = input.generation
+        ? generationSettingsUpdate(await prisma.tenant.findUniqueOrThrow({ where: { id: context.caller.tenantId } }), input.generation, { secret, config })
+        : {};
+      const tenant = await prisma.tenant.update({
         ...query,
         where: { id: context.caller.tenantId },
         data: {
           ...(input.name != null ? { name: input.name.trim() } : {}),
           ...(input.allowedOrigins != null ? { allowedOrigins: [...new Set(input.allowedOrigins)] } : {}),
+          ...generation,
         },
       });
       await context.services.authenticator.tenantChanged(tenant.id);

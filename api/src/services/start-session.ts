@@ -1,4 +1,4 @@
-import { appendEvent, enqueueJob, jobsReadyChannel, publishEvents, type Session, type SessionEvent, type SessionKind } from '@everjust/core';
+import { appendEvent, enqueueJob, jobsReadyChannel, publishEvents, storeSessionAttachments, type Session, type SessionAttachmentInput, type SessionEvent, type SessionKind } from '@everjust/core';
 import type { RequestContext } from '../context.js';
 import { createIdempotently } from './idempotency.js';
 import { checkSessionQuotas } from './quotas.js';
@@ -16,6 +16,12 @@ export interface StartSessionOptions {
   jobPayload?: (sessionId: string) => Record<string, unknown>;
   /** The session's output budget in tokens (generate sessions). */
   maxOutputTokens?: number | null;
+  /** The model the session asked for (generate sessions; already checked against the tenant's). */
+  requestedModel?: string | null;
+  /** Whether it will run on the tenant's own Anthropic key (the worker confirms it when it runs). */
+  byok?: boolean;
+  /** Its images, stored with it (generate sessions). */
+  attachments?: readonly SessionAttachmentInput[];
 }
 
 /** The end user a session belongs to: a widget token's, else the project's. */
@@ -53,8 +59,11 @@ export async function startSessionWithJob(context: RequestContext, options: Star
           externalUserId,
           idempotencyKey: options.idempotencyKey ?? null,
           maxOutputTokens: options.maxOutputTokens ?? null,
+          requestedModel: options.requestedModel ?? null,
+          byok: options.byok ?? false,
         },
       });
+      if (options.attachments?.length) await storeSessionAttachments(tx, created.id, options.attachments);
       firstEvents.push(await appendEvent(tx, created.id, { type: 'status', payload: { status: 'queued' } }));
       await enqueueJob(tx, { kind: options.kind, sessionId: created.id, maxAttempts: config.jobs.maxAttempts, maxLeaseLosses: config.jobs.maxLeaseLosses, payload: options.jobPayload?.(created.id) });
       // The quotas last, not counting this session: the tenant's lock (which the starts of one tenant

@@ -74,14 +74,44 @@ export type RevokeApiKeyInput = {
   id: string | number;
 };
 
+/** One image: exactly one of `data` or `url`. */
+export type SessionAttachmentInput = {
+  /** The image, base64 (or a `data:image/…;base64,` URL). Its type is read from its bytes. */
+  data?: string | null | undefined;
+  /** An https URL the worker fetches when the session runs, from public addresses only; one that is private or cannot be fetched fails the session (ATTACHMENT_URL_REFUSED, ATTACHMENT_UNREACHABLE, …). */
+  url?: string | null | undefined;
+};
+
 export type StartSessionInput = {
+  /** At most 5 images (PNG, JPEG, WebP or GIF, at most 5 MB each) the model sees with the prompt, stored with the session so a retry sees them too. */
+  attachments?: Array<SessionAttachmentInput> | null | undefined;
   idempotencyKey?: string | null | undefined;
   /** An output budget for the whole session: past it the model is stopped and the session ends `failed` with `BUDGET_EXCEEDED`; what it wrote stays. */
   maxOutputTokens?: number | null | undefined;
+  /** The model to use: one of the tenant's `generation.availableModels` (another is BAD_USER_INPUT). Default: the tenant's default model, else the platform's. */
+  model?: string | null | undefined;
   projectId: string | number;
   /** What to build or change (at most 20,000 characters by default). */
   prompt: string;
 };
+
+/** Generation settings; a field left out is kept, `null` clears it. */
+export type TenantGenerationInput = {
+  /** The models sessions may ask for (each one the platform offers); empty or null: any. */
+  allowedModels?: Array<string> | null | undefined;
+  /** The tenant's own Anthropic key (bring your own key): live sessions run on it and are marked `byok`. Stored sealed, never shown again; null clears it. */
+  anthropicApiKey?: string | null | undefined;
+  /** Appended to our system prompt in every live session; at most 10,000 characters. */
+  instructions?: string | null | undefined;
+  /** The default model; it must be among `allowedModels` when those are set. null: the platform's default. */
+  model?: string | null | undefined;
+};
+
+export type Tier =
+  | 'ENTERPRISE'
+  | 'FREE'
+  | 'PROFESSIONAL'
+  | 'STARTER';
 
 export type UpdateProjectInput = {
   description?: string | null | undefined;
@@ -89,6 +119,12 @@ export type UpdateProjectInput = {
   id: string | number;
   /** Replaces the whole metadata object. */
   metadata?: Record<string, unknown> | null | undefined;
+  name?: string | null | undefined;
+};
+
+export type UpdateTenantInput = {
+  allowedOrigins?: Array<string> | null | undefined;
+  generation?: TenantGenerationInput | null | undefined;
   name?: string | null | undefined;
 };
 
@@ -173,7 +209,7 @@ export type WriteProjectFilesMutationVariables = Exact<{
 
 export type WriteProjectFilesMutation = { writeProjectFiles: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } };
 
-export type SessionFieldsFragment = { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, project: { id: string } };
+export type SessionFieldsFragment = { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, project: { id: string } };
 
 type SessionEventFields_CommandFinishedEvent_Fragment = { __typename: 'CommandFinishedEvent', commandId: string, exitCode: number | null, durationMs: number, timedOut: boolean, seq: number, type: string, at: string };
 
@@ -222,28 +258,28 @@ export type GetSessionQueryVariables = Exact<{
 }>;
 
 
-export type GetSessionQuery = { session: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, project: { id: string } } };
+export type GetSessionQuery = { session: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, project: { id: string } } };
 
 export type GetSessionResultQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type GetSessionResultQuery = { session: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, files: Array<{ path: string, size: number, sha: string, content: string }>, project: { id: string, sandbox: { status: string, previewUrl: string | null, previewExpiresAt: string | null } | null }, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean } } };
+export type GetSessionResultQuery = { session: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, files: Array<{ path: string, size: number, sha: string, content: string }>, project: { id: string, sandbox: { status: string, previewUrl: string | null, previewExpiresAt: string | null } | null }, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean } } };
 
 export type StartSessionMutationVariables = Exact<{
   input: StartSessionInput;
 }>;
 
 
-export type StartSessionMutation = { startSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, project: { id: string } } };
+export type StartSessionMutation = { startSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, project: { id: string } } };
 
 export type CancelSessionMutationVariables = Exact<{
   input: CancelSessionInput;
 }>;
 
 
-export type CancelSessionMutation = { cancelSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, project: { id: string } } };
+export type CancelSessionMutation = { cancelSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, project: { id: string } } };
 
 export type SessionEventsSubscriptionVariables = Exact<{
   sessionId: string | number;
@@ -266,6 +302,20 @@ export type SessionEventsSubscription = { sessionEvents:
     | { __typename: 'TextDeltaEvent', text: string, seq: number, type: string, at: string }
     | { __typename: 'UsageEvent', seq: number, type: string, at: string, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean } }
    };
+
+export type TenantFieldsFragment = { id: string, name: string, tier: Tier, mode: Mode, allowedOrigins: Array<string>, createdAt: string, updatedAt: string, generation: { instructions: string | null, model: string | null, allowedModels: Array<string>, availableModels: Array<string>, hasAnthropicApiKey: boolean, anthropicApiKeyLast4: string | null } };
+
+export type GetTenantQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type GetTenantQuery = { viewer: { id: string, name: string, tier: Tier, mode: Mode, allowedOrigins: Array<string>, createdAt: string, updatedAt: string, generation: { instructions: string | null, model: string | null, allowedModels: Array<string>, availableModels: Array<string>, hasAnthropicApiKey: boolean, anthropicApiKeyLast4: string | null } } };
+
+export type UpdateTenantMutationVariables = Exact<{
+  input: UpdateTenantInput;
+}>;
+
+
+export type UpdateTenantMutation = { updateTenant: { id: string, name: string, tier: Tier, mode: Mode, allowedOrigins: Array<string>, createdAt: string, updatedAt: string, generation: { instructions: string | null, model: string | null, allowedModels: Array<string>, availableModels: Array<string>, hasAnthropicApiKey: boolean, anthropicApiKeyLast4: string | null } } };
 
 export type UsageFiguresFragment = { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean };
 
@@ -339,6 +389,13 @@ export const SessionFieldsFragmentDoc = new TypedDocumentString(`
   reply
   maxOutputTokens
   model
+  requestedModel
+  byok
+  attachments {
+    mediaType
+    size
+    url
+  }
   mode
   externalUserId
   error {
@@ -449,6 +506,25 @@ export const SessionEventFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"SessionEventFields"}) as unknown as TypedDocumentString<SessionEventFieldsFragment, unknown>;
+export const TenantFieldsFragmentDoc = new TypedDocumentString(`
+    fragment TenantFields on Tenant {
+  id
+  name
+  tier
+  mode
+  allowedOrigins
+  generation {
+    instructions
+    model
+    allowedModels
+    availableModels
+    hasAnthropicApiKey
+    anthropicApiKeyLast4
+  }
+  createdAt
+  updatedAt
+}
+    `, {"fragmentName":"TenantFields"}) as unknown as TypedDocumentString<TenantFieldsFragment, unknown>;
 export const UsageFiguresFragmentDoc = new TypedDocumentString(`
     fragment UsageFigures on UsageFigures {
   requests
@@ -679,6 +755,13 @@ export const GetSessionDocument = new TypedDocumentString(`
   reply
   maxOutputTokens
   model
+  requestedModel
+  byok
+  attachments {
+    mediaType
+    size
+    url
+  }
   mode
   externalUserId
   error {
@@ -731,6 +814,13 @@ export const GetSessionResultDocument = new TypedDocumentString(`
   reply
   maxOutputTokens
   model
+  requestedModel
+  byok
+  attachments {
+    mediaType
+    size
+    url
+  }
   mode
   externalUserId
   error {
@@ -769,6 +859,13 @@ export const StartSessionDocument = new TypedDocumentString(`
   reply
   maxOutputTokens
   model
+  requestedModel
+  byok
+  attachments {
+    mediaType
+    size
+    url
+  }
   mode
   externalUserId
   error {
@@ -807,6 +904,13 @@ export const CancelSessionDocument = new TypedDocumentString(`
   reply
   maxOutputTokens
   model
+  requestedModel
+  byok
+  attachments {
+    mediaType
+    size
+    url
+  }
   mode
   externalUserId
   error {
@@ -920,6 +1024,52 @@ export const SessionEventsDocument = new TypedDocumentString(`
     result
   }
 }`) as unknown as TypedDocumentString<SessionEventsSubscription, SessionEventsSubscriptionVariables>;
+export const GetTenantDocument = new TypedDocumentString(`
+    query GetTenant {
+  viewer {
+    ...TenantFields
+  }
+}
+    fragment TenantFields on Tenant {
+  id
+  name
+  tier
+  mode
+  allowedOrigins
+  generation {
+    instructions
+    model
+    allowedModels
+    availableModels
+    hasAnthropicApiKey
+    anthropicApiKeyLast4
+  }
+  createdAt
+  updatedAt
+}`) as unknown as TypedDocumentString<GetTenantQuery, GetTenantQueryVariables>;
+export const UpdateTenantDocument = new TypedDocumentString(`
+    mutation UpdateTenant($input: UpdateTenantInput!) {
+  updateTenant(input: $input) {
+    ...TenantFields
+  }
+}
+    fragment TenantFields on Tenant {
+  id
+  name
+  tier
+  mode
+  allowedOrigins
+  generation {
+    instructions
+    model
+    allowedModels
+    availableModels
+    hasAnthropicApiKey
+    anthropicApiKeyLast4
+  }
+  createdAt
+  updatedAt
+}`) as unknown as TypedDocumentString<UpdateTenantMutation, UpdateTenantMutationVariables>;
 export const GetUsageDocument = new TypedDocumentString(`
     query GetUsage($from: DateTime!, $to: DateTime!, $groupBy: UsageGroupBy) {
   usage(from: $from, to: $to, groupBy: $groupBy) {

@@ -3,6 +3,14 @@ import { newIdempotencyKey, type RequestOptions, type RequestSender } from '../r
 import { SessionStream, type SessionStreamOptions } from '../session-stream.js';
 import type { Session } from '../types.js';
 
+/** One image for `sessions.create`: exactly one of `data` or `url`. PNG, JPEG, WebP or GIF, at most 5 MB. */
+export interface SessionAttachmentParams {
+  /** The image's bytes, or their base64 (a `data:image/…;base64,` URL too). Its type is read from its bytes. */
+  data?: string | Uint8Array;
+  /** An https URL the platform fetches when the session runs, from public addresses only. */
+  url?: string;
+}
+
 /** What `sessions.create` takes. */
 export interface SessionCreateParams {
   projectId: string;
@@ -13,6 +21,10 @@ export interface SessionCreateParams {
    * ends `failed` with `BUDGET_EXCEEDED`; the files it wrote stay.
    */
   maxOutputTokens?: number;
+  /** The model, one of your tenant's `generation.availableModels`; default: its default model, else the platform's. */
+  model?: string;
+  /** At most 5 images the model sees with the prompt (stored with the session, so a retry sees them too). */
+  attachments?: SessionAttachmentParams[];
   /**
    * The same key within 24 h returns the first session instead of starting another; with a different
    * input it is an IdempotencyConflictError. Generated when left out, so retries never start two.
@@ -34,7 +46,12 @@ export class Sessions {
    * `stream(session.id)`. QuotaExceededError when a tier or end-user limit is reached.
    */
   async create(params: SessionCreateParams, options?: RequestOptions): Promise<Session> {
-    const input = { ...params, idempotencyKey: params.idempotencyKey ?? newIdempotencyKey() };
+    const { attachments, ...rest } = params;
+    const input = {
+      ...rest,
+      ...(attachments ? { attachments: attachments.map(({ data, url }) => (data === undefined ? { url } : { data: toBase64(data), url })) } : {}),
+      idempotencyKey: params.idempotencyKey ?? newIdempotencyKey(),
+    };
     return (await this.#sender.request(StartSessionDocument, { input }, options)).startSession;
   }
 
@@ -61,4 +78,12 @@ export class Sessions {
   stream(id: string, options?: SessionStreamOptions): SessionStream {
     return new SessionStream(this.#sender, id, options);
   }
+}
+
+/** Bytes as base64 in any runtime (`btoa` is global in Node 16+, browsers, Deno and workers). */
+function toBase64(data: string | Uint8Array): string {
+  if (typeof data === 'string') return data;
+  let binary = '';
+  for (let offset = 0; offset < data.length; offset += 0x8000) binary += String.fromCharCode(...data.subarray(offset, offset + 0x8000));
+  return btoa(binary);
 }

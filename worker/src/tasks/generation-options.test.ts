@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { beforeAll, expect, it } from 'vitest';
 import {
   createLocalPubSub,
@@ -11,6 +13,7 @@ import {
   type Session,
 } from '@everjust/core';
 import { describeEachDatabase } from '../../../test-support/databases.js';
+import { freePort } from '../../../test-support/platform.js';
 import { createOffline } from '../llm/offline.js';
 import { SessionWriter } from '../session-writer.js';
 import { loadGenerationOptions } from './generation-options.js';
@@ -26,7 +29,7 @@ const logger = createLogger({ level: 'silent' });
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex').toString('base64');
 const JPEG = Buffer.from('ffd8ffe000104a464946', 'hex').toString('base64');
 
-function contextFor(prisma: PrismaClient, session: Session): TaskContext {
+function contextFor(prisma: PrismaClient, session: Session, settings = config): TaskContext {
   const lease = { jobId: '00000000-0000-7000-8000-000000000000', workerId: 'test', attempt: 1 };
   const pubsub = createLocalPubSub();
   return {
@@ -37,7 +40,7 @@ function contextFor(prisma: PrismaClient, session: Session): TaskContext {
     logger,
     prisma,
     pubsub,
-    config,
+    config: settings,
     llm: createOffline(),
     sandbox: null,
   };
@@ -119,5 +122,60 @@ describeEachDatabase('loadGenerationOptions', (database) => {
     expect(a.size).toBe(16);
     expect((await loadGenerationOptions(contextFor(prisma, second))).attachments).toEqual([{ mediaType: 'image/png', data: PNG }]);
   });
-});
 
+  it('fetches an image given by URL once and stores it: the next attempt reads the stored bytes', async () => {
+    const hits: string[] = [];
+    const server = createServer((request, response) => {
+      hits.push(request.url ?? '');
+      response.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.from(PNG, 'base64'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/logo.png`;
+      const session = await newSession({}, { mode: 'live' });
+      await storeSessionAttachments(prisma, session.id, [{ url }]);
+      const development = loadConfig({ EVERJUST_LOG_LEVEL: 'silent', EVERJUST_SECRET: secret, EVERJUST_WEBHOOK_ALLOW_PRIVATE: 'true' });
+      expect((await loadGenerationOptions(contextFor(prisma, session, development))).attachments).toEqual([{ mediaType: 'image/png', data: PNG }]);
+      expect((await loadGenerationOptions(contextFor(prisma, session, development))).attachments).toEqual([{ mediaType: 'image/png', data: PNG }]);
+      expect(hits).toEqual(['/logo.png']);
+      expect(await prisma.sessionAttachment.findFirst({ where: { sessionId: session.id } })).toMatchObject({ mediaType: 'image/png', size: 16, sourceUrl: url });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('refuses an image URL whose host turns out private when fetched (ATTACHMENT_URL_REFUSED, not retried), and says when one is unreachable (retried)', async () => {
+    // `localhost` passes startSession's check only on a platform allowing private targets; a name that
+    // resolves to a private address is what this guards against at fetch time.
+    const privateHost = await newSession({}, { mode: 'live' });
+    await storeSessionAttachments(prisma, privateHost.id, [{ url: 'https://localhost/internal.png' }]);
+    const refused = await loadGenerationOptions(contextFor(prisma, privateHost)).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(TaskError);
+    expect(refused).toMatchObject({ code: 'ATTACHMENT_URL_REFUSED', retryable: false, message: expect.stringMatching(/^Attachment 1 \(https:\/\/localhost\/internal\.png\): localhost resolves to (127\.0\.0\.1|::1) \(loopback\): images are fetched from public addresses only$/) });
+
+    const closed = await newSession({}, { mode: 'live' });
+    await storeSessionAttachments(prisma, closed.id, [{ url: `http://127.0.0.1:${await freePort()}/gone.png` }]);
+    const development = loadConfig({ EVERJUST_LOG_LEVEL: 'silent', EVERJUST_SECRET: secret, EVERJUST_WEBHOOK_ALLOW_PRIVATE: 'true' });
+    const unreachable = await loadGenerationOptions(contextFor(prisma, closed, development)).catch((error: unknown) => error);
+    expect(unreachable).toMatchObject({ code: 'ATTACHMENT_UNREACHABLE', retryable: true, message: expect.stringMatching(/could not be fetched: ECONNREFUSED$/) });
+    // Nothing was stored for either.
+    expect(await prisma.sessionAttachment.findMany({ where: { sessionId: { in: [privateHost.id, closed.id] } }, select: { sha: true } })).toEqual([{ sha: null }, { sha: null }]);
+  });
+
+  it('refuses an image over 5 MB as it arrives (ATTACHMENT_TOO_LARGE)', async () => {
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'image/png' });
+      response.end(Buffer.concat([Buffer.from(PNG, 'base64'), Buffer.alloc(5 * 1024 * 1024)]));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const session = await newSession({}, { mode: 'live' });
+      await storeSessionAttachments(prisma, session.id, [{ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/huge.png` }]);
+      const development = loadConfig({ EVERJUST_LOG_LEVEL: 'silent', EVERJUST_SECRET: secret, EVERJUST_WEBHOOK_ALLOW_PRIVATE: 'true' });
+      const failure = await loadGenerationOptions(contextFor(prisma, session, development)).catch((error: unknown) => error);
+      expect(failure).toMatchObject({ code: 'ATTACHMENT_TOO_LARGE', retryable: false });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});

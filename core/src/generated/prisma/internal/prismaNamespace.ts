@@ -1741,6 +1741,7 @@ export const TenantScalarFieldEnum = {
   defaultModel: 'defaultModel',
   allowedModels: 'allowedModels',
   anthropicApiKeyEncrypted: 'anthropicApiKeyEncrypted',
+  anthropicApiKeyLast4: 'anthropicApiKeyLast4',
   autoRepairRounds: 'autoRepairRounds',
   allowQuestions: 'allowQuestions',
   createdAt: 'createdAt',

@@ -353,6 +353,11 @@ export type FileBlobScalarRelationFilter = {
   isNot?: Prisma.FileBlobWhereInput
 }
 
+export type FileBlobNullableScalarRelationFilter = {
+  is?: Prisma.FileBlobWhereInput | null
+  isNot?: Prisma.FileBlobWhereInput | null
+}
+
 export type FileBlobCreateNestedOneWithoutProjectFilesInput = {
   create?: Prisma.XOR<Prisma.FileBlobCreateWithoutProjectFilesInput, Prisma.FileBlobUncheckedCreateWithoutProjectFilesInput>
   connectOrCreate?: Prisma.FileBlobCreateOrConnectWithoutProjectFilesInput
@@ -387,10 +392,12 @@ export type FileBlobCreateNestedOneWithoutAttachmentsInput = {
   connect?: Prisma.FileBlobWhereUniqueInput
 }
 
-export type FileBlobUpdateOneRequiredWithoutAttachmentsNestedInput = {
+export type FileBlobUpdateOneWithoutAttachmentsNestedInput = {
   create?: Prisma.XOR<Prisma.FileBlobCreateWithoutAttachmentsInput, Prisma.FileBlobUncheckedCreateWithoutAttachmentsInput>
   connectOrCreate?: Prisma.FileBlobCreateOrConnectWithoutAttachmentsInput
   upsert?: Prisma.FileBlobUpsertWithoutAttachmentsInput
+  disconnect?: Prisma.FileBlobWhereInput | boolean
+  delete?: Prisma.FileBlobWhereInput | boolean
   connect?: Prisma.FileBlobWhereUniqueInput
   update?: Prisma.XOR<Prisma.XOR<Prisma.FileBlobUpdateToOneWithWhereWithoutAttachmentsInput, Prisma.FileBlobUpdateWithoutAttachmentsInput>, Prisma.FileBlobUncheckedUpdateWithoutAttachmentsInput>
 }

@@ -193,9 +193,9 @@ export type SessionAttachmentGroupByArgs<ExtArgs extends runtime.Types.Extension
 export type SessionAttachmentGroupByOutputType = {
   sessionId: string
   position: number
-  mediaType: string
-  sha: string
-  size: number
+  mediaType: string | null
+  sha: string | null
+  size: number | null
   sourceUrl: string | null
   _count: SessionAttachmentCountAggregateOutputType | null
   _avg: SessionAttachmentAvgAggregateOutputType | null
@@ -225,20 +225,20 @@ export type SessionAttachmentWhereInput = {
   NOT?: Prisma.SessionAttachmentWhereInput | Prisma.SessionAttachmentWhereInput[]
   sessionId?: Prisma.UuidFilter<"SessionAttachment"> | string
   position?: Prisma.IntFilter<"SessionAttachment"> | number
-  mediaType?: Prisma.StringFilter<"SessionAttachment"> | string
-  sha?: Prisma.StringFilter<"SessionAttachment"> | string
-  size?: Prisma.IntFilter<"SessionAttachment"> | number
+  mediaType?: Prisma.StringNullableFilter<"SessionAttachment"> | string | null
+  sha?: Prisma.StringNullableFilter<"SessionAttachment"> | string | null
+  size?: Prisma.IntNullableFilter<"SessionAttachment"> | number | null
   sourceUrl?: Prisma.StringNullableFilter<"SessionAttachment"> | string | null
   session?: Prisma.XOR<Prisma.SessionScalarRelationFilter, Prisma.SessionWhereInput>
-  blob?: Prisma.XOR<Prisma.FileBlobScalarRelationFilter, Prisma.FileBlobWhereInput>
+  blob?: Prisma.XOR<Prisma.FileBlobNullableScalarRelationFilter, Prisma.FileBlobWhereInput> | null
 }
 
 export type SessionAttachmentOrderByWithRelationInput = {
   sessionId?: Prisma.SortOrder
   position?: Prisma.SortOrder
-  mediaType?: Prisma.SortOrder
-  sha?: Prisma.SortOrder
-  size?: Prisma.SortOrder
+  mediaType?: Prisma.SortOrderInput | Prisma.SortOrder
+  sha?: Prisma.SortOrderInput | Prisma.SortOrder
+  size?: Prisma.SortOrderInput | Prisma.SortOrder
   sourceUrl?: Prisma.SortOrderInput | Prisma.SortOrder
   session?: Prisma.SessionOrderByWithRelationInput
   blob?: Prisma.FileBlobOrderByWithRelationInput
@@ -251,20 +251,20 @@ export type SessionAttachmentWhereUniqueInput = Prisma.AtLeast<{
   NOT?: Prisma.SessionAttachmentWhereInput | Prisma.SessionAttachmentWhereInput[]
   sessionId?: Prisma.UuidFilter<"SessionAttachment"> | string
   position?: Prisma.IntFilter<"SessionAttachment"> | number
-  mediaType?: Prisma.StringFilter<"SessionAttachment"> | string
-  sha?: Prisma.StringFilter<"SessionAttachment"> | string
-  size?: Prisma.IntFilter<"SessionAttachment"> | number
+  mediaType?: Prisma.StringNullableFilter<"SessionAttachment"> | string | null
+  sha?: Prisma.StringNullableFilter<"SessionAttachment"> | string | null
+  size?: Prisma.IntNullableFilter<"SessionAttachment"> | number | null
   sourceUrl?: Prisma.StringNullableFilter<"SessionAttachment"> | string | null
   session?: Prisma.XOR<Prisma.SessionScalarRelationFilter, Prisma.SessionWhereInput>
-  blob?: Prisma.XOR<Prisma.FileBlobScalarRelationFilter, Prisma.FileBlobWhereInput>
+  blob?: Prisma.XOR<Prisma.FileBlobNullableScalarRelationFilter, Prisma.FileBlobWhereInput> | null
 }, "sessionId_position">
 
 export type SessionAttachmentOrderByWithAggregationInput = {
   sessionId?: Prisma.SortOrder
   position?: Prisma.SortOrder
-  mediaType?: Prisma.SortOrder
-  sha?: Prisma.SortOrder
-  size?: Prisma.SortOrder
+  mediaType?: Prisma.SortOrderInput | Prisma.SortOrder
+  sha?: Prisma.SortOrderInput | Prisma.SortOrder
+  size?: Prisma.SortOrderInput | Prisma.SortOrder
   sourceUrl?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.SessionAttachmentCountOrderByAggregateInput
   _avg?: Prisma.SessionAttachmentAvgOrderByAggregateInput
@@ -279,70 +279,70 @@ export type SessionAttachmentScalarWhereWithAggregatesInput = {
   NOT?: Prisma.SessionAttachmentScalarWhereWithAggregatesInput | Prisma.SessionAttachmentScalarWhereWithAggregatesInput[]
   sessionId?: Prisma.UuidWithAggregatesFilter<"SessionAttachment"> | string
   position?: Prisma.IntWithAggregatesFilter<"SessionAttachment"> | number
-  mediaType?: Prisma.StringWithAggregatesFilter<"SessionAttachment"> | string
-  sha?: Prisma.StringWithAggregatesFilter<"SessionAttachment"> | string
-  size?: Prisma.IntWithAggregatesFilter<"SessionAttachment"> | number
+  mediaType?: Prisma.StringNullableWithAggregatesFilter<"SessionAttachment"> | string | null
+  sha?: Prisma.StringNullableWithAggregatesFilter<"SessionAttachment"> | string | null
+  size?: Prisma.IntNullableWithAggregatesFilter<"SessionAttachment"> | number | null
   sourceUrl?: Prisma.StringNullableWithAggregatesFilter<"SessionAttachment"> | string | null
 }
 
 export type SessionAttachmentCreateInput = {
   position: number
-  mediaType: string
-  size: number
+  mediaType?: string | null
+  size?: number | null
   sourceUrl?: string | null
   session: Prisma.SessionCreateNestedOneWithoutAttachmentsInput
-  blob: Prisma.FileBlobCreateNestedOneWithoutAttachmentsInput
+  blob?: Prisma.FileBlobCreateNestedOneWithoutAttachmentsInput
 }
 
 export type SessionAttachmentUncheckedCreateInput = {
   sessionId: string
   position: number
-  mediaType: string
-  sha: string
-  size: number
+  mediaType?: string | null
+  sha?: string | null
+  size?: number | null
   sourceUrl?: string | null
 }
 
 export type SessionAttachmentUpdateInput = {
   position?: Prisma.IntFieldUpdateOperationsInput | number
-  mediaType?: Prisma.StringFieldUpdateOperationsInput | string
-  size?: Prisma.IntFieldUpdateOperationsInput | number
+  mediaType?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  size?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sourceUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   session?: Prisma.SessionUpdateOneRequiredWithoutAttachmentsNestedInput
-  blob?: Prisma.FileBlobUpdateOneRequiredWithoutAttachmentsNestedInput
+  blob?: Prisma.FileBlobUpdateOneWithoutAttachmentsNestedInput
 }
 
 export type SessionAttachmentUncheckedUpdateInput = {
   sessionId?: Prisma.StringFieldUpdateOperationsInput | string
   position?: Prisma.IntFieldUpdateOperationsInput | number
-  mediaType?: Prisma.StringFieldUpdateOperationsInput | string
-  sha?: Prisma.StringFieldUpdateOperationsInput | string
-  size?: Prisma.IntFieldUpdateOperationsInput | number
+  mediaType?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sha?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  size?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sourceUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type SessionAttachmentCreateManyInput = {
   sessionId: string
   position: number
-  mediaType: string
-  sha: string
-  size: number
+  mediaType?: string | null
+  sha?: string | null
+  size?: number | null
   sourceUrl?: string | null
 }
 
 export type SessionAttachmentUpdateManyMutationInput = {
   position?: Prisma.IntFieldUpdateOperationsInput | number
-  mediaType?: Prisma.StringFieldUpdateOperationsInput | string
-  size?: Prisma.IntFieldUpdateOperationsInput | number
+  mediaType?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  size?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sourceUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type SessionAttachmentUncheckedUpdateManyInput = {
   sessionId?: Prisma.StringFieldUpdateOperationsInput | string
   position?: Prisma.IntFieldUpdateOperationsInput | number
-  mediaType?: Prisma.StringFieldUpdateOperationsInput | string
-  sha?: Prisma.StringFieldUpdateOperationsInput | string
-  size?: Prisma.IntFieldUpdateOperationsInput | number
+  mediaType?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sha?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  size?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sourceUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
@@ -484,17 +484,17 @@ export type SessionAttachmentUncheckedUpdateManyWithoutBlobNestedInput = {
 
 export type SessionAttachmentCreateWithoutSessionInput = {
   position: number
-  mediaType: string
-  size: number
+  mediaType?: string | null
+  size?: number | null
   sourceUrl?: string | null
-  blob: Prisma.FileBlobCreateNestedOneWithoutAttachmentsInput
+  blob?: Prisma.FileBlobCreateNestedOneWithoutAttachmentsInput
 }
 
 export type SessionAttachmentUncheckedCreateWithoutSessionInput = {
   position: number
-  mediaType: string
-  sha: string
-  size: number
+  mediaType?: string | null
+  sha?: string | null
+  size?: number | null
   sourceUrl?: string | null
 }
 
@@ -530,16 +530,16 @@ export type SessionAttachmentScalarWhereInput = {
   NOT?: Prisma.SessionAttachmentScalarWhereInput | Prisma.SessionAttachmentScalarWhereInput[]
   sessionId?: Prisma.UuidFilter<"SessionAttachment"> | string
   position?: Prisma.IntFilter<"SessionAttachment"> | number
-  mediaType?: Prisma.StringFilter<"SessionAttachment"> | string
-  sha?: Prisma.StringFilter<"SessionAttachment"> | string
-  size?: Prisma.IntFilter<"SessionAttachment"> | number
+  mediaType?: Prisma.StringNullableFilter<"SessionAttachment"> | string | null
+  sha?: Prisma.StringNullableFilter<"SessionAttachment"> | string | null
+  size?: Prisma.IntNullableFilter<"SessionAttachment"> | number | null
   sourceUrl?: Prisma.StringNullableFilter<"SessionAttachment"> | string | null
 }
 
 export type SessionAttachmentCreateWithoutBlobInput = {
   position: number
-  mediaType: string
-  size: number
+  mediaType?: string | null
+  size?: number | null
   sourceUrl?: string | null
   session: Prisma.SessionCreateNestedOneWithoutAttachmentsInput
 }
@@ -547,8 +547,8 @@ export type SessionAttachmentCreateWithoutBlobInput = {
 export type SessionAttachmentUncheckedCreateWithoutBlobInput = {
   sessionId: string
   position: number
-  mediaType: string
-  size: number
+  mediaType?: string | null
+  size?: number | null
   sourceUrl?: string | null
 }
 
@@ -580,48 +580,48 @@ export type SessionAttachmentUpdateManyWithWhereWithoutBlobInput = {
 
 export type SessionAttachmentCreateManySessionInput = {
   position: number
-  mediaType: string
-  sha: string
-  size: number
+  mediaType?: string | null
+  sha?: string | null
+  size?: number | null
   sourceUrl?: string | null
 }
 
 export type SessionAttachmentUpdateWithoutSessionInput = {
   position?: Prisma.IntFieldUpdateOperationsInput | number
-  mediaType?: Prisma.StringFieldUpdateOperationsInput | string
-  size?: Prisma.IntFieldUpdateOperationsInput | number
+  mediaType?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  size?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sourceUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  blob?: Prisma.FileBlobUpdateOneRequiredWithoutAttachmentsNestedInput
+  blob?: Prisma.FileBlobUpdateOneWithoutAttachmentsNestedInput
 }
 
 export type SessionAttachmentUncheckedUpdateWithoutSessionInput = {
   position?: Prisma.IntFieldUpdateOperationsInput | number
-  mediaType?: Prisma.StringFieldUpdateOperationsInput | string
-  sha?: Prisma.StringFieldUpdateOperationsInput | string
-  size?: Prisma.IntFieldUpdateOperationsInput | number
+  mediaType?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sha?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  size?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sourceUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type SessionAttachmentUncheckedUpdateManyWithoutSessionInput = {
   position?: Prisma.IntFieldUpdateOperationsInput | number
-  mediaType?: Prisma.StringFieldUpdateOperationsInput | string
-  sha?: Prisma.StringFieldUpdateOperationsInput | string
-  size?: Prisma.IntFieldUpdateOperationsInput | number
+  mediaType?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sha?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  size?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sourceUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type SessionAttachmentCreateManyBlobInput = {
   sessionId: string
   position: number
-  mediaType: string
-  size: number
+  mediaType?: string | null
+  size?: number | null
   sourceUrl?: string | null
 }
 
 export type SessionAttachmentUpdateWithoutBlobInput = {
   position?: Prisma.IntFieldUpdateOperationsInput | number
-  mediaType?: Prisma.StringFieldUpdateOperationsInput | string
-  size?: Prisma.IntFieldUpdateOperationsInput | number
+  mediaType?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  size?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sourceUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   session?: Prisma.SessionUpdateOneRequiredWithoutAttachmentsNestedInput
 }
@@ -629,16 +629,16 @@ export type SessionAttachmentUpdateWithoutBlobInput = {
 export type SessionAttachmentUncheckedUpdateWithoutBlobInput = {
   sessionId?: Prisma.StringFieldUpdateOperationsInput | string
   position?: Prisma.IntFieldUpdateOperationsInput | number
-  mediaType?: Prisma.StringFieldUpdateOperationsInput | string
-  size?: Prisma.IntFieldUpdateOperationsInput | number
+  mediaType?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  size?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sourceUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type SessionAttachmentUncheckedUpdateManyWithoutBlobInput = {
   sessionId?: Prisma.StringFieldUpdateOperationsInput | string
   position?: Prisma.IntFieldUpdateOperationsInput | number
-  mediaType?: Prisma.StringFieldUpdateOperationsInput | string
-  size?: Prisma.IntFieldUpdateOperationsInput | number
+  mediaType?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  size?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   sourceUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
@@ -652,7 +652,7 @@ export type SessionAttachmentSelect<ExtArgs extends runtime.Types.Extensions.Int
   size?: boolean
   sourceUrl?: boolean
   session?: boolean | Prisma.SessionDefaultArgs<ExtArgs>
-  blob?: boolean | Prisma.FileBlobDefaultArgs<ExtArgs>
+  blob?: boolean | Prisma.SessionAttachment$blobArgs<ExtArgs>
 }, ExtArgs["result"]["sessionAttachment"]>
 
 export type SessionAttachmentSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -663,7 +663,7 @@ export type SessionAttachmentSelectCreateManyAndReturn<ExtArgs extends runtime.T
   size?: boolean
   sourceUrl?: boolean
   session?: boolean | Prisma.SessionDefaultArgs<ExtArgs>
-  blob?: boolean | Prisma.FileBlobDefaultArgs<ExtArgs>
+  blob?: boolean | Prisma.SessionAttachment$blobArgs<ExtArgs>
 }, ExtArgs["result"]["sessionAttachment"]>
 
 export type SessionAttachmentSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -674,7 +674,7 @@ export type SessionAttachmentSelectUpdateManyAndReturn<ExtArgs extends runtime.T
   size?: boolean
   sourceUrl?: boolean
   session?: boolean | Prisma.SessionDefaultArgs<ExtArgs>
-  blob?: boolean | Prisma.FileBlobDefaultArgs<ExtArgs>
+  blob?: boolean | Prisma.SessionAttachment$blobArgs<ExtArgs>
 }, ExtArgs["result"]["sessionAttachment"]>
 
 export type SessionAttachmentSelectScalar = {
@@ -689,22 +689,22 @@ export type SessionAttachmentSelectScalar = {
 export type SessionAttachmentOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"sessionId" | "position" | "mediaType" | "sha" | "size" | "sourceUrl", ExtArgs["result"]["sessionAttachment"]>
 export type SessionAttachmentInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   session?: boolean | Prisma.SessionDefaultArgs<ExtArgs>
-  blob?: boolean | Prisma.FileBlobDefaultArgs<ExtArgs>
+  blob?: boolean | Prisma.SessionAttachment$blobArgs<ExtArgs>
 }
 export type SessionAttachmentIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   session?: boolean | Prisma.SessionDefaultArgs<ExtArgs>
-  blob?: boolean | Prisma.FileBlobDefaultArgs<ExtArgs>
+  blob?: boolean | Prisma.SessionAttachment$blobArgs<ExtArgs>
 }
 export type SessionAttachmentIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   session?: boolean | Prisma.SessionDefaultArgs<ExtArgs>
-  blob?: boolean | Prisma.FileBlobDefaultArgs<ExtArgs>
+  blob?: boolean | Prisma.SessionAttachment$blobArgs<ExtArgs>
 }
 
 export type $SessionAttachmentPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "SessionAttachment"
   objects: {
     session: Prisma.$SessionPayload<ExtArgs>
-    blob: Prisma.$FileBlobPayload<ExtArgs>
+    blob: Prisma.$FileBlobPayload<ExtArgs> | null
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     sessionId: string
@@ -713,16 +713,19 @@ export type $SessionAttachmentPayload<ExtArgs extends runtime.Types.Extensions.I
      */
     position: number
     /**
-     * image/png, image/jpeg, image/webp or image/gif.
+     * image/png, image/jpeg, image/webp or image/gif; for a URL not fetched yet, null.
      */
-    mediaType: string
-    sha: string
+    mediaType: string | null
     /**
-     * Decoded bytes.
+     * The blob of its base64 text; null for a URL the worker has not fetched yet (it fills it in, once).
      */
-    size: number
+    sha: string | null
     /**
-     * The https URL it was fetched from, when given by URL.
+     * Decoded bytes; null until fetched.
+     */
+    size: number | null
+    /**
+     * The https URL it was given as, when given by URL.
      */
     sourceUrl: string | null
   }, ExtArgs["result"]["sessionAttachment"]>
@@ -1120,7 +1123,7 @@ readonly fields: SessionAttachmentFieldRefs;
 export interface Prisma__SessionAttachmentClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
   session<T extends Prisma.SessionDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.SessionDefaultArgs<ExtArgs>>): Prisma.Prisma__SessionClient<runtime.Types.Result.GetResult<Prisma.$SessionPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
-  blob<T extends Prisma.FileBlobDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.FileBlobDefaultArgs<ExtArgs>>): Prisma.Prisma__FileBlobClient<runtime.Types.Result.GetResult<Prisma.$FileBlobPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
+  blob<T extends Prisma.SessionAttachment$blobArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.SessionAttachment$blobArgs<ExtArgs>>): Prisma.Prisma__FileBlobClient<runtime.Types.Result.GetResult<Prisma.$FileBlobPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1554,6 +1557,25 @@ export type SessionAttachmentDeleteManyArgs<ExtArgs extends runtime.Types.Extens
    * Limit how many SessionAttachments to delete.
    */
   limit?: number
+}
+
+/**
+ * SessionAttachment.blob
+ */
+export type SessionAttachment$blobArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the FileBlob
+   */
+  select?: Prisma.FileBlobSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the FileBlob
+   */
+  omit?: Prisma.FileBlobOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.FileBlobInclude<ExtArgs> | null
+  where?: Prisma.FileBlobWhereInput
 }
 
 /**

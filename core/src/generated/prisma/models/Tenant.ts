@@ -42,6 +42,7 @@ export type TenantMinAggregateOutputType = {
   generationInstructions: string | null
   defaultModel: string | null
   anthropicApiKeyEncrypted: string | null
+  anthropicApiKeyLast4: string | null
   autoRepairRounds: number | null
   allowQuestions: boolean | null
   createdAt: Date | null
@@ -56,6 +57,7 @@ export type TenantMaxAggregateOutputType = {
   generationInstructions: string | null
   defaultModel: string | null
   anthropicApiKeyEncrypted: string | null
+  anthropicApiKeyLast4: string | null
   autoRepairRounds: number | null
   allowQuestions: boolean | null
   createdAt: Date | null
@@ -73,6 +75,7 @@ export type TenantCountAggregateOutputType = {
   defaultModel: number
   allowedModels: number
   anthropicApiKeyEncrypted: number
+  anthropicApiKeyLast4: number
   autoRepairRounds: number
   allowQuestions: number
   createdAt: number
@@ -97,6 +100,7 @@ export type TenantMinAggregateInputType = {
   generationInstructions?: true
   defaultModel?: true
   anthropicApiKeyEncrypted?: true
+  anthropicApiKeyLast4?: true
   autoRepairRounds?: true
   allowQuestions?: true
   createdAt?: true
@@ -111,6 +115,7 @@ export type TenantMaxAggregateInputType = {
   generationInstructions?: true
   defaultModel?: true
   anthropicApiKeyEncrypted?: true
+  anthropicApiKeyLast4?: true
   autoRepairRounds?: true
   allowQuestions?: true
   createdAt?: true
@@ -128,6 +133,7 @@ export type TenantCountAggregateInputType = {
   defaultModel?: true
   allowedModels?: true
   anthropicApiKeyEncrypted?: true
+  anthropicApiKeyLast4?: true
   autoRepairRounds?: true
   allowQuestions?: true
   createdAt?: true
@@ -232,6 +238,7 @@ export type TenantGroupByOutputType = {
   defaultModel: string | null
   allowedModels: string[]
   anthropicApiKeyEncrypted: string | null
+  anthropicApiKeyLast4: string | null
   autoRepairRounds: number
   allowQuestions: boolean
   createdAt: Date
@@ -272,6 +279,7 @@ export type TenantWhereInput = {
   defaultModel?: Prisma.StringNullableFilter<"Tenant"> | string | null
   allowedModels?: Prisma.StringNullableListFilter<"Tenant">
   anthropicApiKeyEncrypted?: Prisma.StringNullableFilter<"Tenant"> | string | null
+  anthropicApiKeyLast4?: Prisma.StringNullableFilter<"Tenant"> | string | null
   autoRepairRounds?: Prisma.IntFilter<"Tenant"> | number
   allowQuestions?: Prisma.BoolFilter<"Tenant"> | boolean
   createdAt?: Prisma.DateTimeFilter<"Tenant"> | Date | string
@@ -293,6 +301,7 @@ export type TenantOrderByWithRelationInput = {
   defaultModel?: Prisma.SortOrderInput | Prisma.SortOrder
   allowedModels?: Prisma.SortOrder
   anthropicApiKeyEncrypted?: Prisma.SortOrderInput | Prisma.SortOrder
+  anthropicApiKeyLast4?: Prisma.SortOrderInput | Prisma.SortOrder
   autoRepairRounds?: Prisma.SortOrder
   allowQuestions?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -317,6 +326,7 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   defaultModel?: Prisma.StringNullableFilter<"Tenant"> | string | null
   allowedModels?: Prisma.StringNullableListFilter<"Tenant">
   anthropicApiKeyEncrypted?: Prisma.StringNullableFilter<"Tenant"> | string | null
+  anthropicApiKeyLast4?: Prisma.StringNullableFilter<"Tenant"> | string | null
   autoRepairRounds?: Prisma.IntFilter<"Tenant"> | number
   allowQuestions?: Prisma.BoolFilter<"Tenant"> | boolean
   createdAt?: Prisma.DateTimeFilter<"Tenant"> | Date | string
@@ -338,6 +348,7 @@ export type TenantOrderByWithAggregationInput = {
   defaultModel?: Prisma.SortOrderInput | Prisma.SortOrder
   allowedModels?: Prisma.SortOrder
   anthropicApiKeyEncrypted?: Prisma.SortOrderInput | Prisma.SortOrder
+  anthropicApiKeyLast4?: Prisma.SortOrderInput | Prisma.SortOrder
   autoRepairRounds?: Prisma.SortOrder
   allowQuestions?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -363,6 +374,7 @@ export type TenantScalarWhereWithAggregatesInput = {
   defaultModel?: Prisma.StringNullableWithAggregatesFilter<"Tenant"> | string | null
   allowedModels?: Prisma.StringNullableListFilter<"Tenant">
   anthropicApiKeyEncrypted?: Prisma.StringNullableWithAggregatesFilter<"Tenant"> | string | null
+  anthropicApiKeyLast4?: Prisma.StringNullableWithAggregatesFilter<"Tenant"> | string | null
   autoRepairRounds?: Prisma.IntWithAggregatesFilter<"Tenant"> | number
   allowQuestions?: Prisma.BoolWithAggregatesFilter<"Tenant"> | boolean
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Tenant"> | Date | string
@@ -380,6 +392,7 @@ export type TenantCreateInput = {
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
   anthropicApiKeyEncrypted?: string | null
+  anthropicApiKeyLast4?: string | null
   autoRepairRounds?: number
   allowQuestions?: boolean
   createdAt?: Date | string
@@ -401,6 +414,7 @@ export type TenantUncheckedCreateInput = {
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
   anthropicApiKeyEncrypted?: string | null
+  anthropicApiKeyLast4?: string | null
   autoRepairRounds?: number
   allowQuestions?: boolean
   createdAt?: Date | string
@@ -422,6 +436,7 @@ export type TenantUpdateInput = {
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
   anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  anthropicApiKeyLast4?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
   allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -443,6 +458,7 @@ export type TenantUncheckedUpdateInput = {
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
   anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  anthropicApiKeyLast4?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
   allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -464,6 +480,7 @@ export type TenantCreateManyInput = {
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
   anthropicApiKeyEncrypted?: string | null
+  anthropicApiKeyLast4?: string | null
   autoRepairRounds?: number
   allowQuestions?: boolean
   createdAt?: Date | string
@@ -481,6 +498,7 @@ export type TenantUpdateManyMutationInput = {
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
   anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  anthropicApiKeyLast4?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
   allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -498,6 +516,7 @@ export type TenantUncheckedUpdateManyInput = {
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
   anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  anthropicApiKeyLast4?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
   allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -523,6 +542,7 @@ export type TenantCountOrderByAggregateInput = {
   defaultModel?: Prisma.SortOrder
   allowedModels?: Prisma.SortOrder
   anthropicApiKeyEncrypted?: Prisma.SortOrder
+  anthropicApiKeyLast4?: Prisma.SortOrder
   autoRepairRounds?: Prisma.SortOrder
   allowQuestions?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -541,6 +561,7 @@ export type TenantMaxOrderByAggregateInput = {
   generationInstructions?: Prisma.SortOrder
   defaultModel?: Prisma.SortOrder
   anthropicApiKeyEncrypted?: Prisma.SortOrder
+  anthropicApiKeyLast4?: Prisma.SortOrder
   autoRepairRounds?: Prisma.SortOrder
   allowQuestions?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -555,6 +576,7 @@ export type TenantMinOrderByAggregateInput = {
   generationInstructions?: Prisma.SortOrder
   defaultModel?: Prisma.SortOrder
   anthropicApiKeyEncrypted?: Prisma.SortOrder
+  anthropicApiKeyLast4?: Prisma.SortOrder
   autoRepairRounds?: Prisma.SortOrder
   allowQuestions?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
@@ -683,6 +705,7 @@ export type TenantCreateWithoutApiKeysInput = {
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
   anthropicApiKeyEncrypted?: string | null
+  anthropicApiKeyLast4?: string | null
   autoRepairRounds?: number
   allowQuestions?: boolean
   createdAt?: Date | string
@@ -703,6 +726,7 @@ export type TenantUncheckedCreateWithoutApiKeysInput = {
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
   anthropicApiKeyEncrypted?: string | null
+  anthropicApiKeyLast4?: string | null
   autoRepairRounds?: number
   allowQuestions?: boolean
   createdAt?: Date | string
@@ -739,6 +763,7 @@ export type TenantUpdateWithoutApiKeysInput = {
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
   anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  anthropicApiKeyLast4?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
   allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -759,6 +784,7 @@ export type TenantUncheckedUpdateWithoutApiKeysInput = {
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
   anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  anthropicApiKeyLast4?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
   allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -779,6 +805,7 @@ export type TenantCreateWithoutProjectsInput = {
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
   anthropicApiKeyEncrypted?: string | null
+  anthropicApiKeyLast4?: string | null
   autoRepairRounds?: number
   allowQuestions?: boolean
   createdAt?: Date | string
@@ -799,6 +826,7 @@ export type TenantUncheckedCreateWithoutProjectsInput = {
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
   anthropicApiKeyEncrypted?: string | null
+  anthropicApiKeyLast4?: string | null
   autoRepairRounds?: number
   allowQuestions?: boolean
   createdAt?: Date | string
@@ -835,6 +863,7 @@ export type TenantUpdateWithoutProjectsInput = {
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
   anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  anthropicApiKeyLast4?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
   allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -855,6 +884,7 @@ export type TenantUncheckedUpdateWithoutProjectsInput = {
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
   anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  anthropicApiKeyLast4?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
   allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -875,6 +905,7 @@ export type TenantCreateWithoutIdempotencyRecordsInput = {
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
   anthropicApiKeyEncrypted?: string | null
+  anthropicApiKeyLast4?: string | null
   autoRepairRounds?: number
   allowQuestions?: boolean
   createdAt?: Date | string
@@ -895,6 +926,7 @@ export type TenantUncheckedCreateWithoutIdempotencyRecordsInput = {
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
   anthropicApiKeyEncrypted?: string | null
+  anthropicApiKeyLast4?: string | null
   autoRepairRounds?: number
   allowQuestions?: boolean
   createdAt?: Date | string
@@ -931,6 +963,7 @@ export type TenantUpdateWithoutIdempotencyRecordsInput = {
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
   anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  anthropicApiKeyLast4?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
   allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -951,6 +984,7 @@ export type TenantUncheckedUpdateWithoutIdempotencyRecordsInput = {
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
   anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  anthropicApiKeyLast4?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
   allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -971,6 +1005,7 @@ export type TenantCreateWithoutSessionsInput = {
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
   anthropicApiKeyEncrypted?: string | null
+  anthropicApiKeyLast4?: string | null
   autoRepairRounds?: number
   allowQuestions?: boolean
   createdAt?: Date | string
@@ -991,6 +1026,7 @@ export type TenantUncheckedCreateWithoutSessionsInput = {
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
   anthropicApiKeyEncrypted?: string | null
+  anthropicApiKeyLast4?: string | null
   autoRepairRounds?: number
   allowQuestions?: boolean
   createdAt?: Date | string
@@ -1027,6 +1063,7 @@ export type TenantUpdateWithoutSessionsInput = {
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
   anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  anthropicApiKeyLast4?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
   allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1047,6 +1084,7 @@ export type TenantUncheckedUpdateWithoutSessionsInput = {
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
   anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  anthropicApiKeyLast4?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
   allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1125,6 +1163,7 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   defaultModel?: boolean
   allowedModels?: boolean
   anthropicApiKeyEncrypted?: boolean
+  anthropicApiKeyLast4?: boolean
   autoRepairRounds?: boolean
   allowQuestions?: boolean
   createdAt?: boolean
@@ -1147,6 +1186,7 @@ export type TenantSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   defaultModel?: boolean
   allowedModels?: boolean
   anthropicApiKeyEncrypted?: boolean
+  anthropicApiKeyLast4?: boolean
   autoRepairRounds?: boolean
   allowQuestions?: boolean
   createdAt?: boolean
@@ -1164,6 +1204,7 @@ export type TenantSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   defaultModel?: boolean
   allowedModels?: boolean
   anthropicApiKeyEncrypted?: boolean
+  anthropicApiKeyLast4?: boolean
   autoRepairRounds?: boolean
   allowQuestions?: boolean
   createdAt?: boolean
@@ -1181,13 +1222,14 @@ export type TenantSelectScalar = {
   defaultModel?: boolean
   allowedModels?: boolean
   anthropicApiKeyEncrypted?: boolean
+  anthropicApiKeyLast4?: boolean
   autoRepairRounds?: boolean
   allowQuestions?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type TenantOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "tier" | "allowedOrigins" | "limitOverrides" | "githubTokenEncrypted" | "generationInstructions" | "defaultModel" | "allowedModels" | "anthropicApiKeyEncrypted" | "autoRepairRounds" | "allowQuestions" | "createdAt" | "updatedAt", ExtArgs["result"]["tenant"]>
+export type TenantOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "tier" | "allowedOrigins" | "limitOverrides" | "githubTokenEncrypted" | "generationInstructions" | "defaultModel" | "allowedModels" | "anthropicApiKeyEncrypted" | "anthropicApiKeyLast4" | "autoRepairRounds" | "allowQuestions" | "createdAt" | "updatedAt", ExtArgs["result"]["tenant"]>
 export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   apiKeys?: boolean | Prisma.Tenant$apiKeysArgs<ExtArgs>
   projects?: boolean | Prisma.Tenant$projectsArgs<ExtArgs>
@@ -1235,6 +1277,10 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
      * The tenant's own Anthropic key (bring your own key), sealed with core's secret box; never returned.
      */
     anthropicApiKeyEncrypted: string | null
+    /**
+     * The last four characters of that key, so people can tell which one is set; null when none.
+     */
+    anthropicApiKeyLast4: string | null
     /**
      * How many times the preview step lets the model repair what it found (0–3).
      */
@@ -1682,6 +1728,7 @@ export interface TenantFieldRefs {
   readonly defaultModel: Prisma.FieldRef<"Tenant", 'String'>
   readonly allowedModels: Prisma.FieldRef<"Tenant", 'String[]'>
   readonly anthropicApiKeyEncrypted: Prisma.FieldRef<"Tenant", 'String'>
+  readonly anthropicApiKeyLast4: Prisma.FieldRef<"Tenant", 'String'>
   readonly autoRepairRounds: Prisma.FieldRef<"Tenant", 'Int'>
   readonly allowQuestions: Prisma.FieldRef<"Tenant", 'Boolean'>
   readonly createdAt: Prisma.FieldRef<"Tenant", 'DateTime'>
