@@ -63,6 +63,7 @@ export const TYPE_SCOPES: Readonly<Record<string, ApiKeyScope | null>> = {
   SessionEvent: 'sessions:read',
   SessionUsage: 'sessions:read',
   SessionError: 'sessions:read',
+  SessionAttachment: 'sessions:read',
   ApiKey: 'keys:write',
   CreateApiKeyPayload: 'keys:write',
   WebhookEndpoint: 'webhooks:write',
@@ -72,10 +73,13 @@ export const TYPE_SCOPES: Readonly<Record<string, ApiKeyScope | null>> = {
   UsageReport: 'usage:read',
   UsageTotals: 'usage:read',
   UsageRow: 'usage:read',
+  UsageFigures: 'usage:read',
   Quota: 'usage:read',
   EndUserBudget: 'usage:read',
   // The caller's own tenant: every key may see which tenant and limits it works under.
   Tenant: null,
   TenantLimits: null,
+  // Generation settings carry no secret (the key is write-only: only whether one is set and its last 4).
+  TenantGeneration: null,
   PageInfo: null,
 };

@@ -64,7 +64,8 @@ describeEachDatabase('scopes on the type: every path to an object checks them', 
 
     const project = (await graphql(platform.app, tenant.test, 'mutation { createProject(input: { name: "Scoped app" }) { id } }')).data.createProject.id as string;
     const started = await graphql(platform.app, tenant.test, 'mutation($input: StartSessionInput!) { startSession(input: $input) { id } }', {
-      input: { projectId: project, prompt: 'Build a counter' },
+      // With an image, so the session has an attachment to read (a 1×1 PNG).
+      input: { projectId: project, prompt: 'Build a counter', attachments: [{ data: 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==' }] },
     });
     const session = started.data.startSession.id as string;
     expect((await subscribeSse(platform.url, tenant.test, SESSION_EVENTS_SUBSCRIPTION, { sessionId: session })).completed).toBe(true);
