@@ -1,11 +1,11 @@
-import { newIdempotencyKey } from '@everjust/sdk';
-import { ApiError, createApiClient, widgetError, type ApiClient } from './api-client.js';
+import { ApiError, createApiClient, widgetError } from './api-client.js';
 import { styles } from './builder.styles.js';
-import { isSessionEnded, type SessionEndStatus } from '@everjust/core/session-status';
-import { type WidgetProject, type WidgetSession, type WidgetSessionEvent } from './operations.js';
+import type { SessionEndStatus } from '@everjust/core/session-status';
+import type { WidgetSession, WidgetSessionEvent } from './operations.js';
 import { BuildLog } from './build-log.part.js';
 import { FileList } from './file-list.part.js';
 import { PreviewPane } from './preview.part.js';
+import { SessionController, type SessionView } from './session-controller.js';
 import { TokenController } from './token-controller.js';
 import { fetchToken, normalizeToken, type TokenResponse, type WidgetToken } from './token-source.js';
 
@@ -37,8 +37,6 @@ export interface ErrorDetail {
 export interface ReadyDetail {
   projectId: string;
 }
-
-type State = 'loading' | 'ready' | 'running' | 'error';
 
 const TEMPLATE = `<style>${styles}</style>
 <div class="base" part="base">
@@ -92,8 +90,6 @@ interface Refs {
   frame: HTMLIFrameElement;
   announcer: HTMLElement;
 }
-
-const formatSize = (bytes: number) => (bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} kB`);
 
 /**
  * The EverJust app builder, for any web page: an end user describes an app, watches it being written
@@ -161,21 +157,17 @@ export class EverJustBuilder extends HTMLElement {
   }
 
   private refs?: Refs;
-  private client?: ApiClient;
   private tokenSource?: GetToken;
   private readonly tokens = new TokenController({
     load: () => this.loadToken(),
     renewable: () => Boolean(this.tokenSource || this.getAttribute('token-url')),
-    onRenewalError: (error) => this.fail(error, false),
+    onRenewalError: (error) => this.sessions.fail(error, false),
   });
+  /** Sessions without the DOM: the element only renders what it is told (`view`). */
+  private readonly sessions = new SessionController(this.view());
   /** Aborted when the element is disconnected or restarted: ends every request, stream and timer. */
   private lifecycle?: AbortController;
-  private streamAbort?: AbortController;
   private startQueued = false;
-  private currentProjectId?: string;
-  private session?: WidgetSession;
-  private busy = false;
-  private lastPrompt = '';
   /** The parts that render (made with the shadow DOM, in `render`). */
   private log?: BuildLog;
   private files?: FileList;
@@ -193,12 +185,12 @@ export class EverJustBuilder extends HTMLElement {
 
   /** The project being built, once known. */
   get projectId(): string | undefined {
-    return this.currentProjectId;
+    return this.sessions.projectId;
   }
 
   /** The current (or last) session's id. */
   get sessionId(): string | undefined {
-    return this.session?.id;
+    return this.sessions.session?.id;
   }
 
   connectedCallback(): void {
@@ -226,61 +218,28 @@ export class EverJustBuilder extends HTMLElement {
   async send(prompt: string = this.refs?.prompt.value ?? ''): Promise<void> {
     const refs = this.refs;
     const text = prompt.trim();
-    if (!refs || !this.client || !this.currentProjectId || this.busy || !text) return;
-    const signal = this.lifecycle?.signal;
-    this.lastPrompt = text;
+    if (!refs || !this.sessions.projectId || this.sessions.busy || !text) return;
     refs.prompt.value = '';
-    this.setBusy(true);
-    this.entry('prompt', text);
-    try {
-      const { startSession } = await this.client.request<{ startSession: WidgetSession }>(
-        'startSession',
-        { input: { projectId: this.currentProjectId, prompt: text, idempotencyKey: newIdempotencyKey() } },
-        signal,
-      );
-      if (signal?.aborted) return;
-      this.started(startSession);
-    } catch (error) {
-      if (signal?.aborted) return;
-      if (!refs.prompt.value) refs.prompt.value = text;
-      this.setBusy(false);
-      this.fail(error);
-    }
+    // Not started: the prompt goes back in the box, unless the user typed another meanwhile.
+    if (!(await this.sessions.send(text)) && !refs.prompt.value) refs.prompt.value = text;
   }
 
   /** Cancels the running session (it ends as `cancelled` within moments). */
   async cancel(): Promise<void> {
-    if (!this.client || !this.session || !this.busy || isSessionEnded(this.session.status)) return;
-    this.refs!.cancel.disabled = true;
-    this.setBadge('Cancelling…');
-    try {
-      await this.client.request('cancelSession', { input: { id: this.session.id } }, this.lifecycle?.signal);
-    } catch (error) {
-      this.refs!.cancel.disabled = false;
-      this.fail(error);
-    }
+    if (!this.refs || !this.sessions.busy) return;
+    this.refs.cancel.disabled = true;
+    if (!(await this.sessions.cancel())) this.refs.cancel.disabled = false;
   }
 
   /** Sends the last prompt again, or starts over when the widget could not start. */
   async retry(): Promise<void> {
-    if (!this.currentProjectId || !this.client) return this.restart();
-    if (this.lastPrompt) await this.send(this.lastPrompt);
+    if (!this.sessions.projectId) return this.restart();
+    await this.sessions.retry();
   }
 
   /** Starts the project's preview again on its current files (a session of kind `preview`). */
   async startPreview(): Promise<void> {
-    if (!this.client || !this.currentProjectId || this.busy) return;
-    const signal = this.lifecycle?.signal;
-    this.setBusy(true);
-    this.entry('status', 'Starting the preview…');
-    try {
-      const { startPreview } = await this.client.request<{ startPreview: WidgetSession }>('startPreview', { input: { projectId: this.currentProjectId, idempotencyKey: newIdempotencyKey() } }, signal);
-      if (!signal?.aborted) this.started(startPreview);
-    } catch (error) {
-      if (signal?.aborted) return;
-      this.setBusy(false);
-      this.fail(error);
-    }
+    await this.sessions.startPreview();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -308,7 +267,7 @@ export class EverJustBuilder extends HTMLElement {
       }
     });
     root.addEventListener('keydown', (event) => {
-      if ((event as KeyboardEvent).key === 'Escape' && this.busy) {
+      if ((event as KeyboardEvent).key === 'Escape' && this.sessions.busy) {
         event.preventDefault();
         void this.cancel();
       }
@@ -318,7 +277,10 @@ export class EverJustBuilder extends HTMLElement {
     previewButton.addEventListener('click', () => void this.startPreview());
     fileList.addEventListener('click', (event) => {
       const path = (event.target as HTMLElement).closest('button')?.dataset.path;
-      if (path) void this.openFile(path);
+      if (path) {
+        this.files!.select(path);
+        void this.sessions.openFile(path);
+      }
     });
   }
 
@@ -334,9 +296,8 @@ export class EverJustBuilder extends HTMLElement {
 
   private stop(): void {
     this.lifecycle?.abort();
-    this.streamAbort?.abort();
+    this.sessions.stop();
     this.tokens.stop();
-    this.busy = false;
   }
 
   private async start(): Promise<void> {
@@ -346,55 +307,27 @@ export class EverJustBuilder extends HTMLElement {
     this.log!.clear();
     this.files!.show([]);
     this.preview!.hide();
-    this.session = undefined;
-    this.currentProjectId = undefined;
-    this.setState('loading');
-    this.setBadge('Connecting…');
+    this.setAttribute('state', 'loading');
+    this.view().setBadge('Connecting…');
     for (const button of [refs.cancel, refs.retry, refs.previewButton]) button.hidden = true;
     refs.prompt.disabled = refs.send.disabled = true;
 
     const apiUrl = this.getAttribute('api-url');
-    if (!apiUrl) return this.fail(widgetError('CONFIGURATION', 'Set the api-url attribute to the EverJust API address'));
+    const client = apiUrl
+      ? createApiClient({ apiUrl, getToken: async () => (await this.tokens.current()).token, refreshToken: async () => (await this.tokens.renew()).token })
+      : undefined;
+    this.sessions.begin(client, lifecycle.signal);
+    if (!client) return this.sessions.fail(widgetError('CONFIGURATION', 'Set the api-url attribute to the EverJust API address'));
     if (!this.tokenSource && !this.getAttribute('token-url') && !this.getAttribute('token')) {
-      return this.fail(widgetError('CONFIGURATION', 'Give the widget a token-url or token attribute, or a getToken function'));
+      return this.sessions.fail(widgetError('CONFIGURATION', 'Give the widget a token-url or token attribute, or a getToken function'));
     }
-    this.client = createApiClient({
-      apiUrl,
-      getToken: async () => (await this.tokens.current()).token,
-      refreshToken: async () => (await this.tokens.renew()).token,
-    });
     try {
       const token = await this.tokens.current();
       const projectId = this.getAttribute('project-id') || token.projectId;
       if (!projectId) throw widgetError('CONFIGURATION', 'No project: set project-id, or mint the token for a project');
-      const { project } = await this.client.request<{ project: WidgetProject }>('project', { projectId }, lifecycle.signal);
-      if (lifecycle.signal.aborted) return;
-      this.currentProjectId = project.id;
-      this.files!.show(project.files);
-      const preview = project.sandbox?.previewUrl;
-      const expiresAt = project.sandbox?.previewExpiresAt;
-      if (preview && (!expiresAt || Date.parse(expiresAt) > Date.now())) this.preview!.show(preview);
-      else if (project.files.length > 0) this.preview!.offer();
-      const latest = project.sessions.edges[0]?.node;
-      refs.prompt.disabled = false;
-      this.setState('ready');
-      this.setBadge('Ready');
-      this.emit<ReadyDetail>('everjust:ready', { projectId: project.id });
-      if (latest && !isSessionEnded(latest.status)) {
-        // A build still running (the page was reloaded): replay its log and follow it.
-        this.entry('prompt', latest.prompt || 'Preview');
-        this.lastPrompt = latest.prompt;
-        this.setBusy(true);
-        void this.follow(latest);
-      } else {
-        refs.send.disabled = false;
-        if (latest) {
-          this.session = latest;
-          this.lastPrompt = latest.prompt;
-        }
-      }
+      await this.sessions.load(projectId);
     } catch (error) {
-      if (!lifecycle.signal.aborted) this.fail(error);
+      if (!lifecycle.signal.aborted) this.sessions.fail(error);
     }
   }
 
@@ -413,169 +346,66 @@ export class EverJustBuilder extends HTMLElement {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Sessions
+  // What the session controller shows, through the parts and DOM events
 
-  private started(session: WidgetSession): void {
-    this.emit<SessionStartedDetail>('everjust:session-started', { sessionId: session.id, projectId: this.currentProjectId!, kind: session.kind, prompt: session.prompt });
-    void this.follow(session);
-  }
-
-  private async follow(session: WidgetSession): Promise<void> {
-    this.streamAbort?.abort();
-    const controller = (this.streamAbort = new AbortController());
-    this.lifecycle?.signal.addEventListener('abort', () => controller.abort(), { once: true });
-    this.session = session;
-    this.setBusy(true);
-    this.setBadge(session.kind === 'preview' ? 'Starting the preview…' : 'Building…');
-    this.announce(session.kind === 'preview' ? 'Starting the preview' : 'Build started');
-    try {
-      await this.client!.followSession(session.id, {
-        signal: controller.signal,
-        onEvent: (event) => this.handle(session, event),
-        onReconnect: () => this.setBadge('Reconnecting…'),
-      });
-      // Completed without a `done` we saw (it came before a reconnect): read how it ended.
-      if (!controller.signal.aborted && !isSessionEnded(session.status)) {
-        const { session: latest } = await this.client!.request<{ session: WidgetSession }>('session', { sessionId: session.id }, controller.signal);
-        if (isSessionEnded(latest.status)) this.finish(session, latest.status, latest.error);
-      }
-    } catch (error) {
-      if (controller.signal.aborted) return;
-      this.setBusy(false);
-      this.refs!.retry.hidden = !this.lastPrompt;
-      this.fail(error);
-    }
-  }
-
-  private handle(session: WidgetSession, event: WidgetSessionEvent): void {
-    this.emit<SessionEventDetail>('everjust:event', { sessionId: session.id, event });
-    if (event.type !== 'text_delta') this.log!.endText();
-    switch (event.type) {
-      case 'status': {
-        if (event.status === 'running') session.status = 'running';
-        const step = event.statusMessage ?? event.step;
-        this.setBadge(step ? `Running: ${step}` : event.status === 'queued' ? 'Queued…' : 'Running…');
-        if (step || event.status === 'queued') this.entry('status', step ?? 'Queued');
-        break;
-      }
-      case 'text_delta':
-        this.log!.appendText(event.text ?? '');
-        break;
-      case 'file_written':
-        this.files!.set(event.path!, event.size ?? 0);
-        this.entry('file', `${event.path} (${formatSize(event.size ?? 0)})`);
-        if (event.path === this.files!.selectedPath) void this.openFile(event.path!);
-        break;
-      case 'file_deleted':
-        this.files!.delete(event.path!);
-        this.entry('file', `Deleted ${event.path}`);
-        break;
-      case 'command_started':
-        this.log!.commandStarted(event.commandId!, event.command ?? '');
-        break;
-      case 'command_output':
-        this.log!.commandOutput(event.commandId!, event.text ?? '');
-        break;
-      case 'command_finished':
-        this.entry('command', event.timedOut ? 'Timed out' : `Exited with ${event.exitCode ?? 'no code'} in ${((event.durationMs ?? 0) / 1000).toFixed(1)} s`);
-        break;
-      case 'preview_ready':
-        this.preview!.show(event.url!);
-        this.entry('status', 'Preview ready');
-        this.announce('Preview ready');
-        break;
-      case 'preview_failed':
-        this.entry('error', `Preview failed: ${event.reason}`);
-        this.preview!.offer();
-        break;
-      case 'error':
-        this.entry('error', event.message ?? 'Error');
-        break;
-      case 'done':
-        this.finish(session, event.status as SessionEndedDetail['status'], event.error ?? null);
-        break;
-    }
-  }
-
-  private finish(session: WidgetSession, status: SessionEndedDetail['status'], error: SessionEndedDetail['error']): void {
-    if (session !== this.session) return;
-    session.status = status;
-    this.setBusy(false);
-    const what = session.kind === 'preview' ? 'Preview' : 'Build';
-    const line = this.entry('done', `${what} ${status}${error ? `: ${error.message}` : ''}`);
-    line.dataset.status = status;
-    this.setBadge(`${what} ${status}`, status === 'succeeded' ? 'ok' : status === 'failed' ? 'error' : undefined);
-    this.announce(`${what} ${status}`);
-    const refs = this.refs!;
-    refs.retry.hidden = status === 'succeeded' || !this.lastPrompt || session.kind !== 'generate';
-    if (!this.preview!.shown && this.files!.size > 0) this.preview!.offer();
-    this.emit<SessionEndedDetail>('everjust:session-ended', { sessionId: session.id, kind: session.kind, status, error });
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Files and preview
-
-  private async openFile(path: string): Promise<void> {
-    if (!this.client || !this.currentProjectId) return;
-    this.files!.select(path);
-    try {
-      const { project } = await this.client.request<{ project: { file: { path: string; content: string } | null } }>('file', { projectId: this.currentProjectId, path }, this.lifecycle?.signal);
-      this.files!.showContent(path, project.file?.content ?? null);
-    } catch (error) {
-      this.fail(error, false);
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Plumbing
-
-  private setBusy(busy: boolean): void {
-    this.busy = busy;
-    const refs = this.refs!;
-    refs.send.disabled = busy || !this.currentProjectId;
-    refs.cancel.hidden = !busy;
-    refs.cancel.disabled = false;
-    if (busy) refs.retry.hidden = refs.previewButton.hidden = true;
-    this.setState(busy ? 'running' : this.currentProjectId ? 'ready' : 'error');
-  }
-
-  private setState(state: State): void {
-    this.setAttribute('state', state);
-  }
-
-  private setBadge(text: string, tone?: 'ok' | 'error'): void {
-    const { badge } = this.refs!;
-    badge.textContent = text;
-    if (tone) badge.dataset.tone = tone;
-    else delete badge.dataset.tone;
-  }
-
-  /** Says something to screen readers without it being in the visible log. */
-  private announce(text: string): void {
-    this.refs!.announcer.textContent = text;
-  }
-
-  private entry(kind: string, text: string): HTMLElement {
-    return this.log!.entry(kind, text);
-  }
-
-  /** Reports an error: on the badge, in the log, to screen readers and as `everjust:error`. */
-  private fail(error: unknown, blocking = true): void {
-    const apiError = error instanceof ApiError ? error : widgetError('UNKNOWN', error instanceof Error ? error.message : String(error));
-    if (blocking && this.refs) {
-      this.setBadge(apiError.message, 'error');
-      this.entry('error', apiError.message);
-      this.announce(`Error: ${apiError.message}`);
-      if (!this.currentProjectId) {
-        this.setState('error');
-        this.refs.retry.hidden = false;
-      }
-    }
-    this.emit<ErrorDetail>('everjust:error', { code: apiError.code, message: apiError.message, ...(typeof apiError.extensions.reason === 'string' ? { reason: apiError.extensions.reason } : {}) });
-  }
-
-  private emit<Detail>(name: string, detail: Detail): void {
-    this.dispatchEvent(new CustomEvent<Detail>(name, { detail, bubbles: true, composed: true }));
+  private view(): SessionView {
+    const refs = () => this.refs!;
+    const emit = <Detail>(name: string, detail: Detail) => this.dispatchEvent(new CustomEvent<Detail>(name, { detail, bubbles: true, composed: true }));
+    const setBadge = (text: string, tone?: 'ok' | 'error') => {
+      const { badge } = refs();
+      badge.textContent = text;
+      if (tone) badge.dataset.tone = tone;
+      else delete badge.dataset.tone;
+    };
+    const announce = (text: string) => void (refs().announcer.textContent = text);
+    return {
+      setBusy: (busy, hasProject) => {
+        const { send, cancel, retry, previewButton, prompt } = refs();
+        send.disabled = busy || !hasProject;
+        prompt.disabled = !hasProject;
+        cancel.hidden = !busy;
+        cancel.disabled = false;
+        if (busy) retry.hidden = previewButton.hidden = true;
+        this.setAttribute('state', busy ? 'running' : hasProject ? 'ready' : 'error');
+      },
+      setBadge,
+      entry: (kind, text, status) => {
+        const line = this.log!.entry(kind, text);
+        if (status) line.dataset.status = status;
+      },
+      appendText: (text) => this.log!.appendText(text),
+      endText: () => this.log!.endText(),
+      commandStarted: (id, command) => this.log!.commandStarted(id, command),
+      commandOutput: (id, text) => this.log!.commandOutput(id, text),
+      showFiles: (files) => this.files!.show(files),
+      fileWritten: (path, size) => this.files!.set(path, size),
+      fileDeleted: (path) => this.files!.delete(path),
+      fileContent: (path, content) => this.files!.showContent(path, content),
+      selectedPath: () => this.files!.selectedPath,
+      hasFiles: () => this.files!.size > 0,
+      showPreview: (url) => this.preview!.show(url),
+      offerPreview: () => this.preview!.offer(),
+      previewShown: () => this.preview!.shown,
+      setRetry: (visible) => void (refs().retry.hidden = !visible),
+      announce,
+      ready: (projectId) => {
+        setBadge('Ready');
+        emit<ReadyDetail>('everjust:ready', { projectId });
+      },
+      sessionStarted: (session, projectId) =>
+        emit<SessionStartedDetail>('everjust:session-started', { sessionId: session.id, projectId, kind: session.kind, prompt: session.prompt }),
+      sessionEvent: (session, event) => emit<SessionEventDetail>('everjust:event', { sessionId: session.id, event }),
+      sessionEnded: (session, status, error) => emit<SessionEndedDetail>('everjust:session-ended', { sessionId: session.id, kind: session.kind, status, error }),
+      fail: (error, blocking) => {
+        if (blocking && this.refs) {
+          setBadge(error.message, 'error');
+          this.log!.entry('error', error.message);
+          announce(`Error: ${error.message}`);
+          if (!this.sessions.projectId) this.setAttribute('state', 'error');
+        }
+        emit<ErrorDetail>('everjust:error', { code: error.code, message: error.message, ...(typeof error.extensions.reason === 'string' ? { reason: error.extensions.reason } : {}) });
+      },
+    };
   }
 }
 
