@@ -9,6 +9,7 @@ import './api-keys.js';
 import './files.js';
 import './session-events.js';
 import './sessions.js';
+import './project-history.js';
 import './sandboxes.js';
 import './usage.js';
 import './webhooks.js';

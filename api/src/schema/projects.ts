@@ -22,7 +22,7 @@ export const idempotencyKeySchema = z.string().min(1).max(255, 'must be at most 
  * Rows a caller may see: its tenant, its mode, not deleted; for a widget token, only its project.
  * Combine it with other conditions under `AND` (never by spreading an `id` over it).
  */
-function visibleProjects(context: RequestContext): Prisma.ProjectWhereInput {
+export function visibleProjects(context: RequestContext): Prisma.ProjectWhereInput {
   const { caller } = context;
   return { tenantId: caller.tenantId, mode: caller.mode, deletedAt: null, ...(caller.widget ? { id: caller.widget.projectId } : {}) };
 }

@@ -201,8 +201,25 @@ export function snapshotSessionFilesSql(sessionId: string, projectId: string, on
 
 /** Puts a project's files back as a session left them. */
 export async function restoreSessionFiles(client: Client, sessionId: string, projectId: string): Promise<StoredFile[]> {
-  const files = await client.sessionFile.findMany({ where: { sessionId }, select: { path: true, sha: true, size: true } });
+  return replaceProjectFiles(client, projectId, await listSessionFiles(client, sessionId));
+}
+
+/** A session's snapshot: the project's files as it left them. */
+export async function listSessionFiles(client: Client, sessionId: string): Promise<StoredFile[]> {
+  return client.sessionFile.findMany({ where: { sessionId }, select: { path: true, sha: true, size: true }, orderBy: { path: 'asc' } });
+}
+
+/** A checkpoint's files. */
+export async function listCheckpointFiles(client: Client, checkpointId: string): Promise<StoredFile[]> {
+  return client.checkpointFile.findMany({ where: { checkpointId }, select: { path: true, sha: true, size: true }, orderBy: { path: 'asc' } });
+}
+
+/**
+ * Makes `files` the project's whole file set (restore, fork). Blobs are content-addressed, so only the
+ * rows that name them are written: nothing is copied.
+ */
+export async function replaceProjectFiles(client: Client, projectId: string, files: StoredFile[]): Promise<StoredFile[]> {
   await client.projectFile.deleteMany({ where: { projectId } });
-  if (files.length > 0) await client.projectFile.createMany({ data: files.map((file) => ({ projectId, ...file })) });
+  if (files.length > 0) await client.projectFile.createMany({ data: files.map(({ path, sha, size }) => ({ projectId, path, sha, size })) });
   return files;
 }

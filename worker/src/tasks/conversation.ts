@@ -1,7 +1,7 @@
 import { readProjectFiles, type PrismaClient, type Session } from '@everjust/core';
 import type { LlmContentBlock, LlmImageMediaType, LlmMessage } from '../llm/llm-provider.js';
 import { tenantInstructions } from '../llm/prompts/system-prompt.js';
-import { readEarlierTurns } from './session-reply.js';
+import { conversationScope, readEarlierTurns } from './session-reply.js';
 
 /** How many earlier prompts of the project are considered for the history, newest first. */
 const EARLIER_SESSIONS = 20;
@@ -36,7 +36,8 @@ export interface ConversationOptions {
  */
 export async function buildConversation(prisma: PrismaClient, session: Session, options: ConversationOptions): Promise<Conversation> {
   const files = await readProjectFiles(prisma, session.projectId);
-  const earlier = await readEarlierTurns(prisma, { projectId: session.projectId, kind: 'generate', id: { lt: session.id }, status: 'succeeded' }, EARLIER_SESSIONS);
+  const scope = await conversationScope(prisma, session.projectId, session.id);
+  const earlier = await readEarlierTurns(prisma, { AND: [scope, { kind: 'generate', status: 'succeeded' }] }, EARLIER_SESSIONS);
 
   let budget = options.contextTokens;
   const shown: string[] = [];

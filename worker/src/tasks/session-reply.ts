@@ -19,6 +19,23 @@ export async function saveSessionReply(context: Pick<TaskContext, 'prisma' | 'jo
   });
 }
 
+/** How many forks back a project's history reaches (a fork of a fork of …). */
+const MAX_FORK_DEPTH = 10;
+
+/**
+ * Where a project's conversation lives: its own sessions before `beforeSessionId`, then, for a fork, its
+ * source's sessions up to the one the fork was made at, and so on up the chain.
+ */
+export async function conversationScope(prisma: PrismaClient, projectId: string, beforeSessionId: string): Promise<Prisma.SessionWhereInput> {
+  const scopes: Prisma.SessionWhereInput[] = [{ projectId, id: { lt: beforeSessionId } }];
+  let current = await prisma.project.findUnique({ where: { id: projectId }, select: { forkedFromId: true, forkedAtSessionId: true } });
+  for (let depth = 0; depth < MAX_FORK_DEPTH && current?.forkedFromId && current.forkedAtSessionId; depth++) {
+    scopes.push({ projectId: current.forkedFromId, id: { lte: current.forkedAtSessionId } });
+    current = await prisma.project.findUnique({ where: { id: current.forkedFromId }, select: { forkedFromId: true, forkedAtSessionId: true } });
+  }
+  return scopes.length === 1 ? scopes[0] : { OR: scopes };
+}
+
 /** The project's earlier sessions' prompts and replies, newest first. */
 export async function readEarlierTurns(prisma: PrismaClient, where: Prisma.SessionWhereInput, take: number): Promise<Array<{ prompt: string; reply: string | null }>> {
   const rows = await prisma.session.findMany({

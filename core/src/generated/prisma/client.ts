@@ -78,8 +78,19 @@ export type SessionEvent = Prisma.SessionEventModel
  */
 export type Job = Prisma.JobModel
 /**
- * Model FileBlob
+ * Model ProjectCheckpoint
  * File contents, stored once per distinct content (by SHA-256) and shared by projects and snapshots.
+ * A named point in a project's history (createCheckpoint): its files as they were, restorable.
+ */
+export type ProjectCheckpoint = Prisma.ProjectCheckpointModel
+/**
+ * Model CheckpointFile
+ * 
+ */
+export type CheckpointFile = Prisma.CheckpointFileModel
+/**
+ * Model FileBlob
+ * 
  */
 export type FileBlob = Prisma.FileBlobModel
 /**

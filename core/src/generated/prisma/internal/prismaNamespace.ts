@@ -404,6 +404,8 @@ export const ModelName = {
   Session: 'Session',
   SessionEvent: 'SessionEvent',
   Job: 'Job',
+  ProjectCheckpoint: 'ProjectCheckpoint',
+  CheckpointFile: 'CheckpointFile',
   FileBlob: 'FileBlob',
   ProjectFile: 'ProjectFile',
   SessionFile: 'SessionFile',
@@ -429,7 +431,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "apiKey" | "project" | "idempotencyRecord" | "session" | "sessionEvent" | "job" | "fileBlob" | "projectFile" | "sessionFile" | "sessionAttachment" | "sessionAttemptUsage" | "sandbox" | "usageDaily" | "endUserBudget" | "webhookEndpoint" | "webhookDelivery"
+    modelProps: "tenant" | "apiKey" | "project" | "idempotencyRecord" | "session" | "sessionEvent" | "job" | "projectCheckpoint" | "checkpointFile" | "fileBlob" | "projectFile" | "sessionFile" | "sessionAttachment" | "sessionAttemptUsage" | "sandbox" | "usageDaily" | "endUserBudget" | "webhookEndpoint" | "webhookDelivery"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -948,6 +950,154 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         count: {
           args: Prisma.JobCountArgs<ExtArgs>
           result: runtime.Types.Utils.Optional<Prisma.JobCountAggregateOutputType> | number
+        }
+      }
+    }
+    ProjectCheckpoint: {
+      payload: Prisma.$ProjectCheckpointPayload<ExtArgs>
+      fields: Prisma.ProjectCheckpointFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.ProjectCheckpointFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ProjectCheckpointPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.ProjectCheckpointFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ProjectCheckpointPayload>
+        }
+        findFirst: {
+          args: Prisma.ProjectCheckpointFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ProjectCheckpointPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.ProjectCheckpointFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ProjectCheckpointPayload>
+        }
+        findMany: {
+          args: Prisma.ProjectCheckpointFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ProjectCheckpointPayload>[]
+        }
+        create: {
+          args: Prisma.ProjectCheckpointCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ProjectCheckpointPayload>
+        }
+        createMany: {
+          args: Prisma.ProjectCheckpointCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.ProjectCheckpointCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ProjectCheckpointPayload>[]
+        }
+        delete: {
+          args: Prisma.ProjectCheckpointDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ProjectCheckpointPayload>
+        }
+        update: {
+          args: Prisma.ProjectCheckpointUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ProjectCheckpointPayload>
+        }
+        deleteMany: {
+          args: Prisma.ProjectCheckpointDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.ProjectCheckpointUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.ProjectCheckpointUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ProjectCheckpointPayload>[]
+        }
+        upsert: {
+          args: Prisma.ProjectCheckpointUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ProjectCheckpointPayload>
+        }
+        aggregate: {
+          args: Prisma.ProjectCheckpointAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateProjectCheckpoint>
+        }
+        groupBy: {
+          args: Prisma.ProjectCheckpointGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ProjectCheckpointGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.ProjectCheckpointCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ProjectCheckpointCountAggregateOutputType> | number
+        }
+      }
+    }
+    CheckpointFile: {
+      payload: Prisma.$CheckpointFilePayload<ExtArgs>
+      fields: Prisma.CheckpointFileFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.CheckpointFileFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CheckpointFilePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.CheckpointFileFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CheckpointFilePayload>
+        }
+        findFirst: {
+          args: Prisma.CheckpointFileFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CheckpointFilePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.CheckpointFileFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CheckpointFilePayload>
+        }
+        findMany: {
+          args: Prisma.CheckpointFileFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CheckpointFilePayload>[]
+        }
+        create: {
+          args: Prisma.CheckpointFileCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CheckpointFilePayload>
+        }
+        createMany: {
+          args: Prisma.CheckpointFileCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.CheckpointFileCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CheckpointFilePayload>[]
+        }
+        delete: {
+          args: Prisma.CheckpointFileDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CheckpointFilePayload>
+        }
+        update: {
+          args: Prisma.CheckpointFileUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CheckpointFilePayload>
+        }
+        deleteMany: {
+          args: Prisma.CheckpointFileDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.CheckpointFileUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.CheckpointFileUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CheckpointFilePayload>[]
+        }
+        upsert: {
+          args: Prisma.CheckpointFileUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CheckpointFilePayload>
+        }
+        aggregate: {
+          args: Prisma.CheckpointFileAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateCheckpointFile>
+        }
+        groupBy: {
+          args: Prisma.CheckpointFileGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.CheckpointFileGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.CheckpointFileCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.CheckpointFileCountAggregateOutputType> | number
         }
       }
     }
@@ -1777,7 +1927,9 @@ export const ProjectScalarFieldEnum = {
   metadata: 'metadata',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt',
-  deletedAt: 'deletedAt'
+  deletedAt: 'deletedAt',
+  forkedFromId: 'forkedFromId',
+  forkedAtSessionId: 'forkedAtSessionId'
 } as const
 
 export type ProjectScalarFieldEnum = (typeof ProjectScalarFieldEnum)[keyof typeof ProjectScalarFieldEnum]
@@ -1857,6 +2009,27 @@ export const JobScalarFieldEnum = {
 } as const
 
 export type JobScalarFieldEnum = (typeof JobScalarFieldEnum)[keyof typeof JobScalarFieldEnum]
+
+
+export const ProjectCheckpointScalarFieldEnum = {
+  id: 'id',
+  projectId: 'projectId',
+  name: 'name',
+  sessionId: 'sessionId',
+  createdAt: 'createdAt'
+} as const
+
+export type ProjectCheckpointScalarFieldEnum = (typeof ProjectCheckpointScalarFieldEnum)[keyof typeof ProjectCheckpointScalarFieldEnum]
+
+
+export const CheckpointFileScalarFieldEnum = {
+  checkpointId: 'checkpointId',
+  path: 'path',
+  sha: 'sha',
+  size: 'size'
+} as const
+
+export type CheckpointFileScalarFieldEnum = (typeof CheckpointFileScalarFieldEnum)[keyof typeof CheckpointFileScalarFieldEnum]
 
 
 export const FileBlobScalarFieldEnum = {
@@ -2415,6 +2588,8 @@ export type GlobalOmitConfig = {
   session?: Prisma.SessionOmit
   sessionEvent?: Prisma.SessionEventOmit
   job?: Prisma.JobOmit
+  projectCheckpoint?: Prisma.ProjectCheckpointOmit
+  checkpointFile?: Prisma.CheckpointFileOmit
   fileBlob?: Prisma.FileBlobOmit
   projectFile?: Prisma.ProjectFileOmit
   sessionFile?: Prisma.SessionFileOmit

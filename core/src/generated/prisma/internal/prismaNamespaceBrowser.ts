@@ -58,6 +58,8 @@ export const ModelName = {
   Session: 'Session',
   SessionEvent: 'SessionEvent',
   Job: 'Job',
+  ProjectCheckpoint: 'ProjectCheckpoint',
+  CheckpointFile: 'CheckpointFile',
   FileBlob: 'FileBlob',
   ProjectFile: 'ProjectFile',
   SessionFile: 'SessionFile',
@@ -133,7 +135,9 @@ export const ProjectScalarFieldEnum = {
   metadata: 'metadata',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt',
-  deletedAt: 'deletedAt'
+  deletedAt: 'deletedAt',
+  forkedFromId: 'forkedFromId',
+  forkedAtSessionId: 'forkedAtSessionId'
 } as const
 
 export type ProjectScalarFieldEnum = (typeof ProjectScalarFieldEnum)[keyof typeof ProjectScalarFieldEnum]
@@ -213,6 +217,27 @@ export const JobScalarFieldEnum = {
 } as const
 
 export type JobScalarFieldEnum = (typeof JobScalarFieldEnum)[keyof typeof JobScalarFieldEnum]
+
+
+export const ProjectCheckpointScalarFieldEnum = {
+  id: 'id',
+  projectId: 'projectId',
+  name: 'name',
+  sessionId: 'sessionId',
+  createdAt: 'createdAt'
+} as const
+
+export type ProjectCheckpointScalarFieldEnum = (typeof ProjectCheckpointScalarFieldEnum)[keyof typeof ProjectCheckpointScalarFieldEnum]
+
+
+export const CheckpointFileScalarFieldEnum = {
+  checkpointId: 'checkpointId',
+  path: 'path',
+  sha: 'sha',
+  size: 'size'
+} as const
+
+export type CheckpointFileScalarFieldEnum = (typeof CheckpointFileScalarFieldEnum)[keyof typeof CheckpointFileScalarFieldEnum]
 
 
 export const FileBlobScalarFieldEnum = {

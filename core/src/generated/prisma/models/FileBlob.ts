@@ -14,7 +14,7 @@ import type * as Prisma from "../internal/prismaNamespace.js"
 
 /**
  * Model FileBlob
- * File contents, stored once per distinct content (by SHA-256) and shared by projects and snapshots.
+ * 
  */
 export type FileBlobModel = runtime.Types.Result.DefaultSelection<Prisma.$FileBlobPayload>
 
@@ -211,6 +211,7 @@ export type FileBlobWhereInput = {
   projectFiles?: Prisma.ProjectFileListRelationFilter
   sessionFiles?: Prisma.SessionFileListRelationFilter
   attachments?: Prisma.SessionAttachmentListRelationFilter
+  checkpointFiles?: Prisma.CheckpointFileListRelationFilter
 }
 
 export type FileBlobOrderByWithRelationInput = {
@@ -221,6 +222,7 @@ export type FileBlobOrderByWithRelationInput = {
   projectFiles?: Prisma.ProjectFileOrderByRelationAggregateInput
   sessionFiles?: Prisma.SessionFileOrderByRelationAggregateInput
   attachments?: Prisma.SessionAttachmentOrderByRelationAggregateInput
+  checkpointFiles?: Prisma.CheckpointFileOrderByRelationAggregateInput
 }
 
 export type FileBlobWhereUniqueInput = Prisma.AtLeast<{
@@ -234,6 +236,7 @@ export type FileBlobWhereUniqueInput = Prisma.AtLeast<{
   projectFiles?: Prisma.ProjectFileListRelationFilter
   sessionFiles?: Prisma.SessionFileListRelationFilter
   attachments?: Prisma.SessionAttachmentListRelationFilter
+  checkpointFiles?: Prisma.CheckpointFileListRelationFilter
 }, "sha">
 
 export type FileBlobOrderByWithAggregationInput = {
@@ -266,6 +269,7 @@ export type FileBlobCreateInput = {
   projectFiles?: Prisma.ProjectFileCreateNestedManyWithoutBlobInput
   sessionFiles?: Prisma.SessionFileCreateNestedManyWithoutBlobInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutBlobInput
+  checkpointFiles?: Prisma.CheckpointFileCreateNestedManyWithoutBlobInput
 }
 
 export type FileBlobUncheckedCreateInput = {
@@ -276,6 +280,7 @@ export type FileBlobUncheckedCreateInput = {
   projectFiles?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutBlobInput
   sessionFiles?: Prisma.SessionFileUncheckedCreateNestedManyWithoutBlobInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutBlobInput
+  checkpointFiles?: Prisma.CheckpointFileUncheckedCreateNestedManyWithoutBlobInput
 }
 
 export type FileBlobUpdateInput = {
@@ -286,6 +291,7 @@ export type FileBlobUpdateInput = {
   projectFiles?: Prisma.ProjectFileUpdateManyWithoutBlobNestedInput
   sessionFiles?: Prisma.SessionFileUpdateManyWithoutBlobNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutBlobNestedInput
+  checkpointFiles?: Prisma.CheckpointFileUpdateManyWithoutBlobNestedInput
 }
 
 export type FileBlobUncheckedUpdateInput = {
@@ -296,6 +302,7 @@ export type FileBlobUncheckedUpdateInput = {
   projectFiles?: Prisma.ProjectFileUncheckedUpdateManyWithoutBlobNestedInput
   sessionFiles?: Prisma.SessionFileUncheckedUpdateManyWithoutBlobNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutBlobNestedInput
+  checkpointFiles?: Prisma.CheckpointFileUncheckedUpdateManyWithoutBlobNestedInput
 }
 
 export type FileBlobCreateManyInput = {
@@ -317,6 +324,11 @@ export type FileBlobUncheckedUpdateManyInput = {
   content?: Prisma.StringFieldUpdateOperationsInput | string
   size?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+}
+
+export type FileBlobScalarRelationFilter = {
+  is?: Prisma.FileBlobWhereInput
+  isNot?: Prisma.FileBlobWhereInput
 }
 
 export type FileBlobCountOrderByAggregateInput = {
@@ -348,14 +360,23 @@ export type FileBlobSumOrderByAggregateInput = {
   size?: Prisma.SortOrder
 }
 
-export type FileBlobScalarRelationFilter = {
-  is?: Prisma.FileBlobWhereInput
-  isNot?: Prisma.FileBlobWhereInput
-}
-
 export type FileBlobNullableScalarRelationFilter = {
   is?: Prisma.FileBlobWhereInput | null
   isNot?: Prisma.FileBlobWhereInput | null
+}
+
+export type FileBlobCreateNestedOneWithoutCheckpointFilesInput = {
+  create?: Prisma.XOR<Prisma.FileBlobCreateWithoutCheckpointFilesInput, Prisma.FileBlobUncheckedCreateWithoutCheckpointFilesInput>
+  connectOrCreate?: Prisma.FileBlobCreateOrConnectWithoutCheckpointFilesInput
+  connect?: Prisma.FileBlobWhereUniqueInput
+}
+
+export type FileBlobUpdateOneRequiredWithoutCheckpointFilesNestedInput = {
+  create?: Prisma.XOR<Prisma.FileBlobCreateWithoutCheckpointFilesInput, Prisma.FileBlobUncheckedCreateWithoutCheckpointFilesInput>
+  connectOrCreate?: Prisma.FileBlobCreateOrConnectWithoutCheckpointFilesInput
+  upsert?: Prisma.FileBlobUpsertWithoutCheckpointFilesInput
+  connect?: Prisma.FileBlobWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.FileBlobUpdateToOneWithWhereWithoutCheckpointFilesInput, Prisma.FileBlobUpdateWithoutCheckpointFilesInput>, Prisma.FileBlobUncheckedUpdateWithoutCheckpointFilesInput>
 }
 
 export type FileBlobCreateNestedOneWithoutProjectFilesInput = {
@@ -402,6 +423,62 @@ export type FileBlobUpdateOneWithoutAttachmentsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.FileBlobUpdateToOneWithWhereWithoutAttachmentsInput, Prisma.FileBlobUpdateWithoutAttachmentsInput>, Prisma.FileBlobUncheckedUpdateWithoutAttachmentsInput>
 }
 
+export type FileBlobCreateWithoutCheckpointFilesInput = {
+  sha: string
+  content: string
+  size: number
+  createdAt?: Date | string
+  projectFiles?: Prisma.ProjectFileCreateNestedManyWithoutBlobInput
+  sessionFiles?: Prisma.SessionFileCreateNestedManyWithoutBlobInput
+  attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutBlobInput
+}
+
+export type FileBlobUncheckedCreateWithoutCheckpointFilesInput = {
+  sha: string
+  content: string
+  size: number
+  createdAt?: Date | string
+  projectFiles?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutBlobInput
+  sessionFiles?: Prisma.SessionFileUncheckedCreateNestedManyWithoutBlobInput
+  attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutBlobInput
+}
+
+export type FileBlobCreateOrConnectWithoutCheckpointFilesInput = {
+  where: Prisma.FileBlobWhereUniqueInput
+  create: Prisma.XOR<Prisma.FileBlobCreateWithoutCheckpointFilesInput, Prisma.FileBlobUncheckedCreateWithoutCheckpointFilesInput>
+}
+
+export type FileBlobUpsertWithoutCheckpointFilesInput = {
+  update: Prisma.XOR<Prisma.FileBlobUpdateWithoutCheckpointFilesInput, Prisma.FileBlobUncheckedUpdateWithoutCheckpointFilesInput>
+  create: Prisma.XOR<Prisma.FileBlobCreateWithoutCheckpointFilesInput, Prisma.FileBlobUncheckedCreateWithoutCheckpointFilesInput>
+  where?: Prisma.FileBlobWhereInput
+}
+
+export type FileBlobUpdateToOneWithWhereWithoutCheckpointFilesInput = {
+  where?: Prisma.FileBlobWhereInput
+  data: Prisma.XOR<Prisma.FileBlobUpdateWithoutCheckpointFilesInput, Prisma.FileBlobUncheckedUpdateWithoutCheckpointFilesInput>
+}
+
+export type FileBlobUpdateWithoutCheckpointFilesInput = {
+  sha?: Prisma.StringFieldUpdateOperationsInput | string
+  content?: Prisma.StringFieldUpdateOperationsInput | string
+  size?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  projectFiles?: Prisma.ProjectFileUpdateManyWithoutBlobNestedInput
+  sessionFiles?: Prisma.SessionFileUpdateManyWithoutBlobNestedInput
+  attachments?: Prisma.SessionAttachmentUpdateManyWithoutBlobNestedInput
+}
+
+export type FileBlobUncheckedUpdateWithoutCheckpointFilesInput = {
+  sha?: Prisma.StringFieldUpdateOperationsInput | string
+  content?: Prisma.StringFieldUpdateOperationsInput | string
+  size?: Prisma.IntFieldUpdateOperationsInput | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  projectFiles?: Prisma.ProjectFileUncheckedUpdateManyWithoutBlobNestedInput
+  sessionFiles?: Prisma.SessionFileUncheckedUpdateManyWithoutBlobNestedInput
+  attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutBlobNestedInput
+}
+
 export type FileBlobCreateWithoutProjectFilesInput = {
   sha: string
   content: string
@@ -409,6 +486,7 @@ export type FileBlobCreateWithoutProjectFilesInput = {
   createdAt?: Date | string
   sessionFiles?: Prisma.SessionFileCreateNestedManyWithoutBlobInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutBlobInput
+  checkpointFiles?: Prisma.CheckpointFileCreateNestedManyWithoutBlobInput
 }
 
 export type FileBlobUncheckedCreateWithoutProjectFilesInput = {
@@ -418,6 +496,7 @@ export type FileBlobUncheckedCreateWithoutProjectFilesInput = {
   createdAt?: Date | string
   sessionFiles?: Prisma.SessionFileUncheckedCreateNestedManyWithoutBlobInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutBlobInput
+  checkpointFiles?: Prisma.CheckpointFileUncheckedCreateNestedManyWithoutBlobInput
 }
 
 export type FileBlobCreateOrConnectWithoutProjectFilesInput = {
@@ -443,6 +522,7 @@ export type FileBlobUpdateWithoutProjectFilesInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessionFiles?: Prisma.SessionFileUpdateManyWithoutBlobNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutBlobNestedInput
+  checkpointFiles?: Prisma.CheckpointFileUpdateManyWithoutBlobNestedInput
 }
 
 export type FileBlobUncheckedUpdateWithoutProjectFilesInput = {
@@ -452,6 +532,7 @@ export type FileBlobUncheckedUpdateWithoutProjectFilesInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessionFiles?: Prisma.SessionFileUncheckedUpdateManyWithoutBlobNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutBlobNestedInput
+  checkpointFiles?: Prisma.CheckpointFileUncheckedUpdateManyWithoutBlobNestedInput
 }
 
 export type FileBlobCreateWithoutSessionFilesInput = {
@@ -461,6 +542,7 @@ export type FileBlobCreateWithoutSessionFilesInput = {
   createdAt?: Date | string
   projectFiles?: Prisma.ProjectFileCreateNestedManyWithoutBlobInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutBlobInput
+  checkpointFiles?: Prisma.CheckpointFileCreateNestedManyWithoutBlobInput
 }
 
 export type FileBlobUncheckedCreateWithoutSessionFilesInput = {
@@ -470,6 +552,7 @@ export type FileBlobUncheckedCreateWithoutSessionFilesInput = {
   createdAt?: Date | string
   projectFiles?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutBlobInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutBlobInput
+  checkpointFiles?: Prisma.CheckpointFileUncheckedCreateNestedManyWithoutBlobInput
 }
 
 export type FileBlobCreateOrConnectWithoutSessionFilesInput = {
@@ -495,6 +578,7 @@ export type FileBlobUpdateWithoutSessionFilesInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   projectFiles?: Prisma.ProjectFileUpdateManyWithoutBlobNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutBlobNestedInput
+  checkpointFiles?: Prisma.CheckpointFileUpdateManyWithoutBlobNestedInput
 }
 
 export type FileBlobUncheckedUpdateWithoutSessionFilesInput = {
@@ -504,6 +588,7 @@ export type FileBlobUncheckedUpdateWithoutSessionFilesInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   projectFiles?: Prisma.ProjectFileUncheckedUpdateManyWithoutBlobNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutBlobNestedInput
+  checkpointFiles?: Prisma.CheckpointFileUncheckedUpdateManyWithoutBlobNestedInput
 }
 
 export type FileBlobCreateWithoutAttachmentsInput = {
@@ -513,6 +598,7 @@ export type FileBlobCreateWithoutAttachmentsInput = {
   createdAt?: Date | string
   projectFiles?: Prisma.ProjectFileCreateNestedManyWithoutBlobInput
   sessionFiles?: Prisma.SessionFileCreateNestedManyWithoutBlobInput
+  checkpointFiles?: Prisma.CheckpointFileCreateNestedManyWithoutBlobInput
 }
 
 export type FileBlobUncheckedCreateWithoutAttachmentsInput = {
@@ -522,6 +608,7 @@ export type FileBlobUncheckedCreateWithoutAttachmentsInput = {
   createdAt?: Date | string
   projectFiles?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutBlobInput
   sessionFiles?: Prisma.SessionFileUncheckedCreateNestedManyWithoutBlobInput
+  checkpointFiles?: Prisma.CheckpointFileUncheckedCreateNestedManyWithoutBlobInput
 }
 
 export type FileBlobCreateOrConnectWithoutAttachmentsInput = {
@@ -547,6 +634,7 @@ export type FileBlobUpdateWithoutAttachmentsInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   projectFiles?: Prisma.ProjectFileUpdateManyWithoutBlobNestedInput
   sessionFiles?: Prisma.SessionFileUpdateManyWithoutBlobNestedInput
+  checkpointFiles?: Prisma.CheckpointFileUpdateManyWithoutBlobNestedInput
 }
 
 export type FileBlobUncheckedUpdateWithoutAttachmentsInput = {
@@ -556,6 +644,7 @@ export type FileBlobUncheckedUpdateWithoutAttachmentsInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   projectFiles?: Prisma.ProjectFileUncheckedUpdateManyWithoutBlobNestedInput
   sessionFiles?: Prisma.SessionFileUncheckedUpdateManyWithoutBlobNestedInput
+  checkpointFiles?: Prisma.CheckpointFileUncheckedUpdateManyWithoutBlobNestedInput
 }
 
 
@@ -567,12 +656,14 @@ export type FileBlobCountOutputType = {
   projectFiles: number
   sessionFiles: number
   attachments: number
+  checkpointFiles: number
 }
 
 export type FileBlobCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   projectFiles?: boolean | FileBlobCountOutputTypeCountProjectFilesArgs
   sessionFiles?: boolean | FileBlobCountOutputTypeCountSessionFilesArgs
   attachments?: boolean | FileBlobCountOutputTypeCountAttachmentsArgs
+  checkpointFiles?: boolean | FileBlobCountOutputTypeCountCheckpointFilesArgs
 }
 
 /**
@@ -606,6 +697,13 @@ export type FileBlobCountOutputTypeCountAttachmentsArgs<ExtArgs extends runtime.
   where?: Prisma.SessionAttachmentWhereInput
 }
 
+/**
+ * FileBlobCountOutputType without action
+ */
+export type FileBlobCountOutputTypeCountCheckpointFilesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.CheckpointFileWhereInput
+}
+
 
 export type FileBlobSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   sha?: boolean
@@ -615,6 +713,7 @@ export type FileBlobSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs
   projectFiles?: boolean | Prisma.FileBlob$projectFilesArgs<ExtArgs>
   sessionFiles?: boolean | Prisma.FileBlob$sessionFilesArgs<ExtArgs>
   attachments?: boolean | Prisma.FileBlob$attachmentsArgs<ExtArgs>
+  checkpointFiles?: boolean | Prisma.FileBlob$checkpointFilesArgs<ExtArgs>
   _count?: boolean | Prisma.FileBlobCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["fileBlob"]>
 
@@ -644,6 +743,7 @@ export type FileBlobInclude<ExtArgs extends runtime.Types.Extensions.InternalArg
   projectFiles?: boolean | Prisma.FileBlob$projectFilesArgs<ExtArgs>
   sessionFiles?: boolean | Prisma.FileBlob$sessionFilesArgs<ExtArgs>
   attachments?: boolean | Prisma.FileBlob$attachmentsArgs<ExtArgs>
+  checkpointFiles?: boolean | Prisma.FileBlob$checkpointFilesArgs<ExtArgs>
   _count?: boolean | Prisma.FileBlobCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type FileBlobIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -655,6 +755,7 @@ export type $FileBlobPayload<ExtArgs extends runtime.Types.Extensions.InternalAr
     projectFiles: Prisma.$ProjectFilePayload<ExtArgs>[]
     sessionFiles: Prisma.$SessionFilePayload<ExtArgs>[]
     attachments: Prisma.$SessionAttachmentPayload<ExtArgs>[]
+    checkpointFiles: Prisma.$CheckpointFilePayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     sha: string
@@ -1058,6 +1159,7 @@ export interface Prisma__FileBlobClient<T, Null = never, ExtArgs extends runtime
   projectFiles<T extends Prisma.FileBlob$projectFilesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.FileBlob$projectFilesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ProjectFilePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   sessionFiles<T extends Prisma.FileBlob$sessionFilesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.FileBlob$sessionFilesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionFilePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   attachments<T extends Prisma.FileBlob$attachmentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.FileBlob$attachmentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionAttachmentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  checkpointFiles<T extends Prisma.FileBlob$checkpointFilesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.FileBlob$checkpointFilesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$CheckpointFilePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1553,6 +1655,30 @@ export type FileBlob$attachmentsArgs<ExtArgs extends runtime.Types.Extensions.In
   take?: number
   skip?: number
   distinct?: Prisma.SessionAttachmentScalarFieldEnum | Prisma.SessionAttachmentScalarFieldEnum[]
+}
+
+/**
+ * FileBlob.checkpointFiles
+ */
+export type FileBlob$checkpointFilesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the CheckpointFile
+   */
+  select?: Prisma.CheckpointFileSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the CheckpointFile
+   */
+  omit?: Prisma.CheckpointFileOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.CheckpointFileInclude<ExtArgs> | null
+  where?: Prisma.CheckpointFileWhereInput
+  orderBy?: Prisma.CheckpointFileOrderByWithRelationInput | Prisma.CheckpointFileOrderByWithRelationInput[]
+  cursor?: Prisma.CheckpointFileWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.CheckpointFileScalarFieldEnum | Prisma.CheckpointFileScalarFieldEnum[]
 }
 
 /**

@@ -34,6 +34,8 @@ export type ProjectMinAggregateOutputType = {
   createdAt: Date | null
   updatedAt: Date | null
   deletedAt: Date | null
+  forkedFromId: string | null
+  forkedAtSessionId: string | null
 }
 
 export type ProjectMaxAggregateOutputType = {
@@ -46,6 +48,8 @@ export type ProjectMaxAggregateOutputType = {
   createdAt: Date | null
   updatedAt: Date | null
   deletedAt: Date | null
+  forkedFromId: string | null
+  forkedAtSessionId: string | null
 }
 
 export type ProjectCountAggregateOutputType = {
@@ -59,6 +63,8 @@ export type ProjectCountAggregateOutputType = {
   createdAt: number
   updatedAt: number
   deletedAt: number
+  forkedFromId: number
+  forkedAtSessionId: number
   _all: number
 }
 
@@ -73,6 +79,8 @@ export type ProjectMinAggregateInputType = {
   createdAt?: true
   updatedAt?: true
   deletedAt?: true
+  forkedFromId?: true
+  forkedAtSessionId?: true
 }
 
 export type ProjectMaxAggregateInputType = {
@@ -85,6 +93,8 @@ export type ProjectMaxAggregateInputType = {
   createdAt?: true
   updatedAt?: true
   deletedAt?: true
+  forkedFromId?: true
+  forkedAtSessionId?: true
 }
 
 export type ProjectCountAggregateInputType = {
@@ -98,6 +108,8 @@ export type ProjectCountAggregateInputType = {
   createdAt?: true
   updatedAt?: true
   deletedAt?: true
+  forkedFromId?: true
+  forkedAtSessionId?: true
   _all?: true
 }
 
@@ -184,6 +196,8 @@ export type ProjectGroupByOutputType = {
   createdAt: Date
   updatedAt: Date
   deletedAt: Date | null
+  forkedFromId: string | null
+  forkedAtSessionId: string | null
   _count: ProjectCountAggregateOutputType | null
   _min: ProjectMinAggregateOutputType | null
   _max: ProjectMaxAggregateOutputType | null
@@ -218,10 +232,15 @@ export type ProjectWhereInput = {
   createdAt?: Prisma.DateTimeFilter<"Project"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Project"> | Date | string
   deletedAt?: Prisma.DateTimeNullableFilter<"Project"> | Date | string | null
+  forkedFromId?: Prisma.UuidNullableFilter<"Project"> | string | null
+  forkedAtSessionId?: Prisma.UuidNullableFilter<"Project"> | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
+  forkedFrom?: Prisma.XOR<Prisma.ProjectNullableScalarRelationFilter, Prisma.ProjectWhereInput> | null
+  forks?: Prisma.ProjectListRelationFilter
   sessions?: Prisma.SessionListRelationFilter
   files?: Prisma.ProjectFileListRelationFilter
   sandbox?: Prisma.XOR<Prisma.SandboxNullableScalarRelationFilter, Prisma.SandboxWhereInput> | null
+  checkpoints?: Prisma.ProjectCheckpointListRelationFilter
 }
 
 export type ProjectOrderByWithRelationInput = {
@@ -235,10 +254,15 @@ export type ProjectOrderByWithRelationInput = {
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   deletedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  forkedFromId?: Prisma.SortOrderInput | Prisma.SortOrder
+  forkedAtSessionId?: Prisma.SortOrderInput | Prisma.SortOrder
   tenant?: Prisma.TenantOrderByWithRelationInput
+  forkedFrom?: Prisma.ProjectOrderByWithRelationInput
+  forks?: Prisma.ProjectOrderByRelationAggregateInput
   sessions?: Prisma.SessionOrderByRelationAggregateInput
   files?: Prisma.ProjectFileOrderByRelationAggregateInput
   sandbox?: Prisma.SandboxOrderByWithRelationInput
+  checkpoints?: Prisma.ProjectCheckpointOrderByRelationAggregateInput
 }
 
 export type ProjectWhereUniqueInput = Prisma.AtLeast<{
@@ -255,10 +279,15 @@ export type ProjectWhereUniqueInput = Prisma.AtLeast<{
   createdAt?: Prisma.DateTimeFilter<"Project"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Project"> | Date | string
   deletedAt?: Prisma.DateTimeNullableFilter<"Project"> | Date | string | null
+  forkedFromId?: Prisma.UuidNullableFilter<"Project"> | string | null
+  forkedAtSessionId?: Prisma.UuidNullableFilter<"Project"> | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
+  forkedFrom?: Prisma.XOR<Prisma.ProjectNullableScalarRelationFilter, Prisma.ProjectWhereInput> | null
+  forks?: Prisma.ProjectListRelationFilter
   sessions?: Prisma.SessionListRelationFilter
   files?: Prisma.ProjectFileListRelationFilter
   sandbox?: Prisma.XOR<Prisma.SandboxNullableScalarRelationFilter, Prisma.SandboxWhereInput> | null
+  checkpoints?: Prisma.ProjectCheckpointListRelationFilter
 }, "id">
 
 export type ProjectOrderByWithAggregationInput = {
@@ -272,6 +301,8 @@ export type ProjectOrderByWithAggregationInput = {
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   deletedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  forkedFromId?: Prisma.SortOrderInput | Prisma.SortOrder
+  forkedAtSessionId?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.ProjectCountOrderByAggregateInput
   _max?: Prisma.ProjectMaxOrderByAggregateInput
   _min?: Prisma.ProjectMinOrderByAggregateInput
@@ -291,6 +322,8 @@ export type ProjectScalarWhereWithAggregatesInput = {
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Project"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Project"> | Date | string
   deletedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Project"> | Date | string | null
+  forkedFromId?: Prisma.UuidNullableWithAggregatesFilter<"Project"> | string | null
+  forkedAtSessionId?: Prisma.UuidNullableWithAggregatesFilter<"Project"> | string | null
 }
 
 export type ProjectCreateInput = {
@@ -303,10 +336,14 @@ export type ProjectCreateInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   deletedAt?: Date | string | null
+  forkedAtSessionId?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
+  forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
+  forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
+  checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateInput = {
@@ -320,9 +357,13 @@ export type ProjectUncheckedCreateInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   deletedAt?: Date | string | null
+  forkedFromId?: string | null
+  forkedAtSessionId?: string | null
+  forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
+  checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUpdateInput = {
@@ -335,10 +376,14 @@ export type ProjectUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
+  forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
+  forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
+  checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateInput = {
@@ -352,9 +397,13 @@ export type ProjectUncheckedUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
+  checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectCreateManyInput = {
@@ -368,6 +417,8 @@ export type ProjectCreateManyInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   deletedAt?: Date | string | null
+  forkedFromId?: string | null
+  forkedAtSessionId?: string | null
 }
 
 export type ProjectUpdateManyMutationInput = {
@@ -380,6 +431,7 @@ export type ProjectUpdateManyMutationInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type ProjectUncheckedUpdateManyInput = {
@@ -393,6 +445,8 @@ export type ProjectUncheckedUpdateManyInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type ProjectListRelationFilter = {
@@ -403,6 +457,11 @@ export type ProjectListRelationFilter = {
 
 export type ProjectOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
+}
+
+export type ProjectNullableScalarRelationFilter = {
+  is?: Prisma.ProjectWhereInput | null
+  isNot?: Prisma.ProjectWhereInput | null
 }
 
 export type ProjectCountOrderByAggregateInput = {
@@ -416,6 +475,8 @@ export type ProjectCountOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   deletedAt?: Prisma.SortOrder
+  forkedFromId?: Prisma.SortOrder
+  forkedAtSessionId?: Prisma.SortOrder
 }
 
 export type ProjectMaxOrderByAggregateInput = {
@@ -428,6 +489,8 @@ export type ProjectMaxOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   deletedAt?: Prisma.SortOrder
+  forkedFromId?: Prisma.SortOrder
+  forkedAtSessionId?: Prisma.SortOrder
 }
 
 export type ProjectMinOrderByAggregateInput = {
@@ -440,6 +503,8 @@ export type ProjectMinOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   deletedAt?: Prisma.SortOrder
+  forkedFromId?: Prisma.SortOrder
+  forkedAtSessionId?: Prisma.SortOrder
 }
 
 export type ProjectScalarRelationFilter = {
@@ -489,6 +554,64 @@ export type ProjectUncheckedUpdateManyWithoutTenantNestedInput = {
   deleteMany?: Prisma.ProjectScalarWhereInput | Prisma.ProjectScalarWhereInput[]
 }
 
+export type ProjectCreateNestedOneWithoutForksInput = {
+  create?: Prisma.XOR<Prisma.ProjectCreateWithoutForksInput, Prisma.ProjectUncheckedCreateWithoutForksInput>
+  connectOrCreate?: Prisma.ProjectCreateOrConnectWithoutForksInput
+  connect?: Prisma.ProjectWhereUniqueInput
+}
+
+export type ProjectCreateNestedManyWithoutForkedFromInput = {
+  create?: Prisma.XOR<Prisma.ProjectCreateWithoutForkedFromInput, Prisma.ProjectUncheckedCreateWithoutForkedFromInput> | Prisma.ProjectCreateWithoutForkedFromInput[] | Prisma.ProjectUncheckedCreateWithoutForkedFromInput[]
+  connectOrCreate?: Prisma.ProjectCreateOrConnectWithoutForkedFromInput | Prisma.ProjectCreateOrConnectWithoutForkedFromInput[]
+  createMany?: Prisma.ProjectCreateManyForkedFromInputEnvelope
+  connect?: Prisma.ProjectWhereUniqueInput | Prisma.ProjectWhereUniqueInput[]
+}
+
+export type ProjectUncheckedCreateNestedManyWithoutForkedFromInput = {
+  create?: Prisma.XOR<Prisma.ProjectCreateWithoutForkedFromInput, Prisma.ProjectUncheckedCreateWithoutForkedFromInput> | Prisma.ProjectCreateWithoutForkedFromInput[] | Prisma.ProjectUncheckedCreateWithoutForkedFromInput[]
+  connectOrCreate?: Prisma.ProjectCreateOrConnectWithoutForkedFromInput | Prisma.ProjectCreateOrConnectWithoutForkedFromInput[]
+  createMany?: Prisma.ProjectCreateManyForkedFromInputEnvelope
+  connect?: Prisma.ProjectWhereUniqueInput | Prisma.ProjectWhereUniqueInput[]
+}
+
+export type ProjectUpdateOneWithoutForksNestedInput = {
+  create?: Prisma.XOR<Prisma.ProjectCreateWithoutForksInput, Prisma.ProjectUncheckedCreateWithoutForksInput>
+  connectOrCreate?: Prisma.ProjectCreateOrConnectWithoutForksInput
+  upsert?: Prisma.ProjectUpsertWithoutForksInput
+  disconnect?: Prisma.ProjectWhereInput | boolean
+  delete?: Prisma.ProjectWhereInput | boolean
+  connect?: Prisma.ProjectWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ProjectUpdateToOneWithWhereWithoutForksInput, Prisma.ProjectUpdateWithoutForksInput>, Prisma.ProjectUncheckedUpdateWithoutForksInput>
+}
+
+export type ProjectUpdateManyWithoutForkedFromNestedInput = {
+  create?: Prisma.XOR<Prisma.ProjectCreateWithoutForkedFromInput, Prisma.ProjectUncheckedCreateWithoutForkedFromInput> | Prisma.ProjectCreateWithoutForkedFromInput[] | Prisma.ProjectUncheckedCreateWithoutForkedFromInput[]
+  connectOrCreate?: Prisma.ProjectCreateOrConnectWithoutForkedFromInput | Prisma.ProjectCreateOrConnectWithoutForkedFromInput[]
+  upsert?: Prisma.ProjectUpsertWithWhereUniqueWithoutForkedFromInput | Prisma.ProjectUpsertWithWhereUniqueWithoutForkedFromInput[]
+  createMany?: Prisma.ProjectCreateManyForkedFromInputEnvelope
+  set?: Prisma.ProjectWhereUniqueInput | Prisma.ProjectWhereUniqueInput[]
+  disconnect?: Prisma.ProjectWhereUniqueInput | Prisma.ProjectWhereUniqueInput[]
+  delete?: Prisma.ProjectWhereUniqueInput | Prisma.ProjectWhereUniqueInput[]
+  connect?: Prisma.ProjectWhereUniqueInput | Prisma.ProjectWhereUniqueInput[]
+  update?: Prisma.ProjectUpdateWithWhereUniqueWithoutForkedFromInput | Prisma.ProjectUpdateWithWhereUniqueWithoutForkedFromInput[]
+  updateMany?: Prisma.ProjectUpdateManyWithWhereWithoutForkedFromInput | Prisma.ProjectUpdateManyWithWhereWithoutForkedFromInput[]
+  deleteMany?: Prisma.ProjectScalarWhereInput | Prisma.ProjectScalarWhereInput[]
+}
+
+export type ProjectUncheckedUpdateManyWithoutForkedFromNestedInput = {
+  create?: Prisma.XOR<Prisma.ProjectCreateWithoutForkedFromInput, Prisma.ProjectUncheckedCreateWithoutForkedFromInput> | Prisma.ProjectCreateWithoutForkedFromInput[] | Prisma.ProjectUncheckedCreateWithoutForkedFromInput[]
+  connectOrCreate?: Prisma.ProjectCreateOrConnectWithoutForkedFromInput | Prisma.ProjectCreateOrConnectWithoutForkedFromInput[]
+  upsert?: Prisma.ProjectUpsertWithWhereUniqueWithoutForkedFromInput | Prisma.ProjectUpsertWithWhereUniqueWithoutForkedFromInput[]
+  createMany?: Prisma.ProjectCreateManyForkedFromInputEnvelope
+  set?: Prisma.ProjectWhereUniqueInput | Prisma.ProjectWhereUniqueInput[]
+  disconnect?: Prisma.ProjectWhereUniqueInput | Prisma.ProjectWhereUniqueInput[]
+  delete?: Prisma.ProjectWhereUniqueInput | Prisma.ProjectWhereUniqueInput[]
+  connect?: Prisma.ProjectWhereUniqueInput | Prisma.ProjectWhereUniqueInput[]
+  update?: Prisma.ProjectUpdateWithWhereUniqueWithoutForkedFromInput | Prisma.ProjectUpdateWithWhereUniqueWithoutForkedFromInput[]
+  updateMany?: Prisma.ProjectUpdateManyWithWhereWithoutForkedFromInput | Prisma.ProjectUpdateManyWithWhereWithoutForkedFromInput[]
+  deleteMany?: Prisma.ProjectScalarWhereInput | Prisma.ProjectScalarWhereInput[]
+}
+
 export type ProjectCreateNestedOneWithoutSessionsInput = {
   create?: Prisma.XOR<Prisma.ProjectCreateWithoutSessionsInput, Prisma.ProjectUncheckedCreateWithoutSessionsInput>
   connectOrCreate?: Prisma.ProjectCreateOrConnectWithoutSessionsInput
@@ -501,6 +624,20 @@ export type ProjectUpdateOneRequiredWithoutSessionsNestedInput = {
   upsert?: Prisma.ProjectUpsertWithoutSessionsInput
   connect?: Prisma.ProjectWhereUniqueInput
   update?: Prisma.XOR<Prisma.XOR<Prisma.ProjectUpdateToOneWithWhereWithoutSessionsInput, Prisma.ProjectUpdateWithoutSessionsInput>, Prisma.ProjectUncheckedUpdateWithoutSessionsInput>
+}
+
+export type ProjectCreateNestedOneWithoutCheckpointsInput = {
+  create?: Prisma.XOR<Prisma.ProjectCreateWithoutCheckpointsInput, Prisma.ProjectUncheckedCreateWithoutCheckpointsInput>
+  connectOrCreate?: Prisma.ProjectCreateOrConnectWithoutCheckpointsInput
+  connect?: Prisma.ProjectWhereUniqueInput
+}
+
+export type ProjectUpdateOneRequiredWithoutCheckpointsNestedInput = {
+  create?: Prisma.XOR<Prisma.ProjectCreateWithoutCheckpointsInput, Prisma.ProjectUncheckedCreateWithoutCheckpointsInput>
+  connectOrCreate?: Prisma.ProjectCreateOrConnectWithoutCheckpointsInput
+  upsert?: Prisma.ProjectUpsertWithoutCheckpointsInput
+  connect?: Prisma.ProjectWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ProjectUpdateToOneWithWhereWithoutCheckpointsInput, Prisma.ProjectUpdateWithoutCheckpointsInput>, Prisma.ProjectUncheckedUpdateWithoutCheckpointsInput>
 }
 
 export type ProjectCreateNestedOneWithoutFilesInput = {
@@ -541,9 +678,13 @@ export type ProjectCreateWithoutTenantInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   deletedAt?: Date | string | null
+  forkedAtSessionId?: string | null
+  forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
+  forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
+  checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutTenantInput = {
@@ -556,9 +697,13 @@ export type ProjectUncheckedCreateWithoutTenantInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   deletedAt?: Date | string | null
+  forkedFromId?: string | null
+  forkedAtSessionId?: string | null
+  forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
+  checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutTenantInput = {
@@ -601,6 +746,164 @@ export type ProjectScalarWhereInput = {
   createdAt?: Prisma.DateTimeFilter<"Project"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Project"> | Date | string
   deletedAt?: Prisma.DateTimeNullableFilter<"Project"> | Date | string | null
+  forkedFromId?: Prisma.UuidNullableFilter<"Project"> | string | null
+  forkedAtSessionId?: Prisma.UuidNullableFilter<"Project"> | string | null
+}
+
+export type ProjectCreateWithoutForksInput = {
+  id?: string
+  mode: $Enums.Mode
+  name: string
+  description?: string | null
+  externalUserId?: string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  forkedAtSessionId?: string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
+  forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutProjectInput
+  files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
+  sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
+  checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
+}
+
+export type ProjectUncheckedCreateWithoutForksInput = {
+  id?: string
+  tenantId: string
+  mode: $Enums.Mode
+  name: string
+  description?: string | null
+  externalUserId?: string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  forkedFromId?: string | null
+  forkedAtSessionId?: string | null
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
+  files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
+  sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
+  checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
+}
+
+export type ProjectCreateOrConnectWithoutForksInput = {
+  where: Prisma.ProjectWhereUniqueInput
+  create: Prisma.XOR<Prisma.ProjectCreateWithoutForksInput, Prisma.ProjectUncheckedCreateWithoutForksInput>
+}
+
+export type ProjectCreateWithoutForkedFromInput = {
+  id?: string
+  mode: $Enums.Mode
+  name: string
+  description?: string | null
+  externalUserId?: string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  forkedAtSessionId?: string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
+  forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutProjectInput
+  files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
+  sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
+  checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
+}
+
+export type ProjectUncheckedCreateWithoutForkedFromInput = {
+  id?: string
+  tenantId: string
+  mode: $Enums.Mode
+  name: string
+  description?: string | null
+  externalUserId?: string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  forkedAtSessionId?: string | null
+  forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
+  files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
+  sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
+  checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
+}
+
+export type ProjectCreateOrConnectWithoutForkedFromInput = {
+  where: Prisma.ProjectWhereUniqueInput
+  create: Prisma.XOR<Prisma.ProjectCreateWithoutForkedFromInput, Prisma.ProjectUncheckedCreateWithoutForkedFromInput>
+}
+
+export type ProjectCreateManyForkedFromInputEnvelope = {
+  data: Prisma.ProjectCreateManyForkedFromInput | Prisma.ProjectCreateManyForkedFromInput[]
+  skipDuplicates?: boolean
+}
+
+export type ProjectUpsertWithoutForksInput = {
+  update: Prisma.XOR<Prisma.ProjectUpdateWithoutForksInput, Prisma.ProjectUncheckedUpdateWithoutForksInput>
+  create: Prisma.XOR<Prisma.ProjectCreateWithoutForksInput, Prisma.ProjectUncheckedCreateWithoutForksInput>
+  where?: Prisma.ProjectWhereInput
+}
+
+export type ProjectUpdateToOneWithWhereWithoutForksInput = {
+  where?: Prisma.ProjectWhereInput
+  data: Prisma.XOR<Prisma.ProjectUpdateWithoutForksInput, Prisma.ProjectUncheckedUpdateWithoutForksInput>
+}
+
+export type ProjectUpdateWithoutForksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
+  forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutProjectNestedInput
+  files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
+  sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
+  checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
+}
+
+export type ProjectUncheckedUpdateWithoutForksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
+  files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
+  sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
+  checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
+}
+
+export type ProjectUpsertWithWhereUniqueWithoutForkedFromInput = {
+  where: Prisma.ProjectWhereUniqueInput
+  update: Prisma.XOR<Prisma.ProjectUpdateWithoutForkedFromInput, Prisma.ProjectUncheckedUpdateWithoutForkedFromInput>
+  create: Prisma.XOR<Prisma.ProjectCreateWithoutForkedFromInput, Prisma.ProjectUncheckedCreateWithoutForkedFromInput>
+}
+
+export type ProjectUpdateWithWhereUniqueWithoutForkedFromInput = {
+  where: Prisma.ProjectWhereUniqueInput
+  data: Prisma.XOR<Prisma.ProjectUpdateWithoutForkedFromInput, Prisma.ProjectUncheckedUpdateWithoutForkedFromInput>
+}
+
+export type ProjectUpdateManyWithWhereWithoutForkedFromInput = {
+  where: Prisma.ProjectScalarWhereInput
+  data: Prisma.XOR<Prisma.ProjectUpdateManyMutationInput, Prisma.ProjectUncheckedUpdateManyWithoutForkedFromInput>
 }
 
 export type ProjectCreateWithoutSessionsInput = {
@@ -613,9 +916,13 @@ export type ProjectCreateWithoutSessionsInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   deletedAt?: Date | string | null
+  forkedAtSessionId?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
+  forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
+  forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
   files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
+  checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutSessionsInput = {
@@ -629,8 +936,12 @@ export type ProjectUncheckedCreateWithoutSessionsInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   deletedAt?: Date | string | null
+  forkedFromId?: string | null
+  forkedAtSessionId?: string | null
+  forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
+  checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutSessionsInput = {
@@ -659,9 +970,13 @@ export type ProjectUpdateWithoutSessionsInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
+  forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
+  forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
   files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
+  checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutSessionsInput = {
@@ -675,6 +990,102 @@ export type ProjectUncheckedUpdateWithoutSessionsInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
+  files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
+  sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
+  checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
+}
+
+export type ProjectCreateWithoutCheckpointsInput = {
+  id?: string
+  mode: $Enums.Mode
+  name: string
+  description?: string | null
+  externalUserId?: string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  forkedAtSessionId?: string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
+  forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
+  forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutProjectInput
+  files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
+  sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
+}
+
+export type ProjectUncheckedCreateWithoutCheckpointsInput = {
+  id?: string
+  tenantId: string
+  mode: $Enums.Mode
+  name: string
+  description?: string | null
+  externalUserId?: string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  forkedFromId?: string | null
+  forkedAtSessionId?: string | null
+  forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
+  files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
+  sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
+}
+
+export type ProjectCreateOrConnectWithoutCheckpointsInput = {
+  where: Prisma.ProjectWhereUniqueInput
+  create: Prisma.XOR<Prisma.ProjectCreateWithoutCheckpointsInput, Prisma.ProjectUncheckedCreateWithoutCheckpointsInput>
+}
+
+export type ProjectUpsertWithoutCheckpointsInput = {
+  update: Prisma.XOR<Prisma.ProjectUpdateWithoutCheckpointsInput, Prisma.ProjectUncheckedUpdateWithoutCheckpointsInput>
+  create: Prisma.XOR<Prisma.ProjectCreateWithoutCheckpointsInput, Prisma.ProjectUncheckedCreateWithoutCheckpointsInput>
+  where?: Prisma.ProjectWhereInput
+}
+
+export type ProjectUpdateToOneWithWhereWithoutCheckpointsInput = {
+  where?: Prisma.ProjectWhereInput
+  data: Prisma.XOR<Prisma.ProjectUpdateWithoutCheckpointsInput, Prisma.ProjectUncheckedUpdateWithoutCheckpointsInput>
+}
+
+export type ProjectUpdateWithoutCheckpointsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
+  forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
+  forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutProjectNestedInput
+  files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
+  sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
+}
+
+export type ProjectUncheckedUpdateWithoutCheckpointsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
 }
@@ -689,9 +1100,13 @@ export type ProjectCreateWithoutFilesInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   deletedAt?: Date | string | null
+  forkedAtSessionId?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
+  forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
+  forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
+  checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutFilesInput = {
@@ -705,8 +1120,12 @@ export type ProjectUncheckedCreateWithoutFilesInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   deletedAt?: Date | string | null
+  forkedFromId?: string | null
+  forkedAtSessionId?: string | null
+  forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
+  checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutFilesInput = {
@@ -735,9 +1154,13 @@ export type ProjectUpdateWithoutFilesInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
+  forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
+  forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
+  checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutFilesInput = {
@@ -751,8 +1174,12 @@ export type ProjectUncheckedUpdateWithoutFilesInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
+  checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectCreateWithoutSandboxInput = {
@@ -765,9 +1192,13 @@ export type ProjectCreateWithoutSandboxInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   deletedAt?: Date | string | null
+  forkedAtSessionId?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
+  forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
+  forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
+  checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutSandboxInput = {
@@ -781,8 +1212,12 @@ export type ProjectUncheckedCreateWithoutSandboxInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   deletedAt?: Date | string | null
+  forkedFromId?: string | null
+  forkedAtSessionId?: string | null
+  forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
+  checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutSandboxInput = {
@@ -811,9 +1246,13 @@ export type ProjectUpdateWithoutSandboxInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
+  forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
+  forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
+  checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutSandboxInput = {
@@ -827,8 +1266,12 @@ export type ProjectUncheckedUpdateWithoutSandboxInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
+  checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectCreateManyTenantInput = {
@@ -841,6 +1284,8 @@ export type ProjectCreateManyTenantInput = {
   createdAt?: Date | string
   updatedAt?: Date | string
   deletedAt?: Date | string | null
+  forkedFromId?: string | null
+  forkedAtSessionId?: string | null
 }
 
 export type ProjectUpdateWithoutTenantInput = {
@@ -853,9 +1298,13 @@ export type ProjectUpdateWithoutTenantInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
+  forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
+  checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutTenantInput = {
@@ -868,9 +1317,13 @@ export type ProjectUncheckedUpdateWithoutTenantInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
+  checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateManyWithoutTenantInput = {
@@ -883,6 +1336,74 @@ export type ProjectUncheckedUpdateManyWithoutTenantInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+}
+
+export type ProjectCreateManyForkedFromInput = {
+  id?: string
+  tenantId: string
+  mode: $Enums.Mode
+  name: string
+  description?: string | null
+  externalUserId?: string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  forkedAtSessionId?: string | null
+}
+
+export type ProjectUpdateWithoutForkedFromInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
+  forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutProjectNestedInput
+  files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
+  sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
+  checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
+}
+
+export type ProjectUncheckedUpdateWithoutForkedFromInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
+  files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
+  sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
+  checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
+}
+
+export type ProjectUncheckedUpdateManyWithoutForkedFromInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 
@@ -891,13 +1412,17 @@ export type ProjectUncheckedUpdateManyWithoutTenantInput = {
  */
 
 export type ProjectCountOutputType = {
+  forks: number
   sessions: number
   files: number
+  checkpoints: number
 }
 
 export type ProjectCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  forks?: boolean | ProjectCountOutputTypeCountForksArgs
   sessions?: boolean | ProjectCountOutputTypeCountSessionsArgs
   files?: boolean | ProjectCountOutputTypeCountFilesArgs
+  checkpoints?: boolean | ProjectCountOutputTypeCountCheckpointsArgs
 }
 
 /**
@@ -908,6 +1433,13 @@ export type ProjectCountOutputTypeDefaultArgs<ExtArgs extends runtime.Types.Exte
    * Select specific fields to fetch from the ProjectCountOutputType
    */
   select?: Prisma.ProjectCountOutputTypeSelect<ExtArgs> | null
+}
+
+/**
+ * ProjectCountOutputType without action
+ */
+export type ProjectCountOutputTypeCountForksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ProjectWhereInput
 }
 
 /**
@@ -924,6 +1456,13 @@ export type ProjectCountOutputTypeCountFilesArgs<ExtArgs extends runtime.Types.E
   where?: Prisma.ProjectFileWhereInput
 }
 
+/**
+ * ProjectCountOutputType without action
+ */
+export type ProjectCountOutputTypeCountCheckpointsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ProjectCheckpointWhereInput
+}
+
 
 export type ProjectSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -936,10 +1475,15 @@ export type ProjectSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   createdAt?: boolean
   updatedAt?: boolean
   deletedAt?: boolean
+  forkedFromId?: boolean
+  forkedAtSessionId?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
+  forkedFrom?: boolean | Prisma.Project$forkedFromArgs<ExtArgs>
+  forks?: boolean | Prisma.Project$forksArgs<ExtArgs>
   sessions?: boolean | Prisma.Project$sessionsArgs<ExtArgs>
   files?: boolean | Prisma.Project$filesArgs<ExtArgs>
   sandbox?: boolean | Prisma.Project$sandboxArgs<ExtArgs>
+  checkpoints?: boolean | Prisma.Project$checkpointsArgs<ExtArgs>
   _count?: boolean | Prisma.ProjectCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["project"]>
 
@@ -954,7 +1498,10 @@ export type ProjectSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exten
   createdAt?: boolean
   updatedAt?: boolean
   deletedAt?: boolean
+  forkedFromId?: boolean
+  forkedAtSessionId?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
+  forkedFrom?: boolean | Prisma.Project$forkedFromArgs<ExtArgs>
 }, ExtArgs["result"]["project"]>
 
 export type ProjectSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -968,7 +1515,10 @@ export type ProjectSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exten
   createdAt?: boolean
   updatedAt?: boolean
   deletedAt?: boolean
+  forkedFromId?: boolean
+  forkedAtSessionId?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
+  forkedFrom?: boolean | Prisma.Project$forkedFromArgs<ExtArgs>
 }, ExtArgs["result"]["project"]>
 
 export type ProjectSelectScalar = {
@@ -982,30 +1532,40 @@ export type ProjectSelectScalar = {
   createdAt?: boolean
   updatedAt?: boolean
   deletedAt?: boolean
+  forkedFromId?: boolean
+  forkedAtSessionId?: boolean
 }
 
-export type ProjectOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "mode" | "name" | "description" | "externalUserId" | "metadata" | "createdAt" | "updatedAt" | "deletedAt", ExtArgs["result"]["project"]>
+export type ProjectOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "mode" | "name" | "description" | "externalUserId" | "metadata" | "createdAt" | "updatedAt" | "deletedAt" | "forkedFromId" | "forkedAtSessionId", ExtArgs["result"]["project"]>
 export type ProjectInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
+  forkedFrom?: boolean | Prisma.Project$forkedFromArgs<ExtArgs>
+  forks?: boolean | Prisma.Project$forksArgs<ExtArgs>
   sessions?: boolean | Prisma.Project$sessionsArgs<ExtArgs>
   files?: boolean | Prisma.Project$filesArgs<ExtArgs>
   sandbox?: boolean | Prisma.Project$sandboxArgs<ExtArgs>
+  checkpoints?: boolean | Prisma.Project$checkpointsArgs<ExtArgs>
   _count?: boolean | Prisma.ProjectCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type ProjectIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
+  forkedFrom?: boolean | Prisma.Project$forkedFromArgs<ExtArgs>
 }
 export type ProjectIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
+  forkedFrom?: boolean | Prisma.Project$forkedFromArgs<ExtArgs>
 }
 
 export type $ProjectPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "Project"
   objects: {
     tenant: Prisma.$TenantPayload<ExtArgs>
+    forkedFrom: Prisma.$ProjectPayload<ExtArgs> | null
+    forks: Prisma.$ProjectPayload<ExtArgs>[]
     sessions: Prisma.$SessionPayload<ExtArgs>[]
     files: Prisma.$ProjectFilePayload<ExtArgs>[]
     sandbox: Prisma.$SandboxPayload<ExtArgs> | null
+    checkpoints: Prisma.$ProjectCheckpointPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1018,6 +1578,15 @@ export type $ProjectPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
     createdAt: Date
     updatedAt: Date
     deletedAt: Date | null
+    /**
+     * The project this one was forked from (forkProject); its conversation up to `forkedAtSessionId`
+     * is this project's history too.
+     */
+    forkedFromId: string | null
+    /**
+     * The source's last session the fork carries (its files, or the newest session at fork time).
+     */
+    forkedAtSessionId: string | null
   }, ExtArgs["result"]["project"]>
   composites: {}
 }
@@ -1413,9 +1982,12 @@ readonly fields: ProjectFieldRefs;
 export interface Prisma__ProjectClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
   tenant<T extends Prisma.TenantDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.TenantDefaultArgs<ExtArgs>>): Prisma.Prisma__TenantClient<runtime.Types.Result.GetResult<Prisma.$TenantPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
+  forkedFrom<T extends Prisma.Project$forkedFromArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Project$forkedFromArgs<ExtArgs>>): Prisma.Prisma__ProjectClient<runtime.Types.Result.GetResult<Prisma.$ProjectPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  forks<T extends Prisma.Project$forksArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Project$forksArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ProjectPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   sessions<T extends Prisma.Project$sessionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Project$sessionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   files<T extends Prisma.Project$filesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Project$filesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ProjectFilePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   sandbox<T extends Prisma.Project$sandboxArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Project$sandboxArgs<ExtArgs>>): Prisma.Prisma__SandboxClient<runtime.Types.Result.GetResult<Prisma.$SandboxPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  checkpoints<T extends Prisma.Project$checkpointsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Project$checkpointsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ProjectCheckpointPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1455,6 +2027,8 @@ export interface ProjectFieldRefs {
   readonly createdAt: Prisma.FieldRef<"Project", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"Project", 'DateTime'>
   readonly deletedAt: Prisma.FieldRef<"Project", 'DateTime'>
+  readonly forkedFromId: Prisma.FieldRef<"Project", 'String'>
+  readonly forkedAtSessionId: Prisma.FieldRef<"Project", 'String'>
 }
     
 
@@ -1856,6 +2430,49 @@ export type ProjectDeleteManyArgs<ExtArgs extends runtime.Types.Extensions.Inter
 }
 
 /**
+ * Project.forkedFrom
+ */
+export type Project$forkedFromArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Project
+   */
+  select?: Prisma.ProjectSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Project
+   */
+  omit?: Prisma.ProjectOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ProjectInclude<ExtArgs> | null
+  where?: Prisma.ProjectWhereInput
+}
+
+/**
+ * Project.forks
+ */
+export type Project$forksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Project
+   */
+  select?: Prisma.ProjectSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Project
+   */
+  omit?: Prisma.ProjectOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ProjectInclude<ExtArgs> | null
+  where?: Prisma.ProjectWhereInput
+  orderBy?: Prisma.ProjectOrderByWithRelationInput | Prisma.ProjectOrderByWithRelationInput[]
+  cursor?: Prisma.ProjectWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ProjectScalarFieldEnum | Prisma.ProjectScalarFieldEnum[]
+}
+
+/**
  * Project.sessions
  */
 export type Project$sessionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1920,6 +2537,30 @@ export type Project$sandboxArgs<ExtArgs extends runtime.Types.Extensions.Interna
    */
   include?: Prisma.SandboxInclude<ExtArgs> | null
   where?: Prisma.SandboxWhereInput
+}
+
+/**
+ * Project.checkpoints
+ */
+export type Project$checkpointsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ProjectCheckpoint
+   */
+  select?: Prisma.ProjectCheckpointSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ProjectCheckpoint
+   */
+  omit?: Prisma.ProjectCheckpointOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ProjectCheckpointInclude<ExtArgs> | null
+  where?: Prisma.ProjectCheckpointWhereInput
+  orderBy?: Prisma.ProjectCheckpointOrderByWithRelationInput | Prisma.ProjectCheckpointOrderByWithRelationInput[]
+  cursor?: Prisma.ProjectCheckpointWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ProjectCheckpointScalarFieldEnum | Prisma.ProjectCheckpointScalarFieldEnum[]
 }
 
 /**
