@@ -85,7 +85,9 @@ describeEachDatabase('scopes on the type: every path to an object checks them', 
       data: { tenantId: tenant.id, endpointId: endpoint.id, eventId: 'evt_1', eventType: 'session.started', payload: { hello: 'world' }, status: 'succeeded' },
     });
     const apiKey = await prisma.apiKey.findFirstOrThrow({ where: { tenantId: tenant.id, name: 'test' } });
+    const checkpoint = await graphql(platform.app, tenant.test, 'mutation($input: CreateCheckpointInput!) { createCheckpoint(input: $input) { id } }', { input: { projectId: project, name: 'first' } });
     ids = {
+      Checkpoint: checkpoint.data.createCheckpoint.id,
       Project: project,
       Session: session,
       ApiKey: encodeId('ApiKey', apiKey.id),

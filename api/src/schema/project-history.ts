@@ -159,7 +159,7 @@ builder.mutationFields((t) => ({
     },
   }),
   createCheckpoint: t.prismaField({
-    type: 'ProjectCheckpoint',
+    type: CheckpointRef,
     description: "Names the project's current files (or an ended session's snapshot) so they can be restored later.",
     args: { input: t.arg({ type: CreateCheckpointInput, required: true }) },
     resolve: async (query, _root, { input }, context) => {
@@ -192,7 +192,7 @@ builder.mutationFields((t) => ({
     },
   }),
   deleteCheckpoint: t.prismaField({
-    type: 'ProjectCheckpoint',
+    type: CheckpointRef,
     description: 'Deletes a checkpoint (the project and its files stay as they are).',
     args: { input: t.arg({ type: DeleteCheckpointInput, required: true }) },
     resolve: async (query, _root, { input }, context) => {
