@@ -1,3 +1,4 @@
+import { OperatorError } from '@everjust/core';
 import type { DigitalOceanClient } from '../deploy/digitalocean-client.js';
 
 /**
@@ -25,16 +26,39 @@ export interface ScalableApp {
   read(): Promise<ComponentScale>;
 }
 
-/** A spec or component the autoscaler cannot work with: an operator's mistake, not a passing failure. */
-export class AppSpecError extends Error {
+/** A spec or component the autoscaler cannot work with: an operator's mistake (the message says what to fix), not a passing failure. */
+export class AppSpecError extends OperatorError {
   override name = 'AppSpecError';
+}
+
+/** App Platform refused a call: its status, its error id and message (the client throws plain objects). */
+export class AppPlatformApiError extends OperatorError {
+  override name = 'AppPlatformApiError';
+  constructor(
+    readonly operation: string,
+    readonly status: number | undefined,
+    readonly errorId: string | undefined,
+    detail: string,
+  ) {
+    super(`App Platform ${operation}: ${status ?? 'no answer'}${errorId ? ` ${errorId}` : ''}${detail ? `: ${detail}` : ''}`);
+  }
+}
+
+/** Calls the client, turning what it throws (Kiota's ApiError or DigitalOcean's error model) into an AppPlatformApiError. */
+async function call<T>(operation: string, request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    const answer = error as { responseStatusCode?: number; id?: string; messageEscaped?: string; message?: string };
+    throw new AppPlatformApiError(operation, answer.responseStatusCode, answer.id, answer.messageEscaped ?? answer.message ?? String(error));
+  }
 }
 
 export function appPlatformApp(options: { client: DigitalOceanClient; appId: string; component: string }): ScalableApp {
   const app = options.client.v2.apps.byApp_Id(options.appId);
   return {
     async read() {
-      const current = (await app.get())?.app;
+      const current = (await call(`GET /v2/apps/${options.appId}`, () => app.get()))?.app;
       const spec = current?.spec;
       if (!current || !spec) throw new AppSpecError(`App Platform answered no app spec for app ${options.appId}`);
       // A worker normally; a service is scaled the same way.
@@ -52,7 +76,7 @@ export function appPlatformApp(options: { client: DigitalOceanClient; appId: str
         deploymentId: deployment?.id ?? undefined,
         async setInstanceCount(count) {
           component.instanceCount = count;
-          await app.put({ spec });
+          await call(`PUT /v2/apps/${options.appId}`, () => app.put({ spec }));
         },
       };
     },

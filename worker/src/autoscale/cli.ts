@@ -9,7 +9,7 @@
 import { ConfigError, createAutoscalerMetrics, createLogger, databaseOptionsFromConfig, failureMessage, isExpectedError, loadConfig, openDatabase, OperatorError, type Logger } from '@everjust/core';
 import { createDigitalOceanApiClient } from '../deploy/digitalocean-client.js';
 import { serveMetrics } from '../metrics-server.js';
-import { AppSpecError, appPlatformApp } from './app-platform-app.js';
+import { appPlatformApp } from './app-platform-app.js';
 import { Autoscaler, type AutoscaleRound } from './autoscaler.js';
 
 const USAGE = 'usage: autoscale [--dry-run] [--once]';
@@ -83,9 +83,8 @@ main().then(
   () => process.exit(0),
   (error: unknown) => {
     // One line that says what went wrong and what to do; the stack only in the debug log.
-    const expected = isExpectedError(error) || error instanceof AppSpecError;
-    process.stderr.write(`The autoscaler stopped: ${expected ? (error as Error).message : failureMessage(error)}\n`);
-    if (!expected) logger?.debug({ err: error }, 'autoscaler failed');
+    process.stderr.write(`The autoscaler stopped: ${failureMessage(error)}\n`);
+    if (!isExpectedError(error)) logger?.debug({ err: error }, 'autoscaler failed');
     setImmediate(() => process.exit(1));
   },
 );
