@@ -219,7 +219,7 @@ describe('.do/app.yaml', () => {
     expect(scaled!.instance_count).toBeLessThanOrEqual(maxInstances);
     // The research's claude-worker policy, unless the spec overrides it.
     expect(config.autoscale.policy).toEqual({ jobsPerInstance: 10, minInstances: 2, maxInstances: 15, scaleUpCooldownMs: 300_000, scaleDownCooldownMs: 600_000 });
-    expect(config.digitalOcean.token, 'the autoscaler needs a token for the App Platform API').toBeTruthy();
+    expect(config.digitalocean.token, 'the autoscaler needs a token for the App Platform API').toBeTruthy();
     // It needs no secret of the platform's own: no signing secret, no model or sandbox key.
     for (const key of ['EVERJUST_SECRET', 'ANTHROPIC_API_KEY', 'DAYTONA_API_KEY']) expect(envsOf(autoscaler).has(key), `autoscaler: ${key}`).toBe(false);
   });

@@ -18,7 +18,7 @@ describe('config', () => {
       intervalMs: 30_000,
       policy: { jobsPerInstance: 10, minInstances: 2, maxInstances: 15, scaleUpCooldownMs: 300_000, scaleDownCooldownMs: 600_000 },
     });
-    expect(loadConfig({}).digitalOcean).toEqual({ token: undefined, apiUrl: 'https://api.digitalocean.com' });
+    expect(loadConfig({}).digitalocean).toEqual({ token: undefined, apiUrl: 'https://api.digitalocean.com' });
     const tuned = loadConfig({ EVERJUST_AUTOSCALE_JOBS_PER_INSTANCE: '4', EVERJUST_AUTOSCALE_MIN_INSTANCES: '1', EVERJUST_AUTOSCALE_MAX_INSTANCES: '1', EVERJUST_AUTOSCALE_SCALE_UP_COOLDOWN_S: '0' });
     expect(tuned.autoscale.policy).toMatchObject({ jobsPerInstance: 4, minInstances: 1, maxInstances: 1, scaleUpCooldownMs: 0 });
     expect(() => loadConfig({ EVERJUST_AUTOSCALE_MIN_INSTANCES: '16' })).toThrow(/EVERJUST_AUTOSCALE_MIN_INSTANCES \(16\) must not be above EVERJUST_AUTOSCALE_MAX_INSTANCES \(15\)/);

@@ -326,7 +326,7 @@ function configFrom(env: z.output<typeof environmentSchema>, sandbox: SandboxKin
       backoffBaseMs: env.EVERJUST_JOB_BACKOFF_BASE_MS,
       concurrency: env.EVERJUST_WORKER_CONCURRENCY,
     },
-    digitalOcean: { token: env.DIGITALOCEAN_TOKEN, apiUrl: env.DIGITALOCEAN_API_URL.replace(/\/+$/, '') },
+    digitalocean: { token: env.DIGITALOCEAN_TOKEN, apiUrl: env.DIGITALOCEAN_API_URL },
     /** The worker autoscaler: which app and component it scales, and its policy (worker/src/autoscale/). */
     autoscale: {
       appId: env.EVERJUST_AUTOSCALE_APP_ID,

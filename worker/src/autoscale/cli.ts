@@ -32,7 +32,7 @@ async function main() {
 
   const config = loadConfig(process.env, { standaloneWorker: true });
   logger = createLogger({ level: config.logLevel, name: 'autoscaler' });
-  const missing = [config.digitalOcean.token ? undefined : 'DIGITALOCEAN_TOKEN (a token that may read and update the app)', config.autoscale.appId ? undefined : 'EVERJUST_AUTOSCALE_APP_ID (the app to scale; ${APP_ID} on App Platform)'].filter(Boolean);
+  const missing = [config.digitalocean.token ? undefined : 'DIGITALOCEAN_TOKEN (a token that may read and update the app)', config.autoscale.appId ? undefined : 'EVERJUST_AUTOSCALE_APP_ID (the app to scale; ${APP_ID} on App Platform)'].filter(Boolean);
   if (missing.length > 0) throw new ConfigError(missing.map((item) => `${item} is required by the autoscaler`));
   const appId = config.autoscale.appId!;
   const component = config.autoscale.component;
@@ -44,7 +44,7 @@ async function main() {
   const metricsServer = config.workerMetricsPort ? serveMetrics({ registry: metrics.registry, port: config.workerMetricsPort, host: config.host, token: config.metricsToken }) : undefined;
   const autoscaler = new Autoscaler({
     prisma: database.prisma,
-    app: appPlatformApp({ client: createDigitalOceanApiClient({ token: config.digitalOcean.token!, apiUrl: config.digitalOcean.apiUrl }), appId, component }),
+    app: appPlatformApp({ client: createDigitalOceanApiClient({ token: config.digitalocean.token!, apiUrl: config.digitalocean.apiUrl }), appId, component }),
     appId,
     component,
     policy: config.autoscale.policy,
