@@ -68,11 +68,12 @@ const components = (): Array<{ section: 'services' | 'workers' | 'jobs'; compone
 const NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 
 // What each process is, told by what it runs, and what its configuration then needs.
-type Role = 'api' | 'worker' | 'migrate';
+type Role = 'api' | 'worker' | 'autoscaler' | 'migrate';
 function roleOf(component: Component): Role {
   const run = component.run_command ?? '';
   if (/^node api\/dist\/main\.js$/.test(run)) return 'api';
   if (/^node worker\/dist\/main\.js$/.test(run)) return 'worker';
+  if (/^node worker\/dist\/autoscale\.js$/.test(run)) return 'autoscaler';
   if (/^node api\/dist\/cli\.js migrate$/.test(run)) return 'migrate';
   throw new Error(`${component.name}: unknown run_command "${run}"`);
 }
@@ -82,10 +83,12 @@ const REQUIRED: Record<Role, string[]> = {
   api: ['DATABASE_URL', 'EVERJUST_SECRET', 'REDIS_URL', 'EVERJUST_PUBLIC_URL', 'EVERJUST_SANDBOX', 'HOST', 'PORT'],
   // The standalone worker refuses to start without DATABASE_URL; it signs static preview URLs too.
   worker: ['DATABASE_URL', 'EVERJUST_SECRET', 'REDIS_URL', 'EVERJUST_PUBLIC_URL', 'EVERJUST_SANDBOX', 'ANTHROPIC_API_KEY'],
+  // The autoscaler reads the queue from PostgreSQL and reads and writes this app's spec.
+  autoscaler: ['DATABASE_URL', 'DIGITALOCEAN_TOKEN', 'EVERJUST_AUTOSCALE_APP_ID', 'EVERJUST_SANDBOX'],
   // The CLI picks PostgreSQL by DATABASE_URL and migrates over DATABASE_DIRECT_URL.
   migrate: ['DATABASE_URL', 'DATABASE_DIRECT_URL', 'EVERJUST_SANDBOX'],
 };
-const SECRETS = ['EVERJUST_SECRET', 'ANTHROPIC_API_KEY', 'DAYTONA_API_KEY'];
+const SECRETS = ['EVERJUST_SECRET', 'ANTHROPIC_API_KEY', 'DAYTONA_API_KEY', 'DIGITALOCEAN_TOKEN'];
 
 /** Component variables override app-level ones of the same key. */
 function envsOf(component: Component): Map<string, EnvVar> {
@@ -96,12 +99,13 @@ function envsOf(component: Component): Map<string, EnvVar> {
 
 // Bindable variables, with values of the shape App Platform substitutes.
 const APP_URL = 'https://everjust-x1y2z.ondigitalocean.app';
+const APP_ID = '00000000-0000-4000-8000-000000000000';
 const DIRECT_PORT = 25060;
 const POOL_PORT = 25061;
 function bindable(reference: string): string {
   const parts = reference.split('.');
   if (parts.length === 1) {
-    const appWide: Record<string, string> = { APP_URL, APP_DOMAIN: new URL(APP_URL).host, APP_ID: '00000000-0000-4000-8000-000000000000' };
+    const appWide: Record<string, string> = { APP_URL, APP_DOMAIN: new URL(APP_URL).host, APP_ID };
     if (!(reference in appWide)) throw new Error(`unknown app-wide bindable variable \${${reference}}`);
     return appWide[reference]!;
   }
@@ -128,6 +132,7 @@ const SECRET_VALUES: Record<string, string> = {
   EVERJUST_SECRET: 'a'.repeat(64),
   ANTHROPIC_API_KEY: 'sk-ant-placeholder',
   DAYTONA_API_KEY: 'dtn_placeholder',
+  DIGITALOCEAN_TOKEN: 'dop_v1_placeholder',
 };
 /** The environment the process would see, and the PORT App Platform adds from http_port when absent. */
 function environmentOf(component: Component): Environment {
@@ -150,7 +155,7 @@ describe('.do/app.yaml', () => {
     const names = [...components().map(({ component }) => component.name), ...spec.databases!.map((database) => database.name)];
     for (const name of names) expect(name, name).toMatch(NAME);
     expect(new Set(names).size, 'component and database names are unique').toBe(names.length);
-    expect(components().map(({ component }) => roleOf(component)).sort()).toEqual(['api', 'migrate', 'worker']);
+    expect(components().map(({ component }) => roleOf(component)).sort()).toEqual(['api', 'autoscaler', 'migrate', 'worker']);
   });
 
   it('declares managed PostgreSQL and Valkey, each an existing production cluster', () => {
@@ -182,19 +187,41 @@ describe('.do/app.yaml', () => {
     expect(spec.ingress?.rules?.some((rule) => rule.component?.name === api.name)).toBe(true);
   });
 
-  it('autoscales the api and the worker on CPU between a minimum and a maximum instance count', () => {
-    for (const { section, component } of components()) {
-      if (section === 'jobs') continue;
-      const scaling = component.autoscaling;
-      expect(scaling, component.name).toBeDefined();
-      expect(component.instance_count, `${component.name}: instance_count must not be set with autoscaling`).toBeUndefined();
-      expect(scaling!.min_instance_count).toBeGreaterThanOrEqual(1);
-      expect(scaling!.max_instance_count).toBeGreaterThanOrEqual(scaling!.min_instance_count!);
-      expect(scaling!.metrics?.cpu?.percent).toBeGreaterThan(0);
-      expect(scaling!.metrics?.cpu?.percent).toBeLessThanOrEqual(100);
-    }
+  it('autoscales the api on CPU between a minimum and a maximum instance count', () => {
     const api = spec.services!.find((service) => roleOf(service) === 'api')!;
-    expect(api.autoscaling!.min_instance_count, 'two API instances at least').toBeGreaterThanOrEqual(2);
+    const scaling = api.autoscaling;
+    expect(scaling).toBeDefined();
+    expect(api.instance_count, 'instance_count must not be set with autoscaling').toBeUndefined();
+    expect(scaling!.min_instance_count, 'two API instances at least').toBeGreaterThanOrEqual(2);
+    expect(scaling!.max_instance_count).toBeGreaterThanOrEqual(scaling!.min_instance_count!);
+    expect(scaling!.metrics?.cpu?.percent).toBeGreaterThan(0);
+    expect(scaling!.metrics?.cpu?.percent).toBeLessThanOrEqual(100);
+  });
+
+  it('scales the worker on queue depth: one autoscaler instance sets the instance_count of the worker it names, which App Platform does not autoscale', () => {
+    const autoscalers = spec.workers!.filter((worker) => roleOf(worker) === 'autoscaler');
+    expect(autoscalers).toHaveLength(1);
+    const autoscaler = autoscalers[0]!;
+    // Two would race on the app's spec.
+    expect(autoscaler.instance_count).toBe(1);
+    expect(autoscaler.autoscaling).toBeUndefined();
+    const config = loadConfig(environmentOf(autoscaler), { standaloneWorker: true });
+    // It scales this very app (App Platform binds ${APP_ID}) and a worker component that exists.
+    expect(envsOf(autoscaler).get('EVERJUST_AUTOSCALE_APP_ID')?.value).toBe('${APP_ID}');
+    expect(config.autoscale.appId).toBe(APP_ID);
+    const scaled = spec.workers!.find((worker) => worker.name === config.autoscale.component);
+    expect(scaled, `the autoscaler's component "${config.autoscale.component}" is a worker of the spec`).toBeDefined();
+    expect(roleOf(scaled!)).toBe('worker');
+    // instance_count is the autoscaler's: App Platform's own autoscaling would ignore it.
+    expect(scaled!.autoscaling, `${scaled!.name}: no autoscaling block (it makes App Platform ignore instance_count)`).toBeUndefined();
+    const { minInstances, maxInstances } = config.autoscale.policy;
+    expect(scaled!.instance_count).toBeGreaterThanOrEqual(minInstances);
+    expect(scaled!.instance_count).toBeLessThanOrEqual(maxInstances);
+    // The research's claude-worker policy, unless the spec overrides it.
+    expect(config.autoscale.policy).toEqual({ jobsPerInstance: 10, minInstances: 2, maxInstances: 15, scaleUpCooldownMs: 300_000, scaleDownCooldownMs: 600_000 });
+    expect(config.digitalocean.token, 'the autoscaler needs a token for the App Platform API').toBeTruthy();
+    // It needs no secret of the platform's own: no signing secret, no model or sandbox key.
+    for (const key of ['EVERJUST_SECRET', 'ANTHROPIC_API_KEY', 'DAYTONA_API_KEY']) expect(envsOf(autoscaler).has(key), `autoscaler: ${key}`).toBe(false);
   });
 
   it('migrates in a PRE_DEPLOY job over the direct connection, while the processes use the pool', () => {
@@ -226,8 +253,9 @@ describe('.do/app.yaml', () => {
       expect(sandbox, component.name).toBeDefined();
       expect(['daytona', 'static', 'none'], `${component.name}: EVERJUST_SANDBOX=${sandbox}`).toContain(sandbox);
     }
+    // The processes that run sessions use Daytona; the autoscaler and the migrate job run none.
     for (const { component } of components()) {
-      if (roleOf(component) !== 'migrate') expect(envsOf(component).get('EVERJUST_SANDBOX')?.value, component.name).toBe('daytona');
+      if (roleOf(component) === 'api' || roleOf(component) === 'worker') expect(envsOf(component).get('EVERJUST_SANDBOX')?.value, component.name).toBe('daytona');
     }
   });
 
@@ -270,7 +298,7 @@ describe('.do/app.yaml', () => {
       const role = roleOf(component);
       const environment = environmentOf(component);
       // main.ts of the API loads its config as an embedded start could; the worker and the CLI do not.
-      const config = loadConfig(environment, { embeddedStart: role === 'api' });
+      const config = loadConfig(environment, { embeddedStart: role === 'api', standaloneWorker: role === 'worker' || role === 'autoscaler' });
       expect(config.embedded, `${component.name}: PostgreSQL, not PGlite`).toBe(false);
       expect(config.databaseUrl).toBe(environment.DATABASE_URL);
       expect(config.sandbox).not.toBe('local');
@@ -279,6 +307,7 @@ describe('.do/app.yaml', () => {
         continue;
       }
       expect(new URL(config.databaseUrl!).port, `${component.name}: through the pool`).toBe(String(POOL_PORT));
+      if (role === 'autoscaler') continue; // its own test above
       expect(config.redisUrl, component.name).toMatch(/^rediss:\/\//);
       expect(config.publicUrl, component.name).toBe(APP_URL);
       expect(config.sandbox, component.name).toBe('daytona');

@@ -133,4 +133,4 @@ interface PluginBuild {
   onEnd(callback: (result: { errors: Array<{ text: string }> }) => void): void;
 }
 
-export default defineConfig(processBundle({ main: 'src/main.ts' }));
+export default defineConfig(processBundle({ main: 'src/main.ts', autoscale: 'src/autoscale/cli.ts' }));

@@ -11,6 +11,20 @@ describe('config', () => {
     expect(config.jobs).toMatchObject({ leaseMs: 30_000, heartbeatMs: 10_000, maxAttempts: 3, concurrency: 4 });
   });
 
+  it("has the research's worker scaling policy as the autoscaler's defaults, and refuses a minimum above the maximum", () => {
+    expect(loadConfig({}).autoscale).toEqual({
+      appId: undefined,
+      component: 'worker',
+      intervalMs: 30_000,
+      policy: { jobsPerInstance: 10, minInstances: 2, maxInstances: 15, scaleUpCooldownMs: 300_000, scaleDownCooldownMs: 600_000 },
+    });
+    expect(loadConfig({}).digitalocean).toEqual({ token: undefined, apiUrl: 'https://api.digitalocean.com' });
+    const tuned = loadConfig({ EVERJUST_AUTOSCALE_JOBS_PER_INSTANCE: '4', EVERJUST_AUTOSCALE_MIN_INSTANCES: '1', EVERJUST_AUTOSCALE_MAX_INSTANCES: '1', EVERJUST_AUTOSCALE_SCALE_UP_COOLDOWN_S: '0' });
+    expect(tuned.autoscale.policy).toMatchObject({ jobsPerInstance: 4, minInstances: 1, maxInstances: 1, scaleUpCooldownMs: 0 });
+    expect(() => loadConfig({ EVERJUST_AUTOSCALE_MIN_INSTANCES: '16' })).toThrow(/EVERJUST_AUTOSCALE_MIN_INSTANCES \(16\) must not be above EVERJUST_AUTOSCALE_MAX_INSTANCES \(15\)/);
+    expect(() => loadConfig({ EVERJUST_AUTOSCALE_JOBS_PER_INSTANCE: '0' })).toThrow(/EVERJUST_AUTOSCALE_JOBS_PER_INSTANCE/);
+  });
+
   it('takes model price overrides as JSON and refuses bad ones at start', () => {
     expect(loadConfig({}).modelPrices).toEqual({});
     const price = { input: 2, output: 10, cacheWrite: 2.5, cacheRead: 0.2 };

@@ -114,7 +114,7 @@ const environmentSchema = z.object({
   // A standalone worker has no HTTP otherwise.
   EVERJUST_WORKER_METRICS_PORT: documented(
     optionalString.pipe(z.string().regex(/^\d+$/, 'must be a port number').transform(Number).pipe(z.number().int().min(1).max(65535)).optional()),
-    'a standalone worker serves `/metrics` on this port',
+    'a standalone worker (and the autoscaler) serves `/metrics` on this port',
   ),
   EVERJUST_METRICS_TOKEN: documented(optionalString, '`/metrics` (API and worker) then needs `Authorization: Bearer <token>`', 'unset: loopback clients only'),
   EVERJUST_SANDBOX_CLEANUP_INTERVAL_MS: documented(integer(100).default(60_000), 'how often workers stop idle sandboxes and delete old stopped ones'),
@@ -139,6 +139,20 @@ const environmentSchema = z.object({
   EVERJUST_WEBHOOK_TIMEOUT_MS: documented(integer(100).default(10_000), 'how long one delivery may take'),
   EVERJUST_WEBHOOK_POLL_INTERVAL_MS: documented(integer(10).default(1_000), 'how often a worker looks for deliveries due'),
   EVERJUST_WEBHOOK_CONCURRENCY: documented(integer(1).default(8), 'deliveries in flight at once per worker process'),
+  // DigitalOcean's API (through @digitalocean/dots): project deploys and the worker autoscaler.
+  DIGITALOCEAN_TOKEN: documented(optionalString, 'DigitalOcean API token (App Platform): deploys, and the autoscaler (read and update the platform\'s own app)'),
+  DIGITALOCEAN_API_URL: documented(url.default('https://api.digitalocean.com'), "DigitalOcean's API (tests)"),
+  // The worker autoscaler (`pnpm --filter @everjust/worker autoscale`). Its policy is the platform
+  // research's claude-worker scaling policy: one instance per 10 queued or running jobs, 2 to 15
+  // instances, 300 s between a change and a scale-up, 600 s between a change and a scale-down.
+  EVERJUST_AUTOSCALE_APP_ID: documented(optionalString, "the platform's own App Platform app the autoscaler scales (`${APP_ID}` in `.do/app.yaml`)"),
+  EVERJUST_AUTOSCALE_COMPONENT: documented(z.string().trim().min(1).default('worker'), 'the worker component (in the app spec) whose `instance_count` the autoscaler sets'),
+  EVERJUST_AUTOSCALE_JOBS_PER_INSTANCE: documented(integer(1).default(10), 'the autoscaler wants one worker instance per this many ready and running jobs'),
+  EVERJUST_AUTOSCALE_MIN_INSTANCES: documented(integer(1).default(2), 'fewest worker instances the autoscaler sets'),
+  EVERJUST_AUTOSCALE_MAX_INSTANCES: documented(integer(1).default(15), 'most worker instances the autoscaler sets'),
+  EVERJUST_AUTOSCALE_SCALE_UP_COOLDOWN_S: documented(integer(0).default(300), 'seconds after a change of the instance count before the autoscaler scales up'),
+  EVERJUST_AUTOSCALE_SCALE_DOWN_COOLDOWN_S: documented(integer(0).default(600), 'seconds after a change of the instance count before the autoscaler scales down'),
+  EVERJUST_AUTOSCALE_INTERVAL_S: documented(integer(1).default(30), 'how often the autoscaler looks at the queue'),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -180,6 +194,11 @@ export function loadConfig(environment: Environment = process.env, options: { em
     );
   }
   const env = parsed.data;
+  if (env.EVERJUST_AUTOSCALE_MIN_INSTANCES > env.EVERJUST_AUTOSCALE_MAX_INSTANCES) {
+    throw new ConfigError([
+      `EVERJUST_AUTOSCALE_MIN_INSTANCES (${env.EVERJUST_AUTOSCALE_MIN_INSTANCES}) must not be above EVERJUST_AUTOSCALE_MAX_INSTANCES (${env.EVERJUST_AUTOSCALE_MAX_INSTANCES})`,
+    ]);
+  }
   if (env.EVERJUST_JOB_HEARTBEAT_MS >= env.EVERJUST_JOB_LEASE_MS) {
     throw new ConfigError([
       `EVERJUST_JOB_HEARTBEAT_MS (${env.EVERJUST_JOB_HEARTBEAT_MS}) must be shorter than EVERJUST_JOB_LEASE_MS (${env.EVERJUST_JOB_LEASE_MS})`,
@@ -306,6 +325,20 @@ function configFrom(env: z.output<typeof environmentSchema>, sandbox: SandboxKin
       maxLeaseLosses: env.EVERJUST_JOB_MAX_LEASE_LOSSES,
       backoffBaseMs: env.EVERJUST_JOB_BACKOFF_BASE_MS,
       concurrency: env.EVERJUST_WORKER_CONCURRENCY,
+    },
+    digitalocean: { token: env.DIGITALOCEAN_TOKEN, apiUrl: env.DIGITALOCEAN_API_URL },
+    /** The worker autoscaler: which app and component it scales, and its policy (worker/src/autoscale/). */
+    autoscale: {
+      appId: env.EVERJUST_AUTOSCALE_APP_ID,
+      component: env.EVERJUST_AUTOSCALE_COMPONENT,
+      intervalMs: env.EVERJUST_AUTOSCALE_INTERVAL_S * 1000,
+      policy: {
+        jobsPerInstance: env.EVERJUST_AUTOSCALE_JOBS_PER_INSTANCE,
+        minInstances: env.EVERJUST_AUTOSCALE_MIN_INSTANCES,
+        maxInstances: env.EVERJUST_AUTOSCALE_MAX_INSTANCES,
+        scaleUpCooldownMs: env.EVERJUST_AUTOSCALE_SCALE_UP_COOLDOWN_S * 1000,
+        scaleDownCooldownMs: env.EVERJUST_AUTOSCALE_SCALE_DOWN_COOLDOWN_S * 1000,
+      },
     },
     /** Per-model price overrides (USD per million tokens) on core/src/usage/prices.ts's table. */
     modelPrices: env.EVERJUST_MODEL_PRICES ?? {},

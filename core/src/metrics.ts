@@ -29,12 +29,7 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}) {
       help: 'Session event streams open now (SSE and WebSocket).',
       registers: [registry],
     }),
-    queueDepth: new Gauge({
-      name: 'everjust_queue_depth',
-      help: 'Jobs by state: ready (waiting for a worker), running, delayed (retry backoff). Scale workers on ready.',
-      labelNames: ['state'] as const,
-      registers: [registry],
-    }),
+    queueDepth: queueDepthGauge(registry),
     jobDuration: new Histogram({
       name: 'everjust_job_duration_seconds',
       help: 'Time a job ran, by kind and outcome.',
@@ -52,6 +47,67 @@ export function createMetrics(options: { collectDefaults?: boolean } = {}) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** The same gauge on the API and on the autoscaler: the whole queue, from the `jobs` table. */
+function queueDepthGauge(registry: Registry) {
+  return new Gauge({
+    name: 'everjust_queue_depth',
+    help: 'Jobs by state: ready (waiting for a worker), running, delayed (retry backoff). The autoscaler scales workers on ready + running.',
+    labelNames: ['state'] as const,
+    registers: [registry],
+  });
+}
+
+/**
+ * The worker autoscaler's metrics (its own process, `worker/src/autoscale/`): what it saw, what it
+ * decided and why, as of its last look.
+ */
+export function createAutoscalerMetrics(options: { collectDefaults?: boolean } = {}) {
+  const registry = new Registry();
+  if (options.collectDefaults !== false) collectDefaultMetrics({ register: registry, prefix: 'everjust_process_' });
+  return {
+    registry,
+    queueDepth: queueDepthGauge(registry),
+    currentInstances: new Gauge({
+      name: 'everjust_autoscaler_current_instances',
+      help: "The worker component's instance_count in the app's spec, as last read.",
+      registers: [registry],
+    }),
+    desiredInstances: new Gauge({
+      name: 'everjust_autoscaler_desired_instances',
+      help: 'The instance count the queue asks for, within the minimum and the maximum.',
+      registers: [registry],
+    }),
+    deploymentInProgress: new Gauge({
+      name: 'everjust_autoscaler_deployment_in_progress',
+      help: '1 while a deployment of the app is in progress (the autoscaler then changes nothing), else 0.',
+      registers: [registry],
+    }),
+    lastChangeTime: new Gauge({
+      name: 'everjust_autoscaler_last_change_timestamp_seconds',
+      help: 'When the autoscaler last changed the instance count (Unix time; 0: never).',
+      registers: [registry],
+    }),
+    lastDecisionTime: new Gauge({
+      name: 'everjust_autoscaler_last_decision_timestamp_seconds',
+      help: 'When the autoscaler last decided (Unix time): a stalled autoscaler stops moving it.',
+      registers: [registry],
+    }),
+    decisions: new Counter({
+      name: 'everjust_autoscaler_decisions_total',
+      help: 'Decisions, by action (scale_up, scale_down, hold), reason and whether it was a dry run.',
+      labelNames: ['action', 'reason', 'dry_run'] as const,
+      registers: [registry],
+    }),
+    failures: new Counter({
+      name: 'everjust_autoscaler_failures_total',
+      help: 'Rounds that failed (the database or the App Platform API did not answer as expected).',
+      registers: [registry],
+    }),
+  };
+}
+
+export type AutoscalerMetrics = ReturnType<typeof createAutoscalerMetrics>;
 
 /**
  * Who may read `/metrics` (API and standalone worker alike). With `EVERJUST_METRICS_TOKEN` set, a

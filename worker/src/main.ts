@@ -3,9 +3,9 @@
  * nothing with the API but the database and Redis; with the embedded PGlite the API runs the worker
  * in-process instead, since the data dir can have only one process.
  */
-import { createServer } from 'node:http';
-import { ConfigError, createLogger, createMetrics, createPubSub, databaseOptionsFromConfig, failureMessage, isExpectedError, loadConfig, metricsAccess, METRICS_UNAUTHORIZED_MESSAGE, openDatabase, type Logger } from '@everjust/core';
+import { ConfigError, createLogger, createMetrics, createPubSub, databaseOptionsFromConfig, failureMessage, isExpectedError, loadConfig, openDatabase, type Logger } from '@everjust/core';
 import { startWorker } from './index.js';
+import { serveMetrics } from './metrics-server.js';
 
 /** Set once the configuration is read: where a failure's stack goes (at debug level). */
 let logger: Logger | undefined;
@@ -23,12 +23,7 @@ async function main() {
   const metrics = createMetrics();
   const worker = await startWorker({ prisma: database.prisma, pubsub, config, logger, metrics });
   const metricsServer = config.workerMetricsPort
-    ? createServer(async (request, response) => {
-        if (request.url !== '/metrics') return void response.writeHead(404).end();
-        const access = metricsAccess({ token: config.metricsToken, authorization: request.headers.authorization, remoteAddress: request.socket.remoteAddress });
-        if (access !== 'allowed') return void response.writeHead(401, { 'www-authenticate': 'Bearer', 'content-type': 'text/plain' }).end(METRICS_UNAUTHORIZED_MESSAGE);
-        response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
-      }).listen(config.workerMetricsPort, config.host)
+    ? serveMetrics({ registry: metrics.registry, port: config.workerMetricsPort, host: config.host, token: config.metricsToken })
     : undefined;
   logger.info({ workerId: worker.id, concurrency: config.jobs.concurrency }, 'worker started');
 

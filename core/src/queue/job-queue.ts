@@ -202,7 +202,14 @@ export async function markExpiredJobsDead(client: Client): Promise<{ id: string;
   return rows.map((row) => ({ id: row.id, sessionId: row.session_id, leaseLosses: row.lease_losses }));
 }
 
-/** The queue depth: jobs ready to run now plus those running (the signal for scaling workers). */
+/**
+ * queueDepth: the jobs ready to run now (queued, `run_at` come), those running, and those delayed
+ * (queued for a retry whose backoff has not passed), over the whole queue in one statement: the
+ * signal the worker autoscaler scales on (ready + running) and the API's `everjust_queue_depth`.
+ * Invariant: each job is counted once, by the same `run_at <= now()` rule claimJobs uses, so a job
+ * counted ready is one a worker could claim now; a running job whose lease expired stays running
+ * (it still needs a worker: claimJobs takes it over).
+ */
 export async function queueDepth(client: Client): Promise<{ ready: number; running: number; delayed: number }> {
   const rows = await client.$queryRaw<{ ready: bigint; running: bigint; delayed: bigint }[]>`
     SELECT

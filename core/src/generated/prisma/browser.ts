@@ -118,3 +118,10 @@ export type WebhookEndpoint = Prisma.WebhookEndpointModel
  * The outbox: one row per endpoint and event, written in the same statement as the event itself.
  */
 export type WebhookDelivery = Prisma.WebhookDeliveryModel
+/**
+ * Model AutoscaleChange
+ * A change of a component's instance count made by the worker autoscaler (worker/src/autoscale/).
+ * The last one starts its cooldowns: kept here, not in the process, because every change is a
+ * deployment of the app, which restarts the autoscaler too.
+ */
+export type AutoscaleChange = Prisma.AutoscaleChangeModel

@@ -415,7 +415,8 @@ export const ModelName = {
   UsageDaily: 'UsageDaily',
   EndUserBudget: 'EndUserBudget',
   WebhookEndpoint: 'WebhookEndpoint',
-  WebhookDelivery: 'WebhookDelivery'
+  WebhookDelivery: 'WebhookDelivery',
+  AutoscaleChange: 'AutoscaleChange'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -431,7 +432,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "apiKey" | "project" | "idempotencyRecord" | "session" | "sessionEvent" | "job" | "projectCheckpoint" | "checkpointFile" | "fileBlob" | "projectFile" | "sessionFile" | "sessionAttachment" | "sessionAttemptUsage" | "sandbox" | "usageDaily" | "endUserBudget" | "webhookEndpoint" | "webhookDelivery"
+    modelProps: "tenant" | "apiKey" | "project" | "idempotencyRecord" | "session" | "sessionEvent" | "job" | "projectCheckpoint" | "checkpointFile" | "fileBlob" | "projectFile" | "sessionFile" | "sessionAttachment" | "sessionAttemptUsage" | "sandbox" | "usageDaily" | "endUserBudget" | "webhookEndpoint" | "webhookDelivery" | "autoscaleChange"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1841,6 +1842,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    AutoscaleChange: {
+      payload: Prisma.$AutoscaleChangePayload<ExtArgs>
+      fields: Prisma.AutoscaleChangeFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.AutoscaleChangeFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AutoscaleChangePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.AutoscaleChangeFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AutoscaleChangePayload>
+        }
+        findFirst: {
+          args: Prisma.AutoscaleChangeFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AutoscaleChangePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.AutoscaleChangeFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AutoscaleChangePayload>
+        }
+        findMany: {
+          args: Prisma.AutoscaleChangeFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AutoscaleChangePayload>[]
+        }
+        create: {
+          args: Prisma.AutoscaleChangeCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AutoscaleChangePayload>
+        }
+        createMany: {
+          args: Prisma.AutoscaleChangeCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.AutoscaleChangeCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AutoscaleChangePayload>[]
+        }
+        delete: {
+          args: Prisma.AutoscaleChangeDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AutoscaleChangePayload>
+        }
+        update: {
+          args: Prisma.AutoscaleChangeUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AutoscaleChangePayload>
+        }
+        deleteMany: {
+          args: Prisma.AutoscaleChangeDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.AutoscaleChangeUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.AutoscaleChangeUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AutoscaleChangePayload>[]
+        }
+        upsert: {
+          args: Prisma.AutoscaleChangeUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AutoscaleChangePayload>
+        }
+        aggregate: {
+          args: Prisma.AutoscaleChangeAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateAutoscaleChange>
+        }
+        groupBy: {
+          args: Prisma.AutoscaleChangeGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AutoscaleChangeGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.AutoscaleChangeCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AutoscaleChangeCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -2186,6 +2261,20 @@ export const WebhookDeliveryScalarFieldEnum = {
 } as const
 
 export type WebhookDeliveryScalarFieldEnum = (typeof WebhookDeliveryScalarFieldEnum)[keyof typeof WebhookDeliveryScalarFieldEnum]
+
+
+export const AutoscaleChangeScalarFieldEnum = {
+  id: 'id',
+  appId: 'appId',
+  component: 'component',
+  fromCount: 'fromCount',
+  toCount: 'toCount',
+  ready: 'ready',
+  running: 'running',
+  createdAt: 'createdAt'
+} as const
+
+export type AutoscaleChangeScalarFieldEnum = (typeof AutoscaleChangeScalarFieldEnum)[keyof typeof AutoscaleChangeScalarFieldEnum]
 
 
 export const SortOrder = {
@@ -2600,6 +2689,7 @@ export type GlobalOmitConfig = {
   endUserBudget?: Prisma.EndUserBudgetOmit
   webhookEndpoint?: Prisma.WebhookEndpointOmit
   webhookDelivery?: Prisma.WebhookDeliveryOmit
+  autoscaleChange?: Prisma.AutoscaleChangeOmit
 }
 
 /* Types for Logging */

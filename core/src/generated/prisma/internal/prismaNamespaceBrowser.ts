@@ -69,7 +69,8 @@ export const ModelName = {
   UsageDaily: 'UsageDaily',
   EndUserBudget: 'EndUserBudget',
   WebhookEndpoint: 'WebhookEndpoint',
-  WebhookDelivery: 'WebhookDelivery'
+  WebhookDelivery: 'WebhookDelivery',
+  AutoscaleChange: 'AutoscaleChange'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -394,6 +395,20 @@ export const WebhookDeliveryScalarFieldEnum = {
 } as const
 
 export type WebhookDeliveryScalarFieldEnum = (typeof WebhookDeliveryScalarFieldEnum)[keyof typeof WebhookDeliveryScalarFieldEnum]
+
+
+export const AutoscaleChangeScalarFieldEnum = {
+  id: 'id',
+  appId: 'appId',
+  component: 'component',
+  fromCount: 'fromCount',
+  toCount: 'toCount',
+  ready: 'ready',
+  running: 'running',
+  createdAt: 'createdAt'
+} as const
+
+export type AutoscaleChangeScalarFieldEnum = (typeof AutoscaleChangeScalarFieldEnum)[keyof typeof AutoscaleChangeScalarFieldEnum]
 
 
 export const SortOrder = {
