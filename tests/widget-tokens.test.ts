@@ -270,6 +270,27 @@ describe('widget tokens', () => {
     const bobProject = await widget(bob, 'project', { projectId: alice.project.id });
     expect(bobProject.data.project.sessions.edges).toEqual([]);
     await stream(alice.token, sessionId);
+    // Another end user's version cannot be restored, even on the same project.
+    expect(errorCode(await widget(bob, 'restoreSnapshot', { input: { sessionId } }))).toBe('NOT_FOUND');
+  });
+
+  it('restores its own versions: the files go back as that session left them, with later files gone', async () => {
+    const { token, project } = await mintFor(tenant.test, { externalUserId: 'carol' });
+    const first = (await widget(token, 'startSession', { input: { projectId: project.id, prompt: 'A counter app' } })).data.startSession.id;
+    await stream(token, first);
+    const afterFirst = (await widget(token, 'project', { projectId: project.id })).data.project.files;
+    const second = (await widget(token, 'startSession', { input: { projectId: project.id, prompt: 'A quiz app about rivers' } })).data.startSession.id;
+    await stream(token, second);
+    const { data } = await widget(token, 'project', { projectId: project.id });
+    expect(data.project.sessions.edges.map((edge: any) => [edge.node.prompt, edge.node.status, typeof edge.node.reply])).toEqual([
+      ['A quiz app about rivers', 'succeeded', 'string'],
+      ['A counter app', 'succeeded', 'string'],
+    ]);
+    const restored = await widget(token, 'restoreSnapshot', { input: { sessionId: first } });
+    expect(restored.errors).toBeUndefined();
+    expect(restored.data.restoreSnapshot.files).toEqual(afterFirst);
+    const file = await widget(token, 'file', { projectId: project.id, path: 'index.html' });
+    expect(file.data.project.file.content).toContain('A counter app');
   });
 
   it('stops working when the minting key is revoked or the tenant drops the origin', async () => {
