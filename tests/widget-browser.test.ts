@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startEmbedServer, type EmbedServer } from '@everjust/example-embed';
@@ -84,6 +85,7 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> in Chromium${chrom
     const prompt = page.getByLabel('Describe the app to build');
     await expect(prompt.isEnabled()).resolves.toBe(true);
     await expect(page.getByRole('log', { name: 'Conversation' }).getAttribute('aria-live')).resolves.toBe('polite');
+    expect(await accessibilityViolations(page), 'ready, empty').toEqual([]);
 
     // Shift+Enter is a new line, not a send.
     await prompt.fill('Landing page for my bakery');
@@ -114,12 +116,14 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> in Chromium${chrom
     expect(await log.textContent()).toMatch(/Landing page for my bakery/);
     expect(await log.textContent()).toMatch(/index\.html/);
     expect(await log.locator('.outcome').last().textContent()).toBe('Build succeeded');
+    expect(await accessibilityViolations(page), 'after a build').toEqual([]);
     // The file list, in its tab.
     await page.getByRole('tab', { name: 'Files' }).click();
     await page.getByRole('button', { name: 'index.html' }).click();
     const viewer = page.locator('everjust-builder pre[part="file-viewer"]');
     await viewer.waitFor({ state: 'visible' });
     expect(await viewer.textContent()).toContain('<h1>Landing page for my bakery</h1>');
+    expect(await accessibilityViolations(page), 'files tab').toEqual([]);
 
     // The generated app, running in the sandboxed preview iframe.
     await page.getByRole('tab', { name: 'Preview' }).click();
@@ -220,6 +224,7 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> in Chromium${chrom
     expect(await versions.count()).toBe(2);
     expect(await versions.first().getAttribute('aria-current')).toBe('true');
     expect(await versions.first().textContent()).toContain('Todo list for the house');
+    expect(await accessibilityViolations(page), 'versions tab').toEqual([]);
     await page.getByRole('button', { name: /Restore: Landing page for my bakery/ }).click();
     await waitForEvents('everjust:version-restored', 1);
     const [restored] = await events('everjust:version-restored');
@@ -271,6 +276,7 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> in Chromium${chrom
     await page.getByRole('tab', { name: 'Versionen' }).click();
     expect(await page.getByRole('button', { name: /^Restore/ }).count()).toBe(0);
     await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'widget-dark-readonly.png') });
+    expect(await accessibilityViolations(page), 'dark, read-only').toEqual([]);
     await widget.evaluate((element: any) => {
       element.strings = undefined;
       element.removeAttribute('theme');
@@ -302,11 +308,23 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> in Chromium${chrom
       expect(detail.message).toContain(platform.url);
       expect(await other.locator('everjust-builder [part="badge"]').textContent()).toMatch(/not allowed on this page/);
       expect(await other.locator('everjust-builder').getAttribute('state')).toBe('error');
+      expect(await accessibilityViolations(other), 'error').toEqual([]);
     } finally {
       await other.close();
     }
   });
 });
+
+/** axe-core's serious and critical violations inside the widget (its shadow root included), as `rule: target` lines. */
+async function accessibilityViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
+  return page.evaluate(async () => {
+    const results = await (window as any).axe.run('everjust-builder', { resultTypes: ['violations'] });
+    return results.violations
+      .filter((violation: any) => violation.impact === 'serious' || violation.impact === 'critical')
+      .flatMap((violation: any) => violation.nodes.map((node: any) => `${violation.id}: ${JSON.stringify(node.target)}`));
+  });
+}
 
 async function expectEventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

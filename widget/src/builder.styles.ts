@@ -8,6 +8,8 @@ export const styles = `
 :host {
   --_accent: var(--everjust-accent, #4f46e5);
   --_accent-text: var(--everjust-accent-text, #fff);
+  /* The accent as text on the background (commands, pressed buttons): readable on either theme. */
+  --_accent-fg: var(--_accent);
   --_bg: var(--everjust-background, #fff);
   --_fg: var(--everjust-foreground, #111827);
   --_muted: var(--everjust-muted, #6b7280);
@@ -27,8 +29,7 @@ export const styles = `
   contain: content;
 }
 :host([theme="dark"]) {
-  --_accent: var(--everjust-accent, #818cf8);
-  --_accent-text: var(--everjust-accent-text, #0f172a);
+  --_accent-fg: #a5b4fc;
   --_bg: var(--everjust-background, #0f172a);
   --_fg: var(--everjust-foreground, #e5e7eb);
   --_muted: var(--everjust-muted, #9ca3af);
@@ -40,8 +41,7 @@ export const styles = `
 }
 @media (prefers-color-scheme: dark) {
   :host([theme="auto"]) {
-    --_accent: var(--everjust-accent, #818cf8);
-    --_accent-text: var(--everjust-accent-text, #0f172a);
+    --_accent-fg: #a5b4fc;
     --_bg: var(--everjust-background, #0f172a);
     --_fg: var(--everjust-foreground, #e5e7eb);
     --_muted: var(--everjust-muted, #9ca3af);
@@ -75,7 +75,7 @@ section { min-width: 0; }
 .message p + p { margin-top: 6px; }
 .user { justify-self: end; background: color-mix(in srgb, var(--_accent) 14%, var(--_bg)); }
 .assistant { justify-self: start; background: var(--_surface); border: 1px solid var(--_border); }
-.who { display: block; font-size: 11px; font-weight: 600; color: var(--_muted); margin-bottom: 2px; }
+.who { display: block; font-size: 11px; font-weight: 600; margin-bottom: 2px; opacity: .9; }
 .outcome { font-size: 12px; font-weight: 600; margin-top: 6px !important; }
 .outcome[data-status="succeeded"] { color: var(--_success); }
 .outcome[data-status="failed"], .message .error { color: var(--_danger); }
@@ -83,7 +83,7 @@ section { min-width: 0; }
 .steps summary { cursor: pointer; color: var(--_muted); }
 .step-list { display: grid; gap: 2px; margin-top: 4px; font: 12px/1.5 var(--_mono); white-space: pre-wrap; overflow-wrap: anywhere; }
 .step-list .file::before { content: "✎ "; }
-.step-list .command { color: var(--_accent); }
+.step-list .command { color: var(--_accent-fg); }
 .step-list .output { color: var(--_muted); max-height: 160px; overflow: auto; }
 .step-list .error { color: var(--_danger); }
 .earlier { align-self: center; font-size: 12px; }
@@ -103,7 +103,7 @@ button, .toolbar a {
   border: 1px solid var(--_border); background: var(--_surface); color: inherit; text-decoration: none;
 }
 button.primary { background: var(--_accent); border-color: var(--_accent); color: var(--_accent-text); }
-button[aria-pressed="true"] { border-color: var(--_accent); color: var(--_accent); }
+button[aria-pressed="true"] { border-color: var(--_accent); color: var(--_accent-fg); font-weight: 600; }
 button:disabled { cursor: not-allowed; opacity: .55; }
 .workspace { display: grid; gap: 8px; align-content: start; }
 .tabs { display: flex; gap: 4px; border-bottom: 1px solid var(--_border); }
@@ -124,7 +124,7 @@ button:disabled { cursor: not-allowed; opacity: .55; }
 .version[aria-current="true"] { border-color: var(--_accent); }
 .version time { font-size: 12px; color: var(--_muted); white-space: nowrap; }
 .version-prompt { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-.current { font-size: 12px; font-weight: 600; color: var(--_accent); }
+.current { font-size: 12px; font-weight: 600; padding: 1px 8px; border-radius: 999px; background: var(--_accent); color: var(--_accent-text); }
 .empty { color: var(--_muted); font-size: 12px; margin: 0; }
 iframe {
   display: block; width: 100%; max-width: 100%; height: var(--everjust-preview-height, 420px);
