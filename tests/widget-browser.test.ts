@@ -181,12 +181,12 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> in Chromium${chrom
         return active ? active.getAttribute('part') ?? active.dataset.path ?? active.tagName : null;
       });
     const forward: Array<string | null> = [await focused()];
-    for (let step = 0; step < 3; step++) {
+    for (let step = 0; step < 4; step++) {
       await page.keyboard.press('Tab');
       forward.push(await focused());
     }
-    // Prompt, Build, then the workspace's tab list (one stop), then the preview's toolbar.
-    expect(forward).toEqual(['prompt', 'send-button', 'tab', 'reload-button']);
+    // Prompt, Build, Attach, then the workspace's tab list (one stop), then the preview's toolbar.
+    expect(forward).toEqual(['prompt', 'send-button', 'attach-button', 'tab', 'reload-button']);
     // Arrow keys move between tabs.
     await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('ArrowRight');
@@ -283,6 +283,40 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> in Chromium${chrom
       element.removeAttribute('readonly');
     });
     expect(await page.getByRole('button', { name: 'Build', exact: true }).count()).toBe(1);
+  });
+
+  it('attaches images picked or pasted (refusing what the API would), and sends them with the prompt', async () => {
+    // A 1×1 PNG.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+    const input = page.locator('everjust-builder input[type="file"]');
+    await input.setInputFiles([
+      { name: 'logo.png', mimeType: 'image/png', buffer: png },
+      { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') },
+    ]);
+    expect(await page.locator('everjust-builder li.attachment').count()).toBe(1);
+    expect(await page.locator('everjust-builder [part="attach-message"]').textContent()).toBe('notes.txt is not a PNG, JPEG, WebP or GIF image.');
+    // A second one, pasted into the prompt.
+    await page.locator('everjust-builder textarea').evaluate((textarea, bytes) => {
+      const data = new DataTransfer();
+      data.items.add(new File([new Uint8Array(bytes)], 'pasted.png', { type: 'image/png' }));
+      textarea.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    }, [...png]);
+    expect(await page.locator('everjust-builder li.attachment').count()).toBe(2);
+    await page.getByRole('button', { name: 'Remove pasted.png' }).click();
+    expect(await page.locator('everjust-builder li.attachment').count()).toBe(1);
+    expect(await accessibilityViolations(page), 'an image attached').toEqual([]);
+
+    const ended = (await events('everjust:session-ended')).length;
+    const prompt = page.getByLabel('Describe a change');
+    await prompt.fill('Use this logo in the header');
+    await prompt.press('Enter');
+    await waitForEvents('everjust:session-ended', ended + 1);
+    const started = (await events('everjust:session-started')).at(-1)!;
+    const session = await graphql(platform.app, tenant.test, 'query($id: ID!) { session(id: $id) { prompt attachments { mediaType size } } }', { id: started.detail.sessionId });
+    expect(session.data.session).toEqual({ prompt: 'Use this logo in the header', attachments: [{ mediaType: 'image/png', size: png.length }] });
+    // Sent: the tray is empty, and the conversation says an image went with the prompt.
+    expect(await page.locator('everjust-builder li.attachment').count()).toBe(0);
+    expect(await page.locator('everjust-builder .turn').last().locator('.attached').textContent()).toBe('1 image attached');
   });
 
   it('tells a page on the wrong origin why, with ORIGIN_NOT_ALLOWED, instead of a network error', async () => {

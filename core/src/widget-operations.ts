@@ -15,11 +15,11 @@ export type WidgetOperationName = 'project' | 'sessions' | 'file' | 'session' | 
 
 /** SHA-256 (hex) of each document in `WIDGET_DOCUMENTS`. */
 export const WIDGET_OPERATION_IDS: Readonly<Record<WidgetOperationName, string>> = {
-  project: 'df1bdc984d20493502f31f07cf91746c8934415ab8553c4a876bf507ee42e610',
-  sessions: 'd2bd6e1250d092498381b37e2f454ec259f4cd66de7be9515d34981f13d22ca8',
+  project: '0f287c36ee733536c3775500259c7b8b33ad99b31aadc80ff6378c9152953287',
+  sessions: '0158efe1468a7ee2e0f51120a17cdf077bfd9f5091627c69d90598adc699cdb5',
   file: '401ad63052318e94d0b18581b7a131d9bf4e143be5ac957cea36b1c5fb27b2ec',
   session: '3d4ea5eb172006eb16e08831ac73ff28728c039120b2b95e8266e8926e796ce4',
-  startSession: 'f8fff8b74064259e7008e3d15116fcbe41bf954e4007db3d815d2638937c63b5',
+  startSession: 'c1be136730e147bb3859cf0eacdfa4e73854e939189e780c3d1079b102898474',
   cancelSession: '3845d89ffcb3610b06f6b8f3e3d80902c038e9b99c138335497da797f4a8b18d',
   startPreview: '538ed2171a4d0f331c008ae04e4f348cfb5a18677f9f2b952e6853667d8dc0e5',
   restoreSnapshot: '4cb64a213e7dc6409713f0a71254cd3da3db808f167fff877e0c7620c835c9a3',
@@ -39,7 +39,7 @@ export const WIDGET_DOCUMENTS: Readonly<Record<WidgetOperationName, string>> = {
     sandbox { status previewUrl previewExpiresAt }
     sessions(first: 10) {
       pageInfo { hasNextPage endCursor }
-      edges { node { id kind status prompt reply lastSeq createdAt endedAt error { code message } } }
+      edges { node { id kind status prompt reply lastSeq createdAt endedAt error { code message } attachments { mediaType } } }
     }
   }
 }`,
@@ -48,7 +48,7 @@ export const WIDGET_DOCUMENTS: Readonly<Record<WidgetOperationName, string>> = {
     id
     sessions(first: 10, after: $after) {
       pageInfo { hasNextPage endCursor }
-      edges { node { id kind status prompt reply lastSeq createdAt endedAt error { code message } } }
+      edges { node { id kind status prompt reply lastSeq createdAt endedAt error { code message } attachments { mediaType } } }
     }
   }
 }`,
@@ -59,7 +59,7 @@ export const WIDGET_DOCUMENTS: Readonly<Record<WidgetOperationName, string>> = {
   session(id: $sessionId) { id kind status prompt lastSeq createdAt error { code message } }
 }`,
   startSession: `mutation WidgetStartSession($input: StartSessionInput!) {
-  startSession(input: $input) { id kind status prompt lastSeq createdAt error { code message } }
+  startSession(input: $input) { id kind status prompt lastSeq createdAt error { code message } attachments { mediaType } }
 }`,
   cancelSession: `mutation WidgetCancelSession($input: CancelSessionInput!) {
   cancelSession(input: $input) { id kind status prompt lastSeq createdAt error { code message } }

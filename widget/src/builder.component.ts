@@ -2,6 +2,7 @@ import { ApiError, createApiClient, widgetError } from './api-client.js';
 import { styles } from './builder.styles.js';
 import type { SessionEndStatus } from '@everjust/core/session-status';
 import type { WidgetSession, WidgetSessionEvent } from './operations.js';
+import { AttachmentTray } from './attachments.part.js';
 import { FileList } from './file-list.part.js';
 import { PreviewPane } from './preview.part.js';
 import { SessionController, type SessionView } from './session-controller.js';
@@ -66,8 +67,12 @@ const TEMPLATE = `<style>${styles}</style>
         <label for="prompt" part="label" data-ref="promptLabel" data-text="promptLabel"></label>
         <textarea id="prompt" part="prompt" data-ref="prompt" rows="3" aria-describedby="hint" disabled></textarea>
         <p id="hint" class="hint" part="hint" data-text="hint"></p>
+        <ul class="attachments" part="attachments" data-ref="tray" hidden></ul>
+        <p class="attach-message" part="attach-message" data-ref="attachMessage" role="alert"></p>
+        <input type="file" data-ref="fileInput" accept="image/png,image/jpeg,image/webp,image/gif" multiple hidden />
         <div class="actions">
           <button type="submit" class="primary" part="send-button" data-ref="send" data-text="send" disabled></button>
+          <button type="button" part="attach-button" data-ref="attach" data-text="attach"></button>
           <button type="button" part="cancel-button" data-ref="cancel" data-text="cancel" hidden></button>
           <button type="button" part="retry-button" data-ref="retry" data-text="retry" hidden></button>
         </div>
@@ -119,6 +124,10 @@ interface Refs {
   promptLabel: HTMLElement;
   prompt: HTMLTextAreaElement;
   send: HTMLButtonElement;
+  attach: HTMLButtonElement;
+  tray: HTMLElement;
+  attachMessage: HTMLElement;
+  fileInput: HTMLInputElement;
   cancel: HTMLButtonElement;
   retry: HTMLButtonElement;
   readonlyNote: HTMLElement;
@@ -190,6 +199,8 @@ interface Refs {
  * @csspart form - The prompt form. @csspart label - The prompt's label. @csspart prompt - The textarea.
  * @csspart hint - The keyboard hint. @csspart readonly-note - Shown instead of the form when `readonly`.
  * @csspart send-button - Build. @csspart cancel-button - Cancel. @csspart retry-button - Retry.
+ * @csspart attach-button - Attach images (also: paste into the prompt, or drop on the form; up to 5,
+ *   PNG/JPEG/WebP/GIF, 5 MB each). @csspart attachments - The attached images. @csspart attach-message - Why one was refused.
  * @csspart workspace - The tabbed column. @csspart tabs - Its tab list. @csspart tab - Each tab.
  * @csspart preview - The preview panel. @csspart preview-toolbar - Reload, open, device widths.
  * @csspart reload-button - Reload. @csspart open-link - Open in a new tab.
@@ -240,6 +251,7 @@ export class EverJustBuilder extends HTMLElement {
   private files?: FileList;
   private preview?: PreviewPane;
   private versions?: VersionList;
+  private attachments?: AttachmentTray;
 
   /** Fetches a widget token from the host's backend; takes precedence over `token-url` and `token`. */
   get getToken(): GetToken | undefined {
@@ -300,14 +312,24 @@ export class EverJustBuilder extends HTMLElement {
     this.restart();
   }
 
-  /** Starts a generation with `prompt` (by default what is typed). Follow-ups build on the same project. */
+  /**
+   * Starts a generation with `prompt` (by default what is typed) and the images attached to it.
+   * Follow-ups build on the same project.
+   */
   async send(prompt: string = this.refs?.prompt.value ?? ''): Promise<void> {
     const refs = this.refs;
     const text = prompt.trim();
     if (!refs || this.readOnly || !this.sessions.projectId || this.sessions.busy || !text) return;
+    let images: Array<{ data: string }>;
+    try {
+      images = await this.attachments!.read();
+    } catch (error) {
+      return this.sessions.fail(widgetError('ATTACHMENT', (error as Error).message), false);
+    }
     refs.prompt.value = '';
-    // Not started: the prompt goes back in the box, unless the user typed another meanwhile.
-    if (!(await this.sessions.send(text)) && !refs.prompt.value) refs.prompt.value = text;
+    // Not started: the prompt goes back in the box, unless the user typed another meanwhile; the images stay.
+    if (await this.sessions.send(text, images)) this.attachments!.clear();
+    else if (!refs.prompt.value) refs.prompt.value = text;
   }
 
   /** Cancels the running session (it ends as `cancelled` within moments). */
@@ -350,6 +372,10 @@ export class EverJustBuilder extends HTMLElement {
     this.versions = new VersionList(
       { list: this.refs.versionList, empty: this.refs.versionsEmpty },
       { strings: texts, locale: () => this.getAttribute('locale') ?? undefined, readonly: () => this.readOnly, onRestore: (sessionId) => void this.restoreVersion(sessionId) },
+    );
+    this.attachments = new AttachmentTray(
+      { tray: this.refs.tray, input: this.refs.fileInput, pick: this.refs.attach, message: this.refs.attachMessage, dropTarget: this.refs.form, prompt: this.refs.prompt },
+      texts,
     );
     this.applyStrings();
     const { form, prompt, cancel, retry, previewButton, fileList, earlier, tabs } = this.refs;
@@ -508,6 +534,7 @@ export class EverJustBuilder extends HTMLElement {
       setBusy: (busy, hasProject) => {
         const { send, cancel, retry, previewButton, prompt } = refs();
         send.disabled = busy || !hasProject;
+        this.attachments!.setDisabled(busy || !hasProject);
         prompt.disabled = !hasProject;
         cancel.hidden = !busy;
         cancel.disabled = false;
@@ -515,7 +542,7 @@ export class EverJustBuilder extends HTMLElement {
         this.setAttribute('state', busy ? 'running' : hasProject ? 'ready' : 'error');
       },
       setBadge,
-      turn: (session, at) => this.thread!.turn(session.id, session.prompt, at),
+      turn: (session, at) => this.thread!.turn(session.id, session.prompt, at, session.attachments?.length ?? 0),
       setHasEarlier: (hasEarlier) => this.thread!.setHasEarlier(hasEarlier),
       showFiles: (files) => {
         this.files!.show(files);

@@ -75,6 +75,7 @@ section { min-width: 0; }
 .message p + p { margin-top: 6px; }
 .user { justify-self: end; background: color-mix(in srgb, var(--_accent) 14%, var(--_bg)); }
 .assistant { justify-self: start; background: var(--_surface); border: 1px solid var(--_border); }
+.attached { font-size: 12px; opacity: .9; }
 .who { display: block; font-size: 11px; font-weight: 600; margin-bottom: 2px; opacity: .9; }
 .outcome { font-size: 12px; font-weight: 600; margin-top: 6px !important; }
 .outcome[data-status="succeeded"] { color: var(--_success); }
@@ -87,7 +88,15 @@ section { min-width: 0; }
 .step-list .output { color: var(--_muted); max-height: 160px; overflow: auto; }
 .step-list .error { color: var(--_danger); }
 .earlier { align-self: center; font-size: 12px; }
-form { display: grid; gap: 6px; }
+form { display: grid; gap: 6px; border-radius: calc(var(--_radius) - 2px); }
+form[data-dropping] { box-shadow: var(--_focus); }
+.attachments { display: flex; flex-wrap: wrap; gap: 6px; margin: 0; padding: 0; list-style: none; }
+.attachment { display: flex; align-items: center; gap: 6px; padding: 3px 4px 3px 3px; border: 1px solid var(--_border); border-radius: calc(var(--_radius) - 2px); font-size: 12px; max-width: 100%; }
+.attachment img { width: 32px; height: 32px; object-fit: cover; border-radius: 4px; }
+.attachment span { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 14em; }
+.attachment button { padding: 0 6px; line-height: 1.4; }
+.attach-message { margin: 0; font-size: 12px; color: var(--_danger); }
+.attach-message:empty { display: none; }
 label { font-weight: 500; }
 textarea {
   width: 100%; min-height: 64px; resize: vertical; padding: 8px 10px;

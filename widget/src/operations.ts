@@ -18,6 +18,8 @@ export interface WidgetSession {
   createdAt: string;
   endedAt?: string | null;
   error: { code: string; message: string } | null;
+  /** The images given with the prompt (generations; history and start only). */
+  attachments?: Array<{ mediaType: string | null }>;
 }
 
 /** A page of the project's sessions, newest first. */

@@ -152,8 +152,8 @@ export class SessionController {
     }
   }
 
-  /** Starts a generation; resolves false when it could not start (the view was told why). */
-  async send(prompt: string): Promise<boolean> {
+  /** Starts a generation (with images, base64 data URLs); resolves false when it could not start (the view was told why). */
+  async send(prompt: string, attachments: Array<{ data: string }> = []): Promise<boolean> {
     const text = prompt.trim();
     if (!this.#client || !this.#projectId || this.#busy || !text) return false;
     const signal = this.#signal;
@@ -162,7 +162,7 @@ export class SessionController {
     try {
       const { startSession } = await this.#client.request<{ startSession: WidgetSession }>(
         'startSession',
-        { input: { projectId: this.#projectId, prompt: text, idempotencyKey: newIdempotencyKey() } },
+        { input: { projectId: this.#projectId, prompt: text, idempotencyKey: newIdempotencyKey(), ...(attachments.length ? { attachments } : {}) } },
         signal,
       );
       if (!signal?.aborted) this.#started(startSession);
@@ -188,7 +188,7 @@ export class SessionController {
     }
   }
 
-  /** Sends the last prompt again; false when there is none (or no project yet: the element starts over). */
+  /** Sends the last prompt again (without its images); false when there is none (or no project yet: the element starts over). */
   async retry(): Promise<boolean> {
     if (!this.#projectId || !this.#client || !this.#lastPrompt) return false;
     return this.send(this.#lastPrompt);

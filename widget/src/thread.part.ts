@@ -46,12 +46,14 @@ export class Turn implements TurnView {
   constructor(
     readonly sessionId: string,
     prompt: string,
+    attachments: number,
     private readonly strings: () => WidgetStrings,
     private readonly scroll: () => void,
   ) {
     const user = element('div', 'message user');
     user.setAttribute('part', 'message user-message');
     user.append(element('span', 'who', strings().you), element('p', 'said', prompt));
+    if (attachments > 0) user.append(element('p', 'attached', attachments === 1 ? strings().attachedImage : fill(strings().attachedImages, { count: attachments })));
     const assistant = element('div', 'message assistant');
     assistant.setAttribute('part', 'message assistant-message');
     this.#outcome.hidden = true;
@@ -151,10 +153,10 @@ export class Thread {
   }
 
   /** The turn of a session, made at the end of the thread (live) or at its top (earlier history). */
-  turn(sessionId: string, prompt: string, at: 'end' | 'start' = 'end'): Turn {
+  turn(sessionId: string, prompt: string, at: 'end' | 'start' = 'end', attachments = 0): Turn {
     const existing = this.#turns.get(sessionId);
     if (existing) return existing;
-    const turn = new Turn(sessionId, prompt, this.strings, () => this.#scroll(at));
+    const turn = new Turn(sessionId, prompt, attachments, this.strings, () => this.#scroll(at));
     this.#turns.set(sessionId, turn);
     this.parts.empty.hidden = true;
     if (at === 'end') this.parts.log.append(turn.root);
