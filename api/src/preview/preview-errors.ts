@@ -38,18 +38,21 @@ export function parseReport(body: string, pagePrefix: string): PreviewErrorRepor
     return null;
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
-  const message = truncate(parsed.message, FIELD_LIMITS.message);
+  // URLs as the app knows them: paths under the preview token. The token is a credential (it must not
+  // reach logs and webhooks), and it changes with every link (the same error must keep its fingerprint).
+  const escaped = pagePrefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const underToken = new RegExp(`(?:[a-z][a-z0-9+.-]*://[^/\\s"'()]+)?${escaped}(?=/|$|[\\s"'()?#])`, 'gi');
+  const clean = (value: unknown) => (typeof value === 'string' ? value.slice(0, MAX_REPORT_BYTES).replace(underToken, '') : value);
+  const message = truncate(clean(parsed.message), FIELD_LIMITS.message);
   if (!message) return null;
-  let page = typeof parsed.page === 'string' ? parsed.page : null;
-  // The page as the app knows it: its path under the preview token (the token is a credential).
-  if (page?.startsWith(pagePrefix)) page = page.slice(pagePrefix.length) || '/';
+  const page = typeof parsed.page === 'string' ? (clean(parsed.page) as string) || '/' : null;
   return {
     kind: typeof parsed.kind === 'string' && KINDS.has(parsed.kind) ? parsed.kind : 'error',
     message,
-    source: truncate(typeof parsed.source === 'string' ? parsed.source : null, FIELD_LIMITS.source),
+    source: truncate(typeof parsed.source === 'string' ? clean(parsed.source) : null, FIELD_LIMITS.source),
     line: position(parsed.line),
     column: position(parsed.column),
-    stack: truncate(typeof parsed.stack === 'string' ? parsed.stack : null, FIELD_LIMITS.stack),
+    stack: truncate(typeof parsed.stack === 'string' ? clean(parsed.stack) : null, FIELD_LIMITS.stack),
     page: truncate(page, FIELD_LIMITS.page),
   };
 }

@@ -183,13 +183,14 @@ describeEachDatabase('the preview origin', (database) => {
       const running = await prisma.session.create({ data: { tenantId: tenant.id, projectId: projectA, mode: 'live', status: 'running', startedAt: new Date(Date.now() - 5000) } });
       const ended = await prisma.session.create({ data: { tenantId: tenant.id, projectId: projectA, mode: 'live', status: 'succeeded', startedAt: new Date(Date.now() - 9000), endedAt: new Date() } });
       await prisma.webhookEndpoint.create({ data: { tenantId: tenant.id, mode: 'live', url: 'https://hooks.example/in', events: ['preview.errors'], secretEncrypted: 'unused' } });
-      const report = { kind: 'error', message: 'Uncaught TypeError: x is undefined', source: 'http://everjust.test/preview/T/app.js', line: 3, column: 7, stack: 'TypeError: x\n  at app.js:3:7', page: `/preview/${tokenA}/index.html?q=1` };
+      const report = { kind: 'error', message: 'Uncaught TypeError: x is undefined', source: `http://everjust.test/preview/${tokenA}/app.js`, line: 3, column: 7, stack: `TypeError: x\n  at http://everjust.test/preview/${tokenA}/app.js:3:7`, page: `/preview/${tokenA}/index.html?q=1` };
       expect((await beacon(tokenA, report)).status).toBe(204);
       expect((await beacon(tokenA, report)).status).toBe(204);
       expect((await beacon(tokenA, { kind: 'console.error', message: 'boom' })).status).toBe(204);
       const stored = await rows(projectA);
       expect(stored.map((row) => [row.kind, row.message, row.count])).toEqual([['error', report.message, 2], ['console.error', 'boom', 1]]);
-      expect(stored[0]).toMatchObject({ source: report.source, line: 3, column: 7, page: '/index.html?q=1', tenantId: tenant.id });
+      // Paths under the link: its token (a credential) is kept out of what is stored and sent on.
+      expect(stored[0]).toMatchObject({ source: '/app.js', stack: 'TypeError: x\n  at /app.js:3:7', line: 3, column: 7, page: '/index.html?q=1', tenantId: tenant.id });
       expect(stored[0]!.lastSeenAt.getTime()).toBeGreaterThanOrEqual(stored[0]!.firstSeenAt.getTime());
 
       const events = await prisma.sessionEvent.findMany({ where: { sessionId: running.id }, orderBy: { seq: 'asc' } });
