@@ -4,6 +4,7 @@
  *
  * - API (`apiUrl`, `…/api`): `POST /sandbox`, `GET /sandbox/{id}`, `GET /sandbox?labels=<json>`,
  *   `POST /sandbox/{id}/start|stop`, `DELETE /sandbox/{id}`, `GET /sandbox/{id}/toolbox-proxy-url`,
+ *   `GET /sandbox/{id}/ports/{port}/preview-url` (token `preview-token-<id>`),
  *   `GET /sandbox/{id}/ports/{port}/signed-preview-url?expiresInSeconds=N`.
  * - Toolbox (each sandbox's `toolboxProxyUrl` + `/{id}`): `POST /files/bulk-upload` (multipart `files[i].path`,
  *   `files[i].file`), `DELETE /files?path=`, `POST /process/execute`, `POST /process/session`,
@@ -119,9 +120,10 @@ const STDERR_PREFIX = Buffer.from([2, 2, 2]);
 
 /**
  * Starts the fake on a free port. With `apiKey` set, other bearer tokens are answered 401. `transitionMs`
- * is how long creating/starting/stopping take (default 0: done by the SDK's first poll).
+ * is how long creating/starting/stopping take (default 0: done by the SDK's first poll). `previewUpstream`
+ * is the URL `preview-url` answers (a server of the test's that plays a sandbox's port).
  */
-export async function startFakeDaytona(options: { apiKey?: string; transitionMs?: number } = {}): Promise<FakeDaytona> {
+export async function startFakeDaytona(options: { apiKey?: string; transitionMs?: number; previewUpstream?: string } = {}): Promise<FakeDaytona> {
   const transitionMs = options.transitionMs ?? 0;
   const requests: FakeDaytonaRequest[] = [];
   const commands: RunningCommand[] = [];
@@ -239,6 +241,11 @@ export async function startFakeDaytona(options: { apiKey?: string; transitionMs?
       return sendJson(response, 200, toDto(record));
     }
     if (action === 'toolbox-proxy-url' && method === 'GET') return sendJson(response, 200, { url: `${origin}/toolbox` });
+    const link = /^ports\/(\d+)\/preview-url$/.exec(action);
+    if (link && method === 'GET') {
+      // The real API answers a URL that needs its token in the `x-daytona-preview-token` header.
+      return sendJson(response, 200, { sandboxId: record.id, url: options.previewUpstream ?? `https://${link[1]}-${record.id}.proxy.fake-daytona.test`, token: `preview-token-${record.id}` });
+    }
     const signed = /^ports\/(\d+)\/signed-preview-url$/.exec(action);
     if (signed && method === 'GET') {
       const port = Number(signed[1]);

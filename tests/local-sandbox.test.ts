@@ -49,6 +49,9 @@ async function run(harness: Harness, prompt: string, files: Array<{ path: string
   return { projectId, sessionId: started.data.startSession.id as string };
 }
 
+/** A page as the app served it: the preview proxy adds the error reporter and marks the app's own scripts `crossorigin`. */
+const withoutReporter = (html: string) => html.replace(/<script src="[^"]*\/__everjust\/reporter\.js"><\/script>/, '').replace(/<script crossorigin /g, '<script ');
+
 const follow = (harness: Harness, sessionId: string, until?: (event: any) => boolean) =>
   subscribeSse(harness.platform.url, harness.tenant.live, EVENTS, { sessionId }, { until });
 
@@ -65,14 +68,16 @@ describe('the local sandbox with the offline model', () => {
     const types = events.map((event) => event.type);
     expect(types).toContain('sandbox_created');
     const ready = events.find((event) => event.type === 'preview_ready');
-    expect(ready?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    // On the preview origin (the API's own, under /preview), never the sandbox's port.
+    expect(ready?.url).toMatch(new RegExp(`^${harness.platform.app.services.config.previewUrl}/[^/]+/$`));
     expect(types.indexOf('preview_ready')).toBeLessThan(types.indexOf('done'));
     expect(events.at(-1)).toMatchObject({ type: 'done', status: 'succeeded' });
     const page = await fetch(ready.url);
     expect(page.status).toBe(200);
     const html = await page.text();
+    expect(html).toMatch(/<head[^>]*><script src="\/preview\/[^/]+\/__everjust\/reporter\.js"><\/script>/);
     const stored = await harness.database.prisma.projectFile.findFirstOrThrow({ where: { path: 'index.html', project: { tenantId: harness.tenant.id } }, include: { blob: true }, orderBy: { updatedAt: 'desc' } });
-    expect(html).toBe(stored.blob.content);
+    expect(withoutReporter(html)).toBe(stored.blob.content);
   });
 
   it('ends in preview_failed, showing the install output, when npm install fails; the session stays succeeded', async () => {
@@ -110,7 +115,9 @@ describe('the local sandbox with the offline model', () => {
     const { stopped } = await harness.platform.worker!.cleanup(later);
     expect(stopped).toContain(sandbox.id);
     expect((await harness.database.prisma.sandbox.findUniqueOrThrow({ where: { id: sandbox.id } })).status).toBe('stopped');
-    await expect(fetch(url)).rejects.toThrow();
+    // Its link is revoked (once the 2 s access cache has passed), and its server is gone.
+    await expect.poll(async () => (await fetch(url)).status, { timeout: 5000, interval: 200 }).toBe(404);
+    await expect(fetch(sandbox.upstreamUrl!)).rejects.toThrow();
   }, 60_000);
 });
 
@@ -133,7 +140,7 @@ describe('startPreview and stopSandbox on the local sandbox', () => {
     const { events } = await follow(harness, started.data.startPreview.id);
     const ready = events.find((event) => event.type === 'preview_ready');
     expect(events.at(-1)).toMatchObject({ type: 'done', status: 'succeeded' });
-    expect(await (await fetch(ready.url)).text()).toBe('<h1>Seeded by hand</h1>');
+    expect(withoutReporter(await (await fetch(ready.url)).text())).toBe('<h1>Seeded by hand</h1>');
 
     const sandbox = `query($id: ID!) { project(id: $id) { sandbox { provider status previewUrl lastActiveAt } } }`;
     const before = await graphql(platform.app, tenant.live, sandbox, { id: projectId });
@@ -141,8 +148,10 @@ describe('startPreview and stopSandbox on the local sandbox', () => {
 
     const stopped = await graphql(platform.app, tenant.live, `mutation($input: StopSandboxInput!) { stopSandbox(input: $input) { sandbox { status previewUrl } } }`, { input: { projectId } });
     expect(stopped.data.stopSandbox.sandbox).toEqual({ status: 'stopped', previewUrl: null });
-    // A worker stops the server itself moments later.
-    await expect.poll(async () => fetch(ready.url).then(() => 'up', () => 'down'), { timeout: 5000, interval: 100 }).toBe('down');
+    // Its link answers 404 at once or within the 2 s access cache; a worker stops the server itself moments later.
+    await expect.poll(async () => (await fetch(ready.url)).status, { timeout: 5000, interval: 100 }).toBe(404);
+    const row = await harness.database.prisma.sandbox.findUniqueOrThrow({ where: { projectId: decodeIdOf('Project', projectId)! } });
+    await expect.poll(async () => fetch(row.upstreamUrl!).then(() => 'up', () => 'down'), { timeout: 5000, interval: 100 }).toBe('down');
   }, 60_000);
 });
 

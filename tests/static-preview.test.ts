@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signPreviewToken } from '@everjust/core';
+import { decodeIdOf, signPreviewToken } from '@everjust/core';
 import { createTestTenant, graphql, type TestTenant } from '../test-support/app.js';
 import { openPgliteTestDatabase, type TestDatabase } from '../test-support/databases.js';
 import { SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, subscribeSse, type TestPlatform } from '../test-support/platform.js';
@@ -42,13 +42,23 @@ describe('the static preview (test mode)', () => {
 
     const page = await fetch(url);
     expect(page.status).toBe(200);
-    expect(page.headers.get('content-security-policy')).toBe('sandbox allow-scripts');
+    expect(page.headers.get('content-security-policy')).toBe('sandbox allow-scripts allow-forms allow-popups allow-modals');
+    expect(page.headers.get('set-cookie')).toBeNull();
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     const html = await page.text();
     expect(html).toMatch(/<html/i);
-    const script = await fetch(new URL('app.js', url));
-    expect(script.headers.get('content-type')).toMatch(/javascript/);
-    expect(script.headers.get('content-security-policy')).toBe('sandbox allow-scripts');
+    // The reporter goes first into <head>; the page is otherwise the stored file.
+    const reporter = html.match(/<script src="(\/preview\/[^/"]+\/__everjust\/reporter\.js)"><\/script>/);
+    expect(reporter).not.toBeNull();
+    const stored = await database.prisma.projectFile.findFirstOrThrow({ where: { path: 'index.html', project: { id: decodeIdOf('Project', projectId)! } }, include: { blob: true } });
+    expect(html.replace(reporter![0], '').replace(/<script crossorigin /g, '<script ')).toBe(stored.blob.content);
+    expect(html.indexOf(reporter![0])).toBeLessThan(html.search(/<\/head>/i));
+    const script = await fetch(new URL(reporter![1], url));
+    expect(script.status).toBe(200);
+    expect(await script.text()).toContain('everjust:preview-error');
+    const appScript = await fetch(new URL('app.js', url));
+    expect(appScript.headers.get('content-type')).toMatch(/javascript/);
+    expect(appScript.headers.get('content-security-policy')).toBe('sandbox allow-scripts allow-forms allow-popups allow-modals');
     expect((await fetch(new URL('nope.js', url))).status).toBe(404);
     expect((await fetch(`${url}..%2f..%2fetc%2fpasswd`)).status).toBeGreaterThanOrEqual(400);
 
@@ -63,15 +73,21 @@ describe('the static preview (test mode)', () => {
     const soon = signPreviewToken(secret, { projectId: id, mode: 'test', expiresAt: Math.floor(Date.now() / 1000) + 1 });
     expect((await fetch(`${platform.url}/preview/${soon}/`)).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 1100));
+    // Expired, forged or tampered: the same small 404 page, never a stack trace.
     const expired = await fetch(`${platform.url}/preview/${soon}/`);
-    expect(expired.status).toBe(410);
-    expect(await expired.text()).not.toMatch(/<html/i);
+    expect(expired.status).toBe(404);
+    expect(expired.headers.get('content-type')).toMatch(/text\/html/);
+    const page = await expired.text();
+    expect(page).toContain('This preview link is not valid');
+    expect(page.length).toBeLessThan(500);
+    expect(page).not.toMatch(/at \w+ \(|Error:/);
 
     const valid = signPreviewToken(secret, { projectId: id, mode: 'test', expiresAt: Math.floor(Date.now() / 1000) + 60 });
     const [body, signature] = valid.split('.');
     const forged = Buffer.from(JSON.stringify({ p: id, m: 'test', e: Math.floor(Date.now() / 1000) + 9999 })).toString('base64url');
-    expect((await fetch(`${platform.url}/preview/${forged}.${signature}/`)).status).toBe(403);
-    expect((await fetch(`${platform.url}/preview/${body}.${signature.slice(1)}x/`)).status).toBe(403);
+    expect((await fetch(`${platform.url}/preview/${forged}.${signature}/`)).status).toBe(404);
+    expect((await fetch(`${platform.url}/preview/${body}.${signature.slice(1)}x/`)).status).toBe(404);
+    expect((await fetch(`${platform.url}/preview/not-a-token/`)).status).toBe(404);
     // A live-mode link to a test project shows nothing.
     const wrongMode = signPreviewToken(secret, { projectId: id, mode: 'live', expiresAt: Math.floor(Date.now() / 1000) + 60 });
     expect((await fetch(`${platform.url}/preview/${wrongMode}/`)).status).toBe(404);

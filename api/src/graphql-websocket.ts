@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -23,8 +24,9 @@ type SocketState = {
  * now; a revoked key's sockets are closed with 4403 on every instance as soon as the revocation is
  * heard, and an operation that still finds its key revoked closes its socket the same way.
  */
-export function attachGraphQLWebSocket(server: Server, handler: ReturnType<typeof createApiHandler>) {
-  const webSocketServer = new WebSocketServer({ server, path: '/graphql' });
+export function attachGraphQLWebSocket(handler: ReturnType<typeof createApiHandler>) {
+  // No server of its own: `listen` routes the upgrades of /graphql here (the preview origin has its own).
+  const webSocketServer = new WebSocketServer({ noServer: true });
   const { yoga, services } = handler;
   const socketsByKey = new Map<string, Set<WebSocket>>();
   const forbid = (socket: WebSocket, reason: string) => socket.close(FORBIDDEN, reason);
@@ -89,6 +91,9 @@ export function attachGraphQLWebSocket(server: Server, handler: ReturnType<typeo
     webSocketServer,
   );
   return {
+    upgrade(request: IncomingMessage, socket: Duplex, head: Buffer) {
+      webSocketServer.handleUpgrade(request, socket, head, (client) => webSocketServer.emit('connection', client, request));
+    },
     async close() {
       stopListening();
       // 1012 "service restart": graphql-ws clients reconnect (to another instance) and resume.

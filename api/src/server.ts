@@ -12,9 +12,9 @@ import { useQueryCost } from './plugins/use-query-cost.js';
 import { useQueryLimits } from './plugins/use-query-limits.js';
 import { useRateLimits } from './plugins/use-rate-limits.js';
 import { useRequestId } from './plugins/use-request-id.js';
-import { useStaticPreview } from './plugins/use-static-preview.js';
 import { useArchiveDownload } from './plugins/use-archive-download.js';
 import { useWidgetAccess, widgetCors } from './plugins/use-widget-access.js';
+import { createPreview } from './preview/preview.js';
 import { createRouteLimiter } from './services/request-limits.js';
 import { schema } from './schema/index.js';
 
@@ -38,6 +38,8 @@ export function createApiHandler(services: Services) {
         clientIpHeader: services.config.rateLimits.clientIpHeader,
       })
     : undefined;
+  // The preview origin: its HTTP requests through its plugin below, its WebSocket upgrades in `listen`.
+  const preview = createPreview(services, routeLimiter);
   const yoga = createYoga<{}, RequestContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -72,7 +74,8 @@ export function createApiHandler(services: Services) {
           return fetchAPI.Response.json({ status: ready ? 'ready' : 'unavailable' }, { status: ready ? 200 : 503 });
         },
       }),
-      useStaticPreview({ prisma: services.prisma, secret: services.secret, limiter: routeLimiter }),
+      // Every preview URL (EVERJUST_PREVIEW_URL): static files, proxied sandboxes, the error reporter.
+      preview.plugin,
       // ZIP downloads authenticate themselves (a REST route, not a GraphQL operation).
       useArchiveDownload({ prisma: services.prisma, authenticator: services.authenticator, limiter: routeLimiter }),
       // Widget tokens: checked, then held to the widget's persisted operations, before any parsing.
@@ -101,6 +104,7 @@ export function createApiHandler(services: Services) {
   return {
     yoga,
     services,
+    previewUpgrades: preview.upgrades,
     /** Readiness goes false first on shutdown, so load balancers stop sending traffic. */
     startDraining() {
       draining = true;
@@ -116,7 +120,14 @@ export interface RunningServer {
 
 export async function listen(handler: ReturnType<typeof createApiHandler>, port: number, host: string): Promise<RunningServer> {
   const server = createServer(handler.yoga);
-  const webSockets = attachGraphQLWebSocket(server, handler);
+  const webSockets = attachGraphQLWebSocket(handler);
+  // One upgrade listener: the preview origin's WebSockets (a dev server's hot reload) are proxied,
+  // /graphql is graphql-ws, anything else is refused.
+  server.on('upgrade', (request, socket, head) => {
+    if (handler.previewUpgrades.handles(request)) return handler.previewUpgrades.upgrade(request, socket, head);
+    if (new URL(request.url ?? '/', 'http://api.invalid').pathname === '/graphql') return webSockets.upgrade(request, socket, head);
+    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -134,6 +145,7 @@ export async function listen(handler: ReturnType<typeof createApiHandler>, port:
     close: async (graceMs = 0) => {
       handler.startDraining();
       await webSockets.close();
+      handler.previewUpgrades.close();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);
         server.close(() => {

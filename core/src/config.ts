@@ -45,6 +45,11 @@ const environmentSchema = z.object({
     'made once in the data dir (embedded)',
   ),
   EVERJUST_PUBLIC_URL: documented(optionalUrl, 'the address browsers use for the API', '`http://HOST:PORT`'),
+  EVERJUST_PREVIEW_URL: documented(
+    optionalUrl,
+    'the preview origin every preview URL is on (production: an origin of its own, e.g. `https://preview.example.com`, routed to the API)',
+    '`EVERJUST_PUBLIC_URL/preview`',
+  ),
   EVERJUST_SANDBOX: documented(
     optionalString.pipe(z.enum(SANDBOX_KINDS).optional()),
     '`local` (refused with `DATABASE_URL` or in a standalone worker; see docs/local-sandbox.md), `daytona`, `static`, `none`',
@@ -124,7 +129,8 @@ const environmentSchema = z.object({
   EVERJUST_RATE_LIMIT_PREFIX: documented(z.string().trim().min(1).default('everjust'), 'Redis key prefix: instances with the same prefix on the same Redis share their counters'),
   EVERJUST_CLIENT_IP_HEADER: documented(optionalString, "a trusted proxy's client-address header (App Platform: `do-connecting-ip`)"),
   EVERJUST_UNAUTHENTICATED_PER_MINUTE: documented(integer(1).default(60), 'requests per minute per IP without a valid key (GraphQL, ZIP archives, bad preview links)'),
-  EVERJUST_PREVIEW_PER_MINUTE: documented(integer(1).default(600), 'static preview responses per minute per IP (each file of a page is one)'),
+  EVERJUST_PREVIEW_PER_MINUTE: documented(integer(1).default(600), 'preview responses per minute per IP (each file of a page is one)'),
+  EVERJUST_PREVIEW_ERRORS_PER_MINUTE: documented(integer(1).default(60), "error reports (the preview reporter's beacons) per minute per project and API instance; past it 429"),
   EVERJUST_RATE_LIMIT_REDIS_TIMEOUT_MS: documented(integer(10).default(200), 'how long one Redis call may take before the in-memory limiter answers instead'),
   // Outbound webhooks: retries after 1 min, 5 min, 30 min, 2 h, 6 h, 12 h, then given up.
   EVERJUST_WEBHOOK_RETRY_SCHEDULE_S: documented(
@@ -247,6 +253,8 @@ function configFrom(env: z.output<typeof environmentSchema>, sandbox: SandboxKin
     /** Signing and encryption secret; in embedded mode made once and kept in the data dir (see `resolveSecret`). */
     secret: env.EVERJUST_SECRET,
     publicUrl: (env.EVERJUST_PUBLIC_URL ?? `http://${publicHost}:${env.PORT}`).replace(/\/+$/, ''),
+    /** The preview origin (and path prefix, if any): every preview URL is `<previewUrl>/<token>/…`. */
+    previewUrl: (env.EVERJUST_PREVIEW_URL ?? `${(env.EVERJUST_PUBLIC_URL ?? `http://${publicHost}:${env.PORT}`).replace(/\/+$/, '')}/preview`).replace(/\/+$/, ''),
     sandbox,
     logLevel: env.EVERJUST_LOG_LEVEL,
     /** True when the database is the embedded PGlite. */
@@ -290,6 +298,8 @@ function configFrom(env: z.output<typeof environmentSchema>, sandbox: SandboxKin
     sandboxes: {
       runCommandTimeoutMs: env.EVERJUST_RUN_COMMAND_TIMEOUT_MS,
       previewWaitMs: env.EVERJUST_PREVIEW_WAIT_MS,
+      /** Error reports accepted per minute per project (per API instance); more answer 429. */
+      previewErrorsPerMinute: env.EVERJUST_PREVIEW_ERRORS_PER_MINUTE,
       /** How often workers stop idle sandboxes and delete old stopped ones. */
       cleanupIntervalMs: env.EVERJUST_SANDBOX_CLEANUP_INTERVAL_MS,
     },

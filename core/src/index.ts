@@ -10,7 +10,7 @@ export * from './db/database.js';
 export * from './db/data-dir-lock.js';
 export * from './db/migrations.js';
 export { Prisma } from './generated/prisma/client.js';
-export type { Tenant, ApiKey, Project, IdempotencyRecord, Session, Job, ProjectFile, Sandbox } from './generated/prisma/client.js';
+export type { Tenant, ApiKey, Project, IdempotencyRecord, Session, Job, ProjectFile, Sandbox, PreviewError } from './generated/prisma/client.js';
 export type { Mode, Tier, SessionKind, SessionStatus, JobStatus, SandboxStatus } from './generated/prisma/enums.js';
 export * from './logger.js';
 export * from './events/event-types.js';

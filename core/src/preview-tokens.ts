@@ -1,21 +1,29 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Signed, expiring preview tokens for the `static` preview: the API serves a project's files at
- * `/preview/<token>/…` to whoever holds the URL until it expires. HMAC-SHA256 with EVERJUST_SECRET;
- * the token names the project and its mode, nothing else.
+ * Signed, expiring preview tokens: every preview URL is `<EVERJUST_PREVIEW_URL>/<token>/…`, served by
+ * the API to whoever holds it until it expires (static files directly, `local` and `daytona` sandboxes
+ * proxied). HMAC-SHA256 with EVERJUST_SECRET; the token names the project, its mode and when it was
+ * issued, nothing else: the sandbox is found from the project, so a token can reach no other project's.
  */
 export interface PreviewClaims {
   projectId: string;
   mode: 'live' | 'test';
   /** Expiry, seconds since the epoch. */
   expiresAt: number;
+  /**
+   * When it was issued, ms since the epoch (absent from static links made before it existed). A proxied
+   * preview refuses a token issued before its sandbox last started: stopping a sandbox revokes its links.
+   */
+  issuedAt?: number;
 }
 
 const sign = (secret: string, body: string) => createHmac('sha256', `preview:${secret}`).update(body).digest('base64url');
 
 export function signPreviewToken(secret: string, claims: PreviewClaims): string {
-  const body = Buffer.from(JSON.stringify({ p: claims.projectId, m: claims.mode, e: claims.expiresAt })).toString('base64url');
+  const fields: Record<string, unknown> = { p: claims.projectId, m: claims.mode, e: claims.expiresAt };
+  if (claims.issuedAt !== undefined) fields.i = claims.issuedAt;
+  const body = Buffer.from(JSON.stringify(fields)).toString('base64url');
   return `${body}.${sign(secret, body)}`;
 }
 
@@ -27,18 +35,22 @@ export function verifyPreviewToken(secret: string, token: string, now = Date.now
   const expected = Buffer.from(sign(secret, body));
   const given = Buffer.from(signature);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'bad-signature' };
-  let parsed: { p?: unknown; m?: unknown; e?: unknown };
+  let parsed: { p?: unknown; m?: unknown; e?: unknown; i?: unknown };
   try {
     parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
   } catch {
     return { ok: false, reason: 'malformed' };
   }
   if (typeof parsed.p !== 'string' || (parsed.m !== 'live' && parsed.m !== 'test') || typeof parsed.e !== 'number') return { ok: false, reason: 'malformed' };
+  if (parsed.i !== undefined && typeof parsed.i !== 'number') return { ok: false, reason: 'malformed' };
   if (parsed.e * 1000 <= now) return { ok: false, reason: 'expired' };
-  return { ok: true, claims: { projectId: parsed.p, mode: parsed.m, expiresAt: parsed.e } };
+  return { ok: true, claims: { projectId: parsed.p, mode: parsed.m, expiresAt: parsed.e, ...(parsed.i === undefined ? {} : { issuedAt: parsed.i }) } };
 }
 
-/** The URL of a project's static preview (with a trailing slash, so relative links resolve). */
-export function staticPreviewUrl(publicUrl: string, secret: string, claims: PreviewClaims): string {
-  return `${publicUrl}/preview/${signPreviewToken(secret, claims)}/`;
+/** A project's preview URL on the preview origin (with a trailing slash, so relative links resolve). */
+export function previewUrlFor(previewUrl: string, secret: string, claims: PreviewClaims): string {
+  return `${previewUrl}/${signPreviewToken(secret, claims)}/`;
 }
+
+/** The `sealSecret` context of a sandbox's upstream headers (the worker seals them, the preview proxy opens them). */
+export const UPSTREAM_HEADERS_CONTEXT = 'sandbox-upstream-headers';

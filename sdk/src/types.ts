@@ -103,6 +103,8 @@ export type SandboxCreatedEvent = EventOf<'SandboxCreatedEvent', 'sandbox_create
 export type PreviewReadyEvent = EventOf<'PreviewReadyEvent', 'preview_ready'>;
 /** The app could not be started; the session itself is not failed by it. */
 export type PreviewFailedEvent = EventOf<'PreviewFailedEvent', 'preview_failed'>;
+/** The preview's browser reported an error (uncaught, unhandled rejection, console.error, failed load), once per session. */
+export type PreviewErrorEvent = EventOf<'PreviewErrorEvent', 'preview_error'>;
 /** Usage so far (running totals). */
 export type UsageEvent = EventOf<'UsageEvent', 'usage'>;
 /** Something went wrong; `retryable` errors are retried by the platform. */
@@ -125,6 +127,7 @@ export type SessionEvent =
   | SandboxCreatedEvent
   | PreviewReadyEvent
   | PreviewFailedEvent
+  | PreviewErrorEvent
   | UsageEvent
   | ErrorEvent
   | DoneEvent;

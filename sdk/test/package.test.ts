@@ -192,6 +192,7 @@ function describe(event: SessionEvent): string {
     case 'sandbox_created': return event.sandboxId + event.provider;
     case 'preview_ready': return event.url + (event.expiresAt ?? '');
     case 'preview_failed': return event.reason;
+    case 'preview_error': return event.kind + event.message + (event.source ?? '') + (event.line ?? '') + event.fingerprint + event.count;
     case 'usage': return String(event.usage.outputTokens);
     case 'error': return event.code + event.message + event.retryable;
     case 'done': return event.status + event.usage.inputTokens + (event.error?.message ?? '');

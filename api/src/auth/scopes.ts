@@ -58,6 +58,7 @@ export function requireLiveKey(caller: Caller, what: string): void {
 export const TYPE_SCOPES: Readonly<Record<string, ApiKeyScope | null>> = {
   Project: 'projects:read',
   ProjectFile: 'projects:read',
+  PreviewError: 'projects:read',
   Checkpoint: 'projects:read',
   Sandbox: 'projects:read',
   Session: 'sessions:read',

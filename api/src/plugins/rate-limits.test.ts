@@ -252,8 +252,8 @@ describe('rate limits on the routes outside GraphQL: ZIP archives and static pre
     expect(first.status).toBe(404);
     expect(first.headers.get('ratelimit-limit')).toBe('4');
     expect(first.headers.get('ratelimit-remaining')).toBe('3');
-    // A bad link: 403, and the address's one unauthenticated request is used.
-    expect((await get(app, '/preview/not-a-token/index.html')).status).toBe(403);
+    // A bad link: the 404 page, and the address's one unauthenticated request is used.
+    expect((await get(app, '/preview/not-a-token/index.html')).status).toBe(404);
     const guessing = await get(app, '/preview/still-not-a-token/index.html');
     expect(guessing.status).toBe(429);
     expect(guessing.body).toMatch(/retry after \d+ s/);
@@ -262,7 +262,7 @@ describe('rate limits on the routes outside GraphQL: ZIP archives and static pre
     const spent = await get(app, `/preview/${token}/index.html`);
     expect(spent.status).toBe(429);
     expect(Number(spent.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(spent.headers.get('content-security-policy')).toBe('sandbox allow-scripts');
+    expect(spent.headers.get('content-security-policy')).toBe('sandbox allow-scripts allow-forms allow-popups allow-modals');
   });
 });
 

@@ -72,10 +72,11 @@ describeEachDatabase('scopes on the type: every path to an object checks them', 
     const budget = await graphql(platform.app, tenant.test, 'mutation { setEndUserBudget(input: { externalUserId: "budgeted", generationsPerDay: 5 }) { externalUserId } }');
     expect(budget.errors).toBeUndefined();
 
-    // What the offline run does not make by itself: a sandbox (previews are off here), a session error,
+    // What the offline run does not make by itself: a sandbox (previews are off here), a preview error, a session error,
     // a webhook endpoint with a delivery (made here, so nothing tries to deliver it).
     const projectId = (await prisma.project.findFirstOrThrow({ where: { tenantId: tenant.id } })).id;
     await prisma.sandbox.create({ data: { projectId, tenantId: tenant.id, provider: 'static', status: 'running', previewUrl: 'https://preview.test/x' } });
+    await prisma.previewError.create({ data: { projectId, tenantId: tenant.id, fingerprint: 'f'.repeat(32), kind: 'console.error', message: 'reported for this test' } });
     const sessionRow = await prisma.session.findFirstOrThrow({ where: { tenantId: tenant.id } });
     await prisma.session.update({ where: { id: sessionRow.id }, data: { error: { code: 'EXAMPLE', message: 'recorded for this test' } } });
     const endpoint = await prisma.webhookEndpoint.create({

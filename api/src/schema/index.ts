@@ -11,6 +11,7 @@ import './session-events.js';
 import './sessions.js';
 import './project-history.js';
 import './sandboxes.js';
+import './preview-errors.js';
 import './usage.js';
 import './webhooks.js';
 import './github.js';

@@ -26,6 +26,7 @@ const EVENT_TYPE_NAMES: Record<SessionEventType, string> = {
   sandbox_created: 'SandboxCreatedEvent',
   preview_ready: 'PreviewReadyEvent',
   preview_failed: 'PreviewFailedEvent',
+  preview_error: 'PreviewErrorEvent',
   usage: 'UsageEvent',
   error: 'ErrorEvent',
   done: 'DoneEvent',
@@ -118,6 +119,17 @@ eventType('preview_ready', 'The app runs: open `url` (in an iframe) until `expir
 }));
 eventType('preview_failed', 'The app could not be started; the session itself is not failed by it.', (t) => ({
   reason: t.string({ resolve: (event) => p<'preview_failed'>(event).reason }),
+}));
+eventType('preview_error', "The preview's browser reported an error (the first time it was seen during this session): also in `Project.previewErrors`.", (t) => ({
+  kind: t.string({ description: 'error, unhandledrejection, console.error or resource.', resolve: (event) => p<'preview_error'>(event).kind }),
+  message: t.string({ resolve: (event) => p<'preview_error'>(event).message }),
+  source: t.string({ nullable: true, resolve: (event) => p<'preview_error'>(event).source }),
+  line: t.int({ nullable: true, resolve: (event) => p<'preview_error'>(event).line }),
+  column: t.int({ nullable: true, resolve: (event) => p<'preview_error'>(event).column }),
+  stack: t.string({ nullable: true, resolve: (event) => p<'preview_error'>(event).stack }),
+  page: t.string({ nullable: true, description: 'The path (and query) of the page, under the preview URL.', resolve: (event) => p<'preview_error'>(event).page }),
+  fingerprint: t.string({ resolve: (event) => p<'preview_error'>(event).fingerprint }),
+  count: t.int({ description: 'How often the project has seen this error so far.', resolve: (event) => p<'preview_error'>(event).count }),
 }));
 eventType('usage', 'Usage so far (running totals).', (t) => ({
   usage: t.field({ type: UsageRef, resolve: (event) => p<'usage'>(event) }),

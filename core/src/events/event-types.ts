@@ -35,6 +35,22 @@ export interface SessionEventPayloads {
   sandbox_created: { sandboxId: string; provider: string };
   preview_ready: { url: string; expiresAt: string | null };
   preview_failed: { reason: string };
+  /**
+   * The preview's browser reported an error (the injected reporter), the first time this error was
+   * seen while the session ran: `count` is how often the project has seen it so far.
+   */
+  preview_error: {
+    /** error, unhandledrejection, console.error or resource. */
+    kind: string;
+    message: string;
+    source: string | null;
+    line: number | null;
+    column: number | null;
+    stack: string | null;
+    page: string | null;
+    fingerprint: string;
+    count: number;
+  };
   /** Usage so far (running totals). */
   usage: SessionUsage;
   error: { code: string; message: string; retryable?: boolean };
@@ -61,6 +77,7 @@ export const SESSION_EVENT_TYPES = [
   'sandbox_created',
   'preview_ready',
   'preview_failed',
+  'preview_error',
   'usage',
   'error',
   'done',

@@ -225,6 +225,8 @@ type SessionEventFields_FileDeletedEvent_Fragment = { __typename: 'FileDeletedEv
 
 type SessionEventFields_FileWrittenEvent_Fragment = { __typename: 'FileWrittenEvent', path: string, size: number, sha: string, seq: number, type: string, at: string };
 
+type SessionEventFields_PreviewErrorEvent_Fragment = { __typename: 'PreviewErrorEvent', kind: string, message: string, source: string | null, line: number | null, column: number | null, stack: string | null, page: string | null, fingerprint: string, count: number, seq: number, type: string, at: string };
+
 type SessionEventFields_PreviewFailedEvent_Fragment = { __typename: 'PreviewFailedEvent', reason: string, seq: number, type: string, at: string };
 
 type SessionEventFields_PreviewReadyEvent_Fragment = { __typename: 'PreviewReadyEvent', url: string, expiresAt: string | null, seq: number, type: string, at: string };
@@ -245,6 +247,7 @@ export type SessionEventFieldsFragment =
   | SessionEventFields_ErrorEvent_Fragment
   | SessionEventFields_FileDeletedEvent_Fragment
   | SessionEventFields_FileWrittenEvent_Fragment
+  | SessionEventFields_PreviewErrorEvent_Fragment
   | SessionEventFields_PreviewFailedEvent_Fragment
   | SessionEventFields_PreviewReadyEvent_Fragment
   | SessionEventFields_SandboxCreatedEvent_Fragment
@@ -295,6 +298,7 @@ export type SessionEventsSubscription = { sessionEvents:
     | { __typename: 'ErrorEvent', code: string, message: string, retryable: boolean, seq: number, type: string, at: string }
     | { __typename: 'FileDeletedEvent', path: string, seq: number, type: string, at: string }
     | { __typename: 'FileWrittenEvent', path: string, size: number, sha: string, seq: number, type: string, at: string }
+    | { __typename: 'PreviewErrorEvent', kind: string, message: string, source: string | null, line: number | null, column: number | null, stack: string | null, page: string | null, fingerprint: string, count: number, seq: number, type: string, at: string }
     | { __typename: 'PreviewFailedEvent', reason: string, seq: number, type: string, at: string }
     | { __typename: 'PreviewReadyEvent', url: string, expiresAt: string | null, seq: number, type: string, at: string }
     | { __typename: 'SandboxCreatedEvent', sandboxId: string, provider: string, seq: number, type: string, at: string }
@@ -468,6 +472,17 @@ export const SessionEventFieldsFragmentDoc = new TypedDocumentString(`
   }
   ... on PreviewFailedEvent {
     reason
+  }
+  ... on PreviewErrorEvent {
+    kind
+    message
+    source
+    line
+    column
+    stack
+    page
+    fingerprint
+    count
   }
   ... on UsageEvent {
     usage {
@@ -987,6 +1002,17 @@ export const SessionEventsDocument = new TypedDocumentString(`
   }
   ... on PreviewFailedEvent {
     reason
+  }
+  ... on PreviewErrorEvent {
+    kind
+    message
+    source
+    line
+    column
+    stack
+    page
+    fingerprint
+    count
   }
   ... on UsageEvent {
     usage {

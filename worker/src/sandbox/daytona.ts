@@ -291,11 +291,17 @@ export function createDaytona(settings: DaytonaSettings): SandboxProvider & { cl
       });
     },
 
-    async previewUrl(sandboxId: string, port: number, expiresInSeconds: number) {
-      const requestedAt = Date.now(); // the API answers no expiry: count from before the request
-      const signed = await guard('sign a preview URL', async () =>
-        (await sandboxFor(sandboxId)).getSignedPreviewUrl(port, expiresInSeconds));
-      return { url: signed.url, expiresAt: new Date(requestedAt + expiresInSeconds * 1000) };
+    /**
+     * The port's preview link and its token: the API's preview proxy sends the token in a header
+     * (browsers never see it) and skips Daytona's preview warning page.
+     */
+    async previewUrl(sandboxId: string, port: number) {
+      const link = await guard('get a preview link', async () => (await sandboxFor(sandboxId)).getPreviewLink(port));
+      return {
+        url: link.url,
+        expiresAt: null,
+        headers: { 'x-daytona-preview-token': link.token, 'x-daytona-skip-preview-warning': 'true' },
+      };
     },
 
     async stop(sandboxId: string): Promise<void> {

@@ -61,6 +61,8 @@ export async function ensureSandbox(
     port: null,
     previewUrl: null,
     previewExpiresAt: null,
+    upstreamUrl: null,
+    upstreamHeaders: null,
     syncedFiles: {},
     installedFor: null,
     runningSince: new Date(),

@@ -63,10 +63,16 @@ export interface StartServerOptions {
   onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
 }
 
+/**
+ * Where a port of a sandbox answers. `static`: a URL on the preview origin that opens in a plain
+ * iframe. `local` and `daytona`: the upstream the API's preview proxy forwards to, with the headers it
+ * must send (Daytona's preview token); browsers never see it, they get a signed URL on the preview origin.
+ */
 export interface PreviewLink {
-  /** Opens in a plain iframe: no headers needed (a signed URL or our own proxy route). */
   url: string;
   expiresAt: Date | null;
+  /** Headers every request upstream carries (never shown to a browser). */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -91,7 +97,7 @@ export interface SandboxProvider {
   startServer(sandboxId: string, options: StartServerOptions): Promise<void>;
   /** The port the app should listen on (default 3000); `local` picks a free one on this host. */
   choosePort?(sandboxId: string): Promise<number>;
-  /** A browser-usable URL of a port, with its expiry. */
+  /** Where a port answers: see {@link PreviewLink}. */
   previewUrl(sandboxId: string, port: number, expiresInSeconds: number): Promise<PreviewLink>;
   stop(sandboxId: string): Promise<void>;
   delete(sandboxId: string): Promise<void>;

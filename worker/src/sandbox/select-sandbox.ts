@@ -18,7 +18,7 @@ export interface SandboxSelector {
 export function createSandboxSelector(config: Config, secret: string, overrides: Partial<Record<'local' | 'daytona' | 'static', SandboxProvider>> = {}): SandboxSelector {
   if (config.sandbox === 'none') return { forMode: () => null, byName: () => undefined, close: async () => undefined };
   const providers: Partial<Record<string, SandboxProvider>> = {
-    static: overrides.static ?? createStatic({ publicUrl: config.publicUrl, secret }),
+    static: overrides.static ?? createStatic({ previewUrl: config.previewUrl, secret }),
   };
   // Sandbox folders outside the data dir, which commands must not read (see local-paths.ts).
   if (config.sandbox === 'local') providers.local = overrides.local ?? createLocal({ rootDir: localSandboxRoot(config.dataDir), privateFolders: [resolve(config.dataDir)] });

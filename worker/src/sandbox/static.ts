@@ -1,15 +1,15 @@
-import { staticPreviewUrl } from '@everjust/core';
+import { previewUrlFor } from '@everjust/core';
 import { SandboxError, type SandboxInfo, type SandboxProvider } from './sandbox-provider.js';
 
 export interface StaticSettings {
-  /** Where browsers reach the API (its `/preview/…` route serves the files). */
-  publicUrl: string;
+  /** The preview origin (EVERJUST_PREVIEW_URL), where the API serves the files. */
+  previewUrl: string;
   secret: string;
 }
 
 /**
  * `static`: nothing runs anywhere. The API serves the project's files at a signed, expiring URL under
- * `Content-Security-Policy: sandbox allow-scripts`; there is no `run_command`. Test mode always gets
+ * `Content-Security-Policy: sandbox …`; there is no `run_command`. Test mode always gets
  * it, in production as on a laptop. Its "sandbox id" is `static:<mode>:<projectId>`.
  */
 export function createStatic(settings: StaticSettings): SandboxProvider {
@@ -43,7 +43,7 @@ export function createStatic(settings: StaticSettings): SandboxProvider {
     async previewUrl(sandboxId, _port, expiresInSeconds) {
       const { mode, projectId } = parse(sandboxId);
       const expiresAt = new Date(Math.floor(Date.now() / 1000 + expiresInSeconds) * 1000);
-      return { url: staticPreviewUrl(settings.publicUrl, settings.secret, { projectId, mode, expiresAt: expiresAt.getTime() / 1000 }), expiresAt };
+      return { url: previewUrlFor(settings.previewUrl, settings.secret, { projectId, mode, expiresAt: expiresAt.getTime() / 1000, issuedAt: Date.now() }), expiresAt };
     },
     async stop() {},
     async delete() {},

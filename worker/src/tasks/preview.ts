@@ -1,6 +1,6 @@
-import { readProjectFile, type Sandbox } from '@everjust/core';
+import { previewUrlFor, readProjectFile, resolveSecret, sealSecret, UPSTREAM_HEADERS_CONTEXT, type Sandbox } from '@everjust/core';
 import { ensureSandbox, syncFiles } from '../sandbox/sandbox-manager.js';
-import { STATIC_SERVER_COMMAND, type SandboxProvider } from '../sandbox/sandbox-provider.js';
+import { STATIC_SERVER_COMMAND, type PreviewLink, type SandboxProvider } from '../sandbox/sandbox-provider.js';
 import { runReportedCommand, type CommandRunner } from '../tools/command-tool.js';
 import type { TaskContext } from './task.js';
 
@@ -58,13 +58,13 @@ export async function preview(context: TaskContext, provider: SandboxProvider, r
       const command = manifest?.scripts?.start ? 'npm start' : STATIC_SERVER_COMMAND;
       let output = '';
       await provider.startServer(sandboxId, { command, port, onOutput: (_stream, text) => void (output = (output + text).slice(-4000)) });
-      const link = await provider.previewUrl(sandboxId, port, PREVIEW_TTL_SECONDS);
-      if (!(await waitForAnswer(link.url, config.sandboxes.previewWaitMs, signal))) {
+      const upstream = await provider.previewUrl(sandboxId, port, PREVIEW_TTL_SECONDS);
+      if (!(await waitForAnswer(upstream, config.sandboxes.previewWaitMs, signal))) {
         throw new PreviewFailure(`The app did not answer on port ${port} within ${Math.round(config.sandboxes.previewWaitMs / 1000)} s.${output ? `\n${output}` : ''}`);
       }
-      await ready(context, sandbox.id, link, port);
+      await ready(context, sandbox, proxiedLink(context, sandbox, upstream), port);
     } else {
-      await ready(context, sandbox.id, await provider.previewUrl(sandboxId, 0, PREVIEW_TTL_SECONDS), null);
+      await ready(context, sandbox, { link: await provider.previewUrl(sandboxId, 0, PREVIEW_TTL_SECONDS) }, null);
     }
   } catch (error) {
     signal.throwIfAborted();
@@ -75,10 +75,42 @@ export async function preview(context: TaskContext, provider: SandboxProvider, r
   }
 }
 
-async function ready(context: TaskContext, sandboxRowId: string, link: { url: string; expiresAt: Date | null }, port: number | null) {
+/**
+ * A running sandbox's preview as browsers get it: a signed URL on the preview origin, which the API
+ * proxies to `upstream` (a localhost port, a Daytona URL and token), so neither ever reaches a browser.
+ * Issued after the sandbox's `runningSince`: stopping it revokes the link.
+ */
+function proxiedLink(context: TaskContext, sandbox: Sandbox, upstream: PreviewLink) {
+  const { session, config } = context;
+  const expiresAt = new Date(Math.floor(Date.now() / 1000 + PREVIEW_TTL_SECONDS) * 1000);
+  const url = previewUrlFor(config.previewUrl, resolveSecret(config), {
+    projectId: session.projectId,
+    mode: session.mode,
+    expiresAt: expiresAt.getTime() / 1000,
+    issuedAt: Math.max(Date.now(), sandbox.runningSince?.getTime() ?? 0),
+  });
+  const headers = upstream.headers && Object.keys(upstream.headers).length > 0 ? sealSecret(resolveSecret(config), JSON.stringify(upstream.headers), UPSTREAM_HEADERS_CONTEXT) : null;
+  return { link: { url, expiresAt }, upstream: { url: upstream.url, headers } };
+}
+
+async function ready(
+  context: TaskContext,
+  sandbox: Sandbox,
+  preview: { link: { url: string; expiresAt: Date | null }; upstream?: { url: string; headers: string | null } },
+  port: number | null,
+) {
+  const { link, upstream } = preview;
   await context.prisma.sandbox.update({
-    where: { id: sandboxRowId },
-    data: { previewUrl: link.url, previewExpiresAt: link.expiresAt, port, status: 'running', lastActiveAt: new Date() },
+    where: { id: sandbox.id },
+    data: {
+      previewUrl: link.url,
+      previewExpiresAt: link.expiresAt,
+      port,
+      status: 'running',
+      lastActiveAt: new Date(),
+      upstreamUrl: upstream?.url ?? null,
+      upstreamHeaders: upstream?.headers ?? null,
+    },
   });
   await context.writer.append({ type: 'preview_ready', payload: { url: link.url, expiresAt: link.expiresAt?.toISOString() ?? null } });
 }
@@ -99,13 +131,13 @@ function parseManifest(text: string): Manifest {
 
 const hasDependencies = (manifest: Manifest) => Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).length > 0;
 
-/** Polls the URL until anything answers over HTTP (even a 404 means the server is up). */
-async function waitForAnswer(url: string, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+/** Polls the upstream until anything answers over HTTP (even a 404 means the server is up). */
+async function waitForAnswer({ url, headers }: PreviewLink, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     signal.throwIfAborted();
     try {
-      const response = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(2000)]), redirect: 'manual' });
+      const response = await fetch(url, { headers, signal: AbortSignal.any([signal, AbortSignal.timeout(2000)]), redirect: 'manual' });
       await response.body?.cancel();
       if (response.status < 500) return true;
     } catch {

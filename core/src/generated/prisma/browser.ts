@@ -125,3 +125,10 @@ export type WebhookDelivery = Prisma.WebhookDeliveryModel
  * deployment of the app, which restarts the autoscaler too.
  */
 export type AutoscaleChange = Prisma.AutoscaleChangeModel
+/**
+ * Model PreviewError
+ * An error a preview's browser reported (the injected reporter), one row per project and fingerprint:
+ * repeats count up. At most 100 fingerprints per project; a new one past that replaces the one seen
+ * least recently.
+ */
+export type PreviewError = Prisma.PreviewErrorModel

@@ -416,7 +416,8 @@ export const ModelName = {
   EndUserBudget: 'EndUserBudget',
   WebhookEndpoint: 'WebhookEndpoint',
   WebhookDelivery: 'WebhookDelivery',
-  AutoscaleChange: 'AutoscaleChange'
+  AutoscaleChange: 'AutoscaleChange',
+  PreviewError: 'PreviewError'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -432,7 +433,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "apiKey" | "project" | "idempotencyRecord" | "session" | "sessionEvent" | "job" | "projectCheckpoint" | "checkpointFile" | "fileBlob" | "projectFile" | "sessionFile" | "sessionAttachment" | "sessionAttemptUsage" | "sandbox" | "usageDaily" | "endUserBudget" | "webhookEndpoint" | "webhookDelivery" | "autoscaleChange"
+    modelProps: "tenant" | "apiKey" | "project" | "idempotencyRecord" | "session" | "sessionEvent" | "job" | "projectCheckpoint" | "checkpointFile" | "fileBlob" | "projectFile" | "sessionFile" | "sessionAttachment" | "sessionAttemptUsage" | "sandbox" | "usageDaily" | "endUserBudget" | "webhookEndpoint" | "webhookDelivery" | "autoscaleChange" | "previewError"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1916,6 +1917,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    PreviewError: {
+      payload: Prisma.$PreviewErrorPayload<ExtArgs>
+      fields: Prisma.PreviewErrorFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.PreviewErrorFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PreviewErrorPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.PreviewErrorFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PreviewErrorPayload>
+        }
+        findFirst: {
+          args: Prisma.PreviewErrorFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PreviewErrorPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.PreviewErrorFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PreviewErrorPayload>
+        }
+        findMany: {
+          args: Prisma.PreviewErrorFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PreviewErrorPayload>[]
+        }
+        create: {
+          args: Prisma.PreviewErrorCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PreviewErrorPayload>
+        }
+        createMany: {
+          args: Prisma.PreviewErrorCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.PreviewErrorCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PreviewErrorPayload>[]
+        }
+        delete: {
+          args: Prisma.PreviewErrorDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PreviewErrorPayload>
+        }
+        update: {
+          args: Prisma.PreviewErrorUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PreviewErrorPayload>
+        }
+        deleteMany: {
+          args: Prisma.PreviewErrorDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.PreviewErrorUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.PreviewErrorUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PreviewErrorPayload>[]
+        }
+        upsert: {
+          args: Prisma.PreviewErrorUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PreviewErrorPayload>
+        }
+        aggregate: {
+          args: Prisma.PreviewErrorAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregatePreviewError>
+        }
+        groupBy: {
+          args: Prisma.PreviewErrorGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.PreviewErrorGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.PreviewErrorCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.PreviewErrorCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -2180,6 +2255,8 @@ export const SandboxScalarFieldEnum = {
   port: 'port',
   previewUrl: 'previewUrl',
   previewExpiresAt: 'previewExpiresAt',
+  upstreamUrl: 'upstreamUrl',
+  upstreamHeaders: 'upstreamHeaders',
   syncedFiles: 'syncedFiles',
   installedFor: 'installedFor',
   runningSince: 'runningSince',
@@ -2275,6 +2352,26 @@ export const AutoscaleChangeScalarFieldEnum = {
 } as const
 
 export type AutoscaleChangeScalarFieldEnum = (typeof AutoscaleChangeScalarFieldEnum)[keyof typeof AutoscaleChangeScalarFieldEnum]
+
+
+export const PreviewErrorScalarFieldEnum = {
+  id: 'id',
+  projectId: 'projectId',
+  tenantId: 'tenantId',
+  fingerprint: 'fingerprint',
+  kind: 'kind',
+  message: 'message',
+  source: 'source',
+  line: 'line',
+  column: 'column',
+  stack: 'stack',
+  page: 'page',
+  count: 'count',
+  firstSeenAt: 'firstSeenAt',
+  lastSeenAt: 'lastSeenAt'
+} as const
+
+export type PreviewErrorScalarFieldEnum = (typeof PreviewErrorScalarFieldEnum)[keyof typeof PreviewErrorScalarFieldEnum]
 
 
 export const SortOrder = {
@@ -2690,6 +2787,7 @@ export type GlobalOmitConfig = {
   webhookEndpoint?: Prisma.WebhookEndpointOmit
   webhookDelivery?: Prisma.WebhookDeliveryOmit
   autoscaleChange?: Prisma.AutoscaleChangeOmit
+  previewError?: Prisma.PreviewErrorOmit
 }
 
 /* Types for Logging */

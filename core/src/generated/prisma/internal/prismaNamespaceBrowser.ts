@@ -70,7 +70,8 @@ export const ModelName = {
   EndUserBudget: 'EndUserBudget',
   WebhookEndpoint: 'WebhookEndpoint',
   WebhookDelivery: 'WebhookDelivery',
-  AutoscaleChange: 'AutoscaleChange'
+  AutoscaleChange: 'AutoscaleChange',
+  PreviewError: 'PreviewError'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -314,6 +315,8 @@ export const SandboxScalarFieldEnum = {
   port: 'port',
   previewUrl: 'previewUrl',
   previewExpiresAt: 'previewExpiresAt',
+  upstreamUrl: 'upstreamUrl',
+  upstreamHeaders: 'upstreamHeaders',
   syncedFiles: 'syncedFiles',
   installedFor: 'installedFor',
   runningSince: 'runningSince',
@@ -409,6 +412,26 @@ export const AutoscaleChangeScalarFieldEnum = {
 } as const
 
 export type AutoscaleChangeScalarFieldEnum = (typeof AutoscaleChangeScalarFieldEnum)[keyof typeof AutoscaleChangeScalarFieldEnum]
+
+
+export const PreviewErrorScalarFieldEnum = {
+  id: 'id',
+  projectId: 'projectId',
+  tenantId: 'tenantId',
+  fingerprint: 'fingerprint',
+  kind: 'kind',
+  message: 'message',
+  source: 'source',
+  line: 'line',
+  column: 'column',
+  stack: 'stack',
+  page: 'page',
+  count: 'count',
+  firstSeenAt: 'firstSeenAt',
+  lastSeenAt: 'lastSeenAt'
+} as const
+
+export type PreviewErrorScalarFieldEnum = (typeof PreviewErrorScalarFieldEnum)[keyof typeof PreviewErrorScalarFieldEnum]
 
 
 export const SortOrder = {

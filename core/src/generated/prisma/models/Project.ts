@@ -241,6 +241,7 @@ export type ProjectWhereInput = {
   files?: Prisma.ProjectFileListRelationFilter
   sandbox?: Prisma.XOR<Prisma.SandboxNullableScalarRelationFilter, Prisma.SandboxWhereInput> | null
   checkpoints?: Prisma.ProjectCheckpointListRelationFilter
+  previewErrors?: Prisma.PreviewErrorListRelationFilter
 }
 
 export type ProjectOrderByWithRelationInput = {
@@ -263,6 +264,7 @@ export type ProjectOrderByWithRelationInput = {
   files?: Prisma.ProjectFileOrderByRelationAggregateInput
   sandbox?: Prisma.SandboxOrderByWithRelationInput
   checkpoints?: Prisma.ProjectCheckpointOrderByRelationAggregateInput
+  previewErrors?: Prisma.PreviewErrorOrderByRelationAggregateInput
 }
 
 export type ProjectWhereUniqueInput = Prisma.AtLeast<{
@@ -288,6 +290,7 @@ export type ProjectWhereUniqueInput = Prisma.AtLeast<{
   files?: Prisma.ProjectFileListRelationFilter
   sandbox?: Prisma.XOR<Prisma.SandboxNullableScalarRelationFilter, Prisma.SandboxWhereInput> | null
   checkpoints?: Prisma.ProjectCheckpointListRelationFilter
+  previewErrors?: Prisma.PreviewErrorListRelationFilter
 }, "id">
 
 export type ProjectOrderByWithAggregationInput = {
@@ -344,6 +347,7 @@ export type ProjectCreateInput = {
   files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
+  previewErrors?: Prisma.PreviewErrorCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateInput = {
@@ -364,6 +368,7 @@ export type ProjectUncheckedCreateInput = {
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
+  previewErrors?: Prisma.PreviewErrorUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUpdateInput = {
@@ -384,6 +389,7 @@ export type ProjectUpdateInput = {
   files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
+  previewErrors?: Prisma.PreviewErrorUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateInput = {
@@ -404,6 +410,7 @@ export type ProjectUncheckedUpdateInput = {
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
+  previewErrors?: Prisma.PreviewErrorUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectCreateManyInput = {
@@ -668,6 +675,20 @@ export type ProjectUpdateOneRequiredWithoutSandboxNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.ProjectUpdateToOneWithWhereWithoutSandboxInput, Prisma.ProjectUpdateWithoutSandboxInput>, Prisma.ProjectUncheckedUpdateWithoutSandboxInput>
 }
 
+export type ProjectCreateNestedOneWithoutPreviewErrorsInput = {
+  create?: Prisma.XOR<Prisma.ProjectCreateWithoutPreviewErrorsInput, Prisma.ProjectUncheckedCreateWithoutPreviewErrorsInput>
+  connectOrCreate?: Prisma.ProjectCreateOrConnectWithoutPreviewErrorsInput
+  connect?: Prisma.ProjectWhereUniqueInput
+}
+
+export type ProjectUpdateOneRequiredWithoutPreviewErrorsNestedInput = {
+  create?: Prisma.XOR<Prisma.ProjectCreateWithoutPreviewErrorsInput, Prisma.ProjectUncheckedCreateWithoutPreviewErrorsInput>
+  connectOrCreate?: Prisma.ProjectCreateOrConnectWithoutPreviewErrorsInput
+  upsert?: Prisma.ProjectUpsertWithoutPreviewErrorsInput
+  connect?: Prisma.ProjectWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ProjectUpdateToOneWithWhereWithoutPreviewErrorsInput, Prisma.ProjectUpdateWithoutPreviewErrorsInput>, Prisma.ProjectUncheckedUpdateWithoutPreviewErrorsInput>
+}
+
 export type ProjectCreateWithoutTenantInput = {
   id?: string
   mode: $Enums.Mode
@@ -685,6 +706,7 @@ export type ProjectCreateWithoutTenantInput = {
   files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
+  previewErrors?: Prisma.PreviewErrorCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutTenantInput = {
@@ -704,6 +726,7 @@ export type ProjectUncheckedCreateWithoutTenantInput = {
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
+  previewErrors?: Prisma.PreviewErrorUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutTenantInput = {
@@ -767,6 +790,7 @@ export type ProjectCreateWithoutForksInput = {
   files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
+  previewErrors?: Prisma.PreviewErrorCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutForksInput = {
@@ -786,6 +810,7 @@ export type ProjectUncheckedCreateWithoutForksInput = {
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
+  previewErrors?: Prisma.PreviewErrorUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutForksInput = {
@@ -810,6 +835,7 @@ export type ProjectCreateWithoutForkedFromInput = {
   files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
+  previewErrors?: Prisma.PreviewErrorCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutForkedFromInput = {
@@ -829,6 +855,7 @@ export type ProjectUncheckedCreateWithoutForkedFromInput = {
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
+  previewErrors?: Prisma.PreviewErrorUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutForkedFromInput = {
@@ -869,6 +896,7 @@ export type ProjectUpdateWithoutForksInput = {
   files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
+  previewErrors?: Prisma.PreviewErrorUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutForksInput = {
@@ -888,6 +916,7 @@ export type ProjectUncheckedUpdateWithoutForksInput = {
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
+  previewErrors?: Prisma.PreviewErrorUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUpsertWithWhereUniqueWithoutForkedFromInput = {
@@ -923,6 +952,7 @@ export type ProjectCreateWithoutSessionsInput = {
   files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
+  previewErrors?: Prisma.PreviewErrorCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutSessionsInput = {
@@ -942,6 +972,7 @@ export type ProjectUncheckedCreateWithoutSessionsInput = {
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
+  previewErrors?: Prisma.PreviewErrorUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutSessionsInput = {
@@ -977,6 +1008,7 @@ export type ProjectUpdateWithoutSessionsInput = {
   files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
+  previewErrors?: Prisma.PreviewErrorUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutSessionsInput = {
@@ -996,6 +1028,7 @@ export type ProjectUncheckedUpdateWithoutSessionsInput = {
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
+  previewErrors?: Prisma.PreviewErrorUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectCreateWithoutCheckpointsInput = {
@@ -1015,6 +1048,7 @@ export type ProjectCreateWithoutCheckpointsInput = {
   sessions?: Prisma.SessionCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
+  previewErrors?: Prisma.PreviewErrorCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutCheckpointsInput = {
@@ -1034,6 +1068,7 @@ export type ProjectUncheckedCreateWithoutCheckpointsInput = {
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
+  previewErrors?: Prisma.PreviewErrorUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutCheckpointsInput = {
@@ -1069,6 +1104,7 @@ export type ProjectUpdateWithoutCheckpointsInput = {
   sessions?: Prisma.SessionUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
+  previewErrors?: Prisma.PreviewErrorUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutCheckpointsInput = {
@@ -1088,6 +1124,7 @@ export type ProjectUncheckedUpdateWithoutCheckpointsInput = {
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
+  previewErrors?: Prisma.PreviewErrorUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectCreateWithoutFilesInput = {
@@ -1107,6 +1144,7 @@ export type ProjectCreateWithoutFilesInput = {
   sessions?: Prisma.SessionCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
+  previewErrors?: Prisma.PreviewErrorCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutFilesInput = {
@@ -1126,6 +1164,7 @@ export type ProjectUncheckedCreateWithoutFilesInput = {
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
+  previewErrors?: Prisma.PreviewErrorUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutFilesInput = {
@@ -1161,6 +1200,7 @@ export type ProjectUpdateWithoutFilesInput = {
   sessions?: Prisma.SessionUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
+  previewErrors?: Prisma.PreviewErrorUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutFilesInput = {
@@ -1180,6 +1220,7 @@ export type ProjectUncheckedUpdateWithoutFilesInput = {
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
+  previewErrors?: Prisma.PreviewErrorUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectCreateWithoutSandboxInput = {
@@ -1199,6 +1240,7 @@ export type ProjectCreateWithoutSandboxInput = {
   sessions?: Prisma.SessionCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
+  previewErrors?: Prisma.PreviewErrorCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutSandboxInput = {
@@ -1218,6 +1260,7 @@ export type ProjectUncheckedCreateWithoutSandboxInput = {
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
+  previewErrors?: Prisma.PreviewErrorUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutSandboxInput = {
@@ -1253,6 +1296,7 @@ export type ProjectUpdateWithoutSandboxInput = {
   sessions?: Prisma.SessionUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
+  previewErrors?: Prisma.PreviewErrorUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutSandboxInput = {
@@ -1271,6 +1315,103 @@ export type ProjectUncheckedUpdateWithoutSandboxInput = {
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
+  checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
+  previewErrors?: Prisma.PreviewErrorUncheckedUpdateManyWithoutProjectNestedInput
+}
+
+export type ProjectCreateWithoutPreviewErrorsInput = {
+  id?: string
+  mode: $Enums.Mode
+  name: string
+  description?: string | null
+  externalUserId?: string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  forkedAtSessionId?: string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
+  forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
+  forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutProjectInput
+  files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
+  sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
+  checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
+}
+
+export type ProjectUncheckedCreateWithoutPreviewErrorsInput = {
+  id?: string
+  tenantId: string
+  mode: $Enums.Mode
+  name: string
+  description?: string | null
+  externalUserId?: string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  forkedFromId?: string | null
+  forkedAtSessionId?: string | null
+  forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
+  files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
+  sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
+  checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
+}
+
+export type ProjectCreateOrConnectWithoutPreviewErrorsInput = {
+  where: Prisma.ProjectWhereUniqueInput
+  create: Prisma.XOR<Prisma.ProjectCreateWithoutPreviewErrorsInput, Prisma.ProjectUncheckedCreateWithoutPreviewErrorsInput>
+}
+
+export type ProjectUpsertWithoutPreviewErrorsInput = {
+  update: Prisma.XOR<Prisma.ProjectUpdateWithoutPreviewErrorsInput, Prisma.ProjectUncheckedUpdateWithoutPreviewErrorsInput>
+  create: Prisma.XOR<Prisma.ProjectCreateWithoutPreviewErrorsInput, Prisma.ProjectUncheckedCreateWithoutPreviewErrorsInput>
+  where?: Prisma.ProjectWhereInput
+}
+
+export type ProjectUpdateToOneWithWhereWithoutPreviewErrorsInput = {
+  where?: Prisma.ProjectWhereInput
+  data: Prisma.XOR<Prisma.ProjectUpdateWithoutPreviewErrorsInput, Prisma.ProjectUncheckedUpdateWithoutPreviewErrorsInput>
+}
+
+export type ProjectUpdateWithoutPreviewErrorsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
+  forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
+  forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutProjectNestedInput
+  files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
+  sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
+  checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
+}
+
+export type ProjectUncheckedUpdateWithoutPreviewErrorsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
+  files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
+  sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
 }
 
@@ -1305,6 +1446,7 @@ export type ProjectUpdateWithoutTenantInput = {
   files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
+  previewErrors?: Prisma.PreviewErrorUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutTenantInput = {
@@ -1324,6 +1466,7 @@ export type ProjectUncheckedUpdateWithoutTenantInput = {
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
+  previewErrors?: Prisma.PreviewErrorUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateManyWithoutTenantInput = {
@@ -1371,6 +1514,7 @@ export type ProjectUpdateWithoutForkedFromInput = {
   files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
+  previewErrors?: Prisma.PreviewErrorUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutForkedFromInput = {
@@ -1390,6 +1534,7 @@ export type ProjectUncheckedUpdateWithoutForkedFromInput = {
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
+  previewErrors?: Prisma.PreviewErrorUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateManyWithoutForkedFromInput = {
@@ -1416,6 +1561,7 @@ export type ProjectCountOutputType = {
   sessions: number
   files: number
   checkpoints: number
+  previewErrors: number
 }
 
 export type ProjectCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1423,6 +1569,7 @@ export type ProjectCountOutputTypeSelect<ExtArgs extends runtime.Types.Extension
   sessions?: boolean | ProjectCountOutputTypeCountSessionsArgs
   files?: boolean | ProjectCountOutputTypeCountFilesArgs
   checkpoints?: boolean | ProjectCountOutputTypeCountCheckpointsArgs
+  previewErrors?: boolean | ProjectCountOutputTypeCountPreviewErrorsArgs
 }
 
 /**
@@ -1463,6 +1610,13 @@ export type ProjectCountOutputTypeCountCheckpointsArgs<ExtArgs extends runtime.T
   where?: Prisma.ProjectCheckpointWhereInput
 }
 
+/**
+ * ProjectCountOutputType without action
+ */
+export type ProjectCountOutputTypeCountPreviewErrorsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.PreviewErrorWhereInput
+}
+
 
 export type ProjectSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -1484,6 +1638,7 @@ export type ProjectSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   files?: boolean | Prisma.Project$filesArgs<ExtArgs>
   sandbox?: boolean | Prisma.Project$sandboxArgs<ExtArgs>
   checkpoints?: boolean | Prisma.Project$checkpointsArgs<ExtArgs>
+  previewErrors?: boolean | Prisma.Project$previewErrorsArgs<ExtArgs>
   _count?: boolean | Prisma.ProjectCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["project"]>
 
@@ -1545,6 +1700,7 @@ export type ProjectInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs
   files?: boolean | Prisma.Project$filesArgs<ExtArgs>
   sandbox?: boolean | Prisma.Project$sandboxArgs<ExtArgs>
   checkpoints?: boolean | Prisma.Project$checkpointsArgs<ExtArgs>
+  previewErrors?: boolean | Prisma.Project$previewErrorsArgs<ExtArgs>
   _count?: boolean | Prisma.ProjectCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type ProjectIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1566,6 +1722,7 @@ export type $ProjectPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
     files: Prisma.$ProjectFilePayload<ExtArgs>[]
     sandbox: Prisma.$SandboxPayload<ExtArgs> | null
     checkpoints: Prisma.$ProjectCheckpointPayload<ExtArgs>[]
+    previewErrors: Prisma.$PreviewErrorPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1988,6 +2145,7 @@ export interface Prisma__ProjectClient<T, Null = never, ExtArgs extends runtime.
   files<T extends Prisma.Project$filesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Project$filesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ProjectFilePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   sandbox<T extends Prisma.Project$sandboxArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Project$sandboxArgs<ExtArgs>>): Prisma.Prisma__SandboxClient<runtime.Types.Result.GetResult<Prisma.$SandboxPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   checkpoints<T extends Prisma.Project$checkpointsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Project$checkpointsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ProjectCheckpointPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  previewErrors<T extends Prisma.Project$previewErrorsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Project$previewErrorsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PreviewErrorPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2561,6 +2719,30 @@ export type Project$checkpointsArgs<ExtArgs extends runtime.Types.Extensions.Int
   take?: number
   skip?: number
   distinct?: Prisma.ProjectCheckpointScalarFieldEnum | Prisma.ProjectCheckpointScalarFieldEnum[]
+}
+
+/**
+ * Project.previewErrors
+ */
+export type Project$previewErrorsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the PreviewError
+   */
+  select?: Prisma.PreviewErrorSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the PreviewError
+   */
+  omit?: Prisma.PreviewErrorOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.PreviewErrorInclude<ExtArgs> | null
+  where?: Prisma.PreviewErrorWhereInput
+  orderBy?: Prisma.PreviewErrorOrderByWithRelationInput | Prisma.PreviewErrorOrderByWithRelationInput[]
+  cursor?: Prisma.PreviewErrorWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.PreviewErrorScalarFieldEnum | Prisma.PreviewErrorScalarFieldEnum[]
 }
 
 /**

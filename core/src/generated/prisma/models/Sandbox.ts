@@ -44,6 +44,8 @@ export type SandboxMinAggregateOutputType = {
   port: number | null
   previewUrl: string | null
   previewExpiresAt: Date | null
+  upstreamUrl: string | null
+  upstreamHeaders: string | null
   installedFor: string | null
   runningSince: Date | null
   lastActiveAt: Date | null
@@ -62,6 +64,8 @@ export type SandboxMaxAggregateOutputType = {
   port: number | null
   previewUrl: string | null
   previewExpiresAt: Date | null
+  upstreamUrl: string | null
+  upstreamHeaders: string | null
   installedFor: string | null
   runningSince: Date | null
   lastActiveAt: Date | null
@@ -80,6 +84,8 @@ export type SandboxCountAggregateOutputType = {
   port: number
   previewUrl: number
   previewExpiresAt: number
+  upstreamUrl: number
+  upstreamHeaders: number
   syncedFiles: number
   installedFor: number
   runningSince: number
@@ -109,6 +115,8 @@ export type SandboxMinAggregateInputType = {
   port?: true
   previewUrl?: true
   previewExpiresAt?: true
+  upstreamUrl?: true
+  upstreamHeaders?: true
   installedFor?: true
   runningSince?: true
   lastActiveAt?: true
@@ -127,6 +135,8 @@ export type SandboxMaxAggregateInputType = {
   port?: true
   previewUrl?: true
   previewExpiresAt?: true
+  upstreamUrl?: true
+  upstreamHeaders?: true
   installedFor?: true
   runningSince?: true
   lastActiveAt?: true
@@ -145,6 +155,8 @@ export type SandboxCountAggregateInputType = {
   port?: true
   previewUrl?: true
   previewExpiresAt?: true
+  upstreamUrl?: true
+  upstreamHeaders?: true
   syncedFiles?: true
   installedFor?: true
   runningSince?: true
@@ -251,6 +263,8 @@ export type SandboxGroupByOutputType = {
   port: number | null
   previewUrl: string | null
   previewExpiresAt: Date | null
+  upstreamUrl: string | null
+  upstreamHeaders: string | null
   syncedFiles: runtime.JsonValue
   installedFor: string | null
   runningSince: Date | null
@@ -293,6 +307,8 @@ export type SandboxWhereInput = {
   port?: Prisma.IntNullableFilter<"Sandbox"> | number | null
   previewUrl?: Prisma.StringNullableFilter<"Sandbox"> | string | null
   previewExpiresAt?: Prisma.DateTimeNullableFilter<"Sandbox"> | Date | string | null
+  upstreamUrl?: Prisma.StringNullableFilter<"Sandbox"> | string | null
+  upstreamHeaders?: Prisma.StringNullableFilter<"Sandbox"> | string | null
   syncedFiles?: Prisma.JsonFilter<"Sandbox">
   installedFor?: Prisma.StringNullableFilter<"Sandbox"> | string | null
   runningSince?: Prisma.DateTimeNullableFilter<"Sandbox"> | Date | string | null
@@ -313,6 +329,8 @@ export type SandboxOrderByWithRelationInput = {
   port?: Prisma.SortOrderInput | Prisma.SortOrder
   previewUrl?: Prisma.SortOrderInput | Prisma.SortOrder
   previewExpiresAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  upstreamUrl?: Prisma.SortOrderInput | Prisma.SortOrder
+  upstreamHeaders?: Prisma.SortOrderInput | Prisma.SortOrder
   syncedFiles?: Prisma.SortOrder
   installedFor?: Prisma.SortOrderInput | Prisma.SortOrder
   runningSince?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -336,6 +354,8 @@ export type SandboxWhereUniqueInput = Prisma.AtLeast<{
   port?: Prisma.IntNullableFilter<"Sandbox"> | number | null
   previewUrl?: Prisma.StringNullableFilter<"Sandbox"> | string | null
   previewExpiresAt?: Prisma.DateTimeNullableFilter<"Sandbox"> | Date | string | null
+  upstreamUrl?: Prisma.StringNullableFilter<"Sandbox"> | string | null
+  upstreamHeaders?: Prisma.StringNullableFilter<"Sandbox"> | string | null
   syncedFiles?: Prisma.JsonFilter<"Sandbox">
   installedFor?: Prisma.StringNullableFilter<"Sandbox"> | string | null
   runningSince?: Prisma.DateTimeNullableFilter<"Sandbox"> | Date | string | null
@@ -356,6 +376,8 @@ export type SandboxOrderByWithAggregationInput = {
   port?: Prisma.SortOrderInput | Prisma.SortOrder
   previewUrl?: Prisma.SortOrderInput | Prisma.SortOrder
   previewExpiresAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  upstreamUrl?: Prisma.SortOrderInput | Prisma.SortOrder
+  upstreamHeaders?: Prisma.SortOrderInput | Prisma.SortOrder
   syncedFiles?: Prisma.SortOrder
   installedFor?: Prisma.SortOrderInput | Prisma.SortOrder
   runningSince?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -383,6 +405,8 @@ export type SandboxScalarWhereWithAggregatesInput = {
   port?: Prisma.IntNullableWithAggregatesFilter<"Sandbox"> | number | null
   previewUrl?: Prisma.StringNullableWithAggregatesFilter<"Sandbox"> | string | null
   previewExpiresAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Sandbox"> | Date | string | null
+  upstreamUrl?: Prisma.StringNullableWithAggregatesFilter<"Sandbox"> | string | null
+  upstreamHeaders?: Prisma.StringNullableWithAggregatesFilter<"Sandbox"> | string | null
   syncedFiles?: Prisma.JsonWithAggregatesFilter<"Sandbox">
   installedFor?: Prisma.StringNullableWithAggregatesFilter<"Sandbox"> | string | null
   runningSince?: Prisma.DateTimeNullableWithAggregatesFilter<"Sandbox"> | Date | string | null
@@ -401,6 +425,8 @@ export type SandboxCreateInput = {
   port?: number | null
   previewUrl?: string | null
   previewExpiresAt?: Date | string | null
+  upstreamUrl?: string | null
+  upstreamHeaders?: string | null
   syncedFiles?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   installedFor?: string | null
   runningSince?: Date | string | null
@@ -421,6 +447,8 @@ export type SandboxUncheckedCreateInput = {
   port?: number | null
   previewUrl?: string | null
   previewExpiresAt?: Date | string | null
+  upstreamUrl?: string | null
+  upstreamHeaders?: string | null
   syncedFiles?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   installedFor?: string | null
   runningSince?: Date | string | null
@@ -439,6 +467,8 @@ export type SandboxUpdateInput = {
   port?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   previewUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   previewExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  upstreamUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  upstreamHeaders?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   syncedFiles?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   installedFor?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   runningSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -459,6 +489,8 @@ export type SandboxUncheckedUpdateInput = {
   port?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   previewUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   previewExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  upstreamUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  upstreamHeaders?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   syncedFiles?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   installedFor?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   runningSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -478,6 +510,8 @@ export type SandboxCreateManyInput = {
   port?: number | null
   previewUrl?: string | null
   previewExpiresAt?: Date | string | null
+  upstreamUrl?: string | null
+  upstreamHeaders?: string | null
   syncedFiles?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   installedFor?: string | null
   runningSince?: Date | string | null
@@ -496,6 +530,8 @@ export type SandboxUpdateManyMutationInput = {
   port?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   previewUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   previewExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  upstreamUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  upstreamHeaders?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   syncedFiles?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   installedFor?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   runningSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -515,6 +551,8 @@ export type SandboxUncheckedUpdateManyInput = {
   port?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   previewUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   previewExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  upstreamUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  upstreamHeaders?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   syncedFiles?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   installedFor?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   runningSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -539,6 +577,8 @@ export type SandboxCountOrderByAggregateInput = {
   port?: Prisma.SortOrder
   previewUrl?: Prisma.SortOrder
   previewExpiresAt?: Prisma.SortOrder
+  upstreamUrl?: Prisma.SortOrder
+  upstreamHeaders?: Prisma.SortOrder
   syncedFiles?: Prisma.SortOrder
   installedFor?: Prisma.SortOrder
   runningSince?: Prisma.SortOrder
@@ -562,6 +602,8 @@ export type SandboxMaxOrderByAggregateInput = {
   port?: Prisma.SortOrder
   previewUrl?: Prisma.SortOrder
   previewExpiresAt?: Prisma.SortOrder
+  upstreamUrl?: Prisma.SortOrder
+  upstreamHeaders?: Prisma.SortOrder
   installedFor?: Prisma.SortOrder
   runningSince?: Prisma.SortOrder
   lastActiveAt?: Prisma.SortOrder
@@ -580,6 +622,8 @@ export type SandboxMinOrderByAggregateInput = {
   port?: Prisma.SortOrder
   previewUrl?: Prisma.SortOrder
   previewExpiresAt?: Prisma.SortOrder
+  upstreamUrl?: Prisma.SortOrder
+  upstreamHeaders?: Prisma.SortOrder
   installedFor?: Prisma.SortOrder
   runningSince?: Prisma.SortOrder
   lastActiveAt?: Prisma.SortOrder
@@ -637,6 +681,8 @@ export type SandboxCreateWithoutProjectInput = {
   port?: number | null
   previewUrl?: string | null
   previewExpiresAt?: Date | string | null
+  upstreamUrl?: string | null
+  upstreamHeaders?: string | null
   syncedFiles?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   installedFor?: string | null
   runningSince?: Date | string | null
@@ -655,6 +701,8 @@ export type SandboxUncheckedCreateWithoutProjectInput = {
   port?: number | null
   previewUrl?: string | null
   previewExpiresAt?: Date | string | null
+  upstreamUrl?: string | null
+  upstreamHeaders?: string | null
   syncedFiles?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   installedFor?: string | null
   runningSince?: Date | string | null
@@ -689,6 +737,8 @@ export type SandboxUpdateWithoutProjectInput = {
   port?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   previewUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   previewExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  upstreamUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  upstreamHeaders?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   syncedFiles?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   installedFor?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   runningSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -707,6 +757,8 @@ export type SandboxUncheckedUpdateWithoutProjectInput = {
   port?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   previewUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   previewExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  upstreamUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  upstreamHeaders?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   syncedFiles?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   installedFor?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   runningSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -728,6 +780,8 @@ export type SandboxSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   port?: boolean
   previewUrl?: boolean
   previewExpiresAt?: boolean
+  upstreamUrl?: boolean
+  upstreamHeaders?: boolean
   syncedFiles?: boolean
   installedFor?: boolean
   runningSince?: boolean
@@ -748,6 +802,8 @@ export type SandboxSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exten
   port?: boolean
   previewUrl?: boolean
   previewExpiresAt?: boolean
+  upstreamUrl?: boolean
+  upstreamHeaders?: boolean
   syncedFiles?: boolean
   installedFor?: boolean
   runningSince?: boolean
@@ -768,6 +824,8 @@ export type SandboxSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exten
   port?: boolean
   previewUrl?: boolean
   previewExpiresAt?: boolean
+  upstreamUrl?: boolean
+  upstreamHeaders?: boolean
   syncedFiles?: boolean
   installedFor?: boolean
   runningSince?: boolean
@@ -788,6 +846,8 @@ export type SandboxSelectScalar = {
   port?: boolean
   previewUrl?: boolean
   previewExpiresAt?: boolean
+  upstreamUrl?: boolean
+  upstreamHeaders?: boolean
   syncedFiles?: boolean
   installedFor?: boolean
   runningSince?: boolean
@@ -797,7 +857,7 @@ export type SandboxSelectScalar = {
   updatedAt?: boolean
 }
 
-export type SandboxOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "projectId" | "tenantId" | "provider" | "externalId" | "status" | "port" | "previewUrl" | "previewExpiresAt" | "syncedFiles" | "installedFor" | "runningSince" | "lastActiveAt" | "stoppedAt" | "createdAt" | "updatedAt", ExtArgs["result"]["sandbox"]>
+export type SandboxOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "projectId" | "tenantId" | "provider" | "externalId" | "status" | "port" | "previewUrl" | "previewExpiresAt" | "upstreamUrl" | "upstreamHeaders" | "syncedFiles" | "installedFor" | "runningSince" | "lastActiveAt" | "stoppedAt" | "createdAt" | "updatedAt", ExtArgs["result"]["sandbox"]>
 export type SandboxInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   project?: boolean | Prisma.ProjectDefaultArgs<ExtArgs>
 }
@@ -829,6 +889,14 @@ export type $SandboxPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
     port: number | null
     previewUrl: string | null
     previewExpiresAt: Date | null
+    /**
+     * Where the API's preview proxy forwards (`local`, `daytona`): never shown to browsers.
+     */
+    upstreamUrl: string | null
+    /**
+     * The headers the proxy sends upstream (Daytona's preview token), sealed with EVERJUST_SECRET.
+     */
+    upstreamHeaders: string | null
     /**
      * path → sha of the files last uploaded, so a sync sends only what changed.
      */
@@ -1278,6 +1346,8 @@ export interface SandboxFieldRefs {
   readonly port: Prisma.FieldRef<"Sandbox", 'Int'>
   readonly previewUrl: Prisma.FieldRef<"Sandbox", 'String'>
   readonly previewExpiresAt: Prisma.FieldRef<"Sandbox", 'DateTime'>
+  readonly upstreamUrl: Prisma.FieldRef<"Sandbox", 'String'>
+  readonly upstreamHeaders: Prisma.FieldRef<"Sandbox", 'String'>
   readonly syncedFiles: Prisma.FieldRef<"Sandbox", 'Json'>
   readonly installedFor: Prisma.FieldRef<"Sandbox", 'String'>
   readonly runningSince: Prisma.FieldRef<"Sandbox", 'DateTime'>

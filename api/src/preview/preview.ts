@@ -1,0 +1,27 @@
+import type { Services } from '../context.js';
+import type { RouteLimiter } from '../services/request-limits.js';
+import { createPreviewAccess } from './preview-access.js';
+import { previewOrigin } from './preview-route.js';
+import { createPreviewUpgrades } from './proxy-websocket.js';
+import { usePreview } from './use-preview.js';
+
+/**
+ * The preview origin's parts, made once per API handler: the Yoga plugin that answers its HTTP
+ * requests and the upgrade handler for its WebSockets, sharing one token check (and its cache).
+ */
+export function createPreview(services: Services, limiter: RouteLimiter | undefined) {
+  const origin = previewOrigin(services.config.previewUrl);
+  const access = createPreviewAccess({ prisma: services.prisma, secret: services.secret });
+  return {
+    plugin: usePreview({
+      prisma: services.prisma,
+      pubsub: services.pubsub,
+      logger: services.logger,
+      origin,
+      access,
+      errorsPerMinute: services.config.sandboxes.previewErrorsPerMinute,
+      limiter,
+    }),
+    upgrades: createPreviewUpgrades({ origin, access }),
+  };
+}

@@ -1,0 +1,38 @@
+import { extname } from 'node:path';
+import { normalizeProjectPath, type PrismaClient } from '@everjust/core';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.htm': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.txt': 'text/plain; charset=utf-8',
+  '.md': 'text/plain; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.webmanifest': 'application/manifest+json',
+};
+
+export type StaticFile = { status: 200; body: string; contentType: string; etag: string } | { status: 400 | 404 };
+
+/**
+ * The `static` preview's files: the project's current files, read from the database (nothing runs on
+ * the server). `path` is the part of the URL after the token; a folder means its index.html.
+ */
+export async function readStaticFile(prisma: PrismaClient, project: { id: string; mode: 'live' | 'test' }, urlPath: string): Promise<StaticFile> {
+  let path: string;
+  try {
+    const raw = decodeURIComponent(urlPath.slice(1));
+    path = normalizeProjectPath(raw === '' || raw.endsWith('/') ? `${raw}index.html` : raw);
+  } catch {
+    return { status: 400 };
+  }
+  const file = await prisma.projectFile.findFirst({
+    where: { projectId: project.id, path, project: { mode: project.mode, deletedAt: null } },
+    include: { blob: true },
+  });
+  if (!file) return { status: 404 };
+  return { status: 200, body: file.blob.content, contentType: CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream', etag: `"${file.sha}"` };
+}
