@@ -194,6 +194,7 @@ function describe(event: SessionEvent): string {
     case 'preview_failed': return event.reason;
     case 'usage': return String(event.usage.outputTokens);
     case 'error': return event.code + event.message + event.retryable;
+    case 'question': return event.question + event.choices.join(',') + event.expiresAt;
     case 'done': return event.status + event.usage.inputTokens + (event.error?.message ?? '');
     default: { const never: never = event; return never; }
   }
