@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { decodeIdOf } from '@everjust/core';
+import { createAnthropic } from '@everjust/worker';
+import { startFakeAnthropic, type FakeAnthropic } from '../test-support/fake-anthropic.js';
 import { createTestTenant, errorCode, graphql, type TestTenant } from '../test-support/app.js';
 import { describeEachDatabase } from '../test-support/databases.js';
 import { startTestPlatform, type TestPlatform } from '../test-support/platform.js';
@@ -16,15 +18,22 @@ const SESSION = `query($id: ID!) { session(id: $id) { id status error { code mes
 
 describeEachDatabase('questions: the model asks, the session waits, the answer resumes it', (database) => {
   let platform: TestPlatform;
+  let fake: FakeAnthropic;
   let acme: TestTenant;
   let globex: TestTenant;
 
   beforeAll(async () => {
-    platform = await startTestPlatform(database());
+    fake = await startFakeAnthropic();
+    platform = await startTestPlatform(database(), {
+      llm: { anthropic: createAnthropic({ apiKey: 'sk-ant-test', model: 'claude-test', baseUrl: fake.url, maxRetries: 0 }) },
+    });
     acme = await createTestTenant(database(), { name: 'Acme' });
     globex = await createTestTenant(database(), { name: 'Globex' });
   });
-  afterAll(async () => platform.stop());
+  afterAll(async () => {
+    await platform.stop();
+    await fake.close();
+  });
 
   async function start(prompt: string, key = acme.test): Promise<string> {
     const project = await graphql(platform.app, key, 'mutation { createProject(input: { name: "Asked" }) { id } }');
@@ -175,5 +184,47 @@ describeEachDatabase('questions: the model asks, the session waits, the answer r
     expect(session.status).toBe('succeeded');
     expect((await eventsOf(sessionId)).some((event) => event.type === 'question')).toBe(false);
     expect((await update(null)).data.updateTenant.generation.allowQuestions).toBe(true);
+  });
+
+  it('with Claude: the request after the answer is the stored conversation, ask_user call and its result, and nothing is asked twice', async () => {
+    fake.requests.length = 0;
+    fake.enqueue([
+      { text: 'Two ways to read that. ', toolCalls: [{ id: 'toolu_ask_1', name: 'ask_user', input: { question: 'Bakery or café?', choices: ['Bakery', 'Café'] } }] },
+      { text: 'A café it is. ', toolCalls: [{ id: 'toolu_write_1', name: 'write_file', input: { path: 'index.html', content: '<h1>Café</h1>' } }] },
+      { text: 'Made a café page.' },
+    ]);
+    const sessionId = await start('A page for my shop', acme.live);
+    await waiting(sessionId);
+    expect(fake.requests).toHaveLength(1);
+    const offered = (fake.requests[0].body as { tools: Array<{ name: string }> }).tools.map((tool) => tool.name);
+    expect(offered).toContain('ask_user');
+    const question = (await eventsOf(sessionId)).find((event) => event.type === 'question');
+    expect(question?.payload).toMatchObject({ question: 'Bakery or café?', choices: ['Bakery', 'Café'] });
+
+    expect((await answer(sessionId, 'Café', acme.live)).errors).toBeUndefined();
+    const session = await ended(sessionId);
+    expect(session.status).toBe('succeeded');
+    expect(session.reply).toBe('Made a café page.');
+    expect(fake.requests).toHaveLength(3);
+    // The second request continues the first: the prompt, the model's own turn with its tool_use, and
+    // the answer as that call's tool_result.
+    const messages = (fake.requests[1].body as { messages: Array<{ role: string; content: Array<Record<string, unknown>> }> }).messages;
+    expect(messages.slice(-3)).toEqual([
+      { role: 'user', content: [expect.objectContaining({ type: 'text', text: 'A page for my shop' })] },
+      { role: 'assistant', content: [expect.objectContaining({ type: 'text', text: 'Two ways to read that. ' }), expect.objectContaining({ type: 'tool_use', id: 'toolu_ask_1', name: 'ask_user' })] },
+      { role: 'user', content: [expect.objectContaining({ type: 'tool_result', tool_use_id: 'toolu_ask_1', content: 'Café' })] },
+    ]);
+    expect(textOf(await eventsOf(sessionId))).toBe('Two ways to read that. A café it is. Made a café page.');
+  });
+
+  it('with Claude and questions turned off: ask_user is not offered', async () => {
+    const update = (allowQuestions: boolean) =>
+      graphql(platform.app, acme.live, 'mutation($input: UpdateTenantInput!) { updateTenant(input: $input) { generation { allowQuestions } } }', { input: { generation: { allowQuestions } } });
+    await update(false);
+    fake.requests.length = 0;
+    fake.enqueue([{ text: 'Done.' }]);
+    expect((await ended(await start('A page for my shop', acme.live))).status).toBe('succeeded');
+    expect((fake.requests[0].body as { tools: Array<{ name: string }> }).tools.map((tool) => tool.name)).not.toContain('ask_user');
+    await update(true);
   });
 });
