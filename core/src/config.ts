@@ -72,6 +72,11 @@ const environmentSchema = z.object({
   EVERJUST_JOB_MAX_ATTEMPTS: documented(integer(1).default(3), 'attempts before a job is dead: errors the job itself raised'),
   EVERJUST_JOB_MAX_LEASE_LOSSES: documented(integer(1).default(10), 'leases a job may lose (its worker died or stalled) before it ends as `WORKER_LOST`'),
   EVERJUST_JOB_BACKOFF_BASE_MS: documented(integer(0).default(2_000), 'the wait before a retry: 2ⁿ × this'),
+  EVERJUST_QUESTION_TTL_MS: documented(
+    integer(1_000).max(30 * 24 * 3_600_000, 'must be at most 30 days').default(24 * 3_600_000),
+    "how long a session waits for its end user's answer to the model's question; unanswered, it ends `cancelled`",
+    '86400000 (24 h)',
+  ),
   EVERJUST_MODEL_PRICES: documented(
     optionalString.pipe(
       z
@@ -335,6 +340,8 @@ function configFrom(env: z.output<typeof environmentSchema>, sandbox: SandboxKin
       maxLeaseLosses: env.EVERJUST_JOB_MAX_LEASE_LOSSES,
       backoffBaseMs: env.EVERJUST_JOB_BACKOFF_BASE_MS,
       concurrency: env.EVERJUST_WORKER_CONCURRENCY,
+      /** How long a session waits for an answer to its question before it ends cancelled (QUESTION_EXPIRED). */
+      questionTtlMs: env.EVERJUST_QUESTION_TTL_MS,
     },
     digitalocean: { token: env.DIGITALOCEAN_TOKEN, apiUrl: env.DIGITALOCEAN_API_URL },
     /** The worker autoscaler: which app and component it scales, and its policy (worker/src/autoscale/). */

@@ -16,6 +16,8 @@ export * from './logger.js';
 export * from './events/event-types.js';
 export * from './events/event-log.js';
 export * from './events/session-end.js';
+export * from './events/session-questions.js';
+export * from './conversation/session-messages.js';
 export * from './queue/job-queue.js';
 export * from './queue/release-job.js';
 export * from './queue/cancel-queued-job.js';

@@ -11,7 +11,7 @@
  * prints the right one). Keep old ids registered while widgets that send them are still deployed.
  */
 
-export type WidgetOperationName = 'project' | 'sessions' | 'file' | 'session' | 'startSession' | 'cancelSession' | 'startPreview' | 'restoreSnapshot' | 'sessionEvents';
+export type WidgetOperationName = 'project' | 'sessions' | 'file' | 'session' | 'startSession' | 'cancelSession' | 'answerSession' | 'startPreview' | 'restoreSnapshot' | 'sessionEvents';
 
 /** SHA-256 (hex) of each document in `WIDGET_DOCUMENTS`. */
 export const WIDGET_OPERATION_IDS: Readonly<Record<WidgetOperationName, string>> = {
@@ -21,6 +21,7 @@ export const WIDGET_OPERATION_IDS: Readonly<Record<WidgetOperationName, string>>
   session: '3d4ea5eb172006eb16e08831ac73ff28728c039120b2b95e8266e8926e796ce4',
   startSession: 'c1be136730e147bb3859cf0eacdfa4e73854e939189e780c3d1079b102898474',
   cancelSession: '3845d89ffcb3610b06f6b8f3e3d80902c038e9b99c138335497da797f4a8b18d',
+  answerSession: '8fe4db0e314f7c665462fed273d1f5e2b6dfc4d34082a007365e16e83287d140',
   startPreview: '538ed2171a4d0f331c008ae04e4f348cfb5a18677f9f2b952e6853667d8dc0e5',
   restoreSnapshot: '4cb64a213e7dc6409713f0a71254cd3da3db808f167fff877e0c7620c835c9a3',
   sessionEvents: '71da9f4d23506838550646edb43274df882c32c09fb9cf8a908b82da40949898',
@@ -63,6 +64,9 @@ export const WIDGET_DOCUMENTS: Readonly<Record<WidgetOperationName, string>> = {
 }`,
   cancelSession: `mutation WidgetCancelSession($input: CancelSessionInput!) {
   cancelSession(input: $input) { id kind status prompt lastSeq createdAt error { code message } }
+}`,
+  answerSession: `mutation WidgetAnswerSession($input: AnswerSessionInput!) {
+  answerSession(input: $input) { id kind status prompt lastSeq createdAt error { code message } }
 }`,
   startPreview: `mutation WidgetStartPreview($input: StartPreviewInput!) {
   startPreview(input: $input) { id kind status prompt lastSeq createdAt error { code message } }

@@ -109,6 +109,12 @@ export type PreviewErrorEvent = EventOf<'PreviewErrorEvent', 'preview_error'>;
 export type UsageEvent = EventOf<'UsageEvent', 'usage'>;
 /** Something went wrong; `retryable` errors are retried by the platform. */
 export type ErrorEvent = EventOf<'ErrorEvent', 'error'>;
+/**
+ * The model asks the end user a question: the session waits (`waiting_for_input`) until
+ * `sessions.answer(sessionId, answer)`, at most until `expiresAt` (then it ends `cancelled`).
+ * `choices` are answers to offer as buttons (empty: a free answer).
+ */
+export type QuestionEvent = Simplify<Omit<EventOf<'QuestionEvent', 'question'>, 'questionExpiresAt'> & { expiresAt: string }>;
 /** The last event of every session: its final status and usage. */
 export type DoneEvent = EventOf<'DoneEvent', 'done'>;
 
@@ -130,6 +136,7 @@ export type SessionEvent =
   | PreviewErrorEvent
   | UsageEvent
   | ErrorEvent
+  | QuestionEvent
   | DoneEvent;
 
 /** The kinds of session events: `status`, `text_delta`, …, `done`. */

@@ -195,6 +195,7 @@ function describe(event: SessionEvent): string {
     case 'preview_error': return event.kind + event.message + (event.source ?? '') + (event.line ?? '') + event.fingerprint + event.count;
     case 'usage': return String(event.usage.outputTokens);
     case 'error': return event.code + event.message + event.retryable;
+    case 'question': return event.question + event.choices.join(',') + event.expiresAt;
     case 'done': return event.status + event.usage.inputTokens + (event.error?.message ?? '');
     default: { const never: never = event; return never; }
   }

@@ -66,6 +66,7 @@ export const TYPE_SCOPES: Readonly<Record<string, ApiKeyScope | null>> = {
   SessionUsage: 'sessions:read',
   SessionError: 'sessions:read',
   SessionAttachment: 'sessions:read',
+  SessionQuestion: 'sessions:read',
   ApiKey: 'keys:write',
   CreateApiKeyPayload: 'keys:write',
   WebhookEndpoint: 'webhooks:write',

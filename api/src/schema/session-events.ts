@@ -29,6 +29,7 @@ const EVENT_TYPE_NAMES: Record<SessionEventType, string> = {
   preview_error: 'PreviewErrorEvent',
   usage: 'UsageEvent',
   error: 'ErrorEvent',
+  question: 'QuestionEvent',
   done: 'DoneEvent',
 };
 
@@ -138,6 +139,12 @@ eventType('error', 'Something went wrong; `retryable` errors are retried by the 
   code: t.string({ resolve: (event) => p<'error'>(event).code }),
   message: t.string({ resolve: (event) => p<'error'>(event).message }),
   retryable: t.boolean({ resolve: (event) => p<'error'>(event).retryable ?? false }),
+}));
+eventType('question', "The model asks the end user a question: the session waits (`waiting_for_input`, holding no worker) until `answerSession`, at most until `expiresAt`.", (t) => ({
+  question: t.string({ resolve: (event) => p<'question'>(event).question }),
+  choices: t.stringList({ description: 'Answers to offer as buttons; empty: a free answer.', resolve: (event) => p<'question'>(event).choices }),
+  askedAt: t.field({ type: 'DateTime', resolve: (event) => new Date(p<'question'>(event).askedAt) }),
+  expiresAt: t.field({ type: 'DateTime', description: 'Unanswered by then, the session ends cancelled (QUESTION_EXPIRED).', resolve: (event) => new Date(p<'question'>(event).expiresAt) }),
 }));
 eventType('done', 'The last event of every session: its final status and usage.', (t) => ({
   status: t.string({ resolve: (event) => p<'done'>(event).status }),

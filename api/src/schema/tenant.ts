@@ -44,6 +44,9 @@ const TenantGenerationRef = builder.objectRef<Tenant>('TenantGeneration').implem
       resolve: (tenant) => tenant.anthropicApiKeyEncrypted != null,
     }),
     anthropicApiKeyLast4: t.string({ nullable: true, description: 'The last four characters of that key, to tell keys apart.', resolve: (tenant) => tenant.anthropicApiKeyLast4 }),
+    allowQuestions: t.exposeBoolean('allowQuestions', {
+      description: 'Whether the model may stop to ask the end user a question when a request is ambiguous (the session waits, `waiting_for_input`). Default true.',
+    }),
   }),
 });
 
@@ -104,6 +107,7 @@ const TenantGenerationInput = builder.inputType('TenantGenerationInput', {
       required: false,
       description: "The tenant's own Anthropic key (bring your own key): live sessions run on it and are marked `byok`. Stored sealed, never shown again; null clears it.",
     }),
+    allowQuestions: t.boolean({ required: false, description: 'Whether the model may ask the end user a question (ask_user); null: the default, true.' }),
   }),
 });
 

@@ -54,6 +54,12 @@ export interface SessionEventPayloads {
   /** Usage so far (running totals). */
   usage: SessionUsage;
   error: { code: string; message: string; retryable?: boolean };
+  /**
+   * The model asked the end user a question (its `ask_user` tool): the session is `waiting_for_input`,
+   * holding no worker, until `answerSession`; unanswered past EVERJUST_QUESTION_TTL_MS it ends cancelled.
+   * `choices` may be empty (a free answer).
+   */
+  question: { question: string; choices: string[]; askedAt: string; expiresAt: string };
   /** The last event of every session. */
   done: {
     status: SessionEndStatus;
@@ -80,6 +86,7 @@ export const SESSION_EVENT_TYPES = [
   'preview_error',
   'usage',
   'error',
+  'question',
   'done',
 ] as const satisfies readonly SessionEventType[];
 

@@ -3,6 +3,12 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type AnswerSessionInput = {
+  /** The end user's answer (one of the question's `choices`, or free text); at most 4,000 characters. */
+  answer: string;
+  sessionId: string | number;
+};
+
 /** What a key may do. New keys get every scope unless told otherwise. */
 export type ApiKeyScope =
   | 'KEYS_WRITE'
@@ -97,6 +103,8 @@ export type StartSessionInput = {
 
 /** Generation settings; a field left out is kept, `null` clears it. */
 export type TenantGenerationInput = {
+  /** Whether the model may ask the end user a question (ask_user); null: the default, true. */
+  allowQuestions?: boolean | null | undefined;
   /** The models sessions may ask for (each one the platform offers); empty or null: any. */
   allowedModels?: Array<string> | null | undefined;
   /** The tenant's own Anthropic key (bring your own key): live sessions run on it and are marked `byok`. Stored sealed, never shown again; null clears it. */
@@ -209,7 +217,7 @@ export type WriteProjectFilesMutationVariables = Exact<{
 
 export type WriteProjectFilesMutation = { writeProjectFiles: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } };
 
-export type SessionFieldsFragment = { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, project: { id: string } };
+export type SessionFieldsFragment = { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } };
 
 type SessionEventFields_CommandFinishedEvent_Fragment = { __typename: 'CommandFinishedEvent', commandId: string, exitCode: number | null, durationMs: number, timedOut: boolean, seq: number, type: string, at: string };
 
@@ -231,6 +239,8 @@ type SessionEventFields_PreviewFailedEvent_Fragment = { __typename: 'PreviewFail
 
 type SessionEventFields_PreviewReadyEvent_Fragment = { __typename: 'PreviewReadyEvent', url: string, expiresAt: string | null, seq: number, type: string, at: string };
 
+type SessionEventFields_QuestionEvent_Fragment = { __typename: 'QuestionEvent', question: string, choices: Array<string>, askedAt: string, seq: number, type: string, at: string, questionExpiresAt: string };
+
 type SessionEventFields_SandboxCreatedEvent_Fragment = { __typename: 'SandboxCreatedEvent', sandboxId: string, provider: string, seq: number, type: string, at: string };
 
 type SessionEventFields_StatusEvent_Fragment = { __typename: 'StatusEvent', status: string, step: string | null, seq: number, type: string, at: string, statusMessage: string | null };
@@ -250,6 +260,7 @@ export type SessionEventFieldsFragment =
   | SessionEventFields_PreviewErrorEvent_Fragment
   | SessionEventFields_PreviewFailedEvent_Fragment
   | SessionEventFields_PreviewReadyEvent_Fragment
+  | SessionEventFields_QuestionEvent_Fragment
   | SessionEventFields_SandboxCreatedEvent_Fragment
   | SessionEventFields_StatusEvent_Fragment
   | SessionEventFields_TextDeltaEvent_Fragment
@@ -261,28 +272,35 @@ export type GetSessionQueryVariables = Exact<{
 }>;
 
 
-export type GetSessionQuery = { session: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, project: { id: string } } };
+export type GetSessionQuery = { session: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
 
 export type GetSessionResultQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type GetSessionResultQuery = { session: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, files: Array<{ path: string, size: number, sha: string, content: string }>, project: { id: string, sandbox: { status: string, previewUrl: string | null, previewExpiresAt: string | null } | null }, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean } } };
+export type GetSessionResultQuery = { session: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, files: Array<{ path: string, size: number, sha: string, content: string }>, project: { id: string, sandbox: { status: string, previewUrl: string | null, previewExpiresAt: string | null } | null }, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null } };
 
 export type StartSessionMutationVariables = Exact<{
   input: StartSessionInput;
 }>;
 
 
-export type StartSessionMutation = { startSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, project: { id: string } } };
+export type StartSessionMutation = { startSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
 
 export type CancelSessionMutationVariables = Exact<{
   input: CancelSessionInput;
 }>;
 
 
-export type CancelSessionMutation = { cancelSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, project: { id: string } } };
+export type CancelSessionMutation = { cancelSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
+
+export type AnswerSessionMutationVariables = Exact<{
+  input: AnswerSessionInput;
+}>;
+
+
+export type AnswerSessionMutation = { answerSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
 
 export type SessionEventsSubscriptionVariables = Exact<{
   sessionId: string | number;
@@ -301,6 +319,7 @@ export type SessionEventsSubscription = { sessionEvents:
     | { __typename: 'PreviewErrorEvent', kind: string, message: string, source: string | null, line: number | null, column: number | null, stack: string | null, page: string | null, fingerprint: string, count: number, seq: number, type: string, at: string }
     | { __typename: 'PreviewFailedEvent', reason: string, seq: number, type: string, at: string }
     | { __typename: 'PreviewReadyEvent', url: string, expiresAt: string | null, seq: number, type: string, at: string }
+    | { __typename: 'QuestionEvent', question: string, choices: Array<string>, askedAt: string, seq: number, type: string, at: string, questionExpiresAt: string }
     | { __typename: 'SandboxCreatedEvent', sandboxId: string, provider: string, seq: number, type: string, at: string }
     | { __typename: 'StatusEvent', status: string, step: string | null, seq: number, type: string, at: string, statusMessage: string | null }
     | { __typename: 'TextDeltaEvent', text: string, seq: number, type: string, at: string }
@@ -420,6 +439,12 @@ export const SessionFieldsFragmentDoc = new TypedDocumentString(`
   createdAt
   startedAt
   endedAt
+  pendingQuestion {
+    question
+    choices
+    askedAt
+    expiresAt
+  }
   project {
     id
   }
@@ -500,6 +525,12 @@ export const SessionEventFieldsFragmentDoc = new TypedDocumentString(`
     code
     message
     retryable
+  }
+  ... on QuestionEvent {
+    question
+    choices
+    askedAt
+    questionExpiresAt: expiresAt
   }
   ... on DoneEvent {
     status
@@ -797,6 +828,12 @@ export const GetSessionDocument = new TypedDocumentString(`
   createdAt
   startedAt
   endedAt
+  pendingQuestion {
+    question
+    choices
+    askedAt
+    expiresAt
+  }
   project {
     id
   }
@@ -856,6 +893,12 @@ export const GetSessionResultDocument = new TypedDocumentString(`
   createdAt
   startedAt
   endedAt
+  pendingQuestion {
+    question
+    choices
+    askedAt
+    expiresAt
+  }
   project {
     id
   }
@@ -901,6 +944,12 @@ export const StartSessionDocument = new TypedDocumentString(`
   createdAt
   startedAt
   endedAt
+  pendingQuestion {
+    question
+    choices
+    askedAt
+    expiresAt
+  }
   project {
     id
   }
@@ -946,10 +995,67 @@ export const CancelSessionDocument = new TypedDocumentString(`
   createdAt
   startedAt
   endedAt
+  pendingQuestion {
+    question
+    choices
+    askedAt
+    expiresAt
+  }
   project {
     id
   }
 }`) as unknown as TypedDocumentString<CancelSessionMutation, CancelSessionMutationVariables>;
+export const AnswerSessionDocument = new TypedDocumentString(`
+    mutation AnswerSession($input: AnswerSessionInput!) {
+  answerSession(input: $input) {
+    ...SessionFields
+  }
+}
+    fragment SessionFields on Session {
+  id
+  kind
+  status
+  prompt
+  reply
+  maxOutputTokens
+  model
+  requestedModel
+  byok
+  attachments {
+    mediaType
+    size
+    url
+  }
+  mode
+  externalUserId
+  error {
+    code
+    message
+  }
+  usage {
+    inputTokens
+    outputTokens
+    cacheWriteTokens
+    cacheReadTokens
+    sandboxSeconds
+    costMicros
+    billable
+    byok
+  }
+  lastSeq
+  createdAt
+  startedAt
+  endedAt
+  pendingQuestion {
+    question
+    choices
+    askedAt
+    expiresAt
+  }
+  project {
+    id
+  }
+}`) as unknown as TypedDocumentString<AnswerSessionMutation, AnswerSessionMutationVariables>;
 export const SessionEventsDocument = new TypedDocumentString(`
     subscription SessionEvents($sessionId: ID!, $afterSeq: Int) {
   sessionEvents(sessionId: $sessionId, afterSeq: $afterSeq) {
@@ -1030,6 +1136,12 @@ export const SessionEventsDocument = new TypedDocumentString(`
     code
     message
     retryable
+  }
+  ... on QuestionEvent {
+    question
+    choices
+    askedAt
+    questionExpiresAt: expiresAt
   }
   ... on DoneEvent {
     status

@@ -68,6 +68,13 @@ export type IdempotencyRecord = Prisma.IdempotencyRecordModel
  */
 export type Session = Prisma.SessionModel
 /**
+ * Model SessionMessage
+ * The model's conversation of a session as it goes (in the worker's neutral message format, tool calls
+ * and results included), written lease-fenced after each model round: a job that resumes (after a
+ * question, a crash or a lost lease) continues it instead of starting again.
+ */
+export type SessionMessage = Prisma.SessionMessageModel
+/**
  * Model SessionEvent
  * The append-only log of a session: replayed to subscribers, and the source of webhooks.
  */

@@ -39,6 +39,7 @@ export type SessionKind = (typeof SessionKind)[keyof typeof SessionKind]
 export const SessionStatus = {
   queued: 'queued',
   running: 'running',
+  waiting_for_input: 'waiting_for_input',
   succeeded: 'succeeded',
   failed: 'failed',
   cancelled: 'cancelled'
@@ -50,6 +51,7 @@ export type SessionStatus = (typeof SessionStatus)[keyof typeof SessionStatus]
 export const JobStatus = {
   queued: 'queued',
   running: 'running',
+  waiting: 'waiting',
   succeeded: 'succeeded',
   failed: 'failed',
   dead: 'dead',

@@ -402,6 +402,7 @@ export const ModelName = {
   Project: 'Project',
   IdempotencyRecord: 'IdempotencyRecord',
   Session: 'Session',
+  SessionMessage: 'SessionMessage',
   SessionEvent: 'SessionEvent',
   Job: 'Job',
   ProjectCheckpoint: 'ProjectCheckpoint',
@@ -433,7 +434,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "apiKey" | "project" | "idempotencyRecord" | "session" | "sessionEvent" | "job" | "projectCheckpoint" | "checkpointFile" | "fileBlob" | "projectFile" | "sessionFile" | "sessionAttachment" | "sessionAttemptUsage" | "sandbox" | "usageDaily" | "endUserBudget" | "webhookEndpoint" | "webhookDelivery" | "autoscaleChange" | "previewError"
+    modelProps: "tenant" | "apiKey" | "project" | "idempotencyRecord" | "session" | "sessionMessage" | "sessionEvent" | "job" | "projectCheckpoint" | "checkpointFile" | "fileBlob" | "projectFile" | "sessionFile" | "sessionAttachment" | "sessionAttemptUsage" | "sandbox" | "usageDaily" | "endUserBudget" | "webhookEndpoint" | "webhookDelivery" | "autoscaleChange" | "previewError"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -804,6 +805,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         count: {
           args: Prisma.SessionCountArgs<ExtArgs>
           result: runtime.Types.Utils.Optional<Prisma.SessionCountAggregateOutputType> | number
+        }
+      }
+    }
+    SessionMessage: {
+      payload: Prisma.$SessionMessagePayload<ExtArgs>
+      fields: Prisma.SessionMessageFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.SessionMessageFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionMessagePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.SessionMessageFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionMessagePayload>
+        }
+        findFirst: {
+          args: Prisma.SessionMessageFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionMessagePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.SessionMessageFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionMessagePayload>
+        }
+        findMany: {
+          args: Prisma.SessionMessageFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionMessagePayload>[]
+        }
+        create: {
+          args: Prisma.SessionMessageCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionMessagePayload>
+        }
+        createMany: {
+          args: Prisma.SessionMessageCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.SessionMessageCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionMessagePayload>[]
+        }
+        delete: {
+          args: Prisma.SessionMessageDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionMessagePayload>
+        }
+        update: {
+          args: Prisma.SessionMessageUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionMessagePayload>
+        }
+        deleteMany: {
+          args: Prisma.SessionMessageDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.SessionMessageUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.SessionMessageUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionMessagePayload>[]
+        }
+        upsert: {
+          args: Prisma.SessionMessageUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionMessagePayload>
+        }
+        aggregate: {
+          args: Prisma.SessionMessageAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateSessionMessage>
+        }
+        groupBy: {
+          args: Prisma.SessionMessageGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.SessionMessageGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.SessionMessageCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.SessionMessageCountAggregateOutputType> | number
         }
       }
     }
@@ -2119,6 +2194,8 @@ export const SessionScalarFieldEnum = {
   byok: 'byok',
   billable: 'billable',
   cancelRequestedAt: 'cancelRequestedAt',
+  pendingQuestion: 'pendingQuestion',
+  questionAskedAt: 'questionAskedAt',
   createdAt: 'createdAt',
   startedAt: 'startedAt',
   endedAt: 'endedAt',
@@ -2126,6 +2203,18 @@ export const SessionScalarFieldEnum = {
 } as const
 
 export type SessionScalarFieldEnum = (typeof SessionScalarFieldEnum)[keyof typeof SessionScalarFieldEnum]
+
+
+export const SessionMessageScalarFieldEnum = {
+  sessionId: 'sessionId',
+  seq: 'seq',
+  role: 'role',
+  content: 'content',
+  eventSeq: 'eventSeq',
+  createdAt: 'createdAt'
+} as const
+
+export type SessionMessageScalarFieldEnum = (typeof SessionMessageScalarFieldEnum)[keyof typeof SessionMessageScalarFieldEnum]
 
 
 export const SessionEventScalarFieldEnum = {
@@ -2772,6 +2861,7 @@ export type GlobalOmitConfig = {
   project?: Prisma.ProjectOmit
   idempotencyRecord?: Prisma.IdempotencyRecordOmit
   session?: Prisma.SessionOmit
+  sessionMessage?: Prisma.SessionMessageOmit
   sessionEvent?: Prisma.SessionEventOmit
   job?: Prisma.JobOmit
   projectCheckpoint?: Prisma.ProjectCheckpointOmit

@@ -56,6 +56,7 @@ export const ModelName = {
   Project: 'Project',
   IdempotencyRecord: 'IdempotencyRecord',
   Session: 'Session',
+  SessionMessage: 'SessionMessage',
   SessionEvent: 'SessionEvent',
   Job: 'Job',
   ProjectCheckpoint: 'ProjectCheckpoint',
@@ -179,6 +180,8 @@ export const SessionScalarFieldEnum = {
   byok: 'byok',
   billable: 'billable',
   cancelRequestedAt: 'cancelRequestedAt',
+  pendingQuestion: 'pendingQuestion',
+  questionAskedAt: 'questionAskedAt',
   createdAt: 'createdAt',
   startedAt: 'startedAt',
   endedAt: 'endedAt',
@@ -186,6 +189,18 @@ export const SessionScalarFieldEnum = {
 } as const
 
 export type SessionScalarFieldEnum = (typeof SessionScalarFieldEnum)[keyof typeof SessionScalarFieldEnum]
+
+
+export const SessionMessageScalarFieldEnum = {
+  sessionId: 'sessionId',
+  seq: 'seq',
+  role: 'role',
+  content: 'content',
+  eventSeq: 'eventSeq',
+  createdAt: 'createdAt'
+} as const
+
+export type SessionMessageScalarFieldEnum = (typeof SessionMessageScalarFieldEnum)[keyof typeof SessionMessageScalarFieldEnum]
 
 
 export const SessionEventScalarFieldEnum = {

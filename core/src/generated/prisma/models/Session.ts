@@ -54,6 +54,7 @@ export type SessionMinAggregateOutputType = {
   byok: boolean | null
   billable: boolean | null
   cancelRequestedAt: Date | null
+  questionAskedAt: Date | null
   createdAt: Date | null
   startedAt: Date | null
   endedAt: Date | null
@@ -78,6 +79,7 @@ export type SessionMaxAggregateOutputType = {
   byok: boolean | null
   billable: boolean | null
   cancelRequestedAt: Date | null
+  questionAskedAt: Date | null
   createdAt: Date | null
   startedAt: Date | null
   endedAt: Date | null
@@ -104,6 +106,8 @@ export type SessionCountAggregateOutputType = {
   byok: number
   billable: number
   cancelRequestedAt: number
+  pendingQuestion: number
+  questionAskedAt: number
   createdAt: number
   startedAt: number
   endedAt: number
@@ -140,6 +144,7 @@ export type SessionMinAggregateInputType = {
   byok?: true
   billable?: true
   cancelRequestedAt?: true
+  questionAskedAt?: true
   createdAt?: true
   startedAt?: true
   endedAt?: true
@@ -164,6 +169,7 @@ export type SessionMaxAggregateInputType = {
   byok?: true
   billable?: true
   cancelRequestedAt?: true
+  questionAskedAt?: true
   createdAt?: true
   startedAt?: true
   endedAt?: true
@@ -190,6 +196,8 @@ export type SessionCountAggregateInputType = {
   byok?: true
   billable?: true
   cancelRequestedAt?: true
+  pendingQuestion?: true
+  questionAskedAt?: true
   createdAt?: true
   startedAt?: true
   endedAt?: true
@@ -303,6 +311,8 @@ export type SessionGroupByOutputType = {
   byok: boolean
   billable: boolean
   cancelRequestedAt: Date | null
+  pendingQuestion: runtime.JsonValue | null
+  questionAskedAt: Date | null
   createdAt: Date
   startedAt: Date | null
   endedAt: Date | null
@@ -352,6 +362,8 @@ export type SessionWhereInput = {
   byok?: Prisma.BoolFilter<"Session"> | boolean
   billable?: Prisma.BoolFilter<"Session"> | boolean
   cancelRequestedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
+  pendingQuestion?: Prisma.JsonNullableFilter<"Session">
+  questionAskedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"Session"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
   endedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
@@ -363,6 +375,7 @@ export type SessionWhereInput = {
   jobs?: Prisma.JobListRelationFilter
   attachments?: Prisma.SessionAttachmentListRelationFilter
   attemptUsage?: Prisma.SessionAttemptUsageListRelationFilter
+  messages?: Prisma.SessionMessageListRelationFilter
 }
 
 export type SessionOrderByWithRelationInput = {
@@ -385,6 +398,8 @@ export type SessionOrderByWithRelationInput = {
   byok?: Prisma.SortOrder
   billable?: Prisma.SortOrder
   cancelRequestedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  pendingQuestion?: Prisma.SortOrderInput | Prisma.SortOrder
+  questionAskedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   endedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -396,6 +411,7 @@ export type SessionOrderByWithRelationInput = {
   jobs?: Prisma.JobOrderByRelationAggregateInput
   attachments?: Prisma.SessionAttachmentOrderByRelationAggregateInput
   attemptUsage?: Prisma.SessionAttemptUsageOrderByRelationAggregateInput
+  messages?: Prisma.SessionMessageOrderByRelationAggregateInput
 }
 
 export type SessionWhereUniqueInput = Prisma.AtLeast<{
@@ -421,6 +437,8 @@ export type SessionWhereUniqueInput = Prisma.AtLeast<{
   byok?: Prisma.BoolFilter<"Session"> | boolean
   billable?: Prisma.BoolFilter<"Session"> | boolean
   cancelRequestedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
+  pendingQuestion?: Prisma.JsonNullableFilter<"Session">
+  questionAskedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"Session"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
   endedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
@@ -432,6 +450,7 @@ export type SessionWhereUniqueInput = Prisma.AtLeast<{
   jobs?: Prisma.JobListRelationFilter
   attachments?: Prisma.SessionAttachmentListRelationFilter
   attemptUsage?: Prisma.SessionAttemptUsageListRelationFilter
+  messages?: Prisma.SessionMessageListRelationFilter
 }, "id">
 
 export type SessionOrderByWithAggregationInput = {
@@ -454,6 +473,8 @@ export type SessionOrderByWithAggregationInput = {
   byok?: Prisma.SortOrder
   billable?: Prisma.SortOrder
   cancelRequestedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  pendingQuestion?: Prisma.SortOrderInput | Prisma.SortOrder
+  questionAskedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   endedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -488,6 +509,8 @@ export type SessionScalarWhereWithAggregatesInput = {
   byok?: Prisma.BoolWithAggregatesFilter<"Session"> | boolean
   billable?: Prisma.BoolWithAggregatesFilter<"Session"> | boolean
   cancelRequestedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Session"> | Date | string | null
+  pendingQuestion?: Prisma.JsonNullableWithAggregatesFilter<"Session">
+  questionAskedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Session"> | Date | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Session"> | Date | string
   startedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Session"> | Date | string | null
   endedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Session"> | Date | string | null
@@ -512,6 +535,8 @@ export type SessionCreateInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -523,6 +548,7 @@ export type SessionCreateInput = {
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
 }
 
 export type SessionUncheckedCreateInput = {
@@ -545,6 +571,8 @@ export type SessionUncheckedCreateInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -554,6 +582,7 @@ export type SessionUncheckedCreateInput = {
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
 }
 
 export type SessionUpdateInput = {
@@ -574,6 +603,8 @@ export type SessionUpdateInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -585,6 +616,7 @@ export type SessionUpdateInput = {
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateInput = {
@@ -607,6 +639,8 @@ export type SessionUncheckedUpdateInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -616,6 +650,7 @@ export type SessionUncheckedUpdateInput = {
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionCreateManyInput = {
@@ -638,6 +673,8 @@ export type SessionCreateManyInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -662,6 +699,8 @@ export type SessionUpdateManyMutationInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -688,6 +727,8 @@ export type SessionUncheckedUpdateManyInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -724,6 +765,8 @@ export type SessionCountOrderByAggregateInput = {
   byok?: Prisma.SortOrder
   billable?: Prisma.SortOrder
   cancelRequestedAt?: Prisma.SortOrder
+  pendingQuestion?: Prisma.SortOrder
+  questionAskedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrder
@@ -753,6 +796,7 @@ export type SessionMaxOrderByAggregateInput = {
   byok?: Prisma.SortOrder
   billable?: Prisma.SortOrder
   cancelRequestedAt?: Prisma.SortOrder
+  questionAskedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrder
@@ -777,6 +821,7 @@ export type SessionMinOrderByAggregateInput = {
   byok?: Prisma.SortOrder
   billable?: Prisma.SortOrder
   cancelRequestedAt?: Prisma.SortOrder
+  questionAskedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrder
@@ -898,6 +943,20 @@ export type NullableIntFieldUpdateOperationsInput = {
   divide?: number
 }
 
+export type SessionCreateNestedOneWithoutMessagesInput = {
+  create?: Prisma.XOR<Prisma.SessionCreateWithoutMessagesInput, Prisma.SessionUncheckedCreateWithoutMessagesInput>
+  connectOrCreate?: Prisma.SessionCreateOrConnectWithoutMessagesInput
+  connect?: Prisma.SessionWhereUniqueInput
+}
+
+export type SessionUpdateOneRequiredWithoutMessagesNestedInput = {
+  create?: Prisma.XOR<Prisma.SessionCreateWithoutMessagesInput, Prisma.SessionUncheckedCreateWithoutMessagesInput>
+  connectOrCreate?: Prisma.SessionCreateOrConnectWithoutMessagesInput
+  upsert?: Prisma.SessionUpsertWithoutMessagesInput
+  connect?: Prisma.SessionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.SessionUpdateToOneWithWhereWithoutMessagesInput, Prisma.SessionUpdateWithoutMessagesInput>, Prisma.SessionUncheckedUpdateWithoutMessagesInput>
+}
+
 export type SessionCreateNestedOneWithoutEventsInput = {
   create?: Prisma.XOR<Prisma.SessionCreateWithoutEventsInput, Prisma.SessionUncheckedCreateWithoutEventsInput>
   connectOrCreate?: Prisma.SessionCreateOrConnectWithoutEventsInput
@@ -988,6 +1047,8 @@ export type SessionCreateWithoutTenantInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -998,6 +1059,7 @@ export type SessionCreateWithoutTenantInput = {
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutTenantInput = {
@@ -1019,6 +1081,8 @@ export type SessionUncheckedCreateWithoutTenantInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1028,6 +1092,7 @@ export type SessionUncheckedCreateWithoutTenantInput = {
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutTenantInput = {
@@ -1079,6 +1144,8 @@ export type SessionScalarWhereInput = {
   byok?: Prisma.BoolFilter<"Session"> | boolean
   billable?: Prisma.BoolFilter<"Session"> | boolean
   cancelRequestedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
+  pendingQuestion?: Prisma.JsonNullableFilter<"Session">
+  questionAskedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"Session"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
   endedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
@@ -1103,6 +1170,8 @@ export type SessionCreateWithoutProjectInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1113,6 +1182,7 @@ export type SessionCreateWithoutProjectInput = {
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutProjectInput = {
@@ -1134,6 +1204,8 @@ export type SessionUncheckedCreateWithoutProjectInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1143,6 +1215,7 @@ export type SessionUncheckedCreateWithoutProjectInput = {
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutProjectInput = {
@@ -1171,6 +1244,154 @@ export type SessionUpdateManyWithWhereWithoutProjectInput = {
   data: Prisma.XOR<Prisma.SessionUpdateManyMutationInput, Prisma.SessionUncheckedUpdateManyWithoutProjectInput>
 }
 
+export type SessionCreateWithoutMessagesInput = {
+  id?: string
+  mode: $Enums.Mode
+  kind?: $Enums.SessionKind
+  prompt?: string
+  status?: $Enums.SessionStatus
+  model?: string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: string | null
+  idempotencyKey?: string | null
+  lastSeq?: number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
+  cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  updatedAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutSessionsInput
+  project: Prisma.ProjectCreateNestedOneWithoutSessionsInput
+  events?: Prisma.SessionEventCreateNestedManyWithoutSessionInput
+  files?: Prisma.SessionFileCreateNestedManyWithoutSessionInput
+  jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+}
+
+export type SessionUncheckedCreateWithoutMessagesInput = {
+  id?: string
+  tenantId: string
+  projectId: string
+  mode: $Enums.Mode
+  kind?: $Enums.SessionKind
+  prompt?: string
+  status?: $Enums.SessionStatus
+  model?: string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: string | null
+  idempotencyKey?: string | null
+  lastSeq?: number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
+  cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  updatedAt?: Date | string
+  events?: Prisma.SessionEventUncheckedCreateNestedManyWithoutSessionInput
+  files?: Prisma.SessionFileUncheckedCreateNestedManyWithoutSessionInput
+  jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+}
+
+export type SessionCreateOrConnectWithoutMessagesInput = {
+  where: Prisma.SessionWhereUniqueInput
+  create: Prisma.XOR<Prisma.SessionCreateWithoutMessagesInput, Prisma.SessionUncheckedCreateWithoutMessagesInput>
+}
+
+export type SessionUpsertWithoutMessagesInput = {
+  update: Prisma.XOR<Prisma.SessionUpdateWithoutMessagesInput, Prisma.SessionUncheckedUpdateWithoutMessagesInput>
+  create: Prisma.XOR<Prisma.SessionCreateWithoutMessagesInput, Prisma.SessionUncheckedCreateWithoutMessagesInput>
+  where?: Prisma.SessionWhereInput
+}
+
+export type SessionUpdateToOneWithWhereWithoutMessagesInput = {
+  where?: Prisma.SessionWhereInput
+  data: Prisma.XOR<Prisma.SessionUpdateWithoutMessagesInput, Prisma.SessionUncheckedUpdateWithoutMessagesInput>
+}
+
+export type SessionUpdateWithoutMessagesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  kind?: Prisma.EnumSessionKindFieldUpdateOperationsInput | $Enums.SessionKind
+  prompt?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumSessionStatusFieldUpdateOperationsInput | $Enums.SessionStatus
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutSessionsNestedInput
+  project?: Prisma.ProjectUpdateOneRequiredWithoutSessionsNestedInput
+  events?: Prisma.SessionEventUpdateManyWithoutSessionNestedInput
+  files?: Prisma.SessionFileUpdateManyWithoutSessionNestedInput
+  jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+}
+
+export type SessionUncheckedUpdateWithoutMessagesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  kind?: Prisma.EnumSessionKindFieldUpdateOperationsInput | $Enums.SessionKind
+  prompt?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumSessionStatusFieldUpdateOperationsInput | $Enums.SessionStatus
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  events?: Prisma.SessionEventUncheckedUpdateManyWithoutSessionNestedInput
+  files?: Prisma.SessionFileUncheckedUpdateManyWithoutSessionNestedInput
+  jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+}
+
 export type SessionCreateWithoutEventsInput = {
   id?: string
   mode: $Enums.Mode
@@ -1189,6 +1410,8 @@ export type SessionCreateWithoutEventsInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1199,6 +1422,7 @@ export type SessionCreateWithoutEventsInput = {
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutEventsInput = {
@@ -1221,6 +1445,8 @@ export type SessionUncheckedCreateWithoutEventsInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1229,6 +1455,7 @@ export type SessionUncheckedCreateWithoutEventsInput = {
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutEventsInput = {
@@ -1265,6 +1492,8 @@ export type SessionUpdateWithoutEventsInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1275,6 +1504,7 @@ export type SessionUpdateWithoutEventsInput = {
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutEventsInput = {
@@ -1297,6 +1527,8 @@ export type SessionUncheckedUpdateWithoutEventsInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1305,6 +1537,7 @@ export type SessionUncheckedUpdateWithoutEventsInput = {
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutJobsInput = {
@@ -1325,6 +1558,8 @@ export type SessionCreateWithoutJobsInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1335,6 +1570,7 @@ export type SessionCreateWithoutJobsInput = {
   files?: Prisma.SessionFileCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutJobsInput = {
@@ -1357,6 +1593,8 @@ export type SessionUncheckedCreateWithoutJobsInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1365,6 +1603,7 @@ export type SessionUncheckedCreateWithoutJobsInput = {
   files?: Prisma.SessionFileUncheckedCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutJobsInput = {
@@ -1401,6 +1640,8 @@ export type SessionUpdateWithoutJobsInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1411,6 +1652,7 @@ export type SessionUpdateWithoutJobsInput = {
   files?: Prisma.SessionFileUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutJobsInput = {
@@ -1433,6 +1675,8 @@ export type SessionUncheckedUpdateWithoutJobsInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1441,6 +1685,7 @@ export type SessionUncheckedUpdateWithoutJobsInput = {
   files?: Prisma.SessionFileUncheckedUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutFilesInput = {
@@ -1461,6 +1706,8 @@ export type SessionCreateWithoutFilesInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1471,6 +1718,7 @@ export type SessionCreateWithoutFilesInput = {
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutFilesInput = {
@@ -1493,6 +1741,8 @@ export type SessionUncheckedCreateWithoutFilesInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1501,6 +1751,7 @@ export type SessionUncheckedCreateWithoutFilesInput = {
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutFilesInput = {
@@ -1537,6 +1788,8 @@ export type SessionUpdateWithoutFilesInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1547,6 +1800,7 @@ export type SessionUpdateWithoutFilesInput = {
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutFilesInput = {
@@ -1569,6 +1823,8 @@ export type SessionUncheckedUpdateWithoutFilesInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1577,6 +1833,7 @@ export type SessionUncheckedUpdateWithoutFilesInput = {
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutAttachmentsInput = {
@@ -1597,6 +1854,8 @@ export type SessionCreateWithoutAttachmentsInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1607,6 +1866,7 @@ export type SessionCreateWithoutAttachmentsInput = {
   files?: Prisma.SessionFileCreateNestedManyWithoutSessionInput
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutAttachmentsInput = {
@@ -1629,6 +1889,8 @@ export type SessionUncheckedCreateWithoutAttachmentsInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1637,6 +1899,7 @@ export type SessionUncheckedCreateWithoutAttachmentsInput = {
   files?: Prisma.SessionFileUncheckedCreateNestedManyWithoutSessionInput
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutAttachmentsInput = {
@@ -1673,6 +1936,8 @@ export type SessionUpdateWithoutAttachmentsInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1683,6 +1948,7 @@ export type SessionUpdateWithoutAttachmentsInput = {
   files?: Prisma.SessionFileUpdateManyWithoutSessionNestedInput
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutAttachmentsInput = {
@@ -1705,6 +1971,8 @@ export type SessionUncheckedUpdateWithoutAttachmentsInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1713,6 +1981,7 @@ export type SessionUncheckedUpdateWithoutAttachmentsInput = {
   files?: Prisma.SessionFileUncheckedUpdateManyWithoutSessionNestedInput
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutAttemptUsageInput = {
@@ -1733,6 +2002,8 @@ export type SessionCreateWithoutAttemptUsageInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1743,6 +2014,7 @@ export type SessionCreateWithoutAttemptUsageInput = {
   files?: Prisma.SessionFileCreateNestedManyWithoutSessionInput
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutAttemptUsageInput = {
@@ -1765,6 +2037,8 @@ export type SessionUncheckedCreateWithoutAttemptUsageInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1773,6 +2047,7 @@ export type SessionUncheckedCreateWithoutAttemptUsageInput = {
   files?: Prisma.SessionFileUncheckedCreateNestedManyWithoutSessionInput
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutAttemptUsageInput = {
@@ -1809,6 +2084,8 @@ export type SessionUpdateWithoutAttemptUsageInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1819,6 +2096,7 @@ export type SessionUpdateWithoutAttemptUsageInput = {
   files?: Prisma.SessionFileUpdateManyWithoutSessionNestedInput
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutAttemptUsageInput = {
@@ -1841,6 +2119,8 @@ export type SessionUncheckedUpdateWithoutAttemptUsageInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1849,6 +2129,7 @@ export type SessionUncheckedUpdateWithoutAttemptUsageInput = {
   files?: Prisma.SessionFileUncheckedUpdateManyWithoutSessionNestedInput
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionCreateManyTenantInput = {
@@ -1870,6 +2151,8 @@ export type SessionCreateManyTenantInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1894,6 +2177,8 @@ export type SessionUpdateWithoutTenantInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1904,6 +2189,7 @@ export type SessionUpdateWithoutTenantInput = {
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutTenantInput = {
@@ -1925,6 +2211,8 @@ export type SessionUncheckedUpdateWithoutTenantInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1934,6 +2222,7 @@ export type SessionUncheckedUpdateWithoutTenantInput = {
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateManyWithoutTenantInput = {
@@ -1955,6 +2244,8 @@ export type SessionUncheckedUpdateManyWithoutTenantInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1980,6 +2271,8 @@ export type SessionCreateManyProjectInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -2004,6 +2297,8 @@ export type SessionUpdateWithoutProjectInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2014,6 +2309,7 @@ export type SessionUpdateWithoutProjectInput = {
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutProjectInput = {
@@ -2035,6 +2331,8 @@ export type SessionUncheckedUpdateWithoutProjectInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2044,6 +2342,7 @@ export type SessionUncheckedUpdateWithoutProjectInput = {
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateManyWithoutProjectInput = {
@@ -2065,6 +2364,8 @@ export type SessionUncheckedUpdateManyWithoutProjectInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2082,6 +2383,7 @@ export type SessionCountOutputType = {
   jobs: number
   attachments: number
   attemptUsage: number
+  messages: number
 }
 
 export type SessionCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2090,6 +2392,7 @@ export type SessionCountOutputTypeSelect<ExtArgs extends runtime.Types.Extension
   jobs?: boolean | SessionCountOutputTypeCountJobsArgs
   attachments?: boolean | SessionCountOutputTypeCountAttachmentsArgs
   attemptUsage?: boolean | SessionCountOutputTypeCountAttemptUsageArgs
+  messages?: boolean | SessionCountOutputTypeCountMessagesArgs
 }
 
 /**
@@ -2137,6 +2440,13 @@ export type SessionCountOutputTypeCountAttemptUsageArgs<ExtArgs extends runtime.
   where?: Prisma.SessionAttemptUsageWhereInput
 }
 
+/**
+ * SessionCountOutputType without action
+ */
+export type SessionCountOutputTypeCountMessagesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.SessionMessageWhereInput
+}
+
 
 export type SessionSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -2158,6 +2468,8 @@ export type SessionSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: boolean
+  pendingQuestion?: boolean
+  questionAskedAt?: boolean
   createdAt?: boolean
   startedAt?: boolean
   endedAt?: boolean
@@ -2169,6 +2481,7 @@ export type SessionSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   jobs?: boolean | Prisma.Session$jobsArgs<ExtArgs>
   attachments?: boolean | Prisma.Session$attachmentsArgs<ExtArgs>
   attemptUsage?: boolean | Prisma.Session$attemptUsageArgs<ExtArgs>
+  messages?: boolean | Prisma.Session$messagesArgs<ExtArgs>
   _count?: boolean | Prisma.SessionCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["session"]>
 
@@ -2192,6 +2505,8 @@ export type SessionSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exten
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: boolean
+  pendingQuestion?: boolean
+  questionAskedAt?: boolean
   createdAt?: boolean
   startedAt?: boolean
   endedAt?: boolean
@@ -2220,6 +2535,8 @@ export type SessionSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exten
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: boolean
+  pendingQuestion?: boolean
+  questionAskedAt?: boolean
   createdAt?: boolean
   startedAt?: boolean
   endedAt?: boolean
@@ -2248,13 +2565,15 @@ export type SessionSelectScalar = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: boolean
+  pendingQuestion?: boolean
+  questionAskedAt?: boolean
   createdAt?: boolean
   startedAt?: boolean
   endedAt?: boolean
   updatedAt?: boolean
 }
 
-export type SessionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "projectId" | "mode" | "kind" | "prompt" | "status" | "model" | "error" | "externalUserId" | "idempotencyKey" | "lastSeq" | "usage" | "reply" | "requestedModel" | "maxOutputTokens" | "byok" | "billable" | "cancelRequestedAt" | "createdAt" | "startedAt" | "endedAt" | "updatedAt", ExtArgs["result"]["session"]>
+export type SessionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "projectId" | "mode" | "kind" | "prompt" | "status" | "model" | "error" | "externalUserId" | "idempotencyKey" | "lastSeq" | "usage" | "reply" | "requestedModel" | "maxOutputTokens" | "byok" | "billable" | "cancelRequestedAt" | "pendingQuestion" | "questionAskedAt" | "createdAt" | "startedAt" | "endedAt" | "updatedAt", ExtArgs["result"]["session"]>
 export type SessionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   project?: boolean | Prisma.ProjectDefaultArgs<ExtArgs>
@@ -2263,6 +2582,7 @@ export type SessionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs
   jobs?: boolean | Prisma.Session$jobsArgs<ExtArgs>
   attachments?: boolean | Prisma.Session$attachmentsArgs<ExtArgs>
   attemptUsage?: boolean | Prisma.Session$attemptUsageArgs<ExtArgs>
+  messages?: boolean | Prisma.Session$messagesArgs<ExtArgs>
   _count?: boolean | Prisma.SessionCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type SessionIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2284,6 +2604,7 @@ export type $SessionPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
     jobs: Prisma.$JobPayload<ExtArgs>[]
     attachments: Prisma.$SessionAttachmentPayload<ExtArgs>[]
     attemptUsage: Prisma.$SessionAttemptUsagePayload<ExtArgs>[]
+    messages: Prisma.$SessionMessagePayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -2335,6 +2656,14 @@ export type $SessionPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
      * Set by cancelSession; the worker stops at once when it hears of it.
      */
     cancelRequestedAt: Date | null
+    /**
+     * The question the session waits on while `waiting_for_input`: `{ toolCallId, question, choices, askedAt }`.
+     */
+    pendingQuestion: runtime.JsonValue | null
+    /**
+     * When that question was asked: past EVERJUST_QUESTION_TTL_MS the session ends cancelled.
+     */
+    questionAskedAt: Date | null
     createdAt: Date
     startedAt: Date | null
     endedAt: Date | null
@@ -2740,6 +3069,7 @@ export interface Prisma__SessionClient<T, Null = never, ExtArgs extends runtime.
   jobs<T extends Prisma.Session$jobsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$jobsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$JobPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   attachments<T extends Prisma.Session$attachmentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$attachmentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionAttachmentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   attemptUsage<T extends Prisma.Session$attemptUsageArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$attemptUsageArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionAttemptUsagePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  messages<T extends Prisma.Session$messagesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$messagesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionMessagePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2788,6 +3118,8 @@ export interface SessionFieldRefs {
   readonly byok: Prisma.FieldRef<"Session", 'Boolean'>
   readonly billable: Prisma.FieldRef<"Session", 'Boolean'>
   readonly cancelRequestedAt: Prisma.FieldRef<"Session", 'DateTime'>
+  readonly pendingQuestion: Prisma.FieldRef<"Session", 'Json'>
+  readonly questionAskedAt: Prisma.FieldRef<"Session", 'DateTime'>
   readonly createdAt: Prisma.FieldRef<"Session", 'DateTime'>
   readonly startedAt: Prisma.FieldRef<"Session", 'DateTime'>
   readonly endedAt: Prisma.FieldRef<"Session", 'DateTime'>
@@ -3310,6 +3642,30 @@ export type Session$attemptUsageArgs<ExtArgs extends runtime.Types.Extensions.In
   take?: number
   skip?: number
   distinct?: Prisma.SessionAttemptUsageScalarFieldEnum | Prisma.SessionAttemptUsageScalarFieldEnum[]
+}
+
+/**
+ * Session.messages
+ */
+export type Session$messagesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the SessionMessage
+   */
+  select?: Prisma.SessionMessageSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the SessionMessage
+   */
+  omit?: Prisma.SessionMessageOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.SessionMessageInclude<ExtArgs> | null
+  where?: Prisma.SessionMessageWhereInput
+  orderBy?: Prisma.SessionMessageOrderByWithRelationInput | Prisma.SessionMessageOrderByWithRelationInput[]
+  cursor?: Prisma.SessionMessageWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.SessionMessageScalarFieldEnum | Prisma.SessionMessageScalarFieldEnum[]
 }
 
 /**
