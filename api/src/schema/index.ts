@@ -14,6 +14,7 @@ import './sandboxes.js';
 import './usage.js';
 import './webhooks.js';
 import './github.js';
+import './deployments.js';
 import './widget.js';
 
 builder.queryType({});

@@ -149,3 +149,9 @@ export type WebhookDelivery = Prisma.WebhookDeliveryModel
  * deployment of the app, which restarts the autoscaler too.
  */
 export type AutoscaleChange = Prisma.AutoscaleChangeModel
+/**
+ * Model Deployment
+ * One deployment of a project's app (a deploy session's, or a rollback's): what was deployed, how far
+ * it got, and where it lives. The project's live one is its newest ACTIVE.
+ */
+export type Deployment = Prisma.DeploymentModel

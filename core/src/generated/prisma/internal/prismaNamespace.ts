@@ -416,7 +416,8 @@ export const ModelName = {
   EndUserBudget: 'EndUserBudget',
   WebhookEndpoint: 'WebhookEndpoint',
   WebhookDelivery: 'WebhookDelivery',
-  AutoscaleChange: 'AutoscaleChange'
+  AutoscaleChange: 'AutoscaleChange',
+  Deployment: 'Deployment'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -432,7 +433,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "apiKey" | "project" | "idempotencyRecord" | "session" | "sessionEvent" | "job" | "projectCheckpoint" | "checkpointFile" | "fileBlob" | "projectFile" | "sessionFile" | "sessionAttachment" | "sessionAttemptUsage" | "sandbox" | "usageDaily" | "endUserBudget" | "webhookEndpoint" | "webhookDelivery" | "autoscaleChange"
+    modelProps: "tenant" | "apiKey" | "project" | "idempotencyRecord" | "session" | "sessionEvent" | "job" | "projectCheckpoint" | "checkpointFile" | "fileBlob" | "projectFile" | "sessionFile" | "sessionAttachment" | "sessionAttemptUsage" | "sandbox" | "usageDaily" | "endUserBudget" | "webhookEndpoint" | "webhookDelivery" | "autoscaleChange" | "deployment"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1916,6 +1917,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    Deployment: {
+      payload: Prisma.$DeploymentPayload<ExtArgs>
+      fields: Prisma.DeploymentFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.DeploymentFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.DeploymentFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>
+        }
+        findFirst: {
+          args: Prisma.DeploymentFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.DeploymentFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>
+        }
+        findMany: {
+          args: Prisma.DeploymentFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>[]
+        }
+        create: {
+          args: Prisma.DeploymentCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>
+        }
+        createMany: {
+          args: Prisma.DeploymentCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.DeploymentCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>[]
+        }
+        delete: {
+          args: Prisma.DeploymentDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>
+        }
+        update: {
+          args: Prisma.DeploymentUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>
+        }
+        deleteMany: {
+          args: Prisma.DeploymentDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.DeploymentUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.DeploymentUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>[]
+        }
+        upsert: {
+          args: Prisma.DeploymentUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>
+        }
+        aggregate: {
+          args: Prisma.DeploymentAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateDeployment>
+        }
+        groupBy: {
+          args: Prisma.DeploymentGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.DeploymentGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.DeploymentCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.DeploymentCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -2004,7 +2079,10 @@ export const ProjectScalarFieldEnum = {
   updatedAt: 'updatedAt',
   deletedAt: 'deletedAt',
   forkedFromId: 'forkedFromId',
-  forkedAtSessionId: 'forkedAtSessionId'
+  forkedAtSessionId: 'forkedAtSessionId',
+  deployRepository: 'deployRepository',
+  deployAppId: 'deployAppId',
+  customDomain: 'customDomain'
 } as const
 
 export type ProjectScalarFieldEnum = (typeof ProjectScalarFieldEnum)[keyof typeof ProjectScalarFieldEnum]
@@ -2205,6 +2283,7 @@ export const UsageDailyScalarFieldEnum = {
   cacheWriteTokens: 'cacheWriteTokens',
   cacheReadTokens: 'cacheReadTokens',
   sandboxSeconds: 'sandboxSeconds',
+  deploys: 'deploys',
   costMicros: 'costMicros',
   billable: 'billable',
   byok: 'byok',
@@ -2275,6 +2354,30 @@ export const AutoscaleChangeScalarFieldEnum = {
 } as const
 
 export type AutoscaleChangeScalarFieldEnum = (typeof AutoscaleChangeScalarFieldEnum)[keyof typeof AutoscaleChangeScalarFieldEnum]
+
+
+export const DeploymentScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  mode: 'mode',
+  projectId: 'projectId',
+  sessionId: 'sessionId',
+  provider: 'provider',
+  appId: 'appId',
+  doDeploymentId: 'doDeploymentId',
+  rollbackOfId: 'rollbackOfId',
+  appKind: 'appKind',
+  commitSha: 'commitSha',
+  phase: 'phase',
+  steps: 'steps',
+  liveUrl: 'liveUrl',
+  logTail: 'logTail',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt',
+  finishedAt: 'finishedAt'
+} as const
+
+export type DeploymentScalarFieldEnum = (typeof DeploymentScalarFieldEnum)[keyof typeof DeploymentScalarFieldEnum]
 
 
 export const SortOrder = {
@@ -2519,6 +2622,20 @@ export type EnumWebhookDeliveryStatusFieldRefInput<$PrismaModel> = FieldRefInput
 export type ListEnumWebhookDeliveryStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'WebhookDeliveryStatus[]'>
     
 
+
+/**
+ * Reference to a field of type 'DeploymentPhase'
+ */
+export type EnumDeploymentPhaseFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'DeploymentPhase'>
+    
+
+
+/**
+ * Reference to a field of type 'DeploymentPhase[]'
+ */
+export type ListEnumDeploymentPhaseFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'DeploymentPhase[]'>
+    
+
 /**
  * Batch Payload for updateMany & deleteMany & createMany
  */
@@ -2690,6 +2807,7 @@ export type GlobalOmitConfig = {
   webhookEndpoint?: Prisma.WebhookEndpointOmit
   webhookDelivery?: Prisma.WebhookDeliveryOmit
   autoscaleChange?: Prisma.AutoscaleChangeOmit
+  deployment?: Prisma.DeploymentOmit
 }
 
 /* Types for Logging */

@@ -70,7 +70,8 @@ export const ModelName = {
   EndUserBudget: 'EndUserBudget',
   WebhookEndpoint: 'WebhookEndpoint',
   WebhookDelivery: 'WebhookDelivery',
-  AutoscaleChange: 'AutoscaleChange'
+  AutoscaleChange: 'AutoscaleChange',
+  Deployment: 'Deployment'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -138,7 +139,10 @@ export const ProjectScalarFieldEnum = {
   updatedAt: 'updatedAt',
   deletedAt: 'deletedAt',
   forkedFromId: 'forkedFromId',
-  forkedAtSessionId: 'forkedAtSessionId'
+  forkedAtSessionId: 'forkedAtSessionId',
+  deployRepository: 'deployRepository',
+  deployAppId: 'deployAppId',
+  customDomain: 'customDomain'
 } as const
 
 export type ProjectScalarFieldEnum = (typeof ProjectScalarFieldEnum)[keyof typeof ProjectScalarFieldEnum]
@@ -339,6 +343,7 @@ export const UsageDailyScalarFieldEnum = {
   cacheWriteTokens: 'cacheWriteTokens',
   cacheReadTokens: 'cacheReadTokens',
   sandboxSeconds: 'sandboxSeconds',
+  deploys: 'deploys',
   costMicros: 'costMicros',
   billable: 'billable',
   byok: 'byok',
@@ -409,6 +414,30 @@ export const AutoscaleChangeScalarFieldEnum = {
 } as const
 
 export type AutoscaleChangeScalarFieldEnum = (typeof AutoscaleChangeScalarFieldEnum)[keyof typeof AutoscaleChangeScalarFieldEnum]
+
+
+export const DeploymentScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  mode: 'mode',
+  projectId: 'projectId',
+  sessionId: 'sessionId',
+  provider: 'provider',
+  appId: 'appId',
+  doDeploymentId: 'doDeploymentId',
+  rollbackOfId: 'rollbackOfId',
+  appKind: 'appKind',
+  commitSha: 'commitSha',
+  phase: 'phase',
+  steps: 'steps',
+  liveUrl: 'liveUrl',
+  logTail: 'logTail',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt',
+  finishedAt: 'finishedAt'
+} as const
+
+export type DeploymentScalarFieldEnum = (typeof DeploymentScalarFieldEnum)[keyof typeof DeploymentScalarFieldEnum]
 
 
 export const SortOrder = {

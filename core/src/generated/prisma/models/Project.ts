@@ -36,6 +36,9 @@ export type ProjectMinAggregateOutputType = {
   deletedAt: Date | null
   forkedFromId: string | null
   forkedAtSessionId: string | null
+  deployRepository: string | null
+  deployAppId: string | null
+  customDomain: string | null
 }
 
 export type ProjectMaxAggregateOutputType = {
@@ -50,6 +53,9 @@ export type ProjectMaxAggregateOutputType = {
   deletedAt: Date | null
   forkedFromId: string | null
   forkedAtSessionId: string | null
+  deployRepository: string | null
+  deployAppId: string | null
+  customDomain: string | null
 }
 
 export type ProjectCountAggregateOutputType = {
@@ -65,6 +71,9 @@ export type ProjectCountAggregateOutputType = {
   deletedAt: number
   forkedFromId: number
   forkedAtSessionId: number
+  deployRepository: number
+  deployAppId: number
+  customDomain: number
   _all: number
 }
 
@@ -81,6 +90,9 @@ export type ProjectMinAggregateInputType = {
   deletedAt?: true
   forkedFromId?: true
   forkedAtSessionId?: true
+  deployRepository?: true
+  deployAppId?: true
+  customDomain?: true
 }
 
 export type ProjectMaxAggregateInputType = {
@@ -95,6 +107,9 @@ export type ProjectMaxAggregateInputType = {
   deletedAt?: true
   forkedFromId?: true
   forkedAtSessionId?: true
+  deployRepository?: true
+  deployAppId?: true
+  customDomain?: true
 }
 
 export type ProjectCountAggregateInputType = {
@@ -110,6 +125,9 @@ export type ProjectCountAggregateInputType = {
   deletedAt?: true
   forkedFromId?: true
   forkedAtSessionId?: true
+  deployRepository?: true
+  deployAppId?: true
+  customDomain?: true
   _all?: true
 }
 
@@ -198,6 +216,9 @@ export type ProjectGroupByOutputType = {
   deletedAt: Date | null
   forkedFromId: string | null
   forkedAtSessionId: string | null
+  deployRepository: string | null
+  deployAppId: string | null
+  customDomain: string | null
   _count: ProjectCountAggregateOutputType | null
   _min: ProjectMinAggregateOutputType | null
   _max: ProjectMaxAggregateOutputType | null
@@ -234,6 +255,9 @@ export type ProjectWhereInput = {
   deletedAt?: Prisma.DateTimeNullableFilter<"Project"> | Date | string | null
   forkedFromId?: Prisma.UuidNullableFilter<"Project"> | string | null
   forkedAtSessionId?: Prisma.UuidNullableFilter<"Project"> | string | null
+  deployRepository?: Prisma.StringNullableFilter<"Project"> | string | null
+  deployAppId?: Prisma.StringNullableFilter<"Project"> | string | null
+  customDomain?: Prisma.StringNullableFilter<"Project"> | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   forkedFrom?: Prisma.XOR<Prisma.ProjectNullableScalarRelationFilter, Prisma.ProjectWhereInput> | null
   forks?: Prisma.ProjectListRelationFilter
@@ -241,6 +265,7 @@ export type ProjectWhereInput = {
   files?: Prisma.ProjectFileListRelationFilter
   sandbox?: Prisma.XOR<Prisma.SandboxNullableScalarRelationFilter, Prisma.SandboxWhereInput> | null
   checkpoints?: Prisma.ProjectCheckpointListRelationFilter
+  deployments?: Prisma.DeploymentListRelationFilter
 }
 
 export type ProjectOrderByWithRelationInput = {
@@ -256,6 +281,9 @@ export type ProjectOrderByWithRelationInput = {
   deletedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   forkedFromId?: Prisma.SortOrderInput | Prisma.SortOrder
   forkedAtSessionId?: Prisma.SortOrderInput | Prisma.SortOrder
+  deployRepository?: Prisma.SortOrderInput | Prisma.SortOrder
+  deployAppId?: Prisma.SortOrderInput | Prisma.SortOrder
+  customDomain?: Prisma.SortOrderInput | Prisma.SortOrder
   tenant?: Prisma.TenantOrderByWithRelationInput
   forkedFrom?: Prisma.ProjectOrderByWithRelationInput
   forks?: Prisma.ProjectOrderByRelationAggregateInput
@@ -263,6 +291,7 @@ export type ProjectOrderByWithRelationInput = {
   files?: Prisma.ProjectFileOrderByRelationAggregateInput
   sandbox?: Prisma.SandboxOrderByWithRelationInput
   checkpoints?: Prisma.ProjectCheckpointOrderByRelationAggregateInput
+  deployments?: Prisma.DeploymentOrderByRelationAggregateInput
 }
 
 export type ProjectWhereUniqueInput = Prisma.AtLeast<{
@@ -281,6 +310,9 @@ export type ProjectWhereUniqueInput = Prisma.AtLeast<{
   deletedAt?: Prisma.DateTimeNullableFilter<"Project"> | Date | string | null
   forkedFromId?: Prisma.UuidNullableFilter<"Project"> | string | null
   forkedAtSessionId?: Prisma.UuidNullableFilter<"Project"> | string | null
+  deployRepository?: Prisma.StringNullableFilter<"Project"> | string | null
+  deployAppId?: Prisma.StringNullableFilter<"Project"> | string | null
+  customDomain?: Prisma.StringNullableFilter<"Project"> | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   forkedFrom?: Prisma.XOR<Prisma.ProjectNullableScalarRelationFilter, Prisma.ProjectWhereInput> | null
   forks?: Prisma.ProjectListRelationFilter
@@ -288,6 +320,7 @@ export type ProjectWhereUniqueInput = Prisma.AtLeast<{
   files?: Prisma.ProjectFileListRelationFilter
   sandbox?: Prisma.XOR<Prisma.SandboxNullableScalarRelationFilter, Prisma.SandboxWhereInput> | null
   checkpoints?: Prisma.ProjectCheckpointListRelationFilter
+  deployments?: Prisma.DeploymentListRelationFilter
 }, "id">
 
 export type ProjectOrderByWithAggregationInput = {
@@ -303,6 +336,9 @@ export type ProjectOrderByWithAggregationInput = {
   deletedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   forkedFromId?: Prisma.SortOrderInput | Prisma.SortOrder
   forkedAtSessionId?: Prisma.SortOrderInput | Prisma.SortOrder
+  deployRepository?: Prisma.SortOrderInput | Prisma.SortOrder
+  deployAppId?: Prisma.SortOrderInput | Prisma.SortOrder
+  customDomain?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.ProjectCountOrderByAggregateInput
   _max?: Prisma.ProjectMaxOrderByAggregateInput
   _min?: Prisma.ProjectMinOrderByAggregateInput
@@ -324,6 +360,9 @@ export type ProjectScalarWhereWithAggregatesInput = {
   deletedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Project"> | Date | string | null
   forkedFromId?: Prisma.UuidNullableWithAggregatesFilter<"Project"> | string | null
   forkedAtSessionId?: Prisma.UuidNullableWithAggregatesFilter<"Project"> | string | null
+  deployRepository?: Prisma.StringNullableWithAggregatesFilter<"Project"> | string | null
+  deployAppId?: Prisma.StringNullableWithAggregatesFilter<"Project"> | string | null
+  customDomain?: Prisma.StringNullableWithAggregatesFilter<"Project"> | string | null
 }
 
 export type ProjectCreateInput = {
@@ -337,6 +376,9 @@ export type ProjectCreateInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
   forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
@@ -344,6 +386,7 @@ export type ProjectCreateInput = {
   files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateInput = {
@@ -359,11 +402,15 @@ export type ProjectUncheckedCreateInput = {
   deletedAt?: Date | string | null
   forkedFromId?: string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUpdateInput = {
@@ -377,6 +424,9 @@ export type ProjectUpdateInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
   forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
@@ -384,6 +434,7 @@ export type ProjectUpdateInput = {
   files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateInput = {
@@ -399,11 +450,15 @@ export type ProjectUncheckedUpdateInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectCreateManyInput = {
@@ -419,6 +474,9 @@ export type ProjectCreateManyInput = {
   deletedAt?: Date | string | null
   forkedFromId?: string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
 }
 
 export type ProjectUpdateManyMutationInput = {
@@ -432,6 +490,9 @@ export type ProjectUpdateManyMutationInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type ProjectUncheckedUpdateManyInput = {
@@ -447,6 +508,9 @@ export type ProjectUncheckedUpdateManyInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type ProjectListRelationFilter = {
@@ -477,6 +541,9 @@ export type ProjectCountOrderByAggregateInput = {
   deletedAt?: Prisma.SortOrder
   forkedFromId?: Prisma.SortOrder
   forkedAtSessionId?: Prisma.SortOrder
+  deployRepository?: Prisma.SortOrder
+  deployAppId?: Prisma.SortOrder
+  customDomain?: Prisma.SortOrder
 }
 
 export type ProjectMaxOrderByAggregateInput = {
@@ -491,6 +558,9 @@ export type ProjectMaxOrderByAggregateInput = {
   deletedAt?: Prisma.SortOrder
   forkedFromId?: Prisma.SortOrder
   forkedAtSessionId?: Prisma.SortOrder
+  deployRepository?: Prisma.SortOrder
+  deployAppId?: Prisma.SortOrder
+  customDomain?: Prisma.SortOrder
 }
 
 export type ProjectMinOrderByAggregateInput = {
@@ -505,6 +575,9 @@ export type ProjectMinOrderByAggregateInput = {
   deletedAt?: Prisma.SortOrder
   forkedFromId?: Prisma.SortOrder
   forkedAtSessionId?: Prisma.SortOrder
+  deployRepository?: Prisma.SortOrder
+  deployAppId?: Prisma.SortOrder
+  customDomain?: Prisma.SortOrder
 }
 
 export type ProjectScalarRelationFilter = {
@@ -668,6 +741,20 @@ export type ProjectUpdateOneRequiredWithoutSandboxNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.ProjectUpdateToOneWithWhereWithoutSandboxInput, Prisma.ProjectUpdateWithoutSandboxInput>, Prisma.ProjectUncheckedUpdateWithoutSandboxInput>
 }
 
+export type ProjectCreateNestedOneWithoutDeploymentsInput = {
+  create?: Prisma.XOR<Prisma.ProjectCreateWithoutDeploymentsInput, Prisma.ProjectUncheckedCreateWithoutDeploymentsInput>
+  connectOrCreate?: Prisma.ProjectCreateOrConnectWithoutDeploymentsInput
+  connect?: Prisma.ProjectWhereUniqueInput
+}
+
+export type ProjectUpdateOneRequiredWithoutDeploymentsNestedInput = {
+  create?: Prisma.XOR<Prisma.ProjectCreateWithoutDeploymentsInput, Prisma.ProjectUncheckedCreateWithoutDeploymentsInput>
+  connectOrCreate?: Prisma.ProjectCreateOrConnectWithoutDeploymentsInput
+  upsert?: Prisma.ProjectUpsertWithoutDeploymentsInput
+  connect?: Prisma.ProjectWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ProjectUpdateToOneWithWhereWithoutDeploymentsInput, Prisma.ProjectUpdateWithoutDeploymentsInput>, Prisma.ProjectUncheckedUpdateWithoutDeploymentsInput>
+}
+
 export type ProjectCreateWithoutTenantInput = {
   id?: string
   mode: $Enums.Mode
@@ -679,12 +766,16 @@ export type ProjectCreateWithoutTenantInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
   forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutTenantInput = {
@@ -699,11 +790,15 @@ export type ProjectUncheckedCreateWithoutTenantInput = {
   deletedAt?: Date | string | null
   forkedFromId?: string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutTenantInput = {
@@ -748,6 +843,9 @@ export type ProjectScalarWhereInput = {
   deletedAt?: Prisma.DateTimeNullableFilter<"Project"> | Date | string | null
   forkedFromId?: Prisma.UuidNullableFilter<"Project"> | string | null
   forkedAtSessionId?: Prisma.UuidNullableFilter<"Project"> | string | null
+  deployRepository?: Prisma.StringNullableFilter<"Project"> | string | null
+  deployAppId?: Prisma.StringNullableFilter<"Project"> | string | null
+  customDomain?: Prisma.StringNullableFilter<"Project"> | string | null
 }
 
 export type ProjectCreateWithoutForksInput = {
@@ -761,12 +859,16 @@ export type ProjectCreateWithoutForksInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
   sessions?: Prisma.SessionCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutForksInput = {
@@ -782,10 +884,14 @@ export type ProjectUncheckedCreateWithoutForksInput = {
   deletedAt?: Date | string | null
   forkedFromId?: string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutForksInput = {
@@ -804,12 +910,16 @@ export type ProjectCreateWithoutForkedFromInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutForkedFromInput = {
@@ -824,11 +934,15 @@ export type ProjectUncheckedCreateWithoutForkedFromInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutForkedFromInput = {
@@ -863,12 +977,16 @@ export type ProjectUpdateWithoutForksInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutForksInput = {
@@ -884,10 +1002,14 @@ export type ProjectUncheckedUpdateWithoutForksInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUpsertWithWhereUniqueWithoutForkedFromInput = {
@@ -917,12 +1039,16 @@ export type ProjectCreateWithoutSessionsInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
   forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
   files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutSessionsInput = {
@@ -938,10 +1064,14 @@ export type ProjectUncheckedCreateWithoutSessionsInput = {
   deletedAt?: Date | string | null
   forkedFromId?: string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutSessionsInput = {
@@ -971,12 +1101,16 @@ export type ProjectUpdateWithoutSessionsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
   forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
   files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutSessionsInput = {
@@ -992,10 +1126,14 @@ export type ProjectUncheckedUpdateWithoutSessionsInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectCreateWithoutCheckpointsInput = {
@@ -1009,12 +1147,16 @@ export type ProjectCreateWithoutCheckpointsInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
   forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutCheckpointsInput = {
@@ -1030,10 +1172,14 @@ export type ProjectUncheckedCreateWithoutCheckpointsInput = {
   deletedAt?: Date | string | null
   forkedFromId?: string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutCheckpointsInput = {
@@ -1063,12 +1209,16 @@ export type ProjectUpdateWithoutCheckpointsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
   forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutCheckpointsInput = {
@@ -1084,10 +1234,14 @@ export type ProjectUncheckedUpdateWithoutCheckpointsInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectCreateWithoutFilesInput = {
@@ -1101,12 +1255,16 @@ export type ProjectCreateWithoutFilesInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
   forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutFilesInput = {
@@ -1122,10 +1280,14 @@ export type ProjectUncheckedCreateWithoutFilesInput = {
   deletedAt?: Date | string | null
   forkedFromId?: string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutFilesInput = {
@@ -1155,12 +1317,16 @@ export type ProjectUpdateWithoutFilesInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
   forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutFilesInput = {
@@ -1176,10 +1342,14 @@ export type ProjectUncheckedUpdateWithoutFilesInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectCreateWithoutSandboxInput = {
@@ -1193,12 +1363,16 @@ export type ProjectCreateWithoutSandboxInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
   forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutSandboxInput = {
@@ -1214,10 +1388,14 @@ export type ProjectUncheckedCreateWithoutSandboxInput = {
   deletedAt?: Date | string | null
   forkedFromId?: string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutSandboxInput = {
@@ -1247,12 +1425,16 @@ export type ProjectUpdateWithoutSandboxInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
   forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutSandboxInput = {
@@ -1268,9 +1450,121 @@ export type ProjectUncheckedUpdateWithoutSandboxInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
+  checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
+}
+
+export type ProjectCreateWithoutDeploymentsInput = {
+  id?: string
+  mode: $Enums.Mode
+  name: string
+  description?: string | null
+  externalUserId?: string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
+  forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
+  forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutProjectInput
+  files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
+  sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
+  checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
+}
+
+export type ProjectUncheckedCreateWithoutDeploymentsInput = {
+  id?: string
+  tenantId: string
+  mode: $Enums.Mode
+  name: string
+  description?: string | null
+  externalUserId?: string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  forkedFromId?: string | null
+  forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
+  forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
+  files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
+  sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
+  checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
+}
+
+export type ProjectCreateOrConnectWithoutDeploymentsInput = {
+  where: Prisma.ProjectWhereUniqueInput
+  create: Prisma.XOR<Prisma.ProjectCreateWithoutDeploymentsInput, Prisma.ProjectUncheckedCreateWithoutDeploymentsInput>
+}
+
+export type ProjectUpsertWithoutDeploymentsInput = {
+  update: Prisma.XOR<Prisma.ProjectUpdateWithoutDeploymentsInput, Prisma.ProjectUncheckedUpdateWithoutDeploymentsInput>
+  create: Prisma.XOR<Prisma.ProjectCreateWithoutDeploymentsInput, Prisma.ProjectUncheckedCreateWithoutDeploymentsInput>
+  where?: Prisma.ProjectWhereInput
+}
+
+export type ProjectUpdateToOneWithWhereWithoutDeploymentsInput = {
+  where?: Prisma.ProjectWhereInput
+  data: Prisma.XOR<Prisma.ProjectUpdateWithoutDeploymentsInput, Prisma.ProjectUncheckedUpdateWithoutDeploymentsInput>
+}
+
+export type ProjectUpdateWithoutDeploymentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
+  forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
+  forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutProjectNestedInput
+  files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
+  sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
+  checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
+}
+
+export type ProjectUncheckedUpdateWithoutDeploymentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
+  files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
+  sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
 }
 
@@ -1286,6 +1580,9 @@ export type ProjectCreateManyTenantInput = {
   deletedAt?: Date | string | null
   forkedFromId?: string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
 }
 
 export type ProjectUpdateWithoutTenantInput = {
@@ -1299,12 +1596,16 @@ export type ProjectUpdateWithoutTenantInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
   forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutTenantInput = {
@@ -1319,11 +1620,15 @@ export type ProjectUncheckedUpdateWithoutTenantInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateManyWithoutTenantInput = {
@@ -1338,6 +1643,9 @@ export type ProjectUncheckedUpdateManyWithoutTenantInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type ProjectCreateManyForkedFromInput = {
@@ -1352,6 +1660,9 @@ export type ProjectCreateManyForkedFromInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
 }
 
 export type ProjectUpdateWithoutForkedFromInput = {
@@ -1365,12 +1676,16 @@ export type ProjectUpdateWithoutForkedFromInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutForkedFromInput = {
@@ -1385,11 +1700,15 @@ export type ProjectUncheckedUpdateWithoutForkedFromInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateManyWithoutForkedFromInput = {
@@ -1404,6 +1723,9 @@ export type ProjectUncheckedUpdateManyWithoutForkedFromInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 
@@ -1416,6 +1738,7 @@ export type ProjectCountOutputType = {
   sessions: number
   files: number
   checkpoints: number
+  deployments: number
 }
 
 export type ProjectCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1423,6 +1746,7 @@ export type ProjectCountOutputTypeSelect<ExtArgs extends runtime.Types.Extension
   sessions?: boolean | ProjectCountOutputTypeCountSessionsArgs
   files?: boolean | ProjectCountOutputTypeCountFilesArgs
   checkpoints?: boolean | ProjectCountOutputTypeCountCheckpointsArgs
+  deployments?: boolean | ProjectCountOutputTypeCountDeploymentsArgs
 }
 
 /**
@@ -1463,6 +1787,13 @@ export type ProjectCountOutputTypeCountCheckpointsArgs<ExtArgs extends runtime.T
   where?: Prisma.ProjectCheckpointWhereInput
 }
 
+/**
+ * ProjectCountOutputType without action
+ */
+export type ProjectCountOutputTypeCountDeploymentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.DeploymentWhereInput
+}
+
 
 export type ProjectSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -1477,6 +1808,9 @@ export type ProjectSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   deletedAt?: boolean
   forkedFromId?: boolean
   forkedAtSessionId?: boolean
+  deployRepository?: boolean
+  deployAppId?: boolean
+  customDomain?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   forkedFrom?: boolean | Prisma.Project$forkedFromArgs<ExtArgs>
   forks?: boolean | Prisma.Project$forksArgs<ExtArgs>
@@ -1484,6 +1818,7 @@ export type ProjectSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   files?: boolean | Prisma.Project$filesArgs<ExtArgs>
   sandbox?: boolean | Prisma.Project$sandboxArgs<ExtArgs>
   checkpoints?: boolean | Prisma.Project$checkpointsArgs<ExtArgs>
+  deployments?: boolean | Prisma.Project$deploymentsArgs<ExtArgs>
   _count?: boolean | Prisma.ProjectCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["project"]>
 
@@ -1500,6 +1835,9 @@ export type ProjectSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exten
   deletedAt?: boolean
   forkedFromId?: boolean
   forkedAtSessionId?: boolean
+  deployRepository?: boolean
+  deployAppId?: boolean
+  customDomain?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   forkedFrom?: boolean | Prisma.Project$forkedFromArgs<ExtArgs>
 }, ExtArgs["result"]["project"]>
@@ -1517,6 +1855,9 @@ export type ProjectSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exten
   deletedAt?: boolean
   forkedFromId?: boolean
   forkedAtSessionId?: boolean
+  deployRepository?: boolean
+  deployAppId?: boolean
+  customDomain?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   forkedFrom?: boolean | Prisma.Project$forkedFromArgs<ExtArgs>
 }, ExtArgs["result"]["project"]>
@@ -1534,9 +1875,12 @@ export type ProjectSelectScalar = {
   deletedAt?: boolean
   forkedFromId?: boolean
   forkedAtSessionId?: boolean
+  deployRepository?: boolean
+  deployAppId?: boolean
+  customDomain?: boolean
 }
 
-export type ProjectOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "mode" | "name" | "description" | "externalUserId" | "metadata" | "createdAt" | "updatedAt" | "deletedAt" | "forkedFromId" | "forkedAtSessionId", ExtArgs["result"]["project"]>
+export type ProjectOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "mode" | "name" | "description" | "externalUserId" | "metadata" | "createdAt" | "updatedAt" | "deletedAt" | "forkedFromId" | "forkedAtSessionId" | "deployRepository" | "deployAppId" | "customDomain", ExtArgs["result"]["project"]>
 export type ProjectInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   forkedFrom?: boolean | Prisma.Project$forkedFromArgs<ExtArgs>
@@ -1545,6 +1889,7 @@ export type ProjectInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs
   files?: boolean | Prisma.Project$filesArgs<ExtArgs>
   sandbox?: boolean | Prisma.Project$sandboxArgs<ExtArgs>
   checkpoints?: boolean | Prisma.Project$checkpointsArgs<ExtArgs>
+  deployments?: boolean | Prisma.Project$deploymentsArgs<ExtArgs>
   _count?: boolean | Prisma.ProjectCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type ProjectIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1566,6 +1911,7 @@ export type $ProjectPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
     files: Prisma.$ProjectFilePayload<ExtArgs>[]
     sandbox: Prisma.$SandboxPayload<ExtArgs> | null
     checkpoints: Prisma.$ProjectCheckpointPayload<ExtArgs>[]
+    deployments: Prisma.$DeploymentPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1587,6 +1933,20 @@ export type $ProjectPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
      * The source's last session the fork carries (its files, or the newest session at fork time).
      */
     forkedAtSessionId: string | null
+    /**
+     * Where deploys push the project (setProjectDeployTarget): a GitHub repository `owner/name`, built
+     * by App Platform from its `main` branch.
+     */
+    deployRepository: string | null
+    /**
+     * The project's one App Platform app (its stable URL), recorded as soon as it is made so a retried
+     * or later deploy updates it rather than making a second; null once it is removed.
+     */
+    deployAppId: string | null
+    /**
+     * The app's custom domain (setProjectDomain), passed to its spec as the PRIMARY domain.
+     */
+    customDomain: string | null
   }, ExtArgs["result"]["project"]>
   composites: {}
 }
@@ -1988,6 +2348,7 @@ export interface Prisma__ProjectClient<T, Null = never, ExtArgs extends runtime.
   files<T extends Prisma.Project$filesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Project$filesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ProjectFilePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   sandbox<T extends Prisma.Project$sandboxArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Project$sandboxArgs<ExtArgs>>): Prisma.Prisma__SandboxClient<runtime.Types.Result.GetResult<Prisma.$SandboxPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   checkpoints<T extends Prisma.Project$checkpointsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Project$checkpointsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ProjectCheckpointPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  deployments<T extends Prisma.Project$deploymentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Project$deploymentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$DeploymentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2029,6 +2390,9 @@ export interface ProjectFieldRefs {
   readonly deletedAt: Prisma.FieldRef<"Project", 'DateTime'>
   readonly forkedFromId: Prisma.FieldRef<"Project", 'String'>
   readonly forkedAtSessionId: Prisma.FieldRef<"Project", 'String'>
+  readonly deployRepository: Prisma.FieldRef<"Project", 'String'>
+  readonly deployAppId: Prisma.FieldRef<"Project", 'String'>
+  readonly customDomain: Prisma.FieldRef<"Project", 'String'>
 }
     
 
@@ -2561,6 +2925,30 @@ export type Project$checkpointsArgs<ExtArgs extends runtime.Types.Extensions.Int
   take?: number
   skip?: number
   distinct?: Prisma.ProjectCheckpointScalarFieldEnum | Prisma.ProjectCheckpointScalarFieldEnum[]
+}
+
+/**
+ * Project.deployments
+ */
+export type Project$deploymentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Deployment
+   */
+  select?: Prisma.DeploymentSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Deployment
+   */
+  omit?: Prisma.DeploymentOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DeploymentInclude<ExtArgs> | null
+  where?: Prisma.DeploymentWhereInput
+  orderBy?: Prisma.DeploymentOrderByWithRelationInput | Prisma.DeploymentOrderByWithRelationInput[]
+  cursor?: Prisma.DeploymentWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.DeploymentScalarFieldEnum | Prisma.DeploymentScalarFieldEnum[]
 }
 
 /**

@@ -363,6 +363,7 @@ export type SessionWhereInput = {
   jobs?: Prisma.JobListRelationFilter
   attachments?: Prisma.SessionAttachmentListRelationFilter
   attemptUsage?: Prisma.SessionAttemptUsageListRelationFilter
+  deployment?: Prisma.XOR<Prisma.DeploymentNullableScalarRelationFilter, Prisma.DeploymentWhereInput> | null
 }
 
 export type SessionOrderByWithRelationInput = {
@@ -396,6 +397,7 @@ export type SessionOrderByWithRelationInput = {
   jobs?: Prisma.JobOrderByRelationAggregateInput
   attachments?: Prisma.SessionAttachmentOrderByRelationAggregateInput
   attemptUsage?: Prisma.SessionAttemptUsageOrderByRelationAggregateInput
+  deployment?: Prisma.DeploymentOrderByWithRelationInput
 }
 
 export type SessionWhereUniqueInput = Prisma.AtLeast<{
@@ -432,6 +434,7 @@ export type SessionWhereUniqueInput = Prisma.AtLeast<{
   jobs?: Prisma.JobListRelationFilter
   attachments?: Prisma.SessionAttachmentListRelationFilter
   attemptUsage?: Prisma.SessionAttemptUsageListRelationFilter
+  deployment?: Prisma.XOR<Prisma.DeploymentNullableScalarRelationFilter, Prisma.DeploymentWhereInput> | null
 }, "id">
 
 export type SessionOrderByWithAggregationInput = {
@@ -523,6 +526,7 @@ export type SessionCreateInput = {
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateInput = {
@@ -554,6 +558,7 @@ export type SessionUncheckedCreateInput = {
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUpdateInput = {
@@ -585,6 +590,7 @@ export type SessionUpdateInput = {
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateInput = {
@@ -616,6 +622,7 @@ export type SessionUncheckedUpdateInput = {
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionCreateManyInput = {
@@ -970,6 +977,22 @@ export type SessionUpdateOneRequiredWithoutAttemptUsageNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.SessionUpdateToOneWithWhereWithoutAttemptUsageInput, Prisma.SessionUpdateWithoutAttemptUsageInput>, Prisma.SessionUncheckedUpdateWithoutAttemptUsageInput>
 }
 
+export type SessionCreateNestedOneWithoutDeploymentInput = {
+  create?: Prisma.XOR<Prisma.SessionCreateWithoutDeploymentInput, Prisma.SessionUncheckedCreateWithoutDeploymentInput>
+  connectOrCreate?: Prisma.SessionCreateOrConnectWithoutDeploymentInput
+  connect?: Prisma.SessionWhereUniqueInput
+}
+
+export type SessionUpdateOneWithoutDeploymentNestedInput = {
+  create?: Prisma.XOR<Prisma.SessionCreateWithoutDeploymentInput, Prisma.SessionUncheckedCreateWithoutDeploymentInput>
+  connectOrCreate?: Prisma.SessionCreateOrConnectWithoutDeploymentInput
+  upsert?: Prisma.SessionUpsertWithoutDeploymentInput
+  disconnect?: Prisma.SessionWhereInput | boolean
+  delete?: Prisma.SessionWhereInput | boolean
+  connect?: Prisma.SessionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.SessionUpdateToOneWithWhereWithoutDeploymentInput, Prisma.SessionUpdateWithoutDeploymentInput>, Prisma.SessionUncheckedUpdateWithoutDeploymentInput>
+}
+
 export type SessionCreateWithoutTenantInput = {
   id?: string
   mode: $Enums.Mode
@@ -998,6 +1021,7 @@ export type SessionCreateWithoutTenantInput = {
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutTenantInput = {
@@ -1028,6 +1052,7 @@ export type SessionUncheckedCreateWithoutTenantInput = {
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutTenantInput = {
@@ -1113,6 +1138,7 @@ export type SessionCreateWithoutProjectInput = {
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutProjectInput = {
@@ -1143,6 +1169,7 @@ export type SessionUncheckedCreateWithoutProjectInput = {
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutProjectInput = {
@@ -1199,6 +1226,7 @@ export type SessionCreateWithoutEventsInput = {
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutEventsInput = {
@@ -1229,6 +1257,7 @@ export type SessionUncheckedCreateWithoutEventsInput = {
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutEventsInput = {
@@ -1275,6 +1304,7 @@ export type SessionUpdateWithoutEventsInput = {
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutEventsInput = {
@@ -1305,6 +1335,7 @@ export type SessionUncheckedUpdateWithoutEventsInput = {
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutJobsInput = {
@@ -1335,6 +1366,7 @@ export type SessionCreateWithoutJobsInput = {
   files?: Prisma.SessionFileCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutJobsInput = {
@@ -1365,6 +1397,7 @@ export type SessionUncheckedCreateWithoutJobsInput = {
   files?: Prisma.SessionFileUncheckedCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutJobsInput = {
@@ -1411,6 +1444,7 @@ export type SessionUpdateWithoutJobsInput = {
   files?: Prisma.SessionFileUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutJobsInput = {
@@ -1441,6 +1475,7 @@ export type SessionUncheckedUpdateWithoutJobsInput = {
   files?: Prisma.SessionFileUncheckedUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutFilesInput = {
@@ -1471,6 +1506,7 @@ export type SessionCreateWithoutFilesInput = {
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutFilesInput = {
@@ -1501,6 +1537,7 @@ export type SessionUncheckedCreateWithoutFilesInput = {
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutFilesInput = {
@@ -1547,6 +1584,7 @@ export type SessionUpdateWithoutFilesInput = {
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutFilesInput = {
@@ -1577,6 +1615,7 @@ export type SessionUncheckedUpdateWithoutFilesInput = {
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutAttachmentsInput = {
@@ -1607,6 +1646,7 @@ export type SessionCreateWithoutAttachmentsInput = {
   files?: Prisma.SessionFileCreateNestedManyWithoutSessionInput
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutAttachmentsInput = {
@@ -1637,6 +1677,7 @@ export type SessionUncheckedCreateWithoutAttachmentsInput = {
   files?: Prisma.SessionFileUncheckedCreateNestedManyWithoutSessionInput
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutAttachmentsInput = {
@@ -1683,6 +1724,7 @@ export type SessionUpdateWithoutAttachmentsInput = {
   files?: Prisma.SessionFileUpdateManyWithoutSessionNestedInput
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutAttachmentsInput = {
@@ -1713,6 +1755,7 @@ export type SessionUncheckedUpdateWithoutAttachmentsInput = {
   files?: Prisma.SessionFileUncheckedUpdateManyWithoutSessionNestedInput
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutAttemptUsageInput = {
@@ -1743,6 +1786,7 @@ export type SessionCreateWithoutAttemptUsageInput = {
   files?: Prisma.SessionFileCreateNestedManyWithoutSessionInput
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutAttemptUsageInput = {
@@ -1773,6 +1817,7 @@ export type SessionUncheckedCreateWithoutAttemptUsageInput = {
   files?: Prisma.SessionFileUncheckedCreateNestedManyWithoutSessionInput
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutAttemptUsageInput = {
@@ -1819,6 +1864,7 @@ export type SessionUpdateWithoutAttemptUsageInput = {
   files?: Prisma.SessionFileUpdateManyWithoutSessionNestedInput
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutAttemptUsageInput = {
@@ -1849,6 +1895,147 @@ export type SessionUncheckedUpdateWithoutAttemptUsageInput = {
   files?: Prisma.SessionFileUncheckedUpdateManyWithoutSessionNestedInput
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
+}
+
+export type SessionCreateWithoutDeploymentInput = {
+  id?: string
+  mode: $Enums.Mode
+  kind?: $Enums.SessionKind
+  prompt?: string
+  status?: $Enums.SessionStatus
+  model?: string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: string | null
+  idempotencyKey?: string | null
+  lastSeq?: number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
+  cancelRequestedAt?: Date | string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  updatedAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutSessionsInput
+  project: Prisma.ProjectCreateNestedOneWithoutSessionsInput
+  events?: Prisma.SessionEventCreateNestedManyWithoutSessionInput
+  files?: Prisma.SessionFileCreateNestedManyWithoutSessionInput
+  jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+}
+
+export type SessionUncheckedCreateWithoutDeploymentInput = {
+  id?: string
+  tenantId: string
+  projectId: string
+  mode: $Enums.Mode
+  kind?: $Enums.SessionKind
+  prompt?: string
+  status?: $Enums.SessionStatus
+  model?: string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: string | null
+  idempotencyKey?: string | null
+  lastSeq?: number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
+  cancelRequestedAt?: Date | string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  updatedAt?: Date | string
+  events?: Prisma.SessionEventUncheckedCreateNestedManyWithoutSessionInput
+  files?: Prisma.SessionFileUncheckedCreateNestedManyWithoutSessionInput
+  jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+}
+
+export type SessionCreateOrConnectWithoutDeploymentInput = {
+  where: Prisma.SessionWhereUniqueInput
+  create: Prisma.XOR<Prisma.SessionCreateWithoutDeploymentInput, Prisma.SessionUncheckedCreateWithoutDeploymentInput>
+}
+
+export type SessionUpsertWithoutDeploymentInput = {
+  update: Prisma.XOR<Prisma.SessionUpdateWithoutDeploymentInput, Prisma.SessionUncheckedUpdateWithoutDeploymentInput>
+  create: Prisma.XOR<Prisma.SessionCreateWithoutDeploymentInput, Prisma.SessionUncheckedCreateWithoutDeploymentInput>
+  where?: Prisma.SessionWhereInput
+}
+
+export type SessionUpdateToOneWithWhereWithoutDeploymentInput = {
+  where?: Prisma.SessionWhereInput
+  data: Prisma.XOR<Prisma.SessionUpdateWithoutDeploymentInput, Prisma.SessionUncheckedUpdateWithoutDeploymentInput>
+}
+
+export type SessionUpdateWithoutDeploymentInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  kind?: Prisma.EnumSessionKindFieldUpdateOperationsInput | $Enums.SessionKind
+  prompt?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumSessionStatusFieldUpdateOperationsInput | $Enums.SessionStatus
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutSessionsNestedInput
+  project?: Prisma.ProjectUpdateOneRequiredWithoutSessionsNestedInput
+  events?: Prisma.SessionEventUpdateManyWithoutSessionNestedInput
+  files?: Prisma.SessionFileUpdateManyWithoutSessionNestedInput
+  jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+}
+
+export type SessionUncheckedUpdateWithoutDeploymentInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  kind?: Prisma.EnumSessionKindFieldUpdateOperationsInput | $Enums.SessionKind
+  prompt?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumSessionStatusFieldUpdateOperationsInput | $Enums.SessionStatus
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  events?: Prisma.SessionEventUncheckedUpdateManyWithoutSessionNestedInput
+  files?: Prisma.SessionFileUncheckedUpdateManyWithoutSessionNestedInput
+  jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionCreateManyTenantInput = {
@@ -1904,6 +2091,7 @@ export type SessionUpdateWithoutTenantInput = {
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutTenantInput = {
@@ -1934,6 +2122,7 @@ export type SessionUncheckedUpdateWithoutTenantInput = {
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateManyWithoutTenantInput = {
@@ -2014,6 +2203,7 @@ export type SessionUpdateWithoutProjectInput = {
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutProjectInput = {
@@ -2044,6 +2234,7 @@ export type SessionUncheckedUpdateWithoutProjectInput = {
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateManyWithoutProjectInput = {
@@ -2169,6 +2360,7 @@ export type SessionSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   jobs?: boolean | Prisma.Session$jobsArgs<ExtArgs>
   attachments?: boolean | Prisma.Session$attachmentsArgs<ExtArgs>
   attemptUsage?: boolean | Prisma.Session$attemptUsageArgs<ExtArgs>
+  deployment?: boolean | Prisma.Session$deploymentArgs<ExtArgs>
   _count?: boolean | Prisma.SessionCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["session"]>
 
@@ -2263,6 +2455,7 @@ export type SessionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs
   jobs?: boolean | Prisma.Session$jobsArgs<ExtArgs>
   attachments?: boolean | Prisma.Session$attachmentsArgs<ExtArgs>
   attemptUsage?: boolean | Prisma.Session$attemptUsageArgs<ExtArgs>
+  deployment?: boolean | Prisma.Session$deploymentArgs<ExtArgs>
   _count?: boolean | Prisma.SessionCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type SessionIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2284,6 +2477,7 @@ export type $SessionPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
     jobs: Prisma.$JobPayload<ExtArgs>[]
     attachments: Prisma.$SessionAttachmentPayload<ExtArgs>[]
     attemptUsage: Prisma.$SessionAttemptUsagePayload<ExtArgs>[]
+    deployment: Prisma.$DeploymentPayload<ExtArgs> | null
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -2740,6 +2934,7 @@ export interface Prisma__SessionClient<T, Null = never, ExtArgs extends runtime.
   jobs<T extends Prisma.Session$jobsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$jobsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$JobPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   attachments<T extends Prisma.Session$attachmentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$attachmentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionAttachmentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   attemptUsage<T extends Prisma.Session$attemptUsageArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$attemptUsageArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionAttemptUsagePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  deployment<T extends Prisma.Session$deploymentArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$deploymentArgs<ExtArgs>>): Prisma.Prisma__DeploymentClient<runtime.Types.Result.GetResult<Prisma.$DeploymentPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -3310,6 +3505,25 @@ export type Session$attemptUsageArgs<ExtArgs extends runtime.Types.Extensions.In
   take?: number
   skip?: number
   distinct?: Prisma.SessionAttemptUsageScalarFieldEnum | Prisma.SessionAttemptUsageScalarFieldEnum[]
+}
+
+/**
+ * Session.deployment
+ */
+export type Session$deploymentArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Deployment
+   */
+  select?: Prisma.DeploymentSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Deployment
+   */
+  omit?: Prisma.DeploymentOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DeploymentInclude<ExtArgs> | null
+  where?: Prisma.DeploymentWhereInput
 }
 
 /**
