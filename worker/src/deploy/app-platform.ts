@@ -147,7 +147,8 @@ function phaseOf(deployment: Apps_deployment): DeploymentPhaseName {
 }
 
 function stepsOf(deployment: Apps_deployment): DeploymentStep[] {
-  return (deployment.progress?.steps ?? []).map((step) => ({
+  // At most 10, as the API prices the list (api/src/plugins/query-cost.ts).
+  return (deployment.progress?.steps ?? []).slice(0, 10).map((step) => ({
     name: step.name ?? 'step',
     status: String(step.status ?? 'PENDING'),
     ...(step.reason?.message ? { reason: step.reason.message } : {}),

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   detectDeployApp,
+  encodeId,
   openSecret,
   readProjectFiles,
   recordUsage,
@@ -125,7 +126,8 @@ export function createDeployTask(options: DeployTaskOptions): TaskHandler {
           // The project's earlier live deployment is superseded by this one.
           await context.prisma.deployment.updateMany({ where: { projectId: current.projectId, phase: 'ACTIVE', id: { not: current.id } }, data: { phase: 'SUPERSEDED' } });
           await writer.append({ type: 'deploy_ready', payload: { deploymentId: current.id, url } });
-          return { result: { deploymentId: current.id, url, commitSha: current.commitSha, appKind: current.appKind } };
+          // Results are read by clients and webhooks: the deployment's global id, as the API shows it.
+          return { result: { deploymentId: encodeId('Deployment', current.id), url, commitSha: current.commitSha, appKind: current.appKind } };
         }
         if (ENDED_PHASES.has(state.phase)) {
           const failedAt = failedPhase(state.steps, lastRunningPhase);
