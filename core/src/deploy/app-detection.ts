@@ -63,7 +63,7 @@ export function detectDeployApp(files: ReadonlyArray<{ path: string; content?: s
   const overridden = Object.values(override).some((value) => value != null);
   const kind = override.kind ?? detected?.kind;
   if (!kind) return { ok: false, reason: 'the project has no entry point: an index.html at its root, or a package.json with a `start` or `build` script' };
-  const base: DeployApp = detected && detected.kind === kind ? detected : kind === 'service' ? service(script) : staticSite(pkg, script, false);
+  const base: DeployApp = detected && detected.kind === kind ? detected : kind === 'service' ? service(script) : staticSite(pkg, script, true);
   const app: DeployApp = {
     kind,
     buildCommand: override.buildCommand !== undefined && override.buildCommand !== null ? override.buildCommand : base.buildCommand,
