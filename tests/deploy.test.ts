@@ -315,9 +315,25 @@ describe('deployProject (the official DigitalOcean client against a fake App Pla
     expect(errorCode(refused)).toBe('QUOTA_EXCEEDED');
     expect(refused.errors![0].extensions).toMatchObject({ limit: 'liveApps' });
     await database.prisma.tenant.update({ where: { id: limited.id }, data: { limitOverrides: { deploysPerDay: 0 } } });
-    expect(errorCode(await graphql(platform.app, limited.live, `mutation($input: DeployProjectInput!) { deployProject(input: $input) { id } }`, { input: { projectId: site } }))).toBe('QUOTA_EXCEEDED');
+    await platform.app.services.authenticator.tenantChanged(limited.id);
+    const perDay = await graphql(platform.app, limited.live, `mutation($input: DeployProjectInput!) { deployProject(input: $input) { id } }`, { input: { projectId: site } });
+    expect(errorCode(perDay)).toBe('QUOTA_EXCEEDED');
+    expect(perDay.errors![0].extensions).toMatchObject({ limit: 'deploysPerDay', max: 0, resetsAt: expect.stringMatching(/T00:00:00.000Z$/) });
     const limits = await graphql(platform.app, tenant.live, '{ viewer { limits { deploysPerDay liveApps } } }');
     expect(limits.data.viewer.limits).toEqual({ deploysPerDay: null, liveApps: null });
+    await database.prisma.tenant.update({ where: { id: limited.id }, data: { limitOverrides: { deploysPerDay: 3, liveApps: 2 } } });
+    await platform.app.services.authenticator.tenantChanged(limited.id);
+    const quotas = await graphql(platform.app, limited.live, '{ viewer { quotas { name limit used remaining } } }');
+    expect(quotas.data.viewer.quotas.filter((quota: any) => ['deploysPerDay', 'liveApps'].includes(quota.name))).toEqual([
+      { name: 'deploysPerDay', limit: 3, used: 0, remaining: 3 },
+      { name: 'liveApps', limit: 2, used: 0, remaining: 2 },
+    ]);
+    const mine = await graphql(platform.app, tenant.live, '{ viewer { quotas { name used } } }');
+    expect(mine.data.viewer.quotas.find((quota: any) => quota.name === 'liveApps').used).toBeGreaterThanOrEqual(3);
+    const day = new Date().toISOString().slice(0, 10);
+    const usage = await graphql(platform.app, tenant.live, `{ usage(from: "${day}T00:00:00Z", to: "${new Date(Date.now() + 86_400_000).toISOString()}") { totals { deploys billable { deploys } } } }`);
+    expect(usage.data.usage.totals.deploys).toBe(await database.prisma.deployment.count({ where: { tenantId: tenant.id, mode: 'live', doDeploymentId: { not: null } } }));
+    expect(usage.data.usage.totals.billable.deploys).toBe(usage.data.usage.totals.deploys);
   });
 
   it('deleteDeployment removes the app (by a job); deleting a project removes its app too', async () => {

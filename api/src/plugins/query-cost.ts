@@ -50,7 +50,7 @@ function listBound(coordinate: string, bounds: CostBounds): number {
     case 'Session.files':
       return bounds.projectMaxFiles;
     case 'Tenant.quotas':
-      return 5; // projects, concurrentSessions, generationsPerDay, sandboxHoursPerMonth, storageBytes
+      return 7; // projects, concurrentSessions, generationsPerDay, sandboxHoursPerMonth, storageBytes, deploysPerDay, liveApps
     case 'Deployment.steps':
     case 'DeployProgressEvent.steps':
       return MAX_DEPLOYMENT_STEPS;

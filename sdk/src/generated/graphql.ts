@@ -450,9 +450,9 @@ export type UpdateTenantMutationVariables = Exact<{
 
 export type UpdateTenantMutation = { updateTenant: { id: string, name: string, tier: Tier, mode: Mode, allowedOrigins: Array<string>, createdAt: string, updatedAt: string, generation: { instructions: string | null, model: string | null, allowedModels: Array<string>, availableModels: Array<string>, hasAnthropicApiKey: boolean, anthropicApiKeyLast4: string | null } } };
 
-export type UsageFiguresFragment = { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean };
+export type UsageFiguresFragment = { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean };
 
-export type UsageTotalsFieldsFragment = { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean, billable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean }, nonBillable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean } };
+export type UsageTotalsFieldsFragment = { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean, billable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean }, nonBillable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean } };
 
 export type GetUsageQueryVariables = Exact<{
   from: string | Date;
@@ -461,7 +461,7 @@ export type GetUsageQueryVariables = Exact<{
 }>;
 
 
-export type GetUsageQuery = { usage: { from: string, to: string, storageBytes: number, totals: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean, billable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean }, nonBillable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean } }, rows: Array<{ key: string, requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean, billable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean }, nonBillable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean } }> } };
+export type GetUsageQuery = { usage: { from: string, to: string, storageBytes: number, totals: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean, billable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean }, nonBillable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean } }, rows: Array<{ key: string, requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean, billable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean }, nonBillable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean } }> } };
 
 export type CreateWidgetTokenMutationVariables = Exact<{
   input: CreateWidgetTokenInput;
@@ -717,6 +717,7 @@ export const UsageFiguresFragmentDoc = new TypedDocumentString(`
   cacheReadTokens
   sandboxSeconds
   costMicros
+  deploys
   byok
 }
     `, {"fragmentName":"UsageFigures"}) as unknown as TypedDocumentString<UsageFiguresFragment, unknown>;
@@ -730,6 +731,7 @@ export const UsageTotalsFieldsFragmentDoc = new TypedDocumentString(`
   cacheReadTokens
   sandboxSeconds
   costMicros
+  deploys
   byok
   billable {
     ...UsageFigures
@@ -747,6 +749,7 @@ export const UsageTotalsFieldsFragmentDoc = new TypedDocumentString(`
   cacheReadTokens
   sandboxSeconds
   costMicros
+  deploys
   byok
 }`, {"fragmentName":"UsageTotalsFields"}) as unknown as TypedDocumentString<UsageTotalsFieldsFragment, unknown>;
 export const ListApiKeysDocument = new TypedDocumentString(`
@@ -1522,6 +1525,7 @@ export const GetUsageDocument = new TypedDocumentString(`
       cacheReadTokens
       sandboxSeconds
       costMicros
+      deploys
       byok
       billable {
         ...UsageFigures
@@ -1541,6 +1545,7 @@ export const GetUsageDocument = new TypedDocumentString(`
   cacheReadTokens
   sandboxSeconds
   costMicros
+  deploys
   byok
 }
 fragment UsageTotalsFields on UsageTotals {
@@ -1552,6 +1557,7 @@ fragment UsageTotalsFields on UsageTotals {
   cacheReadTokens
   sandboxSeconds
   costMicros
+  deploys
   byok
   billable {
     ...UsageFigures
