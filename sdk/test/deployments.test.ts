@@ -36,7 +36,7 @@ describe('@everjust/sdk deploys (projects.deploy, deployments.list/get/rollback/
     expect(withDomain.customDomain).toBe('shop.example.com');
 
     const session = await everjust.projects.deploy(project.id);
-    expect(session).toMatchObject({ kind: 'deploy', status: 'queued' });
+    expect(session.kind).toBe('deploy');
     const events = await finish(session.id);
     const ready = events.find((event) => event.type === 'deploy_ready');
     if (ready?.type !== 'deploy_ready') throw new Error('no deploy_ready');
