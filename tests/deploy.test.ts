@@ -291,6 +291,23 @@ describeEachDatabase('deployProject (the official DigitalOcean client against a 
     expect(appPlatform.appsOf('everjust')).toHaveLength(apps);
   });
 
+  it('a retried attempt follows the deployment the first one started, rather than starting another; the same idempotency key returns the same session', async () => {
+    const site = await project([{ path: 'index.html', content: 'flaky reads' }], { name: 'Flaky' });
+    // Four 503s use up one call's tries: the attempt fails as retryable and the job runs again.
+    appPlatform.fail({ method: 'GET', path: /\/deployments\/[^/]+$/, status: 503, times: 4 });
+    const input = { projectId: site, idempotencyKey: `flaky-${site}` };
+    const started = await graphql(platform.app, tenant.live, `mutation($input: DeployProjectInput!) { deployProject(input: $input) { id } }`, { input });
+    const again = await graphql(platform.app, tenant.live, `mutation($input: DeployProjectInput!) { deployProject(input: $input) { id } }`, { input });
+    expect(again.data.deployProject.id).toBe(started.data.deployProject.id);
+    const events = await follow(started.data.deployProject.id);
+    expect(events.at(-1)).toMatchObject({ type: 'done', status: 'succeeded' });
+    expect(events.find((event) => event.type === 'error')).toMatchObject({ code: 'DEPLOY_UNAVAILABLE', retryable: true });
+    expect(events.filter((event) => event.type === 'deploy_started')).toHaveLength(1);
+    const app = appPlatform.apps.get((await appOf(site))!)!;
+    expect(app.deployments).toHaveLength(1);
+    expect(await openDatabase().prisma.deployment.count({ where: { projectId: decodeIdOf('Project', site)! } })).toBe(1);
+  });
+
   it('cancels mid-deploy: the App Platform deployment is cancelled too, and the session ends cancelled', async () => {
     const site = await project([{ path: 'index.html', content: 'slow' }], { name: 'Slow' });
     appPlatform.scriptNextDeployment({ holdAt: 'BUILDING' });
