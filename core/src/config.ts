@@ -153,6 +153,12 @@ const environmentSchema = z.object({
   // DigitalOcean's API (through @digitalocean/dots): project deploys and the worker autoscaler.
   DIGITALOCEAN_TOKEN: documented(optionalString, 'DigitalOcean API token (App Platform): deploys, and the autoscaler (read and update the platform\'s own app)'),
   DIGITALOCEAN_API_URL: documented(url.default('https://api.digitalocean.com'), "DigitalOcean's API (tests)"),
+  EVERJUST_DEPLOY_REGION: documented(
+    z.enum(['ams', 'atl', 'blr', 'fra', 'lon', 'nyc', 'sfo', 'sgp', 'syd', 'tor']).default('nyc'),
+    "the App Platform region deployed apps run in (App Platform's region slugs)",
+  ),
+  EVERJUST_DEPLOY_POLL_MS: documented(integer(10).default(2_000), "how often a deploy first reads its deployment's phase (then less often, up to 5×); below 2,000 only in tests"),
+  EVERJUST_DEPLOY_TIMEOUT_S: documented(integer(1).default(1_800), 'how long a deploy waits for App Platform to end a deployment before it gives up'),
   // The worker autoscaler (`pnpm --filter @everjust/worker autoscale`). Its policy is the platform
   // research's claude-worker scaling policy: one instance per 10 queued or running jobs, 2 to 15
   // instances, 300 s between a change and a scale-up, 600 s between a change and a scale-down.
@@ -344,6 +350,8 @@ function configFrom(env: z.output<typeof environmentSchema>, sandbox: SandboxKin
       questionTtlMs: env.EVERJUST_QUESTION_TTL_MS,
     },
     digitalocean: { token: env.DIGITALOCEAN_TOKEN, apiUrl: env.DIGITALOCEAN_API_URL },
+    /** Project deploys (worker/src/deploy/): the region apps run in, and how a deployment is followed. */
+    deploy: { region: env.EVERJUST_DEPLOY_REGION, pollIntervalMs: env.EVERJUST_DEPLOY_POLL_MS, timeoutMs: env.EVERJUST_DEPLOY_TIMEOUT_S * 1000 },
     /** The worker autoscaler: which app and component it scales, and its policy (worker/src/autoscale/). */
     autoscale: {
       appId: env.EVERJUST_AUTOSCALE_APP_ID,

@@ -1,6 +1,7 @@
 import type { FetchFunction } from './fetch-types.js';
 import { documentText, isMutation, RequestSender, type RequestOptions, type TypedDocument } from './request-sender.js';
 import { ApiKeys } from './resources/api-keys.js';
+import { Deployments } from './resources/deployments.js';
 import { Projects } from './resources/projects.js';
 import { Sessions } from './resources/sessions.js';
 import { Tenants } from './resources/tenants.js';
@@ -37,10 +38,12 @@ export const DEFAULT_BASE_URL = 'http://127.0.0.1:4000';
  * ```
  */
 export class EverJust {
-  /** Projects: create, get, update, delete, list (auto-paginating), writeFiles. */
+  /** Projects: create, get, update, delete, list (auto-paginating), writeFiles, deploy, setDeployTarget, setDomain. */
   readonly projects: Projects;
   /** Sessions: create (start a generation), get, cancel, stream its events. */
   readonly sessions: Sessions;
+  /** Deployments: list a project's, get, rollback, delete (remove the app). */
+  readonly deployments: Deployments;
   /** Usage reports. */
   readonly usage: Usage;
   /** Your tenant: get, update (widget origins, generation settings: instructions, models, own Anthropic key). */
@@ -70,6 +73,7 @@ export class EverJust {
     });
     this.projects = new Projects(this.#sender);
     this.sessions = new Sessions(this.#sender);
+    this.deployments = new Deployments(this.#sender);
     this.usage = new Usage(this.#sender);
     this.tenant = new Tenants(this.#sender);
     this.apiKeys = new ApiKeys(this.#sender);

@@ -2,6 +2,10 @@ import type {
   ApiKeyFieldsFragment,
   ApiKeyScope,
   CreateWidgetTokenMutation,
+  DeployAppInput,
+  DeployAppKind,
+  DeploymentFieldsFragment,
+  DeploymentPhase,
   FileInput,
   GetSessionResultQuery,
   GetUsageQuery,
@@ -20,12 +24,15 @@ import type {
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
-export type { ApiKeyScope, FileInput, Mode, UsageGroupBy };
+export type { ApiKeyScope, DeployAppInput, DeployAppKind, DeploymentPhase, FileInput, Mode, UsageGroupBy };
+
+/** One deployment of a project's app: its commit, phase and steps, live URL, and the log tail when it failed. */
+export type Deployment = DeploymentFieldsFragment;
 
 /** An app being built: its files, sessions and preview belong to it. Timestamps are ISO-8601 strings. */
 export type Project = ProjectFieldsFragment;
 
-/** One run of work on a project (a generation, a preview, an export). */
+/** One run of work on a project (a generation, a preview, an export, a deploy). */
 export type Session = SessionFieldsFragment;
 
 /** Your tenant: name, tier, widget origins and generation settings (never the Anthropic key itself). */
@@ -52,7 +59,9 @@ export type WebhookEventType =
   | 'session.cancelled'
   | 'preview.ready'
   | 'export.succeeded'
-  | 'export.failed';
+  | 'export.failed'
+  | 'deploy.succeeded'
+  | 'deploy.failed';
 
 /** A webhook delivery's body, as `webhooks.verify` returns it. `created` is an ISO-8601 timestamp. */
 export interface WebhookEvent<TData = Record<string, unknown>> {
@@ -115,6 +124,14 @@ export type ErrorEvent = EventOf<'ErrorEvent', 'error'>;
  * `choices` are answers to offer as buttons (empty: a free answer).
  */
 export type QuestionEvent = Simplify<Omit<EventOf<'QuestionEvent', 'question'>, 'questionExpiresAt'> & { expiresAt: string }>;
+/** A deploy began: the kind of app, the repository and commit it deploys. */
+export type DeployStartedEvent = EventOf<'DeployStartedEvent', 'deploy_started'>;
+/** The deployment moved on: its phase and steps. */
+export type DeployProgressEvent = EventOf<'DeployProgressEvent', 'deploy_progress'>;
+/** The deployment is live at `url`, the app's stable URL. */
+export type DeployReadyEvent = EventOf<'DeployReadyEvent', 'deploy_ready'>;
+/** The deployment ended without going live: where it stopped, and the end of its log. */
+export type DeployFailedEvent = EventOf<'DeployFailedEvent', 'deploy_failed'>;
 /** The last event of every session: its final status and usage. */
 export type DoneEvent = EventOf<'DoneEvent', 'done'>;
 
@@ -137,6 +154,10 @@ export type SessionEvent =
   | UsageEvent
   | ErrorEvent
   | QuestionEvent
+  | DeployStartedEvent
+  | DeployProgressEvent
+  | DeployReadyEvent
+  | DeployFailedEvent
   | DoneEvent;
 
 /** The kinds of session events: `status`, `text_delta`, …, `done`. */

@@ -196,6 +196,10 @@ function describe(event: SessionEvent): string {
     case 'usage': return String(event.usage.outputTokens);
     case 'error': return event.code + event.message + event.retryable;
     case 'question': return event.question + event.choices.join(',') + event.expiresAt;
+    case 'deploy_started': return event.deploymentId + event.provider + event.appKind + event.detected + (event.repository ?? '') + (event.commitSha ?? '');
+    case 'deploy_progress': return event.deploymentId + event.phase + event.steps.map((step) => step.name + step.status + (step.reason ?? '')).join();
+    case 'deploy_ready': return event.deploymentId + event.url;
+    case 'deploy_failed': return event.deploymentId + event.phase + event.log;
     case 'done': return event.status + event.usage.inputTokens + (event.error?.message ?? '');
     default: { const never: never = event; return never; }
   }

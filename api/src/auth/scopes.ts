@@ -60,6 +60,9 @@ export const TYPE_SCOPES: Readonly<Record<string, ApiKeyScope | null>> = {
   ProjectFile: 'projects:read',
   PreviewError: 'projects:read',
   Checkpoint: 'projects:read',
+  Deployment: 'projects:read',
+  // Reached only through a scoped parent (Deployment.steps, a DeployProgressEvent): no scope of its own.
+  DeploymentStep: null,
   Sandbox: 'projects:read',
   Session: 'sessions:read',
   SessionEvent: 'sessions:read',

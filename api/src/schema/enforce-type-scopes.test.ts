@@ -94,7 +94,13 @@ describeEachDatabase('scopes on the type: every path to an object checks them', 
     });
     const apiKey = await prisma.apiKey.findFirstOrThrow({ where: { tenantId: tenant.id, name: 'test' } });
     const checkpoint = await graphql(platform.app, tenant.test, 'mutation($input: CreateCheckpointInput!) { createCheckpoint(input: $input) { id } }', { input: { projectId: project, name: 'first' } });
+    // A live deployment of the project (a deploy session's row, as the worker leaves it).
+    await prisma.project.update({ where: { id: projectId }, data: { deployAppId: 'sim-app-scoped' } });
+    const deployment = await prisma.deployment.create({
+      data: { tenantId: tenant.id, mode: 'test', projectId, provider: 'simulated', appId: 'sim-app-scoped', doDeploymentId: 'sim-1', phase: 'ACTIVE', steps: [{ name: 'build', status: 'SUCCESS' }], liveUrl: 'https://preview.test/x' },
+    });
     ids = {
+      Deployment: encodeId('Deployment', deployment.id),
       Checkpoint: checkpoint.data.createCheckpoint.id,
       Project: project,
       Session: session,

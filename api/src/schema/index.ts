@@ -15,6 +15,7 @@ import './preview-errors.js';
 import './usage.js';
 import './webhooks.js';
 import './github.js';
+import './deployments.js';
 import './widget.js';
 
 builder.queryType({});

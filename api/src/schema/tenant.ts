@@ -26,6 +26,8 @@ const TenantLimitsRef = builder.objectRef<TierLimits>('TenantLimits').implement(
     storageBytes: t.exposeFloat('storageBytes'),
     sandboxIdleStopMinutes: t.exposeInt('sandboxIdleStopMinutes'),
     stoppedSandboxDeleteDays: t.exposeInt('stoppedSandboxDeleteDays', { nullable: true }),
+    deploysPerDay: t.exposeInt('deploysPerDay', { nullable: true, description: 'Deployments started per UTC day (deployProject and rollbackDeployment).' }),
+    liveApps: t.exposeInt('liveApps', { nullable: true, description: 'Projects with a deployed app at once.' }),
   }),
 });
 

@@ -22,6 +22,8 @@ export interface StartSessionOptions {
   byok?: boolean;
   /** Its images, stored with it (generate sessions). */
   attachments?: readonly SessionAttachmentInput[];
+  /** A deploy that will make the project's first app (the live apps quota). */
+  newApp?: boolean;
 }
 
 /** The end user a session belongs to: a widget token's, else the project's. */
@@ -69,7 +71,7 @@ export async function startSessionWithJob(context: RequestContext, options: Star
       // The quotas last, not counting this session: the tenant's lock (which the starts of one tenant
       // queue for) is then held for the checks and the commit only, not for the writes too. Over a
       // quota, the error rolls the writes back.
-      await checkSessionQuotas(tx, context.caller, { kind: options.kind, externalUserId, startingSessionId: created.id });
+      await checkSessionQuotas(tx, context.caller, { kind: options.kind, externalUserId, startingSessionId: created.id, newApp: options.newApp, projectId: options.kind === 'deploy' ? options.project.id : undefined });
       return created;
     },
     load: (id) => prisma.session.findUniqueOrThrow({ where: { id } }),

@@ -12,12 +12,14 @@ export const WEBHOOK_EVENT_TYPES = [
   'preview.errors',
   'export.succeeded',
   'export.failed',
+  'deploy.succeeded',
+  'deploy.failed',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /**
  * Which webhook events a session event raises in a session of `kind`: the first `running` status
- * starts a session, `done` ends it (and, for an export, also succeeds or fails the export),
+ * starts a session, `done` ends it (and, for an export or a deploy, also succeeds or fails it),
  * `preview_ready` announces a preview, `preview_error` an error its browser reported, `question` says
  * the session waits for its end user. The outbox asks once per kind and lets SQL pick by the
  * session's kind, so callers need not know it.
@@ -36,6 +38,8 @@ export function webhookEventsFor(event: NewSessionEvent, kind: SessionKind): Web
       const session: WebhookEventType = `session.${event.payload.status}`;
       // A cancelled export is only session.cancelled: there is no export.cancelled.
       if (kind === 'export' && event.payload.status !== 'cancelled') return [session, `export.${event.payload.status}`];
+      // Likewise a deploy: deploy.succeeded (live) or deploy.failed; a cancelled one is session.cancelled only.
+      if (kind === 'deploy' && event.payload.status !== 'cancelled') return [session, `deploy.${event.payload.status}`];
       return [session];
     }
     default:

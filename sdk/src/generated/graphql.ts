@@ -55,9 +55,47 @@ export type CreateWidgetTokenInput = {
   ttlSeconds?: number | null | undefined;
 };
 
+export type DeleteDeploymentInput = {
+  projectId: string | number;
+};
+
 export type DeleteProjectInput = {
   id: string | number;
 };
+
+/** What to deploy instead of what the files suggest; unset fields keep the detection. */
+export type DeployAppInput = {
+  buildCommand?: string | null | undefined;
+  /** Service: the port it listens on (default 8080). */
+  httpPort?: number | null | undefined;
+  kind?: DeployAppKind | null | undefined;
+  /** Static site: the folder the build writes. */
+  outputDir?: string | null | undefined;
+  /** Service: the command that starts it. */
+  runCommand?: string | null | undefined;
+};
+
+/** A static site (files served as they are, or the output of a build) or a Node service (a process listening on a port). */
+export type DeployAppKind =
+  | 'SERVICE'
+  | 'STATIC_SITE';
+
+export type DeployProjectInput = {
+  app?: DeployAppInput | null | undefined;
+  idempotencyKey?: string | null | undefined;
+  projectId: string | number;
+};
+
+/** App Platform's deployment phases. */
+export type DeploymentPhase =
+  | 'ACTIVE'
+  | 'BUILDING'
+  | 'CANCELED'
+  | 'DEPLOYING'
+  | 'ERROR'
+  | 'PENDING_BUILD'
+  | 'PENDING_DEPLOY'
+  | 'SUPERSEDED';
 
 export type FileInput = {
   content: string;
@@ -80,12 +118,30 @@ export type RevokeApiKeyInput = {
   id: string | number;
 };
 
+export type RollbackDeploymentInput = {
+  /** An earlier deployment of the project's current app that was live (ACTIVE or SUPERSEDED). */
+  deploymentId: string | number;
+  idempotencyKey?: string | null | undefined;
+};
+
 /** One image: exactly one of `data` or `url`. */
 export type SessionAttachmentInput = {
   /** The image, base64 (or a `data:image/…;base64,` URL). Its type is read from its bytes. */
   data?: string | null | undefined;
   /** An https URL the worker fetches when the session runs, from public addresses only; one that is private or cannot be fetched fails the session (ATTACHMENT_URL_REFUSED, ATTACHMENT_UNREACHABLE, …). */
   url?: string | null | undefined;
+};
+
+export type SetProjectDeployTargetInput = {
+  projectId: string | number;
+  /** GitHub owner/name; made (private) by the first deploy when missing. App Platform's GitHub app must be able to read it. null clears it. */
+  repository?: string | null | undefined;
+};
+
+export type SetProjectDomainInput = {
+  /** A host name such as app.example.com; null clears it. Applied by the next deploy. */
+  domain?: string | null | undefined;
+  projectId: string | number;
 };
 
 export type StartSessionInput = {
@@ -170,14 +226,75 @@ export type RevokeApiKeyMutationVariables = Exact<{
 
 export type RevokeApiKeyMutation = { revokeApiKey: { id: string, name: string, prefix: string, mode: Mode, scopes: Array<ApiKeyScope>, lastUsedAt: string | null, revokedAt: string | null, createdAt: string } };
 
-export type ProjectFieldsFragment = { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null };
+export type DeploymentFieldsFragment = { id: string, commitSha: string | null, phase: DeploymentPhase, liveUrl: string | null, appKind: DeployAppKind | null, provider: string, logTail: string | null, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, status: string, reason: string | null }>, rollbackOf: { id: string } | null };
+
+export type ListDeploymentsQueryVariables = Exact<{
+  projectId: string | number;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ListDeploymentsQuery = { project: { deployment: { id: string } | null, deployments: { edges: Array<{ node: { id: string, commitSha: string | null, phase: DeploymentPhase, liveUrl: string | null, appKind: DeployAppKind | null, provider: string, logTail: string | null, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, status: string, reason: string | null }>, rollbackOf: { id: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
+
+export type GetDeploymentQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type GetDeploymentQuery = { node:
+    | { __typename: 'ApiKey' }
+    | { __typename: 'Checkpoint' }
+    | { __typename: 'Deployment', id: string, commitSha: string | null, phase: DeploymentPhase, liveUrl: string | null, appKind: DeployAppKind | null, provider: string, logTail: string | null, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, status: string, reason: string | null }>, rollbackOf: { id: string } | null }
+    | { __typename: 'Project' }
+    | { __typename: 'Session' }
+    | { __typename: 'WebhookDelivery' }
+    | { __typename: 'WebhookEndpoint' }
+   | null };
+
+export type DeployProjectMutationVariables = Exact<{
+  input: DeployProjectInput;
+}>;
+
+
+export type DeployProjectMutation = { deployProject: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
+
+export type RollbackDeploymentMutationVariables = Exact<{
+  input: RollbackDeploymentInput;
+}>;
+
+
+export type RollbackDeploymentMutation = { rollbackDeployment: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
+
+export type DeleteDeploymentMutationVariables = Exact<{
+  input: DeleteDeploymentInput;
+}>;
+
+
+export type DeleteDeploymentMutation = { deleteDeployment: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null } };
+
+export type SetProjectDeployTargetMutationVariables = Exact<{
+  input: SetProjectDeployTargetInput;
+}>;
+
+
+export type SetProjectDeployTargetMutation = { setProjectDeployTarget: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null } };
+
+export type SetProjectDomainMutationVariables = Exact<{
+  input: SetProjectDomainInput;
+}>;
+
+
+export type SetProjectDomainMutation = { setProjectDomain: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null } };
+
+export type ProjectFieldsFragment = { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null };
 
 export type GetProjectQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type GetProjectQuery = { project: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } };
+export type GetProjectQuery = { project: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null } };
 
 export type ListProjectsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -187,35 +304,35 @@ export type ListProjectsQueryVariables = Exact<{
 }>;
 
 
-export type ListProjectsQuery = { projects: { edges: Array<{ node: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type ListProjectsQuery = { projects: { edges: Array<{ node: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type CreateProjectMutationVariables = Exact<{
   input: CreateProjectInput;
 }>;
 
 
-export type CreateProjectMutation = { createProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } };
+export type CreateProjectMutation = { createProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null } };
 
 export type UpdateProjectMutationVariables = Exact<{
   input: UpdateProjectInput;
 }>;
 
 
-export type UpdateProjectMutation = { updateProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } };
+export type UpdateProjectMutation = { updateProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null } };
 
 export type DeleteProjectMutationVariables = Exact<{
   input: DeleteProjectInput;
 }>;
 
 
-export type DeleteProjectMutation = { deleteProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } };
+export type DeleteProjectMutation = { deleteProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null } };
 
 export type WriteProjectFilesMutationVariables = Exact<{
   input: WriteProjectFilesInput;
 }>;
 
 
-export type WriteProjectFilesMutation = { writeProjectFiles: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } };
+export type WriteProjectFilesMutation = { writeProjectFiles: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null } };
 
 export type SessionFieldsFragment = { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } };
 
@@ -224,6 +341,14 @@ type SessionEventFields_CommandFinishedEvent_Fragment = { __typename: 'CommandFi
 type SessionEventFields_CommandOutputEvent_Fragment = { __typename: 'CommandOutputEvent', commandId: string, stream: string, text: string, seq: number, type: string, at: string };
 
 type SessionEventFields_CommandStartedEvent_Fragment = { __typename: 'CommandStartedEvent', commandId: string, command: string, seq: number, type: string, at: string };
+
+type SessionEventFields_DeployFailedEvent_Fragment = { __typename: 'DeployFailedEvent', deploymentId: string, phase: string, log: string, seq: number, type: string, at: string };
+
+type SessionEventFields_DeployProgressEvent_Fragment = { __typename: 'DeployProgressEvent', deploymentId: string, phase: string, seq: number, type: string, at: string, steps: Array<{ name: string, status: string, reason: string | null }> };
+
+type SessionEventFields_DeployReadyEvent_Fragment = { __typename: 'DeployReadyEvent', deploymentId: string, url: string, seq: number, type: string, at: string };
+
+type SessionEventFields_DeployStartedEvent_Fragment = { __typename: 'DeployStartedEvent', deploymentId: string, provider: string, appKind: string, detected: boolean, repository: string | null, commitSha: string | null, seq: number, type: string, at: string };
 
 type SessionEventFields_DoneEvent_Fragment = { __typename: 'DoneEvent', status: string, result: Record<string, unknown> | null, seq: number, type: string, at: string, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, error: { code: string, message: string } | null };
 
@@ -253,6 +378,10 @@ export type SessionEventFieldsFragment =
   | SessionEventFields_CommandFinishedEvent_Fragment
   | SessionEventFields_CommandOutputEvent_Fragment
   | SessionEventFields_CommandStartedEvent_Fragment
+  | SessionEventFields_DeployFailedEvent_Fragment
+  | SessionEventFields_DeployProgressEvent_Fragment
+  | SessionEventFields_DeployReadyEvent_Fragment
+  | SessionEventFields_DeployStartedEvent_Fragment
   | SessionEventFields_DoneEvent_Fragment
   | SessionEventFields_ErrorEvent_Fragment
   | SessionEventFields_FileDeletedEvent_Fragment
@@ -312,6 +441,10 @@ export type SessionEventsSubscription = { sessionEvents:
     | { __typename: 'CommandFinishedEvent', commandId: string, exitCode: number | null, durationMs: number, timedOut: boolean, seq: number, type: string, at: string }
     | { __typename: 'CommandOutputEvent', commandId: string, stream: string, text: string, seq: number, type: string, at: string }
     | { __typename: 'CommandStartedEvent', commandId: string, command: string, seq: number, type: string, at: string }
+    | { __typename: 'DeployFailedEvent', deploymentId: string, phase: string, log: string, seq: number, type: string, at: string }
+    | { __typename: 'DeployProgressEvent', deploymentId: string, phase: string, seq: number, type: string, at: string, steps: Array<{ name: string, status: string, reason: string | null }> }
+    | { __typename: 'DeployReadyEvent', deploymentId: string, url: string, seq: number, type: string, at: string }
+    | { __typename: 'DeployStartedEvent', deploymentId: string, provider: string, appKind: string, detected: boolean, repository: string | null, commitSha: string | null, seq: number, type: string, at: string }
     | { __typename: 'DoneEvent', status: string, result: Record<string, unknown> | null, seq: number, type: string, at: string, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, error: { code: string, message: string } | null }
     | { __typename: 'ErrorEvent', code: string, message: string, retryable: boolean, seq: number, type: string, at: string }
     | { __typename: 'FileDeletedEvent', path: string, seq: number, type: string, at: string }
@@ -340,9 +473,9 @@ export type UpdateTenantMutationVariables = Exact<{
 
 export type UpdateTenantMutation = { updateTenant: { id: string, name: string, tier: Tier, mode: Mode, allowedOrigins: Array<string>, createdAt: string, updatedAt: string, generation: { instructions: string | null, model: string | null, allowedModels: Array<string>, availableModels: Array<string>, hasAnthropicApiKey: boolean, anthropicApiKeyLast4: string | null } } };
 
-export type UsageFiguresFragment = { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean };
+export type UsageFiguresFragment = { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean };
 
-export type UsageTotalsFieldsFragment = { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean, billable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean }, nonBillable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean } };
+export type UsageTotalsFieldsFragment = { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean, billable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean }, nonBillable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean } };
 
 export type GetUsageQueryVariables = Exact<{
   from: string | Date;
@@ -351,14 +484,14 @@ export type GetUsageQueryVariables = Exact<{
 }>;
 
 
-export type GetUsageQuery = { usage: { from: string, to: string, storageBytes: number, totals: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean, billable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean }, nonBillable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean } }, rows: Array<{ key: string, requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean, billable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean }, nonBillable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean } }> } };
+export type GetUsageQuery = { usage: { from: string, to: string, storageBytes: number, totals: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean, billable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean }, nonBillable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean } }, rows: Array<{ key: string, requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean, billable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean }, nonBillable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean } }> } };
 
 export type CreateWidgetTokenMutationVariables = Exact<{
   input: CreateWidgetTokenInput;
 }>;
 
 
-export type CreateWidgetTokenMutation = { createWidgetToken: { token: string, expiresAt: string, project: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } } };
+export type CreateWidgetTokenMutation = { createWidgetToken: { token: string, expiresAt: string, project: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null } } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -390,6 +523,27 @@ export const ApiKeyFieldsFragmentDoc = new TypedDocumentString(`
   createdAt
 }
     `, {"fragmentName":"ApiKeyFields"}) as unknown as TypedDocumentString<ApiKeyFieldsFragment, unknown>;
+export const DeploymentFieldsFragmentDoc = new TypedDocumentString(`
+    fragment DeploymentFields on Deployment {
+  id
+  commitSha
+  phase
+  steps {
+    name
+    status
+    reason
+  }
+  liveUrl
+  appKind
+  provider
+  logTail
+  rollbackOf {
+    id
+  }
+  createdAt
+  finishedAt
+}
+    `, {"fragmentName":"DeploymentFields"}) as unknown as TypedDocumentString<DeploymentFieldsFragment, unknown>;
 export const ProjectFieldsFragmentDoc = new TypedDocumentString(`
     fragment ProjectFields on Project {
   id
@@ -401,6 +555,8 @@ export const ProjectFieldsFragmentDoc = new TypedDocumentString(`
   createdAt
   updatedAt
   deletedAt
+  deployRepository
+  customDomain
 }
     `, {"fragmentName":"ProjectFields"}) as unknown as TypedDocumentString<ProjectFieldsFragment, unknown>;
 export const SessionFieldsFragmentDoc = new TypedDocumentString(`
@@ -532,6 +688,32 @@ export const SessionEventFieldsFragmentDoc = new TypedDocumentString(`
     askedAt
     questionExpiresAt: expiresAt
   }
+  ... on DeployStartedEvent {
+    deploymentId
+    provider
+    appKind
+    detected
+    repository
+    commitSha
+  }
+  ... on DeployProgressEvent {
+    deploymentId
+    phase
+    steps {
+      name
+      status
+      reason
+    }
+  }
+  ... on DeployReadyEvent {
+    deploymentId
+    url
+  }
+  ... on DeployFailedEvent {
+    deploymentId
+    phase
+    log
+  }
   ... on DoneEvent {
     status
     usage {
@@ -581,6 +763,7 @@ export const UsageFiguresFragmentDoc = new TypedDocumentString(`
   cacheReadTokens
   sandboxSeconds
   costMicros
+  deploys
   byok
 }
     `, {"fragmentName":"UsageFigures"}) as unknown as TypedDocumentString<UsageFiguresFragment, unknown>;
@@ -594,6 +777,7 @@ export const UsageTotalsFieldsFragmentDoc = new TypedDocumentString(`
   cacheReadTokens
   sandboxSeconds
   costMicros
+  deploys
   byok
   billable {
     ...UsageFigures
@@ -611,6 +795,7 @@ export const UsageTotalsFieldsFragmentDoc = new TypedDocumentString(`
   cacheReadTokens
   sandboxSeconds
   costMicros
+  deploys
   byok
 }`, {"fragmentName":"UsageTotalsFields"}) as unknown as TypedDocumentString<UsageTotalsFieldsFragment, unknown>;
 export const ListApiKeysDocument = new TypedDocumentString(`
@@ -672,6 +857,231 @@ export const RevokeApiKeyDocument = new TypedDocumentString(`
   revokedAt
   createdAt
 }`) as unknown as TypedDocumentString<RevokeApiKeyMutation, RevokeApiKeyMutationVariables>;
+export const ListDeploymentsDocument = new TypedDocumentString(`
+    query ListDeployments($projectId: ID!, $first: Int, $after: String) {
+  project(id: $projectId) {
+    deployment {
+      id
+    }
+    deployments(first: $first, after: $after) {
+      edges {
+        node {
+          ...DeploymentFields
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+}
+    fragment DeploymentFields on Deployment {
+  id
+  commitSha
+  phase
+  steps {
+    name
+    status
+    reason
+  }
+  liveUrl
+  appKind
+  provider
+  logTail
+  rollbackOf {
+    id
+  }
+  createdAt
+  finishedAt
+}`) as unknown as TypedDocumentString<ListDeploymentsQuery, ListDeploymentsQueryVariables>;
+export const GetDeploymentDocument = new TypedDocumentString(`
+    query GetDeployment($id: ID!) {
+  node(id: $id) {
+    __typename
+    ... on Deployment {
+      ...DeploymentFields
+    }
+  }
+}
+    fragment DeploymentFields on Deployment {
+  id
+  commitSha
+  phase
+  steps {
+    name
+    status
+    reason
+  }
+  liveUrl
+  appKind
+  provider
+  logTail
+  rollbackOf {
+    id
+  }
+  createdAt
+  finishedAt
+}`) as unknown as TypedDocumentString<GetDeploymentQuery, GetDeploymentQueryVariables>;
+export const DeployProjectDocument = new TypedDocumentString(`
+    mutation DeployProject($input: DeployProjectInput!) {
+  deployProject(input: $input) {
+    ...SessionFields
+  }
+}
+    fragment SessionFields on Session {
+  id
+  kind
+  status
+  prompt
+  reply
+  maxOutputTokens
+  model
+  requestedModel
+  byok
+  attachments {
+    mediaType
+    size
+    url
+  }
+  mode
+  externalUserId
+  error {
+    code
+    message
+  }
+  usage {
+    inputTokens
+    outputTokens
+    cacheWriteTokens
+    cacheReadTokens
+    sandboxSeconds
+    costMicros
+    billable
+    byok
+  }
+  lastSeq
+  createdAt
+  startedAt
+  endedAt
+  pendingQuestion {
+    question
+    choices
+    askedAt
+    expiresAt
+  }
+  project {
+    id
+  }
+}`) as unknown as TypedDocumentString<DeployProjectMutation, DeployProjectMutationVariables>;
+export const RollbackDeploymentDocument = new TypedDocumentString(`
+    mutation RollbackDeployment($input: RollbackDeploymentInput!) {
+  rollbackDeployment(input: $input) {
+    ...SessionFields
+  }
+}
+    fragment SessionFields on Session {
+  id
+  kind
+  status
+  prompt
+  reply
+  maxOutputTokens
+  model
+  requestedModel
+  byok
+  attachments {
+    mediaType
+    size
+    url
+  }
+  mode
+  externalUserId
+  error {
+    code
+    message
+  }
+  usage {
+    inputTokens
+    outputTokens
+    cacheWriteTokens
+    cacheReadTokens
+    sandboxSeconds
+    costMicros
+    billable
+    byok
+  }
+  lastSeq
+  createdAt
+  startedAt
+  endedAt
+  pendingQuestion {
+    question
+    choices
+    askedAt
+    expiresAt
+  }
+  project {
+    id
+  }
+}`) as unknown as TypedDocumentString<RollbackDeploymentMutation, RollbackDeploymentMutationVariables>;
+export const DeleteDeploymentDocument = new TypedDocumentString(`
+    mutation DeleteDeployment($input: DeleteDeploymentInput!) {
+  deleteDeployment(input: $input) {
+    ...ProjectFields
+  }
+}
+    fragment ProjectFields on Project {
+  id
+  name
+  description
+  externalUserId
+  metadata
+  mode
+  createdAt
+  updatedAt
+  deletedAt
+  deployRepository
+  customDomain
+}`) as unknown as TypedDocumentString<DeleteDeploymentMutation, DeleteDeploymentMutationVariables>;
+export const SetProjectDeployTargetDocument = new TypedDocumentString(`
+    mutation SetProjectDeployTarget($input: SetProjectDeployTargetInput!) {
+  setProjectDeployTarget(input: $input) {
+    ...ProjectFields
+  }
+}
+    fragment ProjectFields on Project {
+  id
+  name
+  description
+  externalUserId
+  metadata
+  mode
+  createdAt
+  updatedAt
+  deletedAt
+  deployRepository
+  customDomain
+}`) as unknown as TypedDocumentString<SetProjectDeployTargetMutation, SetProjectDeployTargetMutationVariables>;
+export const SetProjectDomainDocument = new TypedDocumentString(`
+    mutation SetProjectDomain($input: SetProjectDomainInput!) {
+  setProjectDomain(input: $input) {
+    ...ProjectFields
+  }
+}
+    fragment ProjectFields on Project {
+  id
+  name
+  description
+  externalUserId
+  metadata
+  mode
+  createdAt
+  updatedAt
+  deletedAt
+  deployRepository
+  customDomain
+}`) as unknown as TypedDocumentString<SetProjectDomainMutation, SetProjectDomainMutationVariables>;
 export const GetProjectDocument = new TypedDocumentString(`
     query GetProject($id: ID!) {
   project(id: $id) {
@@ -688,6 +1098,8 @@ export const GetProjectDocument = new TypedDocumentString(`
   createdAt
   updatedAt
   deletedAt
+  deployRepository
+  customDomain
 }`) as unknown as TypedDocumentString<GetProjectQuery, GetProjectQueryVariables>;
 export const ListProjectsDocument = new TypedDocumentString(`
     query ListProjects($first: Int, $after: String, $externalUserId: String, $metadata: JSONObject) {
@@ -718,6 +1130,8 @@ export const ListProjectsDocument = new TypedDocumentString(`
   createdAt
   updatedAt
   deletedAt
+  deployRepository
+  customDomain
 }`) as unknown as TypedDocumentString<ListProjectsQuery, ListProjectsQueryVariables>;
 export const CreateProjectDocument = new TypedDocumentString(`
     mutation CreateProject($input: CreateProjectInput!) {
@@ -735,6 +1149,8 @@ export const CreateProjectDocument = new TypedDocumentString(`
   createdAt
   updatedAt
   deletedAt
+  deployRepository
+  customDomain
 }`) as unknown as TypedDocumentString<CreateProjectMutation, CreateProjectMutationVariables>;
 export const UpdateProjectDocument = new TypedDocumentString(`
     mutation UpdateProject($input: UpdateProjectInput!) {
@@ -752,6 +1168,8 @@ export const UpdateProjectDocument = new TypedDocumentString(`
   createdAt
   updatedAt
   deletedAt
+  deployRepository
+  customDomain
 }`) as unknown as TypedDocumentString<UpdateProjectMutation, UpdateProjectMutationVariables>;
 export const DeleteProjectDocument = new TypedDocumentString(`
     mutation DeleteProject($input: DeleteProjectInput!) {
@@ -769,6 +1187,8 @@ export const DeleteProjectDocument = new TypedDocumentString(`
   createdAt
   updatedAt
   deletedAt
+  deployRepository
+  customDomain
 }`) as unknown as TypedDocumentString<DeleteProjectMutation, DeleteProjectMutationVariables>;
 export const WriteProjectFilesDocument = new TypedDocumentString(`
     mutation WriteProjectFiles($input: WriteProjectFilesInput!) {
@@ -786,6 +1206,8 @@ export const WriteProjectFilesDocument = new TypedDocumentString(`
   createdAt
   updatedAt
   deletedAt
+  deployRepository
+  customDomain
 }`) as unknown as TypedDocumentString<WriteProjectFilesMutation, WriteProjectFilesMutationVariables>;
 export const GetSessionDocument = new TypedDocumentString(`
     query GetSession($id: ID!) {
@@ -1143,6 +1565,32 @@ export const SessionEventsDocument = new TypedDocumentString(`
     askedAt
     questionExpiresAt: expiresAt
   }
+  ... on DeployStartedEvent {
+    deploymentId
+    provider
+    appKind
+    detected
+    repository
+    commitSha
+  }
+  ... on DeployProgressEvent {
+    deploymentId
+    phase
+    steps {
+      name
+      status
+      reason
+    }
+  }
+  ... on DeployReadyEvent {
+    deploymentId
+    url
+  }
+  ... on DeployFailedEvent {
+    deploymentId
+    phase
+    log
+  }
   ... on DoneEvent {
     status
     usage {
@@ -1227,6 +1675,7 @@ export const GetUsageDocument = new TypedDocumentString(`
       cacheReadTokens
       sandboxSeconds
       costMicros
+      deploys
       byok
       billable {
         ...UsageFigures
@@ -1246,6 +1695,7 @@ export const GetUsageDocument = new TypedDocumentString(`
   cacheReadTokens
   sandboxSeconds
   costMicros
+  deploys
   byok
 }
 fragment UsageTotalsFields on UsageTotals {
@@ -1257,6 +1707,7 @@ fragment UsageTotalsFields on UsageTotals {
   cacheReadTokens
   sandboxSeconds
   costMicros
+  deploys
   byok
   billable {
     ...UsageFigures
@@ -1285,4 +1736,6 @@ export const CreateWidgetTokenDocument = new TypedDocumentString(`
   createdAt
   updatedAt
   deletedAt
+  deployRepository
+  customDomain
 }`) as unknown as TypedDocumentString<CreateWidgetTokenMutation, CreateWidgetTokenMutationVariables>;

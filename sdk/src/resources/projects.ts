@@ -1,6 +1,9 @@
 import {
   CreateProjectDocument,
   DeleteProjectDocument,
+  DeployProjectDocument,
+  SetProjectDeployTargetDocument,
+  SetProjectDomainDocument,
   GetProjectDocument,
   ListProjectsDocument,
   UpdateProjectDocument,
@@ -8,7 +11,7 @@ import {
 } from '../generated/graphql.js';
 import { ListPromise, toPage } from '../pagination.js';
 import { newIdempotencyKey, type RequestOptions, type RequestSender } from '../request-sender.js';
-import type { FileInput, Project } from '../types.js';
+import type { DeployAppInput, FileInput, Project, Session } from '../types.js';
 
 /** What `projects.create` takes. */
 export interface ProjectCreateParams {
@@ -45,6 +48,14 @@ export interface ProjectListParams {
   externalUserId?: string;
   /** Only projects whose metadata has every one of these keys with these values. */
   metadata?: Record<string, unknown>;
+}
+
+/** What `projects.deploy` takes. */
+export interface ProjectDeployParams {
+  /** What to deploy instead of what the files suggest (a static site or a Node service, its commands and port). */
+  app?: DeployAppInput;
+  /** The same key within 24 h returns the first session. Generated when left out, so a retry never deploys twice. */
+  idempotencyKey?: string;
 }
 
 /** Projects: the apps being built. */
@@ -89,5 +100,25 @@ export class Projects {
   /** Creates or replaces files of a project (up to 500 at once; all or nothing) and returns the project. */
   async writeFiles(id: string, files: FileInput[], options?: RequestOptions): Promise<Project> {
     return (await this.#sender.request(WriteProjectFilesDocument, { input: { projectId: id, files } }, options)).writeProjectFiles;
+  }
+
+  /**
+   * Deploys the project's current files to its one App Platform app (made the first time; the URL
+   * never changes) — in test mode a simulated deploy. Returns at once the `deploy` session; follow it
+   * with `sessions.stream(session.id)` (deploy_progress, then deploy_ready or deploy_failed).
+   */
+  async deploy(id: string, params: ProjectDeployParams = {}, options?: RequestOptions): Promise<Session> {
+    const input = { projectId: id, ...(params.app ? { app: params.app } : {}), idempotencyKey: params.idempotencyKey ?? newIdempotencyKey() };
+    return (await this.#sender.request(DeployProjectDocument, { input }, options)).deployProject;
+  }
+
+  /** Names the GitHub repository (`owner/name`) live deploys push the project to; null clears it. */
+  async setDeployTarget(id: string, repository: string | null, options?: RequestOptions): Promise<Project> {
+    return (await this.#sender.request(SetProjectDeployTargetDocument, { input: { projectId: id, repository } }, options)).setProjectDeployTarget;
+  }
+
+  /** Sets the custom domain of the project's app (applied by the next deploy); null clears it. */
+  async setDomain(id: string, domain: string | null, options?: RequestOptions): Promise<Project> {
+    return (await this.#sender.request(SetProjectDomainDocument, { input: { projectId: id, domain } }, options)).setProjectDomain;
   }
 }

@@ -139,3 +139,9 @@ export type AutoscaleChange = Prisma.AutoscaleChangeModel
  * least recently.
  */
 export type PreviewError = Prisma.PreviewErrorModel
+/**
+ * Model Deployment
+ * One deployment of a project's app (a deploy session's, or a rollback's): what was deployed, how far
+ * it got, and where it lives. The project's live one is its newest ACTIVE.
+ */
+export type Deployment = Prisma.DeploymentModel

@@ -531,6 +531,23 @@ export type EnumWebhookDeliveryStatusWithAggregatesFilter<$PrismaModel = never> 
   _max?: Prisma.NestedEnumWebhookDeliveryStatusFilter<$PrismaModel>
 }
 
+export type EnumDeploymentPhaseFilter<$PrismaModel = never> = {
+  equals?: $Enums.DeploymentPhase | Prisma.EnumDeploymentPhaseFieldRefInput<$PrismaModel>
+  in?: $Enums.DeploymentPhase[] | Prisma.ListEnumDeploymentPhaseFieldRefInput<$PrismaModel>
+  notIn?: $Enums.DeploymentPhase[] | Prisma.ListEnumDeploymentPhaseFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumDeploymentPhaseFilter<$PrismaModel> | $Enums.DeploymentPhase
+}
+
+export type EnumDeploymentPhaseWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.DeploymentPhase | Prisma.EnumDeploymentPhaseFieldRefInput<$PrismaModel>
+  in?: $Enums.DeploymentPhase[] | Prisma.ListEnumDeploymentPhaseFieldRefInput<$PrismaModel>
+  notIn?: $Enums.DeploymentPhase[] | Prisma.ListEnumDeploymentPhaseFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumDeploymentPhaseWithAggregatesFilter<$PrismaModel> | $Enums.DeploymentPhase
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumDeploymentPhaseFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumDeploymentPhaseFilter<$PrismaModel>
+}
+
 export type NestedUuidFilter<$PrismaModel = never> = {
   equals?: string | Prisma.StringFieldRefInput<$PrismaModel>
   in?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel>
@@ -990,6 +1007,23 @@ export type NestedEnumWebhookDeliveryStatusWithAggregatesFilter<$PrismaModel = n
   _count?: Prisma.NestedIntFilter<$PrismaModel>
   _min?: Prisma.NestedEnumWebhookDeliveryStatusFilter<$PrismaModel>
   _max?: Prisma.NestedEnumWebhookDeliveryStatusFilter<$PrismaModel>
+}
+
+export type NestedEnumDeploymentPhaseFilter<$PrismaModel = never> = {
+  equals?: $Enums.DeploymentPhase | Prisma.EnumDeploymentPhaseFieldRefInput<$PrismaModel>
+  in?: $Enums.DeploymentPhase[] | Prisma.ListEnumDeploymentPhaseFieldRefInput<$PrismaModel>
+  notIn?: $Enums.DeploymentPhase[] | Prisma.ListEnumDeploymentPhaseFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumDeploymentPhaseFilter<$PrismaModel> | $Enums.DeploymentPhase
+}
+
+export type NestedEnumDeploymentPhaseWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.DeploymentPhase | Prisma.EnumDeploymentPhaseFieldRefInput<$PrismaModel>
+  in?: $Enums.DeploymentPhase[] | Prisma.ListEnumDeploymentPhaseFieldRefInput<$PrismaModel>
+  notIn?: $Enums.DeploymentPhase[] | Prisma.ListEnumDeploymentPhaseFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumDeploymentPhaseWithAggregatesFilter<$PrismaModel> | $Enums.DeploymentPhase
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumDeploymentPhaseFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumDeploymentPhaseFilter<$PrismaModel>
 }
 
 

@@ -30,7 +30,8 @@ export type Mode = (typeof Mode)[keyof typeof Mode]
 export const SessionKind = {
   generate: 'generate',
   preview: 'preview',
-  export: 'export'
+  export: 'export',
+  deploy: 'deploy'
 } as const
 
 export type SessionKind = (typeof SessionKind)[keyof typeof SessionKind]
@@ -79,3 +80,17 @@ export const WebhookDeliveryStatus = {
 } as const
 
 export type WebhookDeliveryStatus = (typeof WebhookDeliveryStatus)[keyof typeof WebhookDeliveryStatus]
+
+
+export const DeploymentPhase = {
+  PENDING_BUILD: 'PENDING_BUILD',
+  BUILDING: 'BUILDING',
+  PENDING_DEPLOY: 'PENDING_DEPLOY',
+  DEPLOYING: 'DEPLOYING',
+  ACTIVE: 'ACTIVE',
+  ERROR: 'ERROR',
+  CANCELED: 'CANCELED',
+  SUPERSEDED: 'SUPERSEDED'
+} as const
+
+export type DeploymentPhase = (typeof DeploymentPhase)[keyof typeof DeploymentPhase]

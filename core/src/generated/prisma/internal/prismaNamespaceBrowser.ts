@@ -72,7 +72,8 @@ export const ModelName = {
   WebhookEndpoint: 'WebhookEndpoint',
   WebhookDelivery: 'WebhookDelivery',
   AutoscaleChange: 'AutoscaleChange',
-  PreviewError: 'PreviewError'
+  PreviewError: 'PreviewError',
+  Deployment: 'Deployment'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -140,7 +141,10 @@ export const ProjectScalarFieldEnum = {
   updatedAt: 'updatedAt',
   deletedAt: 'deletedAt',
   forkedFromId: 'forkedFromId',
-  forkedAtSessionId: 'forkedAtSessionId'
+  forkedAtSessionId: 'forkedAtSessionId',
+  deployRepository: 'deployRepository',
+  deployAppId: 'deployAppId',
+  customDomain: 'customDomain'
 } as const
 
 export type ProjectScalarFieldEnum = (typeof ProjectScalarFieldEnum)[keyof typeof ProjectScalarFieldEnum]
@@ -357,6 +361,7 @@ export const UsageDailyScalarFieldEnum = {
   cacheWriteTokens: 'cacheWriteTokens',
   cacheReadTokens: 'cacheReadTokens',
   sandboxSeconds: 'sandboxSeconds',
+  deploys: 'deploys',
   costMicros: 'costMicros',
   billable: 'billable',
   byok: 'byok',
@@ -447,6 +452,30 @@ export const PreviewErrorScalarFieldEnum = {
 } as const
 
 export type PreviewErrorScalarFieldEnum = (typeof PreviewErrorScalarFieldEnum)[keyof typeof PreviewErrorScalarFieldEnum]
+
+
+export const DeploymentScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  mode: 'mode',
+  projectId: 'projectId',
+  sessionId: 'sessionId',
+  provider: 'provider',
+  appId: 'appId',
+  doDeploymentId: 'doDeploymentId',
+  rollbackOfId: 'rollbackOfId',
+  appKind: 'appKind',
+  commitSha: 'commitSha',
+  phase: 'phase',
+  steps: 'steps',
+  liveUrl: 'liveUrl',
+  logTail: 'logTail',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt',
+  finishedAt: 'finishedAt'
+} as const
+
+export type DeploymentScalarFieldEnum = (typeof DeploymentScalarFieldEnum)[keyof typeof DeploymentScalarFieldEnum]
 
 
 export const SortOrder = {

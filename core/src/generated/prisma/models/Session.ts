@@ -376,6 +376,7 @@ export type SessionWhereInput = {
   attachments?: Prisma.SessionAttachmentListRelationFilter
   attemptUsage?: Prisma.SessionAttemptUsageListRelationFilter
   messages?: Prisma.SessionMessageListRelationFilter
+  deployment?: Prisma.XOR<Prisma.DeploymentNullableScalarRelationFilter, Prisma.DeploymentWhereInput> | null
 }
 
 export type SessionOrderByWithRelationInput = {
@@ -412,6 +413,7 @@ export type SessionOrderByWithRelationInput = {
   attachments?: Prisma.SessionAttachmentOrderByRelationAggregateInput
   attemptUsage?: Prisma.SessionAttemptUsageOrderByRelationAggregateInput
   messages?: Prisma.SessionMessageOrderByRelationAggregateInput
+  deployment?: Prisma.DeploymentOrderByWithRelationInput
 }
 
 export type SessionWhereUniqueInput = Prisma.AtLeast<{
@@ -451,6 +453,7 @@ export type SessionWhereUniqueInput = Prisma.AtLeast<{
   attachments?: Prisma.SessionAttachmentListRelationFilter
   attemptUsage?: Prisma.SessionAttemptUsageListRelationFilter
   messages?: Prisma.SessionMessageListRelationFilter
+  deployment?: Prisma.XOR<Prisma.DeploymentNullableScalarRelationFilter, Prisma.DeploymentWhereInput> | null
 }, "id">
 
 export type SessionOrderByWithAggregationInput = {
@@ -549,6 +552,7 @@ export type SessionCreateInput = {
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateInput = {
@@ -583,6 +587,7 @@ export type SessionUncheckedCreateInput = {
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUpdateInput = {
@@ -617,6 +622,7 @@ export type SessionUpdateInput = {
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateInput = {
@@ -651,6 +657,7 @@ export type SessionUncheckedUpdateInput = {
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionCreateManyInput = {
@@ -1029,6 +1036,22 @@ export type SessionUpdateOneRequiredWithoutAttemptUsageNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.SessionUpdateToOneWithWhereWithoutAttemptUsageInput, Prisma.SessionUpdateWithoutAttemptUsageInput>, Prisma.SessionUncheckedUpdateWithoutAttemptUsageInput>
 }
 
+export type SessionCreateNestedOneWithoutDeploymentInput = {
+  create?: Prisma.XOR<Prisma.SessionCreateWithoutDeploymentInput, Prisma.SessionUncheckedCreateWithoutDeploymentInput>
+  connectOrCreate?: Prisma.SessionCreateOrConnectWithoutDeploymentInput
+  connect?: Prisma.SessionWhereUniqueInput
+}
+
+export type SessionUpdateOneWithoutDeploymentNestedInput = {
+  create?: Prisma.XOR<Prisma.SessionCreateWithoutDeploymentInput, Prisma.SessionUncheckedCreateWithoutDeploymentInput>
+  connectOrCreate?: Prisma.SessionCreateOrConnectWithoutDeploymentInput
+  upsert?: Prisma.SessionUpsertWithoutDeploymentInput
+  disconnect?: Prisma.SessionWhereInput | boolean
+  delete?: Prisma.SessionWhereInput | boolean
+  connect?: Prisma.SessionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.SessionUpdateToOneWithWhereWithoutDeploymentInput, Prisma.SessionUpdateWithoutDeploymentInput>, Prisma.SessionUncheckedUpdateWithoutDeploymentInput>
+}
+
 export type SessionCreateWithoutTenantInput = {
   id?: string
   mode: $Enums.Mode
@@ -1060,6 +1083,7 @@ export type SessionCreateWithoutTenantInput = {
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutTenantInput = {
@@ -1093,6 +1117,7 @@ export type SessionUncheckedCreateWithoutTenantInput = {
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutTenantInput = {
@@ -1183,6 +1208,7 @@ export type SessionCreateWithoutProjectInput = {
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutProjectInput = {
@@ -1216,6 +1242,7 @@ export type SessionUncheckedCreateWithoutProjectInput = {
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutProjectInput = {
@@ -1275,6 +1302,7 @@ export type SessionCreateWithoutMessagesInput = {
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutMessagesInput = {
@@ -1308,6 +1336,7 @@ export type SessionUncheckedCreateWithoutMessagesInput = {
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutMessagesInput = {
@@ -1357,6 +1386,7 @@ export type SessionUpdateWithoutMessagesInput = {
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutMessagesInput = {
@@ -1390,6 +1420,7 @@ export type SessionUncheckedUpdateWithoutMessagesInput = {
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutEventsInput = {
@@ -1423,6 +1454,7 @@ export type SessionCreateWithoutEventsInput = {
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutEventsInput = {
@@ -1456,6 +1488,7 @@ export type SessionUncheckedCreateWithoutEventsInput = {
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutEventsInput = {
@@ -1505,6 +1538,7 @@ export type SessionUpdateWithoutEventsInput = {
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutEventsInput = {
@@ -1538,6 +1572,7 @@ export type SessionUncheckedUpdateWithoutEventsInput = {
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutJobsInput = {
@@ -1571,6 +1606,7 @@ export type SessionCreateWithoutJobsInput = {
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutJobsInput = {
@@ -1604,6 +1640,7 @@ export type SessionUncheckedCreateWithoutJobsInput = {
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutJobsInput = {
@@ -1653,6 +1690,7 @@ export type SessionUpdateWithoutJobsInput = {
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutJobsInput = {
@@ -1686,6 +1724,7 @@ export type SessionUncheckedUpdateWithoutJobsInput = {
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutFilesInput = {
@@ -1719,6 +1758,7 @@ export type SessionCreateWithoutFilesInput = {
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutFilesInput = {
@@ -1752,6 +1792,7 @@ export type SessionUncheckedCreateWithoutFilesInput = {
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutFilesInput = {
@@ -1801,6 +1842,7 @@ export type SessionUpdateWithoutFilesInput = {
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutFilesInput = {
@@ -1834,6 +1876,7 @@ export type SessionUncheckedUpdateWithoutFilesInput = {
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutAttachmentsInput = {
@@ -1867,6 +1910,7 @@ export type SessionCreateWithoutAttachmentsInput = {
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutAttachmentsInput = {
@@ -1900,6 +1944,7 @@ export type SessionUncheckedCreateWithoutAttachmentsInput = {
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutAttachmentsInput = {
@@ -1949,6 +1994,7 @@ export type SessionUpdateWithoutAttachmentsInput = {
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutAttachmentsInput = {
@@ -1982,6 +2028,7 @@ export type SessionUncheckedUpdateWithoutAttachmentsInput = {
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutAttemptUsageInput = {
@@ -2015,6 +2062,7 @@ export type SessionCreateWithoutAttemptUsageInput = {
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutAttemptUsageInput = {
@@ -2048,6 +2096,7 @@ export type SessionUncheckedCreateWithoutAttemptUsageInput = {
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutAttemptUsageInput = {
@@ -2097,6 +2146,7 @@ export type SessionUpdateWithoutAttemptUsageInput = {
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutAttemptUsageInput = {
@@ -2129,6 +2179,159 @@ export type SessionUncheckedUpdateWithoutAttemptUsageInput = {
   files?: Prisma.SessionFileUncheckedUpdateManyWithoutSessionNestedInput
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
+}
+
+export type SessionCreateWithoutDeploymentInput = {
+  id?: string
+  mode: $Enums.Mode
+  kind?: $Enums.SessionKind
+  prompt?: string
+  status?: $Enums.SessionStatus
+  model?: string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: string | null
+  idempotencyKey?: string | null
+  lastSeq?: number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
+  cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  updatedAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutSessionsInput
+  project: Prisma.ProjectCreateNestedOneWithoutSessionsInput
+  events?: Prisma.SessionEventCreateNestedManyWithoutSessionInput
+  files?: Prisma.SessionFileCreateNestedManyWithoutSessionInput
+  jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
+}
+
+export type SessionUncheckedCreateWithoutDeploymentInput = {
+  id?: string
+  tenantId: string
+  projectId: string
+  mode: $Enums.Mode
+  kind?: $Enums.SessionKind
+  prompt?: string
+  status?: $Enums.SessionStatus
+  model?: string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: string | null
+  idempotencyKey?: string | null
+  lastSeq?: number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
+  cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  updatedAt?: Date | string
+  events?: Prisma.SessionEventUncheckedCreateNestedManyWithoutSessionInput
+  files?: Prisma.SessionFileUncheckedCreateNestedManyWithoutSessionInput
+  jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
+}
+
+export type SessionCreateOrConnectWithoutDeploymentInput = {
+  where: Prisma.SessionWhereUniqueInput
+  create: Prisma.XOR<Prisma.SessionCreateWithoutDeploymentInput, Prisma.SessionUncheckedCreateWithoutDeploymentInput>
+}
+
+export type SessionUpsertWithoutDeploymentInput = {
+  update: Prisma.XOR<Prisma.SessionUpdateWithoutDeploymentInput, Prisma.SessionUncheckedUpdateWithoutDeploymentInput>
+  create: Prisma.XOR<Prisma.SessionCreateWithoutDeploymentInput, Prisma.SessionUncheckedCreateWithoutDeploymentInput>
+  where?: Prisma.SessionWhereInput
+}
+
+export type SessionUpdateToOneWithWhereWithoutDeploymentInput = {
+  where?: Prisma.SessionWhereInput
+  data: Prisma.XOR<Prisma.SessionUpdateWithoutDeploymentInput, Prisma.SessionUncheckedUpdateWithoutDeploymentInput>
+}
+
+export type SessionUpdateWithoutDeploymentInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  kind?: Prisma.EnumSessionKindFieldUpdateOperationsInput | $Enums.SessionKind
+  prompt?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumSessionStatusFieldUpdateOperationsInput | $Enums.SessionStatus
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutSessionsNestedInput
+  project?: Prisma.ProjectUpdateOneRequiredWithoutSessionsNestedInput
+  events?: Prisma.SessionEventUpdateManyWithoutSessionNestedInput
+  files?: Prisma.SessionFileUpdateManyWithoutSessionNestedInput
+  jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
+}
+
+export type SessionUncheckedUpdateWithoutDeploymentInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  kind?: Prisma.EnumSessionKindFieldUpdateOperationsInput | $Enums.SessionKind
+  prompt?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumSessionStatusFieldUpdateOperationsInput | $Enums.SessionStatus
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  events?: Prisma.SessionEventUncheckedUpdateManyWithoutSessionNestedInput
+  files?: Prisma.SessionFileUncheckedUpdateManyWithoutSessionNestedInput
+  jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
 }
 
@@ -2190,6 +2393,7 @@ export type SessionUpdateWithoutTenantInput = {
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutTenantInput = {
@@ -2223,6 +2427,7 @@ export type SessionUncheckedUpdateWithoutTenantInput = {
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateManyWithoutTenantInput = {
@@ -2310,6 +2515,7 @@ export type SessionUpdateWithoutProjectInput = {
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutProjectInput = {
@@ -2343,6 +2549,7 @@ export type SessionUncheckedUpdateWithoutProjectInput = {
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateManyWithoutProjectInput = {
@@ -2482,6 +2689,7 @@ export type SessionSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   attachments?: boolean | Prisma.Session$attachmentsArgs<ExtArgs>
   attemptUsage?: boolean | Prisma.Session$attemptUsageArgs<ExtArgs>
   messages?: boolean | Prisma.Session$messagesArgs<ExtArgs>
+  deployment?: boolean | Prisma.Session$deploymentArgs<ExtArgs>
   _count?: boolean | Prisma.SessionCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["session"]>
 
@@ -2583,6 +2791,7 @@ export type SessionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs
   attachments?: boolean | Prisma.Session$attachmentsArgs<ExtArgs>
   attemptUsage?: boolean | Prisma.Session$attemptUsageArgs<ExtArgs>
   messages?: boolean | Prisma.Session$messagesArgs<ExtArgs>
+  deployment?: boolean | Prisma.Session$deploymentArgs<ExtArgs>
   _count?: boolean | Prisma.SessionCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type SessionIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2605,6 +2814,7 @@ export type $SessionPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
     attachments: Prisma.$SessionAttachmentPayload<ExtArgs>[]
     attemptUsage: Prisma.$SessionAttemptUsagePayload<ExtArgs>[]
     messages: Prisma.$SessionMessagePayload<ExtArgs>[]
+    deployment: Prisma.$DeploymentPayload<ExtArgs> | null
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -3070,6 +3280,7 @@ export interface Prisma__SessionClient<T, Null = never, ExtArgs extends runtime.
   attachments<T extends Prisma.Session$attachmentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$attachmentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionAttachmentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   attemptUsage<T extends Prisma.Session$attemptUsageArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$attemptUsageArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionAttemptUsagePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   messages<T extends Prisma.Session$messagesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$messagesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionMessagePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  deployment<T extends Prisma.Session$deploymentArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$deploymentArgs<ExtArgs>>): Prisma.Prisma__DeploymentClient<runtime.Types.Result.GetResult<Prisma.$DeploymentPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -3666,6 +3877,25 @@ export type Session$messagesArgs<ExtArgs extends runtime.Types.Extensions.Intern
   take?: number
   skip?: number
   distinct?: Prisma.SessionMessageScalarFieldEnum | Prisma.SessionMessageScalarFieldEnum[]
+}
+
+/**
+ * Session.deployment
+ */
+export type Session$deploymentArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Deployment
+   */
+  select?: Prisma.DeploymentSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Deployment
+   */
+  omit?: Prisma.DeploymentOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DeploymentInclude<ExtArgs> | null
+  where?: Prisma.DeploymentWhereInput
 }
 
 /**
