@@ -1,6 +1,7 @@
 import type { FetchFunction } from './fetch-types.js';
 import { documentText, isMutation, RequestSender, type RequestOptions, type TypedDocument } from './request-sender.js';
 import { ApiKeys } from './resources/api-keys.js';
+import { Checkpoints } from './resources/checkpoints.js';
 import { Projects } from './resources/projects.js';
 import { Sessions } from './resources/sessions.js';
 import { Tenants } from './resources/tenants.js';
@@ -37,8 +38,10 @@ export const DEFAULT_BASE_URL = 'http://127.0.0.1:4000';
  * ```
  */
 export class EverJust {
-  /** Projects: create, get, update, delete, list (auto-paginating), writeFiles. */
+  /** Projects: create, get, update, delete, list (auto-paginating), writeFiles, fork. */
   readonly projects: Projects;
+  /** Checkpoints: create, list, restore, delete named points in a project's history. */
+  readonly checkpoints: Checkpoints;
   /** Sessions: create (start a generation), get, cancel, stream its events. */
   readonly sessions: Sessions;
   /** Usage reports. */
@@ -69,6 +72,7 @@ export class EverJust {
       headers: options.headers ?? {},
     });
     this.projects = new Projects(this.#sender);
+    this.checkpoints = new Checkpoints(this.#sender);
     this.sessions = new Sessions(this.#sender);
     this.usage = new Usage(this.#sender);
     this.tenant = new Tenants(this.#sender);

@@ -20,7 +20,8 @@ export type { AbortSignalLike, FetchFunction, FetchInit, FetchResponse, Response
 export { ListPromise } from './pagination.js';
 export type { RequestOptions, TypedDocument } from './request-sender.js';
 export type { ApiKeyCreateParams, ApiKeyListParams, ApiKeys } from './resources/api-keys.js';
-export type { ProjectCreateParams, ProjectListParams, ProjectUpdateParams, Projects } from './resources/projects.js';
+export type { CheckpointCreateParams, CheckpointListParams, Checkpoints } from './resources/checkpoints.js';
+export type { ProjectCreateParams, ProjectForkParams, ProjectListParams, ProjectUpdateParams, Projects } from './resources/projects.js';
 export type { SessionAttachmentParams, SessionCreateParams, Sessions } from './resources/sessions.js';
 export type { TenantGenerationParams, TenantUpdateParams, Tenants } from './resources/tenants.js';
 export type { Usage, UsageGetParams } from './resources/usage.js';

@@ -1,6 +1,7 @@
 import type {
   ApiKeyFieldsFragment,
   ApiKeyScope,
+  CheckpointFieldsFragment,
   CreateWidgetTokenMutation,
   FileInput,
   GetSessionResultQuery,
@@ -24,6 +25,9 @@ export type { ApiKeyScope, FileInput, Mode, UsageGroupBy };
 
 /** An app being built: its files, sessions and preview belong to it. Timestamps are ISO-8601 strings. */
 export type Project = ProjectFieldsFragment;
+
+/** A named point in a project's history (`checkpoints.restore` puts its files back). */
+export type Checkpoint = CheckpointFieldsFragment;
 
 /** One run of work on a project (a generation, a preview, an export). */
 export type Session = SessionFieldsFragment;

@@ -25,6 +25,13 @@ export type CreateApiKeyInput = {
   scopes?: Array<ApiKeyScope> | null | undefined;
 };
 
+export type CreateCheckpointInput = {
+  name: string;
+  projectId: string | number;
+  /** A checkpoint of this ended session's snapshot; default: the current files. */
+  sessionId?: string | number | null | undefined;
+};
+
 export type CreateProjectInput = {
   description?: string | null | undefined;
   externalUserId?: string | null | undefined;
@@ -49,6 +56,10 @@ export type CreateWidgetTokenInput = {
   ttlSeconds?: number | null | undefined;
 };
 
+export type DeleteCheckpointInput = {
+  checkpointId: string | number;
+};
+
 export type DeleteProjectInput = {
   id: string | number;
 };
@@ -57,6 +68,19 @@ export type FileInput = {
   content: string;
   /** Relative, `/`-separated, no `..`. */
   path: string;
+};
+
+export type ForkProjectInput = {
+  /** Fork from this ended session's snapshot (and the conversation up to it); default: the current files. */
+  atSessionId?: string | number | null | undefined;
+  /** Default: the source project's. */
+  externalUserId?: string | null | undefined;
+  idempotencyKey?: string | null | undefined;
+  /** Default: the source project's. */
+  metadata?: Record<string, unknown> | null | undefined;
+  name: string;
+  /** The project to fork. */
+  projectId: string | number;
 };
 
 /** Live and test mode are separate worlds: what a test key creates only test keys see. */
@@ -68,6 +92,10 @@ export type Mode =
 export type NewWidgetProjectInput = {
   metadata?: Record<string, unknown> | null | undefined;
   name: string;
+};
+
+export type RestoreCheckpointInput = {
+  checkpointId: string | number;
 };
 
 export type RevokeApiKeyInput = {
@@ -162,14 +190,46 @@ export type RevokeApiKeyMutationVariables = Exact<{
 
 export type RevokeApiKeyMutation = { revokeApiKey: { id: string, name: string, prefix: string, mode: Mode, scopes: Array<ApiKeyScope>, lastUsedAt: string | null, revokedAt: string | null, createdAt: string } };
 
-export type ProjectFieldsFragment = { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null };
+export type CheckpointFieldsFragment = { id: string, name: string, createdAt: string };
+
+export type CreateCheckpointMutationVariables = Exact<{
+  input: CreateCheckpointInput;
+}>;
+
+
+export type CreateCheckpointMutation = { createCheckpoint: { id: string, name: string, createdAt: string } };
+
+export type ListCheckpointsQueryVariables = Exact<{
+  projectId: string | number;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ListCheckpointsQuery = { project: { checkpoints: { edges: Array<{ node: { id: string, name: string, createdAt: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
+
+export type RestoreCheckpointMutationVariables = Exact<{
+  input: RestoreCheckpointInput;
+}>;
+
+
+export type RestoreCheckpointMutation = { restoreCheckpoint: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, forkedFrom: { id: string } | null } };
+
+export type DeleteCheckpointMutationVariables = Exact<{
+  input: DeleteCheckpointInput;
+}>;
+
+
+export type DeleteCheckpointMutation = { deleteCheckpoint: { id: string, name: string, createdAt: string } };
+
+export type ProjectFieldsFragment = { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, forkedFrom: { id: string } | null };
 
 export type GetProjectQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type GetProjectQuery = { project: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } };
+export type GetProjectQuery = { project: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, forkedFrom: { id: string } | null } };
 
 export type ListProjectsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -179,35 +239,42 @@ export type ListProjectsQueryVariables = Exact<{
 }>;
 
 
-export type ListProjectsQuery = { projects: { edges: Array<{ node: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type ListProjectsQuery = { projects: { edges: Array<{ node: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, forkedFrom: { id: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type CreateProjectMutationVariables = Exact<{
   input: CreateProjectInput;
 }>;
 
 
-export type CreateProjectMutation = { createProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } };
+export type CreateProjectMutation = { createProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, forkedFrom: { id: string } | null } };
 
 export type UpdateProjectMutationVariables = Exact<{
   input: UpdateProjectInput;
 }>;
 
 
-export type UpdateProjectMutation = { updateProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } };
+export type UpdateProjectMutation = { updateProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, forkedFrom: { id: string } | null } };
 
 export type DeleteProjectMutationVariables = Exact<{
   input: DeleteProjectInput;
 }>;
 
 
-export type DeleteProjectMutation = { deleteProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } };
+export type DeleteProjectMutation = { deleteProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, forkedFrom: { id: string } | null } };
 
 export type WriteProjectFilesMutationVariables = Exact<{
   input: WriteProjectFilesInput;
 }>;
 
 
-export type WriteProjectFilesMutation = { writeProjectFiles: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } };
+export type WriteProjectFilesMutation = { writeProjectFiles: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, forkedFrom: { id: string } | null } };
+
+export type ForkProjectMutationVariables = Exact<{
+  input: ForkProjectInput;
+}>;
+
+
+export type ForkProjectMutation = { forkProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, forkedFrom: { id: string } | null } };
 
 export type SessionFieldsFragment = { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, project: { id: string } };
 
@@ -335,7 +402,7 @@ export type CreateWidgetTokenMutationVariables = Exact<{
 }>;
 
 
-export type CreateWidgetTokenMutation = { createWidgetToken: { token: string, expiresAt: string, project: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } } };
+export type CreateWidgetTokenMutation = { createWidgetToken: { token: string, expiresAt: string, project: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, forkedFrom: { id: string } | null } } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -367,6 +434,13 @@ export const ApiKeyFieldsFragmentDoc = new TypedDocumentString(`
   createdAt
 }
     `, {"fragmentName":"ApiKeyFields"}) as unknown as TypedDocumentString<ApiKeyFieldsFragment, unknown>;
+export const CheckpointFieldsFragmentDoc = new TypedDocumentString(`
+    fragment CheckpointFields on Checkpoint {
+  id
+  name
+  createdAt
+}
+    `, {"fragmentName":"CheckpointFields"}) as unknown as TypedDocumentString<CheckpointFieldsFragment, unknown>;
 export const ProjectFieldsFragmentDoc = new TypedDocumentString(`
     fragment ProjectFields on Project {
   id
@@ -378,6 +452,9 @@ export const ProjectFieldsFragmentDoc = new TypedDocumentString(`
   createdAt
   updatedAt
   deletedAt
+  forkedFrom {
+    id
+  }
 }
     `, {"fragmentName":"ProjectFields"}) as unknown as TypedDocumentString<ProjectFieldsFragment, unknown>;
 export const SessionFieldsFragmentDoc = new TypedDocumentString(`
@@ -626,6 +703,69 @@ export const RevokeApiKeyDocument = new TypedDocumentString(`
   revokedAt
   createdAt
 }`) as unknown as TypedDocumentString<RevokeApiKeyMutation, RevokeApiKeyMutationVariables>;
+export const CreateCheckpointDocument = new TypedDocumentString(`
+    mutation CreateCheckpoint($input: CreateCheckpointInput!) {
+  createCheckpoint(input: $input) {
+    ...CheckpointFields
+  }
+}
+    fragment CheckpointFields on Checkpoint {
+  id
+  name
+  createdAt
+}`) as unknown as TypedDocumentString<CreateCheckpointMutation, CreateCheckpointMutationVariables>;
+export const ListCheckpointsDocument = new TypedDocumentString(`
+    query ListCheckpoints($projectId: ID!, $first: Int, $after: String) {
+  project(id: $projectId) {
+    checkpoints(first: $first, after: $after) {
+      edges {
+        node {
+          ...CheckpointFields
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+}
+    fragment CheckpointFields on Checkpoint {
+  id
+  name
+  createdAt
+}`) as unknown as TypedDocumentString<ListCheckpointsQuery, ListCheckpointsQueryVariables>;
+export const RestoreCheckpointDocument = new TypedDocumentString(`
+    mutation RestoreCheckpoint($input: RestoreCheckpointInput!) {
+  restoreCheckpoint(input: $input) {
+    ...ProjectFields
+  }
+}
+    fragment ProjectFields on Project {
+  id
+  name
+  description
+  externalUserId
+  metadata
+  mode
+  createdAt
+  updatedAt
+  deletedAt
+  forkedFrom {
+    id
+  }
+}`) as unknown as TypedDocumentString<RestoreCheckpointMutation, RestoreCheckpointMutationVariables>;
+export const DeleteCheckpointDocument = new TypedDocumentString(`
+    mutation DeleteCheckpoint($input: DeleteCheckpointInput!) {
+  deleteCheckpoint(input: $input) {
+    ...CheckpointFields
+  }
+}
+    fragment CheckpointFields on Checkpoint {
+  id
+  name
+  createdAt
+}`) as unknown as TypedDocumentString<DeleteCheckpointMutation, DeleteCheckpointMutationVariables>;
 export const GetProjectDocument = new TypedDocumentString(`
     query GetProject($id: ID!) {
   project(id: $id) {
@@ -642,6 +782,9 @@ export const GetProjectDocument = new TypedDocumentString(`
   createdAt
   updatedAt
   deletedAt
+  forkedFrom {
+    id
+  }
 }`) as unknown as TypedDocumentString<GetProjectQuery, GetProjectQueryVariables>;
 export const ListProjectsDocument = new TypedDocumentString(`
     query ListProjects($first: Int, $after: String, $externalUserId: String, $metadata: JSONObject) {
@@ -672,6 +815,9 @@ export const ListProjectsDocument = new TypedDocumentString(`
   createdAt
   updatedAt
   deletedAt
+  forkedFrom {
+    id
+  }
 }`) as unknown as TypedDocumentString<ListProjectsQuery, ListProjectsQueryVariables>;
 export const CreateProjectDocument = new TypedDocumentString(`
     mutation CreateProject($input: CreateProjectInput!) {
@@ -689,6 +835,9 @@ export const CreateProjectDocument = new TypedDocumentString(`
   createdAt
   updatedAt
   deletedAt
+  forkedFrom {
+    id
+  }
 }`) as unknown as TypedDocumentString<CreateProjectMutation, CreateProjectMutationVariables>;
 export const UpdateProjectDocument = new TypedDocumentString(`
     mutation UpdateProject($input: UpdateProjectInput!) {
@@ -706,6 +855,9 @@ export const UpdateProjectDocument = new TypedDocumentString(`
   createdAt
   updatedAt
   deletedAt
+  forkedFrom {
+    id
+  }
 }`) as unknown as TypedDocumentString<UpdateProjectMutation, UpdateProjectMutationVariables>;
 export const DeleteProjectDocument = new TypedDocumentString(`
     mutation DeleteProject($input: DeleteProjectInput!) {
@@ -723,6 +875,9 @@ export const DeleteProjectDocument = new TypedDocumentString(`
   createdAt
   updatedAt
   deletedAt
+  forkedFrom {
+    id
+  }
 }`) as unknown as TypedDocumentString<DeleteProjectMutation, DeleteProjectMutationVariables>;
 export const WriteProjectFilesDocument = new TypedDocumentString(`
     mutation WriteProjectFiles($input: WriteProjectFilesInput!) {
@@ -740,7 +895,30 @@ export const WriteProjectFilesDocument = new TypedDocumentString(`
   createdAt
   updatedAt
   deletedAt
+  forkedFrom {
+    id
+  }
 }`) as unknown as TypedDocumentString<WriteProjectFilesMutation, WriteProjectFilesMutationVariables>;
+export const ForkProjectDocument = new TypedDocumentString(`
+    mutation ForkProject($input: ForkProjectInput!) {
+  forkProject(input: $input) {
+    ...ProjectFields
+  }
+}
+    fragment ProjectFields on Project {
+  id
+  name
+  description
+  externalUserId
+  metadata
+  mode
+  createdAt
+  updatedAt
+  deletedAt
+  forkedFrom {
+    id
+  }
+}`) as unknown as TypedDocumentString<ForkProjectMutation, ForkProjectMutationVariables>;
 export const GetSessionDocument = new TypedDocumentString(`
     query GetSession($id: ID!) {
   session(id: $id) {
@@ -1147,4 +1325,7 @@ export const CreateWidgetTokenDocument = new TypedDocumentString(`
   createdAt
   updatedAt
   deletedAt
+  forkedFrom {
+    id
+  }
 }`) as unknown as TypedDocumentString<CreateWidgetTokenMutation, CreateWidgetTokenMutationVariables>;

@@ -1,6 +1,7 @@
 import {
   CreateProjectDocument,
   DeleteProjectDocument,
+  ForkProjectDocument,
   GetProjectDocument,
   ListProjectsDocument,
   UpdateProjectDocument,
@@ -23,6 +24,20 @@ export interface ProjectCreateParams {
    * The same key within 24 h returns the first project instead of a new one; with a different input
    * it is an IdempotencyConflictError. Generated when left out, so retries never create twice.
    */
+  idempotencyKey?: string;
+}
+
+/** What `projects.fork` takes. */
+export interface ProjectForkParams {
+  /** The name of the new project (1–200 characters). */
+  name: string;
+  /** Fork from this ended session's snapshot (and the conversation up to it); default: the current files. */
+  atSessionId?: string;
+  /** Default: the source project's. */
+  externalUserId?: string | null;
+  /** Default: the source project's. */
+  metadata?: Record<string, unknown> | null;
+  /** As for `create`: generated when left out, so a retry never forks twice. */
   idempotencyKey?: string;
 }
 
@@ -60,6 +75,15 @@ export class Projects {
   async create(params: ProjectCreateParams, options?: RequestOptions): Promise<Project> {
     const input = { ...params, idempotencyKey: params.idempotencyKey ?? newIdempotencyKey() };
     return (await this.#sender.request(CreateProjectDocument, { input }, options)).createProject;
+  }
+
+  /**
+   * A new project from `id`'s current files (or a session's snapshot), carrying the conversation up to
+   * that point, so the next prompt on the fork sees it. `forkedFrom` names the source. Idempotent as `create`.
+   */
+  async fork(id: string, params: ProjectForkParams, options?: RequestOptions): Promise<Project> {
+    const input = { ...params, projectId: id, idempotencyKey: params.idempotencyKey ?? newIdempotencyKey() };
+    return (await this.#sender.request(ForkProjectDocument, { input }, options)).forkProject;
   }
 
   /** A project by id; NotFoundError when it is absent, deleted, or not yours. */
