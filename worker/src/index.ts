@@ -8,6 +8,7 @@ import { stopSandboxJob } from './sandbox/sandbox-manager.js';
 import { Worker } from './worker.js';
 import { createGitHub } from './git/github.js';
 import { createExportTask } from './tasks/export.js';
+import { createImportTask } from './tasks/import.js';
 import { WebhookDeliverer } from './webhooks/deliverer.js';
 import type { HostResolver } from './webhooks/target-guard.js';
 
@@ -49,6 +50,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
       generate,
       preview: previewOnly,
       export: createExportTask({ secret, gitProviderFor: (token, context) => createGitHub({ token, apiUrl: options.config.github.apiUrl, logger: context.logger }) }),
+      import: createImportTask({ secret, gitProviderFor: (token, context) => createGitHub({ token, apiUrl: options.config.github.apiUrl, logger: context.logger }) }),
     },
     maintenance: { 'sandbox-stop': stopSandboxJob },
     llmFor: createLlmSelector(options.config, options.llm),

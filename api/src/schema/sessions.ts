@@ -69,7 +69,7 @@ export const SessionRef = builder.prismaNode('Session', {
   description: 'One run of work on a project (a generation, a preview, an export) and its event log.',
   findUnique: (id, context) => ({ id, AND: [visibleSessions(context)] }),
   fields: (t) => ({
-    kind: t.exposeString('kind', { description: 'generate, preview or export.' }),
+    kind: t.exposeString('kind', { description: 'generate, preview, export or import.' }),
     status: t.exposeString('status', { description: 'queued, running, succeeded, failed or cancelled.' }),
     prompt: t.exposeString('prompt'),
     reply: t.exposeString('reply', { nullable: true, description: "The model's final reply (its short summary of what it did), once the generation has ended; follow-ups see it." }),

@@ -1,4 +1,4 @@
-import { limitsFor, Prisma, QuotaExceededError, utcDay, utcDayWindow, utcMonthWindow } from '@everjust/core';
+import { limitsFor, Prisma, QuotaExceededError, utcDay, utcDayWindow, utcMonthWindow, type SessionKind } from '@everjust/core';
 import type { Caller } from '../context.js';
 
 type Transaction = Prisma.TransactionClient;
@@ -46,7 +46,7 @@ export async function checkSessionQuotas(
   tx: Transaction,
   caller: Caller,
   options: {
-    kind: 'generate' | 'preview' | 'export';
+    kind: SessionKind;
     externalUserId: string | null;
     now?: Date;
     /** The session being started, already written in this transaction: not counted against itself. */

@@ -1,11 +1,17 @@
-import { appendEvent, enqueueJob, jobsReadyChannel, publishEvents, storeSessionAttachments, type Session, type SessionAttachmentInput, type SessionEvent, type SessionKind } from '@everjust/core';
+import { appendEvent, enqueueJob, jobsReadyChannel, publishEvents, storeSessionAttachments, type Prisma, type Session, type SessionAttachmentInput, type SessionEvent, type SessionKind } from '@everjust/core';
 import type { RequestContext } from '../context.js';
 import { createIdempotently } from './idempotency.js';
 import { checkSessionQuotas } from './quotas.js';
 
+interface SessionProject {
+  id: string;
+  externalUserId: string | null;
+}
+
 export interface StartSessionOptions {
   kind: SessionKind;
-  project: { id: string; externalUserId: string | null };
+  /** The session's project, or (an import) a function that makes it in the session's transaction. */
+  project: SessionProject | ((tx: Prisma.TransactionClient) => Promise<SessionProject>);
   prompt?: string;
   /** The mutation's name, for idempotency. */
   operation: string;
@@ -48,11 +54,12 @@ export async function startSessionWithJob(context: RequestContext, options: Star
     input: { ...options.idempotencyInput, ...(context.caller.widget ? { externalUserId: context.caller.widget.externalUserId } : {}) },
     ttlMs: config.idempotency.ttlMs,
     create: async (tx) => {
-      const externalUserId = sessionEndUser(context, options.project);
+      const project = typeof options.project === 'function' ? await options.project(tx) : options.project;
+      const externalUserId = sessionEndUser(context, project);
       const created = await tx.session.create({
         data: {
           tenantId: context.caller.tenantId,
-          projectId: options.project.id,
+          projectId: project.id,
           mode: context.caller.mode,
           kind: options.kind,
           prompt: options.prompt ?? '',

@@ -30,7 +30,8 @@ export type Mode = (typeof Mode)[keyof typeof Mode]
 export const SessionKind = {
   generate: 'generate',
   preview: 'preview',
-  export: 'export'
+  export: 'export',
+  import: 'import'
 } as const
 
 export type SessionKind = (typeof SessionKind)[keyof typeof SessionKind]
