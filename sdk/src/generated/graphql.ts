@@ -83,6 +83,33 @@ export type ForkProjectInput = {
   projectId: string | number;
 };
 
+export type GitHubImportSourceInput = {
+  owner: string;
+  /** Only this folder of the repository, which becomes the project root (a monorepo package). */
+  path?: string | null | undefined;
+  /** A branch, tag or commit sha; default: the repository's default branch. */
+  ref?: string | null | undefined;
+  repo: string;
+  /** For a private repository, for this import only; without one a live-mode import uses the tenant's stored token (setGitHubToken), and otherwise reads public repositories only. Kept encrypted until the import ends; never shown. */
+  token?: string | null | undefined;
+};
+
+export type ImportProjectInput = {
+  description?: string | null | undefined;
+  externalUserId?: string | null | undefined;
+  idempotencyKey?: string | null | undefined;
+  metadata?: Record<string, unknown> | null | undefined;
+  name: string;
+  source: ImportSourceInput;
+};
+
+/** Exactly one of `github` or `archiveUploadId`. */
+export type ImportSourceInput = {
+  /** The `id` `POST /v1/uploads` answered with (a ZIP, before it expires). */
+  archiveUploadId?: string | number | null | undefined;
+  github?: GitHubImportSourceInput | null | undefined;
+};
+
 /** Live and test mode are separate worlds: what a test key creates only test keys see. */
 export type Mode =
   | 'LIVE'
@@ -275,6 +302,13 @@ export type ForkProjectMutationVariables = Exact<{
 
 
 export type ForkProjectMutation = { forkProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, forkedFrom: { id: string } | null } };
+
+export type ImportProjectMutationVariables = Exact<{
+  input: ImportProjectInput;
+}>;
+
+
+export type ImportProjectMutation = { importProject: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, project: { id: string } } };
 
 export type SessionFieldsFragment = { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, project: { id: string } };
 
@@ -919,6 +953,51 @@ export const ForkProjectDocument = new TypedDocumentString(`
     id
   }
 }`) as unknown as TypedDocumentString<ForkProjectMutation, ForkProjectMutationVariables>;
+export const ImportProjectDocument = new TypedDocumentString(`
+    mutation ImportProject($input: ImportProjectInput!) {
+  importProject(input: $input) {
+    ...SessionFields
+  }
+}
+    fragment SessionFields on Session {
+  id
+  kind
+  status
+  prompt
+  reply
+  maxOutputTokens
+  model
+  requestedModel
+  byok
+  attachments {
+    mediaType
+    size
+    url
+  }
+  mode
+  externalUserId
+  error {
+    code
+    message
+  }
+  usage {
+    inputTokens
+    outputTokens
+    cacheWriteTokens
+    cacheReadTokens
+    sandboxSeconds
+    costMicros
+    billable
+    byok
+  }
+  lastSeq
+  createdAt
+  startedAt
+  endedAt
+  project {
+    id
+  }
+}`) as unknown as TypedDocumentString<ImportProjectMutation, ImportProjectMutationVariables>;
 export const GetSessionDocument = new TypedDocumentString(`
     query GetSession($id: ID!) {
   session(id: $id) {

@@ -3,13 +3,14 @@ import {
   DeleteProjectDocument,
   ForkProjectDocument,
   GetProjectDocument,
+  ImportProjectDocument,
   ListProjectsDocument,
   UpdateProjectDocument,
   WriteProjectFilesDocument,
 } from '../generated/graphql.js';
 import { ListPromise, toPage } from '../pagination.js';
 import { newIdempotencyKey, type RequestOptions, type RequestSender } from '../request-sender.js';
-import type { FileInput, Project } from '../types.js';
+import type { FileInput, Project, Session } from '../types.js';
 
 /** What `projects.create` takes. */
 export interface ProjectCreateParams {
@@ -38,6 +39,36 @@ export interface ProjectForkParams {
   /** Default: the source project's. */
   metadata?: Record<string, unknown> | null;
   /** As for `create`: generated when left out, so a retry never forks twice. */
+  idempotencyKey?: string;
+}
+
+/** Where `projects.import` takes the files from: exactly one. */
+export type ProjectImportSource =
+  | {
+      github: {
+        owner: string;
+        repo: string;
+        /** A branch, tag or commit sha; default: the default branch. */
+        ref?: string;
+        /** Only this folder, which becomes the project root. */
+        path?: string;
+        /** For a private repository (this import only); live mode falls back to the stored token (setGitHubToken). */
+        token?: string;
+      };
+    }
+  | {
+      /** An `uploads.create` id (a ZIP). */
+      archiveUploadId: string;
+    };
+
+/** What `projects.import` takes. */
+export interface ProjectImportParams {
+  source: ProjectImportSource;
+  name: string;
+  description?: string | null;
+  externalUserId?: string | null;
+  metadata?: Record<string, unknown> | null;
+  /** As for `create`: generated when left out, so a retry never imports twice. */
   idempotencyKey?: string;
 }
 
@@ -84,6 +115,18 @@ export class Projects {
   async fork(id: string, params: ProjectForkParams, options?: RequestOptions): Promise<Project> {
     const input = { ...params, projectId: id, idempotencyKey: params.idempotencyKey ?? newIdempotencyKey() };
     return (await this.#sender.request(ForkProjectDocument, { input }, options)).forkProject;
+  }
+
+  /**
+   * A new project from a GitHub repository or an uploaded ZIP: returns at once the session of kind
+   * `import` that fills it (`session.project.id`); follow it with `sessions.stream(session.id)`, whose
+   * `finalResult().result` is an `ImportResult` (how many files were imported, what was left out and
+   * why). An archive that is refused (not a ZIP, a zip bomb, unsafe paths, symbolic links) is a
+   * ValidationError whose `extensions.reason` says why, and nothing is made.
+   */
+  async import(params: ProjectImportParams, options?: RequestOptions): Promise<Session> {
+    const input = { ...params, idempotencyKey: params.idempotencyKey ?? newIdempotencyKey() };
+    return (await this.#sender.request(ImportProjectDocument, { input }, options)).importProject;
   }
 
   /** A project by id; NotFoundError when it is absent, deleted, or not yours. */
