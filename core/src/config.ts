@@ -104,6 +104,11 @@ const environmentSchema = z.object({
   EVERJUST_PROMPT_MAX_CHARS: documented(integer(1).default(20_000), 'longest prompt'),
   EVERJUST_FILE_MAX_BYTES: documented(integer(1).default(1_048_576), 'largest project file'),
   EVERJUST_PROJECT_MAX_FILES: documented(integer(1).default(500), 'files per project'),
+  EVERJUST_UPLOAD_MAX_BYTES: documented(integer(1).default(50 * 1024 * 1024), 'largest archive `POST /v1/uploads` takes (a bigger one is 413 `PAYLOAD_TOO_LARGE`)'),
+  EVERJUST_UPLOAD_TTL_MS: documented(integer(1000).default(24 * 60 * 60 * 1000), 'how long an upload can be imported before it expires'),
+  EVERJUST_IMPORT_MAX_UNCOMPRESSED_BYTES: documented(integer(1).default(200 * 1024 * 1024), "an imported archive's largest total uncompressed size (above: refused as a zip bomb)"),
+  EVERJUST_IMPORT_MAX_COMPRESSION_RATIO: documented(integer(1).default(200), "an imported archive's highest overall compression ratio (above: refused as a zip bomb)"),
+  EVERJUST_IMPORT_MAX_ENTRIES: documented(integer(1).default(20_000), 'most entries an imported archive may list (above: refused)'),
   EVERJUST_MAX_QUERY_COST: documented(integer(1).default(1_000), 'query cost at most, per query'),
   EVERJUST_MAX_QUERY_DEPTH: documented(integer(1).default(10), 'query depth at most'),
   EVERJUST_MAX_ALIASES: documented(integer(1).default(15), 'aliases per query at most'),
@@ -298,6 +303,14 @@ function configFrom(env: z.output<typeof environmentSchema>, sandbox: SandboxKin
       lastUsedIntervalMs: env.EVERJUST_LAST_USED_INTERVAL_MS,
     },
     idempotency: { ttlMs: env.EVERJUST_IDEMPOTENCY_TTL_MS },
+    /** Archives for importProject: what `POST /v1/uploads` takes and what an archive may unpack to. */
+    imports: {
+      uploadMaxBytes: env.EVERJUST_UPLOAD_MAX_BYTES,
+      uploadTtlMs: env.EVERJUST_UPLOAD_TTL_MS,
+      maxUncompressedBytes: env.EVERJUST_IMPORT_MAX_UNCOMPRESSED_BYTES,
+      maxCompressionRatio: env.EVERJUST_IMPORT_MAX_COMPRESSION_RATIO,
+      maxEntries: env.EVERJUST_IMPORT_MAX_ENTRIES,
+    },
     widgetTokens: { ttlSeconds: env.EVERJUST_WIDGET_TOKEN_TTL_S, maxTtlSeconds: env.EVERJUST_WIDGET_TOKEN_MAX_TTL_S },
     /** How often a live event stream reads the log without a pub/sub message. */
     events: { pollIntervalMs: env.EVERJUST_EVENT_POLL_INTERVAL_MS },

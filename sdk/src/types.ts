@@ -1,6 +1,7 @@
 import type {
   ApiKeyFieldsFragment,
   ApiKeyScope,
+  CheckpointFieldsFragment,
   CreateWidgetTokenMutation,
   DeployAppInput,
   DeployAppKind,
@@ -32,7 +33,39 @@ export type Deployment = DeploymentFieldsFragment;
 /** An app being built: its files, sessions and preview belong to it. Timestamps are ISO-8601 strings. */
 export type Project = ProjectFieldsFragment;
 
-/** One run of work on a project (a generation, a preview, an export, a deploy). */
+/** A named point in a project's history (`checkpoints.restore` puts its files back). */
+export type Checkpoint = CheckpointFieldsFragment;
+
+/** An archive uploaded for `projects.import` (`uploads.create`). Timestamps are ISO-8601 strings. */
+export interface Upload {
+  /** Pass it as `source.archiveUploadId`. */
+  id: string;
+  object: 'upload';
+  filename: string | null;
+  contentType: string | null;
+  /** In bytes. */
+  size: number;
+  /** SHA-256 of the bytes, hex. */
+  sha256: string;
+  createdAt: string;
+  /** After this, importing it is a NotFoundError. */
+  expiresAt: string;
+}
+
+/** What an import's `done` event (and its `SessionResult.result`) carries. */
+export interface ImportResult {
+  imported: number;
+  /** Files left out, counting each one inside a skipped folder. */
+  skipped: number;
+  /** Of the imported files, how many are binary (kept as base64). */
+  binary: number;
+  /** What was left out and why; a folder (`node_modules/`) once, with how many `files` were in it. */
+  skippedFiles: Array<{ path: string; reason: string; files: number }>;
+  skippedFilesTruncated?: boolean;
+  source: { github: { owner: string; repo: string; ref: string; path?: string } } | { upload: { filename: string | null } };
+}
+
+/** One run of work on a project (a generation, a preview, an export, a deploy, an import). */
 export type Session = SessionFieldsFragment;
 
 /** Your tenant: name, tier, widget origins and generation settings (never the Anthropic key itself). */

@@ -11,6 +11,7 @@ import { createExportTask } from './tasks/export.js';
 import { createDeleteAppJob, createDeployTask } from './tasks/deploy.js';
 import { createDeploySelector } from './deploy/select-deploy.js';
 import type { DeployProvider } from './deploy/deploy-provider.js';
+import { createImportTask } from './tasks/import.js';
 import { WebhookDeliverer } from './webhooks/deliverer.js';
 import type { HostResolver } from './webhooks/target-guard.js';
 
@@ -57,6 +58,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
       preview: previewOnly,
       export: createExportTask({ secret, gitProviderFor }),
       deploy: createDeployTask({ secret, gitProviderFor, deployProviderFor: deploys.forMode }),
+      import: createImportTask({ secret, gitProviderFor }),
     },
     maintenance: { 'sandbox-stop': stopSandboxJob, 'deploy-app-delete': createDeleteAppJob({ deployProviderFor: deploys.forMode }) },
     llmFor: createLlmSelector(options.config, options.llm),

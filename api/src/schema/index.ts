@@ -10,6 +10,7 @@ import './files.js';
 import './session-events.js';
 import './sessions.js';
 import './project-history.js';
+import './project-import.js';
 import './sandboxes.js';
 import './preview-errors.js';
 import './usage.js';

@@ -82,7 +82,7 @@ export const SessionRef = builder.prismaNode('Session', {
   description: 'One run of work on a project (a generation, a preview, an export) and its event log.',
   findUnique: (id, context) => ({ id, AND: [visibleSessions(context)] }),
   fields: (t) => ({
-    kind: t.exposeString('kind', { description: 'generate, preview, export or deploy.' }),
+    kind: t.exposeString('kind', { description: 'generate, preview, export, deploy or import.' }),
     status: t.exposeString('status', {
       description: 'queued, running, waiting_for_input (the model asked a question: see `pendingQuestion`), succeeded, failed or cancelled.',
     }),

@@ -31,6 +31,13 @@ export type CreateApiKeyInput = {
   scopes?: Array<ApiKeyScope> | null | undefined;
 };
 
+export type CreateCheckpointInput = {
+  name: string;
+  projectId: string | number;
+  /** A checkpoint of this ended session's snapshot; default: the current files. */
+  sessionId?: string | number | null | undefined;
+};
+
 export type CreateProjectInput = {
   description?: string | null | undefined;
   externalUserId?: string | null | undefined;
@@ -53,6 +60,10 @@ export type CreateWidgetTokenInput = {
   projectId?: string | number | null | undefined;
   /** Lifetime: 900 (15 minutes) by default, at most 3600 (1 hour). */
   ttlSeconds?: number | null | undefined;
+};
+
+export type DeleteCheckpointInput = {
+  checkpointId: string | number;
 };
 
 export type DeleteDeploymentInput = {
@@ -103,6 +114,46 @@ export type FileInput = {
   path: string;
 };
 
+export type ForkProjectInput = {
+  /** Fork from this ended session's snapshot (and the conversation up to it); default: the current files. */
+  atSessionId?: string | number | null | undefined;
+  /** Default: the source project's. */
+  externalUserId?: string | null | undefined;
+  idempotencyKey?: string | null | undefined;
+  /** Default: the source project's. */
+  metadata?: Record<string, unknown> | null | undefined;
+  name: string;
+  /** The project to fork. */
+  projectId: string | number;
+};
+
+export type GitHubImportSourceInput = {
+  owner: string;
+  /** Only this folder of the repository, which becomes the project root (a monorepo package). */
+  path?: string | null | undefined;
+  /** A branch, tag or commit sha; default: the repository's default branch. */
+  ref?: string | null | undefined;
+  repo: string;
+  /** For a private repository, for this import only; without one a live-mode import uses the tenant's stored token (setGitHubToken), and otherwise reads public repositories only. Kept encrypted until the import ends; never shown. */
+  token?: string | null | undefined;
+};
+
+export type ImportProjectInput = {
+  description?: string | null | undefined;
+  externalUserId?: string | null | undefined;
+  idempotencyKey?: string | null | undefined;
+  metadata?: Record<string, unknown> | null | undefined;
+  name: string;
+  source: ImportSourceInput;
+};
+
+/** Exactly one of `github` or `archiveUploadId`. */
+export type ImportSourceInput = {
+  /** The `id` `POST /v1/uploads` answered with (a ZIP, before it expires). */
+  archiveUploadId?: string | number | null | undefined;
+  github?: GitHubImportSourceInput | null | undefined;
+};
+
 /** Live and test mode are separate worlds: what a test key creates only test keys see. */
 export type Mode =
   | 'LIVE'
@@ -112,6 +163,10 @@ export type Mode =
 export type NewWidgetProjectInput = {
   metadata?: Record<string, unknown> | null | undefined;
   name: string;
+};
+
+export type RestoreCheckpointInput = {
+  checkpointId: string | number;
 };
 
 export type RevokeApiKeyInput = {
@@ -226,6 +281,38 @@ export type RevokeApiKeyMutationVariables = Exact<{
 
 export type RevokeApiKeyMutation = { revokeApiKey: { id: string, name: string, prefix: string, mode: Mode, scopes: Array<ApiKeyScope>, lastUsedAt: string | null, revokedAt: string | null, createdAt: string } };
 
+export type CheckpointFieldsFragment = { id: string, name: string, createdAt: string };
+
+export type CreateCheckpointMutationVariables = Exact<{
+  input: CreateCheckpointInput;
+}>;
+
+
+export type CreateCheckpointMutation = { createCheckpoint: { id: string, name: string, createdAt: string } };
+
+export type ListCheckpointsQueryVariables = Exact<{
+  projectId: string | number;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ListCheckpointsQuery = { project: { checkpoints: { edges: Array<{ node: { id: string, name: string, createdAt: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
+
+export type RestoreCheckpointMutationVariables = Exact<{
+  input: RestoreCheckpointInput;
+}>;
+
+
+export type RestoreCheckpointMutation = { restoreCheckpoint: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null } };
+
+export type DeleteCheckpointMutationVariables = Exact<{
+  input: DeleteCheckpointInput;
+}>;
+
+
+export type DeleteCheckpointMutation = { deleteCheckpoint: { id: string, name: string, createdAt: string } };
+
 export type DeploymentFieldsFragment = { id: string, commitSha: string | null, phase: DeploymentPhase, liveUrl: string | null, appKind: DeployAppKind | null, provider: string, logTail: string | null, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, status: string, reason: string | null }>, rollbackOf: { id: string } | null };
 
 export type ListDeploymentsQueryVariables = Exact<{
@@ -271,30 +358,30 @@ export type DeleteDeploymentMutationVariables = Exact<{
 }>;
 
 
-export type DeleteDeploymentMutation = { deleteDeployment: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null } };
+export type DeleteDeploymentMutation = { deleteDeployment: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null } };
 
 export type SetProjectDeployTargetMutationVariables = Exact<{
   input: SetProjectDeployTargetInput;
 }>;
 
 
-export type SetProjectDeployTargetMutation = { setProjectDeployTarget: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null } };
+export type SetProjectDeployTargetMutation = { setProjectDeployTarget: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null } };
 
 export type SetProjectDomainMutationVariables = Exact<{
   input: SetProjectDomainInput;
 }>;
 
 
-export type SetProjectDomainMutation = { setProjectDomain: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null } };
+export type SetProjectDomainMutation = { setProjectDomain: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null } };
 
-export type ProjectFieldsFragment = { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null };
+export type ProjectFieldsFragment = { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null };
 
 export type GetProjectQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type GetProjectQuery = { project: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null } };
+export type GetProjectQuery = { project: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null } };
 
 export type ListProjectsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -304,35 +391,49 @@ export type ListProjectsQueryVariables = Exact<{
 }>;
 
 
-export type ListProjectsQuery = { projects: { edges: Array<{ node: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type ListProjectsQuery = { projects: { edges: Array<{ node: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type CreateProjectMutationVariables = Exact<{
   input: CreateProjectInput;
 }>;
 
 
-export type CreateProjectMutation = { createProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null } };
+export type CreateProjectMutation = { createProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null } };
 
 export type UpdateProjectMutationVariables = Exact<{
   input: UpdateProjectInput;
 }>;
 
 
-export type UpdateProjectMutation = { updateProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null } };
+export type UpdateProjectMutation = { updateProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null } };
 
 export type DeleteProjectMutationVariables = Exact<{
   input: DeleteProjectInput;
 }>;
 
 
-export type DeleteProjectMutation = { deleteProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null } };
+export type DeleteProjectMutation = { deleteProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null } };
 
 export type WriteProjectFilesMutationVariables = Exact<{
   input: WriteProjectFilesInput;
 }>;
 
 
-export type WriteProjectFilesMutation = { writeProjectFiles: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null } };
+export type WriteProjectFilesMutation = { writeProjectFiles: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null } };
+
+export type ForkProjectMutationVariables = Exact<{
+  input: ForkProjectInput;
+}>;
+
+
+export type ForkProjectMutation = { forkProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null } };
+
+export type ImportProjectMutationVariables = Exact<{
+  input: ImportProjectInput;
+}>;
+
+
+export type ImportProjectMutation = { importProject: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
 
 export type SessionFieldsFragment = { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } };
 
@@ -491,7 +592,7 @@ export type CreateWidgetTokenMutationVariables = Exact<{
 }>;
 
 
-export type CreateWidgetTokenMutation = { createWidgetToken: { token: string, expiresAt: string, project: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null } } };
+export type CreateWidgetTokenMutation = { createWidgetToken: { token: string, expiresAt: string, project: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null } } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -523,6 +624,13 @@ export const ApiKeyFieldsFragmentDoc = new TypedDocumentString(`
   createdAt
 }
     `, {"fragmentName":"ApiKeyFields"}) as unknown as TypedDocumentString<ApiKeyFieldsFragment, unknown>;
+export const CheckpointFieldsFragmentDoc = new TypedDocumentString(`
+    fragment CheckpointFields on Checkpoint {
+  id
+  name
+  createdAt
+}
+    `, {"fragmentName":"CheckpointFields"}) as unknown as TypedDocumentString<CheckpointFieldsFragment, unknown>;
 export const DeploymentFieldsFragmentDoc = new TypedDocumentString(`
     fragment DeploymentFields on Deployment {
   id
@@ -557,6 +665,9 @@ export const ProjectFieldsFragmentDoc = new TypedDocumentString(`
   deletedAt
   deployRepository
   customDomain
+  forkedFrom {
+    id
+  }
 }
     `, {"fragmentName":"ProjectFields"}) as unknown as TypedDocumentString<ProjectFieldsFragment, unknown>;
 export const SessionFieldsFragmentDoc = new TypedDocumentString(`
@@ -857,6 +968,71 @@ export const RevokeApiKeyDocument = new TypedDocumentString(`
   revokedAt
   createdAt
 }`) as unknown as TypedDocumentString<RevokeApiKeyMutation, RevokeApiKeyMutationVariables>;
+export const CreateCheckpointDocument = new TypedDocumentString(`
+    mutation CreateCheckpoint($input: CreateCheckpointInput!) {
+  createCheckpoint(input: $input) {
+    ...CheckpointFields
+  }
+}
+    fragment CheckpointFields on Checkpoint {
+  id
+  name
+  createdAt
+}`) as unknown as TypedDocumentString<CreateCheckpointMutation, CreateCheckpointMutationVariables>;
+export const ListCheckpointsDocument = new TypedDocumentString(`
+    query ListCheckpoints($projectId: ID!, $first: Int, $after: String) {
+  project(id: $projectId) {
+    checkpoints(first: $first, after: $after) {
+      edges {
+        node {
+          ...CheckpointFields
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+}
+    fragment CheckpointFields on Checkpoint {
+  id
+  name
+  createdAt
+}`) as unknown as TypedDocumentString<ListCheckpointsQuery, ListCheckpointsQueryVariables>;
+export const RestoreCheckpointDocument = new TypedDocumentString(`
+    mutation RestoreCheckpoint($input: RestoreCheckpointInput!) {
+  restoreCheckpoint(input: $input) {
+    ...ProjectFields
+  }
+}
+    fragment ProjectFields on Project {
+  id
+  name
+  description
+  externalUserId
+  metadata
+  mode
+  createdAt
+  updatedAt
+  deletedAt
+  deployRepository
+  customDomain
+  forkedFrom {
+    id
+  }
+}`) as unknown as TypedDocumentString<RestoreCheckpointMutation, RestoreCheckpointMutationVariables>;
+export const DeleteCheckpointDocument = new TypedDocumentString(`
+    mutation DeleteCheckpoint($input: DeleteCheckpointInput!) {
+  deleteCheckpoint(input: $input) {
+    ...CheckpointFields
+  }
+}
+    fragment CheckpointFields on Checkpoint {
+  id
+  name
+  createdAt
+}`) as unknown as TypedDocumentString<DeleteCheckpointMutation, DeleteCheckpointMutationVariables>;
 export const ListDeploymentsDocument = new TypedDocumentString(`
     query ListDeployments($projectId: ID!, $first: Int, $after: String) {
   project(id: $projectId) {
@@ -1043,6 +1219,9 @@ export const DeleteDeploymentDocument = new TypedDocumentString(`
   deletedAt
   deployRepository
   customDomain
+  forkedFrom {
+    id
+  }
 }`) as unknown as TypedDocumentString<DeleteDeploymentMutation, DeleteDeploymentMutationVariables>;
 export const SetProjectDeployTargetDocument = new TypedDocumentString(`
     mutation SetProjectDeployTarget($input: SetProjectDeployTargetInput!) {
@@ -1062,6 +1241,9 @@ export const SetProjectDeployTargetDocument = new TypedDocumentString(`
   deletedAt
   deployRepository
   customDomain
+  forkedFrom {
+    id
+  }
 }`) as unknown as TypedDocumentString<SetProjectDeployTargetMutation, SetProjectDeployTargetMutationVariables>;
 export const SetProjectDomainDocument = new TypedDocumentString(`
     mutation SetProjectDomain($input: SetProjectDomainInput!) {
@@ -1081,6 +1263,9 @@ export const SetProjectDomainDocument = new TypedDocumentString(`
   deletedAt
   deployRepository
   customDomain
+  forkedFrom {
+    id
+  }
 }`) as unknown as TypedDocumentString<SetProjectDomainMutation, SetProjectDomainMutationVariables>;
 export const GetProjectDocument = new TypedDocumentString(`
     query GetProject($id: ID!) {
@@ -1100,6 +1285,9 @@ export const GetProjectDocument = new TypedDocumentString(`
   deletedAt
   deployRepository
   customDomain
+  forkedFrom {
+    id
+  }
 }`) as unknown as TypedDocumentString<GetProjectQuery, GetProjectQueryVariables>;
 export const ListProjectsDocument = new TypedDocumentString(`
     query ListProjects($first: Int, $after: String, $externalUserId: String, $metadata: JSONObject) {
@@ -1132,6 +1320,9 @@ export const ListProjectsDocument = new TypedDocumentString(`
   deletedAt
   deployRepository
   customDomain
+  forkedFrom {
+    id
+  }
 }`) as unknown as TypedDocumentString<ListProjectsQuery, ListProjectsQueryVariables>;
 export const CreateProjectDocument = new TypedDocumentString(`
     mutation CreateProject($input: CreateProjectInput!) {
@@ -1151,6 +1342,9 @@ export const CreateProjectDocument = new TypedDocumentString(`
   deletedAt
   deployRepository
   customDomain
+  forkedFrom {
+    id
+  }
 }`) as unknown as TypedDocumentString<CreateProjectMutation, CreateProjectMutationVariables>;
 export const UpdateProjectDocument = new TypedDocumentString(`
     mutation UpdateProject($input: UpdateProjectInput!) {
@@ -1170,6 +1364,9 @@ export const UpdateProjectDocument = new TypedDocumentString(`
   deletedAt
   deployRepository
   customDomain
+  forkedFrom {
+    id
+  }
 }`) as unknown as TypedDocumentString<UpdateProjectMutation, UpdateProjectMutationVariables>;
 export const DeleteProjectDocument = new TypedDocumentString(`
     mutation DeleteProject($input: DeleteProjectInput!) {
@@ -1189,6 +1386,9 @@ export const DeleteProjectDocument = new TypedDocumentString(`
   deletedAt
   deployRepository
   customDomain
+  forkedFrom {
+    id
+  }
 }`) as unknown as TypedDocumentString<DeleteProjectMutation, DeleteProjectMutationVariables>;
 export const WriteProjectFilesDocument = new TypedDocumentString(`
     mutation WriteProjectFiles($input: WriteProjectFilesInput!) {
@@ -1208,7 +1408,83 @@ export const WriteProjectFilesDocument = new TypedDocumentString(`
   deletedAt
   deployRepository
   customDomain
+  forkedFrom {
+    id
+  }
 }`) as unknown as TypedDocumentString<WriteProjectFilesMutation, WriteProjectFilesMutationVariables>;
+export const ForkProjectDocument = new TypedDocumentString(`
+    mutation ForkProject($input: ForkProjectInput!) {
+  forkProject(input: $input) {
+    ...ProjectFields
+  }
+}
+    fragment ProjectFields on Project {
+  id
+  name
+  description
+  externalUserId
+  metadata
+  mode
+  createdAt
+  updatedAt
+  deletedAt
+  deployRepository
+  customDomain
+  forkedFrom {
+    id
+  }
+}`) as unknown as TypedDocumentString<ForkProjectMutation, ForkProjectMutationVariables>;
+export const ImportProjectDocument = new TypedDocumentString(`
+    mutation ImportProject($input: ImportProjectInput!) {
+  importProject(input: $input) {
+    ...SessionFields
+  }
+}
+    fragment SessionFields on Session {
+  id
+  kind
+  status
+  prompt
+  reply
+  maxOutputTokens
+  model
+  requestedModel
+  byok
+  attachments {
+    mediaType
+    size
+    url
+  }
+  mode
+  externalUserId
+  error {
+    code
+    message
+  }
+  usage {
+    inputTokens
+    outputTokens
+    cacheWriteTokens
+    cacheReadTokens
+    sandboxSeconds
+    costMicros
+    billable
+    byok
+  }
+  lastSeq
+  createdAt
+  startedAt
+  endedAt
+  pendingQuestion {
+    question
+    choices
+    askedAt
+    expiresAt
+  }
+  project {
+    id
+  }
+}`) as unknown as TypedDocumentString<ImportProjectMutation, ImportProjectMutationVariables>;
 export const GetSessionDocument = new TypedDocumentString(`
     query GetSession($id: ID!) {
   session(id: $id) {
@@ -1738,4 +2014,7 @@ export const CreateWidgetTokenDocument = new TypedDocumentString(`
   deletedAt
   deployRepository
   customDomain
+  forkedFrom {
+    id
+  }
 }`) as unknown as TypedDocumentString<CreateWidgetTokenMutation, CreateWidgetTokenMutationVariables>;

@@ -57,9 +57,15 @@ export type ApiKey = Prisma.ApiKeyModel
  */
 export type Project = Prisma.ProjectModel
 /**
- * Model IdempotencyRecord
+ * Model Upload
  * One row per create mutation called with an idempotency key: the same key within 24 h returns
  * the first result; the same key with another input is a conflict.
+ * An archive uploaded with `POST /v1/uploads` for importProject: kept until it expires.
+ */
+export type Upload = Prisma.UploadModel
+/**
+ * Model IdempotencyRecord
+ * 
  */
 export type IdempotencyRecord = Prisma.IdempotencyRecordModel
 /**

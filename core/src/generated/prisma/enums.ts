@@ -31,7 +31,8 @@ export const SessionKind = {
   generate: 'generate',
   preview: 'preview',
   export: 'export',
-  deploy: 'deploy'
+  deploy: 'deploy',
+  import: 'import'
 } as const
 
 export type SessionKind = (typeof SessionKind)[keyof typeof SessionKind]

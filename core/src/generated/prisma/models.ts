@@ -11,6 +11,7 @@
 export type * from './models/Tenant.js'
 export type * from './models/ApiKey.js'
 export type * from './models/Project.js'
+export type * from './models/Upload.js'
 export type * from './models/IdempotencyRecord.js'
 export type * from './models/Session.js'
 export type * from './models/SessionMessage.js'

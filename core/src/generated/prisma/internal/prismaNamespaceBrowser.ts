@@ -54,6 +54,7 @@ export const ModelName = {
   Tenant: 'Tenant',
   ApiKey: 'ApiKey',
   Project: 'Project',
+  Upload: 'Upload',
   IdempotencyRecord: 'IdempotencyRecord',
   Session: 'Session',
   SessionMessage: 'SessionMessage',
@@ -148,6 +149,22 @@ export const ProjectScalarFieldEnum = {
 } as const
 
 export type ProjectScalarFieldEnum = (typeof ProjectScalarFieldEnum)[keyof typeof ProjectScalarFieldEnum]
+
+
+export const UploadScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  mode: 'mode',
+  filename: 'filename',
+  contentType: 'contentType',
+  size: 'size',
+  sha256: 'sha256',
+  data: 'data',
+  createdAt: 'createdAt',
+  expiresAt: 'expiresAt'
+} as const
+
+export type UploadScalarFieldEnum = (typeof UploadScalarFieldEnum)[keyof typeof UploadScalarFieldEnum]
 
 
 export const IdempotencyRecordScalarFieldEnum = {
@@ -265,6 +282,7 @@ export const FileBlobScalarFieldEnum = {
   sha: 'sha',
   content: 'content',
   size: 'size',
+  binary: 'binary',
   createdAt: 'createdAt'
 } as const
 
