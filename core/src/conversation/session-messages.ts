@@ -15,6 +15,12 @@ export interface StoredSessionMessage {
 }
 
 /**
+ * A message's content as jsonb text. PostgreSQL's jsonb cannot hold U+0000 (a model may put one in a
+ * tool call, a command may print one): stored as U+FFFD, as the event log does with command output.
+ */
+const contentJson = (content: unknown[]) => JSON.stringify(content, (_key, value: unknown) => (typeof value === 'string' ? value.replaceAll('\u0000', '\uFFFD') : value));
+
+/**
  * appendSessionMessagesFenced: adds messages to the end of a session's stored conversation, only while
  * `lease` is held (the lease check and the insert are one statement), each with the session's current
  * last event seq. Throws LeaseLostError when the lease is gone: a stalled worker cannot add to a
@@ -33,7 +39,7 @@ export async function appendSessionMessagesFenced(
     marker AS (SELECT last_seq FROM sessions WHERE id = ${sessionId}::uuid)
     INSERT INTO session_messages (session_id, seq, role, content, event_seq, created_at)
     SELECT ${sessionId}::uuid, base.n + m.ord, m.role, m.content::jsonb, marker.last_seq, now()
-    FROM unnest(${messages.map((message) => message.role)}::text[], ${messages.map((message) => JSON.stringify(message.content))}::text[])
+    FROM unnest(${messages.map((message) => message.role)}::text[], ${messages.map((message) => contentJson(message.content))}::text[])
       WITH ORDINALITY AS m(role, content, ord), base, marker
     WHERE EXISTS (SELECT 1 FROM lease)
     RETURNING seq`;
@@ -48,7 +54,7 @@ export function sessionMessageInsertSql(sessionId: string, message: { role: 'use
   return Prisma.sql`
     INSERT INTO session_messages (session_id, seq, role, content, event_seq, created_at)
     SELECT ${sessionId}::uuid, coalesce((SELECT max(seq) FROM session_messages WHERE session_id = ${sessionId}::uuid), 0) + 1,
-      ${message.role}, ${JSON.stringify(message.content)}::jsonb, 0, now()
+      ${message.role}, ${contentJson(message.content)}::jsonb, 0, now()
     WHERE ${onlyIf}`;
 }
 
