@@ -319,6 +319,25 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> in Chromium${chrom
     expect(await page.locator('everjust-builder .turn').last().locator('.attached').textContent()).toBe('1 image attached');
   });
 
+  it('asks the end user a question with its choices, and builds with the answer', async () => {
+    const ended = (await events('everjust:session-ended')).length;
+    const prompt = page.getByLabel('Describe a change');
+    await prompt.fill('A habit tracker #ask');
+    await prompt.press('Enter');
+    const question = page.locator('everjust-builder [part="question"]').last();
+    await question.waitFor({ timeout: 30_000 });
+    expect(await question.locator('.asked').textContent()).toBe('Which look should the app have?');
+    expect(await page.locator('everjust-builder [part="badge"]').textContent()).toBe('Waiting for your answer…');
+    expect(await page.getByRole('group', { name: 'Which look should the app have?' }).count()).toBe(1);
+    expect(await accessibilityViolations(page), 'a question').toEqual([]);
+    await page.getByRole('button', { name: 'Dark theme' }).click();
+    await waitForEvents('everjust:session-ended', ended + 1);
+    expect((await events('everjust:session-ended')).at(-1)!.detail.status).toBe('succeeded');
+    expect(await question.locator('.given').textContent()).toBe('You answered: Dark theme');
+    expect(await question.locator('button:enabled').count()).toBe(0);
+    await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'widget-question.png') });
+  });
+
   it('tells a page on the wrong origin why, with ORIGIN_NOT_ALLOWED, instead of a network error', async () => {
     // A token minted for the example site, used by a page of another origin (the API's own).
     const minted = await page.evaluate(async () => (await (await fetch('/token', { method: 'POST' })).json()) as { token: string });

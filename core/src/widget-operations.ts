@@ -24,7 +24,7 @@ export const WIDGET_OPERATION_IDS: Readonly<Record<WidgetOperationName, string>>
   answerSession: '8fe4db0e314f7c665462fed273d1f5e2b6dfc4d34082a007365e16e83287d140',
   startPreview: '538ed2171a4d0f331c008ae04e4f348cfb5a18677f9f2b952e6853667d8dc0e5',
   restoreSnapshot: '4cb64a213e7dc6409713f0a71254cd3da3db808f167fff877e0c7620c835c9a3',
-  sessionEvents: '71da9f4d23506838550646edb43274df882c32c09fb9cf8a908b82da40949898',
+  sessionEvents: '5df0ec2a738c95b78aa34cfaf5c05f93e8731f23747ee3ea17b787866f3c3861',
 };
 
 /**
@@ -89,6 +89,7 @@ export const WIDGET_DOCUMENTS: Readonly<Record<WidgetOperationName, string>> = {
     ... on PreviewReadyEvent { url expiresAt }
     ... on PreviewFailedEvent { reason }
     ... on ErrorEvent { code message retryable }
+    ... on QuestionEvent { question choices }
     ... on DoneEvent { status error { code message } }
   }
 }`,

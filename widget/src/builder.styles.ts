@@ -80,6 +80,12 @@ section { min-width: 0; }
 .outcome { font-size: 12px; font-weight: 600; margin-top: 6px !important; }
 .outcome[data-status="succeeded"] { color: var(--_success); }
 .outcome[data-status="failed"], .message .error { color: var(--_danger); }
+.question { display: grid; gap: 6px; margin-top: 6px; padding: 8px; border: 1px solid var(--_accent); border-radius: calc(var(--_radius) - 2px); background: var(--_bg); }
+.question .asked { font-weight: 600; }
+.choices { display: flex; flex-wrap: wrap; gap: 6px; }
+.free-answer { display: flex; gap: 6px; }
+.free-answer input { flex: 1; min-width: 0; font: inherit; color: inherit; background: var(--_bg); padding: 5px 8px; border: 1px solid var(--_border); border-radius: calc(var(--_radius) - 2px); }
+.question .given { font-size: 12px; color: var(--_success); }
 .steps { margin-top: 6px; font-size: 12px; }
 .steps summary { cursor: pointer; color: var(--_muted); }
 .step-list { display: grid; gap: 2px; margin-top: 4px; font: 12px/1.5 var(--_mono); white-space: pre-wrap; overflow-wrap: anywhere; }
@@ -103,7 +109,7 @@ textarea {
   font: inherit; color: inherit; background: var(--_bg);
   border: 1px solid var(--_border); border-radius: calc(var(--_radius) - 2px);
 }
-textarea:focus-visible, button:focus-visible, a:focus-visible, [tabindex]:focus-visible, iframe:focus-visible, summary:focus-visible { outline: none; box-shadow: var(--_focus); border-color: var(--_accent); }
+textarea:focus-visible, input:focus-visible, button:focus-visible, a:focus-visible, [tabindex]:focus-visible, iframe:focus-visible, summary:focus-visible { outline: none; box-shadow: var(--_focus); border-color: var(--_accent); }
 .hint, .readonly-note { margin: 0; font-size: 12px; color: var(--_muted); }
 .actions, .toolbar, .devices { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
 .devices { margin-left: auto; }

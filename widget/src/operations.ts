@@ -4,13 +4,13 @@
  * bundle: the documents themselves stay on the server.
  */
 export { WIDGET_OPERATION_IDS, type WidgetOperationName } from '@everjust/core/widget-operations';
-import type { SessionActiveStatus, SessionEndStatus } from '@everjust/core/session-status';
+import type { SESSION_WAITING_STATUS, SessionActiveStatus, SessionEndStatus } from '@everjust/core/session-status';
 
 /** A session as the widget's operations return it. */
 export interface WidgetSession {
   id: string;
   kind: 'generate' | 'preview' | 'export';
-  status: SessionActiveStatus | SessionEndStatus;
+  status: SessionActiveStatus | typeof SESSION_WAITING_STATUS | SessionEndStatus;
   prompt: string;
   /** The model's final reply, once a generation has ended (history only). */
   reply?: string | null;
@@ -60,4 +60,7 @@ export interface WidgetSessionEvent {
   message?: string;
   retryable?: boolean;
   error?: { code: string; message: string } | null;
+  /** A `question` event's: what the model asks, and the answers to offer (empty: a free answer). */
+  question?: string;
+  choices?: string[];
 }

@@ -35,6 +35,8 @@ function recordingView(): { view: SessionView; calls: Call[]; log: () => string[
         commandOutput: record('commandOutput'),
         finish: (status, text) => void calls.push(['entry', 'done', text, status]),
         live: () => undefined,
+        question: (question, choices, answer) => void calls.push(['question', question, choices, answer]),
+        answered: (answer) => void calls.push(['answered', answer]),
         restore: (reply, status, text, loadSteps) => void calls.push(['restore', session.prompt, reply, status, text, loadSteps]),
       };
     },
@@ -271,5 +273,35 @@ describe('SessionController', () => {
       expect(failed[1], code).toBe(code);
       expect(failed[2], code).toMatch(message);
     }
+  });
+
+  it('shows a question with its choices, answers it, and marks it answered when the session goes on', async () => {
+    const { view, calls, badge } = recordingView();
+    const { client, requests } = fakeClient({ project: { project: project() }, startSession: { startSession: session() }, answerSession: { answerSession: session({ status: 'queued' }) } }, [
+      { type: 'status', status: 'running' },
+      { type: 'question', question: 'Which look should the app have?', choices: ['Light theme', 'Dark theme'] },
+    ] as unknown as WidgetSessionEvent[], { holdStream: true });
+    const controller = new SessionController(view);
+    controller.begin(client, new AbortController().signal);
+    await controller.load('proj_1');
+    await controller.send('A timer #ask');
+    await flush();
+    const asked = calls.find((call) => call[0] === 'question')!;
+    expect(asked.slice(1, 3)).toEqual(['Which look should the app have?', ['Light theme', 'Dark theme']]);
+    expect(badge()).toBe('Waiting for your answer…');
+    expect(controller.busy).toBe(true);
+    expect(controller.session?.status).toBe('waiting_for_input');
+    expect(await (asked[3] as (answer: string) => Promise<boolean>)('Dark theme')).toBe(true);
+    expect(requests.at(-1)).toEqual(['answerSession', { input: { sessionId: 'sess_1', answer: 'Dark theme' } }]);
+  });
+
+  it('gives the controls back when an answer is refused, saying why', async () => {
+    const { view, calls } = recordingView();
+    const { client } = fakeClient({ project: { project: project() }, answerSession: widgetError('BAD_USER_INPUT', 'This session is not waiting for an answer') });
+    const controller = new SessionController(view);
+    controller.begin(client, new AbortController().signal);
+    await controller.load('proj_1');
+    expect(await controller.answer(session(), 'Dark theme')).toBe(false);
+    expect(calls).toContainEqual(['fail', 'BAD_USER_INPUT', 'This session is not waiting for an answer', false]);
   });
 });

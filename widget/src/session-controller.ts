@@ -225,6 +225,18 @@ export class SessionController {
     }
   }
 
+  /** Answers the question the session waits on; false when refused (the view was told). */
+  async answer(session: WidgetSession, answer: string): Promise<boolean> {
+    if (!this.#client) return false;
+    try {
+      await this.#client.request('answerSession', { input: { sessionId: session.id, answer } }, this.#signal);
+      return true;
+    } catch (error) {
+      this.fail(error, false);
+      return false;
+    }
+  }
+
   /** Shows a file's content (selected in the list, or rewritten while selected). */
   async openFile(path: string): Promise<void> {
     if (!this.#client || !this.#projectId) return;
@@ -313,11 +325,23 @@ export class SessionController {
     if (event.type !== 'text_delta') turn.endText();
     switch (event.type) {
       case 'status': {
-        if (event.status === 'running') session.status = 'running';
+        if (event.status === 'running' || event.status === 'queued') session.status = event.status;
+        if (event.step === 'answered') {
+          // The question was answered (here or elsewhere): the model continues.
+          turn.answered(event.statusMessage ?? '');
+          view.setBadge(strings.queued);
+          return;
+        }
         const step = event.statusMessage ?? event.step;
         view.setBadge(step ? fill(strings.runningStep, { step }) : event.status === 'queued' ? strings.queued : strings.running);
         break;
       }
+      case 'question':
+        session.status = 'waiting_for_input';
+        turn.question(event.question ?? '', event.choices ?? [], (answer) => this.answer(session, answer));
+        view.setBadge(strings.waitingForAnswer);
+        view.announce(event.question ?? strings.waitingForAnswer);
+        return;
       case 'text_delta':
         turn.appendText(event.text ?? '');
         return;
@@ -347,10 +371,14 @@ export class SessionController {
     const strings = this.strings();
     switch (event.type) {
       case 'status': {
+        if (event.step === 'answered') return turn.entry('status', fill(strings.answered, { answer: event.statusMessage ?? '' }));
         const step = event.statusMessage ?? event.step;
         if (step || (live && event.status === 'queued')) turn.entry('status', step ?? strings.queued);
         break;
       }
+      case 'question':
+        turn.entry('status', fill(strings.asked, { question: event.question ?? '' }));
+        break;
       case 'file_written':
         turn.entry('file', `${event.path} (${formatSize(event.size ?? 0)})`);
         break;

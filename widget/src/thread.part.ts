@@ -16,6 +16,13 @@ export interface TurnView {
   commandOutput(commandId: string, text: string): void;
   /** How the session ended, shown under the reply; the details fold away unless opened by hand. */
   finish(status: SessionEndStatus, text: string): void;
+  /**
+   * The model asks the end user: the question, its choices as buttons (none: a free answer), and a
+   * text box. `answer` resolves false when the answer was refused (the controls come back).
+   */
+  question(question: string, choices: string[], answer: (text: string) => Promise<boolean>): void;
+  /** The question was answered (here, or elsewhere: another tab, a reload's replay). */
+  answered(answer: string): void;
 }
 
 const element = <K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] => {
@@ -42,6 +49,8 @@ export class Turn implements TurnView {
   #commands = 0;
   #toggledByHand = false;
   #onFirstOpen?: () => void;
+  /** The question waiting for an answer, if any. */
+  #question?: HTMLElement;
 
   constructor(
     readonly sessionId: string,
@@ -125,6 +134,62 @@ export class Turn implements TurnView {
     this.#outcome.hidden = false;
     if (!this.#toggledByHand) this.#details.open = false;
     this.scroll();
+  }
+
+  question(question: string, choices: string[], answer: (text: string) => Promise<boolean>): void {
+    const strings = this.strings();
+    const box = element('div', 'question');
+    box.setAttribute('part', 'question');
+    box.setAttribute('role', 'group');
+    const text = element('p', 'asked', question);
+    text.id = `q-${this.sessionId}-${this.#reply.childElementCount}`;
+    box.setAttribute('aria-labelledby', text.id);
+    const controls = element('div', 'choices');
+    const send = async (value: string) => {
+      const trimmed = value.trim();
+      if (!trimmed) return;
+      this.#setQuestionDisabled(box, true);
+      if (!(await answer(trimmed))) this.#setQuestionDisabled(box, false);
+    };
+    for (const choice of choices) {
+      const button = element('button', 'choice', choice);
+      button.type = 'button';
+      button.setAttribute('part', 'choice-button');
+      button.addEventListener('click', () => void send(choice));
+      controls.append(button);
+    }
+    const form = element('form', 'free-answer');
+    const input = element('input', 'answer-input');
+    input.type = 'text';
+    input.setAttribute('aria-label', strings.yourAnswer);
+    input.placeholder = strings.yourAnswer;
+    const submit = element('button', 'answer-button', strings.answer);
+    submit.type = 'submit';
+    form.append(input, submit);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void send(input.value);
+    });
+    box.append(text, controls, form);
+    this.#reply.append(box);
+    this.#question = box;
+    this.entry('status', fill(strings.asked, { question }));
+    this.scroll();
+    (choices.length ? controls.querySelector('button') : input)?.focus({ preventScroll: true });
+  }
+
+  answered(answer: string): void {
+    const box = this.#question;
+    this.entry('status', fill(this.strings().answered, { answer }));
+    if (!box) return;
+    this.#setQuestionDisabled(box, true);
+    box.querySelector('.free-answer')?.remove();
+    box.append(element('p', 'given', fill(this.strings().answered, { answer })));
+    this.#question = undefined;
+  }
+
+  #setQuestionDisabled(box: HTMLElement, disabled: boolean): void {
+    for (const control of box.querySelectorAll<HTMLButtonElement | HTMLInputElement>('button, input')) control.disabled = disabled;
   }
 
   #count(): void {
