@@ -105,6 +105,8 @@ export function createApiHandler(services: Services) {
     yoga,
     services,
     previewUpgrades: preview.upgrades,
+    /** Closes the preview proxy's upstream connections (the app is stopping). */
+    closePreview: preview.close,
     /** Readiness goes false first on shutdown, so load balancers stop sending traffic. */
     startDraining() {
       draining = true;

@@ -2,6 +2,7 @@ import type { Services } from '../context.js';
 import type { RouteLimiter } from '../services/request-limits.js';
 import { createPreviewAccess } from './preview-access.js';
 import { previewOrigin } from './preview-route.js';
+import { createUpstreamClient } from './proxy-http.js';
 import { createPreviewUpgrades } from './proxy-websocket.js';
 import { usePreview } from './use-preview.js';
 
@@ -12,6 +13,7 @@ import { usePreview } from './use-preview.js';
 export function createPreview(services: Services, limiter: RouteLimiter | undefined) {
   const origin = previewOrigin(services.config.previewUrl);
   const access = createPreviewAccess({ prisma: services.prisma, secret: services.secret });
+  const upstream = createUpstreamClient();
   return {
     plugin: usePreview({
       prisma: services.prisma,
@@ -19,9 +21,12 @@ export function createPreview(services: Services, limiter: RouteLimiter | undefi
       logger: services.logger,
       origin,
       access,
+      upstream,
       errorsPerMinute: services.config.sandboxes.previewErrorsPerMinute,
       limiter,
     }),
     upgrades: createPreviewUpgrades({ origin, access }),
+    /** Closes what the proxy keeps open (its upstream connections). */
+    close: () => upstream.close(),
   };
 }
