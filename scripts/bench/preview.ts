@@ -159,7 +159,8 @@ async function proxyThroughput(proxied: string, direct: string, settings: BenchS
   const throughProxy = await fetch(proxied);
   if (throughProxy.status !== 200 || (await throughProxy.text()) !== expected) throw new Error(`the proxied ${proxied} does not answer the sandbox's file`);
   const load = async (url: string, seconds: number) => {
-    const result = await autocannon({ url, connections: settings.connections, duration: seconds, expectBody: expected });
+    // In a worker thread: the load generator must not share the API's event loop (the platform runs in this process).
+    const result = await autocannon({ url, connections: settings.connections, duration: seconds, expectBody: expected, workers: 1 });
     const failed = result.errors + result.timeouts + result.non2xx + (result.mismatches ?? 0);
     if (failed > 0) throw new Error(`${url}: ${failed} failed or different responses`);
     return { requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
