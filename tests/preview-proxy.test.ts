@@ -107,6 +107,10 @@ describeEachDatabase('local previews through the preview proxy', (database) => {
     expect(page.headers.get('content-security-policy')).toBe('sandbox allow-scripts allow-forms allow-popups allow-modals');
     expect(page.headers.get('set-cookie')).toBeNull();
     expect(page.headers.get('x-frame-options')).toBeNull();
+    // Served by the Node server's hot path (proxy-node.ts): ours replace the app's, each once.
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(page.headers.get('ratelimit-limit')).toBe('600');
     const html = await page.text();
     expect(html).toMatch(/^<!doctype html><html><head><script src="\/preview\/[^/]+\/__everjust\/reporter\.js"><\/script><title>Alpha<\/title>/);
     expect(html).toContain('<script crossorigin src="app.js"></script>');

@@ -1,4 +1,4 @@
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 
@@ -43,9 +43,51 @@ export type UpstreamAnswer =
   | { ok: false };
 
 export interface UpstreamClient {
+  /** Sends a request upstream; resolves with its response, or null when the sandbox did not answer. */
+  open(request: { method: string; url: URL; headers: Record<string, string | string[]>; body?: Readable | null }): Promise<IncomingMessage | null>;
+  /** One preview request as the Yoga plugin has it, answered whole or as a stream. */
   forward(input: UpstreamRequest): Promise<UpstreamAnswer>;
   /** Closes the kept-alive connections. */
   close(): void;
+}
+
+/** The request headers the sandbox gets: the browser's minus {@link DROPPED_REQUEST_HEADERS}, plus the sandbox's own (its token). */
+export function upstreamHeaders(entries: Iterable<[string, string | string[] | undefined]>, extra: Record<string, string>): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of entries) {
+    if (value !== undefined && !DROPPED_REQUEST_HEADERS.has(name)) headers[name] = value;
+  }
+  return Object.assign(headers, extra);
+}
+
+/** The response headers a browser may see: the sandbox's minus {@link DROPPED_RESPONSE_HEADERS}, a redirect kept under the token. */
+export function browserHeaders(incoming: IncomingMessage, upstream: URL, mount: string): Array<[string, string]> {
+  const headers: Array<[string, string]> = [];
+  for (const [name, value] of Object.entries(incoming.headers)) {
+    if (value === undefined || DROPPED_RESPONSE_HEADERS.has(name)) continue;
+    if (name === 'location') headers.push([name, rewriteLocation(String(value), upstream, mount)]);
+    else for (const one of Array.isArray(value) ? value : [value]) headers.push([name, one]);
+  }
+  return headers;
+}
+
+/** Whether a response's body is to be read whole: HTML (to be rewritten), or a known, modest size. */
+export function readsWhole(incoming: IncomingMessage): boolean {
+  const length = Number(incoming.headers['content-length'] ?? Number.NaN);
+  return isHtml(incoming) || (Number.isFinite(length) && length <= BUFFERED_BODY_BYTES);
+}
+
+export const isHtml = (incoming: IncomingMessage) => (incoming.headers['content-type'] ?? '').startsWith('text/html');
+
+/** The whole body of a response, or null when it broke off. */
+export function readBody(incoming: IncomingMessage): Promise<Buffer | null> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => resolve(Buffer.concat(chunks)));
+    incoming.on('error', () => resolve(null));
+    incoming.on('aborted', () => resolve(null));
+  });
 }
 
 /**
@@ -57,47 +99,38 @@ export function createUpstreamClient(): UpstreamClient {
   // noDelay: a response's small writes go out at once (Nagle would hold them for the previous ACK).
   const options = { keepAlive: true, maxSockets: 64, noDelay: true };
   const agents = { 'http:': new HttpAgent(options), 'https:': new HttpsAgent(options) };
+  const open: UpstreamClient['open'] = ({ method, url, headers, body }) =>
+    new Promise((resolve) => {
+      const protocol = url.protocol === 'https:' ? 'https:' : 'http:';
+      const outgoing = (protocol === 'https:' ? httpsRequest : httpRequest)(url, { method, headers, agent: agents[protocol] });
+      outgoing.on('error', () => resolve(null));
+      outgoing.on('response', resolve);
+      if (body) body.on('error', () => outgoing.destroy()).pipe(outgoing);
+      else outgoing.end();
+    });
   return {
-    forward: (input) =>
-      new Promise<UpstreamAnswer>((resolve) => {
-        const upstream = upstreamTarget(input.upstreamUrl, input.path, input.search);
-        const headers: Record<string, string> = {};
-        input.request.headers.forEach((value, name) => {
-          if (!DROPPED_REQUEST_HEADERS.has(name)) headers[name] = value;
-        });
-        Object.assign(headers, input.headers);
-        const protocol = upstream.protocol === 'https:' ? 'https:' : 'http:';
-        const outgoing = (protocol === 'https:' ? httpsRequest : httpRequest)(upstream, { method: input.request.method, headers, agent: agents[protocol] });
-        outgoing.on('error', () => resolve({ ok: false }));
-        outgoing.on('response', (incoming) => {
-          const answer = new Headers();
-          for (const [name, value] of Object.entries(incoming.headers)) {
-            if (value === undefined || DROPPED_RESPONSE_HEADERS.has(name)) continue;
-            for (const one of Array.isArray(value) ? value : [value]) answer.append(name, one);
-          }
-          const location = incoming.headers.location;
-          if (location) answer.set('location', rewriteLocation(location, upstream, input.mount));
-          const status = incoming.statusCode ?? 502;
-          const html = (incoming.headers['content-type'] ?? '').startsWith('text/html');
-          const length = Number(incoming.headers['content-length'] ?? Number.NaN);
-          if (input.request.method === 'HEAD' || status === 204 || status === 304) {
-            incoming.resume();
-            return resolve({ ok: true, status, headers: answer, body: null, html });
-          }
-          if (html || (Number.isFinite(length) && length <= BUFFERED_BODY_BYTES)) {
-            const chunks: Buffer[] = [];
-            incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-            incoming.on('end', () => resolve({ ok: true, status, headers: answer, body: Buffer.concat(chunks), html }));
-            incoming.on('error', () => resolve({ ok: false }));
-            return;
-          }
-          // Open-ended (an event stream, a large download): streamed through.
-          resolve({ ok: true, status, headers: answer, body: Readable.toWeb(incoming) as unknown as ReadableStream<Uint8Array>, html });
-        });
-        const body = input.request.method !== 'GET' && input.request.method !== 'HEAD' ? input.request.body : null;
-        if (body) Readable.fromWeb(body as never).on('error', () => outgoing.destroy()).pipe(outgoing);
-        else outgoing.end();
-      }),
+    open,
+    async forward(input) {
+      const url = upstreamTarget(input.upstreamUrl, input.path, input.search);
+      const method = input.request.method;
+      const body = method !== 'GET' && method !== 'HEAD' && input.request.body ? Readable.fromWeb(input.request.body as never) : null;
+      const incoming = await open({ method, url, headers: upstreamHeaders(input.request.headers.entries(), input.headers), body });
+      if (!incoming) return { ok: false };
+      const headers = new Headers();
+      for (const [name, value] of browserHeaders(incoming, url, input.mount)) headers.append(name, value);
+      const status = incoming.statusCode ?? 502;
+      const html = isHtml(incoming);
+      if (method === 'HEAD' || status === 204 || status === 304) {
+        incoming.resume();
+        return { ok: true, status, headers, body: null, html };
+      }
+      if (readsWhole(incoming)) {
+        const whole = await readBody(incoming);
+        return whole ? { ok: true, status, headers, body: whole, html } : { ok: false };
+      }
+      // Open-ended (an event stream, a large download): streamed through.
+      return { ok: true, status, headers, body: Readable.toWeb(incoming) as unknown as ReadableStream<Uint8Array>, html };
+    },
     close() {
       agents['http:'].destroy();
       agents['https:'].destroy();
