@@ -71,19 +71,31 @@ export function browserHeaders(incoming: IncomingMessage, upstream: URL, mount: 
   return headers;
 }
 
-/** Whether a response's body is to be read whole: HTML (to be rewritten), or a known, modest size. */
+/** The largest HTML page read whole to get the reporter; a larger one (said by its length) streams as it is. */
+export const HTML_MAX_BYTES = 8 * 1024 * 1024;
+
+/** Whether a response's body is to be read whole: HTML (to be rewritten) up to its cap, or a known, modest size. */
 export function readsWhole(incoming: IncomingMessage): boolean {
   const length = Number(incoming.headers['content-length'] ?? Number.NaN);
-  return isHtml(incoming) || (Number.isFinite(length) && length <= BUFFERED_BODY_BYTES);
+  if (isHtml(incoming)) return !Number.isFinite(length) || length <= HTML_MAX_BYTES;
+  return Number.isFinite(length) && length <= BUFFERED_BODY_BYTES;
 }
 
 export const isHtml = (incoming: IncomingMessage) => (incoming.headers['content-type'] ?? '').startsWith('text/html');
 
-/** The whole body of a response, or null when it broke off. */
-export function readBody(incoming: IncomingMessage): Promise<Buffer | null> {
+/** The whole body of a response, or null when it broke off or passed `limit` bytes (then it is dropped). */
+export function readBody(incoming: IncomingMessage, limit = HTML_MAX_BYTES): Promise<Buffer | null> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
-    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let size = 0;
+    incoming.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        incoming.destroy();
+        return resolve(null);
+      }
+      chunks.push(chunk);
+    });
     incoming.on('end', () => resolve(Buffer.concat(chunks)));
     incoming.on('error', () => resolve(null));
     incoming.on('aborted', () => resolve(null));

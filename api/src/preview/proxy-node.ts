@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RouteLimiter } from '../services/request-limits.js';
 import type { PreviewAccess } from './preview-access.js';
-import { PREVIEW_HEADERS } from './preview-pages.js';
+import { PREVIEW_HEADERS, UPSTREAM_DOWN_PAGE } from './preview-pages.js';
 import type { PreviewOrigin } from './preview-route.js';
 import { browserHeaders, isHtml, readBody, readsWhole, upstreamHeaders, upstreamTarget, type UpstreamClient } from './proxy-http.js';
 import { injectReporter } from './reporter.js';
@@ -57,7 +57,10 @@ export function createNodePreview(options: NodePreviewOptions) {
       return;
     }
     let body = await readBody(incoming);
-    if (!body) return void response.destroy();
+    if (!body) {
+      response.writeHead(502, Object.entries({ ...PREVIEW_HEADERS, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).flat());
+      return void response.end(UPSTREAM_DOWN_PAGE);
+    }
     if (html) body = Buffer.from(injectReporter(body.toString('utf8'), options.origin.reporterPath(route.token)));
     const kept = html ? headers.filter(([name]) => name !== 'etag') : headers;
     response.writeHead(status, [...kept, ['content-length', String(body.length)]].flat());
