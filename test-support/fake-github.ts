@@ -8,7 +8,13 @@
  *   `GET …/git/commits/{sha}`, `POST …/git/trees` ({ base_tree, tree: [{ path, mode, type, content | sha }] }),
  *   `POST …/git/commits` ({ message, tree, parents }), `PATCH …/git/refs/{ref}` ({ sha, force }),
  *   `POST …/git/refs` ({ ref: 'refs/heads/x', sha });
- * - the contents API: `PUT /repos/{o}/{r}/contents/{path}` ({ message, content (base64), branch }).
+ * - the contents API: `PUT /repos/{o}/{r}/contents/{path}` ({ message, content (base64), branch });
+ * - archives: `GET /repos/{o}/{r}/zipball/{ref}` (ref optional: the default branch) answers 302 to a
+ *   codeload-like URL on the same server, which serves a ZIP whose entries sit under one top folder
+ *   `{owner}-{repo}-{short sha}/`, with Unix modes (a symbolic link is mode 120000), as GitHub's do.
+ *
+ * Anonymous requests (no Authorization header) may read public repositories, as on GitHub; anything
+ * else without a token is 401 "Requires authentication".
  *
  * As GitHub does: a bad token is 401 "Bad credentials" everywhere; the git data API answers 409 "Git
  * Repository is empty." on a repository with no commit; a taken name is 422; an organisation the user
@@ -26,6 +32,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { zipSync, type Zippable } from 'fflate';
 
 export interface FakeGitHubOptions {
   /** Valid tokens and the user each belongs to. */
@@ -60,6 +67,8 @@ export interface FakeRepository {
   /** tree sha → path → blob sha */
   trees: Map<string, Map<string, string>>;
   blobs: Map<string, string>;
+  /** Blobs that are bytes (binary files) or symbolic links, by sha; `blobs` holds a text stand-in for them. */
+  rawBlobs: Map<string, { bytes: Uint8Array; symlink: boolean }>;
   /** Users who may push (the owner, or members of the owning organisation). */
   pushers: Set<string>;
 }
@@ -81,6 +90,11 @@ export interface FakeGitHub {
   repositories: Map<string, FakeRepository>;
   /** Makes a repository as if created elsewhere; `autoInit: false` leaves it empty (the 409 case). */
   addRepository(owner: string, name: string, options?: { autoInit?: boolean; private?: boolean }): FakeRepository;
+  /**
+   * Commits these files (and only these) on top of a branch: text, bytes (a binary file), or
+   * `{ symlink: target }`. Returns the commit's sha.
+   */
+  setFiles(owner: string, name: string, branch: string, files: Record<string, string | Uint8Array | { symlink: string }>): string;
   /** The files on a branch's head commit (path → content), or undefined when the branch does not exist. */
   files(owner: string, name: string, branch: string): Map<string, string> | undefined;
   /** The commits from a branch's head back to the root, newest first. */
@@ -88,6 +102,13 @@ export interface FakeGitHub {
   /** The next matching request(s) fail with this status. */
   fail(failure: FakeGitHubFailure): void;
   close(): Promise<void>;
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+  /** A redirect's target. */
+  location?: string;
 }
 
 const hash = (text: string) => createHash('sha1').update(text).digest('hex');
@@ -158,6 +179,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       commits: new Map(),
       trees: new Map(),
       blobs: new Map(),
+      rawBlobs: new Map(),
       pushers,
     };
     if (settings.autoInit) {
@@ -166,6 +188,18 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     }
     repositories.set(key(owner, name), repository);
     return repository;
+  }
+
+  /** The ZIP GitHub would serve for a commit: every file under `{owner}-{repo}-{short sha}/`, with Unix modes. */
+  function zipball(repository: FakeRepository, commit: FakeCommit): Uint8Array {
+    const top = `${repository.owner}-${repository.name}-${commit.sha.slice(0, 7)}`;
+    const entries: Zippable = { [`${top}/`]: [new Uint8Array(0), { os: 3, attrs: (0o040755 << 16) >>> 0 }] };
+    for (const [path, blob] of repository.trees.get(commit.tree)!) {
+      const raw = repository.rawBlobs.get(blob);
+      const bytes = raw?.bytes ?? new TextEncoder().encode(repository.blobs.get(blob)!);
+      entries[`${top}/${path}`] = [bytes, { os: 3, attrs: ((raw?.symlink ? 0o120777 : 0o100644) << 16) >>> 0 }];
+    }
+    return zipSync(entries, { level: 6, mtime: new Date('2026-01-01T00:00:00Z') });
   }
 
   function isEmpty(repository: FakeRepository) {
@@ -185,7 +219,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     return false;
   }
 
-  async function handle(request: IncomingMessage): Promise<{ status: number; body: unknown }> {
+  async function handle(request: IncomingMessage): Promise<Answer> {
     const rawPath = (request.url ?? '/').split('?')[0];
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -202,7 +236,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
 
     const token = /^(?:token|bearer)\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
     const login = token ? tokens[token] : undefined;
-    if (!login) throw new HttpError(401, 'Bad credentials');
+    if (token && !login) throw new HttpError(401, 'Bad credentials');
 
     const segments = rawPath.split('/').filter(Boolean);
     const route = (pattern: string) => {
@@ -223,6 +257,22 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     };
 
     let params: Record<string, string> | null;
+    // codeload: the archive a zipball redirect points at (its path carries what it is; GitHub's carries a token).
+    if (method === 'GET' && (params = route('/_codeload/:owner/:repo/:sha'))) {
+      const repository = repositories.get(key(params.owner, params.repo));
+      const commit = repository?.commits.get(params.sha);
+      if (!repository || !commit) throw new HttpError(404, 'Not Found');
+      return { status: 200, body: zipball(repository, commit) };
+    }
+    if (!login) {
+      // Anonymous: public repositories may be read, nothing else.
+      const read = method === 'GET' ? (route('/repos/:owner/:repo/*') ?? route('/repos/:owner/:repo')) : null;
+      if (!read) throw new HttpError(401, 'Requires authentication');
+      params = read;
+      const repository = repositories.get(key(params.owner, params.repo));
+      if (!repository || repository.private) throw new HttpError(404, 'Not Found');
+      return repositoryRoute(repository, '', method, params['*'] ?? '', body);
+    }
     if (method === 'GET' && route('/user')) return { status: 200, body: { login, id: 1, type: 'User' } };
 
     if (method === 'POST' && route('/user/repos')) return createRepository(login, login, body);
@@ -252,7 +302,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     return { status: 201, body: repositoryJson(repository, login) };
   }
 
-  function repositoryRoute(repository: FakeRepository, login: string, method: string, rest: string, body: any): { status: number; body: unknown } {
+  function repositoryRoute(repository: FakeRepository, login: string, method: string, rest: string, body: any): Answer {
     const canPush = repository.pushers.has(login);
     if (rest === '' && method === 'GET') return { status: 200, body: repositoryJson(repository, login) };
     const empty = () => {
@@ -269,6 +319,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       const sha = ref.startsWith('heads/') ? repository.refs.get(branch) : undefined;
       if (!sha) throw new HttpError(404, 'Not Found');
       return { status: 200, body: { ref: `refs/${ref}`, object: { sha, type: 'commit' } } };
+    }
+    if (method === 'GET' && (rest === 'zipball' || rest.startsWith('zipball/'))) {
+      empty();
+      const ref = rest === 'zipball' ? repository.defaultBranch : rest.slice('zipball/'.length);
+      const sha = repository.refs.get(ref.replace(/^(?:refs\/)?heads\//, '')) ?? (repository.commits.has(ref) ? ref : undefined);
+      if (!sha) throw new HttpError(404, 'Not Found');
+      return { status: 302, body: null, location: `${url}/_codeload/${repository.owner}/${repository.name}/${sha}` };
     }
     if (method === 'GET' && rest.startsWith('git/commits/')) {
       empty();
@@ -340,7 +397,17 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     handle(request)
-      .then(({ status, body }) => send(response, status, body))
+      .then((answer) => {
+        if (answer.location) {
+          response.writeHead(answer.status, { location: answer.location, 'content-length': '0' });
+          return response.end();
+        }
+        if (answer.body instanceof Uint8Array) {
+          response.writeHead(answer.status, { 'content-type': 'application/zip', 'content-length': answer.body.byteLength, 'content-disposition': 'attachment; filename=archive.zip' });
+          return response.end(answer.body);
+        }
+        send(response, answer.status, answer.body);
+      })
       .catch((error: unknown) => {
         if (error instanceof HttpError) {
           send(response, error.status, {
@@ -363,6 +430,27 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     treeRequests,
     repositories,
     addRepository: (owner, name, settings = {}) => makeRepository(owner, name, { autoInit: settings.autoInit ?? true, private: settings.private ?? false }),
+    setFiles(owner, name, branch, files) {
+      const repository = repositories.get(key(owner, name));
+      if (!repository) throw new Error(`No repository ${owner}/${name}`);
+      const entries = new Map<string, string>();
+      for (const [path, value] of Object.entries(files)) {
+        if (typeof value === 'string') {
+          entries.set(path, storeBlob(repository, value));
+          continue;
+        }
+        const symlink = !(value instanceof Uint8Array);
+        const bytes = symlink ? new TextEncoder().encode(value.symlink) : value;
+        const sha = hash(`${symlink ? 'link' : 'blob'} ${bytes.length}\0${Buffer.from(bytes).toString('base64')}`);
+        repository.blobs.set(sha, symlink ? value.symlink : Buffer.from(bytes).toString('latin1'));
+        repository.rawBlobs.set(sha, { bytes, symlink });
+        entries.set(path, sha);
+      }
+      const parent = repository.refs.get(branch);
+      const commit = storeCommit(repository, storeTree(repository, entries), parent ? [parent] : [], 'Set files');
+      repository.refs.set(branch, commit.sha);
+      return commit.sha;
+    },
     files(owner, name, branch) {
       const repository = repositories.get(key(owner, name));
       const head = repository?.refs.get(branch);

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, loadConfig, decodeIdOf } from '@everjust/core';
+import { createLogger, loadConfig, decodeIdOf, encodeId } from '@everjust/core';
 import { startWorker, type Worker } from '@everjust/worker';
 import { createTestTenant, graphql, type TestTenant } from '../test-support/app.js';
 import { databaseTargets, type TestDatabase } from '../test-support/databases.js';
@@ -156,8 +156,9 @@ describe.skipIf(Boolean(postgres.skip))(`a worker that stalls or dies mid-job${p
     expect(attempts).toEqual([...attempts].sort((a, b) => a - b));
     expect(attempts[0]).toBe(0);
     expect(attempts.includes(1)).toBe(true);
-    // The last attempt wrote all three files, and the snapshot is the project's files.
-    const written = current.events.filter((event) => event.attempt === last && event.type === 'file_written').map((event) => (event.payload as { path: string }).path);
+    // All three files were written, once each: by the attempt that was cut short if it had stored
+    // that round, else by the one that resumed it; and the snapshot is the project's files.
+    const written = current.events.filter((event) => event.type === 'file_written').map((event) => (event.payload as { path: string }).path);
     expect(written.sort()).toEqual(['app.js', 'index.html', 'styles.css']);
     expect(current.projectFiles.map((file) => file.path)).toEqual(['app.js', 'index.html', 'styles.css']);
     expect(current.sessionFiles).toEqual(current.projectFiles.map((file) => ({ path: file.path, sha: file.sha })));
@@ -215,5 +216,78 @@ describe.skipIf(Boolean(postgres.skip))(`a worker that stalls or dies mid-job${p
     await startRescuer();
     const finished = await expectFinishedByRescuer(sessionId);
     expect(finished.events.slice(0, before.events.length)).toEqual(before.events);
+    // The rescuer streamed the interrupted round again but wrote only what the log did not have yet.
+    expect(textOf(finished.events)).toBe(await referenceText('A counter'));
+  });
+
+  const textOf = (events: Array<{ type: string; payload: unknown }>) =>
+    events.filter((event) => event.type === 'text_delta').map((event) => (event.payload as { text: string }).text).join('');
+  const answerOf = (sessionId: string, answer: string) =>
+    graphql(platform.app, tenant.test, 'mutation($input: AnswerSessionInput!) { answerSession(input: $input) { status } }', { input: { sessionId: encodeId('Session', sessionId), answer } });
+
+  /** The text of an uninterrupted session with this prompt (and answer), run by the rescuer: the offline generator is deterministic. */
+  async function referenceText(prompt: string, answer?: string): Promise<string> {
+    const sessionId = await startSession(prompt);
+    if (answer) {
+      await until('the reference session to ask', () => database.prisma.session.findUniqueOrThrow({ where: { id: sessionId } }), (session) => session.status === 'waiting_for_input', 30_000);
+      expect((await answerOf(sessionId, answer)).errors).toBeUndefined();
+    }
+    const current = await until('the reference session to end', () => state(sessionId), (now) => ['succeeded', 'failed', 'cancelled'].includes(now.session.status), 30_000);
+    expect(current.session.status).toBe('succeeded');
+    return textOf(current.events);
+  }
+
+  it('a worker killed mid-conversation: the next one continues from the stored rounds, writing no text twice and no file again', async () => {
+    const killed = await startWorkerProcess();
+    const sessionId = await startSession('A todo list');
+    // Killed in the second round: the files are written (round one is stored) and its summary is streaming.
+    await until(
+      'the worker to stream the second round',
+      () => events(sessionId),
+      (log) => {
+        if (log.some((event) => event.type === 'done')) throw new Error('the session ended before the worker could be killed');
+        const lastFile = log.findLastIndex((event) => event.type === 'file_written');
+        return log.filter((event) => event.type === 'file_written').length === 3 && log.slice(lastFile + 1).some((event) => event.type === 'text_delta') && log.at(-1)!.type === 'text_delta';
+      },
+    );
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+    const before = await state(sessionId);
+    expect(await database.prisma.sessionMessage.count({ where: { sessionId } })).toBe(2);
+
+    await startRescuer();
+    const finished = await until('the rescuer to finish', () => state(sessionId), (current) => !['queued', 'running'].includes(current.session.status), 30_000);
+    expect(finished.session.status).toBe('succeeded');
+    expect(finished.events.slice(0, before.events.length)).toEqual(before.events);
+    expect(finished.job.attempts).toBeGreaterThanOrEqual(2);
+    // Round one was not asked again: its files were written once, by the first attempt, and are whole.
+    const writes = finished.events.filter((event) => event.type === 'file_written');
+    expect(writes.map((event) => event.attempt)).toEqual([1, 1, 1]);
+    const reference = await referenceText('A todo list');
+    expect(textOf(finished.events)).toBe(reference);
+    const referenceSession = await database.prisma.session.findFirstOrThrow({ where: { tenantId: tenant.id, prompt: 'A todo list', NOT: { id: sessionId } }, orderBy: { createdAt: 'desc' } });
+    const referenceFiles = await database.prisma.sessionFile.findMany({ where: { sessionId: referenceSession.id }, orderBy: { path: 'asc' } });
+    expect(finished.sessionFiles).toEqual(referenceFiles.map((file) => ({ path: file.path, sha: file.sha })));
+    // The whole conversation is stored: both rounds and the final one.
+    expect((await database.prisma.sessionMessage.findMany({ where: { sessionId }, orderBy: { seq: 'asc' } })).map((message) => message.role)).toEqual(['assistant', 'user', 'assistant']);
+  });
+
+  it('a worker killed while its session waits for an answer: the answer resumes it on another, with no text twice', async () => {
+    const killed = await startWorkerProcess();
+    const sessionId = await startSession('A timer #ask');
+    await until('the session to ask', () => database.prisma.session.findUniqueOrThrow({ where: { id: sessionId } }), (session) => session.status === 'waiting_for_input', 30_000);
+    // Nothing holds the job while it waits: the worker that asked can die without a lease to expire.
+    expect(await jobOf(sessionId)).toMatchObject({ status: 'waiting', lockedBy: null });
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+
+    expect((await answerOf(sessionId, 'Dark theme')).errors).toBeUndefined();
+    await startRescuer();
+    const finished = await until('the rescuer to finish', () => state(sessionId), (current) => !['queued', 'running', 'waiting_for_input'].includes(current.session.status), 30_000);
+    expect(finished.session.status).toBe('succeeded');
+    expect(finished.events.filter((event) => event.type === 'question')).toHaveLength(1);
+    expect(textOf(finished.events)).toBe(await referenceText('A timer #ask', 'Dark theme'));
+    expect(finished.projectFiles.map((file) => file.path)).toEqual(['app.js', 'index.html', 'styles.css']);
+    expect(finished.sessionFiles).toEqual(finished.projectFiles.map((file) => ({ path: file.path, sha: file.sha })));
   });
 });

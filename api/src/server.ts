@@ -13,6 +13,7 @@ import { useQueryLimits } from './plugins/use-query-limits.js';
 import { useRateLimits } from './plugins/use-rate-limits.js';
 import { useRequestId } from './plugins/use-request-id.js';
 import { useArchiveDownload } from './plugins/use-archive-download.js';
+import { useUploads } from './plugins/use-uploads.js';
 import { useWidgetAccess, widgetCors } from './plugins/use-widget-access.js';
 import { createPreview } from './preview/preview.js';
 import { createRouteLimiter } from './services/request-limits.js';
@@ -78,6 +79,14 @@ export function createApiHandler(services: Services) {
       preview.plugin,
       // ZIP downloads authenticate themselves (a REST route, not a GraphQL operation).
       useArchiveDownload({ prisma: services.prisma, authenticator: services.authenticator, limiter: routeLimiter }),
+      // Archive uploads for importProject: also a REST route, with its own body limit (read as it streams).
+      useUploads({
+        prisma: services.prisma,
+        authenticator: services.authenticator,
+        maxBytes: services.config.imports.uploadMaxBytes,
+        ttlMs: services.config.imports.uploadTtlMs,
+        limiter: routeLimiter,
+      }),
       // Widget tokens: checked, then held to the widget's persisted operations, before any parsing.
       useWidgetAccess({ widgetTokens: services.widgetTokens }),
       useAuthentication({ authenticator: services.authenticator, widgetTokens: services.widgetTokens }),

@@ -72,6 +72,11 @@ const environmentSchema = z.object({
   EVERJUST_JOB_MAX_ATTEMPTS: documented(integer(1).default(3), 'attempts before a job is dead: errors the job itself raised'),
   EVERJUST_JOB_MAX_LEASE_LOSSES: documented(integer(1).default(10), 'leases a job may lose (its worker died or stalled) before it ends as `WORKER_LOST`'),
   EVERJUST_JOB_BACKOFF_BASE_MS: documented(integer(0).default(2_000), 'the wait before a retry: 2ⁿ × this'),
+  EVERJUST_QUESTION_TTL_MS: documented(
+    integer(1_000).max(30 * 24 * 3_600_000, 'must be at most 30 days').default(24 * 3_600_000),
+    "how long a session waits for its end user's answer to the model's question; unanswered, it ends `cancelled`",
+    '86400000 (24 h)',
+  ),
   EVERJUST_MODEL_PRICES: documented(
     optionalString.pipe(
       z
@@ -99,6 +104,11 @@ const environmentSchema = z.object({
   EVERJUST_PROMPT_MAX_CHARS: documented(integer(1).default(20_000), 'longest prompt'),
   EVERJUST_FILE_MAX_BYTES: documented(integer(1).default(1_048_576), 'largest project file'),
   EVERJUST_PROJECT_MAX_FILES: documented(integer(1).default(500), 'files per project'),
+  EVERJUST_UPLOAD_MAX_BYTES: documented(integer(1).default(50 * 1024 * 1024), 'largest archive `POST /v1/uploads` takes (a bigger one is 413 `PAYLOAD_TOO_LARGE`)'),
+  EVERJUST_UPLOAD_TTL_MS: documented(integer(1000).default(24 * 60 * 60 * 1000), 'how long an upload can be imported before it expires'),
+  EVERJUST_IMPORT_MAX_UNCOMPRESSED_BYTES: documented(integer(1).default(200 * 1024 * 1024), "an imported archive's largest total uncompressed size (above: refused as a zip bomb)"),
+  EVERJUST_IMPORT_MAX_COMPRESSION_RATIO: documented(integer(1).default(200), "an imported archive's highest overall compression ratio (above: refused as a zip bomb)"),
+  EVERJUST_IMPORT_MAX_ENTRIES: documented(integer(1).default(20_000), 'most entries an imported archive may list (above: refused)'),
   EVERJUST_MAX_QUERY_COST: documented(integer(1).default(1_000), 'query cost at most, per query'),
   EVERJUST_MAX_QUERY_DEPTH: documented(integer(1).default(10), 'query depth at most'),
   EVERJUST_MAX_ALIASES: documented(integer(1).default(15), 'aliases per query at most'),
@@ -148,6 +158,12 @@ const environmentSchema = z.object({
   // DigitalOcean's API (through @digitalocean/dots): project deploys and the worker autoscaler.
   DIGITALOCEAN_TOKEN: documented(optionalString, 'DigitalOcean API token (App Platform): deploys, and the autoscaler (read and update the platform\'s own app)'),
   DIGITALOCEAN_API_URL: documented(url.default('https://api.digitalocean.com'), "DigitalOcean's API (tests)"),
+  EVERJUST_DEPLOY_REGION: documented(
+    z.enum(['ams', 'atl', 'blr', 'fra', 'lon', 'nyc', 'sfo', 'sgp', 'syd', 'tor']).default('nyc'),
+    "the App Platform region deployed apps run in (App Platform's region slugs)",
+  ),
+  EVERJUST_DEPLOY_POLL_MS: documented(integer(10).default(2_000), "how often a deploy first reads its deployment's phase (then less often, up to 5×); below 2,000 only in tests"),
+  EVERJUST_DEPLOY_TIMEOUT_S: documented(integer(1).default(1_800), 'how long a deploy waits for App Platform to end a deployment before it gives up'),
   // The worker autoscaler (`pnpm --filter @everjust/worker autoscale`). Its policy is the platform
   // research's claude-worker scaling policy: one instance per 10 queued or running jobs, 2 to 15
   // instances, 300 s between a change and a scale-up, 600 s between a change and a scale-down.
@@ -287,6 +303,14 @@ function configFrom(env: z.output<typeof environmentSchema>, sandbox: SandboxKin
       lastUsedIntervalMs: env.EVERJUST_LAST_USED_INTERVAL_MS,
     },
     idempotency: { ttlMs: env.EVERJUST_IDEMPOTENCY_TTL_MS },
+    /** Archives for importProject: what `POST /v1/uploads` takes and what an archive may unpack to. */
+    imports: {
+      uploadMaxBytes: env.EVERJUST_UPLOAD_MAX_BYTES,
+      uploadTtlMs: env.EVERJUST_UPLOAD_TTL_MS,
+      maxUncompressedBytes: env.EVERJUST_IMPORT_MAX_UNCOMPRESSED_BYTES,
+      maxCompressionRatio: env.EVERJUST_IMPORT_MAX_COMPRESSION_RATIO,
+      maxEntries: env.EVERJUST_IMPORT_MAX_ENTRIES,
+    },
     widgetTokens: { ttlSeconds: env.EVERJUST_WIDGET_TOKEN_TTL_S, maxTtlSeconds: env.EVERJUST_WIDGET_TOKEN_MAX_TTL_S },
     /** How often a live event stream reads the log without a pub/sub message. */
     events: { pollIntervalMs: env.EVERJUST_EVENT_POLL_INTERVAL_MS },
@@ -335,8 +359,12 @@ function configFrom(env: z.output<typeof environmentSchema>, sandbox: SandboxKin
       maxLeaseLosses: env.EVERJUST_JOB_MAX_LEASE_LOSSES,
       backoffBaseMs: env.EVERJUST_JOB_BACKOFF_BASE_MS,
       concurrency: env.EVERJUST_WORKER_CONCURRENCY,
+      /** How long a session waits for an answer to its question before it ends cancelled (QUESTION_EXPIRED). */
+      questionTtlMs: env.EVERJUST_QUESTION_TTL_MS,
     },
     digitalocean: { token: env.DIGITALOCEAN_TOKEN, apiUrl: env.DIGITALOCEAN_API_URL },
+    /** Project deploys (worker/src/deploy/): the region apps run in, and how a deployment is followed. */
+    deploy: { region: env.EVERJUST_DEPLOY_REGION, pollIntervalMs: env.EVERJUST_DEPLOY_POLL_MS, timeoutMs: env.EVERJUST_DEPLOY_TIMEOUT_S * 1000 },
     /** The worker autoscaler: which app and component it scales, and its policy (worker/src/autoscale/). */
     autoscale: {
       appId: env.EVERJUST_AUTOSCALE_APP_ID,

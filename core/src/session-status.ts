@@ -15,6 +15,15 @@ export type SessionEndStatus = (typeof SESSION_END_STATUSES)[number];
 export const SESSION_ACTIVE_STATUSES = ['queued', 'running'] as const;
 export type SessionActiveStatus = (typeof SESSION_ACTIVE_STATUSES)[number];
 
+/**
+ * A session that waits for its end user's answer (after a `question` event): not ended, but holding
+ * no worker and not counted as concurrent (no slot is held while a person thinks).
+ */
+export const SESSION_WAITING_STATUS = 'waiting_for_input' as const;
+
+/** Statuses of a session that has not ended: active, or waiting for an answer. */
+export const SESSION_OPEN_STATUSES = [...SESSION_ACTIVE_STATUSES, SESSION_WAITING_STATUS] as const;
+
 /** Whether a session in this status has ended. */
 export function isSessionEnded(status: string): status is SessionEndStatus {
   return (SESSION_END_STATUSES as readonly string[]).includes(status);

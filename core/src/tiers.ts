@@ -17,6 +17,10 @@ export interface TierLimits {
   sandboxIdleStopMinutes: number;
   /** `null`: stopped sandboxes are never deleted. */
   stoppedSandboxDeleteDays: number | null;
+  /** Deployments started per UTC day (deploy sessions, rollbacks included). */
+  deploysPerDay: number | null;
+  /** Projects with an App Platform app at once (the second deploy of a project makes none). */
+  liveApps: number | null;
 }
 
 const GB = 1024 ** 3;
@@ -33,6 +37,8 @@ export const TIERS: Record<TierName, TierLimits> = {
     storageBytes: 1 * GB,
     sandboxIdleStopMinutes: 15,
     stoppedSandboxDeleteDays: 1,
+    deploysPerDay: 5,
+    liveApps: 1,
   },
   starter: {
     projects: 10,
@@ -45,6 +51,8 @@ export const TIERS: Record<TierName, TierLimits> = {
     storageBytes: 10 * GB,
     sandboxIdleStopMinutes: 30,
     stoppedSandboxDeleteDays: 7,
+    deploysPerDay: 20,
+    liveApps: 5,
   },
   professional: {
     projects: 50,
@@ -57,6 +65,8 @@ export const TIERS: Record<TierName, TierLimits> = {
     storageBytes: 100 * GB,
     sandboxIdleStopMinutes: 60,
     stoppedSandboxDeleteDays: 30,
+    deploysPerDay: 100,
+    liveApps: 25,
   },
   enterprise: {
     projects: null,
@@ -69,6 +79,8 @@ export const TIERS: Record<TierName, TierLimits> = {
     storageBytes: 1_000 * GB,
     sandboxIdleStopMinutes: 120,
     stoppedSandboxDeleteDays: null,
+    deploysPerDay: null,
+    liveApps: null,
   },
 };
 

@@ -1,9 +1,12 @@
 import type { FetchFunction } from './fetch-types.js';
 import { documentText, isMutation, RequestSender, type RequestOptions, type TypedDocument } from './request-sender.js';
 import { ApiKeys } from './resources/api-keys.js';
+import { Deployments } from './resources/deployments.js';
+import { Checkpoints } from './resources/checkpoints.js';
 import { Projects } from './resources/projects.js';
 import { Sessions } from './resources/sessions.js';
 import { Tenants } from './resources/tenants.js';
+import { Uploads } from './resources/uploads.js';
 import { Usage } from './resources/usage.js';
 import { Webhooks } from './resources/webhooks.js';
 import { WidgetTokens } from './resources/widget-tokens.js';
@@ -37,10 +40,16 @@ export const DEFAULT_BASE_URL = 'http://127.0.0.1:4000';
  * ```
  */
 export class EverJust {
-  /** Projects: create, get, update, delete, list (auto-paginating), writeFiles. */
+  /** Projects: create, get, update, delete, list (auto-paginating), writeFiles, fork, import, deploy, setDeployTarget, setDomain. */
   readonly projects: Projects;
+  /** Checkpoints: create, list, restore, delete named points in a project's history. */
+  readonly checkpoints: Checkpoints;
   /** Sessions: create (start a generation), get, cancel, stream its events. */
   readonly sessions: Sessions;
+  /** Deployments: list a project's, get, rollback, delete (remove the app). */
+  readonly deployments: Deployments;
+  /** Uploads: archives (ZIPs) for `projects.import`. */
+  readonly uploads: Uploads;
   /** Usage reports. */
   readonly usage: Usage;
   /** Your tenant: get, update (widget origins, generation settings: instructions, models, own Anthropic key). */
@@ -69,7 +78,10 @@ export class EverJust {
       headers: options.headers ?? {},
     });
     this.projects = new Projects(this.#sender);
+    this.checkpoints = new Checkpoints(this.#sender);
     this.sessions = new Sessions(this.#sender);
+    this.deployments = new Deployments(this.#sender);
+    this.uploads = new Uploads(this.#sender);
     this.usage = new Usage(this.#sender);
     this.tenant = new Tenants(this.#sender);
     this.apiKeys = new ApiKeys(this.#sender);

@@ -23,7 +23,8 @@ export type PlatformAbortSignal = typeof globalThis extends { AbortSignal: { pro
 export interface FetchInit {
   method: string;
   headers: Record<string, string>;
-  body: string;
+  /** JSON text for GraphQL; the bytes themselves for `uploads.create`. */
+  body: string | ArrayBuffer;
   signal: PlatformAbortSignal;
 }
 

@@ -20,9 +20,12 @@ export type { AbortSignalLike, FetchFunction, FetchInit, FetchResponse, Response
 export { ListPromise } from './pagination.js';
 export type { RequestOptions, TypedDocument } from './request-sender.js';
 export type { ApiKeyCreateParams, ApiKeyListParams, ApiKeys } from './resources/api-keys.js';
-export type { ProjectCreateParams, ProjectListParams, ProjectUpdateParams, Projects } from './resources/projects.js';
+export type { DeploymentListParams, Deployments } from './resources/deployments.js';
+export type { CheckpointCreateParams, CheckpointListParams, Checkpoints } from './resources/checkpoints.js';
+export type { ProjectCreateParams, ProjectDeployParams, ProjectForkParams, ProjectImportParams, ProjectImportSource, ProjectListParams, ProjectUpdateParams, Projects } from './resources/projects.js';
 export type { SessionAttachmentParams, SessionCreateParams, Sessions } from './resources/sessions.js';
 export type { TenantGenerationParams, TenantUpdateParams, Tenants } from './resources/tenants.js';
+export type { UploadCreateParams, Uploads } from './resources/uploads.js';
 export type { Usage, UsageGetParams } from './resources/usage.js';
 export { Webhooks, WEBHOOK_SIGNATURE_HEADER, type WebhookVerifyOptions } from './resources/webhooks.js';
 export type { WidgetTokenCreateParams, WidgetTokens } from './resources/widget-tokens.js';

@@ -84,6 +84,36 @@ export class RequestSender {
   }
 
   /**
+   * POSTs bytes to a REST route beside `/graphql` (`/v1/uploads`) with the same credentials, timeout
+   * and retries, and returns its JSON; an answer with `errors` throws the ApiError the first maps to.
+   */
+  postBytes<TResult>(path: string, bytes: Uint8Array, headers: Record<string, string>, options: RequestOptions = {}): Promise<TResult> {
+    const url = `${this.settings.endpoint.replace(/\/graphql$/, '')}${path}`;
+    return this.withRetries(options, 'any', false, async (signal) => {
+      const credentials = this.settings.apiKey;
+      const token = typeof credentials === 'string' ? credentials : await credentials.getToken();
+      const response = await this.settings.fetch(url, {
+        method: 'POST',
+        headers: { accept: 'application/json', authorization: `Bearer ${token}`, ...this.settings.headers, ...headers, ...options.headers },
+        // An ArrayBuffer fits every runtime's fetch (and every TypeScript lib's BodyInit).
+        body: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+        signal,
+      });
+      const info = responseInfo(response);
+      const text = await response.text();
+      let body: { errors?: unknown } | null = null;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw createApiError({ message: `The API answered HTTP ${response.status} with a body that is not JSON: ${text.slice(0, 200)}` }, info);
+      }
+      if (Array.isArray(body?.errors) && body.errors.length > 0) throw createApiError(body.errors[0], info);
+      if (!response.ok || !body) throw createApiError({ message: `The API answered HTTP ${response.status}` }, info);
+      return body as TResult;
+    });
+  }
+
+  /**
    * Opens a GraphQL-over-SSE stream and returns the response once its headers arrive (retrying the
    * connection as `request` does). Aborting `options.signal` ends the stream.
    */

@@ -212,12 +212,16 @@ export class SessionStream implements AsyncIterable<SessionEvent> {
   }
 }
 
-/** The wire form (with `__typename`, and StatusEvent's `message` aliased) to the public event. */
+/** The wire form (with `__typename`, StatusEvent's `message` and QuestionEvent's `expiresAt` aliased) to the public event. */
 function toEvent(wire: SessionEventFieldsFragment): SessionEvent {
-  const { __typename, ...event } = wire as SessionEventFieldsFragment & { statusMessage?: string | null };
+  const { __typename, ...event } = wire as SessionEventFieldsFragment & { statusMessage?: string | null; questionExpiresAt?: string };
   if ('statusMessage' in event) {
     const { statusMessage, ...rest } = event;
     return { ...rest, message: statusMessage ?? null } as SessionEvent;
+  }
+  if ('questionExpiresAt' in event) {
+    const { questionExpiresAt, ...rest } = event;
+    return { ...rest, expiresAt: questionExpiresAt } as SessionEvent;
   }
   return event as unknown as SessionEvent;
 }

@@ -1,7 +1,12 @@
 import type {
   ApiKeyFieldsFragment,
   ApiKeyScope,
+  CheckpointFieldsFragment,
   CreateWidgetTokenMutation,
+  DeployAppInput,
+  DeployAppKind,
+  DeploymentFieldsFragment,
+  DeploymentPhase,
   FileInput,
   GetSessionResultQuery,
   GetUsageQuery,
@@ -20,12 +25,47 @@ import type {
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
-export type { ApiKeyScope, FileInput, Mode, UsageGroupBy };
+export type { ApiKeyScope, DeployAppInput, DeployAppKind, DeploymentPhase, FileInput, Mode, UsageGroupBy };
+
+/** One deployment of a project's app: its commit, phase and steps, live URL, and the log tail when it failed. */
+export type Deployment = DeploymentFieldsFragment;
 
 /** An app being built: its files, sessions and preview belong to it. Timestamps are ISO-8601 strings. */
 export type Project = ProjectFieldsFragment;
 
-/** One run of work on a project (a generation, a preview, an export). */
+/** A named point in a project's history (`checkpoints.restore` puts its files back). */
+export type Checkpoint = CheckpointFieldsFragment;
+
+/** An archive uploaded for `projects.import` (`uploads.create`). Timestamps are ISO-8601 strings. */
+export interface Upload {
+  /** Pass it as `source.archiveUploadId`. */
+  id: string;
+  object: 'upload';
+  filename: string | null;
+  contentType: string | null;
+  /** In bytes. */
+  size: number;
+  /** SHA-256 of the bytes, hex. */
+  sha256: string;
+  createdAt: string;
+  /** After this, importing it is a NotFoundError. */
+  expiresAt: string;
+}
+
+/** What an import's `done` event (and its `SessionResult.result`) carries. */
+export interface ImportResult {
+  imported: number;
+  /** Files left out, counting each one inside a skipped folder. */
+  skipped: number;
+  /** Of the imported files, how many are binary (kept as base64). */
+  binary: number;
+  /** What was left out and why; a folder (`node_modules/`) once, with how many `files` were in it. */
+  skippedFiles: Array<{ path: string; reason: string; files: number }>;
+  skippedFilesTruncated?: boolean;
+  source: { github: { owner: string; repo: string; ref: string; path?: string } } | { upload: { filename: string | null } };
+}
+
+/** One run of work on a project (a generation, a preview, an export, a deploy, an import). */
 export type Session = SessionFieldsFragment;
 
 /** Your tenant: name, tier, widget origins and generation settings (never the Anthropic key itself). */
@@ -52,7 +92,9 @@ export type WebhookEventType =
   | 'session.cancelled'
   | 'preview.ready'
   | 'export.succeeded'
-  | 'export.failed';
+  | 'export.failed'
+  | 'deploy.succeeded'
+  | 'deploy.failed';
 
 /** A webhook delivery's body, as `webhooks.verify` returns it. `created` is an ISO-8601 timestamp. */
 export interface WebhookEvent<TData = Record<string, unknown>> {
@@ -109,6 +151,20 @@ export type PreviewErrorEvent = EventOf<'PreviewErrorEvent', 'preview_error'>;
 export type UsageEvent = EventOf<'UsageEvent', 'usage'>;
 /** Something went wrong; `retryable` errors are retried by the platform. */
 export type ErrorEvent = EventOf<'ErrorEvent', 'error'>;
+/**
+ * The model asks the end user a question: the session waits (`waiting_for_input`) until
+ * `sessions.answer(sessionId, answer)`, at most until `expiresAt` (then it ends `cancelled`).
+ * `choices` are answers to offer as buttons (empty: a free answer).
+ */
+export type QuestionEvent = Simplify<Omit<EventOf<'QuestionEvent', 'question'>, 'questionExpiresAt'> & { expiresAt: string }>;
+/** A deploy began: the kind of app, the repository and commit it deploys. */
+export type DeployStartedEvent = EventOf<'DeployStartedEvent', 'deploy_started'>;
+/** The deployment moved on: its phase and steps. */
+export type DeployProgressEvent = EventOf<'DeployProgressEvent', 'deploy_progress'>;
+/** The deployment is live at `url`, the app's stable URL. */
+export type DeployReadyEvent = EventOf<'DeployReadyEvent', 'deploy_ready'>;
+/** The deployment ended without going live: where it stopped, and the end of its log. */
+export type DeployFailedEvent = EventOf<'DeployFailedEvent', 'deploy_failed'>;
 /** The last event of every session: its final status and usage. */
 export type DoneEvent = EventOf<'DoneEvent', 'done'>;
 
@@ -130,6 +186,11 @@ export type SessionEvent =
   | PreviewErrorEvent
   | UsageEvent
   | ErrorEvent
+  | QuestionEvent
+  | DeployStartedEvent
+  | DeployProgressEvent
+  | DeployReadyEvent
+  | DeployFailedEvent
   | DoneEvent;
 
 /** The kinds of session events: `status`, `text_delta`, …, `done`. */

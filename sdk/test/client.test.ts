@@ -35,7 +35,7 @@ interface Call {
 function recordingFetch(intercept?: (call: Call, index: number) => Response | undefined | Promise<Response | undefined>) {
   const calls: Call[] = [];
   const fetchFunction: FetchFunction = async (input, init) => {
-    const call = { body: JSON.parse(init.body), accept: init.headers.accept };
+    const call = { body: JSON.parse(init.body as string), accept: init.headers.accept };
     calls.push(call);
     const answer = await intercept?.(call, calls.length - 1);
     return answer ?? fetch(input, init as RequestInit);

@@ -77,7 +77,8 @@ describe('the packed tarball', () => {
     expect(manifest.dependencies).toBeUndefined();
     expect(manifest.peerDependencies).toBeUndefined();
     const types = await readFile(join(sdkDirectory, 'dist/index.d.ts'), 'utf8');
-    expect(types).not.toMatch(/from ['"]|import\(/); // bundled: no import of graphql or anything else
+    // Bundled: no import of graphql or anything else (`import("…")` types included; `projects.import(params)` is a method).
+    expect(types).not.toMatch(/from ['"]|import\(\s*['"]/);
 
     const tarballBytes = await readFile(tarball);
     const { messages, pkg } = await publint({ pack: { tarball: tarballBytes.buffer.slice(tarballBytes.byteOffset, tarballBytes.byteOffset + tarballBytes.byteLength) as ArrayBuffer }, strict: true, level: 'suggestion' });
@@ -195,6 +196,11 @@ function describe(event: SessionEvent): string {
     case 'preview_error': return event.kind + event.message + (event.source ?? '') + (event.line ?? '') + event.fingerprint + event.count;
     case 'usage': return String(event.usage.outputTokens);
     case 'error': return event.code + event.message + event.retryable;
+    case 'question': return event.question + event.choices.join(',') + event.expiresAt;
+    case 'deploy_started': return event.deploymentId + event.provider + event.appKind + event.detected + (event.repository ?? '') + (event.commitSha ?? '');
+    case 'deploy_progress': return event.deploymentId + event.phase + event.steps.map((step) => step.name + step.status + (step.reason ?? '')).join();
+    case 'deploy_ready': return event.deploymentId + event.url;
+    case 'deploy_failed': return event.deploymentId + event.phase + event.log;
     case 'done': return event.status + event.usage.inputTokens + (event.error?.message ?? '');
     default: { const never: never = event; return never; }
   }

@@ -8,6 +8,10 @@ import { stopSandboxJob } from './sandbox/sandbox-manager.js';
 import { Worker } from './worker.js';
 import { createGitHub } from './git/github.js';
 import { createExportTask } from './tasks/export.js';
+import { createDeleteAppJob, createDeployTask } from './tasks/deploy.js';
+import { createDeploySelector } from './deploy/select-deploy.js';
+import type { DeployProvider } from './deploy/deploy-provider.js';
+import { createImportTask } from './tasks/import.js';
 import { WebhookDeliverer } from './webhooks/deliverer.js';
 import type { HostResolver } from './webhooks/target-guard.js';
 
@@ -33,6 +37,8 @@ export interface StartWorkerOptions {
   pollIntervalMs?: number;
   workerId?: string;
   metrics?: Metrics;
+  /** Replaces the deploy providers chosen from config (tests). */
+  deploy?: Partial<Record<'live' | 'test', DeployProvider>>;
   /** How webhook targets' host names are resolved (tests); DNS otherwise. */
   webhookResolver?: HostResolver;
 }
@@ -40,6 +46,8 @@ export interface StartWorkerOptions {
 /** Starts a job runner: in its own process (`worker/src/main.ts`) or inside the embedded API process. */
 export async function startWorker(options: StartWorkerOptions): Promise<Worker> {
   const secret = resolveSecret(options.config);
+  const deploys = createDeploySelector(options.config, secret, options.deploy);
+  const gitProviderFor = (token: string, context: { logger: Logger }) => createGitHub({ token, apiUrl: options.config.github.apiUrl, logger: context.logger });
   const worker = new Worker({
     prisma: options.prisma,
     pubsub: options.pubsub,
@@ -48,9 +56,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
     tasks: {
       generate,
       preview: previewOnly,
-      export: createExportTask({ secret, gitProviderFor: (token, context) => createGitHub({ token, apiUrl: options.config.github.apiUrl, logger: context.logger }) }),
+      export: createExportTask({ secret, gitProviderFor }),
+      deploy: createDeployTask({ secret, gitProviderFor, deployProviderFor: deploys.forMode }),
+      import: createImportTask({ secret, gitProviderFor }),
     },
-    maintenance: { 'sandbox-stop': stopSandboxJob },
+    maintenance: { 'sandbox-stop': stopSandboxJob, 'deploy-app-delete': createDeleteAppJob({ deployProviderFor: deploys.forMode }) },
     llmFor: createLlmSelector(options.config, options.llm),
     sandboxes: createSandboxSelector(options.config, secret, options.sandboxes),
     background: [new WebhookDeliverer({ prisma: options.prisma, config: options.config, logger: options.logger.child({ component: 'webhooks' }), secret, resolver: options.webhookResolver })],

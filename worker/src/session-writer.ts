@@ -10,6 +10,8 @@ import {
   publishEvents,
   endSessionFenced,
   writeProjectFileFenced,
+  writeImportedFilesFenced,
+  type ImportedFile,
   type FileLimits,
   type StoredFile,
   type Lease,
@@ -113,6 +115,17 @@ export class SessionWriter {
       const { stored, event } = await writeProjectFileFenced(prisma, { sessionId: session.id, lease, projectId: session.projectId, file, limits });
       return { event, value: stored };
     });
+  }
+
+  /**
+   * Writes a batch of imported files and their `file_written` events in one fenced transaction (two
+   * statements, whatever the batch's size), then publishes the events.
+   */
+  async writeImportedFiles(files: readonly ImportedFile[]): Promise<void> {
+    const { prisma, session, lease } = this.options;
+    await this.flushText();
+    const events = await this.enqueue(() => prisma.$transaction((tx) => writeImportedFilesFenced(tx, { sessionId: session.id, lease, projectId: session.projectId, files })));
+    await this.publish(events);
   }
 
   /**

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import {
   claimJobs,
   completeJob,
+  expireUnansweredQuestions,
   failJob,
   failSessionWorkerLost,
   hasAttemptsLeft,
@@ -13,6 +14,8 @@ import {
   releaseJob,
   renewLease,
   sessionCancelChannel,
+  waitForAnswerFenced,
+  type SessionEvent,
   type ClaimedJob,
   type Session,
   type Config,
@@ -64,7 +67,7 @@ interface RunningJob {
 type AbortReason = 'cancelled' | 'lease-lost' | 'shutdown';
 
 /** How a job's run ended, as `release` settled it (also the job-duration metric's label). */
-type JobOutcome = 'succeeded' | 'cancelled' | 'released' | 'retrying' | 'failed' | 'lease_lost';
+type JobOutcome = 'succeeded' | 'cancelled' | 'released' | 'waiting' | 'retrying' | 'failed' | 'lease_lost';
 
 /** A run's result: the task's outcome, or what it threw. */
 type RunResult = { outcome: TaskOutcome } | { error: unknown };
@@ -242,7 +245,10 @@ export class Worker {
     if (session.cancelRequestedAt) controller.abort('cancelled' satisfies AbortReason);
     const llm = this.options.llmFor(session.mode);
     const model = session.model ? undefined : `${llm.name}/${llm.model}`;
-    if (session.status === 'queued') {
+    if (session.status === 'queued' && session.startedAt) {
+      // Resumed after its end user's answer: running again, but session.started was raised once already.
+      await writer.appendWithChange({ type: 'status', payload: { status: 'running', step: 'resumed' } }, { status: 'running', model });
+    } else if (session.status === 'queued') {
       // session.started, once: the event, the status, its start and the model in one statement.
       await writer.appendWithChange({ type: 'status', payload: { status: 'running' } }, { status: 'running', stamp: true, model });
     } else if (model) {
@@ -265,7 +271,10 @@ export class Worker {
   private async release(job: ClaimedJob, writer: SessionWriter, signal: AbortSignal, run: RunResult, logger: Logger): Promise<JobOutcome> {
     const reason = signal.aborted ? (signal.reason as AbortReason) : undefined;
     try {
-      if ('outcome' in run) {
+      if ('outcome' in run && run.outcome.waiting && !reason) {
+        return await this.waitForAnswer(job, writer, run.outcome.waiting);
+      }
+      if ('outcome' in run && !run.outcome.waiting) {
         try {
           await writer.finish('succeeded', { result: run.outcome.result });
           return 'succeeded';
@@ -274,6 +283,7 @@ export class Worker {
           run = { error }; // the end could not be written: a failure like any other
         }
       }
+      if ('outcome' in run) run = { error: new Error('the run was stopped while it asked a question') }; // aborted: settled below by its reason
       if (run.error instanceof LeaseLostError || reason === 'lease-lost') throw new LeaseLostError(job.id);
       if (reason === 'cancelled') {
         writer.abandon();
@@ -312,6 +322,27 @@ export class Worker {
     }
   }
 
+  /**
+   * The model asked its end user a question: the `question` event, the session `waiting_for_input`
+   * and the job `waiting` (no worker holds it) in one fenced statement, with this attempt's usage in
+   * the same transaction. The answer queues the job again (answerSession); a question unanswered past
+   * EVERJUST_QUESTION_TTL_MS ends the session cancelled (reapExpired).
+   */
+  private async waitForAnswer(job: ClaimedJob, writer: SessionWriter, question: NonNullable<TaskOutcome['waiting']>): Promise<JobOutcome> {
+    await writer.drain();
+    const askedAt = new Date();
+    const pending = { ...question, askedAt: askedAt.toISOString(), expiresAt: new Date(askedAt.getTime() + this.options.config.jobs.questionTtlMs).toISOString() };
+    let asked: SessionEvent | undefined;
+    await writer.endAttempt('waiting', {
+      end: async (tx) => {
+        asked = await waitForAnswerFenced(tx, job.sessionId!, { jobId: job.id, workerId: this.id, attempt: job.attempts }, pending);
+        return true;
+      },
+    });
+    if (asked) await publishEvents(this.options.pubsub, [asked]).catch(() => undefined);
+    return 'waiting';
+  }
+
   /** Idle sandboxes stopped, stopped ones deleted, per the tiers. */
   async cleanup(now = new Date()) {
     return cleanupSandboxes(this.options.prisma, (name) => this.options.sandboxes?.byName(name), this.options.logger, now);
@@ -328,6 +359,9 @@ export class Worker {
         // Unheard (Redis down), the stream still reads the done from the log; the next dead job must not wait on it.
         if (done) await publishEvents(this.options.pubsub, [done]).catch(() => undefined);
       }
+      // Questions nobody answered in time: their sessions end cancelled (QUESTION_EXPIRED).
+      const expired = await expireUnansweredQuestions(this.options.prisma, this.options.config.jobs.questionTtlMs);
+      if (expired.length > 0) await publishEvents(this.options.pubsub, expired).catch(() => undefined);
     } catch (error) {
       this.options.logger.warn({ err: error }, 'could not reap expired jobs');
     }

@@ -95,6 +95,7 @@ for (const target of databaseTargets()) {
         allowedModels: ['claude-haiku-4-5', 'claude-sonnet-4-5'],
         hasAnthropicApiKey: true,
         anthropicApiKeyLast4: 'k9z1',
+        allowQuestions: true,
       });
       const human = await run(env, 'tenant', 'list');
       expect(human.stdout).toMatch(/model: claude-haiku-4-5 {2}models: claude-haiku-4-5, claude-sonnet-4-5 {2}own key …k9z1/);

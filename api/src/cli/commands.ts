@@ -36,6 +36,8 @@ export interface Flags {
   model?: string;
   'allowed-models'?: string;
   'anthropic-api-key'?: string;
+  /** `true` or `false`; empty: the default (true). */
+  'allow-questions'?: string;
   json?: boolean;
 }
 
@@ -139,6 +141,12 @@ function parseLimits(values: string[] | undefined): Record<string, number | null
   return overrides;
 }
 
+function parseBooleanFlag(name: string, value: string): boolean | null {
+  if (value === '') return null;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new ValidationError(`--${name} must be true or false (got "${value.slice(0, 40)}")`);
+}
+
 /** The generation flags given (`--model ''` clears the default model); none given: undefined. */
 function parseGenerationFlags(flags: Flags): GenerationSettingsInput | undefined {
   const settings: GenerationSettingsInput = {
@@ -146,6 +154,7 @@ function parseGenerationFlags(flags: Flags): GenerationSettingsInput | undefined
     ...(flags.model !== undefined ? { model: flags.model || null } : {}),
     ...(flags['allowed-models'] !== undefined ? { allowedModels: flags['allowed-models'].split(',').map((model) => model.trim()).filter(Boolean) } : {}),
     ...(flags['anthropic-api-key'] !== undefined ? { anthropicApiKey: flags['anthropic-api-key'] || null } : {}),
+    ...(flags['allow-questions'] !== undefined ? { allowQuestions: parseBooleanFlag('allow-questions', flags['allow-questions']) } : {}),
   };
   return Object.keys(settings).length > 0 ? settings : undefined;
 }
@@ -164,6 +173,7 @@ function printTenant(
     allowedModels: string[];
     anthropicApiKeyEncrypted: string | null;
     anthropicApiKeyLast4: string | null;
+    allowQuestions: boolean;
   },
 ): void {
   // The Anthropic key is never printed: only whether one is set, and its last four characters.
@@ -173,6 +183,7 @@ function printTenant(
     allowedModels: tenant.allowedModels,
     hasAnthropicApiKey: tenant.anthropicApiKeyEncrypted != null,
     anthropicApiKeyLast4: tenant.anthropicApiKeyLast4,
+    allowQuestions: tenant.allowQuestions,
   };
   const view = { tenantId: encodeId('Tenant', tenant.id), name: tenant.name, tier: tenant.tier, allowedOrigins: tenant.allowedOrigins, limitOverrides: tenant.limitOverrides, generation };
   const key = generation.hasAnthropicApiKey ? `own key …${generation.anthropicApiKeyLast4 ?? ''}` : 'platform key';

@@ -15,7 +15,7 @@ import {
   type SelectionSetNode,
   type DocumentNode,
 } from 'graphql';
-import { ValidationError, type EverJustError } from '@everjust/core';
+import { MAX_SESSION_ATTACHMENTS, ValidationError, type EverJustError } from '@everjust/core';
 
 /** Connections page 20 items when the client does not say `first`. */
 export const DEFAULT_PAGE_SIZE = 20;
@@ -33,6 +33,9 @@ export interface CostBounds {
   fileMaxBytes: number;
 }
 
+/** A deployment's progress steps as kept (App Platform reports build and deploy; the worker keeps at most this many). */
+export const MAX_DEPLOYMENT_STEPS = 10;
+
 /** The configuration's defaults (EVERJUST_PROJECT_MAX_FILES, EVERJUST_FILE_MAX_BYTES). */
 export const DEFAULT_COST_BOUNDS: CostBounds = { projectMaxFiles: 500, fileMaxBytes: 1_048_576 };
 
@@ -47,7 +50,12 @@ function listBound(coordinate: string, bounds: CostBounds): number {
     case 'Session.files':
       return bounds.projectMaxFiles;
     case 'Tenant.quotas':
-      return 5; // projects, concurrentSessions, generationsPerDay, sandboxHoursPerMonth, storageBytes
+      return 7; // projects, concurrentSessions, generationsPerDay, sandboxHoursPerMonth, storageBytes, deploysPerDay, liveApps
+    case 'Session.attachments':
+      return MAX_SESSION_ATTACHMENTS;
+    case 'Deployment.steps':
+    case 'DeployProgressEvent.steps':
+      return MAX_DEPLOYMENT_STEPS;
     default:
       return MAX_PAGE_SIZE;
   }

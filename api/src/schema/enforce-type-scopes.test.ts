@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { getNamedType, isAbstractType, isObjectType, type GraphQLField } from 'graphql';
-import { API_KEY_SCOPES, encodeId, sealSecret, SEALED_CONTEXTS, type ApiKeyScope } from '@everjust/core';
+import { API_KEY_SCOPES, decodeIdOf, encodeId, sealSecret, SEALED_CONTEXTS, type ApiKeyScope } from '@everjust/core';
 import { createApiKeyRecord } from '../services/tenants.js';
 import { grantedScopes } from '../auth/scopes.js';
 import { createTestTenant, errorCode, graphql, type TestTenant } from '../../../test-support/app.js';
@@ -79,6 +79,13 @@ describeEachDatabase('scopes on the type: every path to an object checks them', 
     await prisma.previewError.create({ data: { projectId, tenantId: tenant.id, fingerprint: 'f'.repeat(32), kind: 'console.error', message: 'reported for this test' } });
     const sessionRow = await prisma.session.findFirstOrThrow({ where: { tenantId: tenant.id } });
     await prisma.session.update({ where: { id: sessionRow.id }, data: { error: { code: 'EXAMPLE', message: 'recorded for this test' } } });
+    // A session waiting on a question (its status and question set by hand: nothing asks offline without #ask).
+    const asking = await graphql(platform.app, tenant.test, 'mutation($input: StartSessionInput!) { startSession(input: $input) { id } }', { input: { projectId: project, prompt: 'Build a timer' } });
+    expect((await subscribeSse(platform.url, tenant.test, SESSION_EVENTS_SUBSCRIPTION, { sessionId: asking.data.startSession.id })).completed).toBe(true);
+    await prisma.session.update({
+      where: { id: decodeIdOf('Session', asking.data.startSession.id)! },
+      data: { status: 'waiting_for_input', pendingQuestion: { toolCallId: 'toolu_1', question: 'Which?', choices: ['A', 'B'], askedAt: new Date().toISOString(), expiresAt: new Date().toISOString() } },
+    });
     const endpoint = await prisma.webhookEndpoint.create({
       data: { tenantId: tenant.id, mode: 'test', url: 'https://hooks.example/in', events: ['session.started'], secretEncrypted: sealSecret('test-secret-'.padEnd(64, 'x'), 'whsec_x', SEALED_CONTEXTS.webhookSecret(tenant.id)) },
     });
@@ -87,7 +94,13 @@ describeEachDatabase('scopes on the type: every path to an object checks them', 
     });
     const apiKey = await prisma.apiKey.findFirstOrThrow({ where: { tenantId: tenant.id, name: 'test' } });
     const checkpoint = await graphql(platform.app, tenant.test, 'mutation($input: CreateCheckpointInput!) { createCheckpoint(input: $input) { id } }', { input: { projectId: project, name: 'first' } });
+    // A live deployment of the project (a deploy session's row, as the worker leaves it).
+    await prisma.project.update({ where: { id: projectId }, data: { deployAppId: 'sim-app-scoped' } });
+    const deployment = await prisma.deployment.create({
+      data: { tenantId: tenant.id, mode: 'test', projectId, provider: 'simulated', appId: 'sim-app-scoped', doDeploymentId: 'sim-1', phase: 'ACTIVE', steps: [{ name: 'build', status: 'SUCCESS' }], liveUrl: 'https://preview.test/x' },
+    });
     ids = {
+      Deployment: encodeId('Deployment', deployment.id),
       Checkpoint: checkpoint.data.createCheckpoint.id,
       Project: project,
       Session: session,

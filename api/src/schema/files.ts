@@ -16,10 +16,15 @@ export const ProjectFileRef = builder.objectRef<FileView>('ProjectFile').impleme
   description: 'A file of a project (or of a session snapshot). Contents are stored once per distinct SHA-256.',
   fields: (t) => ({
     path: t.exposeString('path'),
-    size: t.exposeInt('size', { description: 'In bytes (UTF-8).' }),
+    size: t.exposeInt('size', { description: 'In bytes (of the file: UTF-8 text, or the bytes of a binary file).' }),
     sha: t.exposeString('sha', { description: 'SHA-256 of the content, hex.' }),
     content: t.string({
+      description: 'The text; for a binary file (`binary`), its bytes in base64.',
       resolve: async (file, _args, context) => (await context.services.prisma.fileBlob.findUniqueOrThrow({ where: { sha: file.sha } })).content,
+    }),
+    binary: t.boolean({
+      description: 'Whether it is a binary file (an image, a font: one that is not UTF-8 text), whose `content` is base64. Imports keep them.',
+      resolve: async (file, _args, context) => (await context.services.prisma.fileBlob.findUniqueOrThrow({ where: { sha: file.sha }, select: { binary: true } })).binary,
     }),
   }),
 });

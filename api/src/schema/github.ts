@@ -12,15 +12,15 @@ import { findVisibleProject, idempotencyKeySchema } from './projects.js';
 import { TenantRef } from './tenant.js';
 
 /** A GitHub token as GitHub issues them: printable, no spaces (classic `ghp_…`, fine-grained `github_pat_…`, installation `ghs_…`). */
-const tokenSchema = z.string().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters').regex(/^[\x21-\x7e]+$/, 'must not contain spaces');
+export const tokenSchema = z.string().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters').regex(/^[\x21-\x7e]+$/, 'must not contain spaces');
 /** GitHub's rules for user and organisation names. */
-const ownerSchema = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/, 'must be a GitHub user or organisation name');
-const repositorySchema = z
+export const ownerSchema = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/, 'must be a GitHub user or organisation name');
+export const repositorySchema = z
   .string()
   .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1 to 100 letters, digits, ".", "-" or "_"')
   .refine((name) => name !== '.' && name !== '..' && !name.toLowerCase().endsWith('.git'), 'must not be "." or ".." or end with ".git"');
 /** `git check-ref-format`, for one branch name. */
-const branchSchema = z
+export const branchSchema = z
   .string()
   .min(1)
   .max(255)

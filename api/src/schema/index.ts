@@ -10,11 +10,13 @@ import './files.js';
 import './session-events.js';
 import './sessions.js';
 import './project-history.js';
+import './project-import.js';
 import './sandboxes.js';
 import './preview-errors.js';
 import './usage.js';
 import './webhooks.js';
 import './github.js';
+import './deployments.js';
 import './widget.js';
 
 builder.queryType({});

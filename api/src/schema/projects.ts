@@ -3,6 +3,7 @@ import { limitsFor, NotFoundError, type Prisma, decodeIdOf } from '@everjust/cor
 import { requireScope } from '../auth/scopes.js';
 import type { RequestContext } from '../context.js';
 import { createIdempotently } from '../services/idempotency.js';
+import { removeDeployedApp } from '../services/deployed-apps.js';
 import { checkProjectQuota } from '../services/quotas.js';
 import { builder } from './builder.js';
 import { paginateById } from './pagination.js';
@@ -177,12 +178,17 @@ builder.mutationFields((t) => ({
   }),
   deleteProject: t.prismaField({
     type: 'Project',
-    description: 'Deletes a project; it is gone from every list and lookup at once.',
+    description: 'Deletes a project; it is gone from every list and lookup at once. Its deployed app, if any, is removed from App Platform (by a job, retried).',
     args: { input: t.arg({ type: DeleteProjectInput, required: true }) },
     resolve: async (query, _root, { input }, context) => {
       requireScope(context.caller, 'projects:write');
       const project = await findVisibleProject(context, String(input.id));
-      return context.services.prisma.project.update({ ...query, where: { id: project.id }, data: { deletedAt: new Date() } });
+      const { prisma, config } = context.services;
+      if (!project.deployAppId) return prisma.project.update({ ...query, where: { id: project.id }, data: { deletedAt: new Date() } });
+      return prisma.$transaction(async (tx) => {
+        await removeDeployedApp(tx, project, config);
+        return tx.project.update({ ...query, where: { id: project.id }, data: { deletedAt: new Date() } });
+      });
     },
   }),
 }));

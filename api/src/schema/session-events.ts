@@ -1,4 +1,4 @@
-import type { SessionEvent, SessionEventPayloads, SessionEventType } from '@everjust/core';
+import { encodeId, type DeploymentStep, type SessionEvent, type SessionEventPayloads, type SessionEventType } from '@everjust/core';
 import { builder } from './builder.js';
 
 /**
@@ -29,6 +29,11 @@ const EVENT_TYPE_NAMES: Record<SessionEventType, string> = {
   preview_error: 'PreviewErrorEvent',
   usage: 'UsageEvent',
   error: 'ErrorEvent',
+  question: 'QuestionEvent',
+  deploy_started: 'DeployStartedEvent',
+  deploy_progress: 'DeployProgressEvent',
+  deploy_ready: 'DeployReadyEvent',
+  deploy_failed: 'DeployFailedEvent',
   done: 'DoneEvent',
 };
 
@@ -138,6 +143,44 @@ eventType('error', 'Something went wrong; `retryable` errors are retried by the 
   code: t.string({ resolve: (event) => p<'error'>(event).code }),
   message: t.string({ resolve: (event) => p<'error'>(event).message }),
   retryable: t.boolean({ resolve: (event) => p<'error'>(event).retryable ?? false }),
+}));
+eventType('question', "The model asks the end user a question: the session waits (`waiting_for_input`, holding no worker) until `answerSession`, at most until `expiresAt`.", (t) => ({
+  question: t.string({ resolve: (event) => p<'question'>(event).question }),
+  choices: t.stringList({ description: 'Answers to offer as buttons; empty: a free answer.', resolve: (event) => p<'question'>(event).choices }),
+  askedAt: t.field({ type: 'DateTime', resolve: (event) => new Date(p<'question'>(event).askedAt) }),
+  expiresAt: t.field({ type: 'DateTime', description: 'Unanswered by then, the session ends cancelled (QUESTION_EXPIRED).', resolve: (event) => new Date(p<'question'>(event).expiresAt) }),
+}));
+
+export const DeploymentStepRef = builder.objectRef<DeploymentStep>('DeploymentStep').implement({
+  description: "One of a deployment's progress steps (App Platform's: build, deploy).",
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    status: t.exposeString('status', { description: 'PENDING, RUNNING, SUCCESS, ERROR or CANCELED.' }),
+    reason: t.string({ nullable: true, resolve: (step) => step.reason ?? null }),
+  }),
+});
+
+eventType('deploy_started', 'A deploy began: the kind of app (detected, or as the input said), the repository and commit it deploys.', (t) => ({
+  deploymentId: t.id({ resolve: (event) => encodeId('Deployment', p<'deploy_started'>(event).deploymentId) }),
+  provider: t.string({ description: '`app-platform`, or `simulated` in test mode.', resolve: (event) => p<'deploy_started'>(event).provider }),
+  appKind: t.string({ description: '`static_site` or `service`.', resolve: (event) => p<'deploy_started'>(event).appKind }),
+  detected: t.boolean({ description: 'False when the input chose the kind.', resolve: (event) => p<'deploy_started'>(event).detected }),
+  repository: t.string({ nullable: true, resolve: (event) => p<'deploy_started'>(event).repository }),
+  commitSha: t.string({ nullable: true, resolve: (event) => p<'deploy_started'>(event).commitSha }),
+}));
+eventType('deploy_progress', 'The deployment moved on: its phase and steps (polled at most every 2 s).', (t) => ({
+  deploymentId: t.id({ resolve: (event) => encodeId('Deployment', p<'deploy_progress'>(event).deploymentId) }),
+  phase: t.string({ resolve: (event) => p<'deploy_progress'>(event).phase }),
+  steps: t.field({ type: [DeploymentStepRef], resolve: (event) => p<'deploy_progress'>(event).steps }),
+}));
+eventType('deploy_ready', 'The deployment is live at `url`, the app\'s stable URL.', (t) => ({
+  deploymentId: t.id({ resolve: (event) => encodeId('Deployment', p<'deploy_ready'>(event).deploymentId) }),
+  url: t.string({ resolve: (event) => p<'deploy_ready'>(event).url }),
+}));
+eventType('deploy_failed', 'The deployment ended without going live: the phase where it stopped and the end of its log.', (t) => ({
+  deploymentId: t.id({ resolve: (event) => encodeId('Deployment', p<'deploy_failed'>(event).deploymentId) }),
+  phase: t.string({ resolve: (event) => p<'deploy_failed'>(event).phase }),
+  log: t.string({ resolve: (event) => p<'deploy_failed'>(event).log }),
 }));
 eventType('done', 'The last event of every session: its final status and usage.', (t) => ({
   status: t.string({ resolve: (event) => p<'done'>(event).status }),

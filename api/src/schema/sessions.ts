@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import {
+  answerWaitingSession,
   cancelUnclaimedSession,
+  jobsReadyChannel,
   EMPTY_USAGE,
   isSessionEnded,
   NotFoundError,
@@ -9,6 +11,7 @@ import {
   restoreSessionFiles,
   sessionCancelChannel,
   ValidationError,
+  type PendingQuestion,
   type Prisma,
   decodeIdOf,
 } from '@everjust/core';
@@ -55,6 +58,16 @@ export async function findVisibleSession(context: RequestContext, globalId: stri
   return session;
 }
 
+const SessionQuestionRef = builder.objectRef<PendingQuestion>('SessionQuestion').implement({
+  description: 'The question a session waits on (`waiting_for_input`): answer it with `answerSession`.',
+  fields: (t) => ({
+    question: t.exposeString('question'),
+    choices: t.exposeStringList('choices', { description: 'Answers to offer as buttons; empty: a free answer. Any answer is accepted.' }),
+    askedAt: t.field({ type: 'DateTime', resolve: (question) => new Date(question.askedAt) }),
+    expiresAt: t.field({ type: 'DateTime', description: 'Unanswered by then, the session ends cancelled (QUESTION_EXPIRED).', resolve: (question) => new Date(question.expiresAt) }),
+  }),
+});
+
 const SessionAttachmentRef = builder.objectRef<{ position: number; mediaType: string | null; size: number | null; sourceUrl: string | null }>('SessionAttachment').implement({
   description: 'An image given to startSession; one given by URL has its type and size once the worker has fetched it.',
   fields: (t) => ({
@@ -69,8 +82,16 @@ export const SessionRef = builder.prismaNode('Session', {
   description: 'One run of work on a project (a generation, a preview, an export) and its event log.',
   findUnique: (id, context) => ({ id, AND: [visibleSessions(context)] }),
   fields: (t) => ({
-    kind: t.exposeString('kind', { description: 'generate, preview or export.' }),
-    status: t.exposeString('status', { description: 'queued, running, succeeded, failed or cancelled.' }),
+    kind: t.exposeString('kind', { description: 'generate, preview, export, deploy or import.' }),
+    status: t.exposeString('status', {
+      description: 'queued, running, waiting_for_input (the model asked a question: see `pendingQuestion`), succeeded, failed or cancelled.',
+    }),
+    pendingQuestion: t.field({
+      type: SessionQuestionRef,
+      nullable: true,
+      description: 'The question the session waits on while `waiting_for_input`; null otherwise.',
+      resolve: (session) => (session.status === 'waiting_for_input' ? ((session.pendingQuestion as PendingQuestion | null) ?? null) : null),
+    }),
     prompt: t.exposeString('prompt'),
     reply: t.exposeString('reply', { nullable: true, description: "The model's final reply (its short summary of what it did), once the generation has ended; follow-ups see it." }),
     maxOutputTokens: t.exposeInt('maxOutputTokens', { nullable: true, description: 'The output budget asked for at start, if any.' }),
@@ -182,6 +203,20 @@ const StartSessionInput = builder.inputType('StartSessionInput', {
   }),
 });
 
+/** The longest answer an end user may give (the length of a prompt would be too much for one reply). */
+const MAX_ANSWER_CHARS = 4_000;
+
+const AnswerSessionInput = builder.inputType('AnswerSessionInput', {
+  fields: (t) => ({
+    sessionId: t.id({ required: true }),
+    answer: t.string({
+      required: true,
+      description: `The end user's answer (one of the question's \`choices\`, or free text); at most ${MAX_ANSWER_CHARS.toLocaleString('en')} characters.`,
+      validate: z.string().trim().min(1, 'must not be empty').max(MAX_ANSWER_CHARS),
+    }),
+  }),
+});
+
 const SessionIdInput = builder.inputType('CancelSessionInput', { fields: (t) => ({ id: t.id({ required: true }) }) });
 const RestoreSnapshotInput = builder.inputType('RestoreSnapshotInput', { fields: (t) => ({ sessionId: t.id({ required: true }) }) });
 
@@ -268,12 +303,37 @@ builder.mutationFields((t) => ({
       return prisma.session.findUniqueOrThrow({ ...query, where: { id: session.id } });
     },
   }),
+  answerSession: t.prismaField({
+    type: 'Session',
+    description:
+      'Answers the question a session waits on (`waiting_for_input`, see `pendingQuestion` and the `question` event): the session is queued again and the model continues where it stopped, with the answer. ' +
+      'A session that is not waiting is BAD_USER_INPUT; of two answers at once exactly one is taken, the other is BAD_USER_INPUT. Widget tokens may answer their own sessions.',
+    args: { input: t.arg({ type: AnswerSessionInput, required: true }) },
+    resolve: async (query, _root, { input }, context) => {
+      requireScope(context.caller, 'sessions:write');
+      const { prisma, pubsub } = context.services;
+      const session = await findVisibleSession(context, String(input.sessionId));
+      const question = session.pendingQuestion as PendingQuestion | null;
+      const answered = session.status === 'waiting_for_input' && question ? await answerWaitingSession(prisma, session.id, question.toolCallId, input.answer.trim()) : null;
+      if (!answered) {
+        // Re-read: the other answer (or a cancel, or the expiry) that won says what the session is now.
+        const now = await prisma.session.findUniqueOrThrow({ where: { id: session.id }, select: { status: true } });
+        throw new ValidationError(`This session is not waiting for an answer (its status is ${now.status})`, { argument: 'sessionId', status: now.status });
+      }
+      await publishEvents(pubsub, [answered]).catch(() => undefined);
+      // Idle workers claim it now rather than at their next poll.
+      await pubsub.publish(jobsReadyChannel, session.id).catch(() => undefined);
+      return prisma.session.findUniqueOrThrow({ ...query, where: { id: session.id } });
+    },
+  }),
   restoreSnapshot: t.prismaField({
     type: 'Project',
-    description: "Puts the project's files back as the given session left them.",
+    description: "Puts the project's files back as the given session left them. A widget token may restore its own sessions' snapshots (sessions:write).",
     args: { input: t.arg({ type: RestoreSnapshotInput, required: true }) },
     resolve: async (query, _root, { input }, context) => {
-      requireScope(context.caller, 'projects:write');
+      // A widget token sees only its end user's sessions of its project (findVisibleSession): going back
+      // to one of its own versions is as much its business as starting the session that made it.
+      requireScope(context.caller, context.caller.widget ? 'sessions:write' : 'projects:write');
       const session = await findVisibleSession(context, String(input.sessionId));
       if (!isSessionEnded(session.status)) {
         throw new ValidationError('This session has not ended yet: it has no snapshot to restore');

@@ -26,6 +26,8 @@ const TenantLimitsRef = builder.objectRef<TierLimits>('TenantLimits').implement(
     storageBytes: t.exposeFloat('storageBytes'),
     sandboxIdleStopMinutes: t.exposeInt('sandboxIdleStopMinutes'),
     stoppedSandboxDeleteDays: t.exposeInt('stoppedSandboxDeleteDays', { nullable: true }),
+    deploysPerDay: t.exposeInt('deploysPerDay', { nullable: true, description: 'Deployments started per UTC day (deployProject and rollbackDeployment).' }),
+    liveApps: t.exposeInt('liveApps', { nullable: true, description: 'Projects with a deployed app at once.' }),
   }),
 });
 
@@ -44,6 +46,9 @@ const TenantGenerationRef = builder.objectRef<Tenant>('TenantGeneration').implem
       resolve: (tenant) => tenant.anthropicApiKeyEncrypted != null,
     }),
     anthropicApiKeyLast4: t.string({ nullable: true, description: 'The last four characters of that key, to tell keys apart.', resolve: (tenant) => tenant.anthropicApiKeyLast4 }),
+    allowQuestions: t.exposeBoolean('allowQuestions', {
+      description: 'Whether the model may stop to ask the end user a question when a request is ambiguous (the session waits, `waiting_for_input`). Default true.',
+    }),
   }),
 });
 
@@ -104,6 +109,7 @@ const TenantGenerationInput = builder.inputType('TenantGenerationInput', {
       required: false,
       description: "The tenant's own Anthropic key (bring your own key): live sessions run on it and are marked `byok`. Stored sealed, never shown again; null clears it.",
     }),
+    allowQuestions: t.boolean({ required: false, description: 'Whether the model may ask the end user a question (ask_user); null: the default, true.' }),
   }),
 });
 

@@ -15,6 +15,8 @@ interface UsageFigures {
   cacheReadTokens: number;
   sandboxSeconds: number;
   costMicros: number;
+  /** Deployments started. */
+  deploys: number;
   /** Some of it ran on the tenant's own Anthropic key (usage_daily.byok). */
   byok: boolean;
 }
@@ -34,6 +36,7 @@ const UsageFiguresFields = (t: any) => ({
   cacheReadTokens: t.float({ resolve: (row: UsageFigures) => row.cacheReadTokens, description: 'Input tokens read from the prompt cache.' }),
   sandboxSeconds: t.float({ resolve: (row: UsageFigures) => row.sandboxSeconds }),
   costMicros: t.float({ resolve: (row: UsageFigures) => row.costMicros, description: 'What the model tokens cost at list price, in micro-USD.' }),
+  deploys: t.int({ resolve: (row: UsageFigures) => row.deploys, description: 'Deployments started (deployProject, rollbackDeployment).' }),
   byok: t.boolean({ resolve: (row: UsageFigures) => row.byok, description: "True when some of this usage ran on your own Anthropic key (BYOK)." }),
 });
 
@@ -81,6 +84,7 @@ const zeroFigures = (): UsageFigures => ({
   cacheReadTokens: 0,
   sandboxSeconds: 0,
   costMicros: 0,
+  deploys: 0,
   byok: false,
 });
 
@@ -97,6 +101,7 @@ function addFigures(into: UsageFigures, row: DailyRow) {
   into.cacheReadTokens += Number(row.cacheReadTokens);
   into.sandboxSeconds += row.sandboxSeconds;
   into.costMicros += Number(row.costMicros);
+  into.deploys += row.deploys;
   into.byok ||= row.byok;
 }
 
@@ -169,12 +174,14 @@ async function quotasOf(context: RequestContext): Promise<QuotaView[]> {
   const now = new Date();
   const day = utcDayWindow(now);
   const month = utcMonthWindow(now);
-  const [projects, concurrent, generations, sandbox, storage] = await Promise.all([
+  const [projects, concurrent, generations, sandbox, storage, deploys, liveApps] = await Promise.all([
     prisma.project.count({ where: { ...scope, deletedAt: null } }),
     prisma.session.count({ where: { ...scope, status: { in: [...SESSION_ACTIVE_STATUSES] } } }),
     prisma.session.count({ where: { ...scope, kind: 'generate', createdAt: { gte: day.start } } }),
     prisma.usageDaily.aggregate({ where: { ...scope, billable: true, day: { gte: month.start, lt: month.end } }, _sum: { sandboxSeconds: true } }),
     storageUsed(prisma, scope.tenantId, scope.mode),
+    prisma.session.count({ where: { ...scope, kind: 'deploy', createdAt: { gte: day.start } } }),
+    prisma.project.count({ where: { ...scope, deletedAt: null, deployAppId: { not: null } } }),
   ]);
   const quota = (name: string, limit: number | null, used: number, resetsAt: Date | null): QuotaView => ({
     name,
@@ -189,6 +196,8 @@ async function quotasOf(context: RequestContext): Promise<QuotaView[]> {
     quota('generationsPerDay', limits.generationsPerDay, generations, day.end),
     quota('sandboxHoursPerMonth', limits.sandboxHoursPerMonth, (sandbox._sum.sandboxSeconds ?? 0) / 3600, month.end),
     quota('storageBytes', limits.storageBytes, storage, null),
+    quota('deploysPerDay', limits.deploysPerDay, deploys, day.end),
+    quota('liveApps', limits.liveApps, liveApps, null),
   ];
 }
 

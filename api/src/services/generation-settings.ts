@@ -13,6 +13,8 @@ export interface GenerationSettingsInput {
   model?: string | null;
   allowedModels?: readonly string[] | null;
   anthropicApiKey?: string | null;
+  /** Whether the model may ask end users questions (ask_user); null: the default (true). */
+  allowQuestions?: boolean | null;
 }
 
 /**
@@ -76,6 +78,7 @@ export function generationSettingsUpdate(
   if (defaultModel && allowedModels.length > 0 && !allowedModels.includes(defaultModel)) {
     invalid(input.model !== undefined ? 'model' : 'allowedModels', `the default model ${defaultModel} must be one of the allowed models (${allowedModels.join(', ')})`);
   }
+  if (input.allowQuestions !== undefined) data.allowQuestions = input.allowQuestions ?? true;
   if (input.anthropicApiKey !== undefined) {
     const key = input.anthropicApiKey?.trim() ?? '';
     if (key && !anthropicKeyPattern.test(key)) invalid('anthropicApiKey', 'must be an Anthropic API key (sk-ant-…, printable characters, no spaces); the value given was not stored');

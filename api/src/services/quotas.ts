@@ -1,4 +1,4 @@
-import { limitsFor, Prisma, QuotaExceededError, utcDay, utcDayWindow, utcMonthWindow } from '@everjust/core';
+import { limitsFor, Prisma, QuotaExceededError, utcDay, utcDayWindow, utcMonthWindow, ValidationError, type SessionKind } from '@everjust/core';
 import type { Caller } from '../context.js';
 
 type Transaction = Prisma.TransactionClient;
@@ -46,8 +46,12 @@ export async function checkSessionQuotas(
   tx: Transaction,
   caller: Caller,
   options: {
-    kind: 'generate' | 'preview' | 'export';
+    kind: SessionKind;
     externalUserId: string | null;
+    /** A deploy that will make the project's first app (it counts against the live apps). */
+    newApp?: boolean;
+    /** A deploy's project: one deploy of a project at a time (two first deploys would make two apps). */
+    projectId?: string;
     now?: Date;
     /** The session being started, already written in this transaction: not counted against itself. */
     startingSessionId?: string;
@@ -64,6 +68,20 @@ export async function checkSessionQuotas(
   if (options.kind === 'generate' && limits.generationsPerDay !== null) {
     const today = await tx.session.count({ where: { ...otherSessions, kind: 'generate', createdAt: { gte: day.start } } });
     if (today >= limits.generationsPerDay) throw new QuotaExceededError('generationsPerDay', limits.generationsPerDay, day.end);
+  }
+
+  if (options.kind === 'deploy' && options.projectId) {
+    // Under the tenant's lock: two starts cannot both see none.
+    const running = await tx.session.count({ where: { ...otherSessions, projectId: options.projectId, kind: 'deploy', status: { in: ['queued', 'running'] } } });
+    if (running > 0) throw new ValidationError('input: a deploy of this project is in progress: wait for it to end, or cancel it (cancelSession)', { reason: 'DEPLOY_IN_PROGRESS' });
+  }
+  if (options.kind === 'deploy' && limits.deploysPerDay !== null) {
+    const today = await tx.session.count({ where: { ...otherSessions, kind: 'deploy', createdAt: { gte: day.start } } });
+    if (today >= limits.deploysPerDay) throw new QuotaExceededError('deploysPerDay', limits.deploysPerDay, day.end);
+  }
+  if (options.kind === 'deploy' && options.newApp && limits.liveApps !== null) {
+    const apps = await tx.project.count({ where: { ...scope, deletedAt: null, deployAppId: { not: null } } });
+    if (apps >= limits.liveApps) throw new QuotaExceededError('liveApps', limits.liveApps, null);
   }
 
   if (limits.sandboxHoursPerMonth !== null) {

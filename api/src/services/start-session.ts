@@ -1,11 +1,17 @@
-import { appendEvent, enqueueJob, jobsReadyChannel, publishEvents, storeSessionAttachments, type Session, type SessionAttachmentInput, type SessionEvent, type SessionKind } from '@everjust/core';
+import { appendEvent, enqueueJob, jobsReadyChannel, publishEvents, storeSessionAttachments, type Prisma, type Session, type SessionAttachmentInput, type SessionEvent, type SessionKind } from '@everjust/core';
 import type { RequestContext } from '../context.js';
 import { createIdempotently } from './idempotency.js';
 import { checkSessionQuotas } from './quotas.js';
 
+interface SessionProject {
+  id: string;
+  externalUserId: string | null;
+}
+
 export interface StartSessionOptions {
   kind: SessionKind;
-  project: { id: string; externalUserId: string | null };
+  /** The session's project, or (an import) a function that makes it in the session's transaction. */
+  project: SessionProject | ((tx: Prisma.TransactionClient) => Promise<SessionProject>);
   prompt?: string;
   /** The mutation's name, for idempotency. */
   operation: string;
@@ -22,6 +28,8 @@ export interface StartSessionOptions {
   byok?: boolean;
   /** Its images, stored with it (generate sessions). */
   attachments?: readonly SessionAttachmentInput[];
+  /** A deploy that will make the project's first app (the live apps quota). */
+  newApp?: boolean;
 }
 
 /** The end user a session belongs to: a widget token's, else the project's. */
@@ -48,11 +56,12 @@ export async function startSessionWithJob(context: RequestContext, options: Star
     input: { ...options.idempotencyInput, ...(context.caller.widget ? { externalUserId: context.caller.widget.externalUserId } : {}) },
     ttlMs: config.idempotency.ttlMs,
     create: async (tx) => {
-      const externalUserId = sessionEndUser(context, options.project);
+      const project = typeof options.project === 'function' ? await options.project(tx) : options.project;
+      const externalUserId = sessionEndUser(context, project);
       const created = await tx.session.create({
         data: {
           tenantId: context.caller.tenantId,
-          projectId: options.project.id,
+          projectId: project.id,
           mode: context.caller.mode,
           kind: options.kind,
           prompt: options.prompt ?? '',
@@ -69,7 +78,7 @@ export async function startSessionWithJob(context: RequestContext, options: Star
       // The quotas last, not counting this session: the tenant's lock (which the starts of one tenant
       // queue for) is then held for the checks and the commit only, not for the writes too. Over a
       // quota, the error rolls the writes back.
-      await checkSessionQuotas(tx, context.caller, { kind: options.kind, externalUserId, startingSessionId: created.id });
+      await checkSessionQuotas(tx, context.caller, { kind: options.kind, externalUserId, startingSessionId: created.id, newApp: options.newApp, projectId: options.kind === 'deploy' ? project.id : undefined });
       return created;
     },
     load: (id) => prisma.session.findUniqueOrThrow({ where: { id } }),

@@ -58,12 +58,24 @@ export async function appendFencedEvent(
   return toEvent(sessionId, event, rows[0]);
 }
 
+/** A question the model asked its end user (ask_user), as kept on the session while it waits. */
+export interface PendingQuestion {
+  /** The model's tool call that asked it: the answer becomes that call's result. */
+  toolCallId: string;
+  question: string;
+  choices: string[];
+  askedAt: string;
+  expiresAt: string;
+}
+
 /**
  * A change to the session row that goes with an event, written by the statement that appends it:
  * `running` with its start and model, or the end (status, usage, error) with `done`.
  */
 export interface SessionChange {
-  status?: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  status?: 'queued' | 'running' | 'waiting_for_input' | 'succeeded' | 'failed' | 'cancelled';
+  /** The question the session now waits on (pending_question and question_asked_at), or null: none any more. */
+  question?: PendingQuestion | null;
   /** started_at (running) or ended_at (an end status) becomes the statement's time. */
   stamp?: boolean;
   model?: string;
@@ -80,6 +92,8 @@ function sessionChangeSet(change: SessionChange | undefined): Prisma.Sql {
   if (change.model !== undefined) sets.push(Prisma.sql`model = ${change.model}`);
   if (change.usage) sets.push(Prisma.sql`usage = ${JSON.stringify(change.usage)}::jsonb`);
   if (change.error) sets.push(Prisma.sql`error = ${JSON.stringify(change.error)}::jsonb`);
+  if (change.question === null) sets.push(Prisma.sql`pending_question = NULL, question_asked_at = NULL`);
+  else if (change.question) sets.push(Prisma.sql`pending_question = ${JSON.stringify(change.question)}::jsonb, question_asked_at = ${new Date(change.question.askedAt)}`);
   return sets.length === 0 ? Prisma.empty : Prisma.sql`, ${Prisma.join(sets, ', ')}`;
 }
 
@@ -170,20 +184,21 @@ export async function appendEvent(client: Client, sessionId: string, event: NewS
  * appendEventIf: appendEvent with a change to the session row, written only when `onlyIf` holds for
  * that row (tested by the statement that writes, under the row's lock): how a session is ended with
  * no lease to fence it (session-end.ts). `before` are named CTEs that run first and that `onlyIf` may
- * read. Returns null when nothing was written.
+ * read; `also` are named CTEs that run after it and should test `EXISTS (SELECT 1 FROM next)`. Returns
+ * null when nothing was written.
  */
 export async function appendEventIf(
   client: Client,
   sessionId: string,
   event: NewSessionEvent,
-  options: { session?: SessionChange; onlyIf?: Prisma.Sql; before?: Prisma.Sql[] } = {},
+  options: { session?: SessionChange; onlyIf?: Prisma.Sql; before?: Prisma.Sql[]; also?: Prisma.Sql[] } = {},
 ): Promise<SessionEvent | null> {
   const rows = await client.$queryRaw<InsertedRow[]>`
     WITH ${options.before?.length ? Prisma.sql`${Prisma.join(options.before, ', ')}, ` : Prisma.empty}next AS (
       UPDATE sessions SET last_seq = last_seq + 1, updated_at = now()${sessionChangeSet(options.session)}
       WHERE id = ${sessionId}::uuid AND ${options.onlyIf ?? Prisma.sql`true`}
       RETURNING ${NEXT_COLUMNS}
-    )${outbox(event)}
+    )${outbox(event)}${options.also?.length ? Prisma.sql`, ${Prisma.join(options.also, ', ')}` : Prisma.empty}
     INSERT INTO session_events (session_id, seq, type, payload, attempt, created_at)
     SELECT ${sessionId}::uuid, last_seq, ${event.type}, ${JSON.stringify(event.payload)}::jsonb, 0, now() FROM next
     RETURNING seq, created_at`;

@@ -22,6 +22,17 @@ export interface SessionUsage {
   billable?: boolean;
 }
 
+/** App Platform's deployment phases (the `DeploymentPhase` enum of the schema). */
+export type DeploymentPhaseName = 'PENDING_BUILD' | 'BUILDING' | 'PENDING_DEPLOY' | 'DEPLOYING' | 'ACTIVE' | 'ERROR' | 'CANCELED' | 'SUPERSEDED';
+
+/** One of a deployment's progress steps (App Platform's `progress.steps`: build, deploy). */
+export interface DeploymentStep {
+  name: string;
+  /** PENDING, RUNNING, SUCCESS, ERROR, CANCELED. */
+  status: string;
+  reason?: string;
+}
+
 export interface SessionEventPayloads {
   /** The session's status changed (queued, running, or a step such as "generating" / "previewing"). */
   status: { status: 'queued' | 'running'; step?: string; message?: string };
@@ -54,6 +65,20 @@ export interface SessionEventPayloads {
   /** Usage so far (running totals). */
   usage: SessionUsage;
   error: { code: string; message: string; retryable?: boolean };
+  /**
+   * The model asked the end user a question (its `ask_user` tool): the session is `waiting_for_input`,
+   * holding no worker, until `answerSession`; unanswered past EVERJUST_QUESTION_TTL_MS it ends cancelled.
+   * `choices` may be empty (a free answer).
+   */
+  question: { question: string; choices: string[]; askedAt: string; expiresAt: string };
+  /** A deploy began: what kind of app, from which repository (none in test mode) and commit. */
+  deploy_started: { deploymentId: string; provider: string; appKind: string; detected: boolean; repository: string | null; commitSha: string | null };
+  /** The deployment moved on (App Platform's phase and steps, as it is polled). */
+  deploy_progress: { deploymentId: string; phase: DeploymentPhaseName; steps: DeploymentStep[] };
+  /** The deployment is live at `url` (the app's stable URL). */
+  deploy_ready: { deploymentId: string; url: string };
+  /** The deployment ended without going live: where it stopped, and the end of its log. */
+  deploy_failed: { deploymentId: string; phase: DeploymentPhaseName; log: string };
   /** The last event of every session. */
   done: {
     status: SessionEndStatus;
@@ -80,6 +105,11 @@ export const SESSION_EVENT_TYPES = [
   'preview_error',
   'usage',
   'error',
+  'question',
+  'deploy_started',
+  'deploy_progress',
+  'deploy_ready',
+  'deploy_failed',
   'done',
 ] as const satisfies readonly SessionEventType[];
 

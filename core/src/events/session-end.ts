@@ -6,7 +6,7 @@ import { endJobSql } from '../queue/job-queue.js';
 import { attemptUsageSql, isBillable } from '../usage/attempt-usage.js';
 import { appendEventIf, appendFencedEvent, type Lease } from './event-log.js';
 import { EMPTY_USAGE, type SessionEvent, type SessionUsage } from './event-types.js';
-import { SESSION_ACTIVE_STATUSES, type SessionEndStatus } from '../session-status.js';
+import { SESSION_OPEN_STATUSES, type SessionEndStatus } from '../session-status.js';
 
 export interface SessionEndOptions {
   session: { id: string; tenantId: string; mode: 'live' | 'test'; projectId: string; externalUserId: string | null; kind: SessionKind };
@@ -59,8 +59,8 @@ export async function endSessionFenced(client: PrismaClient | Prisma.Transaction
 
 type Client = PrismaClient | Prisma.TransactionClient;
 
-/** The session row is still active (not ended by anyone else): the guard of every end without a lease. */
-const stillActive = Prisma.sql`status IN (${Prisma.join(SESSION_ACTIVE_STATUSES.map((status) => Prisma.sql`${status}::"SessionStatus"`))})`;
+/** The session row has not ended (by anyone else): the guard of every end without a lease. A session waiting for an answer has not. */
+const stillActive = Prisma.sql`status IN (${Prisma.join(SESSION_OPEN_STATUSES.map((status) => Prisma.sql`${status}::"SessionStatus"`))})`;
 
 /**
  * endSessionUnleased: the end of a session that no worker holds, in one statement: `done` (and its
@@ -89,7 +89,7 @@ async function endSessionUnleased(
 
 /**
  * cancelUnclaimedSession: a cancel that no worker will hear, because no worker holds the session's
- * job (queued, or waiting for a retry): the job is cancelled and the session ends as cancelled with
+ * job (queued, waiting for a retry, or waiting for its end user's answer): the job is cancelled and the session ends as cancelled with
  * its `done`, in one statement. Returns null (and changes nothing) when a worker holds the job: that
  * worker ends the session when it hears the cancel.
  */
@@ -109,4 +109,22 @@ export function cancelUnclaimedSession(client: Client, sessionId: string): Promi
  */
 export function failSessionWorkerLost(client: Client, sessionId: string, message: string): Promise<SessionEvent | null> {
   return endSessionUnleased(client, sessionId, { status: 'failed', error: { code: 'WORKER_LOST', message } });
+}
+
+/**
+ * expireWaitingSession: the end of a session whose question went unanswered past its time
+ * (EVERJUST_QUESTION_TTL_MS): its waiting job is cancelled and the session ends `cancelled` with
+ * QUESTION_EXPIRED, in one statement. Null when it was answered or cancelled first: the job's row lock
+ * orders this against answerSession, so exactly one of them takes the question.
+ */
+export function expireWaitingSession(client: Client, sessionId: string, message: string): Promise<SessionEvent | null> {
+  return endSessionUnleased(
+    client,
+    sessionId,
+    { status: 'cancelled', error: { code: 'QUESTION_EXPIRED', message } },
+    {
+      before: [Prisma.sql`expired_job AS (${cancelQueuedJobSql(sessionId, 'waiting')})`],
+      onlyIf: Prisma.sql`status = 'waiting_for_input' AND EXISTS (SELECT 1 FROM expired_job)`,
+    },
+  );
 }

@@ -7,17 +7,21 @@ export const WEBHOOK_EVENT_TYPES = [
   'session.succeeded',
   'session.failed',
   'session.cancelled',
+  'session.waiting_for_input',
   'preview.ready',
   'preview.errors',
   'export.succeeded',
   'export.failed',
+  'deploy.succeeded',
+  'deploy.failed',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /**
  * Which webhook events a session event raises in a session of `kind`: the first `running` status
- * starts a session, `done` ends it (and, for an export, also succeeds or fails the export),
- * `preview_ready` announces a preview, `preview_error` an error its browser reported. The outbox asks once per kind and lets SQL pick by the
+ * starts a session, `done` ends it (and, for an export or a deploy, also succeeds or fails it),
+ * `preview_ready` announces a preview, `preview_error` an error its browser reported, `question` says
+ * the session waits for its end user. The outbox asks once per kind and lets SQL pick by the
  * session's kind, so callers need not know it.
  */
 export function webhookEventsFor(event: NewSessionEvent, kind: SessionKind): WebhookEventType[] {
@@ -28,10 +32,14 @@ export function webhookEventsFor(event: NewSessionEvent, kind: SessionKind): Web
       return ['preview.ready'];
     case 'preview_error':
       return ['preview.errors'];
+    case 'question':
+      return ['session.waiting_for_input'];
     case 'done': {
       const session: WebhookEventType = `session.${event.payload.status}`;
       // A cancelled export is only session.cancelled: there is no export.cancelled.
       if (kind === 'export' && event.payload.status !== 'cancelled') return [session, `export.${event.payload.status}`];
+      // Likewise a deploy: deploy.succeeded (live) or deploy.failed; a cancelled one is session.cancelled only.
+      if (kind === 'deploy' && event.payload.status !== 'cancelled') return [session, `deploy.${event.payload.status}`];
       return [session];
     }
     default:

@@ -6,7 +6,7 @@ import { recordUsageSql } from './usage.js';
 type Client = Pick<PrismaClient, '$executeRaw'> | Prisma.TransactionClient;
 
 /** Why an attempt ended (session_attempt_usage.outcome). */
-export type AttemptOutcome = 'succeeded' | 'failed' | 'cancelled' | 'retrying' | 'lease_lost' | 'released';
+export type AttemptOutcome = 'succeeded' | 'failed' | 'cancelled' | 'retrying' | 'lease_lost' | 'released' | 'waiting';
 
 /** Error codes that are the platform's fault: their usage is recorded, not billed. */
 const OUR_FAULT_CODES = new Set(['INTERNAL', 'WORKER_LOST', 'PROVIDER_UNAVAILABLE', 'MODEL_UNAVAILABLE', 'MODEL_OVERLOADED', 'UPSTREAM_ERROR']);

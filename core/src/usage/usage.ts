@@ -18,6 +18,8 @@ export interface UsageIncrement {
   sandboxSeconds?: number;
   /** Micro-USD at the model's price (prices.ts). */
   costMicros?: number;
+  /** Deployments started. */
+  deploys?: number;
   /** False: recorded but not billed, and not counted by quotas (a failure of ours, a retried attempt). Default true. */
   billable?: boolean;
   /** Ran on the tenant's own Anthropic key. Default false. */
@@ -39,11 +41,11 @@ export async function recordUsage(client: Client, usage: UsageIncrement): Promis
 export function recordUsageSql(usage: UsageIncrement, onlyIf: Prisma.Sql = Prisma.sql`true`): Prisma.Sql {
   return Prisma.sql`
     INSERT INTO usage_daily (tenant_id, mode, day, project_id, external_user_id, billable, byok, requests, generations,
-      input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, sandbox_seconds, cost_micros, updated_at)
+      input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, sandbox_seconds, cost_micros, deploys, updated_at)
     SELECT ${usage.tenantId}::uuid, ${usage.mode}::"Mode", ${utcDay(usage.at ?? new Date())}::date, ${usage.projectId ?? ''}, ${usage.externalUserId ?? ''},
       ${usage.billable ?? true}, ${usage.byok ?? false}, ${usage.requests ?? 0}, ${usage.generations ?? 0},
       ${Math.round(usage.inputTokens ?? 0)}, ${Math.round(usage.outputTokens ?? 0)}, ${Math.round(usage.cacheWriteTokens ?? 0)},
-      ${Math.round(usage.cacheReadTokens ?? 0)}, ${usage.sandboxSeconds ?? 0}, ${Math.round(usage.costMicros ?? 0)}, now()
+      ${Math.round(usage.cacheReadTokens ?? 0)}, ${usage.sandboxSeconds ?? 0}, ${Math.round(usage.costMicros ?? 0)}, ${usage.deploys ?? 0}, now()
     WHERE ${onlyIf}
     ON CONFLICT (tenant_id, mode, day, project_id, external_user_id, billable, byok) DO UPDATE SET
       requests = usage_daily.requests + EXCLUDED.requests,
@@ -54,6 +56,7 @@ export function recordUsageSql(usage: UsageIncrement, onlyIf: Prisma.Sql = Prism
       cache_read_tokens = usage_daily.cache_read_tokens + EXCLUDED.cache_read_tokens,
       sandbox_seconds = usage_daily.sandbox_seconds + EXCLUDED.sandbox_seconds,
       cost_micros = usage_daily.cost_micros + EXCLUDED.cost_micros,
+      deploys = usage_daily.deploys + EXCLUDED.deploys,
       updated_at = now()`;
 }
 

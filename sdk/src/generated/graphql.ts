@@ -3,6 +3,12 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type AnswerSessionInput = {
+  /** The end user's answer (one of the question's `choices`, or free text); at most 4,000 characters. */
+  answer: string;
+  sessionId: string | number;
+};
+
 /** What a key may do. New keys get every scope unless told otherwise. */
 export type ApiKeyScope =
   | 'KEYS_WRITE'
@@ -23,6 +29,13 @@ export type CreateApiKeyInput = {
   name: string;
   /** Defaults to every scope. A key can only grant scopes it has itself. */
   scopes?: Array<ApiKeyScope> | null | undefined;
+};
+
+export type CreateCheckpointInput = {
+  name: string;
+  projectId: string | number;
+  /** A checkpoint of this ended session's snapshot; default: the current files. */
+  sessionId?: string | number | null | undefined;
 };
 
 export type CreateProjectInput = {
@@ -49,14 +62,96 @@ export type CreateWidgetTokenInput = {
   ttlSeconds?: number | null | undefined;
 };
 
+export type DeleteCheckpointInput = {
+  checkpointId: string | number;
+};
+
+export type DeleteDeploymentInput = {
+  projectId: string | number;
+};
+
 export type DeleteProjectInput = {
   id: string | number;
 };
+
+/** What to deploy instead of what the files suggest; unset fields keep the detection. */
+export type DeployAppInput = {
+  buildCommand?: string | null | undefined;
+  /** Service: the port it listens on (default 8080). */
+  httpPort?: number | null | undefined;
+  kind?: DeployAppKind | null | undefined;
+  /** Static site: the folder the build writes. */
+  outputDir?: string | null | undefined;
+  /** Service: the command that starts it. */
+  runCommand?: string | null | undefined;
+};
+
+/** A static site (files served as they are, or the output of a build) or a Node service (a process listening on a port). */
+export type DeployAppKind =
+  | 'SERVICE'
+  | 'STATIC_SITE';
+
+export type DeployProjectInput = {
+  app?: DeployAppInput | null | undefined;
+  idempotencyKey?: string | null | undefined;
+  projectId: string | number;
+};
+
+/** App Platform's deployment phases. */
+export type DeploymentPhase =
+  | 'ACTIVE'
+  | 'BUILDING'
+  | 'CANCELED'
+  | 'DEPLOYING'
+  | 'ERROR'
+  | 'PENDING_BUILD'
+  | 'PENDING_DEPLOY'
+  | 'SUPERSEDED';
 
 export type FileInput = {
   content: string;
   /** Relative, `/`-separated, no `..`. */
   path: string;
+};
+
+export type ForkProjectInput = {
+  /** Fork from this ended session's snapshot (and the conversation up to it); default: the current files. */
+  atSessionId?: string | number | null | undefined;
+  /** Default: the source project's. */
+  externalUserId?: string | null | undefined;
+  idempotencyKey?: string | null | undefined;
+  /** Default: the source project's. */
+  metadata?: Record<string, unknown> | null | undefined;
+  name: string;
+  /** The project to fork. */
+  projectId: string | number;
+};
+
+export type GitHubImportSourceInput = {
+  owner: string;
+  /** Only this folder of the repository, which becomes the project root (a monorepo package). */
+  path?: string | null | undefined;
+  /** A branch, tag or commit sha; default: the repository's default branch. */
+  ref?: string | null | undefined;
+  repo: string;
+  /** For a private repository, for this import only; without one a live-mode import uses the tenant's stored token (setGitHubToken), and otherwise reads public repositories only. Kept encrypted until the import ends; never shown. */
+  token?: string | null | undefined;
+};
+
+export type ImportProjectInput = {
+  description?: string | null | undefined;
+  externalUserId?: string | null | undefined;
+  idempotencyKey?: string | null | undefined;
+  metadata?: Record<string, unknown> | null | undefined;
+  name: string;
+  source: ImportSourceInput;
+};
+
+/** Exactly one of `github` or `archiveUploadId`. */
+export type ImportSourceInput = {
+  /** The `id` `POST /v1/uploads` answered with (a ZIP, before it expires). */
+  archiveUploadId?: string | number | null | undefined;
+  github?: GitHubImportSourceInput | null | undefined;
 };
 
 /** Live and test mode are separate worlds: what a test key creates only test keys see. */
@@ -70,8 +165,18 @@ export type NewWidgetProjectInput = {
   name: string;
 };
 
+export type RestoreCheckpointInput = {
+  checkpointId: string | number;
+};
+
 export type RevokeApiKeyInput = {
   id: string | number;
+};
+
+export type RollbackDeploymentInput = {
+  /** An earlier deployment of the project's current app that was live (ACTIVE or SUPERSEDED). */
+  deploymentId: string | number;
+  idempotencyKey?: string | null | undefined;
 };
 
 /** One image: exactly one of `data` or `url`. */
@@ -80,6 +185,18 @@ export type SessionAttachmentInput = {
   data?: string | null | undefined;
   /** An https URL the worker fetches when the session runs, from public addresses only; one that is private or cannot be fetched fails the session (ATTACHMENT_URL_REFUSED, ATTACHMENT_UNREACHABLE, …). */
   url?: string | null | undefined;
+};
+
+export type SetProjectDeployTargetInput = {
+  projectId: string | number;
+  /** GitHub owner/name; made (private) by the first deploy when missing. App Platform's GitHub app must be able to read it. null clears it. */
+  repository?: string | null | undefined;
+};
+
+export type SetProjectDomainInput = {
+  /** A host name such as app.example.com; null clears it. Applied by the next deploy. */
+  domain?: string | null | undefined;
+  projectId: string | number;
 };
 
 export type StartSessionInput = {
@@ -97,6 +214,8 @@ export type StartSessionInput = {
 
 /** Generation settings; a field left out is kept, `null` clears it. */
 export type TenantGenerationInput = {
+  /** Whether the model may ask the end user a question (ask_user); null: the default, true. */
+  allowQuestions?: boolean | null | undefined;
   /** The models sessions may ask for (each one the platform offers); empty or null: any. */
   allowedModels?: Array<string> | null | undefined;
   /** The tenant's own Anthropic key (bring your own key): live sessions run on it and are marked `byok`. Stored sealed, never shown again; null clears it. */
@@ -162,14 +281,107 @@ export type RevokeApiKeyMutationVariables = Exact<{
 
 export type RevokeApiKeyMutation = { revokeApiKey: { id: string, name: string, prefix: string, mode: Mode, scopes: Array<ApiKeyScope>, lastUsedAt: string | null, revokedAt: string | null, createdAt: string } };
 
-export type ProjectFieldsFragment = { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null };
+export type CheckpointFieldsFragment = { id: string, name: string, createdAt: string };
+
+export type CreateCheckpointMutationVariables = Exact<{
+  input: CreateCheckpointInput;
+}>;
+
+
+export type CreateCheckpointMutation = { createCheckpoint: { id: string, name: string, createdAt: string } };
+
+export type ListCheckpointsQueryVariables = Exact<{
+  projectId: string | number;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ListCheckpointsQuery = { project: { checkpoints: { edges: Array<{ node: { id: string, name: string, createdAt: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
+
+export type RestoreCheckpointMutationVariables = Exact<{
+  input: RestoreCheckpointInput;
+}>;
+
+
+export type RestoreCheckpointMutation = { restoreCheckpoint: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null } };
+
+export type DeleteCheckpointMutationVariables = Exact<{
+  input: DeleteCheckpointInput;
+}>;
+
+
+export type DeleteCheckpointMutation = { deleteCheckpoint: { id: string, name: string, createdAt: string } };
+
+export type DeploymentFieldsFragment = { id: string, commitSha: string | null, phase: DeploymentPhase, liveUrl: string | null, appKind: DeployAppKind | null, provider: string, logTail: string | null, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, status: string, reason: string | null }>, rollbackOf: { id: string } | null };
+
+export type ListDeploymentsQueryVariables = Exact<{
+  projectId: string | number;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ListDeploymentsQuery = { project: { deployment: { id: string } | null, deployments: { edges: Array<{ node: { id: string, commitSha: string | null, phase: DeploymentPhase, liveUrl: string | null, appKind: DeployAppKind | null, provider: string, logTail: string | null, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, status: string, reason: string | null }>, rollbackOf: { id: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
+
+export type GetDeploymentQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type GetDeploymentQuery = { node:
+    | { __typename: 'ApiKey' }
+    | { __typename: 'Checkpoint' }
+    | { __typename: 'Deployment', id: string, commitSha: string | null, phase: DeploymentPhase, liveUrl: string | null, appKind: DeployAppKind | null, provider: string, logTail: string | null, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, status: string, reason: string | null }>, rollbackOf: { id: string } | null }
+    | { __typename: 'Project' }
+    | { __typename: 'Session' }
+    | { __typename: 'WebhookDelivery' }
+    | { __typename: 'WebhookEndpoint' }
+   | null };
+
+export type DeployProjectMutationVariables = Exact<{
+  input: DeployProjectInput;
+}>;
+
+
+export type DeployProjectMutation = { deployProject: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
+
+export type RollbackDeploymentMutationVariables = Exact<{
+  input: RollbackDeploymentInput;
+}>;
+
+
+export type RollbackDeploymentMutation = { rollbackDeployment: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
+
+export type DeleteDeploymentMutationVariables = Exact<{
+  input: DeleteDeploymentInput;
+}>;
+
+
+export type DeleteDeploymentMutation = { deleteDeployment: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null } };
+
+export type SetProjectDeployTargetMutationVariables = Exact<{
+  input: SetProjectDeployTargetInput;
+}>;
+
+
+export type SetProjectDeployTargetMutation = { setProjectDeployTarget: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null } };
+
+export type SetProjectDomainMutationVariables = Exact<{
+  input: SetProjectDomainInput;
+}>;
+
+
+export type SetProjectDomainMutation = { setProjectDomain: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null } };
+
+export type ProjectFieldsFragment = { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null };
 
 export type GetProjectQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type GetProjectQuery = { project: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } };
+export type GetProjectQuery = { project: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null } };
 
 export type ListProjectsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -179,43 +391,65 @@ export type ListProjectsQueryVariables = Exact<{
 }>;
 
 
-export type ListProjectsQuery = { projects: { edges: Array<{ node: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type ListProjectsQuery = { projects: { edges: Array<{ node: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type CreateProjectMutationVariables = Exact<{
   input: CreateProjectInput;
 }>;
 
 
-export type CreateProjectMutation = { createProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } };
+export type CreateProjectMutation = { createProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null } };
 
 export type UpdateProjectMutationVariables = Exact<{
   input: UpdateProjectInput;
 }>;
 
 
-export type UpdateProjectMutation = { updateProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } };
+export type UpdateProjectMutation = { updateProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null } };
 
 export type DeleteProjectMutationVariables = Exact<{
   input: DeleteProjectInput;
 }>;
 
 
-export type DeleteProjectMutation = { deleteProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } };
+export type DeleteProjectMutation = { deleteProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null } };
 
 export type WriteProjectFilesMutationVariables = Exact<{
   input: WriteProjectFilesInput;
 }>;
 
 
-export type WriteProjectFilesMutation = { writeProjectFiles: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } };
+export type WriteProjectFilesMutation = { writeProjectFiles: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null } };
 
-export type SessionFieldsFragment = { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, project: { id: string } };
+export type ForkProjectMutationVariables = Exact<{
+  input: ForkProjectInput;
+}>;
+
+
+export type ForkProjectMutation = { forkProject: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null } };
+
+export type ImportProjectMutationVariables = Exact<{
+  input: ImportProjectInput;
+}>;
+
+
+export type ImportProjectMutation = { importProject: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
+
+export type SessionFieldsFragment = { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } };
 
 type SessionEventFields_CommandFinishedEvent_Fragment = { __typename: 'CommandFinishedEvent', commandId: string, exitCode: number | null, durationMs: number, timedOut: boolean, seq: number, type: string, at: string };
 
 type SessionEventFields_CommandOutputEvent_Fragment = { __typename: 'CommandOutputEvent', commandId: string, stream: string, text: string, seq: number, type: string, at: string };
 
 type SessionEventFields_CommandStartedEvent_Fragment = { __typename: 'CommandStartedEvent', commandId: string, command: string, seq: number, type: string, at: string };
+
+type SessionEventFields_DeployFailedEvent_Fragment = { __typename: 'DeployFailedEvent', deploymentId: string, phase: string, log: string, seq: number, type: string, at: string };
+
+type SessionEventFields_DeployProgressEvent_Fragment = { __typename: 'DeployProgressEvent', deploymentId: string, phase: string, seq: number, type: string, at: string, steps: Array<{ name: string, status: string, reason: string | null }> };
+
+type SessionEventFields_DeployReadyEvent_Fragment = { __typename: 'DeployReadyEvent', deploymentId: string, url: string, seq: number, type: string, at: string };
+
+type SessionEventFields_DeployStartedEvent_Fragment = { __typename: 'DeployStartedEvent', deploymentId: string, provider: string, appKind: string, detected: boolean, repository: string | null, commitSha: string | null, seq: number, type: string, at: string };
 
 type SessionEventFields_DoneEvent_Fragment = { __typename: 'DoneEvent', status: string, result: Record<string, unknown> | null, seq: number, type: string, at: string, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, error: { code: string, message: string } | null };
 
@@ -231,6 +465,8 @@ type SessionEventFields_PreviewFailedEvent_Fragment = { __typename: 'PreviewFail
 
 type SessionEventFields_PreviewReadyEvent_Fragment = { __typename: 'PreviewReadyEvent', url: string, expiresAt: string | null, seq: number, type: string, at: string };
 
+type SessionEventFields_QuestionEvent_Fragment = { __typename: 'QuestionEvent', question: string, choices: Array<string>, askedAt: string, seq: number, type: string, at: string, questionExpiresAt: string };
+
 type SessionEventFields_SandboxCreatedEvent_Fragment = { __typename: 'SandboxCreatedEvent', sandboxId: string, provider: string, seq: number, type: string, at: string };
 
 type SessionEventFields_StatusEvent_Fragment = { __typename: 'StatusEvent', status: string, step: string | null, seq: number, type: string, at: string, statusMessage: string | null };
@@ -243,6 +479,10 @@ export type SessionEventFieldsFragment =
   | SessionEventFields_CommandFinishedEvent_Fragment
   | SessionEventFields_CommandOutputEvent_Fragment
   | SessionEventFields_CommandStartedEvent_Fragment
+  | SessionEventFields_DeployFailedEvent_Fragment
+  | SessionEventFields_DeployProgressEvent_Fragment
+  | SessionEventFields_DeployReadyEvent_Fragment
+  | SessionEventFields_DeployStartedEvent_Fragment
   | SessionEventFields_DoneEvent_Fragment
   | SessionEventFields_ErrorEvent_Fragment
   | SessionEventFields_FileDeletedEvent_Fragment
@@ -250,6 +490,7 @@ export type SessionEventFieldsFragment =
   | SessionEventFields_PreviewErrorEvent_Fragment
   | SessionEventFields_PreviewFailedEvent_Fragment
   | SessionEventFields_PreviewReadyEvent_Fragment
+  | SessionEventFields_QuestionEvent_Fragment
   | SessionEventFields_SandboxCreatedEvent_Fragment
   | SessionEventFields_StatusEvent_Fragment
   | SessionEventFields_TextDeltaEvent_Fragment
@@ -261,28 +502,35 @@ export type GetSessionQueryVariables = Exact<{
 }>;
 
 
-export type GetSessionQuery = { session: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, project: { id: string } } };
+export type GetSessionQuery = { session: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
 
 export type GetSessionResultQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type GetSessionResultQuery = { session: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, files: Array<{ path: string, size: number, sha: string, content: string }>, project: { id: string, sandbox: { status: string, previewUrl: string | null, previewExpiresAt: string | null } | null }, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean } } };
+export type GetSessionResultQuery = { session: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, files: Array<{ path: string, size: number, sha: string, content: string }>, project: { id: string, sandbox: { status: string, previewUrl: string | null, previewExpiresAt: string | null } | null }, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null } };
 
 export type StartSessionMutationVariables = Exact<{
   input: StartSessionInput;
 }>;
 
 
-export type StartSessionMutation = { startSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, project: { id: string } } };
+export type StartSessionMutation = { startSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
 
 export type CancelSessionMutationVariables = Exact<{
   input: CancelSessionInput;
 }>;
 
 
-export type CancelSessionMutation = { cancelSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, project: { id: string } } };
+export type CancelSessionMutation = { cancelSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
+
+export type AnswerSessionMutationVariables = Exact<{
+  input: AnswerSessionInput;
+}>;
+
+
+export type AnswerSessionMutation = { answerSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
 
 export type SessionEventsSubscriptionVariables = Exact<{
   sessionId: string | number;
@@ -294,6 +542,10 @@ export type SessionEventsSubscription = { sessionEvents:
     | { __typename: 'CommandFinishedEvent', commandId: string, exitCode: number | null, durationMs: number, timedOut: boolean, seq: number, type: string, at: string }
     | { __typename: 'CommandOutputEvent', commandId: string, stream: string, text: string, seq: number, type: string, at: string }
     | { __typename: 'CommandStartedEvent', commandId: string, command: string, seq: number, type: string, at: string }
+    | { __typename: 'DeployFailedEvent', deploymentId: string, phase: string, log: string, seq: number, type: string, at: string }
+    | { __typename: 'DeployProgressEvent', deploymentId: string, phase: string, seq: number, type: string, at: string, steps: Array<{ name: string, status: string, reason: string | null }> }
+    | { __typename: 'DeployReadyEvent', deploymentId: string, url: string, seq: number, type: string, at: string }
+    | { __typename: 'DeployStartedEvent', deploymentId: string, provider: string, appKind: string, detected: boolean, repository: string | null, commitSha: string | null, seq: number, type: string, at: string }
     | { __typename: 'DoneEvent', status: string, result: Record<string, unknown> | null, seq: number, type: string, at: string, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, error: { code: string, message: string } | null }
     | { __typename: 'ErrorEvent', code: string, message: string, retryable: boolean, seq: number, type: string, at: string }
     | { __typename: 'FileDeletedEvent', path: string, seq: number, type: string, at: string }
@@ -301,6 +553,7 @@ export type SessionEventsSubscription = { sessionEvents:
     | { __typename: 'PreviewErrorEvent', kind: string, message: string, source: string | null, line: number | null, column: number | null, stack: string | null, page: string | null, fingerprint: string, count: number, seq: number, type: string, at: string }
     | { __typename: 'PreviewFailedEvent', reason: string, seq: number, type: string, at: string }
     | { __typename: 'PreviewReadyEvent', url: string, expiresAt: string | null, seq: number, type: string, at: string }
+    | { __typename: 'QuestionEvent', question: string, choices: Array<string>, askedAt: string, seq: number, type: string, at: string, questionExpiresAt: string }
     | { __typename: 'SandboxCreatedEvent', sandboxId: string, provider: string, seq: number, type: string, at: string }
     | { __typename: 'StatusEvent', status: string, step: string | null, seq: number, type: string, at: string, statusMessage: string | null }
     | { __typename: 'TextDeltaEvent', text: string, seq: number, type: string, at: string }
@@ -321,9 +574,9 @@ export type UpdateTenantMutationVariables = Exact<{
 
 export type UpdateTenantMutation = { updateTenant: { id: string, name: string, tier: Tier, mode: Mode, allowedOrigins: Array<string>, createdAt: string, updatedAt: string, generation: { instructions: string | null, model: string | null, allowedModels: Array<string>, availableModels: Array<string>, hasAnthropicApiKey: boolean, anthropicApiKeyLast4: string | null } } };
 
-export type UsageFiguresFragment = { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean };
+export type UsageFiguresFragment = { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean };
 
-export type UsageTotalsFieldsFragment = { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean, billable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean }, nonBillable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean } };
+export type UsageTotalsFieldsFragment = { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean, billable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean }, nonBillable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean } };
 
 export type GetUsageQueryVariables = Exact<{
   from: string | Date;
@@ -332,14 +585,14 @@ export type GetUsageQueryVariables = Exact<{
 }>;
 
 
-export type GetUsageQuery = { usage: { from: string, to: string, storageBytes: number, totals: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean, billable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean }, nonBillable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean } }, rows: Array<{ key: string, requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean, billable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean }, nonBillable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, byok: boolean } }> } };
+export type GetUsageQuery = { usage: { from: string, to: string, storageBytes: number, totals: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean, billable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean }, nonBillable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean } }, rows: Array<{ key: string, requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean, billable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean }, nonBillable: { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean } }> } };
 
 export type CreateWidgetTokenMutationVariables = Exact<{
   input: CreateWidgetTokenInput;
 }>;
 
 
-export type CreateWidgetTokenMutation = { createWidgetToken: { token: string, expiresAt: string, project: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null } } };
+export type CreateWidgetTokenMutation = { createWidgetToken: { token: string, expiresAt: string, project: { id: string, name: string, description: string | null, externalUserId: string | null, metadata: Record<string, unknown>, mode: Mode, createdAt: string, updatedAt: string, deletedAt: string | null, deployRepository: string | null, customDomain: string | null, forkedFrom: { id: string } | null } } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -371,6 +624,34 @@ export const ApiKeyFieldsFragmentDoc = new TypedDocumentString(`
   createdAt
 }
     `, {"fragmentName":"ApiKeyFields"}) as unknown as TypedDocumentString<ApiKeyFieldsFragment, unknown>;
+export const CheckpointFieldsFragmentDoc = new TypedDocumentString(`
+    fragment CheckpointFields on Checkpoint {
+  id
+  name
+  createdAt
+}
+    `, {"fragmentName":"CheckpointFields"}) as unknown as TypedDocumentString<CheckpointFieldsFragment, unknown>;
+export const DeploymentFieldsFragmentDoc = new TypedDocumentString(`
+    fragment DeploymentFields on Deployment {
+  id
+  commitSha
+  phase
+  steps {
+    name
+    status
+    reason
+  }
+  liveUrl
+  appKind
+  provider
+  logTail
+  rollbackOf {
+    id
+  }
+  createdAt
+  finishedAt
+}
+    `, {"fragmentName":"DeploymentFields"}) as unknown as TypedDocumentString<DeploymentFieldsFragment, unknown>;
 export const ProjectFieldsFragmentDoc = new TypedDocumentString(`
     fragment ProjectFields on Project {
   id
@@ -382,6 +663,11 @@ export const ProjectFieldsFragmentDoc = new TypedDocumentString(`
   createdAt
   updatedAt
   deletedAt
+  deployRepository
+  customDomain
+  forkedFrom {
+    id
+  }
 }
     `, {"fragmentName":"ProjectFields"}) as unknown as TypedDocumentString<ProjectFieldsFragment, unknown>;
 export const SessionFieldsFragmentDoc = new TypedDocumentString(`
@@ -420,6 +706,12 @@ export const SessionFieldsFragmentDoc = new TypedDocumentString(`
   createdAt
   startedAt
   endedAt
+  pendingQuestion {
+    question
+    choices
+    askedAt
+    expiresAt
+  }
   project {
     id
   }
@@ -501,6 +793,38 @@ export const SessionEventFieldsFragmentDoc = new TypedDocumentString(`
     message
     retryable
   }
+  ... on QuestionEvent {
+    question
+    choices
+    askedAt
+    questionExpiresAt: expiresAt
+  }
+  ... on DeployStartedEvent {
+    deploymentId
+    provider
+    appKind
+    detected
+    repository
+    commitSha
+  }
+  ... on DeployProgressEvent {
+    deploymentId
+    phase
+    steps {
+      name
+      status
+      reason
+    }
+  }
+  ... on DeployReadyEvent {
+    deploymentId
+    url
+  }
+  ... on DeployFailedEvent {
+    deploymentId
+    phase
+    log
+  }
   ... on DoneEvent {
     status
     usage {
@@ -550,6 +874,7 @@ export const UsageFiguresFragmentDoc = new TypedDocumentString(`
   cacheReadTokens
   sandboxSeconds
   costMicros
+  deploys
   byok
 }
     `, {"fragmentName":"UsageFigures"}) as unknown as TypedDocumentString<UsageFiguresFragment, unknown>;
@@ -563,6 +888,7 @@ export const UsageTotalsFieldsFragmentDoc = new TypedDocumentString(`
   cacheReadTokens
   sandboxSeconds
   costMicros
+  deploys
   byok
   billable {
     ...UsageFigures
@@ -580,6 +906,7 @@ export const UsageTotalsFieldsFragmentDoc = new TypedDocumentString(`
   cacheReadTokens
   sandboxSeconds
   costMicros
+  deploys
   byok
 }`, {"fragmentName":"UsageTotalsFields"}) as unknown as TypedDocumentString<UsageTotalsFieldsFragment, unknown>;
 export const ListApiKeysDocument = new TypedDocumentString(`
@@ -641,6 +968,305 @@ export const RevokeApiKeyDocument = new TypedDocumentString(`
   revokedAt
   createdAt
 }`) as unknown as TypedDocumentString<RevokeApiKeyMutation, RevokeApiKeyMutationVariables>;
+export const CreateCheckpointDocument = new TypedDocumentString(`
+    mutation CreateCheckpoint($input: CreateCheckpointInput!) {
+  createCheckpoint(input: $input) {
+    ...CheckpointFields
+  }
+}
+    fragment CheckpointFields on Checkpoint {
+  id
+  name
+  createdAt
+}`) as unknown as TypedDocumentString<CreateCheckpointMutation, CreateCheckpointMutationVariables>;
+export const ListCheckpointsDocument = new TypedDocumentString(`
+    query ListCheckpoints($projectId: ID!, $first: Int, $after: String) {
+  project(id: $projectId) {
+    checkpoints(first: $first, after: $after) {
+      edges {
+        node {
+          ...CheckpointFields
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+}
+    fragment CheckpointFields on Checkpoint {
+  id
+  name
+  createdAt
+}`) as unknown as TypedDocumentString<ListCheckpointsQuery, ListCheckpointsQueryVariables>;
+export const RestoreCheckpointDocument = new TypedDocumentString(`
+    mutation RestoreCheckpoint($input: RestoreCheckpointInput!) {
+  restoreCheckpoint(input: $input) {
+    ...ProjectFields
+  }
+}
+    fragment ProjectFields on Project {
+  id
+  name
+  description
+  externalUserId
+  metadata
+  mode
+  createdAt
+  updatedAt
+  deletedAt
+  deployRepository
+  customDomain
+  forkedFrom {
+    id
+  }
+}`) as unknown as TypedDocumentString<RestoreCheckpointMutation, RestoreCheckpointMutationVariables>;
+export const DeleteCheckpointDocument = new TypedDocumentString(`
+    mutation DeleteCheckpoint($input: DeleteCheckpointInput!) {
+  deleteCheckpoint(input: $input) {
+    ...CheckpointFields
+  }
+}
+    fragment CheckpointFields on Checkpoint {
+  id
+  name
+  createdAt
+}`) as unknown as TypedDocumentString<DeleteCheckpointMutation, DeleteCheckpointMutationVariables>;
+export const ListDeploymentsDocument = new TypedDocumentString(`
+    query ListDeployments($projectId: ID!, $first: Int, $after: String) {
+  project(id: $projectId) {
+    deployment {
+      id
+    }
+    deployments(first: $first, after: $after) {
+      edges {
+        node {
+          ...DeploymentFields
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+}
+    fragment DeploymentFields on Deployment {
+  id
+  commitSha
+  phase
+  steps {
+    name
+    status
+    reason
+  }
+  liveUrl
+  appKind
+  provider
+  logTail
+  rollbackOf {
+    id
+  }
+  createdAt
+  finishedAt
+}`) as unknown as TypedDocumentString<ListDeploymentsQuery, ListDeploymentsQueryVariables>;
+export const GetDeploymentDocument = new TypedDocumentString(`
+    query GetDeployment($id: ID!) {
+  node(id: $id) {
+    __typename
+    ... on Deployment {
+      ...DeploymentFields
+    }
+  }
+}
+    fragment DeploymentFields on Deployment {
+  id
+  commitSha
+  phase
+  steps {
+    name
+    status
+    reason
+  }
+  liveUrl
+  appKind
+  provider
+  logTail
+  rollbackOf {
+    id
+  }
+  createdAt
+  finishedAt
+}`) as unknown as TypedDocumentString<GetDeploymentQuery, GetDeploymentQueryVariables>;
+export const DeployProjectDocument = new TypedDocumentString(`
+    mutation DeployProject($input: DeployProjectInput!) {
+  deployProject(input: $input) {
+    ...SessionFields
+  }
+}
+    fragment SessionFields on Session {
+  id
+  kind
+  status
+  prompt
+  reply
+  maxOutputTokens
+  model
+  requestedModel
+  byok
+  attachments {
+    mediaType
+    size
+    url
+  }
+  mode
+  externalUserId
+  error {
+    code
+    message
+  }
+  usage {
+    inputTokens
+    outputTokens
+    cacheWriteTokens
+    cacheReadTokens
+    sandboxSeconds
+    costMicros
+    billable
+    byok
+  }
+  lastSeq
+  createdAt
+  startedAt
+  endedAt
+  pendingQuestion {
+    question
+    choices
+    askedAt
+    expiresAt
+  }
+  project {
+    id
+  }
+}`) as unknown as TypedDocumentString<DeployProjectMutation, DeployProjectMutationVariables>;
+export const RollbackDeploymentDocument = new TypedDocumentString(`
+    mutation RollbackDeployment($input: RollbackDeploymentInput!) {
+  rollbackDeployment(input: $input) {
+    ...SessionFields
+  }
+}
+    fragment SessionFields on Session {
+  id
+  kind
+  status
+  prompt
+  reply
+  maxOutputTokens
+  model
+  requestedModel
+  byok
+  attachments {
+    mediaType
+    size
+    url
+  }
+  mode
+  externalUserId
+  error {
+    code
+    message
+  }
+  usage {
+    inputTokens
+    outputTokens
+    cacheWriteTokens
+    cacheReadTokens
+    sandboxSeconds
+    costMicros
+    billable
+    byok
+  }
+  lastSeq
+  createdAt
+  startedAt
+  endedAt
+  pendingQuestion {
+    question
+    choices
+    askedAt
+    expiresAt
+  }
+  project {
+    id
+  }
+}`) as unknown as TypedDocumentString<RollbackDeploymentMutation, RollbackDeploymentMutationVariables>;
+export const DeleteDeploymentDocument = new TypedDocumentString(`
+    mutation DeleteDeployment($input: DeleteDeploymentInput!) {
+  deleteDeployment(input: $input) {
+    ...ProjectFields
+  }
+}
+    fragment ProjectFields on Project {
+  id
+  name
+  description
+  externalUserId
+  metadata
+  mode
+  createdAt
+  updatedAt
+  deletedAt
+  deployRepository
+  customDomain
+  forkedFrom {
+    id
+  }
+}`) as unknown as TypedDocumentString<DeleteDeploymentMutation, DeleteDeploymentMutationVariables>;
+export const SetProjectDeployTargetDocument = new TypedDocumentString(`
+    mutation SetProjectDeployTarget($input: SetProjectDeployTargetInput!) {
+  setProjectDeployTarget(input: $input) {
+    ...ProjectFields
+  }
+}
+    fragment ProjectFields on Project {
+  id
+  name
+  description
+  externalUserId
+  metadata
+  mode
+  createdAt
+  updatedAt
+  deletedAt
+  deployRepository
+  customDomain
+  forkedFrom {
+    id
+  }
+}`) as unknown as TypedDocumentString<SetProjectDeployTargetMutation, SetProjectDeployTargetMutationVariables>;
+export const SetProjectDomainDocument = new TypedDocumentString(`
+    mutation SetProjectDomain($input: SetProjectDomainInput!) {
+  setProjectDomain(input: $input) {
+    ...ProjectFields
+  }
+}
+    fragment ProjectFields on Project {
+  id
+  name
+  description
+  externalUserId
+  metadata
+  mode
+  createdAt
+  updatedAt
+  deletedAt
+  deployRepository
+  customDomain
+  forkedFrom {
+    id
+  }
+}`) as unknown as TypedDocumentString<SetProjectDomainMutation, SetProjectDomainMutationVariables>;
 export const GetProjectDocument = new TypedDocumentString(`
     query GetProject($id: ID!) {
   project(id: $id) {
@@ -657,6 +1283,11 @@ export const GetProjectDocument = new TypedDocumentString(`
   createdAt
   updatedAt
   deletedAt
+  deployRepository
+  customDomain
+  forkedFrom {
+    id
+  }
 }`) as unknown as TypedDocumentString<GetProjectQuery, GetProjectQueryVariables>;
 export const ListProjectsDocument = new TypedDocumentString(`
     query ListProjects($first: Int, $after: String, $externalUserId: String, $metadata: JSONObject) {
@@ -687,6 +1318,11 @@ export const ListProjectsDocument = new TypedDocumentString(`
   createdAt
   updatedAt
   deletedAt
+  deployRepository
+  customDomain
+  forkedFrom {
+    id
+  }
 }`) as unknown as TypedDocumentString<ListProjectsQuery, ListProjectsQueryVariables>;
 export const CreateProjectDocument = new TypedDocumentString(`
     mutation CreateProject($input: CreateProjectInput!) {
@@ -704,6 +1340,11 @@ export const CreateProjectDocument = new TypedDocumentString(`
   createdAt
   updatedAt
   deletedAt
+  deployRepository
+  customDomain
+  forkedFrom {
+    id
+  }
 }`) as unknown as TypedDocumentString<CreateProjectMutation, CreateProjectMutationVariables>;
 export const UpdateProjectDocument = new TypedDocumentString(`
     mutation UpdateProject($input: UpdateProjectInput!) {
@@ -721,6 +1362,11 @@ export const UpdateProjectDocument = new TypedDocumentString(`
   createdAt
   updatedAt
   deletedAt
+  deployRepository
+  customDomain
+  forkedFrom {
+    id
+  }
 }`) as unknown as TypedDocumentString<UpdateProjectMutation, UpdateProjectMutationVariables>;
 export const DeleteProjectDocument = new TypedDocumentString(`
     mutation DeleteProject($input: DeleteProjectInput!) {
@@ -738,6 +1384,11 @@ export const DeleteProjectDocument = new TypedDocumentString(`
   createdAt
   updatedAt
   deletedAt
+  deployRepository
+  customDomain
+  forkedFrom {
+    id
+  }
 }`) as unknown as TypedDocumentString<DeleteProjectMutation, DeleteProjectMutationVariables>;
 export const WriteProjectFilesDocument = new TypedDocumentString(`
     mutation WriteProjectFiles($input: WriteProjectFilesInput!) {
@@ -755,7 +1406,85 @@ export const WriteProjectFilesDocument = new TypedDocumentString(`
   createdAt
   updatedAt
   deletedAt
+  deployRepository
+  customDomain
+  forkedFrom {
+    id
+  }
 }`) as unknown as TypedDocumentString<WriteProjectFilesMutation, WriteProjectFilesMutationVariables>;
+export const ForkProjectDocument = new TypedDocumentString(`
+    mutation ForkProject($input: ForkProjectInput!) {
+  forkProject(input: $input) {
+    ...ProjectFields
+  }
+}
+    fragment ProjectFields on Project {
+  id
+  name
+  description
+  externalUserId
+  metadata
+  mode
+  createdAt
+  updatedAt
+  deletedAt
+  deployRepository
+  customDomain
+  forkedFrom {
+    id
+  }
+}`) as unknown as TypedDocumentString<ForkProjectMutation, ForkProjectMutationVariables>;
+export const ImportProjectDocument = new TypedDocumentString(`
+    mutation ImportProject($input: ImportProjectInput!) {
+  importProject(input: $input) {
+    ...SessionFields
+  }
+}
+    fragment SessionFields on Session {
+  id
+  kind
+  status
+  prompt
+  reply
+  maxOutputTokens
+  model
+  requestedModel
+  byok
+  attachments {
+    mediaType
+    size
+    url
+  }
+  mode
+  externalUserId
+  error {
+    code
+    message
+  }
+  usage {
+    inputTokens
+    outputTokens
+    cacheWriteTokens
+    cacheReadTokens
+    sandboxSeconds
+    costMicros
+    billable
+    byok
+  }
+  lastSeq
+  createdAt
+  startedAt
+  endedAt
+  pendingQuestion {
+    question
+    choices
+    askedAt
+    expiresAt
+  }
+  project {
+    id
+  }
+}`) as unknown as TypedDocumentString<ImportProjectMutation, ImportProjectMutationVariables>;
 export const GetSessionDocument = new TypedDocumentString(`
     query GetSession($id: ID!) {
   session(id: $id) {
@@ -797,6 +1526,12 @@ export const GetSessionDocument = new TypedDocumentString(`
   createdAt
   startedAt
   endedAt
+  pendingQuestion {
+    question
+    choices
+    askedAt
+    expiresAt
+  }
   project {
     id
   }
@@ -856,6 +1591,12 @@ export const GetSessionResultDocument = new TypedDocumentString(`
   createdAt
   startedAt
   endedAt
+  pendingQuestion {
+    question
+    choices
+    askedAt
+    expiresAt
+  }
   project {
     id
   }
@@ -901,6 +1642,12 @@ export const StartSessionDocument = new TypedDocumentString(`
   createdAt
   startedAt
   endedAt
+  pendingQuestion {
+    question
+    choices
+    askedAt
+    expiresAt
+  }
   project {
     id
   }
@@ -946,10 +1693,67 @@ export const CancelSessionDocument = new TypedDocumentString(`
   createdAt
   startedAt
   endedAt
+  pendingQuestion {
+    question
+    choices
+    askedAt
+    expiresAt
+  }
   project {
     id
   }
 }`) as unknown as TypedDocumentString<CancelSessionMutation, CancelSessionMutationVariables>;
+export const AnswerSessionDocument = new TypedDocumentString(`
+    mutation AnswerSession($input: AnswerSessionInput!) {
+  answerSession(input: $input) {
+    ...SessionFields
+  }
+}
+    fragment SessionFields on Session {
+  id
+  kind
+  status
+  prompt
+  reply
+  maxOutputTokens
+  model
+  requestedModel
+  byok
+  attachments {
+    mediaType
+    size
+    url
+  }
+  mode
+  externalUserId
+  error {
+    code
+    message
+  }
+  usage {
+    inputTokens
+    outputTokens
+    cacheWriteTokens
+    cacheReadTokens
+    sandboxSeconds
+    costMicros
+    billable
+    byok
+  }
+  lastSeq
+  createdAt
+  startedAt
+  endedAt
+  pendingQuestion {
+    question
+    choices
+    askedAt
+    expiresAt
+  }
+  project {
+    id
+  }
+}`) as unknown as TypedDocumentString<AnswerSessionMutation, AnswerSessionMutationVariables>;
 export const SessionEventsDocument = new TypedDocumentString(`
     subscription SessionEvents($sessionId: ID!, $afterSeq: Int) {
   sessionEvents(sessionId: $sessionId, afterSeq: $afterSeq) {
@@ -1030,6 +1834,38 @@ export const SessionEventsDocument = new TypedDocumentString(`
     code
     message
     retryable
+  }
+  ... on QuestionEvent {
+    question
+    choices
+    askedAt
+    questionExpiresAt: expiresAt
+  }
+  ... on DeployStartedEvent {
+    deploymentId
+    provider
+    appKind
+    detected
+    repository
+    commitSha
+  }
+  ... on DeployProgressEvent {
+    deploymentId
+    phase
+    steps {
+      name
+      status
+      reason
+    }
+  }
+  ... on DeployReadyEvent {
+    deploymentId
+    url
+  }
+  ... on DeployFailedEvent {
+    deploymentId
+    phase
+    log
   }
   ... on DoneEvent {
     status
@@ -1115,6 +1951,7 @@ export const GetUsageDocument = new TypedDocumentString(`
       cacheReadTokens
       sandboxSeconds
       costMicros
+      deploys
       byok
       billable {
         ...UsageFigures
@@ -1134,6 +1971,7 @@ export const GetUsageDocument = new TypedDocumentString(`
   cacheReadTokens
   sandboxSeconds
   costMicros
+  deploys
   byok
 }
 fragment UsageTotalsFields on UsageTotals {
@@ -1145,6 +1983,7 @@ fragment UsageTotalsFields on UsageTotals {
   cacheReadTokens
   sandboxSeconds
   costMicros
+  deploys
   byok
   billable {
     ...UsageFigures
@@ -1173,4 +2012,9 @@ export const CreateWidgetTokenDocument = new TypedDocumentString(`
   createdAt
   updatedAt
   deletedAt
+  deployRepository
+  customDomain
+  forkedFrom {
+    id
+  }
 }`) as unknown as TypedDocumentString<CreateWidgetTokenMutation, CreateWidgetTokenMutationVariables>;

@@ -1,4 +1,4 @@
-import { CancelSessionDocument, GetSessionDocument, StartSessionDocument } from '../generated/graphql.js';
+import { AnswerSessionDocument, CancelSessionDocument, GetSessionDocument, StartSessionDocument } from '../generated/graphql.js';
 import { newIdempotencyKey, type RequestOptions, type RequestSender } from '../request-sender.js';
 import { SessionStream, type SessionStreamOptions } from '../session-stream.js';
 import type { Session } from '../types.js';
@@ -63,6 +63,22 @@ export class Sessions {
   /** Stops a session (it ends as `cancelled` within about 2 s); cancelling an ended session changes nothing. */
   async cancel(id: string, options?: RequestOptions): Promise<Session> {
     return (await this.#sender.request(CancelSessionDocument, { input: { id } }, options)).cancelSession;
+  }
+
+  /**
+   * Answers the question a session waits on (status `waiting_for_input`, after a `question` event;
+   * also `session.pendingQuestion`): the session is queued again and the model continues where it
+   * stopped. `answer` is one of the question's `choices` or free text. A session that is not waiting
+   * (or whose question was just answered by another call) is a ValidationError (BAD_USER_INPUT).
+   *
+   * ```ts
+   * for await (const event of everjust.sessions.stream(session.id)) {
+   *   if (event.type === 'question') await everjust.sessions.answer(session.id, event.choices[0] ?? 'You decide');
+   * }
+   * ```
+   */
+  async answer(sessionId: string, answer: string, options?: RequestOptions): Promise<Session> {
+    return (await this.#sender.request(AnswerSessionDocument, { input: { sessionId, answer } }, options)).answerSession;
   }
 
   /**

@@ -47,8 +47,27 @@ export interface GitCommit {
   changed: boolean;
 }
 
+export interface GitArchiveRequest {
+  owner: string;
+  name: string;
+  /** A branch, tag or commit sha; default: the repository's default branch. */
+  ref?: string;
+  /** A larger archive is refused (ARCHIVE_TOO_LARGE) as soon as the download passes this. */
+  maxBytes: number;
+  signal?: AbortSignal;
+}
+
+export interface GitArchive {
+  /** A ZIP of the ref's files (GitHub's zipball: under one top folder). */
+  bytes: Uint8Array;
+  /** The ref that was read (the default branch when none was asked for). */
+  ref: string;
+}
+
 export interface GitProvider {
   readonly name: string;
+  /** A ZIP of a repository at a ref (imports). NOT_FOUND when it does not exist or this token (or no token) cannot see it. */
+  downloadArchive(request: GitArchiveRequest): Promise<GitArchive>;
   ensureRepository(request: GitRepositoryRequest): Promise<GitRepository>;
   /** Commits every file, in one commit on top of the branch (made from the default branch if missing). */
   commitFiles(request: GitCommitRequest): Promise<GitCommit>;
@@ -62,6 +81,7 @@ export type GitErrorCode =
   | 'INVALID_REQUEST'
   | 'CONFLICT'
   | 'RATE_LIMITED'
+  | 'ARCHIVE_TOO_LARGE'
   | 'UNAVAILABLE';
 
 /** A classified failure: the provider says what went wrong and whether trying again may help; the task decides. */

@@ -3,6 +3,8 @@ import type { Logger } from '@everjust/core';
 import {
   GitProviderError,
   type GitCommit,
+  type GitArchive,
+  type GitArchiveRequest,
   type GitCommitRequest,
   type GitFile,
   type GitProvider,
@@ -11,8 +13,8 @@ import {
 } from './git-provider.js';
 
 export interface GitHubSettings {
-  /** A personal access token (classic or fine-grained) or an installation token. */
-  token: string;
+  /** A personal access token (classic or fine-grained) or an installation token; null: anonymous (public repositories only, for reading). */
+  token: string | null;
   /** https://api.github.com, or GitHub Enterprise's `/api/v3` (GITHUB_API_URL). */
   apiUrl: string;
   logger?: Logger;
@@ -39,7 +41,7 @@ type BranchHead = { state: 'found'; sha: string } | { state: 'missing' } | { sta
 export function createGitHub(settings: GitHubSettings): GitProvider {
   const logger = settings.logger;
   const octokit = new Octokit({
-    auth: settings.token,
+    ...(settings.token ? { auth: settings.token } : {}),
     baseUrl: settings.apiUrl.replace(/\/+$/, ''),
     userAgent: 'everjust-platform',
     log: {
@@ -104,6 +106,48 @@ export function createGitHub(settings: GitHubSettings): GitProvider {
 
   return {
     name: 'github',
+
+    async downloadArchive(request: GitArchiveRequest): Promise<GitArchive> {
+      const { owner, name: repo, signal } = request;
+      const visibility = settings.token ? 'or the token cannot see it' : 'or it is private (store a GitHub token to import private repositories)';
+      let ref = request.ref;
+      if (!ref) {
+        const { data } = await call(`reading ${owner}/${repo}`, signal, (options) => octokit.rest.repos.get({ owner, repo, request: options })).catch((error: unknown) => {
+          throw notFound(error, `The repository ${owner}/${repo} does not exist, ${visibility}`);
+        });
+        ref = data.default_branch || 'main';
+      }
+      // The zipball answers 302 to codeload; fetch follows it (dropping the Authorization header on the
+      // way to another origin: the redirect URL carries its own token). The body is read as a stream, so
+      // an archive over the limit is dropped as soon as it passes it, never held whole.
+      const response = await call(`downloading ${owner}/${repo}@${ref}`, signal, (options) =>
+        octokit.rest.repos.downloadZipballArchive({ owner, repo, ref: ref!, request: { ...options, parseSuccessResponseBody: false } }),
+      ).catch((error: unknown) => {
+        throw notFound(error, `The repository ${owner}/${repo} or its ref ${JSON.stringify(ref)} does not exist, ${visibility}`);
+      });
+      const body = response.data as unknown as ReadableStream<Uint8Array> | null;
+      if (!body) throw new GitProviderError('UNAVAILABLE', `GitHub sent no archive for ${owner}/${repo}@${ref}`, true);
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      const reader = body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > request.maxBytes) {
+          await reader.cancel().catch(() => undefined);
+          throw new GitProviderError('ARCHIVE_TOO_LARGE', `The archive of ${owner}/${repo}@${ref} is over the ${request.maxBytes}-byte import limit`, false);
+        }
+        chunks.push(value);
+      }
+      const bytes = new Uint8Array(size);
+      let offset = 0;
+      for (const chunk of chunks) {
+        bytes.set(chunk, offset);
+        offset += chunk.byteLength;
+      }
+      return { bytes, ref };
+    },
 
     async ensureRepository(request: GitRepositoryRequest): Promise<GitRepository> {
       const { owner, name, signal } = request;
@@ -214,6 +258,11 @@ function classify(error: unknown, what: string): GitProviderError {
     default:
       return new GitProviderError('UNAVAILABLE', `GitHub failed while ${what} (${status ?? 'no status'} ${detail})`, (status ?? 500) >= 500, status);
   }
+}
+
+/** A 404 with the caller's words (which repository, and what may be wrong), other failures as they are. */
+function notFound(error: unknown, message: string): unknown {
+  return error instanceof GitProviderError && error.code === 'NOT_FOUND' ? new GitProviderError('NOT_FOUND', message, false, 404) : error;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -224,8 +224,13 @@ function summarizeToolResults(request: LlmRequest, prompts: string[]): OfflineRe
  * explanation and three file writes (a new app) or reads (a follow-up that will edit).
  */
 export function replyTo(request: LlmRequest): OfflineReply {
-  const prompts = promptsOf(request.messages);
+  const prompts = withAnswers(request.messages, promptsOf(request.messages));
   const last = request.messages[lastUserIndex(request.messages)];
+  // The end user answered the question: build what the prompt asked, with the answer.
+  if (last && answersOf(request.messages, last).length > 0 && !last.content.some((block) => isToolResult(block) && !isAnswer(request.messages, block))) {
+    return answerPrompt(request, prompts);
+  }
+  if (last && !last.content.some(isToolResult) && shouldAsk(request, prompts)) return askQuestion(request);
   if (last?.content.some(isToolResult)) {
     const reads = readResults(request.messages);
     return reads && editToolOf(request) ? editFiles(request, prompts, reads) : summarizeToolResults(request, prompts);
@@ -244,4 +249,43 @@ function readResults(messages: LlmMessage[]): Array<{ path: string; content: str
     const path = String((call.input as { path?: unknown }).path);
     return { path, content: result && !result.isError ? result.content : null };
   });
+}
+
+/** The tag that makes the offline generator ask its question first (demos and tests of the questions path). */
+export const ASK_TAG = '#ask';
+
+/** What the offline generator asks: which look, as two choices its theme rules understand. */
+export const OFFLINE_QUESTION = { question: 'Which look should the app have?', choices: ['Light theme', 'Dark theme'] };
+
+function askCalls(messages: LlmMessage[]): Array<Extract<LlmContentBlock, { type: 'tool_call' }>> {
+  return messages.flatMap((message) => message.content.flatMap((block) => (block.type === 'tool_call' && block.name === 'ask_user' ? [block] : [])));
+}
+
+function isAnswer(messages: LlmMessage[], block: Extract<LlmContentBlock, { type: 'tool_result' }>): boolean {
+  return askCalls(messages).some((call) => call.id === block.toolCallId);
+}
+
+/** The answers to ask_user calls in `message`. */
+function answersOf(messages: LlmMessage[], message: LlmMessage): string[] {
+  return message.content.flatMap((block) => (isToolResult(block) && !block.isError && isAnswer(messages, block) ? [block.content] : []));
+}
+
+/** The current prompt with the end user's answers to its questions, as if they had been part of it. */
+function withAnswers(messages: LlmMessage[], prompts: string[]): string[] {
+  const promptIndex = messages.findLastIndex((message) => message.role === 'user' && !message.content.some(isToolResult));
+  const answers = messages.slice(promptIndex + 1).flatMap((message) => (message.role === 'user' ? answersOf(messages, message) : []));
+  if (answers.length === 0 || prompts.length === 0) return prompts;
+  return [...prompts.slice(0, -1), `${prompts.at(-1)}\n\n${answers.map((answer) => `Answer: ${answer}`).join('\n')}`];
+}
+
+/** Ask when the prompt says `#ask`, ask_user is offered, and this prompt has not asked yet. */
+function shouldAsk(request: LlmRequest, prompts: string[]): boolean {
+  if (!prompts.at(-1)?.toLowerCase().includes(ASK_TAG) || !request.tools.some((tool) => tool.name === 'ask_user')) return false;
+  const promptIndex = request.messages.findLastIndex((message) => message.role === 'user' && !message.content.some(isToolResult));
+  return askCalls(request.messages.slice(promptIndex + 1)).length === 0;
+}
+
+function askQuestion(request: LlmRequest): OfflineReply {
+  const text = `Your prompt says ${ASK_TAG}, so before I build anything I'll ask you one question, as a model does when a request is ambiguous.`;
+  return { text, toolCalls: numberedCalls(request, [{ name: 'ask_user', input: OFFLINE_QUESTION }]), stopReason: 'tool_use' };
 }

@@ -622,3 +622,35 @@ describe('the generated apps, run against a fake DOM', () => {
     expect(typed(['9', '8', 'Backspace', '%'])).toBe('0.09');
   });
 });
+
+describe('the offline generator asks when the prompt says #ask', () => {
+  const askTool: LlmToolDefinition = { name: 'ask_user', description: 'Ask the user', inputSchema: { type: 'object', properties: { question: { type: 'string' } } } };
+  const tools = [...fileTools, askTool];
+
+  it('asks its question with choices first, then builds with the answer', async () => {
+    const offline = createOffline();
+    const asking = await collect(offline.stream(requestFor([prompt('A todo list #ask')], { tools })));
+    const [ask] = toolCalls(asking);
+    expect(toolCalls(asking)).toHaveLength(1);
+    expect(ask).toMatchObject({ name: 'ask_user', input: { question: 'Which look should the app have?', choices: ['Light theme', 'Dark theme'] } });
+    expect(finishOf(asking).stopReason).toBe('tool_use');
+
+    const conversation: LlmMessage[] = [
+      prompt('A todo list #ask'),
+      { role: 'assistant', content: [{ type: 'text', text: textOf(asking) }, { type: 'tool_call', id: ask.id, name: ask.name, input: ask.input }] },
+      { role: 'user', content: [{ type: 'tool_result', toolCallId: ask.id, content: 'Dark theme' }] },
+    ];
+    const dark = writtenFiles(await collect(offline.stream(requestFor(conversation, { tools }))));
+    expect(Object.keys(dark).sort()).toEqual(['app.js', 'index.html', 'styles.css']);
+    const light = writtenFiles(await collect(offline.stream(requestFor([...conversation.slice(0, 2), { role: 'user', content: [{ type: 'tool_result', toolCallId: ask.id, content: 'Light theme' }] }], { tools }))));
+    // The answer decides what it builds.
+    expect(dark['styles.css']).not.toBe(light['styles.css']);
+    expect(dark['styles.css']).toMatch(/dark/i);
+  });
+
+  it('does not ask without the tag, nor when ask_user is not offered', async () => {
+    const offline = createOffline();
+    expect(toolCalls(await collect(offline.stream(requestFor([prompt('A todo list')], { tools })))).map((call) => call.name)).not.toContain('ask_user');
+    expect(toolCalls(await collect(offline.stream(requestFor([prompt('A todo list #ask')])))).map((call) => call.name)).not.toContain('ask_user');
+  });
+});

@@ -1,12 +1,14 @@
-import type { LlmContentBlock, LlmStreamPart } from '../llm/llm-provider.js';
+import type { LlmContentBlock, LlmMessage, LlmStreamPart } from '../llm/llm-provider.js';
 import { buildSystemPrompt } from '../llm/prompts/system-prompt.js';
+import { ASK_USER_TOOL_NAME, askUserInput, createAskUserTool } from '../tools/ask-user-tool.js';
 import { createCommandTool } from '../tools/command-tool.js';
 import { createProjectTools, EDIT_TOOL_NAME, runTool, type Tool } from '../tools/project-tools.js';
 import { buildConversation } from './conversation.js';
 import { preview, sandboxRunner } from './preview.js';
 import { loadGenerationOptions } from './generation-options.js';
 import { saveSessionReply } from './session-reply.js';
-import { TaskError, type TaskContext, type TaskHandler } from './task.js';
+import { loadStoredConversation, RepeatFilter, storeMessages, unansweredQuestion } from './stored-conversation.js';
+import { TaskError, type TaskContext, type TaskHandler, type TaskOutcome } from './task.js';
 
 /** Tool rounds per generation: a model that keeps calling tools is stopped here. */
 export const MAX_TOOL_ROUNDS = 20;
@@ -19,7 +21,9 @@ const MAX_OUTPUT_TOKENS = 16_000;
  */
 export const generate: TaskHandler = async (context) => {
   const runner = context.sandbox ? sandboxRunner(context, context.sandbox) : undefined;
-  await generateFiles(context, runner?.provider.canRunCommands ? [createCommandTool(runner)] : []);
+  const waiting = await generateFiles(context, runner?.provider.canRunCommands ? [createCommandTool(runner)] : []);
+  // A question: no preview yet, the session waits for its answer (the worker releases the job).
+  if (waiting) return { waiting };
   if (context.sandbox && runner) await preview(context, context.sandbox, runner);
   return {};
 };
@@ -31,8 +35,15 @@ export const previewOnly: TaskHandler = async (context) => {
   return {};
 };
 
-async function generateFiles(context: TaskContext, extraTools: Tool[]): Promise<void> {
-  const { prisma, session, writer, signal, config, llm } = context;
+/**
+ * The model's tool loop. Each finished round (the model's message and its tools' results) is stored,
+ * fenced, before the next one, so an attempt that resumes (after an answer, a crash or a lost lease)
+ * continues from there: stored rounds are not asked again, and text the log already has is not written
+ * twice. Returns the question when the model asked one (ask_user), for the session to wait on.
+ */
+async function generateFiles(context: TaskContext, extraTools: Tool[]): Promise<TaskOutcome['waiting']> {
+  const { prisma, session, writer, signal, config, llm, job } = context;
+  const lease = { jobId: job.id, workerId: job.lockedBy, attempt: job.attempts };
   await writer.append({ type: 'status', payload: { status: 'running', step: 'generating' } });
   const options = await loadGenerationOptions(context);
   const canRunCommands = extraTools.some((tool) => tool.definition.name === 'run_command');
@@ -48,13 +59,25 @@ async function generateFiles(context: TaskContext, extraTools: Tool[]): Promise<
     instructions: options.instructions,
     attachments: options.attachments,
   });
-  const tools: Tool[] = [...createProjectTools({ prisma, projectId: session.projectId, writer, limits: config.limits }), ...extraTools];
-  const messages = [...conversation.messages];
+  const tools: Tool[] = [
+    ...createProjectTools({ prisma, projectId: session.projectId, writer, limits: config.limits }),
+    ...extraTools,
+    ...(options.allowQuestions ? [createAskUserTool()] : []),
+  ];
+  const stored = await loadStoredConversation(prisma, session.id);
+  const messages = [...conversation.messages, ...stored.messages];
+  const repeats = new RepeatFilter(stored.emittedText);
   const budget = options.maxOutputTokens;
   let outputTokens = 0;
-  let reply = '';
+  let reply = lastReply(stored.messages);
 
-  for (let round = 1; round <= MAX_TOOL_ROUNDS; round++) {
+  // An earlier attempt asked and died before the session could wait: wait on that question, unasked again.
+  const pending = unansweredQuestion(stored.messages);
+  if (pending) return pending;
+  // An earlier attempt finished the conversation (and died in the preview step, say): nothing to ask the model.
+  const finished = stored.messages.at(-1)?.role === 'assistant' && !stored.messages.at(-1)!.content.some((block) => block.type === 'tool_call');
+
+  for (let round = stored.rounds + 1; !finished && round <= MAX_TOOL_ROUNDS; round++) {
     const assistant: LlmContentBlock[] = [];
     let text = '';
     let stopReason: Extract<LlmStreamPart, { type: 'finish' }>['stopReason'] = 'other';
@@ -72,7 +95,7 @@ async function generateFiles(context: TaskContext, extraTools: Tool[]): Promise<
     })) {
       if (part.type === 'text-delta') {
         text += part.text;
-        writer.text(part.text);
+        writer.text(repeats.pass(part.text));
       } else if (part.type === 'tool-call') {
         calls.push(part);
       } else {
@@ -83,26 +106,60 @@ async function generateFiles(context: TaskContext, extraTools: Tool[]): Promise<
     }
     if (text) assistant.push({ type: 'text', text });
     for (const call of calls) assistant.push({ type: 'tool_call', id: call.id, name: call.name, input: call.input });
-    messages.push({ role: 'assistant', content: assistant });
+    const said: LlmMessage = { role: 'assistant', content: assistant };
+    messages.push(said);
     if (text.trim()) reply = text;
     await writer.append({ type: 'usage', payload: { ...writer.usage } });
     if (budget !== undefined && outputTokens >= budget && (calls.length > 0 || stopReason === 'max_tokens')) {
       // Stopped at the budget before it finished: what it wrote stays; the unrun calls are dropped.
       throw new TaskError('BUDGET_EXCEEDED', `The session used its output budget of ${budget} tokens before the model finished; the files written so far are kept.`, false);
     }
-    if (calls.length === 0) break;
+    if (calls.length === 0) {
+      await writer.drain();
+      await storeMessages(prisma, session.id, lease, [said]);
+      break;
+    }
 
     const results: LlmContentBlock[] = [];
+    let question: TaskOutcome['waiting'];
     for (const call of calls) {
       signal.throwIfAborted();
+      if (call.name === ASK_USER_TOOL_NAME && options.allowQuestions) {
+        const input = askUserInput.safeParse(call.input);
+        if (input.success && !question) {
+          question = { toolCallId: call.id, question: input.data.question, choices: input.data.choices ?? [] };
+          continue; // its result is the answer, stored by answerSession
+        }
+        results.push({ type: 'tool_result', toolCallId: call.id, isError: true, content: input.success ? 'Ask one question at a time.' : `Invalid input for ask_user: ${input.error.issues[0]?.message ?? 'see the schema'}` });
+        continue;
+      }
       const outcome = await runTool(tools, call.name, call.input, signal);
       results.push({ type: 'tool_result', toolCallId: call.id, content: outcome.content, ...(outcome.isError ? { isError: true } : {}) });
     }
-    messages.push({ role: 'user', content: results });
+    const ran: LlmMessage = { role: 'user', content: results };
+    messages.push(ran);
+    // The round's text and file events are in the log before the round is stored: the mark says so.
+    await writer.drain();
+    await storeMessages(prisma, session.id, lease, [said, ran]);
+    if (question) {
+      if (reply) await saveSessionReply(context, reply);
+      return question;
+    }
     if (round === MAX_TOOL_ROUNDS) {
       await writer.append({ type: 'error', payload: { code: 'TOOL_ROUNDS_EXCEEDED', message: `Stopped after ${MAX_TOOL_ROUNDS} tool rounds` } });
     }
   }
   // The model's own last words, for the next prompt's memory (and `Session.reply`).
   if (reply) await saveSessionReply(context, reply);
+  return undefined;
+}
+
+/** The text of the last stored assistant message that said something (the reply so far). */
+function lastReply(messages: LlmMessage[]): string {
+  for (const message of [...messages].reverse()) {
+    if (message.role !== 'assistant') continue;
+    const text = message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('');
+    if (text.trim()) return text;
+  }
+  return '';
 }

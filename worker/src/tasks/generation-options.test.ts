@@ -85,6 +85,8 @@ describeEachDatabase('loadGenerationOptions', (database) => {
       ],
       maxOutputTokens: 4000,
       byok: true,
+      // Questions are allowed unless the tenant turns them off.
+      allowQuestions: true,
     });
     // The writer prices this attempt at the model it runs.
     context.writer.addUsage({ inputTokens: 1_000_000 });
@@ -93,13 +95,13 @@ describeEachDatabase('loadGenerationOptions', (database) => {
 
   it("uses the tenant's default model when the session names none, and no key when the tenant has none", async () => {
     const session = await newSession({ generation: { defaultModel: 'claude-haiku-4-5' } }, { mode: 'live' });
-    expect(await loadGenerationOptions(contextFor(prisma, session))).toEqual({ model: 'claude-haiku-4-5', attachments: [], byok: false });
+    expect(await loadGenerationOptions(contextFor(prisma, session))).toEqual({ model: 'claude-haiku-4-5', attachments: [], byok: false, allowQuestions: true });
   });
 
   it('never opens the live key for a test-mode session', async () => {
     const session = await newSession({ anthropicKey: 'sk-ant-tenant-own-key' }, { mode: 'test' });
     const options = await loadGenerationOptions(contextFor(prisma, session));
-    expect(options).toEqual({ attachments: [], byok: false });
+    expect(options).toEqual({ attachments: [], byok: false, allowQuestions: true });
   });
 
   it('fails with MODEL_AUTH_FAILED, not retried, when the sealed key does not open', async () => {

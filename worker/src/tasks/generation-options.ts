@@ -25,6 +25,8 @@ export interface GenerationOptions {
   maxOutputTokens?: number;
   /** Whether `apiKey` is the tenant's own: its tokens are billed to the tenant by Anthropic. */
   byok: boolean;
+  /** The tenant lets the model ask its end users questions (`generation.allowQuestions`): ask_user is offered. */
+  allowQuestions: boolean;
 }
 
 /**
@@ -39,7 +41,7 @@ export async function loadGenerationOptions(context: TaskContext, policy?: Targe
   const { prisma, session, config, writer } = context;
   const tenant = await prisma.tenant.findUniqueOrThrow({
     where: { id: session.tenantId },
-    select: { generationInstructions: true, defaultModel: true, anthropicApiKeyEncrypted: true },
+    select: { generationInstructions: true, defaultModel: true, anthropicApiKeyEncrypted: true, allowQuestions: true },
   });
   const model = session.requestedModel ?? tenant.defaultModel ?? undefined;
   const live = session.mode === 'live';
@@ -69,6 +71,7 @@ export async function loadGenerationOptions(context: TaskContext, policy?: Targe
     attachments,
     ...(session.maxOutputTokens != null ? { maxOutputTokens: session.maxOutputTokens } : {}),
     byok,
+    allowQuestions: tenant.allowQuestions,
   };
 }
 

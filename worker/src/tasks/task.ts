@@ -1,5 +1,5 @@
 import { WorkerError } from '../worker-error.js';
-import type { ClaimedJob, Config, Logger, PrismaClient, PubSub, Session } from '@everjust/core';
+import type { ClaimedJob, Config, Logger, PendingQuestion, PrismaClient, PubSub, Session } from '@everjust/core';
 import type { LlmProvider } from '../llm/llm-provider.js';
 import type { SessionWriter } from '../session-writer.js';
 import type { SandboxProvider } from '../sandbox/sandbox-provider.js';
@@ -24,6 +24,11 @@ export interface TaskContext {
 /** A successful run's kind-specific results (they go into the `done` event). */
 export interface TaskOutcome {
   result?: Record<string, unknown>;
+  /**
+   * The model asked its end user a question: the session waits for the answer (`waiting_for_input`)
+   * and the worker releases the job instead of ending the session.
+   */
+  waiting?: Omit<PendingQuestion, 'askedAt' | 'expiresAt'>;
 }
 
 export type TaskHandler = (context: TaskContext) => Promise<TaskOutcome>;

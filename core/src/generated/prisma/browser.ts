@@ -33,9 +33,15 @@ export type ApiKey = Prisma.ApiKeyModel
  */
 export type Project = Prisma.ProjectModel
 /**
- * Model IdempotencyRecord
+ * Model Upload
  * One row per create mutation called with an idempotency key: the same key within 24 h returns
  * the first result; the same key with another input is a conflict.
+ * An archive uploaded with `POST /v1/uploads` for importProject: kept until it expires.
+ */
+export type Upload = Prisma.UploadModel
+/**
+ * Model IdempotencyRecord
+ * 
  */
 export type IdempotencyRecord = Prisma.IdempotencyRecordModel
 /**
@@ -43,6 +49,13 @@ export type IdempotencyRecord = Prisma.IdempotencyRecordModel
  * One unit of work a client started (a generation, a preview, an export), with its event log.
  */
 export type Session = Prisma.SessionModel
+/**
+ * Model SessionMessage
+ * The model's conversation of a session as it goes (in the worker's neutral message format, tool calls
+ * and results included), written lease-fenced after each model round: a job that resumes (after a
+ * question, a crash or a lost lease) continues it instead of starting again.
+ */
+export type SessionMessage = Prisma.SessionMessageModel
 /**
  * Model SessionEvent
  * The append-only log of a session: replayed to subscribers, and the source of webhooks.
@@ -132,3 +145,9 @@ export type AutoscaleChange = Prisma.AutoscaleChangeModel
  * least recently.
  */
 export type PreviewError = Prisma.PreviewErrorModel
+/**
+ * Model Deployment
+ * One deployment of a project's app (a deploy session's, or a rollback's): what was deployed, how far
+ * it got, and where it lives. The project's live one is its newest ACTIVE.
+ */
+export type Deployment = Prisma.DeploymentModel

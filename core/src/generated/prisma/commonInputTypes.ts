@@ -314,6 +314,23 @@ export type UuidNullableWithAggregatesFilter<$PrismaModel = never> = {
   _max?: Prisma.NestedStringNullableFilter<$PrismaModel>
 }
 
+export type BytesFilter<$PrismaModel = never> = {
+  equals?: runtime.Bytes | Prisma.BytesFieldRefInput<$PrismaModel>
+  in?: runtime.Bytes[] | Prisma.ListBytesFieldRefInput<$PrismaModel>
+  notIn?: runtime.Bytes[] | Prisma.ListBytesFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedBytesFilter<$PrismaModel> | runtime.Bytes
+}
+
+export type BytesWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: runtime.Bytes | Prisma.BytesFieldRefInput<$PrismaModel>
+  in?: runtime.Bytes[] | Prisma.ListBytesFieldRefInput<$PrismaModel>
+  notIn?: runtime.Bytes[] | Prisma.ListBytesFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedBytesWithAggregatesFilter<$PrismaModel> | runtime.Bytes
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedBytesFilter<$PrismaModel>
+  _max?: Prisma.NestedBytesFilter<$PrismaModel>
+}
+
 export type EnumSessionKindFilter<$PrismaModel = never> = {
   equals?: $Enums.SessionKind | Prisma.EnumSessionKindFieldRefInput<$PrismaModel>
   in?: $Enums.SessionKind[] | Prisma.ListEnumSessionKindFieldRefInput<$PrismaModel>
@@ -529,6 +546,23 @@ export type EnumWebhookDeliveryStatusWithAggregatesFilter<$PrismaModel = never> 
   _count?: Prisma.NestedIntFilter<$PrismaModel>
   _min?: Prisma.NestedEnumWebhookDeliveryStatusFilter<$PrismaModel>
   _max?: Prisma.NestedEnumWebhookDeliveryStatusFilter<$PrismaModel>
+}
+
+export type EnumDeploymentPhaseFilter<$PrismaModel = never> = {
+  equals?: $Enums.DeploymentPhase | Prisma.EnumDeploymentPhaseFieldRefInput<$PrismaModel>
+  in?: $Enums.DeploymentPhase[] | Prisma.ListEnumDeploymentPhaseFieldRefInput<$PrismaModel>
+  notIn?: $Enums.DeploymentPhase[] | Prisma.ListEnumDeploymentPhaseFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumDeploymentPhaseFilter<$PrismaModel> | $Enums.DeploymentPhase
+}
+
+export type EnumDeploymentPhaseWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.DeploymentPhase | Prisma.EnumDeploymentPhaseFieldRefInput<$PrismaModel>
+  in?: $Enums.DeploymentPhase[] | Prisma.ListEnumDeploymentPhaseFieldRefInput<$PrismaModel>
+  notIn?: $Enums.DeploymentPhase[] | Prisma.ListEnumDeploymentPhaseFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumDeploymentPhaseWithAggregatesFilter<$PrismaModel> | $Enums.DeploymentPhase
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumDeploymentPhaseFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumDeploymentPhaseFilter<$PrismaModel>
 }
 
 export type NestedUuidFilter<$PrismaModel = never> = {
@@ -813,6 +847,23 @@ export type NestedUuidNullableWithAggregatesFilter<$PrismaModel = never> = {
   _max?: Prisma.NestedStringNullableFilter<$PrismaModel>
 }
 
+export type NestedBytesFilter<$PrismaModel = never> = {
+  equals?: runtime.Bytes | Prisma.BytesFieldRefInput<$PrismaModel>
+  in?: runtime.Bytes[] | Prisma.ListBytesFieldRefInput<$PrismaModel>
+  notIn?: runtime.Bytes[] | Prisma.ListBytesFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedBytesFilter<$PrismaModel> | runtime.Bytes
+}
+
+export type NestedBytesWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: runtime.Bytes | Prisma.BytesFieldRefInput<$PrismaModel>
+  in?: runtime.Bytes[] | Prisma.ListBytesFieldRefInput<$PrismaModel>
+  notIn?: runtime.Bytes[] | Prisma.ListBytesFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedBytesWithAggregatesFilter<$PrismaModel> | runtime.Bytes
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedBytesFilter<$PrismaModel>
+  _max?: Prisma.NestedBytesFilter<$PrismaModel>
+}
+
 export type NestedEnumSessionKindFilter<$PrismaModel = never> = {
   equals?: $Enums.SessionKind | Prisma.EnumSessionKindFieldRefInput<$PrismaModel>
   in?: $Enums.SessionKind[] | Prisma.ListEnumSessionKindFieldRefInput<$PrismaModel>
@@ -990,6 +1041,23 @@ export type NestedEnumWebhookDeliveryStatusWithAggregatesFilter<$PrismaModel = n
   _count?: Prisma.NestedIntFilter<$PrismaModel>
   _min?: Prisma.NestedEnumWebhookDeliveryStatusFilter<$PrismaModel>
   _max?: Prisma.NestedEnumWebhookDeliveryStatusFilter<$PrismaModel>
+}
+
+export type NestedEnumDeploymentPhaseFilter<$PrismaModel = never> = {
+  equals?: $Enums.DeploymentPhase | Prisma.EnumDeploymentPhaseFieldRefInput<$PrismaModel>
+  in?: $Enums.DeploymentPhase[] | Prisma.ListEnumDeploymentPhaseFieldRefInput<$PrismaModel>
+  notIn?: $Enums.DeploymentPhase[] | Prisma.ListEnumDeploymentPhaseFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumDeploymentPhaseFilter<$PrismaModel> | $Enums.DeploymentPhase
+}
+
+export type NestedEnumDeploymentPhaseWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.DeploymentPhase | Prisma.EnumDeploymentPhaseFieldRefInput<$PrismaModel>
+  in?: $Enums.DeploymentPhase[] | Prisma.ListEnumDeploymentPhaseFieldRefInput<$PrismaModel>
+  notIn?: $Enums.DeploymentPhase[] | Prisma.ListEnumDeploymentPhaseFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumDeploymentPhaseWithAggregatesFilter<$PrismaModel> | $Enums.DeploymentPhase
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumDeploymentPhaseFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumDeploymentPhaseFilter<$PrismaModel>
 }
 
 

@@ -30,7 +30,9 @@ export type Mode = (typeof Mode)[keyof typeof Mode]
 export const SessionKind = {
   generate: 'generate',
   preview: 'preview',
-  export: 'export'
+  export: 'export',
+  deploy: 'deploy',
+  import: 'import'
 } as const
 
 export type SessionKind = (typeof SessionKind)[keyof typeof SessionKind]
@@ -39,6 +41,7 @@ export type SessionKind = (typeof SessionKind)[keyof typeof SessionKind]
 export const SessionStatus = {
   queued: 'queued',
   running: 'running',
+  waiting_for_input: 'waiting_for_input',
   succeeded: 'succeeded',
   failed: 'failed',
   cancelled: 'cancelled'
@@ -50,6 +53,7 @@ export type SessionStatus = (typeof SessionStatus)[keyof typeof SessionStatus]
 export const JobStatus = {
   queued: 'queued',
   running: 'running',
+  waiting: 'waiting',
   succeeded: 'succeeded',
   failed: 'failed',
   dead: 'dead',
@@ -77,3 +81,17 @@ export const WebhookDeliveryStatus = {
 } as const
 
 export type WebhookDeliveryStatus = (typeof WebhookDeliveryStatus)[keyof typeof WebhookDeliveryStatus]
+
+
+export const DeploymentPhase = {
+  PENDING_BUILD: 'PENDING_BUILD',
+  BUILDING: 'BUILDING',
+  PENDING_DEPLOY: 'PENDING_DEPLOY',
+  DEPLOYING: 'DEPLOYING',
+  ACTIVE: 'ACTIVE',
+  ERROR: 'ERROR',
+  CANCELED: 'CANCELED',
+  SUPERSEDED: 'SUPERSEDED'
+} as const
+
+export type DeploymentPhase = (typeof DeploymentPhase)[keyof typeof DeploymentPhase]

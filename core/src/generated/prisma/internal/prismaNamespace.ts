@@ -400,8 +400,10 @@ export const ModelName = {
   Tenant: 'Tenant',
   ApiKey: 'ApiKey',
   Project: 'Project',
+  Upload: 'Upload',
   IdempotencyRecord: 'IdempotencyRecord',
   Session: 'Session',
+  SessionMessage: 'SessionMessage',
   SessionEvent: 'SessionEvent',
   Job: 'Job',
   ProjectCheckpoint: 'ProjectCheckpoint',
@@ -417,7 +419,8 @@ export const ModelName = {
   WebhookEndpoint: 'WebhookEndpoint',
   WebhookDelivery: 'WebhookDelivery',
   AutoscaleChange: 'AutoscaleChange',
-  PreviewError: 'PreviewError'
+  PreviewError: 'PreviewError',
+  Deployment: 'Deployment'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -433,7 +436,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "apiKey" | "project" | "idempotencyRecord" | "session" | "sessionEvent" | "job" | "projectCheckpoint" | "checkpointFile" | "fileBlob" | "projectFile" | "sessionFile" | "sessionAttachment" | "sessionAttemptUsage" | "sandbox" | "usageDaily" | "endUserBudget" | "webhookEndpoint" | "webhookDelivery" | "autoscaleChange" | "previewError"
+    modelProps: "tenant" | "apiKey" | "project" | "upload" | "idempotencyRecord" | "session" | "sessionMessage" | "sessionEvent" | "job" | "projectCheckpoint" | "checkpointFile" | "fileBlob" | "projectFile" | "sessionFile" | "sessionAttachment" | "sessionAttemptUsage" | "sandbox" | "usageDaily" | "endUserBudget" | "webhookEndpoint" | "webhookDelivery" | "autoscaleChange" | "previewError" | "deployment"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -659,6 +662,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    Upload: {
+      payload: Prisma.$UploadPayload<ExtArgs>
+      fields: Prisma.UploadFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.UploadFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.UploadFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPayload>
+        }
+        findFirst: {
+          args: Prisma.UploadFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.UploadFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPayload>
+        }
+        findMany: {
+          args: Prisma.UploadFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPayload>[]
+        }
+        create: {
+          args: Prisma.UploadCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPayload>
+        }
+        createMany: {
+          args: Prisma.UploadCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.UploadCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPayload>[]
+        }
+        delete: {
+          args: Prisma.UploadDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPayload>
+        }
+        update: {
+          args: Prisma.UploadUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPayload>
+        }
+        deleteMany: {
+          args: Prisma.UploadDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.UploadUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.UploadUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPayload>[]
+        }
+        upsert: {
+          args: Prisma.UploadUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UploadPayload>
+        }
+        aggregate: {
+          args: Prisma.UploadAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateUpload>
+        }
+        groupBy: {
+          args: Prisma.UploadGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.UploadGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.UploadCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.UploadCountAggregateOutputType> | number
+        }
+      }
+    }
     IdempotencyRecord: {
       payload: Prisma.$IdempotencyRecordPayload<ExtArgs>
       fields: Prisma.IdempotencyRecordFieldRefs
@@ -804,6 +881,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         count: {
           args: Prisma.SessionCountArgs<ExtArgs>
           result: runtime.Types.Utils.Optional<Prisma.SessionCountAggregateOutputType> | number
+        }
+      }
+    }
+    SessionMessage: {
+      payload: Prisma.$SessionMessagePayload<ExtArgs>
+      fields: Prisma.SessionMessageFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.SessionMessageFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionMessagePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.SessionMessageFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionMessagePayload>
+        }
+        findFirst: {
+          args: Prisma.SessionMessageFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionMessagePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.SessionMessageFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionMessagePayload>
+        }
+        findMany: {
+          args: Prisma.SessionMessageFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionMessagePayload>[]
+        }
+        create: {
+          args: Prisma.SessionMessageCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionMessagePayload>
+        }
+        createMany: {
+          args: Prisma.SessionMessageCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.SessionMessageCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionMessagePayload>[]
+        }
+        delete: {
+          args: Prisma.SessionMessageDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionMessagePayload>
+        }
+        update: {
+          args: Prisma.SessionMessageUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionMessagePayload>
+        }
+        deleteMany: {
+          args: Prisma.SessionMessageDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.SessionMessageUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.SessionMessageUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionMessagePayload>[]
+        }
+        upsert: {
+          args: Prisma.SessionMessageUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionMessagePayload>
+        }
+        aggregate: {
+          args: Prisma.SessionMessageAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateSessionMessage>
+        }
+        groupBy: {
+          args: Prisma.SessionMessageGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.SessionMessageGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.SessionMessageCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.SessionMessageCountAggregateOutputType> | number
         }
       }
     }
@@ -1991,6 +2142,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    Deployment: {
+      payload: Prisma.$DeploymentPayload<ExtArgs>
+      fields: Prisma.DeploymentFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.DeploymentFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.DeploymentFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>
+        }
+        findFirst: {
+          args: Prisma.DeploymentFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.DeploymentFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>
+        }
+        findMany: {
+          args: Prisma.DeploymentFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>[]
+        }
+        create: {
+          args: Prisma.DeploymentCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>
+        }
+        createMany: {
+          args: Prisma.DeploymentCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.DeploymentCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>[]
+        }
+        delete: {
+          args: Prisma.DeploymentDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>
+        }
+        update: {
+          args: Prisma.DeploymentUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>
+        }
+        deleteMany: {
+          args: Prisma.DeploymentDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.DeploymentUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.DeploymentUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>[]
+        }
+        upsert: {
+          args: Prisma.DeploymentUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$DeploymentPayload>
+        }
+        aggregate: {
+          args: Prisma.DeploymentAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateDeployment>
+        }
+        groupBy: {
+          args: Prisma.DeploymentGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.DeploymentGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.DeploymentCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.DeploymentCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -2079,10 +2304,29 @@ export const ProjectScalarFieldEnum = {
   updatedAt: 'updatedAt',
   deletedAt: 'deletedAt',
   forkedFromId: 'forkedFromId',
-  forkedAtSessionId: 'forkedAtSessionId'
+  forkedAtSessionId: 'forkedAtSessionId',
+  deployRepository: 'deployRepository',
+  deployAppId: 'deployAppId',
+  customDomain: 'customDomain'
 } as const
 
 export type ProjectScalarFieldEnum = (typeof ProjectScalarFieldEnum)[keyof typeof ProjectScalarFieldEnum]
+
+
+export const UploadScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  mode: 'mode',
+  filename: 'filename',
+  contentType: 'contentType',
+  size: 'size',
+  sha256: 'sha256',
+  data: 'data',
+  createdAt: 'createdAt',
+  expiresAt: 'expiresAt'
+} as const
+
+export type UploadScalarFieldEnum = (typeof UploadScalarFieldEnum)[keyof typeof UploadScalarFieldEnum]
 
 
 export const IdempotencyRecordScalarFieldEnum = {
@@ -2119,6 +2363,8 @@ export const SessionScalarFieldEnum = {
   byok: 'byok',
   billable: 'billable',
   cancelRequestedAt: 'cancelRequestedAt',
+  pendingQuestion: 'pendingQuestion',
+  questionAskedAt: 'questionAskedAt',
   createdAt: 'createdAt',
   startedAt: 'startedAt',
   endedAt: 'endedAt',
@@ -2126,6 +2372,18 @@ export const SessionScalarFieldEnum = {
 } as const
 
 export type SessionScalarFieldEnum = (typeof SessionScalarFieldEnum)[keyof typeof SessionScalarFieldEnum]
+
+
+export const SessionMessageScalarFieldEnum = {
+  sessionId: 'sessionId',
+  seq: 'seq',
+  role: 'role',
+  content: 'content',
+  eventSeq: 'eventSeq',
+  createdAt: 'createdAt'
+} as const
+
+export type SessionMessageScalarFieldEnum = (typeof SessionMessageScalarFieldEnum)[keyof typeof SessionMessageScalarFieldEnum]
 
 
 export const SessionEventScalarFieldEnum = {
@@ -2186,6 +2444,7 @@ export const FileBlobScalarFieldEnum = {
   sha: 'sha',
   content: 'content',
   size: 'size',
+  binary: 'binary',
   createdAt: 'createdAt'
 } as const
 
@@ -2282,6 +2541,7 @@ export const UsageDailyScalarFieldEnum = {
   cacheWriteTokens: 'cacheWriteTokens',
   cacheReadTokens: 'cacheReadTokens',
   sandboxSeconds: 'sandboxSeconds',
+  deploys: 'deploys',
   costMicros: 'costMicros',
   billable: 'billable',
   byok: 'byok',
@@ -2372,6 +2632,30 @@ export const PreviewErrorScalarFieldEnum = {
 } as const
 
 export type PreviewErrorScalarFieldEnum = (typeof PreviewErrorScalarFieldEnum)[keyof typeof PreviewErrorScalarFieldEnum]
+
+
+export const DeploymentScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  mode: 'mode',
+  projectId: 'projectId',
+  sessionId: 'sessionId',
+  provider: 'provider',
+  appId: 'appId',
+  doDeploymentId: 'doDeploymentId',
+  rollbackOfId: 'rollbackOfId',
+  appKind: 'appKind',
+  commitSha: 'commitSha',
+  phase: 'phase',
+  steps: 'steps',
+  liveUrl: 'liveUrl',
+  logTail: 'logTail',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt',
+  finishedAt: 'finishedAt'
+} as const
+
+export type DeploymentScalarFieldEnum = (typeof DeploymentScalarFieldEnum)[keyof typeof DeploymentScalarFieldEnum]
 
 
 export const SortOrder = {
@@ -2520,6 +2804,20 @@ export type ListEnumModeFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaM
 
 
 /**
+ * Reference to a field of type 'Bytes'
+ */
+export type BytesFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Bytes'>
+    
+
+
+/**
+ * Reference to a field of type 'Bytes[]'
+ */
+export type ListBytesFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Bytes[]'>
+    
+
+
+/**
  * Reference to a field of type 'SessionKind'
  */
 export type EnumSessionKindFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'SessionKind'>
@@ -2614,6 +2912,20 @@ export type EnumWebhookDeliveryStatusFieldRefInput<$PrismaModel> = FieldRefInput
  * Reference to a field of type 'WebhookDeliveryStatus[]'
  */
 export type ListEnumWebhookDeliveryStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'WebhookDeliveryStatus[]'>
+    
+
+
+/**
+ * Reference to a field of type 'DeploymentPhase'
+ */
+export type EnumDeploymentPhaseFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'DeploymentPhase'>
+    
+
+
+/**
+ * Reference to a field of type 'DeploymentPhase[]'
+ */
+export type ListEnumDeploymentPhaseFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'DeploymentPhase[]'>
     
 
 /**
@@ -2770,8 +3082,10 @@ export type GlobalOmitConfig = {
   tenant?: Prisma.TenantOmit
   apiKey?: Prisma.ApiKeyOmit
   project?: Prisma.ProjectOmit
+  upload?: Prisma.UploadOmit
   idempotencyRecord?: Prisma.IdempotencyRecordOmit
   session?: Prisma.SessionOmit
+  sessionMessage?: Prisma.SessionMessageOmit
   sessionEvent?: Prisma.SessionEventOmit
   job?: Prisma.JobOmit
   projectCheckpoint?: Prisma.ProjectCheckpointOmit
@@ -2788,6 +3102,7 @@ export type GlobalOmitConfig = {
   webhookDelivery?: Prisma.WebhookDeliveryOmit
   autoscaleChange?: Prisma.AutoscaleChangeOmit
   previewError?: Prisma.PreviewErrorOmit
+  deployment?: Prisma.DeploymentOmit
 }
 
 /* Types for Logging */

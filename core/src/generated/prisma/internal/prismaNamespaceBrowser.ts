@@ -54,8 +54,10 @@ export const ModelName = {
   Tenant: 'Tenant',
   ApiKey: 'ApiKey',
   Project: 'Project',
+  Upload: 'Upload',
   IdempotencyRecord: 'IdempotencyRecord',
   Session: 'Session',
+  SessionMessage: 'SessionMessage',
   SessionEvent: 'SessionEvent',
   Job: 'Job',
   ProjectCheckpoint: 'ProjectCheckpoint',
@@ -71,7 +73,8 @@ export const ModelName = {
   WebhookEndpoint: 'WebhookEndpoint',
   WebhookDelivery: 'WebhookDelivery',
   AutoscaleChange: 'AutoscaleChange',
-  PreviewError: 'PreviewError'
+  PreviewError: 'PreviewError',
+  Deployment: 'Deployment'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -139,10 +142,29 @@ export const ProjectScalarFieldEnum = {
   updatedAt: 'updatedAt',
   deletedAt: 'deletedAt',
   forkedFromId: 'forkedFromId',
-  forkedAtSessionId: 'forkedAtSessionId'
+  forkedAtSessionId: 'forkedAtSessionId',
+  deployRepository: 'deployRepository',
+  deployAppId: 'deployAppId',
+  customDomain: 'customDomain'
 } as const
 
 export type ProjectScalarFieldEnum = (typeof ProjectScalarFieldEnum)[keyof typeof ProjectScalarFieldEnum]
+
+
+export const UploadScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  mode: 'mode',
+  filename: 'filename',
+  contentType: 'contentType',
+  size: 'size',
+  sha256: 'sha256',
+  data: 'data',
+  createdAt: 'createdAt',
+  expiresAt: 'expiresAt'
+} as const
+
+export type UploadScalarFieldEnum = (typeof UploadScalarFieldEnum)[keyof typeof UploadScalarFieldEnum]
 
 
 export const IdempotencyRecordScalarFieldEnum = {
@@ -179,6 +201,8 @@ export const SessionScalarFieldEnum = {
   byok: 'byok',
   billable: 'billable',
   cancelRequestedAt: 'cancelRequestedAt',
+  pendingQuestion: 'pendingQuestion',
+  questionAskedAt: 'questionAskedAt',
   createdAt: 'createdAt',
   startedAt: 'startedAt',
   endedAt: 'endedAt',
@@ -186,6 +210,18 @@ export const SessionScalarFieldEnum = {
 } as const
 
 export type SessionScalarFieldEnum = (typeof SessionScalarFieldEnum)[keyof typeof SessionScalarFieldEnum]
+
+
+export const SessionMessageScalarFieldEnum = {
+  sessionId: 'sessionId',
+  seq: 'seq',
+  role: 'role',
+  content: 'content',
+  eventSeq: 'eventSeq',
+  createdAt: 'createdAt'
+} as const
+
+export type SessionMessageScalarFieldEnum = (typeof SessionMessageScalarFieldEnum)[keyof typeof SessionMessageScalarFieldEnum]
 
 
 export const SessionEventScalarFieldEnum = {
@@ -246,6 +282,7 @@ export const FileBlobScalarFieldEnum = {
   sha: 'sha',
   content: 'content',
   size: 'size',
+  binary: 'binary',
   createdAt: 'createdAt'
 } as const
 
@@ -342,6 +379,7 @@ export const UsageDailyScalarFieldEnum = {
   cacheWriteTokens: 'cacheWriteTokens',
   cacheReadTokens: 'cacheReadTokens',
   sandboxSeconds: 'sandboxSeconds',
+  deploys: 'deploys',
   costMicros: 'costMicros',
   billable: 'billable',
   byok: 'byok',
@@ -432,6 +470,30 @@ export const PreviewErrorScalarFieldEnum = {
 } as const
 
 export type PreviewErrorScalarFieldEnum = (typeof PreviewErrorScalarFieldEnum)[keyof typeof PreviewErrorScalarFieldEnum]
+
+
+export const DeploymentScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  mode: 'mode',
+  projectId: 'projectId',
+  sessionId: 'sessionId',
+  provider: 'provider',
+  appId: 'appId',
+  doDeploymentId: 'doDeploymentId',
+  rollbackOfId: 'rollbackOfId',
+  appKind: 'appKind',
+  commitSha: 'commitSha',
+  phase: 'phase',
+  steps: 'steps',
+  liveUrl: 'liveUrl',
+  logTail: 'logTail',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt',
+  finishedAt: 'finishedAt'
+} as const
+
+export type DeploymentScalarFieldEnum = (typeof DeploymentScalarFieldEnum)[keyof typeof DeploymentScalarFieldEnum]
 
 
 export const SortOrder = {

@@ -38,6 +38,7 @@ export type FileBlobMinAggregateOutputType = {
   sha: string | null
   content: string | null
   size: number | null
+  binary: boolean | null
   createdAt: Date | null
 }
 
@@ -45,6 +46,7 @@ export type FileBlobMaxAggregateOutputType = {
   sha: string | null
   content: string | null
   size: number | null
+  binary: boolean | null
   createdAt: Date | null
 }
 
@@ -52,6 +54,7 @@ export type FileBlobCountAggregateOutputType = {
   sha: number
   content: number
   size: number
+  binary: number
   createdAt: number
   _all: number
 }
@@ -69,6 +72,7 @@ export type FileBlobMinAggregateInputType = {
   sha?: true
   content?: true
   size?: true
+  binary?: true
   createdAt?: true
 }
 
@@ -76,6 +80,7 @@ export type FileBlobMaxAggregateInputType = {
   sha?: true
   content?: true
   size?: true
+  binary?: true
   createdAt?: true
 }
 
@@ -83,6 +88,7 @@ export type FileBlobCountAggregateInputType = {
   sha?: true
   content?: true
   size?: true
+  binary?: true
   createdAt?: true
   _all?: true
 }
@@ -177,6 +183,7 @@ export type FileBlobGroupByOutputType = {
   sha: string
   content: string
   size: number
+  binary: boolean
   createdAt: Date
   _count: FileBlobCountAggregateOutputType | null
   _avg: FileBlobAvgAggregateOutputType | null
@@ -207,6 +214,7 @@ export type FileBlobWhereInput = {
   sha?: Prisma.StringFilter<"FileBlob"> | string
   content?: Prisma.StringFilter<"FileBlob"> | string
   size?: Prisma.IntFilter<"FileBlob"> | number
+  binary?: Prisma.BoolFilter<"FileBlob"> | boolean
   createdAt?: Prisma.DateTimeFilter<"FileBlob"> | Date | string
   projectFiles?: Prisma.ProjectFileListRelationFilter
   sessionFiles?: Prisma.SessionFileListRelationFilter
@@ -218,6 +226,7 @@ export type FileBlobOrderByWithRelationInput = {
   sha?: Prisma.SortOrder
   content?: Prisma.SortOrder
   size?: Prisma.SortOrder
+  binary?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   projectFiles?: Prisma.ProjectFileOrderByRelationAggregateInput
   sessionFiles?: Prisma.SessionFileOrderByRelationAggregateInput
@@ -232,6 +241,7 @@ export type FileBlobWhereUniqueInput = Prisma.AtLeast<{
   NOT?: Prisma.FileBlobWhereInput | Prisma.FileBlobWhereInput[]
   content?: Prisma.StringFilter<"FileBlob"> | string
   size?: Prisma.IntFilter<"FileBlob"> | number
+  binary?: Prisma.BoolFilter<"FileBlob"> | boolean
   createdAt?: Prisma.DateTimeFilter<"FileBlob"> | Date | string
   projectFiles?: Prisma.ProjectFileListRelationFilter
   sessionFiles?: Prisma.SessionFileListRelationFilter
@@ -243,6 +253,7 @@ export type FileBlobOrderByWithAggregationInput = {
   sha?: Prisma.SortOrder
   content?: Prisma.SortOrder
   size?: Prisma.SortOrder
+  binary?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   _count?: Prisma.FileBlobCountOrderByAggregateInput
   _avg?: Prisma.FileBlobAvgOrderByAggregateInput
@@ -258,6 +269,7 @@ export type FileBlobScalarWhereWithAggregatesInput = {
   sha?: Prisma.StringWithAggregatesFilter<"FileBlob"> | string
   content?: Prisma.StringWithAggregatesFilter<"FileBlob"> | string
   size?: Prisma.IntWithAggregatesFilter<"FileBlob"> | number
+  binary?: Prisma.BoolWithAggregatesFilter<"FileBlob"> | boolean
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"FileBlob"> | Date | string
 }
 
@@ -265,6 +277,7 @@ export type FileBlobCreateInput = {
   sha: string
   content: string
   size: number
+  binary?: boolean
   createdAt?: Date | string
   projectFiles?: Prisma.ProjectFileCreateNestedManyWithoutBlobInput
   sessionFiles?: Prisma.SessionFileCreateNestedManyWithoutBlobInput
@@ -276,6 +289,7 @@ export type FileBlobUncheckedCreateInput = {
   sha: string
   content: string
   size: number
+  binary?: boolean
   createdAt?: Date | string
   projectFiles?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutBlobInput
   sessionFiles?: Prisma.SessionFileUncheckedCreateNestedManyWithoutBlobInput
@@ -287,6 +301,7 @@ export type FileBlobUpdateInput = {
   sha?: Prisma.StringFieldUpdateOperationsInput | string
   content?: Prisma.StringFieldUpdateOperationsInput | string
   size?: Prisma.IntFieldUpdateOperationsInput | number
+  binary?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   projectFiles?: Prisma.ProjectFileUpdateManyWithoutBlobNestedInput
   sessionFiles?: Prisma.SessionFileUpdateManyWithoutBlobNestedInput
@@ -298,6 +313,7 @@ export type FileBlobUncheckedUpdateInput = {
   sha?: Prisma.StringFieldUpdateOperationsInput | string
   content?: Prisma.StringFieldUpdateOperationsInput | string
   size?: Prisma.IntFieldUpdateOperationsInput | number
+  binary?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   projectFiles?: Prisma.ProjectFileUncheckedUpdateManyWithoutBlobNestedInput
   sessionFiles?: Prisma.SessionFileUncheckedUpdateManyWithoutBlobNestedInput
@@ -309,6 +325,7 @@ export type FileBlobCreateManyInput = {
   sha: string
   content: string
   size: number
+  binary?: boolean
   createdAt?: Date | string
 }
 
@@ -316,6 +333,7 @@ export type FileBlobUpdateManyMutationInput = {
   sha?: Prisma.StringFieldUpdateOperationsInput | string
   content?: Prisma.StringFieldUpdateOperationsInput | string
   size?: Prisma.IntFieldUpdateOperationsInput | number
+  binary?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -323,6 +341,7 @@ export type FileBlobUncheckedUpdateManyInput = {
   sha?: Prisma.StringFieldUpdateOperationsInput | string
   content?: Prisma.StringFieldUpdateOperationsInput | string
   size?: Prisma.IntFieldUpdateOperationsInput | number
+  binary?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -335,6 +354,7 @@ export type FileBlobCountOrderByAggregateInput = {
   sha?: Prisma.SortOrder
   content?: Prisma.SortOrder
   size?: Prisma.SortOrder
+  binary?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
 }
 
@@ -346,6 +366,7 @@ export type FileBlobMaxOrderByAggregateInput = {
   sha?: Prisma.SortOrder
   content?: Prisma.SortOrder
   size?: Prisma.SortOrder
+  binary?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
 }
 
@@ -353,6 +374,7 @@ export type FileBlobMinOrderByAggregateInput = {
   sha?: Prisma.SortOrder
   content?: Prisma.SortOrder
   size?: Prisma.SortOrder
+  binary?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
 }
 
@@ -427,6 +449,7 @@ export type FileBlobCreateWithoutCheckpointFilesInput = {
   sha: string
   content: string
   size: number
+  binary?: boolean
   createdAt?: Date | string
   projectFiles?: Prisma.ProjectFileCreateNestedManyWithoutBlobInput
   sessionFiles?: Prisma.SessionFileCreateNestedManyWithoutBlobInput
@@ -437,6 +460,7 @@ export type FileBlobUncheckedCreateWithoutCheckpointFilesInput = {
   sha: string
   content: string
   size: number
+  binary?: boolean
   createdAt?: Date | string
   projectFiles?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutBlobInput
   sessionFiles?: Prisma.SessionFileUncheckedCreateNestedManyWithoutBlobInput
@@ -463,6 +487,7 @@ export type FileBlobUpdateWithoutCheckpointFilesInput = {
   sha?: Prisma.StringFieldUpdateOperationsInput | string
   content?: Prisma.StringFieldUpdateOperationsInput | string
   size?: Prisma.IntFieldUpdateOperationsInput | number
+  binary?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   projectFiles?: Prisma.ProjectFileUpdateManyWithoutBlobNestedInput
   sessionFiles?: Prisma.SessionFileUpdateManyWithoutBlobNestedInput
@@ -473,6 +498,7 @@ export type FileBlobUncheckedUpdateWithoutCheckpointFilesInput = {
   sha?: Prisma.StringFieldUpdateOperationsInput | string
   content?: Prisma.StringFieldUpdateOperationsInput | string
   size?: Prisma.IntFieldUpdateOperationsInput | number
+  binary?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   projectFiles?: Prisma.ProjectFileUncheckedUpdateManyWithoutBlobNestedInput
   sessionFiles?: Prisma.SessionFileUncheckedUpdateManyWithoutBlobNestedInput
@@ -483,6 +509,7 @@ export type FileBlobCreateWithoutProjectFilesInput = {
   sha: string
   content: string
   size: number
+  binary?: boolean
   createdAt?: Date | string
   sessionFiles?: Prisma.SessionFileCreateNestedManyWithoutBlobInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutBlobInput
@@ -493,6 +520,7 @@ export type FileBlobUncheckedCreateWithoutProjectFilesInput = {
   sha: string
   content: string
   size: number
+  binary?: boolean
   createdAt?: Date | string
   sessionFiles?: Prisma.SessionFileUncheckedCreateNestedManyWithoutBlobInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutBlobInput
@@ -519,6 +547,7 @@ export type FileBlobUpdateWithoutProjectFilesInput = {
   sha?: Prisma.StringFieldUpdateOperationsInput | string
   content?: Prisma.StringFieldUpdateOperationsInput | string
   size?: Prisma.IntFieldUpdateOperationsInput | number
+  binary?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessionFiles?: Prisma.SessionFileUpdateManyWithoutBlobNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutBlobNestedInput
@@ -529,6 +558,7 @@ export type FileBlobUncheckedUpdateWithoutProjectFilesInput = {
   sha?: Prisma.StringFieldUpdateOperationsInput | string
   content?: Prisma.StringFieldUpdateOperationsInput | string
   size?: Prisma.IntFieldUpdateOperationsInput | number
+  binary?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   sessionFiles?: Prisma.SessionFileUncheckedUpdateManyWithoutBlobNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutBlobNestedInput
@@ -539,6 +569,7 @@ export type FileBlobCreateWithoutSessionFilesInput = {
   sha: string
   content: string
   size: number
+  binary?: boolean
   createdAt?: Date | string
   projectFiles?: Prisma.ProjectFileCreateNestedManyWithoutBlobInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutBlobInput
@@ -549,6 +580,7 @@ export type FileBlobUncheckedCreateWithoutSessionFilesInput = {
   sha: string
   content: string
   size: number
+  binary?: boolean
   createdAt?: Date | string
   projectFiles?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutBlobInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutBlobInput
@@ -575,6 +607,7 @@ export type FileBlobUpdateWithoutSessionFilesInput = {
   sha?: Prisma.StringFieldUpdateOperationsInput | string
   content?: Prisma.StringFieldUpdateOperationsInput | string
   size?: Prisma.IntFieldUpdateOperationsInput | number
+  binary?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   projectFiles?: Prisma.ProjectFileUpdateManyWithoutBlobNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutBlobNestedInput
@@ -585,6 +618,7 @@ export type FileBlobUncheckedUpdateWithoutSessionFilesInput = {
   sha?: Prisma.StringFieldUpdateOperationsInput | string
   content?: Prisma.StringFieldUpdateOperationsInput | string
   size?: Prisma.IntFieldUpdateOperationsInput | number
+  binary?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   projectFiles?: Prisma.ProjectFileUncheckedUpdateManyWithoutBlobNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutBlobNestedInput
@@ -595,6 +629,7 @@ export type FileBlobCreateWithoutAttachmentsInput = {
   sha: string
   content: string
   size: number
+  binary?: boolean
   createdAt?: Date | string
   projectFiles?: Prisma.ProjectFileCreateNestedManyWithoutBlobInput
   sessionFiles?: Prisma.SessionFileCreateNestedManyWithoutBlobInput
@@ -605,6 +640,7 @@ export type FileBlobUncheckedCreateWithoutAttachmentsInput = {
   sha: string
   content: string
   size: number
+  binary?: boolean
   createdAt?: Date | string
   projectFiles?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutBlobInput
   sessionFiles?: Prisma.SessionFileUncheckedCreateNestedManyWithoutBlobInput
@@ -631,6 +667,7 @@ export type FileBlobUpdateWithoutAttachmentsInput = {
   sha?: Prisma.StringFieldUpdateOperationsInput | string
   content?: Prisma.StringFieldUpdateOperationsInput | string
   size?: Prisma.IntFieldUpdateOperationsInput | number
+  binary?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   projectFiles?: Prisma.ProjectFileUpdateManyWithoutBlobNestedInput
   sessionFiles?: Prisma.SessionFileUpdateManyWithoutBlobNestedInput
@@ -641,6 +678,7 @@ export type FileBlobUncheckedUpdateWithoutAttachmentsInput = {
   sha?: Prisma.StringFieldUpdateOperationsInput | string
   content?: Prisma.StringFieldUpdateOperationsInput | string
   size?: Prisma.IntFieldUpdateOperationsInput | number
+  binary?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   projectFiles?: Prisma.ProjectFileUncheckedUpdateManyWithoutBlobNestedInput
   sessionFiles?: Prisma.SessionFileUncheckedUpdateManyWithoutBlobNestedInput
@@ -709,6 +747,7 @@ export type FileBlobSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs
   sha?: boolean
   content?: boolean
   size?: boolean
+  binary?: boolean
   createdAt?: boolean
   projectFiles?: boolean | Prisma.FileBlob$projectFilesArgs<ExtArgs>
   sessionFiles?: boolean | Prisma.FileBlob$sessionFilesArgs<ExtArgs>
@@ -721,6 +760,7 @@ export type FileBlobSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exte
   sha?: boolean
   content?: boolean
   size?: boolean
+  binary?: boolean
   createdAt?: boolean
 }, ExtArgs["result"]["fileBlob"]>
 
@@ -728,6 +768,7 @@ export type FileBlobSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exte
   sha?: boolean
   content?: boolean
   size?: boolean
+  binary?: boolean
   createdAt?: boolean
 }, ExtArgs["result"]["fileBlob"]>
 
@@ -735,10 +776,11 @@ export type FileBlobSelectScalar = {
   sha?: boolean
   content?: boolean
   size?: boolean
+  binary?: boolean
   createdAt?: boolean
 }
 
-export type FileBlobOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"sha" | "content" | "size" | "createdAt", ExtArgs["result"]["fileBlob"]>
+export type FileBlobOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"sha" | "content" | "size" | "binary" | "createdAt", ExtArgs["result"]["fileBlob"]>
 export type FileBlobInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   projectFiles?: boolean | Prisma.FileBlob$projectFilesArgs<ExtArgs>
   sessionFiles?: boolean | Prisma.FileBlob$sessionFilesArgs<ExtArgs>
@@ -759,8 +801,18 @@ export type $FileBlobPayload<ExtArgs extends runtime.Types.Extensions.InternalAr
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     sha: string
+    /**
+     * The file's text; for a binary file (`binary`), its bytes in base64.
+     */
     content: string
+    /**
+     * In bytes (of the file itself, not of its base64).
+     */
     size: number
+    /**
+     * A file that is not UTF-8 text (an image, a font), kept as base64; sha is SHA-256 of its bytes either way.
+     */
+    binary: boolean
     createdAt: Date
   }, ExtArgs["result"]["fileBlob"]>
   composites: {}
@@ -1192,6 +1244,7 @@ export interface FileBlobFieldRefs {
   readonly sha: Prisma.FieldRef<"FileBlob", 'String'>
   readonly content: Prisma.FieldRef<"FileBlob", 'String'>
   readonly size: Prisma.FieldRef<"FileBlob", 'Int'>
+  readonly binary: Prisma.FieldRef<"FileBlob", 'Boolean'>
   readonly createdAt: Prisma.FieldRef<"FileBlob", 'DateTime'>
 }
     

@@ -14,8 +14,7 @@ import type * as Prisma from "../internal/prismaNamespace.js"
 
 /**
  * Model IdempotencyRecord
- * One row per create mutation called with an idempotency key: the same key within 24 h returns
- * the first result; the same key with another input is a conflict.
+ * 
  */
 export type IdempotencyRecordModel = runtime.Types.Result.DefaultSelection<Prisma.$IdempotencyRecordPayload>
 

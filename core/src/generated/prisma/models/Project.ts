@@ -36,6 +36,9 @@ export type ProjectMinAggregateOutputType = {
   deletedAt: Date | null
   forkedFromId: string | null
   forkedAtSessionId: string | null
+  deployRepository: string | null
+  deployAppId: string | null
+  customDomain: string | null
 }
 
 export type ProjectMaxAggregateOutputType = {
@@ -50,6 +53,9 @@ export type ProjectMaxAggregateOutputType = {
   deletedAt: Date | null
   forkedFromId: string | null
   forkedAtSessionId: string | null
+  deployRepository: string | null
+  deployAppId: string | null
+  customDomain: string | null
 }
 
 export type ProjectCountAggregateOutputType = {
@@ -65,6 +71,9 @@ export type ProjectCountAggregateOutputType = {
   deletedAt: number
   forkedFromId: number
   forkedAtSessionId: number
+  deployRepository: number
+  deployAppId: number
+  customDomain: number
   _all: number
 }
 
@@ -81,6 +90,9 @@ export type ProjectMinAggregateInputType = {
   deletedAt?: true
   forkedFromId?: true
   forkedAtSessionId?: true
+  deployRepository?: true
+  deployAppId?: true
+  customDomain?: true
 }
 
 export type ProjectMaxAggregateInputType = {
@@ -95,6 +107,9 @@ export type ProjectMaxAggregateInputType = {
   deletedAt?: true
   forkedFromId?: true
   forkedAtSessionId?: true
+  deployRepository?: true
+  deployAppId?: true
+  customDomain?: true
 }
 
 export type ProjectCountAggregateInputType = {
@@ -110,6 +125,9 @@ export type ProjectCountAggregateInputType = {
   deletedAt?: true
   forkedFromId?: true
   forkedAtSessionId?: true
+  deployRepository?: true
+  deployAppId?: true
+  customDomain?: true
   _all?: true
 }
 
@@ -198,6 +216,9 @@ export type ProjectGroupByOutputType = {
   deletedAt: Date | null
   forkedFromId: string | null
   forkedAtSessionId: string | null
+  deployRepository: string | null
+  deployAppId: string | null
+  customDomain: string | null
   _count: ProjectCountAggregateOutputType | null
   _min: ProjectMinAggregateOutputType | null
   _max: ProjectMaxAggregateOutputType | null
@@ -234,6 +255,9 @@ export type ProjectWhereInput = {
   deletedAt?: Prisma.DateTimeNullableFilter<"Project"> | Date | string | null
   forkedFromId?: Prisma.UuidNullableFilter<"Project"> | string | null
   forkedAtSessionId?: Prisma.UuidNullableFilter<"Project"> | string | null
+  deployRepository?: Prisma.StringNullableFilter<"Project"> | string | null
+  deployAppId?: Prisma.StringNullableFilter<"Project"> | string | null
+  customDomain?: Prisma.StringNullableFilter<"Project"> | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   forkedFrom?: Prisma.XOR<Prisma.ProjectNullableScalarRelationFilter, Prisma.ProjectWhereInput> | null
   forks?: Prisma.ProjectListRelationFilter
@@ -242,6 +266,7 @@ export type ProjectWhereInput = {
   sandbox?: Prisma.XOR<Prisma.SandboxNullableScalarRelationFilter, Prisma.SandboxWhereInput> | null
   checkpoints?: Prisma.ProjectCheckpointListRelationFilter
   previewErrors?: Prisma.PreviewErrorListRelationFilter
+  deployments?: Prisma.DeploymentListRelationFilter
 }
 
 export type ProjectOrderByWithRelationInput = {
@@ -257,6 +282,9 @@ export type ProjectOrderByWithRelationInput = {
   deletedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   forkedFromId?: Prisma.SortOrderInput | Prisma.SortOrder
   forkedAtSessionId?: Prisma.SortOrderInput | Prisma.SortOrder
+  deployRepository?: Prisma.SortOrderInput | Prisma.SortOrder
+  deployAppId?: Prisma.SortOrderInput | Prisma.SortOrder
+  customDomain?: Prisma.SortOrderInput | Prisma.SortOrder
   tenant?: Prisma.TenantOrderByWithRelationInput
   forkedFrom?: Prisma.ProjectOrderByWithRelationInput
   forks?: Prisma.ProjectOrderByRelationAggregateInput
@@ -265,6 +293,7 @@ export type ProjectOrderByWithRelationInput = {
   sandbox?: Prisma.SandboxOrderByWithRelationInput
   checkpoints?: Prisma.ProjectCheckpointOrderByRelationAggregateInput
   previewErrors?: Prisma.PreviewErrorOrderByRelationAggregateInput
+  deployments?: Prisma.DeploymentOrderByRelationAggregateInput
 }
 
 export type ProjectWhereUniqueInput = Prisma.AtLeast<{
@@ -283,6 +312,9 @@ export type ProjectWhereUniqueInput = Prisma.AtLeast<{
   deletedAt?: Prisma.DateTimeNullableFilter<"Project"> | Date | string | null
   forkedFromId?: Prisma.UuidNullableFilter<"Project"> | string | null
   forkedAtSessionId?: Prisma.UuidNullableFilter<"Project"> | string | null
+  deployRepository?: Prisma.StringNullableFilter<"Project"> | string | null
+  deployAppId?: Prisma.StringNullableFilter<"Project"> | string | null
+  customDomain?: Prisma.StringNullableFilter<"Project"> | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   forkedFrom?: Prisma.XOR<Prisma.ProjectNullableScalarRelationFilter, Prisma.ProjectWhereInput> | null
   forks?: Prisma.ProjectListRelationFilter
@@ -291,6 +323,7 @@ export type ProjectWhereUniqueInput = Prisma.AtLeast<{
   sandbox?: Prisma.XOR<Prisma.SandboxNullableScalarRelationFilter, Prisma.SandboxWhereInput> | null
   checkpoints?: Prisma.ProjectCheckpointListRelationFilter
   previewErrors?: Prisma.PreviewErrorListRelationFilter
+  deployments?: Prisma.DeploymentListRelationFilter
 }, "id">
 
 export type ProjectOrderByWithAggregationInput = {
@@ -306,6 +339,9 @@ export type ProjectOrderByWithAggregationInput = {
   deletedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   forkedFromId?: Prisma.SortOrderInput | Prisma.SortOrder
   forkedAtSessionId?: Prisma.SortOrderInput | Prisma.SortOrder
+  deployRepository?: Prisma.SortOrderInput | Prisma.SortOrder
+  deployAppId?: Prisma.SortOrderInput | Prisma.SortOrder
+  customDomain?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.ProjectCountOrderByAggregateInput
   _max?: Prisma.ProjectMaxOrderByAggregateInput
   _min?: Prisma.ProjectMinOrderByAggregateInput
@@ -327,6 +363,9 @@ export type ProjectScalarWhereWithAggregatesInput = {
   deletedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Project"> | Date | string | null
   forkedFromId?: Prisma.UuidNullableWithAggregatesFilter<"Project"> | string | null
   forkedAtSessionId?: Prisma.UuidNullableWithAggregatesFilter<"Project"> | string | null
+  deployRepository?: Prisma.StringNullableWithAggregatesFilter<"Project"> | string | null
+  deployAppId?: Prisma.StringNullableWithAggregatesFilter<"Project"> | string | null
+  customDomain?: Prisma.StringNullableWithAggregatesFilter<"Project"> | string | null
 }
 
 export type ProjectCreateInput = {
@@ -340,6 +379,9 @@ export type ProjectCreateInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
   forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
@@ -348,6 +390,7 @@ export type ProjectCreateInput = {
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
   previewErrors?: Prisma.PreviewErrorCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateInput = {
@@ -363,12 +406,16 @@ export type ProjectUncheckedCreateInput = {
   deletedAt?: Date | string | null
   forkedFromId?: string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
   previewErrors?: Prisma.PreviewErrorUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUpdateInput = {
@@ -382,6 +429,9 @@ export type ProjectUpdateInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
   forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
@@ -390,6 +440,7 @@ export type ProjectUpdateInput = {
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
   previewErrors?: Prisma.PreviewErrorUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateInput = {
@@ -405,12 +456,16 @@ export type ProjectUncheckedUpdateInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
   previewErrors?: Prisma.PreviewErrorUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectCreateManyInput = {
@@ -426,6 +481,9 @@ export type ProjectCreateManyInput = {
   deletedAt?: Date | string | null
   forkedFromId?: string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
 }
 
 export type ProjectUpdateManyMutationInput = {
@@ -439,6 +497,9 @@ export type ProjectUpdateManyMutationInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type ProjectUncheckedUpdateManyInput = {
@@ -454,6 +515,9 @@ export type ProjectUncheckedUpdateManyInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type ProjectListRelationFilter = {
@@ -484,6 +548,9 @@ export type ProjectCountOrderByAggregateInput = {
   deletedAt?: Prisma.SortOrder
   forkedFromId?: Prisma.SortOrder
   forkedAtSessionId?: Prisma.SortOrder
+  deployRepository?: Prisma.SortOrder
+  deployAppId?: Prisma.SortOrder
+  customDomain?: Prisma.SortOrder
 }
 
 export type ProjectMaxOrderByAggregateInput = {
@@ -498,6 +565,9 @@ export type ProjectMaxOrderByAggregateInput = {
   deletedAt?: Prisma.SortOrder
   forkedFromId?: Prisma.SortOrder
   forkedAtSessionId?: Prisma.SortOrder
+  deployRepository?: Prisma.SortOrder
+  deployAppId?: Prisma.SortOrder
+  customDomain?: Prisma.SortOrder
 }
 
 export type ProjectMinOrderByAggregateInput = {
@@ -512,6 +582,9 @@ export type ProjectMinOrderByAggregateInput = {
   deletedAt?: Prisma.SortOrder
   forkedFromId?: Prisma.SortOrder
   forkedAtSessionId?: Prisma.SortOrder
+  deployRepository?: Prisma.SortOrder
+  deployAppId?: Prisma.SortOrder
+  customDomain?: Prisma.SortOrder
 }
 
 export type ProjectScalarRelationFilter = {
@@ -689,6 +762,20 @@ export type ProjectUpdateOneRequiredWithoutPreviewErrorsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.ProjectUpdateToOneWithWhereWithoutPreviewErrorsInput, Prisma.ProjectUpdateWithoutPreviewErrorsInput>, Prisma.ProjectUncheckedUpdateWithoutPreviewErrorsInput>
 }
 
+export type ProjectCreateNestedOneWithoutDeploymentsInput = {
+  create?: Prisma.XOR<Prisma.ProjectCreateWithoutDeploymentsInput, Prisma.ProjectUncheckedCreateWithoutDeploymentsInput>
+  connectOrCreate?: Prisma.ProjectCreateOrConnectWithoutDeploymentsInput
+  connect?: Prisma.ProjectWhereUniqueInput
+}
+
+export type ProjectUpdateOneRequiredWithoutDeploymentsNestedInput = {
+  create?: Prisma.XOR<Prisma.ProjectCreateWithoutDeploymentsInput, Prisma.ProjectUncheckedCreateWithoutDeploymentsInput>
+  connectOrCreate?: Prisma.ProjectCreateOrConnectWithoutDeploymentsInput
+  upsert?: Prisma.ProjectUpsertWithoutDeploymentsInput
+  connect?: Prisma.ProjectWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ProjectUpdateToOneWithWhereWithoutDeploymentsInput, Prisma.ProjectUpdateWithoutDeploymentsInput>, Prisma.ProjectUncheckedUpdateWithoutDeploymentsInput>
+}
+
 export type ProjectCreateWithoutTenantInput = {
   id?: string
   mode: $Enums.Mode
@@ -700,6 +787,9 @@ export type ProjectCreateWithoutTenantInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
   forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionCreateNestedManyWithoutProjectInput
@@ -707,6 +797,7 @@ export type ProjectCreateWithoutTenantInput = {
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
   previewErrors?: Prisma.PreviewErrorCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutTenantInput = {
@@ -721,12 +812,16 @@ export type ProjectUncheckedCreateWithoutTenantInput = {
   deletedAt?: Date | string | null
   forkedFromId?: string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
   previewErrors?: Prisma.PreviewErrorUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutTenantInput = {
@@ -771,6 +866,9 @@ export type ProjectScalarWhereInput = {
   deletedAt?: Prisma.DateTimeNullableFilter<"Project"> | Date | string | null
   forkedFromId?: Prisma.UuidNullableFilter<"Project"> | string | null
   forkedAtSessionId?: Prisma.UuidNullableFilter<"Project"> | string | null
+  deployRepository?: Prisma.StringNullableFilter<"Project"> | string | null
+  deployAppId?: Prisma.StringNullableFilter<"Project"> | string | null
+  customDomain?: Prisma.StringNullableFilter<"Project"> | string | null
 }
 
 export type ProjectCreateWithoutForksInput = {
@@ -784,6 +882,9 @@ export type ProjectCreateWithoutForksInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
   sessions?: Prisma.SessionCreateNestedManyWithoutProjectInput
@@ -791,6 +892,7 @@ export type ProjectCreateWithoutForksInput = {
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
   previewErrors?: Prisma.PreviewErrorCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutForksInput = {
@@ -806,11 +908,15 @@ export type ProjectUncheckedCreateWithoutForksInput = {
   deletedAt?: Date | string | null
   forkedFromId?: string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
   previewErrors?: Prisma.PreviewErrorUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutForksInput = {
@@ -829,6 +935,9 @@ export type ProjectCreateWithoutForkedFromInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionCreateNestedManyWithoutProjectInput
@@ -836,6 +945,7 @@ export type ProjectCreateWithoutForkedFromInput = {
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
   previewErrors?: Prisma.PreviewErrorCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutForkedFromInput = {
@@ -850,12 +960,16 @@ export type ProjectUncheckedCreateWithoutForkedFromInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
   previewErrors?: Prisma.PreviewErrorUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutForkedFromInput = {
@@ -890,6 +1004,9 @@ export type ProjectUpdateWithoutForksInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutProjectNestedInput
@@ -897,6 +1014,7 @@ export type ProjectUpdateWithoutForksInput = {
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
   previewErrors?: Prisma.PreviewErrorUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutForksInput = {
@@ -912,11 +1030,15 @@ export type ProjectUncheckedUpdateWithoutForksInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
   previewErrors?: Prisma.PreviewErrorUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUpsertWithWhereUniqueWithoutForkedFromInput = {
@@ -946,6 +1068,9 @@ export type ProjectCreateWithoutSessionsInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
   forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
@@ -953,6 +1078,7 @@ export type ProjectCreateWithoutSessionsInput = {
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
   previewErrors?: Prisma.PreviewErrorCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutSessionsInput = {
@@ -968,11 +1094,15 @@ export type ProjectUncheckedCreateWithoutSessionsInput = {
   deletedAt?: Date | string | null
   forkedFromId?: string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
   previewErrors?: Prisma.PreviewErrorUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutSessionsInput = {
@@ -1002,6 +1132,9 @@ export type ProjectUpdateWithoutSessionsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
   forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
@@ -1009,6 +1142,7 @@ export type ProjectUpdateWithoutSessionsInput = {
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
   previewErrors?: Prisma.PreviewErrorUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutSessionsInput = {
@@ -1024,11 +1158,15 @@ export type ProjectUncheckedUpdateWithoutSessionsInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
   previewErrors?: Prisma.PreviewErrorUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectCreateWithoutCheckpointsInput = {
@@ -1042,6 +1180,9 @@ export type ProjectCreateWithoutCheckpointsInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
   forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
@@ -1049,6 +1190,7 @@ export type ProjectCreateWithoutCheckpointsInput = {
   files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
   previewErrors?: Prisma.PreviewErrorCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutCheckpointsInput = {
@@ -1064,11 +1206,15 @@ export type ProjectUncheckedCreateWithoutCheckpointsInput = {
   deletedAt?: Date | string | null
   forkedFromId?: string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
   previewErrors?: Prisma.PreviewErrorUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutCheckpointsInput = {
@@ -1098,6 +1244,9 @@ export type ProjectUpdateWithoutCheckpointsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
   forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
@@ -1105,6 +1254,7 @@ export type ProjectUpdateWithoutCheckpointsInput = {
   files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
   previewErrors?: Prisma.PreviewErrorUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutCheckpointsInput = {
@@ -1120,11 +1270,15 @@ export type ProjectUncheckedUpdateWithoutCheckpointsInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
   previewErrors?: Prisma.PreviewErrorUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectCreateWithoutFilesInput = {
@@ -1138,6 +1292,9 @@ export type ProjectCreateWithoutFilesInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
   forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
@@ -1145,6 +1302,7 @@ export type ProjectCreateWithoutFilesInput = {
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
   previewErrors?: Prisma.PreviewErrorCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutFilesInput = {
@@ -1160,11 +1318,15 @@ export type ProjectUncheckedCreateWithoutFilesInput = {
   deletedAt?: Date | string | null
   forkedFromId?: string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
   previewErrors?: Prisma.PreviewErrorUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutFilesInput = {
@@ -1194,6 +1356,9 @@ export type ProjectUpdateWithoutFilesInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
   forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
@@ -1201,6 +1366,7 @@ export type ProjectUpdateWithoutFilesInput = {
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
   previewErrors?: Prisma.PreviewErrorUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutFilesInput = {
@@ -1216,11 +1382,15 @@ export type ProjectUncheckedUpdateWithoutFilesInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
   previewErrors?: Prisma.PreviewErrorUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectCreateWithoutSandboxInput = {
@@ -1234,6 +1404,9 @@ export type ProjectCreateWithoutSandboxInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
   forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
@@ -1241,6 +1414,7 @@ export type ProjectCreateWithoutSandboxInput = {
   files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
   previewErrors?: Prisma.PreviewErrorCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutSandboxInput = {
@@ -1256,11 +1430,15 @@ export type ProjectUncheckedCreateWithoutSandboxInput = {
   deletedAt?: Date | string | null
   forkedFromId?: string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
   previewErrors?: Prisma.PreviewErrorUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutSandboxInput = {
@@ -1290,6 +1468,9 @@ export type ProjectUpdateWithoutSandboxInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
   forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
@@ -1297,6 +1478,7 @@ export type ProjectUpdateWithoutSandboxInput = {
   files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
   previewErrors?: Prisma.PreviewErrorUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutSandboxInput = {
@@ -1312,11 +1494,15 @@ export type ProjectUncheckedUpdateWithoutSandboxInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
   previewErrors?: Prisma.PreviewErrorUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectCreateWithoutPreviewErrorsInput = {
@@ -1330,6 +1516,9 @@ export type ProjectCreateWithoutPreviewErrorsInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
   forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
@@ -1337,6 +1526,7 @@ export type ProjectCreateWithoutPreviewErrorsInput = {
   files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectUncheckedCreateWithoutPreviewErrorsInput = {
@@ -1352,11 +1542,15 @@ export type ProjectUncheckedCreateWithoutPreviewErrorsInput = {
   deletedAt?: Date | string | null
   forkedFromId?: string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
   sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
+  deployments?: Prisma.DeploymentUncheckedCreateNestedManyWithoutProjectInput
 }
 
 export type ProjectCreateOrConnectWithoutPreviewErrorsInput = {
@@ -1386,6 +1580,9 @@ export type ProjectUpdateWithoutPreviewErrorsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
   forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
@@ -1393,6 +1590,7 @@ export type ProjectUpdateWithoutPreviewErrorsInput = {
   files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutPreviewErrorsInput = {
@@ -1408,11 +1606,127 @@ export type ProjectUncheckedUpdateWithoutPreviewErrorsInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
+}
+
+export type ProjectCreateWithoutDeploymentsInput = {
+  id?: string
+  mode: $Enums.Mode
+  name: string
+  description?: string | null
+  externalUserId?: string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
+  tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
+  forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
+  forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutProjectInput
+  files?: Prisma.ProjectFileCreateNestedManyWithoutProjectInput
+  sandbox?: Prisma.SandboxCreateNestedOneWithoutProjectInput
+  checkpoints?: Prisma.ProjectCheckpointCreateNestedManyWithoutProjectInput
+  previewErrors?: Prisma.PreviewErrorCreateNestedManyWithoutProjectInput
+}
+
+export type ProjectUncheckedCreateWithoutDeploymentsInput = {
+  id?: string
+  tenantId: string
+  mode: $Enums.Mode
+  name: string
+  description?: string | null
+  externalUserId?: string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  deletedAt?: Date | string | null
+  forkedFromId?: string | null
+  forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
+  forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
+  files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
+  sandbox?: Prisma.SandboxUncheckedCreateNestedOneWithoutProjectInput
+  checkpoints?: Prisma.ProjectCheckpointUncheckedCreateNestedManyWithoutProjectInput
+  previewErrors?: Prisma.PreviewErrorUncheckedCreateNestedManyWithoutProjectInput
+}
+
+export type ProjectCreateOrConnectWithoutDeploymentsInput = {
+  where: Prisma.ProjectWhereUniqueInput
+  create: Prisma.XOR<Prisma.ProjectCreateWithoutDeploymentsInput, Prisma.ProjectUncheckedCreateWithoutDeploymentsInput>
+}
+
+export type ProjectUpsertWithoutDeploymentsInput = {
+  update: Prisma.XOR<Prisma.ProjectUpdateWithoutDeploymentsInput, Prisma.ProjectUncheckedUpdateWithoutDeploymentsInput>
+  create: Prisma.XOR<Prisma.ProjectCreateWithoutDeploymentsInput, Prisma.ProjectUncheckedCreateWithoutDeploymentsInput>
+  where?: Prisma.ProjectWhereInput
+}
+
+export type ProjectUpdateToOneWithWhereWithoutDeploymentsInput = {
+  where?: Prisma.ProjectWhereInput
+  data: Prisma.XOR<Prisma.ProjectUpdateWithoutDeploymentsInput, Prisma.ProjectUncheckedUpdateWithoutDeploymentsInput>
+}
+
+export type ProjectUpdateWithoutDeploymentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
+  forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
+  forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutProjectNestedInput
+  files?: Prisma.ProjectFileUpdateManyWithoutProjectNestedInput
+  sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
+  checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
+  previewErrors?: Prisma.PreviewErrorUpdateManyWithoutProjectNestedInput
+}
+
+export type ProjectUncheckedUpdateWithoutDeploymentsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  metadata?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
+  files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
+  sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
+  checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
+  previewErrors?: Prisma.PreviewErrorUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectCreateManyTenantInput = {
@@ -1427,6 +1741,9 @@ export type ProjectCreateManyTenantInput = {
   deletedAt?: Date | string | null
   forkedFromId?: string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
 }
 
 export type ProjectUpdateWithoutTenantInput = {
@@ -1440,6 +1757,9 @@ export type ProjectUpdateWithoutTenantInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
   forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutProjectNestedInput
@@ -1447,6 +1767,7 @@ export type ProjectUpdateWithoutTenantInput = {
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
   previewErrors?: Prisma.PreviewErrorUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutTenantInput = {
@@ -1461,12 +1782,16 @@ export type ProjectUncheckedUpdateWithoutTenantInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
   previewErrors?: Prisma.PreviewErrorUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateManyWithoutTenantInput = {
@@ -1481,6 +1806,9 @@ export type ProjectUncheckedUpdateManyWithoutTenantInput = {
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedFromId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type ProjectCreateManyForkedFromInput = {
@@ -1495,6 +1823,9 @@ export type ProjectCreateManyForkedFromInput = {
   updatedAt?: Date | string
   deletedAt?: Date | string | null
   forkedAtSessionId?: string | null
+  deployRepository?: string | null
+  deployAppId?: string | null
+  customDomain?: string | null
 }
 
 export type ProjectUpdateWithoutForkedFromInput = {
@@ -1508,6 +1839,9 @@ export type ProjectUpdateWithoutForkedFromInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutProjectNestedInput
@@ -1515,6 +1849,7 @@ export type ProjectUpdateWithoutForkedFromInput = {
   sandbox?: Prisma.SandboxUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUpdateManyWithoutProjectNestedInput
   previewErrors?: Prisma.PreviewErrorUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateWithoutForkedFromInput = {
@@ -1529,12 +1864,16 @@ export type ProjectUncheckedUpdateWithoutForkedFromInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
   sandbox?: Prisma.SandboxUncheckedUpdateOneWithoutProjectNestedInput
   checkpoints?: Prisma.ProjectCheckpointUncheckedUpdateManyWithoutProjectNestedInput
   previewErrors?: Prisma.PreviewErrorUncheckedUpdateManyWithoutProjectNestedInput
+  deployments?: Prisma.DeploymentUncheckedUpdateManyWithoutProjectNestedInput
 }
 
 export type ProjectUncheckedUpdateManyWithoutForkedFromInput = {
@@ -1549,6 +1888,9 @@ export type ProjectUncheckedUpdateManyWithoutForkedFromInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 
@@ -1562,6 +1904,7 @@ export type ProjectCountOutputType = {
   files: number
   checkpoints: number
   previewErrors: number
+  deployments: number
 }
 
 export type ProjectCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1570,6 +1913,7 @@ export type ProjectCountOutputTypeSelect<ExtArgs extends runtime.Types.Extension
   files?: boolean | ProjectCountOutputTypeCountFilesArgs
   checkpoints?: boolean | ProjectCountOutputTypeCountCheckpointsArgs
   previewErrors?: boolean | ProjectCountOutputTypeCountPreviewErrorsArgs
+  deployments?: boolean | ProjectCountOutputTypeCountDeploymentsArgs
 }
 
 /**
@@ -1617,6 +1961,13 @@ export type ProjectCountOutputTypeCountPreviewErrorsArgs<ExtArgs extends runtime
   where?: Prisma.PreviewErrorWhereInput
 }
 
+/**
+ * ProjectCountOutputType without action
+ */
+export type ProjectCountOutputTypeCountDeploymentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.DeploymentWhereInput
+}
+
 
 export type ProjectSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -1631,6 +1982,9 @@ export type ProjectSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   deletedAt?: boolean
   forkedFromId?: boolean
   forkedAtSessionId?: boolean
+  deployRepository?: boolean
+  deployAppId?: boolean
+  customDomain?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   forkedFrom?: boolean | Prisma.Project$forkedFromArgs<ExtArgs>
   forks?: boolean | Prisma.Project$forksArgs<ExtArgs>
@@ -1639,6 +1993,7 @@ export type ProjectSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   sandbox?: boolean | Prisma.Project$sandboxArgs<ExtArgs>
   checkpoints?: boolean | Prisma.Project$checkpointsArgs<ExtArgs>
   previewErrors?: boolean | Prisma.Project$previewErrorsArgs<ExtArgs>
+  deployments?: boolean | Prisma.Project$deploymentsArgs<ExtArgs>
   _count?: boolean | Prisma.ProjectCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["project"]>
 
@@ -1655,6 +2010,9 @@ export type ProjectSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exten
   deletedAt?: boolean
   forkedFromId?: boolean
   forkedAtSessionId?: boolean
+  deployRepository?: boolean
+  deployAppId?: boolean
+  customDomain?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   forkedFrom?: boolean | Prisma.Project$forkedFromArgs<ExtArgs>
 }, ExtArgs["result"]["project"]>
@@ -1672,6 +2030,9 @@ export type ProjectSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exten
   deletedAt?: boolean
   forkedFromId?: boolean
   forkedAtSessionId?: boolean
+  deployRepository?: boolean
+  deployAppId?: boolean
+  customDomain?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   forkedFrom?: boolean | Prisma.Project$forkedFromArgs<ExtArgs>
 }, ExtArgs["result"]["project"]>
@@ -1689,9 +2050,12 @@ export type ProjectSelectScalar = {
   deletedAt?: boolean
   forkedFromId?: boolean
   forkedAtSessionId?: boolean
+  deployRepository?: boolean
+  deployAppId?: boolean
+  customDomain?: boolean
 }
 
-export type ProjectOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "mode" | "name" | "description" | "externalUserId" | "metadata" | "createdAt" | "updatedAt" | "deletedAt" | "forkedFromId" | "forkedAtSessionId", ExtArgs["result"]["project"]>
+export type ProjectOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "mode" | "name" | "description" | "externalUserId" | "metadata" | "createdAt" | "updatedAt" | "deletedAt" | "forkedFromId" | "forkedAtSessionId" | "deployRepository" | "deployAppId" | "customDomain", ExtArgs["result"]["project"]>
 export type ProjectInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   forkedFrom?: boolean | Prisma.Project$forkedFromArgs<ExtArgs>
@@ -1701,6 +2065,7 @@ export type ProjectInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs
   sandbox?: boolean | Prisma.Project$sandboxArgs<ExtArgs>
   checkpoints?: boolean | Prisma.Project$checkpointsArgs<ExtArgs>
   previewErrors?: boolean | Prisma.Project$previewErrorsArgs<ExtArgs>
+  deployments?: boolean | Prisma.Project$deploymentsArgs<ExtArgs>
   _count?: boolean | Prisma.ProjectCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type ProjectIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1723,6 +2088,7 @@ export type $ProjectPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
     sandbox: Prisma.$SandboxPayload<ExtArgs> | null
     checkpoints: Prisma.$ProjectCheckpointPayload<ExtArgs>[]
     previewErrors: Prisma.$PreviewErrorPayload<ExtArgs>[]
+    deployments: Prisma.$DeploymentPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1744,6 +2110,20 @@ export type $ProjectPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
      * The source's last session the fork carries (its files, or the newest session at fork time).
      */
     forkedAtSessionId: string | null
+    /**
+     * Where deploys push the project (setProjectDeployTarget): a GitHub repository `owner/name`, built
+     * by App Platform from its `main` branch.
+     */
+    deployRepository: string | null
+    /**
+     * The project's one App Platform app (its stable URL), recorded as soon as it is made so a retried
+     * or later deploy updates it rather than making a second; null once it is removed.
+     */
+    deployAppId: string | null
+    /**
+     * The app's custom domain (setProjectDomain), passed to its spec as the PRIMARY domain.
+     */
+    customDomain: string | null
   }, ExtArgs["result"]["project"]>
   composites: {}
 }
@@ -2146,6 +2526,7 @@ export interface Prisma__ProjectClient<T, Null = never, ExtArgs extends runtime.
   sandbox<T extends Prisma.Project$sandboxArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Project$sandboxArgs<ExtArgs>>): Prisma.Prisma__SandboxClient<runtime.Types.Result.GetResult<Prisma.$SandboxPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   checkpoints<T extends Prisma.Project$checkpointsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Project$checkpointsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ProjectCheckpointPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   previewErrors<T extends Prisma.Project$previewErrorsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Project$previewErrorsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PreviewErrorPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  deployments<T extends Prisma.Project$deploymentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Project$deploymentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$DeploymentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2187,6 +2568,9 @@ export interface ProjectFieldRefs {
   readonly deletedAt: Prisma.FieldRef<"Project", 'DateTime'>
   readonly forkedFromId: Prisma.FieldRef<"Project", 'String'>
   readonly forkedAtSessionId: Prisma.FieldRef<"Project", 'String'>
+  readonly deployRepository: Prisma.FieldRef<"Project", 'String'>
+  readonly deployAppId: Prisma.FieldRef<"Project", 'String'>
+  readonly customDomain: Prisma.FieldRef<"Project", 'String'>
 }
     
 
@@ -2743,6 +3127,30 @@ export type Project$previewErrorsArgs<ExtArgs extends runtime.Types.Extensions.I
   take?: number
   skip?: number
   distinct?: Prisma.PreviewErrorScalarFieldEnum | Prisma.PreviewErrorScalarFieldEnum[]
+}
+
+/**
+ * Project.deployments
+ */
+export type Project$deploymentsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Deployment
+   */
+  select?: Prisma.DeploymentSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Deployment
+   */
+  omit?: Prisma.DeploymentOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DeploymentInclude<ExtArgs> | null
+  where?: Prisma.DeploymentWhereInput
+  orderBy?: Prisma.DeploymentOrderByWithRelationInput | Prisma.DeploymentOrderByWithRelationInput[]
+  cursor?: Prisma.DeploymentWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.DeploymentScalarFieldEnum | Prisma.DeploymentScalarFieldEnum[]
 }
 
 /**

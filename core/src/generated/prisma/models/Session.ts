@@ -54,6 +54,7 @@ export type SessionMinAggregateOutputType = {
   byok: boolean | null
   billable: boolean | null
   cancelRequestedAt: Date | null
+  questionAskedAt: Date | null
   createdAt: Date | null
   startedAt: Date | null
   endedAt: Date | null
@@ -78,6 +79,7 @@ export type SessionMaxAggregateOutputType = {
   byok: boolean | null
   billable: boolean | null
   cancelRequestedAt: Date | null
+  questionAskedAt: Date | null
   createdAt: Date | null
   startedAt: Date | null
   endedAt: Date | null
@@ -104,6 +106,8 @@ export type SessionCountAggregateOutputType = {
   byok: number
   billable: number
   cancelRequestedAt: number
+  pendingQuestion: number
+  questionAskedAt: number
   createdAt: number
   startedAt: number
   endedAt: number
@@ -140,6 +144,7 @@ export type SessionMinAggregateInputType = {
   byok?: true
   billable?: true
   cancelRequestedAt?: true
+  questionAskedAt?: true
   createdAt?: true
   startedAt?: true
   endedAt?: true
@@ -164,6 +169,7 @@ export type SessionMaxAggregateInputType = {
   byok?: true
   billable?: true
   cancelRequestedAt?: true
+  questionAskedAt?: true
   createdAt?: true
   startedAt?: true
   endedAt?: true
@@ -190,6 +196,8 @@ export type SessionCountAggregateInputType = {
   byok?: true
   billable?: true
   cancelRequestedAt?: true
+  pendingQuestion?: true
+  questionAskedAt?: true
   createdAt?: true
   startedAt?: true
   endedAt?: true
@@ -303,6 +311,8 @@ export type SessionGroupByOutputType = {
   byok: boolean
   billable: boolean
   cancelRequestedAt: Date | null
+  pendingQuestion: runtime.JsonValue | null
+  questionAskedAt: Date | null
   createdAt: Date
   startedAt: Date | null
   endedAt: Date | null
@@ -352,6 +362,8 @@ export type SessionWhereInput = {
   byok?: Prisma.BoolFilter<"Session"> | boolean
   billable?: Prisma.BoolFilter<"Session"> | boolean
   cancelRequestedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
+  pendingQuestion?: Prisma.JsonNullableFilter<"Session">
+  questionAskedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"Session"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
   endedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
@@ -363,6 +375,8 @@ export type SessionWhereInput = {
   jobs?: Prisma.JobListRelationFilter
   attachments?: Prisma.SessionAttachmentListRelationFilter
   attemptUsage?: Prisma.SessionAttemptUsageListRelationFilter
+  messages?: Prisma.SessionMessageListRelationFilter
+  deployment?: Prisma.XOR<Prisma.DeploymentNullableScalarRelationFilter, Prisma.DeploymentWhereInput> | null
 }
 
 export type SessionOrderByWithRelationInput = {
@@ -385,6 +399,8 @@ export type SessionOrderByWithRelationInput = {
   byok?: Prisma.SortOrder
   billable?: Prisma.SortOrder
   cancelRequestedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  pendingQuestion?: Prisma.SortOrderInput | Prisma.SortOrder
+  questionAskedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   endedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -396,6 +412,8 @@ export type SessionOrderByWithRelationInput = {
   jobs?: Prisma.JobOrderByRelationAggregateInput
   attachments?: Prisma.SessionAttachmentOrderByRelationAggregateInput
   attemptUsage?: Prisma.SessionAttemptUsageOrderByRelationAggregateInput
+  messages?: Prisma.SessionMessageOrderByRelationAggregateInput
+  deployment?: Prisma.DeploymentOrderByWithRelationInput
 }
 
 export type SessionWhereUniqueInput = Prisma.AtLeast<{
@@ -421,6 +439,8 @@ export type SessionWhereUniqueInput = Prisma.AtLeast<{
   byok?: Prisma.BoolFilter<"Session"> | boolean
   billable?: Prisma.BoolFilter<"Session"> | boolean
   cancelRequestedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
+  pendingQuestion?: Prisma.JsonNullableFilter<"Session">
+  questionAskedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"Session"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
   endedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
@@ -432,6 +452,8 @@ export type SessionWhereUniqueInput = Prisma.AtLeast<{
   jobs?: Prisma.JobListRelationFilter
   attachments?: Prisma.SessionAttachmentListRelationFilter
   attemptUsage?: Prisma.SessionAttemptUsageListRelationFilter
+  messages?: Prisma.SessionMessageListRelationFilter
+  deployment?: Prisma.XOR<Prisma.DeploymentNullableScalarRelationFilter, Prisma.DeploymentWhereInput> | null
 }, "id">
 
 export type SessionOrderByWithAggregationInput = {
@@ -454,6 +476,8 @@ export type SessionOrderByWithAggregationInput = {
   byok?: Prisma.SortOrder
   billable?: Prisma.SortOrder
   cancelRequestedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  pendingQuestion?: Prisma.SortOrderInput | Prisma.SortOrder
+  questionAskedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   endedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -488,6 +512,8 @@ export type SessionScalarWhereWithAggregatesInput = {
   byok?: Prisma.BoolWithAggregatesFilter<"Session"> | boolean
   billable?: Prisma.BoolWithAggregatesFilter<"Session"> | boolean
   cancelRequestedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Session"> | Date | string | null
+  pendingQuestion?: Prisma.JsonNullableWithAggregatesFilter<"Session">
+  questionAskedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Session"> | Date | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Session"> | Date | string
   startedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Session"> | Date | string | null
   endedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Session"> | Date | string | null
@@ -512,6 +538,8 @@ export type SessionCreateInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -523,6 +551,8 @@ export type SessionCreateInput = {
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateInput = {
@@ -545,6 +575,8 @@ export type SessionUncheckedCreateInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -554,6 +586,8 @@ export type SessionUncheckedCreateInput = {
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUpdateInput = {
@@ -574,6 +608,8 @@ export type SessionUpdateInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -585,6 +621,8 @@ export type SessionUpdateInput = {
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateInput = {
@@ -607,6 +645,8 @@ export type SessionUncheckedUpdateInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -616,6 +656,8 @@ export type SessionUncheckedUpdateInput = {
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionCreateManyInput = {
@@ -638,6 +680,8 @@ export type SessionCreateManyInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -662,6 +706,8 @@ export type SessionUpdateManyMutationInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -688,6 +734,8 @@ export type SessionUncheckedUpdateManyInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -724,6 +772,8 @@ export type SessionCountOrderByAggregateInput = {
   byok?: Prisma.SortOrder
   billable?: Prisma.SortOrder
   cancelRequestedAt?: Prisma.SortOrder
+  pendingQuestion?: Prisma.SortOrder
+  questionAskedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrder
@@ -753,6 +803,7 @@ export type SessionMaxOrderByAggregateInput = {
   byok?: Prisma.SortOrder
   billable?: Prisma.SortOrder
   cancelRequestedAt?: Prisma.SortOrder
+  questionAskedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrder
@@ -777,6 +828,7 @@ export type SessionMinOrderByAggregateInput = {
   byok?: Prisma.SortOrder
   billable?: Prisma.SortOrder
   cancelRequestedAt?: Prisma.SortOrder
+  questionAskedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrder
@@ -898,6 +950,20 @@ export type NullableIntFieldUpdateOperationsInput = {
   divide?: number
 }
 
+export type SessionCreateNestedOneWithoutMessagesInput = {
+  create?: Prisma.XOR<Prisma.SessionCreateWithoutMessagesInput, Prisma.SessionUncheckedCreateWithoutMessagesInput>
+  connectOrCreate?: Prisma.SessionCreateOrConnectWithoutMessagesInput
+  connect?: Prisma.SessionWhereUniqueInput
+}
+
+export type SessionUpdateOneRequiredWithoutMessagesNestedInput = {
+  create?: Prisma.XOR<Prisma.SessionCreateWithoutMessagesInput, Prisma.SessionUncheckedCreateWithoutMessagesInput>
+  connectOrCreate?: Prisma.SessionCreateOrConnectWithoutMessagesInput
+  upsert?: Prisma.SessionUpsertWithoutMessagesInput
+  connect?: Prisma.SessionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.SessionUpdateToOneWithWhereWithoutMessagesInput, Prisma.SessionUpdateWithoutMessagesInput>, Prisma.SessionUncheckedUpdateWithoutMessagesInput>
+}
+
 export type SessionCreateNestedOneWithoutEventsInput = {
   create?: Prisma.XOR<Prisma.SessionCreateWithoutEventsInput, Prisma.SessionUncheckedCreateWithoutEventsInput>
   connectOrCreate?: Prisma.SessionCreateOrConnectWithoutEventsInput
@@ -970,6 +1036,22 @@ export type SessionUpdateOneRequiredWithoutAttemptUsageNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.SessionUpdateToOneWithWhereWithoutAttemptUsageInput, Prisma.SessionUpdateWithoutAttemptUsageInput>, Prisma.SessionUncheckedUpdateWithoutAttemptUsageInput>
 }
 
+export type SessionCreateNestedOneWithoutDeploymentInput = {
+  create?: Prisma.XOR<Prisma.SessionCreateWithoutDeploymentInput, Prisma.SessionUncheckedCreateWithoutDeploymentInput>
+  connectOrCreate?: Prisma.SessionCreateOrConnectWithoutDeploymentInput
+  connect?: Prisma.SessionWhereUniqueInput
+}
+
+export type SessionUpdateOneWithoutDeploymentNestedInput = {
+  create?: Prisma.XOR<Prisma.SessionCreateWithoutDeploymentInput, Prisma.SessionUncheckedCreateWithoutDeploymentInput>
+  connectOrCreate?: Prisma.SessionCreateOrConnectWithoutDeploymentInput
+  upsert?: Prisma.SessionUpsertWithoutDeploymentInput
+  disconnect?: Prisma.SessionWhereInput | boolean
+  delete?: Prisma.SessionWhereInput | boolean
+  connect?: Prisma.SessionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.SessionUpdateToOneWithWhereWithoutDeploymentInput, Prisma.SessionUpdateWithoutDeploymentInput>, Prisma.SessionUncheckedUpdateWithoutDeploymentInput>
+}
+
 export type SessionCreateWithoutTenantInput = {
   id?: string
   mode: $Enums.Mode
@@ -988,6 +1070,8 @@ export type SessionCreateWithoutTenantInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -998,6 +1082,8 @@ export type SessionCreateWithoutTenantInput = {
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutTenantInput = {
@@ -1019,6 +1105,8 @@ export type SessionUncheckedCreateWithoutTenantInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1028,6 +1116,8 @@ export type SessionUncheckedCreateWithoutTenantInput = {
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutTenantInput = {
@@ -1079,6 +1169,8 @@ export type SessionScalarWhereInput = {
   byok?: Prisma.BoolFilter<"Session"> | boolean
   billable?: Prisma.BoolFilter<"Session"> | boolean
   cancelRequestedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
+  pendingQuestion?: Prisma.JsonNullableFilter<"Session">
+  questionAskedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"Session"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
   endedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
@@ -1103,6 +1195,8 @@ export type SessionCreateWithoutProjectInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1113,6 +1207,8 @@ export type SessionCreateWithoutProjectInput = {
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutProjectInput = {
@@ -1134,6 +1230,8 @@ export type SessionUncheckedCreateWithoutProjectInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1143,6 +1241,8 @@ export type SessionUncheckedCreateWithoutProjectInput = {
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutProjectInput = {
@@ -1171,6 +1271,158 @@ export type SessionUpdateManyWithWhereWithoutProjectInput = {
   data: Prisma.XOR<Prisma.SessionUpdateManyMutationInput, Prisma.SessionUncheckedUpdateManyWithoutProjectInput>
 }
 
+export type SessionCreateWithoutMessagesInput = {
+  id?: string
+  mode: $Enums.Mode
+  kind?: $Enums.SessionKind
+  prompt?: string
+  status?: $Enums.SessionStatus
+  model?: string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: string | null
+  idempotencyKey?: string | null
+  lastSeq?: number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
+  cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  updatedAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutSessionsInput
+  project: Prisma.ProjectCreateNestedOneWithoutSessionsInput
+  events?: Prisma.SessionEventCreateNestedManyWithoutSessionInput
+  files?: Prisma.SessionFileCreateNestedManyWithoutSessionInput
+  jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
+}
+
+export type SessionUncheckedCreateWithoutMessagesInput = {
+  id?: string
+  tenantId: string
+  projectId: string
+  mode: $Enums.Mode
+  kind?: $Enums.SessionKind
+  prompt?: string
+  status?: $Enums.SessionStatus
+  model?: string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: string | null
+  idempotencyKey?: string | null
+  lastSeq?: number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
+  cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  updatedAt?: Date | string
+  events?: Prisma.SessionEventUncheckedCreateNestedManyWithoutSessionInput
+  files?: Prisma.SessionFileUncheckedCreateNestedManyWithoutSessionInput
+  jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
+}
+
+export type SessionCreateOrConnectWithoutMessagesInput = {
+  where: Prisma.SessionWhereUniqueInput
+  create: Prisma.XOR<Prisma.SessionCreateWithoutMessagesInput, Prisma.SessionUncheckedCreateWithoutMessagesInput>
+}
+
+export type SessionUpsertWithoutMessagesInput = {
+  update: Prisma.XOR<Prisma.SessionUpdateWithoutMessagesInput, Prisma.SessionUncheckedUpdateWithoutMessagesInput>
+  create: Prisma.XOR<Prisma.SessionCreateWithoutMessagesInput, Prisma.SessionUncheckedCreateWithoutMessagesInput>
+  where?: Prisma.SessionWhereInput
+}
+
+export type SessionUpdateToOneWithWhereWithoutMessagesInput = {
+  where?: Prisma.SessionWhereInput
+  data: Prisma.XOR<Prisma.SessionUpdateWithoutMessagesInput, Prisma.SessionUncheckedUpdateWithoutMessagesInput>
+}
+
+export type SessionUpdateWithoutMessagesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  kind?: Prisma.EnumSessionKindFieldUpdateOperationsInput | $Enums.SessionKind
+  prompt?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumSessionStatusFieldUpdateOperationsInput | $Enums.SessionStatus
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutSessionsNestedInput
+  project?: Prisma.ProjectUpdateOneRequiredWithoutSessionsNestedInput
+  events?: Prisma.SessionEventUpdateManyWithoutSessionNestedInput
+  files?: Prisma.SessionFileUpdateManyWithoutSessionNestedInput
+  jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
+}
+
+export type SessionUncheckedUpdateWithoutMessagesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  kind?: Prisma.EnumSessionKindFieldUpdateOperationsInput | $Enums.SessionKind
+  prompt?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumSessionStatusFieldUpdateOperationsInput | $Enums.SessionStatus
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  events?: Prisma.SessionEventUncheckedUpdateManyWithoutSessionNestedInput
+  files?: Prisma.SessionFileUncheckedUpdateManyWithoutSessionNestedInput
+  jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
+}
+
 export type SessionCreateWithoutEventsInput = {
   id?: string
   mode: $Enums.Mode
@@ -1189,6 +1441,8 @@ export type SessionCreateWithoutEventsInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1199,6 +1453,8 @@ export type SessionCreateWithoutEventsInput = {
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutEventsInput = {
@@ -1221,6 +1477,8 @@ export type SessionUncheckedCreateWithoutEventsInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1229,6 +1487,8 @@ export type SessionUncheckedCreateWithoutEventsInput = {
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutEventsInput = {
@@ -1265,6 +1525,8 @@ export type SessionUpdateWithoutEventsInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1275,6 +1537,8 @@ export type SessionUpdateWithoutEventsInput = {
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutEventsInput = {
@@ -1297,6 +1561,8 @@ export type SessionUncheckedUpdateWithoutEventsInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1305,6 +1571,8 @@ export type SessionUncheckedUpdateWithoutEventsInput = {
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutJobsInput = {
@@ -1325,6 +1593,8 @@ export type SessionCreateWithoutJobsInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1335,6 +1605,8 @@ export type SessionCreateWithoutJobsInput = {
   files?: Prisma.SessionFileCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutJobsInput = {
@@ -1357,6 +1629,8 @@ export type SessionUncheckedCreateWithoutJobsInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1365,6 +1639,8 @@ export type SessionUncheckedCreateWithoutJobsInput = {
   files?: Prisma.SessionFileUncheckedCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutJobsInput = {
@@ -1401,6 +1677,8 @@ export type SessionUpdateWithoutJobsInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1411,6 +1689,8 @@ export type SessionUpdateWithoutJobsInput = {
   files?: Prisma.SessionFileUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutJobsInput = {
@@ -1433,6 +1713,8 @@ export type SessionUncheckedUpdateWithoutJobsInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1441,6 +1723,8 @@ export type SessionUncheckedUpdateWithoutJobsInput = {
   files?: Prisma.SessionFileUncheckedUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutFilesInput = {
@@ -1461,6 +1745,8 @@ export type SessionCreateWithoutFilesInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1471,6 +1757,8 @@ export type SessionCreateWithoutFilesInput = {
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutFilesInput = {
@@ -1493,6 +1781,8 @@ export type SessionUncheckedCreateWithoutFilesInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1501,6 +1791,8 @@ export type SessionUncheckedCreateWithoutFilesInput = {
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutFilesInput = {
@@ -1537,6 +1829,8 @@ export type SessionUpdateWithoutFilesInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1547,6 +1841,8 @@ export type SessionUpdateWithoutFilesInput = {
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutFilesInput = {
@@ -1569,6 +1865,8 @@ export type SessionUncheckedUpdateWithoutFilesInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1577,6 +1875,8 @@ export type SessionUncheckedUpdateWithoutFilesInput = {
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutAttachmentsInput = {
@@ -1597,6 +1897,8 @@ export type SessionCreateWithoutAttachmentsInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1607,6 +1909,8 @@ export type SessionCreateWithoutAttachmentsInput = {
   files?: Prisma.SessionFileCreateNestedManyWithoutSessionInput
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutAttachmentsInput = {
@@ -1629,6 +1933,8 @@ export type SessionUncheckedCreateWithoutAttachmentsInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1637,6 +1943,8 @@ export type SessionUncheckedCreateWithoutAttachmentsInput = {
   files?: Prisma.SessionFileUncheckedCreateNestedManyWithoutSessionInput
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutAttachmentsInput = {
@@ -1673,6 +1981,8 @@ export type SessionUpdateWithoutAttachmentsInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1683,6 +1993,8 @@ export type SessionUpdateWithoutAttachmentsInput = {
   files?: Prisma.SessionFileUpdateManyWithoutSessionNestedInput
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutAttachmentsInput = {
@@ -1705,6 +2017,8 @@ export type SessionUncheckedUpdateWithoutAttachmentsInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1713,6 +2027,8 @@ export type SessionUncheckedUpdateWithoutAttachmentsInput = {
   files?: Prisma.SessionFileUncheckedUpdateManyWithoutSessionNestedInput
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutAttemptUsageInput = {
@@ -1733,6 +2049,8 @@ export type SessionCreateWithoutAttemptUsageInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1743,6 +2061,8 @@ export type SessionCreateWithoutAttemptUsageInput = {
   files?: Prisma.SessionFileCreateNestedManyWithoutSessionInput
   jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutAttemptUsageInput = {
@@ -1765,6 +2085,8 @@ export type SessionUncheckedCreateWithoutAttemptUsageInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1773,6 +2095,8 @@ export type SessionUncheckedCreateWithoutAttemptUsageInput = {
   files?: Prisma.SessionFileUncheckedCreateNestedManyWithoutSessionInput
   jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutAttemptUsageInput = {
@@ -1809,6 +2133,8 @@ export type SessionUpdateWithoutAttemptUsageInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1819,6 +2145,8 @@ export type SessionUpdateWithoutAttemptUsageInput = {
   files?: Prisma.SessionFileUpdateManyWithoutSessionNestedInput
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutAttemptUsageInput = {
@@ -1841,6 +2169,8 @@ export type SessionUncheckedUpdateWithoutAttemptUsageInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1849,6 +2179,160 @@ export type SessionUncheckedUpdateWithoutAttemptUsageInput = {
   files?: Prisma.SessionFileUncheckedUpdateManyWithoutSessionNestedInput
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
+}
+
+export type SessionCreateWithoutDeploymentInput = {
+  id?: string
+  mode: $Enums.Mode
+  kind?: $Enums.SessionKind
+  prompt?: string
+  status?: $Enums.SessionStatus
+  model?: string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: string | null
+  idempotencyKey?: string | null
+  lastSeq?: number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
+  cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  updatedAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutSessionsInput
+  project: Prisma.ProjectCreateNestedOneWithoutSessionsInput
+  events?: Prisma.SessionEventCreateNestedManyWithoutSessionInput
+  files?: Prisma.SessionFileCreateNestedManyWithoutSessionInput
+  jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
+}
+
+export type SessionUncheckedCreateWithoutDeploymentInput = {
+  id?: string
+  tenantId: string
+  projectId: string
+  mode: $Enums.Mode
+  kind?: $Enums.SessionKind
+  prompt?: string
+  status?: $Enums.SessionStatus
+  model?: string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: string | null
+  idempotencyKey?: string | null
+  lastSeq?: number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
+  cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  updatedAt?: Date | string
+  events?: Prisma.SessionEventUncheckedCreateNestedManyWithoutSessionInput
+  files?: Prisma.SessionFileUncheckedCreateNestedManyWithoutSessionInput
+  jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
+}
+
+export type SessionCreateOrConnectWithoutDeploymentInput = {
+  where: Prisma.SessionWhereUniqueInput
+  create: Prisma.XOR<Prisma.SessionCreateWithoutDeploymentInput, Prisma.SessionUncheckedCreateWithoutDeploymentInput>
+}
+
+export type SessionUpsertWithoutDeploymentInput = {
+  update: Prisma.XOR<Prisma.SessionUpdateWithoutDeploymentInput, Prisma.SessionUncheckedUpdateWithoutDeploymentInput>
+  create: Prisma.XOR<Prisma.SessionCreateWithoutDeploymentInput, Prisma.SessionUncheckedCreateWithoutDeploymentInput>
+  where?: Prisma.SessionWhereInput
+}
+
+export type SessionUpdateToOneWithWhereWithoutDeploymentInput = {
+  where?: Prisma.SessionWhereInput
+  data: Prisma.XOR<Prisma.SessionUpdateWithoutDeploymentInput, Prisma.SessionUncheckedUpdateWithoutDeploymentInput>
+}
+
+export type SessionUpdateWithoutDeploymentInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  kind?: Prisma.EnumSessionKindFieldUpdateOperationsInput | $Enums.SessionKind
+  prompt?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumSessionStatusFieldUpdateOperationsInput | $Enums.SessionStatus
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutSessionsNestedInput
+  project?: Prisma.ProjectUpdateOneRequiredWithoutSessionsNestedInput
+  events?: Prisma.SessionEventUpdateManyWithoutSessionNestedInput
+  files?: Prisma.SessionFileUpdateManyWithoutSessionNestedInput
+  jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
+}
+
+export type SessionUncheckedUpdateWithoutDeploymentInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  kind?: Prisma.EnumSessionKindFieldUpdateOperationsInput | $Enums.SessionKind
+  prompt?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumSessionStatusFieldUpdateOperationsInput | $Enums.SessionStatus
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  events?: Prisma.SessionEventUncheckedUpdateManyWithoutSessionNestedInput
+  files?: Prisma.SessionFileUncheckedUpdateManyWithoutSessionNestedInput
+  jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
 }
 
 export type SessionCreateManyTenantInput = {
@@ -1870,6 +2354,8 @@ export type SessionCreateManyTenantInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -1894,6 +2380,8 @@ export type SessionUpdateWithoutTenantInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1904,6 +2392,8 @@ export type SessionUpdateWithoutTenantInput = {
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutTenantInput = {
@@ -1925,6 +2415,8 @@ export type SessionUncheckedUpdateWithoutTenantInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1934,6 +2426,8 @@ export type SessionUncheckedUpdateWithoutTenantInput = {
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateManyWithoutTenantInput = {
@@ -1955,6 +2449,8 @@ export type SessionUncheckedUpdateManyWithoutTenantInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1980,6 +2476,8 @@ export type SessionCreateManyProjectInput = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -2004,6 +2502,8 @@ export type SessionUpdateWithoutProjectInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2014,6 +2514,8 @@ export type SessionUpdateWithoutProjectInput = {
   jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutProjectInput = {
@@ -2035,6 +2537,8 @@ export type SessionUncheckedUpdateWithoutProjectInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2044,6 +2548,8 @@ export type SessionUncheckedUpdateWithoutProjectInput = {
   jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateManyWithoutProjectInput = {
@@ -2065,6 +2571,8 @@ export type SessionUncheckedUpdateManyWithoutProjectInput = {
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -2082,6 +2590,7 @@ export type SessionCountOutputType = {
   jobs: number
   attachments: number
   attemptUsage: number
+  messages: number
 }
 
 export type SessionCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2090,6 +2599,7 @@ export type SessionCountOutputTypeSelect<ExtArgs extends runtime.Types.Extension
   jobs?: boolean | SessionCountOutputTypeCountJobsArgs
   attachments?: boolean | SessionCountOutputTypeCountAttachmentsArgs
   attemptUsage?: boolean | SessionCountOutputTypeCountAttemptUsageArgs
+  messages?: boolean | SessionCountOutputTypeCountMessagesArgs
 }
 
 /**
@@ -2137,6 +2647,13 @@ export type SessionCountOutputTypeCountAttemptUsageArgs<ExtArgs extends runtime.
   where?: Prisma.SessionAttemptUsageWhereInput
 }
 
+/**
+ * SessionCountOutputType without action
+ */
+export type SessionCountOutputTypeCountMessagesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.SessionMessageWhereInput
+}
+
 
 export type SessionSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -2158,6 +2675,8 @@ export type SessionSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: boolean
+  pendingQuestion?: boolean
+  questionAskedAt?: boolean
   createdAt?: boolean
   startedAt?: boolean
   endedAt?: boolean
@@ -2169,6 +2688,8 @@ export type SessionSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   jobs?: boolean | Prisma.Session$jobsArgs<ExtArgs>
   attachments?: boolean | Prisma.Session$attachmentsArgs<ExtArgs>
   attemptUsage?: boolean | Prisma.Session$attemptUsageArgs<ExtArgs>
+  messages?: boolean | Prisma.Session$messagesArgs<ExtArgs>
+  deployment?: boolean | Prisma.Session$deploymentArgs<ExtArgs>
   _count?: boolean | Prisma.SessionCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["session"]>
 
@@ -2192,6 +2713,8 @@ export type SessionSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exten
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: boolean
+  pendingQuestion?: boolean
+  questionAskedAt?: boolean
   createdAt?: boolean
   startedAt?: boolean
   endedAt?: boolean
@@ -2220,6 +2743,8 @@ export type SessionSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exten
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: boolean
+  pendingQuestion?: boolean
+  questionAskedAt?: boolean
   createdAt?: boolean
   startedAt?: boolean
   endedAt?: boolean
@@ -2248,13 +2773,15 @@ export type SessionSelectScalar = {
   byok?: boolean
   billable?: boolean
   cancelRequestedAt?: boolean
+  pendingQuestion?: boolean
+  questionAskedAt?: boolean
   createdAt?: boolean
   startedAt?: boolean
   endedAt?: boolean
   updatedAt?: boolean
 }
 
-export type SessionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "projectId" | "mode" | "kind" | "prompt" | "status" | "model" | "error" | "externalUserId" | "idempotencyKey" | "lastSeq" | "usage" | "reply" | "requestedModel" | "maxOutputTokens" | "byok" | "billable" | "cancelRequestedAt" | "createdAt" | "startedAt" | "endedAt" | "updatedAt", ExtArgs["result"]["session"]>
+export type SessionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "projectId" | "mode" | "kind" | "prompt" | "status" | "model" | "error" | "externalUserId" | "idempotencyKey" | "lastSeq" | "usage" | "reply" | "requestedModel" | "maxOutputTokens" | "byok" | "billable" | "cancelRequestedAt" | "pendingQuestion" | "questionAskedAt" | "createdAt" | "startedAt" | "endedAt" | "updatedAt", ExtArgs["result"]["session"]>
 export type SessionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   project?: boolean | Prisma.ProjectDefaultArgs<ExtArgs>
@@ -2263,6 +2790,8 @@ export type SessionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs
   jobs?: boolean | Prisma.Session$jobsArgs<ExtArgs>
   attachments?: boolean | Prisma.Session$attachmentsArgs<ExtArgs>
   attemptUsage?: boolean | Prisma.Session$attemptUsageArgs<ExtArgs>
+  messages?: boolean | Prisma.Session$messagesArgs<ExtArgs>
+  deployment?: boolean | Prisma.Session$deploymentArgs<ExtArgs>
   _count?: boolean | Prisma.SessionCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type SessionIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2284,6 +2813,8 @@ export type $SessionPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
     jobs: Prisma.$JobPayload<ExtArgs>[]
     attachments: Prisma.$SessionAttachmentPayload<ExtArgs>[]
     attemptUsage: Prisma.$SessionAttemptUsagePayload<ExtArgs>[]
+    messages: Prisma.$SessionMessagePayload<ExtArgs>[]
+    deployment: Prisma.$DeploymentPayload<ExtArgs> | null
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -2335,6 +2866,14 @@ export type $SessionPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
      * Set by cancelSession; the worker stops at once when it hears of it.
      */
     cancelRequestedAt: Date | null
+    /**
+     * The question the session waits on while `waiting_for_input`: `{ toolCallId, question, choices, askedAt }`.
+     */
+    pendingQuestion: runtime.JsonValue | null
+    /**
+     * When that question was asked: past EVERJUST_QUESTION_TTL_MS the session ends cancelled.
+     */
+    questionAskedAt: Date | null
     createdAt: Date
     startedAt: Date | null
     endedAt: Date | null
@@ -2740,6 +3279,8 @@ export interface Prisma__SessionClient<T, Null = never, ExtArgs extends runtime.
   jobs<T extends Prisma.Session$jobsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$jobsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$JobPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   attachments<T extends Prisma.Session$attachmentsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$attachmentsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionAttachmentPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   attemptUsage<T extends Prisma.Session$attemptUsageArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$attemptUsageArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionAttemptUsagePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  messages<T extends Prisma.Session$messagesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$messagesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionMessagePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  deployment<T extends Prisma.Session$deploymentArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$deploymentArgs<ExtArgs>>): Prisma.Prisma__DeploymentClient<runtime.Types.Result.GetResult<Prisma.$DeploymentPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2788,6 +3329,8 @@ export interface SessionFieldRefs {
   readonly byok: Prisma.FieldRef<"Session", 'Boolean'>
   readonly billable: Prisma.FieldRef<"Session", 'Boolean'>
   readonly cancelRequestedAt: Prisma.FieldRef<"Session", 'DateTime'>
+  readonly pendingQuestion: Prisma.FieldRef<"Session", 'Json'>
+  readonly questionAskedAt: Prisma.FieldRef<"Session", 'DateTime'>
   readonly createdAt: Prisma.FieldRef<"Session", 'DateTime'>
   readonly startedAt: Prisma.FieldRef<"Session", 'DateTime'>
   readonly endedAt: Prisma.FieldRef<"Session", 'DateTime'>
@@ -3310,6 +3853,49 @@ export type Session$attemptUsageArgs<ExtArgs extends runtime.Types.Extensions.In
   take?: number
   skip?: number
   distinct?: Prisma.SessionAttemptUsageScalarFieldEnum | Prisma.SessionAttemptUsageScalarFieldEnum[]
+}
+
+/**
+ * Session.messages
+ */
+export type Session$messagesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the SessionMessage
+   */
+  select?: Prisma.SessionMessageSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the SessionMessage
+   */
+  omit?: Prisma.SessionMessageOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.SessionMessageInclude<ExtArgs> | null
+  where?: Prisma.SessionMessageWhereInput
+  orderBy?: Prisma.SessionMessageOrderByWithRelationInput | Prisma.SessionMessageOrderByWithRelationInput[]
+  cursor?: Prisma.SessionMessageWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.SessionMessageScalarFieldEnum | Prisma.SessionMessageScalarFieldEnum[]
+}
+
+/**
+ * Session.deployment
+ */
+export type Session$deploymentArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Deployment
+   */
+  select?: Prisma.DeploymentSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Deployment
+   */
+  omit?: Prisma.DeploymentOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DeploymentInclude<ExtArgs> | null
+  where?: Prisma.DeploymentWhereInput
 }
 
 /**

@@ -288,6 +288,7 @@ export type TenantWhereInput = {
   projects?: Prisma.ProjectListRelationFilter
   idempotencyRecords?: Prisma.IdempotencyRecordListRelationFilter
   sessions?: Prisma.SessionListRelationFilter
+  uploads?: Prisma.UploadListRelationFilter
 }
 
 export type TenantOrderByWithRelationInput = {
@@ -310,6 +311,7 @@ export type TenantOrderByWithRelationInput = {
   projects?: Prisma.ProjectOrderByRelationAggregateInput
   idempotencyRecords?: Prisma.IdempotencyRecordOrderByRelationAggregateInput
   sessions?: Prisma.SessionOrderByRelationAggregateInput
+  uploads?: Prisma.UploadOrderByRelationAggregateInput
 }
 
 export type TenantWhereUniqueInput = Prisma.AtLeast<{
@@ -335,6 +337,7 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   projects?: Prisma.ProjectListRelationFilter
   idempotencyRecords?: Prisma.IdempotencyRecordListRelationFilter
   sessions?: Prisma.SessionListRelationFilter
+  uploads?: Prisma.UploadListRelationFilter
 }, "id">
 
 export type TenantOrderByWithAggregationInput = {
@@ -401,6 +404,7 @@ export type TenantCreateInput = {
   projects?: Prisma.ProjectCreateNestedManyWithoutTenantInput
   idempotencyRecords?: Prisma.IdempotencyRecordCreateNestedManyWithoutTenantInput
   sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.UploadCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateInput = {
@@ -423,6 +427,7 @@ export type TenantUncheckedCreateInput = {
   projects?: Prisma.ProjectUncheckedCreateNestedManyWithoutTenantInput
   idempotencyRecords?: Prisma.IdempotencyRecordUncheckedCreateNestedManyWithoutTenantInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUpdateInput = {
@@ -445,6 +450,7 @@ export type TenantUpdateInput = {
   projects?: Prisma.ProjectUpdateManyWithoutTenantNestedInput
   idempotencyRecords?: Prisma.IdempotencyRecordUpdateManyWithoutTenantNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.UploadUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateInput = {
@@ -467,6 +473,7 @@ export type TenantUncheckedUpdateInput = {
   projects?: Prisma.ProjectUncheckedUpdateManyWithoutTenantNestedInput
   idempotencyRecords?: Prisma.IdempotencyRecordUncheckedUpdateManyWithoutTenantNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.UploadUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateManyInput = {
@@ -666,6 +673,20 @@ export type TenantUpdateOneRequiredWithoutProjectsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutProjectsInput, Prisma.TenantUpdateWithoutProjectsInput>, Prisma.TenantUncheckedUpdateWithoutProjectsInput>
 }
 
+export type TenantCreateNestedOneWithoutUploadsInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutUploadsInput, Prisma.TenantUncheckedCreateWithoutUploadsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutUploadsInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutUploadsNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutUploadsInput, Prisma.TenantUncheckedCreateWithoutUploadsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutUploadsInput
+  upsert?: Prisma.TenantUpsertWithoutUploadsInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutUploadsInput, Prisma.TenantUpdateWithoutUploadsInput>, Prisma.TenantUncheckedUpdateWithoutUploadsInput>
+}
+
 export type TenantCreateNestedOneWithoutIdempotencyRecordsInput = {
   create?: Prisma.XOR<Prisma.TenantCreateWithoutIdempotencyRecordsInput, Prisma.TenantUncheckedCreateWithoutIdempotencyRecordsInput>
   connectOrCreate?: Prisma.TenantCreateOrConnectWithoutIdempotencyRecordsInput
@@ -713,6 +734,7 @@ export type TenantCreateWithoutApiKeysInput = {
   projects?: Prisma.ProjectCreateNestedManyWithoutTenantInput
   idempotencyRecords?: Prisma.IdempotencyRecordCreateNestedManyWithoutTenantInput
   sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.UploadCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutApiKeysInput = {
@@ -734,6 +756,7 @@ export type TenantUncheckedCreateWithoutApiKeysInput = {
   projects?: Prisma.ProjectUncheckedCreateNestedManyWithoutTenantInput
   idempotencyRecords?: Prisma.IdempotencyRecordUncheckedCreateNestedManyWithoutTenantInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutApiKeysInput = {
@@ -771,6 +794,7 @@ export type TenantUpdateWithoutApiKeysInput = {
   projects?: Prisma.ProjectUpdateManyWithoutTenantNestedInput
   idempotencyRecords?: Prisma.IdempotencyRecordUpdateManyWithoutTenantNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.UploadUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutApiKeysInput = {
@@ -792,6 +816,7 @@ export type TenantUncheckedUpdateWithoutApiKeysInput = {
   projects?: Prisma.ProjectUncheckedUpdateManyWithoutTenantNestedInput
   idempotencyRecords?: Prisma.IdempotencyRecordUncheckedUpdateManyWithoutTenantNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.UploadUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutProjectsInput = {
@@ -813,6 +838,7 @@ export type TenantCreateWithoutProjectsInput = {
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
   idempotencyRecords?: Prisma.IdempotencyRecordCreateNestedManyWithoutTenantInput
   sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.UploadCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutProjectsInput = {
@@ -834,6 +860,7 @@ export type TenantUncheckedCreateWithoutProjectsInput = {
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
   idempotencyRecords?: Prisma.IdempotencyRecordUncheckedCreateNestedManyWithoutTenantInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutProjectsInput = {
@@ -871,6 +898,7 @@ export type TenantUpdateWithoutProjectsInput = {
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
   idempotencyRecords?: Prisma.IdempotencyRecordUpdateManyWithoutTenantNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.UploadUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutProjectsInput = {
@@ -890,6 +918,111 @@ export type TenantUncheckedUpdateWithoutProjectsInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyRecords?: Prisma.IdempotencyRecordUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.UploadUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutUploadsInput = {
+  id?: string
+  name: string
+  tier?: $Enums.Tier
+  allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
+  limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: string | null
+  generationInstructions?: string | null
+  defaultModel?: string | null
+  allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: string | null
+  anthropicApiKeyLast4?: string | null
+  autoRepairRounds?: number
+  allowQuestions?: boolean
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  projects?: Prisma.ProjectCreateNestedManyWithoutTenantInput
+  idempotencyRecords?: Prisma.IdempotencyRecordCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutUploadsInput = {
+  id?: string
+  name: string
+  tier?: $Enums.Tier
+  allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
+  limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: string | null
+  generationInstructions?: string | null
+  defaultModel?: string | null
+  allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: string | null
+  anthropicApiKeyLast4?: string | null
+  autoRepairRounds?: number
+  allowQuestions?: boolean
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  projects?: Prisma.ProjectUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyRecords?: Prisma.IdempotencyRecordUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutUploadsInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutUploadsInput, Prisma.TenantUncheckedCreateWithoutUploadsInput>
+}
+
+export type TenantUpsertWithoutUploadsInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutUploadsInput, Prisma.TenantUncheckedUpdateWithoutUploadsInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutUploadsInput, Prisma.TenantUncheckedCreateWithoutUploadsInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutUploadsInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutUploadsInput, Prisma.TenantUncheckedUpdateWithoutUploadsInput>
+}
+
+export type TenantUpdateWithoutUploadsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  tier?: Prisma.EnumTierFieldUpdateOperationsInput | $Enums.Tier
+  allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
+  limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  anthropicApiKeyLast4?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
+  allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  projects?: Prisma.ProjectUpdateManyWithoutTenantNestedInput
+  idempotencyRecords?: Prisma.IdempotencyRecordUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutUploadsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  tier?: Prisma.EnumTierFieldUpdateOperationsInput | $Enums.Tier
+  allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
+  limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  anthropicApiKeyLast4?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
+  allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  projects?: Prisma.ProjectUncheckedUpdateManyWithoutTenantNestedInput
   idempotencyRecords?: Prisma.IdempotencyRecordUncheckedUpdateManyWithoutTenantNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
 }
@@ -913,6 +1046,7 @@ export type TenantCreateWithoutIdempotencyRecordsInput = {
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
   projects?: Prisma.ProjectCreateNestedManyWithoutTenantInput
   sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.UploadCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutIdempotencyRecordsInput = {
@@ -934,6 +1068,7 @@ export type TenantUncheckedCreateWithoutIdempotencyRecordsInput = {
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
   projects?: Prisma.ProjectUncheckedCreateNestedManyWithoutTenantInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutIdempotencyRecordsInput = {
@@ -971,6 +1106,7 @@ export type TenantUpdateWithoutIdempotencyRecordsInput = {
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
   projects?: Prisma.ProjectUpdateManyWithoutTenantNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.UploadUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutIdempotencyRecordsInput = {
@@ -992,6 +1128,7 @@ export type TenantUncheckedUpdateWithoutIdempotencyRecordsInput = {
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
   projects?: Prisma.ProjectUncheckedUpdateManyWithoutTenantNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.UploadUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutSessionsInput = {
@@ -1013,6 +1150,7 @@ export type TenantCreateWithoutSessionsInput = {
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
   projects?: Prisma.ProjectCreateNestedManyWithoutTenantInput
   idempotencyRecords?: Prisma.IdempotencyRecordCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.UploadCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutSessionsInput = {
@@ -1034,6 +1172,7 @@ export type TenantUncheckedCreateWithoutSessionsInput = {
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
   projects?: Prisma.ProjectUncheckedCreateNestedManyWithoutTenantInput
   idempotencyRecords?: Prisma.IdempotencyRecordUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutSessionsInput = {
@@ -1071,6 +1210,7 @@ export type TenantUpdateWithoutSessionsInput = {
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
   projects?: Prisma.ProjectUpdateManyWithoutTenantNestedInput
   idempotencyRecords?: Prisma.IdempotencyRecordUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.UploadUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutSessionsInput = {
@@ -1092,6 +1232,7 @@ export type TenantUncheckedUpdateWithoutSessionsInput = {
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
   projects?: Prisma.ProjectUncheckedUpdateManyWithoutTenantNestedInput
   idempotencyRecords?: Prisma.IdempotencyRecordUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.UploadUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 
@@ -1104,6 +1245,7 @@ export type TenantCountOutputType = {
   projects: number
   idempotencyRecords: number
   sessions: number
+  uploads: number
 }
 
 export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1111,6 +1253,7 @@ export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   projects?: boolean | TenantCountOutputTypeCountProjectsArgs
   idempotencyRecords?: boolean | TenantCountOutputTypeCountIdempotencyRecordsArgs
   sessions?: boolean | TenantCountOutputTypeCountSessionsArgs
+  uploads?: boolean | TenantCountOutputTypeCountUploadsArgs
 }
 
 /**
@@ -1151,6 +1294,13 @@ export type TenantCountOutputTypeCountSessionsArgs<ExtArgs extends runtime.Types
   where?: Prisma.SessionWhereInput
 }
 
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountUploadsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.UploadWhereInput
+}
+
 
 export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -1172,6 +1322,7 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   projects?: boolean | Prisma.Tenant$projectsArgs<ExtArgs>
   idempotencyRecords?: boolean | Prisma.Tenant$idempotencyRecordsArgs<ExtArgs>
   sessions?: boolean | Prisma.Tenant$sessionsArgs<ExtArgs>
+  uploads?: boolean | Prisma.Tenant$uploadsArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["tenant"]>
 
@@ -1235,6 +1386,7 @@ export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   projects?: boolean | Prisma.Tenant$projectsArgs<ExtArgs>
   idempotencyRecords?: boolean | Prisma.Tenant$idempotencyRecordsArgs<ExtArgs>
   sessions?: boolean | Prisma.Tenant$sessionsArgs<ExtArgs>
+  uploads?: boolean | Prisma.Tenant$uploadsArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type TenantIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -1247,6 +1399,7 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     projects: Prisma.$ProjectPayload<ExtArgs>[]
     idempotencyRecords: Prisma.$IdempotencyRecordPayload<ExtArgs>[]
     sessions: Prisma.$SessionPayload<ExtArgs>[]
+    uploads: Prisma.$UploadPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1689,6 +1842,7 @@ export interface Prisma__TenantClient<T, Null = never, ExtArgs extends runtime.T
   projects<T extends Prisma.Tenant$projectsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$projectsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ProjectPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   idempotencyRecords<T extends Prisma.Tenant$idempotencyRecordsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$idempotencyRecordsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$IdempotencyRecordPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   sessions<T extends Prisma.Tenant$sessionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$sessionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  uploads<T extends Prisma.Tenant$uploadsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$uploadsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$UploadPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2219,6 +2373,30 @@ export type Tenant$sessionsArgs<ExtArgs extends runtime.Types.Extensions.Interna
   take?: number
   skip?: number
   distinct?: Prisma.SessionScalarFieldEnum | Prisma.SessionScalarFieldEnum[]
+}
+
+/**
+ * Tenant.uploads
+ */
+export type Tenant$uploadsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Upload
+   */
+  select?: Prisma.UploadSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Upload
+   */
+  omit?: Prisma.UploadOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.UploadInclude<ExtArgs> | null
+  where?: Prisma.UploadWhereInput
+  orderBy?: Prisma.UploadOrderByWithRelationInput | Prisma.UploadOrderByWithRelationInput[]
+  cursor?: Prisma.UploadWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.UploadScalarFieldEnum | Prisma.UploadScalarFieldEnum[]
 }
 
 /**

@@ -36,6 +36,7 @@ export type UsageDailyAvgAggregateOutputType = {
   cacheWriteTokens: number | null
   cacheReadTokens: number | null
   sandboxSeconds: number | null
+  deploys: number | null
   costMicros: number | null
 }
 
@@ -47,6 +48,7 @@ export type UsageDailySumAggregateOutputType = {
   cacheWriteTokens: bigint | null
   cacheReadTokens: bigint | null
   sandboxSeconds: number | null
+  deploys: number | null
   costMicros: bigint | null
 }
 
@@ -63,6 +65,7 @@ export type UsageDailyMinAggregateOutputType = {
   cacheWriteTokens: bigint | null
   cacheReadTokens: bigint | null
   sandboxSeconds: number | null
+  deploys: number | null
   costMicros: bigint | null
   billable: boolean | null
   byok: boolean | null
@@ -82,6 +85,7 @@ export type UsageDailyMaxAggregateOutputType = {
   cacheWriteTokens: bigint | null
   cacheReadTokens: bigint | null
   sandboxSeconds: number | null
+  deploys: number | null
   costMicros: bigint | null
   billable: boolean | null
   byok: boolean | null
@@ -101,6 +105,7 @@ export type UsageDailyCountAggregateOutputType = {
   cacheWriteTokens: number
   cacheReadTokens: number
   sandboxSeconds: number
+  deploys: number
   costMicros: number
   billable: number
   byok: number
@@ -117,6 +122,7 @@ export type UsageDailyAvgAggregateInputType = {
   cacheWriteTokens?: true
   cacheReadTokens?: true
   sandboxSeconds?: true
+  deploys?: true
   costMicros?: true
 }
 
@@ -128,6 +134,7 @@ export type UsageDailySumAggregateInputType = {
   cacheWriteTokens?: true
   cacheReadTokens?: true
   sandboxSeconds?: true
+  deploys?: true
   costMicros?: true
 }
 
@@ -144,6 +151,7 @@ export type UsageDailyMinAggregateInputType = {
   cacheWriteTokens?: true
   cacheReadTokens?: true
   sandboxSeconds?: true
+  deploys?: true
   costMicros?: true
   billable?: true
   byok?: true
@@ -163,6 +171,7 @@ export type UsageDailyMaxAggregateInputType = {
   cacheWriteTokens?: true
   cacheReadTokens?: true
   sandboxSeconds?: true
+  deploys?: true
   costMicros?: true
   billable?: true
   byok?: true
@@ -182,6 +191,7 @@ export type UsageDailyCountAggregateInputType = {
   cacheWriteTokens?: true
   cacheReadTokens?: true
   sandboxSeconds?: true
+  deploys?: true
   costMicros?: true
   billable?: true
   byok?: true
@@ -288,6 +298,7 @@ export type UsageDailyGroupByOutputType = {
   cacheWriteTokens: bigint
   cacheReadTokens: bigint
   sandboxSeconds: number
+  deploys: number
   costMicros: bigint
   billable: boolean
   byok: boolean
@@ -330,6 +341,7 @@ export type UsageDailyWhereInput = {
   cacheWriteTokens?: Prisma.BigIntFilter<"UsageDaily"> | bigint | number
   cacheReadTokens?: Prisma.BigIntFilter<"UsageDaily"> | bigint | number
   sandboxSeconds?: Prisma.FloatFilter<"UsageDaily"> | number
+  deploys?: Prisma.IntFilter<"UsageDaily"> | number
   costMicros?: Prisma.BigIntFilter<"UsageDaily"> | bigint | number
   billable?: Prisma.BoolFilter<"UsageDaily"> | boolean
   byok?: Prisma.BoolFilter<"UsageDaily"> | boolean
@@ -349,6 +361,7 @@ export type UsageDailyOrderByWithRelationInput = {
   cacheWriteTokens?: Prisma.SortOrder
   cacheReadTokens?: Prisma.SortOrder
   sandboxSeconds?: Prisma.SortOrder
+  deploys?: Prisma.SortOrder
   costMicros?: Prisma.SortOrder
   billable?: Prisma.SortOrder
   byok?: Prisma.SortOrder
@@ -372,6 +385,7 @@ export type UsageDailyWhereUniqueInput = Prisma.AtLeast<{
   cacheWriteTokens?: Prisma.BigIntFilter<"UsageDaily"> | bigint | number
   cacheReadTokens?: Prisma.BigIntFilter<"UsageDaily"> | bigint | number
   sandboxSeconds?: Prisma.FloatFilter<"UsageDaily"> | number
+  deploys?: Prisma.IntFilter<"UsageDaily"> | number
   costMicros?: Prisma.BigIntFilter<"UsageDaily"> | bigint | number
   billable?: Prisma.BoolFilter<"UsageDaily"> | boolean
   byok?: Prisma.BoolFilter<"UsageDaily"> | boolean
@@ -391,6 +405,7 @@ export type UsageDailyOrderByWithAggregationInput = {
   cacheWriteTokens?: Prisma.SortOrder
   cacheReadTokens?: Prisma.SortOrder
   sandboxSeconds?: Prisma.SortOrder
+  deploys?: Prisma.SortOrder
   costMicros?: Prisma.SortOrder
   billable?: Prisma.SortOrder
   byok?: Prisma.SortOrder
@@ -418,6 +433,7 @@ export type UsageDailyScalarWhereWithAggregatesInput = {
   cacheWriteTokens?: Prisma.BigIntWithAggregatesFilter<"UsageDaily"> | bigint | number
   cacheReadTokens?: Prisma.BigIntWithAggregatesFilter<"UsageDaily"> | bigint | number
   sandboxSeconds?: Prisma.FloatWithAggregatesFilter<"UsageDaily"> | number
+  deploys?: Prisma.IntWithAggregatesFilter<"UsageDaily"> | number
   costMicros?: Prisma.BigIntWithAggregatesFilter<"UsageDaily"> | bigint | number
   billable?: Prisma.BoolWithAggregatesFilter<"UsageDaily"> | boolean
   byok?: Prisma.BoolWithAggregatesFilter<"UsageDaily"> | boolean
@@ -437,6 +453,7 @@ export type UsageDailyCreateInput = {
   cacheWriteTokens?: bigint | number
   cacheReadTokens?: bigint | number
   sandboxSeconds?: number
+  deploys?: number
   costMicros?: bigint | number
   billable?: boolean
   byok?: boolean
@@ -456,6 +473,7 @@ export type UsageDailyUncheckedCreateInput = {
   cacheWriteTokens?: bigint | number
   cacheReadTokens?: bigint | number
   sandboxSeconds?: number
+  deploys?: number
   costMicros?: bigint | number
   billable?: boolean
   byok?: boolean
@@ -475,6 +493,7 @@ export type UsageDailyUpdateInput = {
   cacheWriteTokens?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   cacheReadTokens?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   sandboxSeconds?: Prisma.FloatFieldUpdateOperationsInput | number
+  deploys?: Prisma.IntFieldUpdateOperationsInput | number
   costMicros?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -494,6 +513,7 @@ export type UsageDailyUncheckedUpdateInput = {
   cacheWriteTokens?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   cacheReadTokens?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   sandboxSeconds?: Prisma.FloatFieldUpdateOperationsInput | number
+  deploys?: Prisma.IntFieldUpdateOperationsInput | number
   costMicros?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -513,6 +533,7 @@ export type UsageDailyCreateManyInput = {
   cacheWriteTokens?: bigint | number
   cacheReadTokens?: bigint | number
   sandboxSeconds?: number
+  deploys?: number
   costMicros?: bigint | number
   billable?: boolean
   byok?: boolean
@@ -532,6 +553,7 @@ export type UsageDailyUpdateManyMutationInput = {
   cacheWriteTokens?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   cacheReadTokens?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   sandboxSeconds?: Prisma.FloatFieldUpdateOperationsInput | number
+  deploys?: Prisma.IntFieldUpdateOperationsInput | number
   costMicros?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -551,6 +573,7 @@ export type UsageDailyUncheckedUpdateManyInput = {
   cacheWriteTokens?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   cacheReadTokens?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   sandboxSeconds?: Prisma.FloatFieldUpdateOperationsInput | number
+  deploys?: Prisma.IntFieldUpdateOperationsInput | number
   costMicros?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -580,6 +603,7 @@ export type UsageDailyCountOrderByAggregateInput = {
   cacheWriteTokens?: Prisma.SortOrder
   cacheReadTokens?: Prisma.SortOrder
   sandboxSeconds?: Prisma.SortOrder
+  deploys?: Prisma.SortOrder
   costMicros?: Prisma.SortOrder
   billable?: Prisma.SortOrder
   byok?: Prisma.SortOrder
@@ -594,6 +618,7 @@ export type UsageDailyAvgOrderByAggregateInput = {
   cacheWriteTokens?: Prisma.SortOrder
   cacheReadTokens?: Prisma.SortOrder
   sandboxSeconds?: Prisma.SortOrder
+  deploys?: Prisma.SortOrder
   costMicros?: Prisma.SortOrder
 }
 
@@ -610,6 +635,7 @@ export type UsageDailyMaxOrderByAggregateInput = {
   cacheWriteTokens?: Prisma.SortOrder
   cacheReadTokens?: Prisma.SortOrder
   sandboxSeconds?: Prisma.SortOrder
+  deploys?: Prisma.SortOrder
   costMicros?: Prisma.SortOrder
   billable?: Prisma.SortOrder
   byok?: Prisma.SortOrder
@@ -629,6 +655,7 @@ export type UsageDailyMinOrderByAggregateInput = {
   cacheWriteTokens?: Prisma.SortOrder
   cacheReadTokens?: Prisma.SortOrder
   sandboxSeconds?: Prisma.SortOrder
+  deploys?: Prisma.SortOrder
   costMicros?: Prisma.SortOrder
   billable?: Prisma.SortOrder
   byok?: Prisma.SortOrder
@@ -643,6 +670,7 @@ export type UsageDailySumOrderByAggregateInput = {
   cacheWriteTokens?: Prisma.SortOrder
   cacheReadTokens?: Prisma.SortOrder
   sandboxSeconds?: Prisma.SortOrder
+  deploys?: Prisma.SortOrder
   costMicros?: Prisma.SortOrder
 }
 
@@ -661,6 +689,7 @@ export type UsageDailySelect<ExtArgs extends runtime.Types.Extensions.InternalAr
   cacheWriteTokens?: boolean
   cacheReadTokens?: boolean
   sandboxSeconds?: boolean
+  deploys?: boolean
   costMicros?: boolean
   billable?: boolean
   byok?: boolean
@@ -680,6 +709,7 @@ export type UsageDailySelectCreateManyAndReturn<ExtArgs extends runtime.Types.Ex
   cacheWriteTokens?: boolean
   cacheReadTokens?: boolean
   sandboxSeconds?: boolean
+  deploys?: boolean
   costMicros?: boolean
   billable?: boolean
   byok?: boolean
@@ -699,6 +729,7 @@ export type UsageDailySelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Ex
   cacheWriteTokens?: boolean
   cacheReadTokens?: boolean
   sandboxSeconds?: boolean
+  deploys?: boolean
   costMicros?: boolean
   billable?: boolean
   byok?: boolean
@@ -718,13 +749,14 @@ export type UsageDailySelectScalar = {
   cacheWriteTokens?: boolean
   cacheReadTokens?: boolean
   sandboxSeconds?: boolean
+  deploys?: boolean
   costMicros?: boolean
   billable?: boolean
   byok?: boolean
   updatedAt?: boolean
 }
 
-export type UsageDailyOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "mode" | "day" | "projectId" | "externalUserId" | "requests" | "generations" | "inputTokens" | "outputTokens" | "cacheWriteTokens" | "cacheReadTokens" | "sandboxSeconds" | "costMicros" | "billable" | "byok" | "updatedAt", ExtArgs["result"]["usageDaily"]>
+export type UsageDailyOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"tenantId" | "mode" | "day" | "projectId" | "externalUserId" | "requests" | "generations" | "inputTokens" | "outputTokens" | "cacheWriteTokens" | "cacheReadTokens" | "sandboxSeconds" | "deploys" | "costMicros" | "billable" | "byok" | "updatedAt", ExtArgs["result"]["usageDaily"]>
 
 export type $UsageDailyPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "UsageDaily"
@@ -745,6 +777,10 @@ export type $UsageDailyPayload<ExtArgs extends runtime.Types.Extensions.Internal
     cacheWriteTokens: bigint
     cacheReadTokens: bigint
     sandboxSeconds: number
+    /**
+     * Deployments started (deploy sessions that reached App Platform, or the simulated one).
+     */
+    deploys: number
     /**
      * What the tokens cost at the model's price (core/src/usage/prices.ts), in micro-USD.
      */
@@ -1193,6 +1229,7 @@ export interface UsageDailyFieldRefs {
   readonly cacheWriteTokens: Prisma.FieldRef<"UsageDaily", 'BigInt'>
   readonly cacheReadTokens: Prisma.FieldRef<"UsageDaily", 'BigInt'>
   readonly sandboxSeconds: Prisma.FieldRef<"UsageDaily", 'Float'>
+  readonly deploys: Prisma.FieldRef<"UsageDaily", 'Int'>
   readonly costMicros: Prisma.FieldRef<"UsageDaily", 'BigInt'>
   readonly billable: Prisma.FieldRef<"UsageDaily", 'Boolean'>
   readonly byok: Prisma.FieldRef<"UsageDaily", 'Boolean'>
