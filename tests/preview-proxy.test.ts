@@ -1,4 +1,6 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -7,6 +9,7 @@ import { decodeIdOf } from '@everjust/core';
 import { localSandboxRoot } from '@everjust/worker';
 import { createTestTenant, graphql, type TestTenant } from '../test-support/app.js';
 import { describeEachDatabase } from '../test-support/databases.js';
+import { startFakeDaytona, type FakeDaytona } from '../test-support/fake-daytona.js';
 import { EVENT_FIELDS, startTestPlatform, subscribeSse, type TestPlatform } from '../test-support/platform.js';
 
 /**
@@ -107,6 +110,10 @@ describeEachDatabase('local previews through the preview proxy', (database) => {
     expect(page.headers.get('content-security-policy')).toBe('sandbox allow-scripts allow-forms allow-popups allow-modals');
     expect(page.headers.get('set-cookie')).toBeNull();
     expect(page.headers.get('x-frame-options')).toBeNull();
+    // Served by the Node server's hot path (proxy-node.ts): ours replace the app's, each once.
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(page.headers.get('ratelimit-limit')).toBe('600');
     const html = await page.text();
     expect(html).toMatch(/^<!doctype html><html><head><script src="\/preview\/[^/]+\/__everjust\/reporter\.js"><\/script><title>Alpha<\/title>/);
     expect(html).toContain('<script crossorigin src="app.js"></script>');
@@ -151,4 +158,62 @@ describeEachDatabase('local previews through the preview proxy', (database) => {
     await new Promise((resolve) => setTimeout(resolve, 2100)); // past the access cache
     expect((await fetch(first.url)).status).toBe(404);
   }, 90_000);
+});
+
+describeEachDatabase('daytona previews through the preview proxy', (database) => {
+  let fake: FakeDaytona;
+  let platform: TestPlatform;
+  let tenant: TestTenant;
+  let closeEdge: () => Promise<void>;
+  const seen: IncomingHttpHeaders[] = [];
+
+  beforeAll(async () => {
+    // Plays Daytona's preview proxy for the sandbox's port: it answers only with the sandbox's token in
+    // its header (as the real one does, or it shows its warning page to a browser without it).
+    const edge = createServer((request, response) => {
+      seen.push(request.headers);
+      if (!String(request.headers['x-daytona-preview-token'] ?? '').startsWith('preview-token-')) {
+        response.writeHead(401, { 'content-type': 'text/html' });
+        return response.end('<h1>Daytona preview warning: a token is required</h1>');
+      }
+      response.writeHead(200, { 'content-type': 'text/html', 'set-cookie': 'daytona=1' });
+      response.end('<html><head><title>On Daytona</title></head><body>served by the sandbox</body></html>');
+    });
+    await new Promise<void>((resolve) => edge.listen(0, '127.0.0.1', resolve));
+    closeEdge = () => new Promise((resolve) => edge.close(() => resolve()));
+    fake = await startFakeDaytona({ apiKey: 'daytona-test-key', previewUpstream: `http://127.0.0.1:${(edge.address() as AddressInfo).port}` });
+    fake.onCommand(/.*/, () => ({ stdout: ['ok\n'] }));
+    platform = await startTestPlatform(database(), {
+      environment: { EVERJUST_SANDBOX: 'daytona', DAYTONA_API_KEY: 'daytona-test-key', DAYTONA_API_URL: fake.apiUrl, EVERJUST_PREVIEW_WAIT_MS: '20000' },
+    });
+    tenant = await createTestTenant(database());
+  });
+  afterAll(async () => {
+    await platform?.stop();
+    await fake?.close();
+    await closeEdge?.();
+  });
+
+  it("hands out a preview-origin link whose requests reach Daytona with the sandbox's token in a header, never in the browser", async () => {
+    const created = await graphql(platform.app, tenant.live, 'mutation { createProject(input: { name: "Remote" }) { id } }');
+    const projectId = created.data.createProject.id as string;
+    await graphql(platform.app, tenant.live, 'mutation($input: WriteProjectFilesInput!) { writeProjectFiles(input: $input) { id } }', { input: { projectId, files: [{ path: 'index.html', content: '<h1>x</h1>' }] } });
+    const started = await graphql(platform.app, tenant.live, 'mutation($input: StartPreviewInput!) { startPreview(input: $input) { id } }', { input: { projectId } });
+    const { events } = await subscribeSse(platform.url, tenant.live, EVENTS, { sessionId: started.data.startPreview.id });
+    const ready = events.find((event) => event.type === 'preview_ready');
+    expect(ready, JSON.stringify(events.filter((event) => event.type === 'preview_failed'))).toBeTruthy();
+    expect(ready.url.startsWith(`${platform.app.services.config.previewUrl}/`)).toBe(true);
+    expect(JSON.stringify(events)).not.toMatch(/preview-token-|127\.0\.0\.1:\d+\/(?!preview\/)/);
+    const sandbox = await database().prisma.sandbox.findUniqueOrThrow({ where: { projectId: decodeIdOf('Project', projectId)! } });
+    // Sealed at rest: the token is not readable in the row.
+    expect(sandbox.upstreamHeaders).not.toContain('preview-token-');
+
+    const page = await fetch(ready.url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('set-cookie')).toBeNull();
+    const html = await page.text();
+    expect(html).toContain('served by the sandbox');
+    expect(html).toContain('/__everjust/reporter.js');
+    expect(seen.at(-1)).toMatchObject({ 'x-daytona-preview-token': `preview-token-${sandbox.externalId}`, 'x-daytona-skip-preview-warning': 'true' });
+  }, 60_000);
 });

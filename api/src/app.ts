@@ -45,6 +45,7 @@ export async function createApp(dependencies: AppDependencies) {
     fetch: (input: string, init?: RequestInit) => handler.yoga.fetch(new Request(input, init)),
     async stop() {
       handler.startDraining();
+      handler.closePreview();
       await authenticator.stop();
       await widgetTokens.stop();
       await rateLimits?.close();

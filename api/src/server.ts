@@ -114,6 +114,9 @@ export function createApiHandler(services: Services) {
     yoga,
     services,
     previewUpgrades: preview.upgrades,
+    servePreview: preview.serveNode,
+    /** Closes the preview proxy's upstream connections (the app is stopping). */
+    closePreview: preview.close,
     /** Readiness goes false first on shutdown, so load balancers stop sending traffic. */
     startDraining() {
       draining = true;
@@ -128,7 +131,14 @@ export interface RunningServer {
 }
 
 export async function listen(handler: ReturnType<typeof createApiHandler>, port: number, host: string): Promise<RunningServer> {
-  const server = createServer(handler.yoga);
+  // Proxied preview assets are answered before Yoga (api/src/preview/proxy-node.ts); everything else,
+  // and whatever that path hands on, goes through Yoga and its plugins.
+  const server = createServer((request, response) => {
+    handler.servePreview(request, response, () => void handler.yoga(request, response)).catch(() => {
+      if (!response.headersSent) void handler.yoga(request, response);
+      else response.destroy();
+    });
+  });
   const webSockets = attachGraphQLWebSocket(handler);
   // One upgrade listener: the preview origin's WebSockets (a dev server's hot reload) are proxied,
   // /graphql is graphql-ws, anything else is refused.

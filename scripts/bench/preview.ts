@@ -6,7 +6,8 @@ import { createApiKeyRecord, createTenant } from '@everjust/api';
 import { startFakeDaytona, timeSandboxSteps, type SandboxStepTimes } from '../../test-support/fake-daytona.js';
 import { EVENT_FIELDS, startTestPlatform, subscribeSse } from '../../test-support/platform.js';
 import { createDaytona, localSandboxRoot } from '@everjust/worker';
-import { format, graphqlRequest, openBenchDatabase, percentile, readInteger, table, type Suite } from './_harness.js';
+import autocannon from 'autocannon';
+import { format, graphqlRequest, median, openBenchDatabase, percentile, readInteger, table, type BenchSettings, type Suite } from './_harness.js';
 
 /**
  * Previews (issue 4: "Time from generation done to preview_ready with the local provider (p50 of 10
@@ -21,6 +22,10 @@ import { format, graphqlRequest, openBenchDatabase, percentile, readInteger, tab
  *    (must answer 200). The local servers are killed when the platform stops, and checked.
  * 2. `timeSandboxSteps` on the Daytona provider (the real SDK) against the fake Daytona API on
  *    127.0.0.1: create, upload, one command, delete, per run.
+ * 3. Issue 14: static-asset requests per second through the preview proxy (the last run's `app.js` at
+ *    its preview URL: token check, sandbox lookup, forwarding, our headers) against the same file from
+ *    the sandbox's own server, in the same run, interleaved (BENCH_ROUNDS, BENCH_DURATION_S,
+ *    BENCH_WARMUP_S, BENCH_CONNECTIONS); every response must be 200 with the same body. Target ≥ 70 %.
  */
 
 const EVENTS = `subscription($sessionId: ID!) { sessionEvents(sessionId: $sessionId) { ${EVENT_FIELDS}
@@ -28,11 +33,11 @@ const EVENTS = `subscription($sessionId: ID!) { sessionEvents(sessionId: $sessio
 
 const suite: Suite = {
   name: 'preview',
-  description: 'generation done → preview_ready with the local sandbox; Daytona create/upload/command/delete against the fake',
-  async run() {
+  description: 'generation done → preview_ready with the local sandbox; static-asset req/s through the preview proxy vs the sandbox itself; Daytona create/upload/command/delete against the fake',
+  async run(settings) {
     const runs = readInteger('BENCH_PREVIEW_RUNS', 10, 1);
     const daytonaRuns = readInteger('BENCH_DAYTONA_RUNS', 10, 1);
-    await localPreviews(runs);
+    await localPreviews(runs, settings);
     await daytonaSteps(daytonaRuns);
   },
 };
@@ -51,7 +56,7 @@ interface Timed {
   session: number;
 }
 
-async function localPreviews(runs: number) {
+async function localPreviews(runs: number, settings: BenchSettings) {
   const processConfig = loadConfig(process.env);
   const dataDir = mkdtempSync(join(tmpdir(), 'everjust-bench-preview-'));
   // The sandboxes live outside the data dir (in the system's temporary folder): both go afterwards.
@@ -77,6 +82,8 @@ async function localPreviews(runs: number) {
         EVERJUST_JOB_HEARTBEAT_MS: '10000',
         EVERJUST_WORKER_POLL_INTERVAL_MS: '1000',
         EVERJUST_EVENT_POLL_INTERVAL_MS: '1000',
+        // Rate limits stay on (each proxied response counts, as in production), high enough not to refuse the load.
+        EVERJUST_PREVIEW_PER_MINUTE: '100000000',
         REDIS_URL: processConfig.redisUrl,
       },
     });
@@ -89,6 +96,7 @@ async function localPreviews(runs: number) {
 
     const prompts = ['Build a calculator', 'A todo list', 'A countdown timer', 'A notes app', 'A counter'];
     const timed: Timed[] = [];
+    let lastPreviewUrl: string | undefined;
     for (let run = 0; run < runs; run++) {
       const project = await graphqlRequest(platform.url, key, 'mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }', { input: { name: `Preview ${run + 1}` } });
       const started = await graphqlRequest(platform.url, key, 'mutation($input: StartSessionInput!) { startSession(input: $input) { id } }', {
@@ -101,12 +109,17 @@ async function localPreviews(runs: number) {
       const page = await fetch(ready.url);
       await page.body?.cancel();
       if (page.status !== 200) throw new Error(`session ${run + 1}: the preview ${ready.url} answered HTTP ${page.status}`);
+      lastPreviewUrl = ready.url;
       timed.push(timing);
       console.log(
         `  run ${String(run + 1).padStart(2)}/${runs}  generation done → preview_ready ${format(timing.doneToReady)} ms` +
           `  (previewing → sandbox_created ${format(timing.toSandbox)} ms, → preview_ready ${format(timing.sandboxToReady)} ms; session ${format(timing.session)} ms)`,
       );
     }
+
+    const last = await bench.database.prisma.sandbox.findFirstOrThrow({ where: { tenantId: tenant.id, status: 'running' }, orderBy: { lastActiveAt: 'desc' } });
+    const lastReady = lastPreviewUrl!;
+    await proxyThroughput(new URL('app.js', lastReady).toString(), new URL('app.js', last.upstreamUrl!).toString(), settings);
 
     const servers = localServerPids(dataDir);
     stopped = true;
@@ -136,6 +149,43 @@ async function localPreviews(runs: number) {
   }
 }
 
+/**
+ * Static-asset throughput: the same file through the preview proxy and straight from the sandbox's
+ * server, interleaved rounds (direct, proxy, direct, …), each checked first and every response
+ * required to be a 200 with that body.
+ */
+async function proxyThroughput(proxied: string, direct: string, settings: BenchSettings) {
+  const expected = await (await fetch(direct)).text();
+  const throughProxy = await fetch(proxied);
+  if (throughProxy.status !== 200 || (await throughProxy.text()) !== expected) throw new Error(`the proxied ${proxied} does not answer the sandbox's file`);
+  const load = async (url: string, seconds: number) => {
+    // In a worker thread: the load generator must not share the API's event loop (the platform runs in this process).
+    const result = await autocannon({ url, connections: settings.connections, duration: seconds, expectBody: expected, workers: 1 });
+    const failed = result.errors + result.timeouts + result.non2xx + (result.mismatches ?? 0);
+    if (failed > 0) throw new Error(`${url}: ${failed} failed or different responses`);
+    return { requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+  };
+  const measured = { direct: [] as number[], proxy: [] as number[], directP99: [] as number[], proxyP99: [] as number[] };
+  console.log(`\nstatic asset (app.js, ${expected.length} bytes): ${settings.rounds} interleaved rounds of ${settings.durationS} s, ${settings.connections} connections`);
+  for (let round = 1; round <= settings.rounds; round++) {
+    for (const [name, url] of [['direct', direct], ['proxy', proxied]] as const) {
+      if (settings.warmupS > 0) await load(url, settings.warmupS);
+      const result = await load(url, settings.durationS);
+      measured[name].push(result.requestsPerSecond);
+      measured[name === 'direct' ? 'directP99' : 'proxyP99'].push(result.p99);
+      console.log(`  round ${round}/${settings.rounds}  ${name === 'direct' ? "the sandbox's own server" : 'through the preview proxy'}  ${format(result.requestsPerSecond)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms`);
+    }
+  }
+  const share = median(measured.proxy) / median(measured.direct);
+  console.log(
+    `\n${table([
+      ['static asset, median of rounds', 'req/s', 'p99 ms'],
+      ["the sandbox's own server (127.0.0.1, its port)", format(median(measured.direct)), format(median(measured.directP99))],
+      ['through the preview proxy (token, sandbox lookup, forwarding)', format(median(measured.proxy)), format(median(measured.proxyP99))],
+    ])}\n`,
+  );
+  console.log(`proxy / direct: ${format(share * 100, 1)} % (target ≥ 70 %)${share >= 0.7 ? '' : '  BELOW TARGET'}`);
+}
 
 function timingOf(events: any[], run: number): Timed {
   const at = (event: any) => Date.parse(event.at);

@@ -2,16 +2,20 @@ import type { Services } from '../context.js';
 import type { RouteLimiter } from '../services/request-limits.js';
 import { createPreviewAccess } from './preview-access.js';
 import { previewOrigin } from './preview-route.js';
+import { createUpstreamClient } from './proxy-http.js';
+import { createNodePreview } from './proxy-node.js';
 import { createPreviewUpgrades } from './proxy-websocket.js';
 import { usePreview } from './use-preview.js';
 
 /**
  * The preview origin's parts, made once per API handler: the Yoga plugin that answers its HTTP
- * requests and the upgrade handler for its WebSockets, sharing one token check (and its cache).
+ * requests, the Node server's hot path for proxied assets, and the upgrade handler for its WebSockets,
+ * sharing one token check (and its cache) and one set of upstream connections.
  */
 export function createPreview(services: Services, limiter: RouteLimiter | undefined) {
   const origin = previewOrigin(services.config.previewUrl);
   const access = createPreviewAccess({ prisma: services.prisma, secret: services.secret });
+  const upstream = createUpstreamClient();
   return {
     plugin: usePreview({
       prisma: services.prisma,
@@ -19,9 +23,14 @@ export function createPreview(services: Services, limiter: RouteLimiter | undefi
       logger: services.logger,
       origin,
       access,
+      upstream,
       errorsPerMinute: services.config.sandboxes.previewErrorsPerMinute,
       limiter,
     }),
     upgrades: createPreviewUpgrades({ origin, access }),
+    /** The Node server's hot path for proxied GETs (proxy-node.ts); the plugin answers the rest. */
+    serveNode: createNodePreview({ origin, access, upstream, limiter }),
+    /** Closes what the proxy keeps open (its upstream connections). */
+    close: () => upstream.close(),
   };
 }

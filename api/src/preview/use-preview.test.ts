@@ -16,6 +16,13 @@ async function startUpstream(name: string) {
   const seen: Array<{ url: string; headers: IncomingHttpHeaders }> = [];
   const server: Server = createServer((request, response) => {
     seen.push({ url: request.url!, headers: request.headers });
+    if (request.url === '/huge.html') {
+      // Chunked (no length): the proxy finds out it is too big to rewrite only while reading it.
+      response.writeHead(200, { 'content-type': 'text/html' });
+      const chunk = `<p>${'x'.repeat(64 * 1024)}</p>`;
+      for (let index = 0; index < 140; index++) response.write(chunk);
+      return response.end();
+    }
     if (request.url === '/moved') {
       response.writeHead(302, { location: '/elsewhere?x=1' });
       return response.end();
@@ -122,6 +129,12 @@ describeEachDatabase('the preview origin', (database) => {
     const moved = await get(`/preview/${tokenA}/moved`, { redirect: 'manual' });
     expect(moved.status).toBe(302);
     expect(moved.headers.get('location')).toBe(`/preview/${tokenA}/elsewhere?x=1`);
+  });
+
+  it('refuses to buffer an HTML page past 8 MB: the 502 page, not the process memory', async () => {
+    const page = await get(`/preview/${tokenA}/huge.html`);
+    expect(page.status).toBe(502);
+    expect(await page.text()).toContain('The app is not answering');
   });
 
   it("never takes one project's token to another project's sandbox", async () => {

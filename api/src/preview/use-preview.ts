@@ -6,7 +6,7 @@ import type { PreviewAccess } from './preview-access.js';
 import { MAX_REPORT_BYTES, parseReport, recordPreviewError } from './preview-errors.js';
 import { NOT_FOUND_PAGE, PREVIEW_HEADERS, UPSTREAM_DOWN_PAGE } from './preview-pages.js';
 import { ERRORS_ENDPOINT, REPORTER_FILE, type PreviewOrigin } from './preview-route.js';
-import { forwardToUpstream } from './proxy-http.js';
+import type { UpstreamClient } from './proxy-http.js';
 import { injectReporter, REPORTER_SCRIPT } from './reporter.js';
 import { readStaticFile } from './static-files.js';
 
@@ -16,6 +16,7 @@ export interface PreviewOptions {
   logger: Logger;
   origin: PreviewOrigin;
   access: PreviewAccess;
+  upstream: UpstreamClient;
   /** Error reports accepted per minute per project (this instance); more answer 429. */
   errorsPerMinute: number;
   /** Rate limits (absent with EVERJUST_RATE_LIMITS=off): every response counts per client IP; a bad link also counts as an unauthenticated request. */
@@ -104,14 +105,14 @@ export function usePreview(options: PreviewOptions): Plugin {
         });
       }
 
-      const answer = await forwardToUpstream({ request, upstreamUrl: target.upstreamUrl, path: route.path, search: url.search, headers: target.headers, mount });
+      const answer = await options.upstream.forward({ request, upstreamUrl: target.upstreamUrl, path: route.path, search: url.search, headers: target.headers, mount });
       if (!answer.ok) return respond(502, UPSTREAM_DOWN_PAGE, { 'content-type': HTML, 'cache-control': 'no-store' });
-      const { response, headers } = answer;
-      if ((headers.get('content-type') ?? '').startsWith('text/html') && request.method !== 'HEAD') {
+      const { status, headers, body, html } = answer;
+      if (html && body instanceof Buffer) {
         headers.delete('etag'); // the body is ours now
-        return respond(response.status, injectReporter(await response.text(), reporterPath), headers);
+        return respond(status, injectReporter(body.toString('utf8'), reporterPath), headers);
       }
-      return respond(response.status, response.body, headers);
+      return respond(status, body as unknown as BodyInit | null, headers);
     },
   };
 }
