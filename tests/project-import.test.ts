@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { zipSync, type Zippable } from 'fflate';
-import { encodeId } from '@everjust/core';
+import { decodeId, encodeId, staticPreviewUrl } from '@everjust/core';
+import { unzipSync } from 'fflate';
 import { startFakeGitHub, type FakeGitHub } from '../test-support/fake-github.js';
 import { createTestTenant, errorCode, graphql, type TestTenant } from '../test-support/app.js';
 import { describeEachDatabase } from '../test-support/databases.js';
@@ -87,7 +88,8 @@ describeEachDatabase('importProject', (database) => {
   async function runImport(input: Record<string, unknown>, key = tenant.test) {
     const started = await startImport(input, key);
     expect(started.errors).toBeUndefined();
-    expect(started.data.importProject).toMatchObject({ kind: 'import', status: 'queued' });
+    // The worker may have taken it already by the time the mutation reads the session back.
+    expect(started.data.importProject).toMatchObject({ kind: 'import', status: expect.stringMatching(/^(queued|running|succeeded|failed)$/) });
     const { id: sessionId, project } = started.data.importProject;
     const stream = await subscribeSse(platform.url, key, IMPORT_EVENTS, { sessionId });
     expect(stream.errors).toBeUndefined();
@@ -133,6 +135,36 @@ describeEachDatabase('importProject', (database) => {
     expect(result.skipped).toBe(9);
     // Anonymous: no token went to GitHub for a public repository.
     expect(github.requests.filter((request) => request.rawPath.startsWith('/repos/octocat/site')).every((request) => !request.authorization)).toBe(true);
+  });
+
+  it('keeps a binary file byte for byte: the static preview serves it, the archive holds it, an export commits it', async () => {
+    const logo = await runImport({ source: { github: { owner: 'octocat', repo: 'site' } }, name: 'Logo' });
+    const logoProject = decodeId(logo.projectId).id;
+    expect((await filesOf(logo.projectId))['logo.png'].binary).toBe(true);
+
+    const preview = staticPreviewUrl(platform.url, platform.app.services.secret, { projectId: logoProject, mode: 'test', expiresAt: Math.floor(Date.now() / 1000) + 60 });
+    const served = await fetch(`${preview}logo.png`);
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toBe('image/png');
+    expect(new Uint8Array(await served.arrayBuffer())).toEqual(PNG);
+
+    const archive = await fetch(`${platform.url}/v1/projects/${logo.projectId}/archive.zip`, { headers: { authorization: `Bearer ${tenant.test}` } });
+    expect(archive.status).toBe(200);
+    const entries = unzipSync(new Uint8Array(await archive.arrayBuffer()));
+    expect(entries['logo.png']).toEqual(PNG);
+    expect(new TextDecoder().decode(entries['index.html'])).toBe('<!doctype html><h1>Hi</h1>');
+
+    github.addRepository('octocat', 'exported');
+    const exported = await graphql(platform.app, tenant.test, 'mutation($input: ExportToGitHubInput!) { exportToGitHub(input: $input) { id } }', {
+      input: { projectId: logo.projectId, owner: 'octocat', repo: 'exported', token: TOKEN },
+    });
+    expect(exported.errors).toBeUndefined();
+    const stream = await subscribeSse(platform.url, tenant.test, IMPORT_EVENTS, { sessionId: exported.data.exportToGitHub.id });
+    expect(stream.events.at(-1)).toMatchObject({ type: 'done', status: 'succeeded' });
+    const repository = github.repositories.get('octocat/exported')!;
+    const tree = repository.trees.get(repository.commits.get(repository.refs.get('main')!)!.tree)!;
+    expect(repository.rawBlobs.get(tree.get('logo.png')!)?.bytes).toEqual(PNG);
+    expect(github.files('octocat', 'exported', 'main')!.get('index.html')).toBe('<!doctype html><h1>Hi</h1>');
   });
 
   it('imports one folder of a repository as the project root, and fails clearly when the folder is not there', async () => {

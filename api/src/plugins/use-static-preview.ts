@@ -22,6 +22,23 @@ const CONTENT_TYPES: Record<string, string> = {
   '.md': 'text/plain; charset=utf-8',
   '.map': 'application/json; charset=utf-8',
   '.webmanifest': 'application/manifest+json',
+  // Binary files (imports keep them).
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.avif': 'image/avif',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.otf': 'font/otf',
+  '.mp3': 'audio/mpeg',
+  '.mp4': 'video/mp4',
+  '.webm': 'video/webm',
+  '.pdf': 'application/pdf',
+  '.wasm': 'application/wasm',
 };
 
 /**
@@ -40,7 +57,7 @@ export function useStaticPreview(options: StaticPreviewOptions): Plugin {
       const match = /^\/preview\/([^/]+)(\/.*)?$/.exec(url.pathname);
       if (!match) return;
       let limitHeaders: Record<string, string> = {};
-      const respond = (status: number, body: string, headers: Record<string, string> = {}) =>
+      const respond = (status: number, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}) =>
         endResponse(
           new fetchAPI.Response(request.method === 'HEAD' ? null : body, {
             status,
@@ -86,7 +103,8 @@ export function useStaticPreview(options: StaticPreviewOptions): Plugin {
         include: { blob: true },
       });
       if (!file) return respond(404, 'Not found', { 'content-type': 'text/plain; charset=utf-8' });
-      return respond(200, file.blob.content, {
+      // A binary file (an imported image, a font) is stored as base64: served as its bytes.
+      return respond(200, file.blob.binary ? new Uint8Array(Buffer.from(file.blob.content, 'base64')) : file.blob.content, {
         'content-type': CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
         etag: `"${file.sha}"`,
       });
