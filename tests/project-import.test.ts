@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { zipSync, type Zippable } from 'fflate';
-import { decodeId, encodeId, staticPreviewUrl } from '@everjust/core';
+import { decodeId, encodeId, readProjectFile, staticPreviewUrl } from '@everjust/core';
 import { unzipSync } from 'fflate';
 import { startFakeGitHub, type FakeGitHub } from '../test-support/fake-github.js';
 import { createTestTenant, errorCode, graphql, type TestTenant } from '../test-support/app.js';
@@ -141,6 +141,9 @@ describeEachDatabase('importProject', (database) => {
     const logo = await runImport({ source: { github: { owner: 'octocat', repo: 'site' } }, name: 'Logo' });
     const logoProject = decodeId(logo.projectId).id;
     expect((await filesOf(logo.projectId))['logo.png'].binary).toBe(true);
+    // The model's read and edit tools are told it is binary, never handed its base64.
+    await expect(readProjectFile(database().prisma, logoProject, 'logo.png')).rejects.toThrow('logo.png is a binary file (18 bytes): it cannot be read or edited as text');
+    expect(await readProjectFile(database().prisma, logoProject, 'index.html')).toBe('<!doctype html><h1>Hi</h1>');
 
     const preview = staticPreviewUrl(platform.url, platform.app.services.secret, { projectId: logoProject, mode: 'test', expiresAt: Math.floor(Date.now() / 1000) + 60 });
     const served = await fetch(`${preview}logo.png`);

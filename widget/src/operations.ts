@@ -9,7 +9,7 @@ import type { SessionActiveStatus, SessionEndStatus } from '@everjust/core/sessi
 /** A session as the widget's operations return it. */
 export interface WidgetSession {
   id: string;
-  kind: 'generate' | 'preview' | 'export';
+  kind: 'generate' | 'preview' | 'export' | 'import';
   status: SessionActiveStatus | SessionEndStatus;
   prompt: string;
   lastSeq: number;

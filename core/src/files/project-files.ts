@@ -171,8 +171,13 @@ export async function readProjectFiles(client: Client, projectId: string): Promi
     WHERE f.project_id = ${projectId}::uuid ORDER BY f.path`;
 }
 
+/**
+ * One file's text, or null when there is none. A binary file (an imported image) is BAD_USER_INPUT: it
+ * has no text to read or edit (the model's tools say so instead of handing it base64).
+ */
 export async function readProjectFile(client: Client, projectId: string, path: string): Promise<string | null> {
   const file = await client.projectFile.findUnique({ where: { projectId_path: { projectId, path: normalizeProjectPath(path) } }, include: { blob: true } });
+  if (file?.blob.binary) throw new ValidationError(`${file.path} is a binary file (${file.size} bytes): it cannot be read or edited as text`, { path: file.path });
   return file?.blob.content ?? null;
 }
 
