@@ -3,6 +3,7 @@ import { zipSync, type Zippable } from 'fflate';
 import { decodeId, encodeId, readProjectFile, staticPreviewUrl } from '@everjust/core';
 import { unzipSync } from 'fflate';
 import { startFakeGitHub, type FakeGitHub } from '../test-support/fake-github.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../test-support/webhook-receiver.js';
 import { createTestTenant, errorCode, graphql, type TestTenant } from '../test-support/app.js';
 import { describeEachDatabase } from '../test-support/databases.js';
 import { startTestPlatform, subscribeSse, type TestPlatform } from '../test-support/platform.js';
@@ -39,9 +40,11 @@ describeEachDatabase('importProject', (database) => {
   let github: FakeGitHub;
   let tenant: TestTenant;
   let other: TestTenant;
+  let receiver: WebhookReceiver;
 
   beforeAll(async () => {
     github = await startFakeGitHub({ tokens: { [TOKEN]: 'octocat' } });
+    receiver = await startWebhookReceiver();
     platform = await startTestPlatform(database(), {
       environment: {
         GITHUB_API_URL: github.url,
@@ -49,6 +52,8 @@ describeEachDatabase('importProject', (database) => {
         EVERJUST_PROJECT_MAX_FILES: String(MAX_FILES),
         EVERJUST_UPLOAD_MAX_BYTES: String(UPLOAD_MAX_BYTES),
         EVERJUST_RATE_LIMITS: 'off',
+        EVERJUST_WEBHOOK_ALLOW_PRIVATE: 'true',
+        EVERJUST_WEBHOOK_POLL_INTERVAL_MS: '50',
       },
     });
     tenant = await createTestTenant(database(), { name: 'Importer' });
@@ -78,6 +83,7 @@ describeEachDatabase('importProject', (database) => {
   afterAll(async () => {
     await platform?.stop();
     await github?.close();
+    await receiver?.close();
   });
 
   async function startImport(input: Record<string, unknown>, key = tenant.test) {
@@ -179,6 +185,20 @@ describeEachDatabase('importProject', (database) => {
     expect(missing.done).toMatchObject({ status: 'failed', error: { code: 'IMPORT_PATH_NOT_FOUND', message: expect.stringContaining('packages/nope') } });
     const traversal = await startImport({ source: { github: { owner: 'octocat', repo: 'site', path: '../etc' } }, name: 'Bad' });
     expect(errorCode(traversal)).toBe('BAD_USER_INPUT');
+  });
+
+  it('raises session webhooks for imports (session.started, session.succeeded and session.failed, with the result)', async () => {
+    const hooks = await createTestTenant(database(), { name: 'Hooks' });
+    const endpoint = await graphql(platform.app, hooks.test, 'mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret } }', {
+      input: { url: `${receiver.url}/imports`, events: ['SESSION_STARTED', 'SESSION_SUCCEEDED', 'SESSION_FAILED'] },
+    });
+    expect(endpoint.errors).toBeUndefined();
+    const ok = await runImport({ source: { github: { owner: 'octocat', repo: 'site', path: 'packages/web' } }, name: 'Hooked' }, hooks.test);
+    const missing = await runImport({ source: { github: { owner: 'octocat', repo: 'nowhere' } }, name: 'Hooked missing' }, hooks.test);
+    const forSession = (all: Array<{ event: any }>, sessionId: string, type: string) => all.find((item) => item.event.type === type && item.event.data.sessionId === sessionId);
+    const received = await receiver.waitFor((all) => Boolean(forSession(all, ok.sessionId, 'session.succeeded') && forSession(all, missing.sessionId, 'session.failed') && forSession(all, ok.sessionId, 'session.started')));
+    expect(forSession(received, ok.sessionId, 'session.succeeded')!.event.data).toMatchObject({ sessionKind: 'import', projectId: ok.projectId, result: { imported: 1, skipped: 1 } });
+    expect(forSession(received, missing.sessionId, 'session.failed')!.event.data).toMatchObject({ sessionKind: 'import', error: { code: 'GITHUB_NOT_FOUND' } });
   });
 
   it('keeps the shallowest files up to the project limit and lists the rest', async () => {
@@ -299,6 +319,22 @@ describeEachDatabase('importProject', (database) => {
     const readOnly = await graphql(platform.app, tenant.test, `mutation { createApiKey(input: { name: "read only", scopes: [PROJECTS_READ] }) { secret } }`);
     const refused = await upload(zip({ 'a.txt': new Uint8Array(1) }), readOnly.data.createApiKey.secret);
     expect(refused.status).toBe(403);
+  });
+
+  it("holds imports to the tenant's storage limit: an upload's at the start (nothing made), a repository's once downloaded (nothing written)", async () => {
+    const small = await createTestTenant(database(), { name: 'Small' });
+    await database().prisma.tenant.update({ where: { id: small.id }, data: { limitOverrides: { storageBytes: 20 } } });
+    const archive = zip({ 'a.txt': new TextEncoder().encode('x'.repeat(21)) });
+    const uploaded = await upload(archive, small.test);
+    const refused = await startImport({ source: { archiveUploadId: uploaded.body.id }, name: 'Too big' }, small.test);
+    expect(errorCode(refused)).toBe('QUOTA_EXCEEDED');
+    expect(await database().prisma.project.count({ where: { tenantId: small.id } })).toBe(0);
+    const fits = await upload(zip({ 'a.txt': new TextEncoder().encode('x'.repeat(20)) }), small.test);
+    expect((await runImport({ source: { archiveUploadId: fits.body.id }, name: 'Fits' }, small.test)).done.status).toBe('succeeded');
+
+    const fromGitHub = await runImport({ source: { github: { owner: 'octocat', repo: 'secret', token: TOKEN } }, name: 'Over' }, small.test);
+    expect(fromGitHub.done).toMatchObject({ status: 'failed', error: { code: 'QUOTA_EXCEEDED', message: expect.stringContaining('20-byte limit') } });
+    expect(await filesOf(fromGitHub.projectId, small.test)).toEqual({});
   });
 
   it("answers another tenant's upload, the other mode's, an expired one and a made-up id with NOT_FOUND", async () => {
