@@ -102,7 +102,7 @@ export interface WebhookEvent<TData = Record<string, unknown>> {
 /** Usage in a period: totals, and rows grouped by project, end user or day. */
 export type UsageReport = GetUsageQuery['usage'];
 
-/** A file as a session left it, with its content. */
+/** A file as a session left it, with its content (base64 when `binary`: an imported image, say). */
 export type SessionFile = GetSessionResultQuery['session']['files'][number];
 
 /** One page of a list, newest first. */
