@@ -250,6 +250,16 @@ describeEachDatabase('importProject', (database) => {
     expect(uploaded.body).toMatchObject({ object: 'upload', filename: 'app.zip', contentType: 'application/zip', size: archive.length, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(Date.parse(uploaded.body.expiresAt)).toBeGreaterThan(Date.now() + 23 * 3600_000);
 
+    // The same archive as a multipart form's `file` part (curl -F file=@app.zip), named by the part.
+    const form = new FormData();
+    form.append('file', new Blob([Buffer.from(archive)], { type: 'application/zip' }), 'from-form.zip');
+    const multipart = await fetch(`${platform.url}/v1/uploads`, { method: 'POST', headers: { authorization: `Bearer ${tenant.test}` }, body: form });
+    expect(multipart.status).toBe(201);
+    expect(await multipart.json()).toMatchObject({ filename: 'from-form.zip', contentType: 'application/zip', size: archive.length, sha256: uploaded.body.sha256 });
+    const noFile = new FormData();
+    noFile.append('other', 'x');
+    expect((await fetch(`${platform.url}/v1/uploads`, { method: 'POST', headers: { authorization: `Bearer ${tenant.test}` }, body: noFile })).status).toBe(400);
+
     const input = { source: { archiveUploadId: uploaded.body.id }, name: 'Zipped', idempotencyKey: 'zip-import-1' };
     const { done, projectId, sessionId, written } = await runImport(input);
     expect(done).toMatchObject({ status: 'succeeded', result: { imported: 2, skipped: 2, binary: 1, source: { upload: { filename: 'app.zip' } } } });
