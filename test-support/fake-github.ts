@@ -102,6 +102,8 @@ export interface FakeGitHub {
   history(owner: string, name: string, branch: string): Array<{ sha: string; message: string }>;
   /** The next matching request(s) fail with this status. */
   fail(failure: FakeGitHubFailure): void;
+  /** Requests whose path matches wait (recorded, unanswered) until the returned function is called. */
+  hold(path: RegExp): () => void;
   close(): Promise<void>;
 }
 
@@ -131,6 +133,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const requests: FakeGitHubRequest[] = [];
   const treeRequests: FakeGitHub['treeRequests'] = [];
   const failures: Array<FakeGitHubFailure & { left: number }> = [];
+  const holds: Array<{ path: RegExp; released: Promise<void> }> = [];
   let url = '';
   const key = (owner: string, name: string) => `${owner}/${name}`.toLowerCase();
 
@@ -228,6 +231,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const body = text ? JSON.parse(text) : undefined;
     const method = request.method ?? 'GET';
     requests.push({ method, rawPath, authorization: request.headers.authorization, body });
+    const held = holds.find((item) => item.path.test(rawPath));
+    if (held) await held.released;
 
     const failure = failures.find((item) => item.left > 0 && item.method === method && item.path.test(rawPath));
     if (failure) {
@@ -482,6 +487,15 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     },
     fail(failure) {
       failures.push({ ...failure, left: failure.times ?? 1 });
+    },
+    hold(path) {
+      let release!: () => void;
+      const hold = { path, released: new Promise<void>((resolve) => (release = resolve)) };
+      holds.push(hold);
+      return () => {
+        holds.splice(holds.indexOf(hold), 1);
+        release();
+      };
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -201,6 +201,29 @@ describeEachDatabase('importProject', (database) => {
     expect(forSession(received, missing.sessionId, 'session.failed')!.event.data).toMatchObject({ sessionKind: 'import', error: { code: 'GITHUB_NOT_FOUND' } });
   });
 
+  it('cancels an import while it downloads: the session ends cancelled, nothing written', async () => {
+    const release = github.hold(/^\/_codeload\/octocat\/site\//);
+    const downloads = () => github.requests.filter((request) => request.rawPath.startsWith('/_codeload/octocat/site/')).length;
+    const before = downloads();
+    try {
+      const started = await startImport({ source: { github: { owner: 'octocat', repo: 'site' } }, name: 'Cancelled' });
+      const { id: sessionId, project } = started.data.importProject;
+      // The worker is in the download (its request arrived and waits): the cancel must abort it.
+      for (let waited = 0; downloads() === before; waited += 20) {
+        if (waited > 10_000) throw new Error('the download never started');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const cancelled = await graphql(platform.app, tenant.test, 'mutation($input: CancelSessionInput!) { cancelSession(input: $input) { id } }', { input: { id: sessionId } });
+      expect(cancelled.errors).toBeUndefined();
+      const stream = await subscribeSse(platform.url, tenant.test, IMPORT_EVENTS, { sessionId });
+      expect(stream.events.at(-1)).toMatchObject({ type: 'done', status: 'cancelled' });
+      expect(stream.events.filter((event) => event.type === 'file_written')).toHaveLength(0);
+      expect(await filesOf(project.id)).toEqual({});
+    } finally {
+      release();
+    }
+  });
+
   it('keeps the shallowest files up to the project limit and lists the rest', async () => {
     const { done, projectId } = await runImport({ source: { github: { owner: 'octocat', repo: 'many' } }, name: 'Many' });
     expect(done).toMatchObject({ status: 'succeeded', result: { imported: MAX_FILES, skipped: 4 } });
