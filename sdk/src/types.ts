@@ -52,10 +52,10 @@ export interface ImportResult {
   skipped: number;
   /** Of the imported files, how many are binary (kept as base64). */
   binary: number;
-  /** What was left out and why; a folder (`node_modules/`) once, with how many `files` were in it. */
+  /** What was left out and why (a ZIP of one folder has that folder's files as the root: `source.upload.strippedFolder`); a folder (`node_modules/`) once, with how many `files` were in it. */
   skippedFiles: Array<{ path: string; reason: string; files: number }>;
   skippedFilesTruncated?: boolean;
-  source: { github: { owner: string; repo: string; ref: string; path?: string } } | { upload: { filename: string | null } };
+  source: { github: { owner: string; repo: string; ref: string; path?: string } } | { upload: { filename: string | null; strippedFolder?: string } };
 }
 
 /** One run of work on a project (a generation, a preview, an export). */

@@ -47,7 +47,9 @@ describe('uploads.create and projects.import', () => {
     expect(upload).toMatchObject({ object: 'upload', filename: 'my app.zip', size: archive.length });
     const session = await everjust.projects.import({ source: { archiveUploadId: upload.id }, name: 'Zipped' });
     const result = await everjust.sessions.stream(session.id).finalResult();
-    expect(result.files.map((file) => [file.path, file.content, file.binary])).toEqual([['app/index.html', '<p>zip</p>', false]]);
+    // A ZIP of one folder: its files become the project's root.
+    expect(result.files.map((file) => [file.path, file.content, file.binary])).toEqual([['index.html', '<p>zip</p>', false]]);
+    expect(result.result).toMatchObject({ source: { upload: { filename: 'my app.zip', strippedFolder: 'app/' } } });
 
     const notZip = await everjust.uploads.create(new TextEncoder().encode('plain text').buffer as ArrayBuffer);
     const refused = await everjust.projects.import({ source: { archiveUploadId: notZip.id }, name: 'Nope' }).catch((error: unknown) => error);

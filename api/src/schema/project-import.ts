@@ -93,7 +93,7 @@ async function checkUpload(context: RequestContext, globalId: string): Promise<{
   // Another tenant's, the other mode's, an expired one and none at all look the same.
   if (!upload) throw new NotFoundError('Upload', globalId);
   try {
-    const plan = planImport(readZipDirectory(upload.data, config.imports), { untrusted: 'refuse', limits: config.limits });
+    const plan = planImport(readZipDirectory(upload.data, config.imports), { untrusted: 'refuse', stripTopFolder: 'when-single', limits: config.limits });
     // What the import will store, by the sizes the archive declares (the worker holds it to them).
     return { id: upload.id, bytes: plan.files.reduce((sum, file) => sum + file.entry.size, 0) };
   } catch (error) {
@@ -108,7 +108,7 @@ builder.mutationFields((t) => ({
   importProject: t.prismaField({
     type: 'Session',
     description:
-      "Makes a project from a GitHub repository or an uploaded ZIP and returns at once the session of kind `import` that fills it (`session.project` is the new project). Each file imported is a `file_written` event; the platform's limits apply (files per project, bytes per file): what is left out, and `node_modules/`, `.git/` and build outputs (`dist/`, `build/`, `.next/`), is listed in the `done` event's `result: { imported, skipped, binary, skippedFiles: [{ path, reason, files }], source }`. Binary files are kept (as base64, `ProjectFile.binary`). A repository that does not exist or cannot be read fails the session (`GITHUB_NOT_FOUND`); an archive that is not a ZIP, a zip bomb, or holds paths that escape the project or symbolic links is refused (BAD_USER_INPUT with `reason`) and nothing is made.",
+      "Makes a project from a GitHub repository or an uploaded ZIP and returns at once the session of kind `import` that fills it (`session.project` is the new project). Each file imported is a `file_written` event; the platform's limits apply (files per project, bytes per file): what is left out, and `node_modules/`, `.git/` and build outputs (`dist/`, `build/`, `.next/`), is listed in the `done` event's `result: { imported, skipped, binary, skippedFiles: [{ path, reason, files }], source }`. Binary files are kept (as base64, `ProjectFile.binary`). A ZIP whose files all sit in one folder (`my-app/…`) has that folder's files as the project root. A repository that does not exist or cannot be read fails the session (`GITHUB_NOT_FOUND`); an archive that is not a ZIP, a zip bomb, or holds paths that escape the project or symbolic links is refused (BAD_USER_INPUT with `reason`) and nothing is made.",
     args: { input: t.arg({ type: ImportProjectInput, required: true }) },
     resolve: async (query, _root, { input }, context) => {
       requireScope(context.caller, 'projects:write');

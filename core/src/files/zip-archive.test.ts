@@ -80,7 +80,7 @@ describe('planImport', () => {
 
   it('skips in `skip` mode what `refuse` mode refuses, and imports a path listed twice once (the last)', () => {
     const archive = entriesOf({ 'top/ab:c.txt': text('x'), 'top/link': [text('t'), { os: 3, attrs: (0o120777 << 16) >>> 0 }], 'top/ok.txt': text('1') } as Zippable);
-    const plan = planImport(archive, { untrusted: 'skip', stripTopFolder: true, limits: FILE_LIMITS });
+    const plan = planImport(archive, { untrusted: 'skip', stripTopFolder: 'always', limits: FILE_LIMITS });
     expect(plan.files.map((file) => file.path)).toEqual(['ok.txt']);
     expect(plan.skipped.map((item) => [item.path, item.reason])).toEqual([
       ['ab:c.txt', expect.stringContaining('colon')],
@@ -90,6 +90,19 @@ describe('planImport', () => {
 
     const twice = [...entriesOf({ 'x.txt': text('first') }), ...entriesOf({ 'x.txt': text('second') })];
     expect(planImport(twice, { untrusted: 'refuse', limits: FILE_LIMITS }).files).toHaveLength(1);
+  });
+
+  it('drops the one top folder of a ZIP of a folder (macOS litter aside), and keeps two top folders as they are', () => {
+    const folder = planImport(entriesOf({ 'my-app/': new Uint8Array(0), 'my-app/index.html': text('1'), 'my-app/src/a.js': text('1'), '__MACOSX/my-app/._index.html': text('1') }), {
+      untrusted: 'refuse',
+      stripTopFolder: 'when-single',
+      limits: FILE_LIMITS,
+    });
+    expect([folder.files.map((file) => file.path), folder.strippedFolder, folder.skipped.map((item) => item.path)]).toEqual([['index.html', 'src/a.js'], 'my-app/', ['__MACOSX/']]);
+    const two = planImport(entriesOf({ 'a/x.txt': text('1'), 'b/y.txt': text('1') }), { untrusted: 'refuse', stripTopFolder: 'when-single', limits: FILE_LIMITS });
+    expect([two.files.map((file) => file.path), two.strippedFolder]).toEqual([['a/x.txt', 'b/y.txt'], undefined]);
+    const rootFile = planImport(entriesOf({ 'a/x.txt': text('1'), 'README.md': text('1') }), { untrusted: 'refuse', stripTopFolder: 'when-single', limits: FILE_LIMITS });
+    expect(rootFile.files.map((file) => file.path)).toEqual(['README.md', 'a/x.txt']);
   });
 
   it('keeps the shallowest files within the count, lists skipped folders once with their count', () => {

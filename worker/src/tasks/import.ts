@@ -74,7 +74,7 @@ export function createImportTask(options: ImportTaskOptions): TaskHandler {
     let plan: ReturnType<typeof planImport>;
     try {
       const entries = readZipDirectory(bytes, config.imports);
-      plan = planImport(entries, { untrusted: github ? 'skip' : 'refuse', stripTopFolder: Boolean(github), subfolder: github?.path, limits });
+      plan = planImport(entries, { untrusted: github ? 'skip' : 'refuse', stripTopFolder: github ? 'always' : 'when-single', subfolder: github?.path, limits });
       if (github?.path && plan.files.length === 0 && plan.skipped.length === 0) {
         throw new TaskError('IMPORT_PATH_NOT_FOUND', `${github.owner}/${github.repo} has no folder ${JSON.stringify(github.path)} (or nothing in it)`, false);
       }
@@ -105,7 +105,7 @@ export function createImportTask(options: ImportTaskOptions): TaskHandler {
         binary,
         skippedFiles: plan.skipped.slice(0, SKIPPED_LISTED),
         ...(plan.skipped.length > SKIPPED_LISTED ? { skippedFilesTruncated: true } : {}),
-        source,
+        source: plan.strippedFolder && 'upload' in source ? { upload: { ...(source.upload as object), strippedFolder: plan.strippedFolder } } : source,
       },
     };
   };
