@@ -8,6 +8,7 @@
  *   `GET …/git/commits/{sha}`, `POST …/git/trees` ({ base_tree, tree: [{ path, mode, type, content | sha }] }),
  *   `POST …/git/commits` ({ message, tree, parents }), `PATCH …/git/refs/{ref}` ({ sha, force }),
  *   `POST …/git/refs` ({ ref: 'refs/heads/x', sha });
+ * - blobs: `POST …/git/blobs` ({ content, encoding: 'base64' | 'utf-8' }) → { sha } (binary files);
  * - the contents API: `PUT /repos/{o}/{r}/contents/{path}` ({ message, content (base64), branch });
  * - archives: `GET /repos/{o}/{r}/zipball/{ref}` (ref optional: the default branch) answers 302 to a
  *   codeload-like URL on the same server, which serves a ZIP whose entries sit under one top folder
@@ -101,6 +102,8 @@ export interface FakeGitHub {
   history(owner: string, name: string, branch: string): Array<{ sha: string; message: string }>;
   /** The next matching request(s) fail with this status. */
   fail(failure: FakeGitHubFailure): void;
+  /** Requests whose path matches wait (recorded, unanswered) until the returned function is called. */
+  hold(path: RegExp): () => void;
   close(): Promise<void>;
 }
 
@@ -130,6 +133,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const requests: FakeGitHubRequest[] = [];
   const treeRequests: FakeGitHub['treeRequests'] = [];
   const failures: Array<FakeGitHubFailure & { left: number }> = [];
+  const holds: Array<{ path: RegExp; released: Promise<void> }> = [];
   let url = '';
   const key = (owner: string, name: string) => `${owner}/${name}`.toLowerCase();
 
@@ -227,6 +231,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const body = text ? JSON.parse(text) : undefined;
     const method = request.method ?? 'GET';
     requests.push({ method, rawPath, authorization: request.headers.authorization, body });
+    const held = holds.find((item) => item.path.test(rawPath));
+    if (held) await held.released;
 
     const failure = failures.find((item) => item.left > 0 && item.method === method && item.path.test(rawPath));
     if (failure) {
@@ -347,6 +353,16 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       }
       const sha = storeTree(repository, entries);
       return { status: 201, body: { sha, tree: [...entries].map(([path, blob]) => ({ path, mode: '100644', type: 'blob', sha: blob })) } };
+    }
+    if (method === 'POST' && rest === 'git/blobs') {
+      needPush();
+      empty();
+      if (body.encoding !== 'base64' && body.encoding !== 'utf-8' && body.encoding !== undefined) throw new HttpError(422, 'encoding must be utf-8 or base64');
+      const bytes = body.encoding === 'base64' ? new Uint8Array(Buffer.from(String(body.content), 'base64')) : new TextEncoder().encode(String(body.content));
+      const sha = hash(`blob ${bytes.length}\0${Buffer.from(bytes).toString('base64')}`);
+      repository.blobs.set(sha, Buffer.from(bytes).toString('latin1'));
+      repository.rawBlobs.set(sha, { bytes, symlink: false });
+      return { status: 201, body: { sha, url: `${url}/repos/${repository.owner}/${repository.name}/git/blobs/${sha}` } };
     }
     if (method === 'POST' && rest === 'git/commits') {
       needPush();
@@ -471,6 +487,15 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     },
     fail(failure) {
       failures.push({ ...failure, left: failure.times ?? 1 });
+    },
+    hold(path) {
+      let release!: () => void;
+      const hold = { path, released: new Promise<void>((resolve) => (release = resolve)) };
+      holds.push(hold);
+      return () => {
+        holds.splice(holds.indexOf(hold), 1);
+        release();
+      };
     },
     close: () =>
       new Promise<void>((resolve) => {

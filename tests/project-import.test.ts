@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { zipSync, type Zippable } from 'fflate';
-import { encodeId } from '@everjust/core';
+import { decodeId, encodeId, previewUrlFor, readProjectFile } from '@everjust/core';
+import { unzipSync } from 'fflate';
 import { startFakeGitHub, type FakeGitHub } from '../test-support/fake-github.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../test-support/webhook-receiver.js';
 import { createTestTenant, errorCode, graphql, type TestTenant } from '../test-support/app.js';
 import { describeEachDatabase } from '../test-support/databases.js';
 import { startTestPlatform, subscribeSse, type TestPlatform } from '../test-support/platform.js';
@@ -38,9 +40,11 @@ describeEachDatabase('importProject', (database) => {
   let github: FakeGitHub;
   let tenant: TestTenant;
   let other: TestTenant;
+  let receiver: WebhookReceiver;
 
   beforeAll(async () => {
     github = await startFakeGitHub({ tokens: { [TOKEN]: 'octocat' } });
+    receiver = await startWebhookReceiver();
     platform = await startTestPlatform(database(), {
       environment: {
         GITHUB_API_URL: github.url,
@@ -48,6 +52,8 @@ describeEachDatabase('importProject', (database) => {
         EVERJUST_PROJECT_MAX_FILES: String(MAX_FILES),
         EVERJUST_UPLOAD_MAX_BYTES: String(UPLOAD_MAX_BYTES),
         EVERJUST_RATE_LIMITS: 'off',
+        EVERJUST_WEBHOOK_ALLOW_PRIVATE: 'true',
+        EVERJUST_WEBHOOK_POLL_INTERVAL_MS: '50',
       },
     });
     tenant = await createTestTenant(database(), { name: 'Importer' });
@@ -77,6 +83,7 @@ describeEachDatabase('importProject', (database) => {
   afterAll(async () => {
     await platform?.stop();
     await github?.close();
+    await receiver?.close();
   });
 
   async function startImport(input: Record<string, unknown>, key = tenant.test) {
@@ -87,7 +94,8 @@ describeEachDatabase('importProject', (database) => {
   async function runImport(input: Record<string, unknown>, key = tenant.test) {
     const started = await startImport(input, key);
     expect(started.errors).toBeUndefined();
-    expect(started.data.importProject).toMatchObject({ kind: 'import', status: 'queued' });
+    // The worker may have taken it already by the time the mutation reads the session back.
+    expect(started.data.importProject).toMatchObject({ kind: 'import', status: expect.stringMatching(/^(queued|running|succeeded|failed)$/) });
     const { id: sessionId, project } = started.data.importProject;
     const stream = await subscribeSse(platform.url, key, IMPORT_EVENTS, { sessionId });
     expect(stream.errors).toBeUndefined();
@@ -135,6 +143,39 @@ describeEachDatabase('importProject', (database) => {
     expect(github.requests.filter((request) => request.rawPath.startsWith('/repos/octocat/site')).every((request) => !request.authorization)).toBe(true);
   });
 
+  it('keeps a binary file byte for byte: the static preview serves it, the archive holds it, an export commits it', async () => {
+    const logo = await runImport({ source: { github: { owner: 'octocat', repo: 'site' } }, name: 'Logo' });
+    const logoProject = decodeId(logo.projectId).id;
+    expect((await filesOf(logo.projectId))['logo.png'].binary).toBe(true);
+    // The model's read and edit tools are told it is binary, never handed its base64.
+    await expect(readProjectFile(database().prisma, logoProject, 'logo.png')).rejects.toThrow('logo.png is a binary file (18 bytes): it cannot be read or edited as text');
+    expect(await readProjectFile(database().prisma, logoProject, 'index.html')).toBe('<!doctype html><h1>Hi</h1>');
+
+    const preview = previewUrlFor(platform.app.services.config.previewUrl, platform.app.services.secret, { projectId: logoProject, mode: 'test', expiresAt: Math.floor(Date.now() / 1000) + 60 });
+    const served = await fetch(`${preview}logo.png`);
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toBe('image/png');
+    expect(new Uint8Array(await served.arrayBuffer())).toEqual(PNG);
+
+    const archive = await fetch(`${platform.url}/v1/projects/${logo.projectId}/archive.zip`, { headers: { authorization: `Bearer ${tenant.test}` } });
+    expect(archive.status).toBe(200);
+    const entries = unzipSync(new Uint8Array(await archive.arrayBuffer()));
+    expect(entries['logo.png']).toEqual(PNG);
+    expect(new TextDecoder().decode(entries['index.html'])).toBe('<!doctype html><h1>Hi</h1>');
+
+    github.addRepository('octocat', 'exported');
+    const exported = await graphql(platform.app, tenant.test, 'mutation($input: ExportToGitHubInput!) { exportToGitHub(input: $input) { id } }', {
+      input: { projectId: logo.projectId, owner: 'octocat', repo: 'exported', token: TOKEN },
+    });
+    expect(exported.errors).toBeUndefined();
+    const stream = await subscribeSse(platform.url, tenant.test, IMPORT_EVENTS, { sessionId: exported.data.exportToGitHub.id });
+    expect(stream.events.at(-1)).toMatchObject({ type: 'done', status: 'succeeded' });
+    const repository = github.repositories.get('octocat/exported')!;
+    const tree = repository.trees.get(repository.commits.get(repository.refs.get('main')!)!.tree)!;
+    expect(repository.rawBlobs.get(tree.get('logo.png')!)?.bytes).toEqual(PNG);
+    expect(github.files('octocat', 'exported', 'main')!.get('index.html')).toBe('<!doctype html><h1>Hi</h1>');
+  });
+
   it('imports one folder of a repository as the project root, and fails clearly when the folder is not there', async () => {
     const { done, projectId } = await runImport({ source: { github: { owner: 'octocat', repo: 'site', ref: 'main', path: 'packages/web' } }, name: 'Web' });
     expect(done).toMatchObject({ status: 'succeeded', result: { imported: 1, skipped: 1 } });
@@ -144,6 +185,43 @@ describeEachDatabase('importProject', (database) => {
     expect(missing.done).toMatchObject({ status: 'failed', error: { code: 'IMPORT_PATH_NOT_FOUND', message: expect.stringContaining('packages/nope') } });
     const traversal = await startImport({ source: { github: { owner: 'octocat', repo: 'site', path: '../etc' } }, name: 'Bad' });
     expect(errorCode(traversal)).toBe('BAD_USER_INPUT');
+  });
+
+  it('raises session webhooks for imports (session.started, session.succeeded and session.failed, with the result)', async () => {
+    const hooks = await createTestTenant(database(), { name: 'Hooks' });
+    const endpoint = await graphql(platform.app, hooks.test, 'mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret } }', {
+      input: { url: `${receiver.url}/imports`, events: ['SESSION_STARTED', 'SESSION_SUCCEEDED', 'SESSION_FAILED'] },
+    });
+    expect(endpoint.errors).toBeUndefined();
+    const ok = await runImport({ source: { github: { owner: 'octocat', repo: 'site', path: 'packages/web' } }, name: 'Hooked' }, hooks.test);
+    const missing = await runImport({ source: { github: { owner: 'octocat', repo: 'nowhere' } }, name: 'Hooked missing' }, hooks.test);
+    const forSession = (all: Array<{ event: any }>, sessionId: string, type: string) => all.find((item) => item.event.type === type && item.event.data.sessionId === sessionId);
+    const received = await receiver.waitFor((all) => Boolean(forSession(all, ok.sessionId, 'session.succeeded') && forSession(all, missing.sessionId, 'session.failed') && forSession(all, ok.sessionId, 'session.started')));
+    expect(forSession(received, ok.sessionId, 'session.succeeded')!.event.data).toMatchObject({ sessionKind: 'import', projectId: ok.projectId, result: { imported: 1, skipped: 1 } });
+    expect(forSession(received, missing.sessionId, 'session.failed')!.event.data).toMatchObject({ sessionKind: 'import', error: { code: 'GITHUB_NOT_FOUND' } });
+  });
+
+  it('cancels an import while it downloads: the session ends cancelled, nothing written', async () => {
+    const release = github.hold(/^\/_codeload\/octocat\/site\//);
+    const downloads = () => github.requests.filter((request) => request.rawPath.startsWith('/_codeload/octocat/site/')).length;
+    const before = downloads();
+    try {
+      const started = await startImport({ source: { github: { owner: 'octocat', repo: 'site' } }, name: 'Cancelled' });
+      const { id: sessionId, project } = started.data.importProject;
+      // The worker is in the download (its request arrived and waits): the cancel must abort it.
+      for (let waited = 0; downloads() === before; waited += 20) {
+        if (waited > 10_000) throw new Error('the download never started');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const cancelled = await graphql(platform.app, tenant.test, 'mutation($input: CancelSessionInput!) { cancelSession(input: $input) { id } }', { input: { id: sessionId } });
+      expect(cancelled.errors).toBeUndefined();
+      const stream = await subscribeSse(platform.url, tenant.test, IMPORT_EVENTS, { sessionId });
+      expect(stream.events.at(-1)).toMatchObject({ type: 'done', status: 'cancelled' });
+      expect(stream.events.filter((event) => event.type === 'file_written')).toHaveLength(0);
+      expect(await filesOf(project.id)).toEqual({});
+    } finally {
+      release();
+    }
   });
 
   it('keeps the shallowest files up to the project limit and lists the rest', async () => {
@@ -194,6 +272,16 @@ describeEachDatabase('importProject', (database) => {
     expect(uploaded.status).toBe(201);
     expect(uploaded.body).toMatchObject({ object: 'upload', filename: 'app.zip', contentType: 'application/zip', size: archive.length, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(Date.parse(uploaded.body.expiresAt)).toBeGreaterThan(Date.now() + 23 * 3600_000);
+
+    // The same archive as a multipart form's `file` part (curl -F file=@app.zip), named by the part.
+    const form = new FormData();
+    form.append('file', new Blob([Buffer.from(archive)], { type: 'application/zip' }), 'from-form.zip');
+    const multipart = await fetch(`${platform.url}/v1/uploads`, { method: 'POST', headers: { authorization: `Bearer ${tenant.test}` }, body: form });
+    expect(multipart.status).toBe(201);
+    expect(await multipart.json()).toMatchObject({ filename: 'from-form.zip', contentType: 'application/zip', size: archive.length, sha256: uploaded.body.sha256 });
+    const noFile = new FormData();
+    noFile.append('other', 'x');
+    expect((await fetch(`${platform.url}/v1/uploads`, { method: 'POST', headers: { authorization: `Bearer ${tenant.test}` }, body: noFile })).status).toBe(400);
 
     const input = { source: { archiveUploadId: uploaded.body.id }, name: 'Zipped', idempotencyKey: 'zip-import-1' };
     const { done, projectId, sessionId, written } = await runImport(input);
@@ -264,6 +352,22 @@ describeEachDatabase('importProject', (database) => {
     const readOnly = await graphql(platform.app, tenant.test, `mutation { createApiKey(input: { name: "read only", scopes: [PROJECTS_READ] }) { secret } }`);
     const refused = await upload(zip({ 'a.txt': new Uint8Array(1) }), readOnly.data.createApiKey.secret);
     expect(refused.status).toBe(403);
+  });
+
+  it("holds imports to the tenant's storage limit: an upload's at the start (nothing made), a repository's once downloaded (nothing written)", async () => {
+    const small = await createTestTenant(database(), { name: 'Small' });
+    await database().prisma.tenant.update({ where: { id: small.id }, data: { limitOverrides: { storageBytes: 20 } } });
+    const archive = zip({ 'a.txt': new TextEncoder().encode('x'.repeat(21)) });
+    const uploaded = await upload(archive, small.test);
+    const refused = await startImport({ source: { archiveUploadId: uploaded.body.id }, name: 'Too big' }, small.test);
+    expect(errorCode(refused)).toBe('QUOTA_EXCEEDED');
+    expect(await database().prisma.project.count({ where: { tenantId: small.id } })).toBe(0);
+    const fits = await upload(zip({ 'a.txt': new TextEncoder().encode('x'.repeat(20)) }), small.test);
+    expect((await runImport({ source: { archiveUploadId: fits.body.id }, name: 'Fits' }, small.test)).done.status).toBe('succeeded');
+
+    const fromGitHub = await runImport({ source: { github: { owner: 'octocat', repo: 'secret', token: TOKEN } }, name: 'Over' }, small.test);
+    expect(fromGitHub.done).toMatchObject({ status: 'failed', error: { code: 'QUOTA_EXCEEDED', message: expect.stringContaining('20-byte limit') } });
+    expect(await filesOf(fromGitHub.projectId, small.test)).toEqual({});
   });
 
   it("answers another tenant's upload, the other mode's, an expired one and a made-up id with NOT_FOUND", async () => {

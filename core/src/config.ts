@@ -104,7 +104,7 @@ const environmentSchema = z.object({
   EVERJUST_PROMPT_MAX_CHARS: documented(integer(1).default(20_000), 'longest prompt'),
   EVERJUST_FILE_MAX_BYTES: documented(integer(1).default(1_048_576), 'largest project file'),
   EVERJUST_PROJECT_MAX_FILES: documented(integer(1).default(500), 'files per project'),
-  EVERJUST_UPLOAD_MAX_BYTES: documented(integer(1).default(50 * 1024 * 1024), 'largest archive `POST /v1/uploads` takes (a bigger one is 413 `PAYLOAD_TOO_LARGE`)'),
+  EVERJUST_UPLOAD_MAX_BYTES: documented(integer(1).default(50 * 1024 * 1024), 'largest archive `POST /v1/uploads` takes (a bigger one is 413 `PAYLOAD_TOO_LARGE`), and largest GitHub archive an import downloads'),
   EVERJUST_UPLOAD_TTL_MS: documented(integer(1000).default(24 * 60 * 60 * 1000), 'how long an upload can be imported before it expires'),
   EVERJUST_IMPORT_MAX_UNCOMPRESSED_BYTES: documented(integer(1).default(200 * 1024 * 1024), "an imported archive's largest total uncompressed size (above: refused as a zip bomb)"),
   EVERJUST_IMPORT_MAX_COMPRESSION_RATIO: documented(integer(1).default(200), "an imported archive's highest overall compression ratio (above: refused as a zip bomb)"),

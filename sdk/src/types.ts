@@ -59,10 +59,10 @@ export interface ImportResult {
   skipped: number;
   /** Of the imported files, how many are binary (kept as base64). */
   binary: number;
-  /** What was left out and why; a folder (`node_modules/`) once, with how many `files` were in it. */
+  /** What was left out and why (a ZIP of one folder has that folder's files as the root: `source.upload.strippedFolder`); a folder (`node_modules/`) once, with how many `files` were in it. */
   skippedFiles: Array<{ path: string; reason: string; files: number }>;
   skippedFilesTruncated?: boolean;
-  source: { github: { owner: string; repo: string; ref: string; path?: string } } | { upload: { filename: string | null } };
+  source: { github: { owner: string; repo: string; ref: string; path?: string } } | { upload: { filename: string | null; strippedFolder?: string } };
 }
 
 /** One run of work on a project (a generation, a preview, an export, a deploy, an import). */
@@ -111,7 +111,7 @@ export interface WebhookEvent<TData = Record<string, unknown>> {
 /** Usage in a period: totals, and rows grouped by project, end user or day. */
 export type UsageReport = GetUsageQuery['usage'];
 
-/** A file as a session left it, with its content. */
+/** A file as a session left it, with its content (base64 when `binary`: an imported image, say). */
 export type SessionFile = GetSessionResultQuery['session']['files'][number];
 
 /** One page of a list, newest first. */

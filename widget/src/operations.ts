@@ -9,7 +9,7 @@ import type { SESSION_WAITING_STATUS, SessionActiveStatus, SessionEndStatus } fr
 /** A session as the widget's operations return it. */
 export interface WidgetSession {
   id: string;
-  kind: 'generate' | 'preview' | 'export';
+  kind: 'generate' | 'preview' | 'export' | 'import' | 'deploy';
   status: SessionActiveStatus | typeof SESSION_WAITING_STATUS | SessionEndStatus;
   prompt: string;
   /** The model's final reply, once a generation has ended (history only). */

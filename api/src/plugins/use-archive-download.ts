@@ -18,6 +18,8 @@ export interface ArchiveDownloadOptions {
 interface ArchiveFile {
   path: string;
   content: string;
+  /** `content` is the bytes in base64. */
+  binary: boolean;
   modifiedAt: Date;
 }
 
@@ -99,13 +101,13 @@ async function projectArchive(prisma: PrismaClient, caller: Caller, globalId: st
   const nextBatch: NextBatch = async () => {
     const rows = await prisma.projectFile.findMany({
       where: { projectId: project.id, ...(after !== undefined ? { path: { gt: after } } : {}) },
-      include: { blob: { select: { content: true } } },
+      include: { blob: { select: { content: true, binary: true } } },
       orderBy: { path: 'asc' },
       take: batchSize,
     });
     if (rows.length === 0) return null;
     after = rows.at(-1)!.path;
-    return rows.map((row) => ({ path: row.path, content: row.blob.content, modifiedAt: row.updatedAt }));
+    return rows.map((row) => ({ path: row.path, content: row.blob.content, binary: row.blob.binary, modifiedAt: row.updatedAt }));
   };
   return { filename: `${project.name}.zip`, nextBatch };
 }
@@ -125,13 +127,13 @@ async function sessionArchive(prisma: PrismaClient, caller: Caller, globalId: st
   const nextBatch: NextBatch = async () => {
     const rows = await prisma.sessionFile.findMany({
       where: { sessionId: session.id, ...(after !== undefined ? { path: { gt: after } } : {}) },
-      include: { blob: { select: { content: true } } },
+      include: { blob: { select: { content: true, binary: true } } },
       orderBy: { path: 'asc' },
       take: batchSize,
     });
     if (rows.length === 0) return null;
     after = rows.at(-1)!.path;
-    return rows.map((row) => ({ path: row.path, content: row.blob.content, modifiedAt }));
+    return rows.map((row) => ({ path: row.path, content: row.blob.content, binary: row.blob.binary, modifiedAt }));
   };
   return { filename: `${session.project.name}-${globalId.slice(-8)}.zip`, nextBatch };
 }
@@ -164,7 +166,7 @@ function zipStream(nextBatch: NextBatch): ReadableStream<Uint8Array> {
         // ZIP times start in 1980; older (never, in practice) would not encode.
         entry.mtime = file.modifiedAt.getTime() < Date.UTC(1980, 1, 1) ? new Date() : file.modifiedAt;
         zip.add(entry);
-        entry.push(strToU8(file.content), true);
+        entry.push(file.binary ? new Uint8Array(Buffer.from(file.content, 'base64')) : strToU8(file.content), true);
       }
     },
     cancel() {

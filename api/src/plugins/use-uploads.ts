@@ -33,7 +33,8 @@ class PayloadTooLarge extends Error {}
 
 /**
  * `POST /v1/uploads`: an archive for `importProject(input: { source: { archiveUploadId } })`, as the raw
- * request body (`Content-Type: application/zip`; `?filename=app.zip` names it). A secret key with
+ * request body (`Content-Type: application/zip`; `?filename=app.zip` names it) or as the part `file`
+ * of a `multipart/form-data` body (`curl -F file=@app.zip`). A secret key with
  * `projects:write`, rate-limited as a GraphQL request. The body is read as a stream and counted: a
  * declared or actual size over the limit is 413 `PAYLOAD_TOO_LARGE` as soon as it is known, without
  * reading (or keeping) the rest. Uploads belong to the key's tenant and mode and expire after the
@@ -63,10 +64,20 @@ export function useUploads(options: UploadsOptions): Plugin {
 
         const declared = Number(request.headers.get('content-length') ?? NaN);
         if (Number.isFinite(declared) && declared > options.maxBytes) throw new PayloadTooLarge();
-        const bytes = await readLimited(request.body, options.maxBytes);
+        const received = await readLimited(request.body, options.maxBytes);
+        let bytes = received;
+        let filename = cleanFilename(url.searchParams.get('filename'));
+        let contentType = request.headers.get('content-type')?.split(';')[0]?.trim().slice(0, 100) || null;
+        if (contentType === 'multipart/form-data') {
+          // `curl -F file=@app.zip`: the part named `file` (already counted against the limit as part of the body).
+          const form = await new fetchAPI.Response(received, { headers: { 'content-type': request.headers.get('content-type')! } }).formData().catch(() => null);
+          const file = form?.get('file');
+          if (!file || typeof file === 'string') return fail(400, 'BAD_USER_INPUT', 'A multipart upload needs its archive in a part named "file"', limitHeaders);
+          bytes = new Uint8Array(await file.arrayBuffer());
+          filename ??= cleanFilename(file.name);
+          contentType = file.type.slice(0, 100) || null;
+        }
         if (bytes.byteLength === 0) return fail(400, 'BAD_USER_INPUT', 'The upload is empty: send the archive as the request body', limitHeaders);
-        const filename = cleanFilename(url.searchParams.get('filename'));
-        const contentType = request.headers.get('content-type')?.split(';')[0]?.trim().slice(0, 100) || null;
         const now = Date.now();
         // Expired uploads go as new ones arrive (indexed by expiry): nothing else needs to sweep them.
         await options.prisma.upload.deleteMany({ where: { expiresAt: { lt: new Date(now) } } });

@@ -13,9 +13,27 @@ const CONTENT_TYPES: Record<string, string> = {
   '.md': 'text/plain; charset=utf-8',
   '.map': 'application/json; charset=utf-8',
   '.webmanifest': 'application/manifest+json',
+  // Binary files (imports keep them).
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.avif': 'image/avif',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.otf': 'font/otf',
+  '.mp3': 'audio/mpeg',
+  '.mp4': 'video/mp4',
+  '.webm': 'video/webm',
+  '.pdf': 'application/pdf',
+  '.wasm': 'application/wasm',
 };
 
-export type StaticFile = { status: 200; body: string; contentType: string; etag: string } | { status: 400 | 404 };
+/** `body`: the text, or the bytes of a binary file (an imported image, a font: stored as base64). */
+export type StaticFile = { status: 200; body: string | Uint8Array<ArrayBuffer>; contentType: string; etag: string } | { status: 400 | 404 };
 
 /**
  * The `static` preview's files: the project's current files, read from the database (nothing runs on
@@ -34,5 +52,6 @@ export async function readStaticFile(prisma: PrismaClient, project: { id: string
     include: { blob: true },
   });
   if (!file) return { status: 404 };
-  return { status: 200, body: file.blob.content, contentType: CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream', etag: `"${file.sha}"` };
+  const body = file.blob.binary ? new Uint8Array(Buffer.from(file.blob.content, 'base64')) : file.blob.content;
+  return { status: 200, body, contentType: CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream', etag: `"${file.sha}"` };
 }

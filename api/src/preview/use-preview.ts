@@ -98,7 +98,7 @@ export function usePreview(options: PreviewOptions): Plugin {
         if (file.status === 400) return respond(400, 'Bad path', { 'content-type': TEXT });
         if (file.status !== 200) return respond(404, 'Not found', { 'content-type': TEXT });
         const html = file.contentType.startsWith('text/html');
-        return respond(200, html ? injectReporter(file.body, reporterPath) : file.body, {
+        return respond(200, html && typeof file.body === 'string' ? injectReporter(file.body, reporterPath) : file.body, {
           'content-type': file.contentType,
           'cache-control': 'private, max-age=0, must-revalidate',
           etag: file.etag,

@@ -13,7 +13,7 @@ import {
 } from '@everjust/core';
 import { requireScope, requireSecretKey } from '../auth/scopes.js';
 import type { RequestContext } from '../context.js';
-import { checkProjectQuota } from '../services/quotas.js';
+import { checkProjectQuota, checkStorageQuota } from '../services/quotas.js';
 import { startSessionWithJob } from '../services/start-session.js';
 import { builder } from './builder.js';
 import { branchSchema, ownerSchema, repositorySchema, tokenSchema } from './github.js';
@@ -81,7 +81,7 @@ const refuse = (path: string[], message: string, details: Record<string, unknown
  * it can be without inflating it: not a ZIP, a zip bomb (declared size or ratio), too many entries,
  * an unsafe path or a symbolic link is BAD_USER_INPUT with `reason`, before anything is made.
  */
-async function checkUpload(context: RequestContext, globalId: string): Promise<{ id: string }> {
+async function checkUpload(context: RequestContext, globalId: string): Promise<{ id: string; bytes: number }> {
   const { prisma, config } = context.services;
   let id: string | null = null;
   try {
@@ -93,21 +93,22 @@ async function checkUpload(context: RequestContext, globalId: string): Promise<{
   // Another tenant's, the other mode's, an expired one and none at all look the same.
   if (!upload) throw new NotFoundError('Upload', globalId);
   try {
-    planImport(readZipDirectory(upload.data, config.imports), { untrusted: 'refuse', limits: config.limits });
+    const plan = planImport(readZipDirectory(upload.data, config.imports), { untrusted: 'refuse', stripTopFolder: 'when-single', limits: config.limits });
+    // What the import will store, by the sizes the archive declares (the worker holds it to them).
+    return { id: upload.id, bytes: plan.files.reduce((sum, file) => sum + file.entry.size, 0) };
   } catch (error) {
     if (error instanceof ArchiveRefusedError) {
       throw refuse(['input', 'source', 'archiveUploadId'], `the archive is refused: ${error.message}`, { reason: error.reason, ...(error.entry ? { entry: error.entry } : {}) });
     }
     throw error;
   }
-  return { id: upload.id };
 }
 
 builder.mutationFields((t) => ({
   importProject: t.prismaField({
     type: 'Session',
     description:
-      "Makes a project from a GitHub repository or an uploaded ZIP and returns at once the session of kind `import` that fills it (`session.project` is the new project). Each file imported is a `file_written` event; the platform's limits apply (files per project, bytes per file): what is left out, and `node_modules/`, `.git/` and build outputs (`dist/`, `build/`, `.next/`), is listed in the `done` event's `result: { imported, skipped, binary, skippedFiles: [{ path, reason, files }], source }`. Binary files are kept (as base64, `ProjectFile.binary`). A repository that does not exist or cannot be read fails the session (`GITHUB_NOT_FOUND`); an archive that is not a ZIP, a zip bomb, or holds paths that escape the project or symbolic links is refused (BAD_USER_INPUT with `reason`) and nothing is made.",
+      "Makes a project from a GitHub repository or an uploaded ZIP and returns at once the session of kind `import` that fills it (`session.project` is the new project). Each file imported is a `file_written` event; the platform's limits apply (files per project, bytes per file): what is left out, and `node_modules/`, `.git/` and build outputs (`dist/`, `build/`, `.next/`), is listed in the `done` event's `result: { imported, skipped, binary, skippedFiles: [{ path, reason, files }], source }`. Binary files are kept (as base64, `ProjectFile.binary`). A ZIP whose files all sit in one folder (`my-app/…`) has that folder's files as the project root. A repository that does not exist or cannot be read fails the session (`GITHUB_NOT_FOUND`); an archive that is not a ZIP, a zip bomb, or holds paths that escape the project or symbolic links is refused (BAD_USER_INPUT with `reason`) and nothing is made.",
     args: { input: t.arg({ type: ImportProjectInput, required: true }) },
     resolve: async (query, _root, { input }, context) => {
       requireScope(context.caller, 'projects:write');
@@ -130,6 +131,8 @@ builder.mutationFields((t) => ({
         // The project is made in the session's transaction: a refused start (a quota) leaves no empty project behind.
         project: async (tx) => {
           await checkProjectQuota(tx, context.caller);
+          // A GitHub import's size is known only once downloaded: the worker checks it then.
+          if (upload) await checkStorageQuota(tx, context.caller, upload.bytes);
           return tx.project.create({ data: { tenantId: context.caller.tenantId, mode: context.caller.mode, ...fields }, select: { id: true, externalUserId: true } });
         },
         operation: 'importProject',

@@ -31,8 +31,11 @@ export interface ImportPlanOptions {
    * reason (a GitHub repository, which may hold symbolic links and names with colons).
    */
   untrusted: 'refuse' | 'skip';
-  /** Drops the first path segment (a GitHub zipball's `owner-repo-sha/`). */
-  stripTopFolder?: boolean;
+  /**
+   * Drops the first path segment: `always` (a GitHub zipball's `owner-repo-sha/`), or `when-single`
+   * when every file sits in one top folder (a ZIP of a folder, `my-app/…`: its files become the root).
+   */
+  stripTopFolder?: 'always' | 'when-single';
   /** Only what is under this folder, which becomes the project's root. */
   subfolder?: string;
   limits: FileLimits;
@@ -41,6 +44,24 @@ export interface ImportPlanOptions {
 export interface ImportPlan {
   files: Array<{ path: string; entry: ZipEntry }>;
   skipped: ImportSkip[];
+  /** The top folder dropped by `when-single` (`my-app/`), if one was. */
+  strippedFolder?: string;
+}
+
+/** The one top folder every file of the archive is in (macOS litter aside), or undefined. */
+function singleTopFolder(entries: readonly ZipEntry[]): string | undefined {
+  let top: string | undefined;
+  for (const entry of entries) {
+    if (entry.directory) continue;
+    const name = entry.name.replace(/^\.\/+/, '');
+    const slash = name.indexOf('/');
+    if (slash <= 0) return undefined;
+    const first = name.slice(0, slash);
+    if (first === '__MACOSX') continue;
+    if (top !== undefined && top !== first) return undefined;
+    top = first;
+  }
+  return top;
 }
 
 /** The plan for an archive's entries (throws ArchiveRefusedError in `refuse` mode). */
@@ -52,6 +73,8 @@ export function planImport(entries: readonly ZipEntry[], options: ImportPlanOpti
     else skipped.set(path, { path, reason, files: 1 });
   };
   const subfolder = options.subfolder?.replace(/^\/+|\/+$/g, '');
+  const single = options.stripTopFolder === 'when-single' ? singleTopFolder(entries) : undefined;
+  const strip = options.stripTopFolder === 'always' || single !== undefined;
   // By path: an archive that lists a path twice imports its last entry.
   const byPath = new Map<string, { path: string; entry: ZipEntry }>();
   for (const entry of entries) {
@@ -63,7 +86,7 @@ export function planImport(entries: readonly ZipEntry[], options: ImportPlanOpti
     }
     if (entry.directory) continue;
     let path = entry.name.replace(/^\.\/+/, '');
-    if (options.stripTopFolder) {
+    if (strip && !(single && path.startsWith('__MACOSX/'))) {
       const slash = path.indexOf('/');
       if (slash < 0) continue;
       path = path.slice(slash + 1);
@@ -106,5 +129,9 @@ export function planImport(entries: readonly ZipEntry[], options: ImportPlanOpti
   candidates.sort((a, b) => depth(a.path) - depth(b.path) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const files = candidates.slice(0, options.limits.projectMaxFiles);
   for (const { path } of candidates.slice(options.limits.projectMaxFiles)) skip(path, `over the ${options.limits.projectMaxFiles}-file limit of a project`);
-  return { files: files.sort((a, b) => (a.path < b.path ? -1 : 1)), skipped: [...skipped.values()].sort((a, b) => (a.path < b.path ? -1 : 1)) };
+  return {
+    files: files.sort((a, b) => (a.path < b.path ? -1 : 1)),
+    skipped: [...skipped.values()].sort((a, b) => (a.path < b.path ? -1 : 1)),
+    ...(single !== undefined ? { strippedFolder: `${single}/` } : {}),
+  };
 }

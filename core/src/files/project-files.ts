@@ -163,16 +163,21 @@ export async function listProjectFiles(client: Client, projectId: string): Promi
   return client.projectFile.findMany({ where: { projectId }, select: { path: true, sha: true, size: true }, orderBy: { path: 'asc' } });
 }
 
-/** The project's files with their contents. */
-export async function readProjectFiles(client: Client, projectId: string): Promise<Array<StoredFile & { content: string }>> {
+/** The project's files with their contents (`binary`: the content is the bytes in base64, an imported image, say). */
+export async function readProjectFiles(client: Client, projectId: string): Promise<Array<StoredFile & { content: string; binary: boolean }>> {
   // One query with the join (Prisma's `include` makes it two).
-  return client.$queryRaw<Array<StoredFile & { content: string }>>`
-    SELECT f.path, f.sha, f.size, b.content FROM project_files f JOIN file_blobs b ON b.sha = f.sha
+  return client.$queryRaw<Array<StoredFile & { content: string; binary: boolean }>>`
+    SELECT f.path, f.sha, f.size, b.content, b."binary" FROM project_files f JOIN file_blobs b ON b.sha = f.sha
     WHERE f.project_id = ${projectId}::uuid ORDER BY f.path`;
 }
 
+/**
+ * One file's text, or null when there is none. A binary file (an imported image) is BAD_USER_INPUT: it
+ * has no text to read or edit (the model's tools say so instead of handing it base64).
+ */
 export async function readProjectFile(client: Client, projectId: string, path: string): Promise<string | null> {
   const file = await client.projectFile.findUnique({ where: { projectId_path: { projectId, path: normalizeProjectPath(path) } }, include: { blob: true } });
+  if (file?.blob.binary) throw new ValidationError(`${file.path} is a binary file (${file.size} bytes): it cannot be read or edited as text`, { path: file.path });
   return file?.blob.content ?? null;
 }
 

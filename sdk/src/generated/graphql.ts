@@ -509,7 +509,7 @@ export type GetSessionResultQueryVariables = Exact<{
 }>;
 
 
-export type GetSessionResultQuery = { session: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, files: Array<{ path: string, size: number, sha: string, content: string }>, project: { id: string, sandbox: { status: string, previewUrl: string | null, previewExpiresAt: string | null } | null }, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null } };
+export type GetSessionResultQuery = { session: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, files: Array<{ path: string, size: number, sha: string, content: string, binary: boolean }>, project: { id: string, sandbox: { status: string, previewUrl: string | null, previewExpiresAt: string | null } | null }, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null } };
 
 export type StartSessionMutationVariables = Exact<{
   input: StartSessionInput;
@@ -1545,6 +1545,7 @@ export const GetSessionResultDocument = new TypedDocumentString(`
       size
       sha
       content
+      binary
     }
     project {
       id

@@ -27,8 +27,10 @@ export interface GitRepository {
 export interface GitFile {
   /** Relative, `/`-separated; already validated (normalizeProjectPath). */
   path: string;
-  /** Text (UTF-8): project files are text. */
+  /** Text (UTF-8), or (`binary`) the bytes in base64. */
   content: string;
+  /** A binary file (an imported image): sent as a blob of its bytes. */
+  binary?: boolean;
 }
 
 export interface GitCommitRequest {

@@ -96,7 +96,7 @@ export function createGitHub(settings: GitHubSettings): GitProvider {
         path: file.path,
         branch,
         message,
-        content: Buffer.from(file.content, 'utf8').toString('base64'),
+        content: file.binary ? file.content : Buffer.from(file.content, 'utf8').toString('base64'),
         request,
       }),
     );
@@ -199,12 +199,22 @@ export function createGitHub(settings: GitHubSettings): GitProvider {
       }
       const parentSha = head.sha;
       const parent = await call('reading the branch’s commit', signal, (options) => octokit.rest.git.getCommit({ owner, repo, commit_sha: parentSha, request: options }));
+      // Text goes inline in the tree; a binary file needs a blob of its own first (inline content is UTF-8).
+      const blobShas = new Map<string, string>();
+      for (const file of files.filter((candidate) => candidate.binary)) {
+        const blob = await call(`uploading ${file.path}`, signal, (options) => octokit.rest.git.createBlob({ owner, repo, content: file.content, encoding: 'base64', request: options }));
+        blobShas.set(file.path, blob.data.sha);
+      }
       const tree = await call('creating the tree', signal, (options) =>
         octokit.rest.git.createTree({
           owner,
           repo,
           base_tree: parent.data.tree.sha,
-          tree: files.map((file) => ({ path: file.path, mode: '100644' as const, type: 'blob' as const, content: file.content })),
+          tree: files.map((file) =>
+            blobShas.has(file.path)
+              ? { path: file.path, mode: '100644' as const, type: 'blob' as const, sha: blobShas.get(file.path)! }
+              : { path: file.path, mode: '100644' as const, type: 'blob' as const, content: file.content },
+          ),
           request: options,
         }),
       );

@@ -175,7 +175,7 @@ export function createDaytona(settings: DaytonaSettings): SandboxProvider & { cl
     async uploadFiles(sandboxId: string, files: readonly SandboxFile[], signal?: AbortSignal): Promise<void> {
       if (signal?.aborted) throw abortError(signal);
       if (files.length === 0) return;
-      const uploads = files.map((file) => ({ source: Buffer.from(file.content, 'utf8'), destination: appPath(file.path) }));
+      const uploads = files.map((file) => ({ source: Buffer.from(file.content, file.binary ? 'base64' : 'utf8'), destination: appPath(file.path) }));
       // A Buffer, never a string: the SDK reads a string source as a path on this machine.
       const uploading = guard('upload files', async () =>
         (await sandboxFor(sandboxId)).fs.uploadFiles(uploads, UPLOAD_TIMEOUT_SECONDS));

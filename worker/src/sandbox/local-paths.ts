@@ -62,7 +62,7 @@ export async function ensurePrivateFolder(path: string, mode: number): Promise<v
  * Writes a file whole (temp file, then rename), so readers never see half of it, and a symlink at the
  * target is replaced, never followed. `owner` gets the file before it is in place (no path is followed).
  */
-export async function writeAtomically(path: string, content: string, options: { mode?: number; owner?: FileOwner } = {}): Promise<void> {
+export async function writeAtomically(path: string, content: string | Uint8Array, options: { mode?: number; owner?: FileOwner } = {}): Promise<void> {
   // A short dotted name in the same folder: a rename within one folder is atomic, the name stays
   // under NAME_MAX however long the target's is, and the static server never serves dotfiles.
   const temporary = join(dirname(path), `.everjust-${randomBytes(6).toString('hex')}.tmp`);

@@ -214,7 +214,7 @@ export function createLocal(settings: LocalSettings): LocalSandboxProvider {
       throwIfAborted(signal);
       await store.readStarted(sandboxId);
       // Validate every path before writing any file: a refused batch writes nothing.
-      const prepared = files.map((file) => ({ ...splitProjectPath(file.path), content: file.content }));
+      const prepared = files.map((file) => ({ ...splitProjectPath(file.path), content: file.binary ? Buffer.from(file.content, 'base64') : file.content }));
       const owner = await ownerOf();
       const appReal = await realpath(localSandboxPaths(rootDir, sandboxId).app);
       for (const file of prepared) {

@@ -105,7 +105,7 @@ export async function syncFiles(
   if (changed.length > 0) {
     const wanted = new Set(changed);
     const files = (await readProjectFiles(prisma, sandbox.projectId)).filter((file) => wanted.has(file.path));
-    await provider.uploadFiles(sandbox.externalId!, files.map(({ path, content }) => ({ path, content })), signal);
+    await provider.uploadFiles(sandbox.externalId!, files.map(({ path, content, binary }) => ({ path, content, binary })), signal);
   }
   if (removed.length > 0) await provider.deleteFiles(sandbox.externalId!, removed);
   const updated = await prisma.sandbox.update({

@@ -31,7 +31,9 @@ export interface SandboxInfo {
 export interface SandboxFile {
   /** Relative to the app root; already validated (normalizeProjectPath). */
   path: string;
+  /** The text, or (`binary`) the bytes in base64. */
   content: string;
+  binary?: boolean;
 }
 
 export interface RunCommandOptions {

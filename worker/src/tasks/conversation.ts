@@ -43,6 +43,11 @@ export async function buildConversation(prisma: PrismaClient, session: Session, 
   const shown: string[] = [];
   const listed: string[] = [];
   for (const file of files) {
+    // A binary file (an imported image) is named, never shown: its base64 would only spend the budget.
+    if (file.binary) {
+      listed.push(`${file.path} (${file.size} bytes, binary)`);
+      continue;
+    }
     const cost = estimateTokens(file.content) + 20;
     if (cost <= budget) {
       budget -= cost;

@@ -46,7 +46,7 @@ export function createExportTask(options: ExportTaskOptions): TaskHandler {
         name: repository.name,
         branch: payload.branch,
         message: payload.message,
-        files: files.map((file) => ({ path: file.path, content: file.content })),
+        files: files.map((file) => ({ path: file.path, content: file.content, binary: file.binary })),
         signal,
       });
       return { result: { repositoryUrl: repository.url, commitSha: commit.sha, branch: commit.branch } };

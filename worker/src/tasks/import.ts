@@ -2,6 +2,7 @@ import {
   ArchiveRefusedError,
   extractZipEntry,
   fileContentOf,
+  limitsFor,
   openSecret,
   planImport,
   projectFileShas,
@@ -73,7 +74,7 @@ export function createImportTask(options: ImportTaskOptions): TaskHandler {
     let plan: ReturnType<typeof planImport>;
     try {
       const entries = readZipDirectory(bytes, config.imports);
-      plan = planImport(entries, { untrusted: github ? 'skip' : 'refuse', stripTopFolder: Boolean(github), subfolder: github?.path, limits });
+      plan = planImport(entries, { untrusted: github ? 'skip' : 'refuse', stripTopFolder: github ? 'always' : 'when-single', subfolder: github?.path, limits });
       if (github?.path && plan.files.length === 0 && plan.skipped.length === 0) {
         throw new TaskError('IMPORT_PATH_NOT_FOUND', `${github.owner}/${github.repo} has no folder ${JSON.stringify(github.path)} (or nothing in it)`, false);
       }
@@ -86,6 +87,7 @@ export function createImportTask(options: ImportTaskOptions): TaskHandler {
     // A retried attempt skips what the one before it already wrote (same path, same content).
     const existing = await projectFileShas(prisma, session.projectId);
     const pending = files.filter((file) => existing.get(file.path) !== file.sha);
+    await checkStorage(context, pending.reduce((sum, file) => sum + file.size, 0));
     for (let start = 0; start < pending.length; start += BATCH_SIZE) {
       signal.throwIfAborted();
       await writer.writeImportedFiles(pending.slice(start, start + BATCH_SIZE));
@@ -103,10 +105,29 @@ export function createImportTask(options: ImportTaskOptions): TaskHandler {
         binary,
         skippedFiles: plan.skipped.slice(0, SKIPPED_LISTED),
         ...(plan.skipped.length > SKIPPED_LISTED ? { skippedFilesTruncated: true } : {}),
-        source,
+        source: plan.strippedFolder && 'upload' in source ? { upload: { ...(source.upload as object), strippedFolder: plan.strippedFolder } } : source,
       },
     };
   };
+}
+
+/**
+ * The tenant's storage limit, checked before anything is written: an upload's import was checked by
+ * its declared sizes when it started; a GitHub import's size is known only here. Not under the
+ * tenant's lock (a worker does not take it): two imports at once may pass it together, by at most one
+ * archive each.
+ */
+async function checkStorage(context: TaskContext, addedBytes: number): Promise<void> {
+  const { prisma, session } = context;
+  const tenant = await prisma.tenant.findUniqueOrThrow({ where: { id: session.tenantId }, select: { tier: true, limitOverrides: true } });
+  const max = limitsFor(tenant, session.mode).storageBytes;
+  const rows = await prisma.$queryRaw<Array<{ bytes: bigint | null }>>`
+    SELECT sum(pf.size)::bigint AS bytes FROM project_files pf JOIN projects p ON p.id = pf.project_id
+    WHERE p.tenant_id = ${session.tenantId}::uuid AND p.mode = ${session.mode}::"Mode" AND p.deleted_at IS NULL`;
+  const used = Number(rows[0]?.bytes ?? 0);
+  if (used + addedBytes > max) {
+    throw new TaskError('QUOTA_EXCEEDED', `The import needs ${addedBytes} bytes; the tenant stores ${used} of its ${max}-byte limit. Nothing was imported.`, false);
+  }
 }
 
 /**
