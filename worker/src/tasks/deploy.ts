@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   detectDeployApp,
   encodeId,
+  enqueueJob,
   openSecret,
   readProjectFiles,
   recordUsage,
@@ -207,8 +208,13 @@ async function startDeploy(
     signal,
     // Recorded before anything else can fail: a retry, or the next deploy, updates this app.
     onAppCreated: async (appId) => {
-      await prisma.project.update({ where: { id: project.id }, data: { deployAppId: appId } });
       await prisma.deployment.update({ where: { id: deployment.id }, data: { appId } });
+      const recorded = await prisma.project.updateMany({ where: { id: project.id, deletedAt: null }, data: { deployAppId: appId } });
+      if (recorded.count === 0) {
+        // Deleted while this deploy ran: its removal saw no app, so this one is removed here.
+        await enqueueJob(prisma, { kind: 'deploy-app-delete', payload: { appId, mode: session.mode, projectId: project.id }, maxAttempts: config.jobs.maxAttempts, maxLeaseLosses: config.jobs.maxLeaseLosses });
+        throw new TaskError('PROJECT_NOT_FOUND', 'The project was deleted while it was being deployed; its new app is being removed', false);
+      }
     },
   });
   return { appId: started.appId, deploymentId: started.deploymentId, appKind: detection.app.kind, commitSha };
