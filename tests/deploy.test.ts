@@ -23,6 +23,7 @@ const DEPLOY_EVENTS = `subscription($sessionId: ID!) {
 const DEPLOYMENT_FIELDS = 'id commitSha phase steps { name status } liveUrl appKind provider logTail createdAt finishedAt rollbackOf { id }';
 const GITHUB_TOKEN = 'ghp_tenantTokenForDeploys0123456789';
 const DO_TOKEN = 'do-platform-token';
+const OWN_DO_TOKEN = 'dop_v1_tenantOwnToken';
 
 describeEachDatabase('deployProject (the official DigitalOcean client against a fake App Platform, a fake GitHub, through the API and a worker)', (openDatabase) => {
   let platform: TestPlatform;
@@ -34,7 +35,7 @@ describeEachDatabase('deployProject (the official DigitalOcean client against a 
   let other: TestTenant;
 
   beforeAll(async () => {
-    appPlatform = await startFakeAppPlatform({ tokens: { [DO_TOKEN]: 'everjust' } });
+    appPlatform = await startFakeAppPlatform({ tokens: { [DO_TOKEN]: 'everjust', [OWN_DO_TOKEN]: 'own-account' } });
     github = await startFakeGitHub({ tokens: { [GITHUB_TOKEN]: 'octocat' } });
     receiver = await startWebhookReceiver();
     platform = await startTestPlatform(openDatabase(), {
@@ -324,6 +325,7 @@ describeEachDatabase('deployProject (the official DigitalOcean client against a 
 
   it('enforces live apps and deploys per day (tier limits with per-tenant overrides)', async () => {
     const limited = await createTestTenant(openDatabase(), { name: 'Limited' });
+    // Only its presence matters here: no deploy of this tenant starts.
     await openDatabase().prisma.tenant.update({ where: { id: limited.id }, data: { githubTokenEncrypted: (await openDatabase().prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).githubTokenEncrypted, limitOverrides: { liveApps: 0 } } });
     const site = await project([{ path: 'index.html', content: 'x' }], { key: limited.live });
     const refused = await graphql(platform.app, limited.live, `mutation($input: DeployProjectInput!) { deployProject(input: $input) { id } }`, { input: { projectId: site } });
@@ -364,6 +366,43 @@ describeEachDatabase('deployProject (the official DigitalOcean client against a 
     const siteApp = (await appOf(site))!;
     expect((await graphql(platform.app, tenant.live, `mutation($id: ID!) { deleteProject(input: { id: $id }) { id } }`, { id: site })).errors).toBeUndefined();
     await expect.poll(() => appPlatform.apps.get(siteApp)?.deletedAt, { timeout: 10_000 }).toBeInstanceOf(Date);
+  });
+
+  it("deploys into the tenant's own DigitalOcean account once it stores a token (sealed), even where the platform has none; apps made before stay in theirs", async () => {
+    const own = await createTestTenant(openDatabase(), { name: 'Own account' });
+    expect((await graphql(platform.app, own.live, `mutation { setGitHubToken(input: { token: "${GITHUB_TOKEN}" }) { gitHubTokenSet } }`)).errors).toBeUndefined();
+    const before = await graphql(platform.app, own.live, '{ viewer { digitalOceanTokenSet } }');
+    expect(before.data.viewer.digitalOceanTokenSet).toBe(false);
+    const site = await project([{ path: 'index.html', content: 'platform account' }], { key: own.live, name: 'Mine' });
+    expect((await deploy(site, own.live)).done.status).toBe('succeeded');
+    const platformApp = (await appOf(site))!;
+    expect(appPlatform.apps.get(platformApp)!.account).toBe('everjust');
+
+    expect(errorCode(await graphql(platform.app, own.test, `mutation { setDigitalOceanToken(input: { token: "${OWN_DO_TOKEN}" }) { id } }`))).toBe('FORBIDDEN');
+    const set = await graphql(platform.app, own.live, `mutation { setDigitalOceanToken(input: { token: "${OWN_DO_TOKEN}" }) { digitalOceanTokenSet } }`);
+    expect(set.data.setDigitalOceanToken.digitalOceanTokenSet).toBe(true);
+    const stored = (await openDatabase().prisma.tenant.findUniqueOrThrow({ where: { id: own.id } })).digitaloceanTokenEncrypted;
+    expect(stored).toMatch(/^v1\./);
+    expect(stored).not.toContain(OWN_DO_TOKEN);
+
+    // A platform without DIGITALOCEAN_TOKEN accepts the deploy now (the worker runs it with the tenant's token).
+    const fresh = await project([{ path: 'index.html', content: 'own account' }], { key: own.live, name: 'Mine too' });
+    const accepted = await graphql(unconfigured.app, own.live, `mutation($input: DeployProjectInput!) { deployProject(input: $input) { id } }`, { input: { projectId: fresh } });
+    expect(accepted.errors).toBeUndefined();
+    expect((await follow(accepted.data.deployProject.id, own.live)).at(-1)).toMatchObject({ status: 'succeeded' });
+    const ownApp = (await appOf(fresh))!;
+    expect(appPlatform.apps.get(ownApp)!.account).toBe('own-account');
+    expect(appPlatform.requests.filter((request) => request.path === '/v2/apps' && request.method === 'POST').at(-1)!.headers.authorization).toBe(`Bearer ${OWN_DO_TOKEN}`);
+
+    // The earlier app is still the platform's: its redeploy goes there.
+    expect((await deploy(site, own.live)).done.status).toBe('succeeded');
+    expect(await appOf(site)).toBe(platformApp);
+    expect(appPlatform.appsOf('own-account')).toHaveLength(1);
+
+    // Removal uses the account's token too.
+    expect((await graphql(platform.app, own.live, `mutation($input: DeleteDeploymentInput!) { deleteDeployment(input: $input) { id } }`, { input: { projectId: fresh } })).errors).toBeUndefined();
+    await expect.poll(() => appPlatform.apps.get(ownApp)?.deletedAt, { timeout: 10_000 }).toBeInstanceOf(Date);
+    expect(appPlatform.requests.find((request) => request.method === 'DELETE' && request.path === `/v2/apps/${ownApp}`)!.headers.authorization).toBe(`Bearer ${OWN_DO_TOKEN}`);
   });
 
   it('test mode is simulated: the same events and phases, no call to DigitalOcean or GitHub, the URL is the static preview', async () => {

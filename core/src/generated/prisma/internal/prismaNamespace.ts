@@ -2037,6 +2037,7 @@ export const TenantScalarFieldEnum = {
   allowedOrigins: 'allowedOrigins',
   limitOverrides: 'limitOverrides',
   githubTokenEncrypted: 'githubTokenEncrypted',
+  digitaloceanTokenEncrypted: 'digitaloceanTokenEncrypted',
   generationInstructions: 'generationInstructions',
   defaultModel: 'defaultModel',
   allowedModels: 'allowedModels',
@@ -2082,6 +2083,7 @@ export const ProjectScalarFieldEnum = {
   forkedAtSessionId: 'forkedAtSessionId',
   deployRepository: 'deployRepository',
   deployAppId: 'deployAppId',
+  deployAppAccount: 'deployAppAccount',
   customDomain: 'customDomain'
 } as const
 

@@ -38,6 +38,7 @@ export type ProjectMinAggregateOutputType = {
   forkedAtSessionId: string | null
   deployRepository: string | null
   deployAppId: string | null
+  deployAppAccount: string | null
   customDomain: string | null
 }
 
@@ -55,6 +56,7 @@ export type ProjectMaxAggregateOutputType = {
   forkedAtSessionId: string | null
   deployRepository: string | null
   deployAppId: string | null
+  deployAppAccount: string | null
   customDomain: string | null
 }
 
@@ -73,6 +75,7 @@ export type ProjectCountAggregateOutputType = {
   forkedAtSessionId: number
   deployRepository: number
   deployAppId: number
+  deployAppAccount: number
   customDomain: number
   _all: number
 }
@@ -92,6 +95,7 @@ export type ProjectMinAggregateInputType = {
   forkedAtSessionId?: true
   deployRepository?: true
   deployAppId?: true
+  deployAppAccount?: true
   customDomain?: true
 }
 
@@ -109,6 +113,7 @@ export type ProjectMaxAggregateInputType = {
   forkedAtSessionId?: true
   deployRepository?: true
   deployAppId?: true
+  deployAppAccount?: true
   customDomain?: true
 }
 
@@ -127,6 +132,7 @@ export type ProjectCountAggregateInputType = {
   forkedAtSessionId?: true
   deployRepository?: true
   deployAppId?: true
+  deployAppAccount?: true
   customDomain?: true
   _all?: true
 }
@@ -218,6 +224,7 @@ export type ProjectGroupByOutputType = {
   forkedAtSessionId: string | null
   deployRepository: string | null
   deployAppId: string | null
+  deployAppAccount: string | null
   customDomain: string | null
   _count: ProjectCountAggregateOutputType | null
   _min: ProjectMinAggregateOutputType | null
@@ -257,6 +264,7 @@ export type ProjectWhereInput = {
   forkedAtSessionId?: Prisma.UuidNullableFilter<"Project"> | string | null
   deployRepository?: Prisma.StringNullableFilter<"Project"> | string | null
   deployAppId?: Prisma.StringNullableFilter<"Project"> | string | null
+  deployAppAccount?: Prisma.StringNullableFilter<"Project"> | string | null
   customDomain?: Prisma.StringNullableFilter<"Project"> | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   forkedFrom?: Prisma.XOR<Prisma.ProjectNullableScalarRelationFilter, Prisma.ProjectWhereInput> | null
@@ -283,6 +291,7 @@ export type ProjectOrderByWithRelationInput = {
   forkedAtSessionId?: Prisma.SortOrderInput | Prisma.SortOrder
   deployRepository?: Prisma.SortOrderInput | Prisma.SortOrder
   deployAppId?: Prisma.SortOrderInput | Prisma.SortOrder
+  deployAppAccount?: Prisma.SortOrderInput | Prisma.SortOrder
   customDomain?: Prisma.SortOrderInput | Prisma.SortOrder
   tenant?: Prisma.TenantOrderByWithRelationInput
   forkedFrom?: Prisma.ProjectOrderByWithRelationInput
@@ -312,6 +321,7 @@ export type ProjectWhereUniqueInput = Prisma.AtLeast<{
   forkedAtSessionId?: Prisma.UuidNullableFilter<"Project"> | string | null
   deployRepository?: Prisma.StringNullableFilter<"Project"> | string | null
   deployAppId?: Prisma.StringNullableFilter<"Project"> | string | null
+  deployAppAccount?: Prisma.StringNullableFilter<"Project"> | string | null
   customDomain?: Prisma.StringNullableFilter<"Project"> | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   forkedFrom?: Prisma.XOR<Prisma.ProjectNullableScalarRelationFilter, Prisma.ProjectWhereInput> | null
@@ -338,6 +348,7 @@ export type ProjectOrderByWithAggregationInput = {
   forkedAtSessionId?: Prisma.SortOrderInput | Prisma.SortOrder
   deployRepository?: Prisma.SortOrderInput | Prisma.SortOrder
   deployAppId?: Prisma.SortOrderInput | Prisma.SortOrder
+  deployAppAccount?: Prisma.SortOrderInput | Prisma.SortOrder
   customDomain?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.ProjectCountOrderByAggregateInput
   _max?: Prisma.ProjectMaxOrderByAggregateInput
@@ -362,6 +373,7 @@ export type ProjectScalarWhereWithAggregatesInput = {
   forkedAtSessionId?: Prisma.UuidNullableWithAggregatesFilter<"Project"> | string | null
   deployRepository?: Prisma.StringNullableWithAggregatesFilter<"Project"> | string | null
   deployAppId?: Prisma.StringNullableWithAggregatesFilter<"Project"> | string | null
+  deployAppAccount?: Prisma.StringNullableWithAggregatesFilter<"Project"> | string | null
   customDomain?: Prisma.StringNullableWithAggregatesFilter<"Project"> | string | null
 }
 
@@ -378,6 +390,7 @@ export type ProjectCreateInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
@@ -404,6 +417,7 @@ export type ProjectUncheckedCreateInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
@@ -426,6 +440,7 @@ export type ProjectUpdateInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
@@ -452,6 +467,7 @@ export type ProjectUncheckedUpdateInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
@@ -476,6 +492,7 @@ export type ProjectCreateManyInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
 }
 
@@ -492,6 +509,7 @@ export type ProjectUpdateManyMutationInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
@@ -510,6 +528,7 @@ export type ProjectUncheckedUpdateManyInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
@@ -543,6 +562,7 @@ export type ProjectCountOrderByAggregateInput = {
   forkedAtSessionId?: Prisma.SortOrder
   deployRepository?: Prisma.SortOrder
   deployAppId?: Prisma.SortOrder
+  deployAppAccount?: Prisma.SortOrder
   customDomain?: Prisma.SortOrder
 }
 
@@ -560,6 +580,7 @@ export type ProjectMaxOrderByAggregateInput = {
   forkedAtSessionId?: Prisma.SortOrder
   deployRepository?: Prisma.SortOrder
   deployAppId?: Prisma.SortOrder
+  deployAppAccount?: Prisma.SortOrder
   customDomain?: Prisma.SortOrder
 }
 
@@ -577,6 +598,7 @@ export type ProjectMinOrderByAggregateInput = {
   forkedAtSessionId?: Prisma.SortOrder
   deployRepository?: Prisma.SortOrder
   deployAppId?: Prisma.SortOrder
+  deployAppAccount?: Prisma.SortOrder
   customDomain?: Prisma.SortOrder
 }
 
@@ -768,6 +790,7 @@ export type ProjectCreateWithoutTenantInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
   forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
@@ -792,6 +815,7 @@ export type ProjectUncheckedCreateWithoutTenantInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
@@ -845,6 +869,7 @@ export type ProjectScalarWhereInput = {
   forkedAtSessionId?: Prisma.UuidNullableFilter<"Project"> | string | null
   deployRepository?: Prisma.StringNullableFilter<"Project"> | string | null
   deployAppId?: Prisma.StringNullableFilter<"Project"> | string | null
+  deployAppAccount?: Prisma.StringNullableFilter<"Project"> | string | null
   customDomain?: Prisma.StringNullableFilter<"Project"> | string | null
 }
 
@@ -861,6 +886,7 @@ export type ProjectCreateWithoutForksInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
@@ -886,6 +912,7 @@ export type ProjectUncheckedCreateWithoutForksInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
@@ -912,6 +939,7 @@ export type ProjectCreateWithoutForkedFromInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
@@ -936,6 +964,7 @@ export type ProjectUncheckedCreateWithoutForkedFromInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
@@ -979,6 +1008,7 @@ export type ProjectUpdateWithoutForksInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
@@ -1004,6 +1034,7 @@ export type ProjectUncheckedUpdateWithoutForksInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
@@ -1041,6 +1072,7 @@ export type ProjectCreateWithoutSessionsInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
@@ -1066,6 +1098,7 @@ export type ProjectUncheckedCreateWithoutSessionsInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
@@ -1103,6 +1136,7 @@ export type ProjectUpdateWithoutSessionsInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
@@ -1128,6 +1162,7 @@ export type ProjectUncheckedUpdateWithoutSessionsInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
@@ -1149,6 +1184,7 @@ export type ProjectCreateWithoutCheckpointsInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
@@ -1174,6 +1210,7 @@ export type ProjectUncheckedCreateWithoutCheckpointsInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
@@ -1211,6 +1248,7 @@ export type ProjectUpdateWithoutCheckpointsInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
@@ -1236,6 +1274,7 @@ export type ProjectUncheckedUpdateWithoutCheckpointsInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
@@ -1257,6 +1296,7 @@ export type ProjectCreateWithoutFilesInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
@@ -1282,6 +1322,7 @@ export type ProjectUncheckedCreateWithoutFilesInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
@@ -1319,6 +1360,7 @@ export type ProjectUpdateWithoutFilesInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
@@ -1344,6 +1386,7 @@ export type ProjectUncheckedUpdateWithoutFilesInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
@@ -1365,6 +1408,7 @@ export type ProjectCreateWithoutSandboxInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
@@ -1390,6 +1434,7 @@ export type ProjectUncheckedCreateWithoutSandboxInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
@@ -1427,6 +1472,7 @@ export type ProjectUpdateWithoutSandboxInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
@@ -1452,6 +1498,7 @@ export type ProjectUncheckedUpdateWithoutSandboxInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
@@ -1473,6 +1520,7 @@ export type ProjectCreateWithoutDeploymentsInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
@@ -1498,6 +1546,7 @@ export type ProjectUncheckedCreateWithoutDeploymentsInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
@@ -1535,6 +1584,7 @@ export type ProjectUpdateWithoutDeploymentsInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
@@ -1560,6 +1610,7 @@ export type ProjectUncheckedUpdateWithoutDeploymentsInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
@@ -1582,6 +1633,7 @@ export type ProjectCreateManyTenantInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
 }
 
@@ -1598,6 +1650,7 @@ export type ProjectUpdateWithoutTenantInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
   forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
@@ -1622,6 +1675,7 @@ export type ProjectUncheckedUpdateWithoutTenantInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
@@ -1645,6 +1699,7 @@ export type ProjectUncheckedUpdateManyWithoutTenantInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
@@ -1662,6 +1717,7 @@ export type ProjectCreateManyForkedFromInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
 }
 
@@ -1678,6 +1734,7 @@ export type ProjectUpdateWithoutForkedFromInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
@@ -1702,6 +1759,7 @@ export type ProjectUncheckedUpdateWithoutForkedFromInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
@@ -1725,6 +1783,7 @@ export type ProjectUncheckedUpdateManyWithoutForkedFromInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
@@ -1810,6 +1869,7 @@ export type ProjectSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   forkedAtSessionId?: boolean
   deployRepository?: boolean
   deployAppId?: boolean
+  deployAppAccount?: boolean
   customDomain?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   forkedFrom?: boolean | Prisma.Project$forkedFromArgs<ExtArgs>
@@ -1837,6 +1897,7 @@ export type ProjectSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exten
   forkedAtSessionId?: boolean
   deployRepository?: boolean
   deployAppId?: boolean
+  deployAppAccount?: boolean
   customDomain?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   forkedFrom?: boolean | Prisma.Project$forkedFromArgs<ExtArgs>
@@ -1857,6 +1918,7 @@ export type ProjectSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exten
   forkedAtSessionId?: boolean
   deployRepository?: boolean
   deployAppId?: boolean
+  deployAppAccount?: boolean
   customDomain?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   forkedFrom?: boolean | Prisma.Project$forkedFromArgs<ExtArgs>
@@ -1877,10 +1939,11 @@ export type ProjectSelectScalar = {
   forkedAtSessionId?: boolean
   deployRepository?: boolean
   deployAppId?: boolean
+  deployAppAccount?: boolean
   customDomain?: boolean
 }
 
-export type ProjectOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "mode" | "name" | "description" | "externalUserId" | "metadata" | "createdAt" | "updatedAt" | "deletedAt" | "forkedFromId" | "forkedAtSessionId" | "deployRepository" | "deployAppId" | "customDomain", ExtArgs["result"]["project"]>
+export type ProjectOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "mode" | "name" | "description" | "externalUserId" | "metadata" | "createdAt" | "updatedAt" | "deletedAt" | "forkedFromId" | "forkedAtSessionId" | "deployRepository" | "deployAppId" | "deployAppAccount" | "customDomain", ExtArgs["result"]["project"]>
 export type ProjectInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   forkedFrom?: boolean | Prisma.Project$forkedFromArgs<ExtArgs>
@@ -1943,6 +2006,10 @@ export type $ProjectPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
      * or later deploy updates it rather than making a second; null once it is removed.
      */
     deployAppId: string | null
+    /**
+     * Whose DigitalOcean account the app is in: `platform` (DIGITALOCEAN_TOKEN) or `tenant` (its own token).
+     */
+    deployAppAccount: string | null
     /**
      * The app's custom domain (setProjectDomain), passed to its spec as the PRIMARY domain.
      */
@@ -2392,6 +2459,7 @@ export interface ProjectFieldRefs {
   readonly forkedAtSessionId: Prisma.FieldRef<"Project", 'String'>
   readonly deployRepository: Prisma.FieldRef<"Project", 'String'>
   readonly deployAppId: Prisma.FieldRef<"Project", 'String'>
+  readonly deployAppAccount: Prisma.FieldRef<"Project", 'String'>
   readonly customDomain: Prisma.FieldRef<"Project", 'String'>
 }
     

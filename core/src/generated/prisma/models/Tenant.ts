@@ -39,6 +39,7 @@ export type TenantMinAggregateOutputType = {
   name: string | null
   tier: $Enums.Tier | null
   githubTokenEncrypted: string | null
+  digitaloceanTokenEncrypted: string | null
   generationInstructions: string | null
   defaultModel: string | null
   anthropicApiKeyEncrypted: string | null
@@ -54,6 +55,7 @@ export type TenantMaxAggregateOutputType = {
   name: string | null
   tier: $Enums.Tier | null
   githubTokenEncrypted: string | null
+  digitaloceanTokenEncrypted: string | null
   generationInstructions: string | null
   defaultModel: string | null
   anthropicApiKeyEncrypted: string | null
@@ -71,6 +73,7 @@ export type TenantCountAggregateOutputType = {
   allowedOrigins: number
   limitOverrides: number
   githubTokenEncrypted: number
+  digitaloceanTokenEncrypted: number
   generationInstructions: number
   defaultModel: number
   allowedModels: number
@@ -97,6 +100,7 @@ export type TenantMinAggregateInputType = {
   name?: true
   tier?: true
   githubTokenEncrypted?: true
+  digitaloceanTokenEncrypted?: true
   generationInstructions?: true
   defaultModel?: true
   anthropicApiKeyEncrypted?: true
@@ -112,6 +116,7 @@ export type TenantMaxAggregateInputType = {
   name?: true
   tier?: true
   githubTokenEncrypted?: true
+  digitaloceanTokenEncrypted?: true
   generationInstructions?: true
   defaultModel?: true
   anthropicApiKeyEncrypted?: true
@@ -129,6 +134,7 @@ export type TenantCountAggregateInputType = {
   allowedOrigins?: true
   limitOverrides?: true
   githubTokenEncrypted?: true
+  digitaloceanTokenEncrypted?: true
   generationInstructions?: true
   defaultModel?: true
   allowedModels?: true
@@ -234,6 +240,7 @@ export type TenantGroupByOutputType = {
   allowedOrigins: string[]
   limitOverrides: runtime.JsonValue
   githubTokenEncrypted: string | null
+  digitaloceanTokenEncrypted: string | null
   generationInstructions: string | null
   defaultModel: string | null
   allowedModels: string[]
@@ -275,6 +282,7 @@ export type TenantWhereInput = {
   allowedOrigins?: Prisma.StringNullableListFilter<"Tenant">
   limitOverrides?: Prisma.JsonFilter<"Tenant">
   githubTokenEncrypted?: Prisma.StringNullableFilter<"Tenant"> | string | null
+  digitaloceanTokenEncrypted?: Prisma.StringNullableFilter<"Tenant"> | string | null
   generationInstructions?: Prisma.StringNullableFilter<"Tenant"> | string | null
   defaultModel?: Prisma.StringNullableFilter<"Tenant"> | string | null
   allowedModels?: Prisma.StringNullableListFilter<"Tenant">
@@ -297,6 +305,7 @@ export type TenantOrderByWithRelationInput = {
   allowedOrigins?: Prisma.SortOrder
   limitOverrides?: Prisma.SortOrder
   githubTokenEncrypted?: Prisma.SortOrderInput | Prisma.SortOrder
+  digitaloceanTokenEncrypted?: Prisma.SortOrderInput | Prisma.SortOrder
   generationInstructions?: Prisma.SortOrderInput | Prisma.SortOrder
   defaultModel?: Prisma.SortOrderInput | Prisma.SortOrder
   allowedModels?: Prisma.SortOrder
@@ -322,6 +331,7 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   allowedOrigins?: Prisma.StringNullableListFilter<"Tenant">
   limitOverrides?: Prisma.JsonFilter<"Tenant">
   githubTokenEncrypted?: Prisma.StringNullableFilter<"Tenant"> | string | null
+  digitaloceanTokenEncrypted?: Prisma.StringNullableFilter<"Tenant"> | string | null
   generationInstructions?: Prisma.StringNullableFilter<"Tenant"> | string | null
   defaultModel?: Prisma.StringNullableFilter<"Tenant"> | string | null
   allowedModels?: Prisma.StringNullableListFilter<"Tenant">
@@ -344,6 +354,7 @@ export type TenantOrderByWithAggregationInput = {
   allowedOrigins?: Prisma.SortOrder
   limitOverrides?: Prisma.SortOrder
   githubTokenEncrypted?: Prisma.SortOrderInput | Prisma.SortOrder
+  digitaloceanTokenEncrypted?: Prisma.SortOrderInput | Prisma.SortOrder
   generationInstructions?: Prisma.SortOrderInput | Prisma.SortOrder
   defaultModel?: Prisma.SortOrderInput | Prisma.SortOrder
   allowedModels?: Prisma.SortOrder
@@ -370,6 +381,7 @@ export type TenantScalarWhereWithAggregatesInput = {
   allowedOrigins?: Prisma.StringNullableListFilter<"Tenant">
   limitOverrides?: Prisma.JsonWithAggregatesFilter<"Tenant">
   githubTokenEncrypted?: Prisma.StringNullableWithAggregatesFilter<"Tenant"> | string | null
+  digitaloceanTokenEncrypted?: Prisma.StringNullableWithAggregatesFilter<"Tenant"> | string | null
   generationInstructions?: Prisma.StringNullableWithAggregatesFilter<"Tenant"> | string | null
   defaultModel?: Prisma.StringNullableWithAggregatesFilter<"Tenant"> | string | null
   allowedModels?: Prisma.StringNullableListFilter<"Tenant">
@@ -388,6 +400,7 @@ export type TenantCreateInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
   generationInstructions?: string | null
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
@@ -410,6 +423,7 @@ export type TenantUncheckedCreateInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
   generationInstructions?: string | null
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
@@ -432,6 +446,7 @@ export type TenantUpdateInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -454,6 +469,7 @@ export type TenantUncheckedUpdateInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -476,6 +492,7 @@ export type TenantCreateManyInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
   generationInstructions?: string | null
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
@@ -494,6 +511,7 @@ export type TenantUpdateManyMutationInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -512,6 +530,7 @@ export type TenantUncheckedUpdateManyInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -538,6 +557,7 @@ export type TenantCountOrderByAggregateInput = {
   allowedOrigins?: Prisma.SortOrder
   limitOverrides?: Prisma.SortOrder
   githubTokenEncrypted?: Prisma.SortOrder
+  digitaloceanTokenEncrypted?: Prisma.SortOrder
   generationInstructions?: Prisma.SortOrder
   defaultModel?: Prisma.SortOrder
   allowedModels?: Prisma.SortOrder
@@ -558,6 +578,7 @@ export type TenantMaxOrderByAggregateInput = {
   name?: Prisma.SortOrder
   tier?: Prisma.SortOrder
   githubTokenEncrypted?: Prisma.SortOrder
+  digitaloceanTokenEncrypted?: Prisma.SortOrder
   generationInstructions?: Prisma.SortOrder
   defaultModel?: Prisma.SortOrder
   anthropicApiKeyEncrypted?: Prisma.SortOrder
@@ -573,6 +594,7 @@ export type TenantMinOrderByAggregateInput = {
   name?: Prisma.SortOrder
   tier?: Prisma.SortOrder
   githubTokenEncrypted?: Prisma.SortOrder
+  digitaloceanTokenEncrypted?: Prisma.SortOrder
   generationInstructions?: Prisma.SortOrder
   defaultModel?: Prisma.SortOrder
   anthropicApiKeyEncrypted?: Prisma.SortOrder
@@ -701,6 +723,7 @@ export type TenantCreateWithoutApiKeysInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
   generationInstructions?: string | null
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
@@ -722,6 +745,7 @@ export type TenantUncheckedCreateWithoutApiKeysInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
   generationInstructions?: string | null
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
@@ -759,6 +783,7 @@ export type TenantUpdateWithoutApiKeysInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -780,6 +805,7 @@ export type TenantUncheckedUpdateWithoutApiKeysInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -801,6 +827,7 @@ export type TenantCreateWithoutProjectsInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
   generationInstructions?: string | null
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
@@ -822,6 +849,7 @@ export type TenantUncheckedCreateWithoutProjectsInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
   generationInstructions?: string | null
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
@@ -859,6 +887,7 @@ export type TenantUpdateWithoutProjectsInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -880,6 +909,7 @@ export type TenantUncheckedUpdateWithoutProjectsInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -901,6 +931,7 @@ export type TenantCreateWithoutIdempotencyRecordsInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
   generationInstructions?: string | null
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
@@ -922,6 +953,7 @@ export type TenantUncheckedCreateWithoutIdempotencyRecordsInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
   generationInstructions?: string | null
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
@@ -959,6 +991,7 @@ export type TenantUpdateWithoutIdempotencyRecordsInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -980,6 +1013,7 @@ export type TenantUncheckedUpdateWithoutIdempotencyRecordsInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -1001,6 +1035,7 @@ export type TenantCreateWithoutSessionsInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
   generationInstructions?: string | null
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
@@ -1022,6 +1057,7 @@ export type TenantUncheckedCreateWithoutSessionsInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
   generationInstructions?: string | null
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
@@ -1059,6 +1095,7 @@ export type TenantUpdateWithoutSessionsInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -1080,6 +1117,7 @@ export type TenantUncheckedUpdateWithoutSessionsInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -1159,6 +1197,7 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   allowedOrigins?: boolean
   limitOverrides?: boolean
   githubTokenEncrypted?: boolean
+  digitaloceanTokenEncrypted?: boolean
   generationInstructions?: boolean
   defaultModel?: boolean
   allowedModels?: boolean
@@ -1182,6 +1221,7 @@ export type TenantSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   allowedOrigins?: boolean
   limitOverrides?: boolean
   githubTokenEncrypted?: boolean
+  digitaloceanTokenEncrypted?: boolean
   generationInstructions?: boolean
   defaultModel?: boolean
   allowedModels?: boolean
@@ -1200,6 +1240,7 @@ export type TenantSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   allowedOrigins?: boolean
   limitOverrides?: boolean
   githubTokenEncrypted?: boolean
+  digitaloceanTokenEncrypted?: boolean
   generationInstructions?: boolean
   defaultModel?: boolean
   allowedModels?: boolean
@@ -1218,6 +1259,7 @@ export type TenantSelectScalar = {
   allowedOrigins?: boolean
   limitOverrides?: boolean
   githubTokenEncrypted?: boolean
+  digitaloceanTokenEncrypted?: boolean
   generationInstructions?: boolean
   defaultModel?: boolean
   allowedModels?: boolean
@@ -1229,7 +1271,7 @@ export type TenantSelectScalar = {
   updatedAt?: boolean
 }
 
-export type TenantOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "tier" | "allowedOrigins" | "limitOverrides" | "githubTokenEncrypted" | "generationInstructions" | "defaultModel" | "allowedModels" | "anthropicApiKeyEncrypted" | "anthropicApiKeyLast4" | "autoRepairRounds" | "allowQuestions" | "createdAt" | "updatedAt", ExtArgs["result"]["tenant"]>
+export type TenantOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "tier" | "allowedOrigins" | "limitOverrides" | "githubTokenEncrypted" | "digitaloceanTokenEncrypted" | "generationInstructions" | "defaultModel" | "allowedModels" | "anthropicApiKeyEncrypted" | "anthropicApiKeyLast4" | "autoRepairRounds" | "allowQuestions" | "createdAt" | "updatedAt", ExtArgs["result"]["tenant"]>
 export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   apiKeys?: boolean | Prisma.Tenant$apiKeysArgs<ExtArgs>
   projects?: boolean | Prisma.Tenant$projectsArgs<ExtArgs>
@@ -1261,6 +1303,10 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
      * The tenant's GitHub token for exports, sealed with a key derived from EVERJUST_SECRET (core's secret box); null when none.
      */
     githubTokenEncrypted: string | null
+    /**
+     * The tenant's own DigitalOcean token for deploys (setDigitalOceanToken), sealed like the GitHub token; null: the platform's DIGITALOCEAN_TOKEN.
+     */
+    digitaloceanTokenEncrypted: string | null
     /**
      * Generation settings (`updateTenant(input: { generation })`): appended to the system prompt, at most 10,000 characters.
      */
@@ -1724,6 +1770,7 @@ export interface TenantFieldRefs {
   readonly allowedOrigins: Prisma.FieldRef<"Tenant", 'String[]'>
   readonly limitOverrides: Prisma.FieldRef<"Tenant", 'Json'>
   readonly githubTokenEncrypted: Prisma.FieldRef<"Tenant", 'String'>
+  readonly digitaloceanTokenEncrypted: Prisma.FieldRef<"Tenant", 'String'>
   readonly generationInstructions: Prisma.FieldRef<"Tenant", 'String'>
   readonly defaultModel: Prisma.FieldRef<"Tenant", 'String'>
   readonly allowedModels: Prisma.FieldRef<"Tenant", 'String[]'>
