@@ -15,7 +15,7 @@ import {
   type SelectionSetNode,
   type DocumentNode,
 } from 'graphql';
-import { ValidationError, type EverJustError } from '@everjust/core';
+import { MAX_SESSION_ATTACHMENTS, ValidationError, type EverJustError } from '@everjust/core';
 
 /** Connections page 20 items when the client does not say `first`. */
 export const DEFAULT_PAGE_SIZE = 20;
@@ -51,6 +51,8 @@ function listBound(coordinate: string, bounds: CostBounds): number {
       return bounds.projectMaxFiles;
     case 'Tenant.quotas':
       return 7; // projects, concurrentSessions, generationsPerDay, sandboxHoursPerMonth, storageBytes, deploysPerDay, liveApps
+    case 'Session.attachments':
+      return MAX_SESSION_ATTACHMENTS;
     case 'Deployment.steps':
     case 'DeployProgressEvent.steps':
       return MAX_DEPLOYMENT_STEPS;
