@@ -191,6 +191,7 @@ describeEachDatabase('deployProject (the official DigitalOcean client against a 
 
   it('redeploys to the same app and URL (PUT the spec, which starts the deployment), the earlier deployment superseded', async () => {
     await graphql(platform.app, tenant.live, `mutation($input: WriteProjectFilesInput!) { writeProjectFiles(input: $input) { id } }`, { input: { projectId: firstProject, files: [{ path: 'index.html', content: '<h1>v2</h1>' }] } });
+    await graphql(platform.app, tenant.live, `mutation($id: ID!) { updateProject(input: { id: $id, name: "Renamed Shop" }) { id } }`, { id: firstProject });
     const before = appPlatform.requests.length;
     const { done, events } = await deploy(firstProject);
     expect(done.status).toBe('succeeded');
@@ -200,6 +201,8 @@ describeEachDatabase('deployProject (the official DigitalOcean client against a 
     expect(appPlatform.appsOf('everjust')).toHaveLength(1);
     expect(events.find((event) => event.type === 'deploy_ready').url).toBe(firstUrl);
     expect(github.files('octocat', 'shop', 'main')!.get('index.html')).toBe('<h1>v2</h1>');
+    // Renamed since: the app keeps its name (and region).
+    expect(appPlatform.appsOf('everjust')[0].spec).toMatchObject({ name: expect.stringMatching(/^my-site-/), region: 'ams' });
     const view = await deploymentsOf(firstProject);
     expect(view.deployments.edges.map((edge: any) => edge.node.phase)).toEqual(['ACTIVE', 'SUPERSEDED']);
     expect(view.deployment.id).toBe(view.deployments.edges[0].node.id);
