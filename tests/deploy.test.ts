@@ -341,6 +341,9 @@ describeEachDatabase('deployProject (the official DigitalOcean client against a 
     expect(perDay.errors![0].extensions).toMatchObject({ limit: 'deploysPerDay', max: 0, resetsAt: expect.stringMatching(/T00:00:00.000Z$/) });
     const limits = await graphql(platform.app, tenant.live, '{ viewer { limits { deploysPerDay liveApps } } }');
     expect(limits.data.viewer.limits).toEqual({ deploysPerDay: null, liveApps: null });
+    // Test mode has its own: simulated apps cost nothing, whatever the tier or the overrides.
+    const testLimits = await graphql(platform.app, limited.test, '{ viewer { limits { deploysPerDay liveApps } } }');
+    expect(testLimits.data.viewer.limits).toEqual({ deploysPerDay: 50, liveApps: null });
     await openDatabase().prisma.tenant.update({ where: { id: limited.id }, data: { limitOverrides: { deploysPerDay: 3, liveApps: 2 } } });
     await platform.app.services.authenticator.tenantChanged(limited.id);
     const quotas = await graphql(platform.app, limited.live, '{ viewer { quotas { name limit used remaining } } }');
