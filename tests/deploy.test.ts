@@ -428,6 +428,7 @@ describeEachDatabase('deployProject (the official DigitalOcean client against a 
     // A second one keeps the app (and its URL's project); a rollback works the same way.
     const again = await deploy(site, tenant.test);
     expect(again.done.status).toBe('succeeded');
+    expect(again.events.find((event) => event.type === 'deploy_ready').url).toBe(url);
     const view = await deploymentsOf(site, tenant.test);
     expect(view.deployments.edges.map((edge: any) => edge.node.phase)).toEqual(['ACTIVE', 'SUPERSEDED']);
     const rollback = await graphql(platform.app, tenant.test, `mutation($input: RollbackDeploymentInput!) { rollbackDeployment(input: $input) { id } }`, { input: { deploymentId: view.deployments.edges[1].node.id } });
