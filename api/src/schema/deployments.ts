@@ -313,7 +313,7 @@ builder.mutationFields((t) => ({
   }),
   deleteDeployment: t.prismaField({
     type: 'Project',
-    description: "Removes the project's app from App Platform (by a job, retried): its URL stops answering and it no longer counts as a live app. The history stays. A project without an app is returned as it is.",
+    description: "Removes the project's app from App Platform (by a job, retried): in live mode its URL stops answering; it no longer counts as a live app. (A simulated app's URL is the project's static preview, which answers while the project exists.) The history stays. A project without an app is returned as it is.",
     args: { input: t.arg({ type: DeleteDeploymentInput, required: true }) },
     resolve: async (query, _root, { input }, context) => {
       requireScope(context.caller, 'projects:write');
