@@ -180,6 +180,8 @@ describeEachDatabase('deployProject (the official DigitalOcean client against a 
     expect(view.deployment).toMatchObject({ id: ready.deploymentId, phase: 'ACTIVE', liveUrl: firstUrl, commitSha: commit.sha, provider: 'app-platform', appKind: 'STATIC_SITE', logTail: null });
     expect(view.deployment.finishedAt).not.toBeNull();
     firstDeployment = view.deployment.id;
+    const made = await graphql(platform.app, tenant.live, `query($id: ID!) { node(id: $id) { ... on Deployment { session { id kind status } } } }`, { id: firstDeployment });
+    expect(made.data.node.session).toEqual({ id: sessionId, kind: 'deploy', status: 'succeeded' });
     const row = await openDatabase().prisma.deployment.findUniqueOrThrow({ where: { id: decodeIdOf('Deployment', firstDeployment)! } });
     expect(row.doDeploymentId).toBe(app.deployments[0].id);
 

@@ -22,6 +22,7 @@ import { paginateById } from './pagination.js';
 import { findVisibleProject, idempotencyKeySchema, ProjectRef, visibleProjects } from './projects.js';
 import { TenantRef } from './tenant.js';
 import { DeploymentStepRef } from './session-events.js';
+import { SessionRef } from './sessions.js';
 
 /**
  * Deploys: a project's one App Platform app (its stable URL), its deployments (history, the live one),
@@ -88,6 +89,16 @@ builder.objectField(DeploymentRef, 'rollbackOf', (t) =>
     nullable: true,
     description: 'The deployment this one rolled back to.',
     resolve: (deployment, _args, context) => (deployment.rollbackOfId ? context.services.prisma.deployment.findFirst({ where: { id: deployment.rollbackOfId, projectId: deployment.projectId } }) : null),
+  }),
+);
+
+builder.objectField(DeploymentRef, 'session', (t) =>
+  t.field({
+    type: SessionRef,
+    nullable: true,
+    description: 'The deploy session that made it (its events: phases, the build log): needs `sessions:read`.',
+    resolve: (deployment, _args, context) =>
+      deployment.sessionId ? context.services.prisma.session.findFirst({ where: { id: deployment.sessionId, tenantId: context.caller.tenantId, mode: context.caller.mode } }) : null,
   }),
 );
 
