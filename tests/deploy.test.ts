@@ -23,6 +23,7 @@ const DEPLOY_EVENTS = `subscription($sessionId: ID!) {
 const DEPLOYMENT_FIELDS = 'id commitSha phase steps { name status } liveUrl appKind provider logTail createdAt finishedAt rollbackOf { id }';
 const GITHUB_TOKEN = 'ghp_tenantTokenForDeploys0123456789';
 const DO_TOKEN = 'do-platform-token';
+const OWN_DO_TOKEN = 'dop_v1_tenantOwnToken';
 
 describeEachDatabase('deployProject (the official DigitalOcean client against a fake App Platform, a fake GitHub, through the API and a worker)', (openDatabase) => {
   let platform: TestPlatform;
@@ -34,7 +35,7 @@ describeEachDatabase('deployProject (the official DigitalOcean client against a 
   let other: TestTenant;
 
   beforeAll(async () => {
-    appPlatform = await startFakeAppPlatform({ tokens: { [DO_TOKEN]: 'everjust' } });
+    appPlatform = await startFakeAppPlatform({ tokens: { [DO_TOKEN]: 'everjust', [OWN_DO_TOKEN]: 'own-account' } });
     github = await startFakeGitHub({ tokens: { [GITHUB_TOKEN]: 'octocat' } });
     receiver = await startWebhookReceiver();
     platform = await startTestPlatform(openDatabase(), {
@@ -179,6 +180,8 @@ describeEachDatabase('deployProject (the official DigitalOcean client against a 
     expect(view.deployment).toMatchObject({ id: ready.deploymentId, phase: 'ACTIVE', liveUrl: firstUrl, commitSha: commit.sha, provider: 'app-platform', appKind: 'STATIC_SITE', logTail: null });
     expect(view.deployment.finishedAt).not.toBeNull();
     firstDeployment = view.deployment.id;
+    const made = await graphql(platform.app, tenant.live, `query($id: ID!) { node(id: $id) { ... on Deployment { session { id kind status } } } }`, { id: firstDeployment });
+    expect(made.data.node.session).toEqual({ id: sessionId, kind: 'deploy', status: 'succeeded' });
     const row = await openDatabase().prisma.deployment.findUniqueOrThrow({ where: { id: decodeIdOf('Deployment', firstDeployment)! } });
     expect(row.doDeploymentId).toBe(app.deployments[0].id);
 
@@ -190,6 +193,7 @@ describeEachDatabase('deployProject (the official DigitalOcean client against a 
 
   it('redeploys to the same app and URL (PUT the spec, which starts the deployment), the earlier deployment superseded', async () => {
     await graphql(platform.app, tenant.live, `mutation($input: WriteProjectFilesInput!) { writeProjectFiles(input: $input) { id } }`, { input: { projectId: firstProject, files: [{ path: 'index.html', content: '<h1>v2</h1>' }] } });
+    await graphql(platform.app, tenant.live, `mutation($id: ID!) { updateProject(input: { id: $id, name: "Renamed Shop" }) { id } }`, { id: firstProject });
     const before = appPlatform.requests.length;
     const { done, events } = await deploy(firstProject);
     expect(done.status).toBe('succeeded');
@@ -199,6 +203,8 @@ describeEachDatabase('deployProject (the official DigitalOcean client against a 
     expect(appPlatform.appsOf('everjust')).toHaveLength(1);
     expect(events.find((event) => event.type === 'deploy_ready').url).toBe(firstUrl);
     expect(github.files('octocat', 'shop', 'main')!.get('index.html')).toBe('<h1>v2</h1>');
+    // Renamed since: the app keeps its name (and region).
+    expect(appPlatform.appsOf('everjust')[0].spec).toMatchObject({ name: expect.stringMatching(/^my-site-/), region: 'ams' });
     const view = await deploymentsOf(firstProject);
     expect(view.deployments.edges.map((edge: any) => edge.node.phase)).toEqual(['ACTIVE', 'SUPERSEDED']);
     expect(view.deployment.id).toBe(view.deployments.edges[0].node.id);
@@ -324,6 +330,7 @@ describeEachDatabase('deployProject (the official DigitalOcean client against a 
 
   it('enforces live apps and deploys per day (tier limits with per-tenant overrides)', async () => {
     const limited = await createTestTenant(openDatabase(), { name: 'Limited' });
+    // Only its presence matters here: no deploy of this tenant starts.
     await openDatabase().prisma.tenant.update({ where: { id: limited.id }, data: { githubTokenEncrypted: (await openDatabase().prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).githubTokenEncrypted, limitOverrides: { liveApps: 0 } } });
     const site = await project([{ path: 'index.html', content: 'x' }], { key: limited.live });
     const refused = await graphql(platform.app, limited.live, `mutation($input: DeployProjectInput!) { deployProject(input: $input) { id } }`, { input: { projectId: site } });
@@ -336,6 +343,9 @@ describeEachDatabase('deployProject (the official DigitalOcean client against a 
     expect(perDay.errors![0].extensions).toMatchObject({ limit: 'deploysPerDay', max: 0, resetsAt: expect.stringMatching(/T00:00:00.000Z$/) });
     const limits = await graphql(platform.app, tenant.live, '{ viewer { limits { deploysPerDay liveApps } } }');
     expect(limits.data.viewer.limits).toEqual({ deploysPerDay: null, liveApps: null });
+    // Test mode has its own: simulated apps cost nothing, whatever the tier or the overrides.
+    const testLimits = await graphql(platform.app, limited.test, '{ viewer { limits { deploysPerDay liveApps } } }');
+    expect(testLimits.data.viewer.limits).toEqual({ deploysPerDay: 50, liveApps: null });
     await openDatabase().prisma.tenant.update({ where: { id: limited.id }, data: { limitOverrides: { deploysPerDay: 3, liveApps: 2 } } });
     await platform.app.services.authenticator.tenantChanged(limited.id);
     const quotas = await graphql(platform.app, limited.live, '{ viewer { quotas { name limit used remaining } } }');
@@ -366,6 +376,43 @@ describeEachDatabase('deployProject (the official DigitalOcean client against a 
     await expect.poll(() => appPlatform.apps.get(siteApp)?.deletedAt, { timeout: 10_000 }).toBeInstanceOf(Date);
   });
 
+  it("deploys into the tenant's own DigitalOcean account once it stores a token (sealed), even where the platform has none; apps made before stay in theirs", async () => {
+    const own = await createTestTenant(openDatabase(), { name: 'Own account' });
+    expect((await graphql(platform.app, own.live, `mutation { setGitHubToken(input: { token: "${GITHUB_TOKEN}" }) { gitHubTokenSet } }`)).errors).toBeUndefined();
+    const before = await graphql(platform.app, own.live, '{ viewer { digitalOceanTokenSet } }');
+    expect(before.data.viewer.digitalOceanTokenSet).toBe(false);
+    const site = await project([{ path: 'index.html', content: 'platform account' }], { key: own.live, name: 'Mine' });
+    expect((await deploy(site, own.live)).done.status).toBe('succeeded');
+    const platformApp = (await appOf(site))!;
+    expect(appPlatform.apps.get(platformApp)!.account).toBe('everjust');
+
+    expect(errorCode(await graphql(platform.app, own.test, `mutation { setDigitalOceanToken(input: { token: "${OWN_DO_TOKEN}" }) { id } }`))).toBe('FORBIDDEN');
+    const set = await graphql(platform.app, own.live, `mutation { setDigitalOceanToken(input: { token: "${OWN_DO_TOKEN}" }) { digitalOceanTokenSet } }`);
+    expect(set.data.setDigitalOceanToken.digitalOceanTokenSet).toBe(true);
+    const stored = (await openDatabase().prisma.tenant.findUniqueOrThrow({ where: { id: own.id } })).digitaloceanTokenEncrypted;
+    expect(stored).toMatch(/^v1\./);
+    expect(stored).not.toContain(OWN_DO_TOKEN);
+
+    // A platform without DIGITALOCEAN_TOKEN accepts the deploy now (the worker runs it with the tenant's token).
+    const fresh = await project([{ path: 'index.html', content: 'own account' }], { key: own.live, name: 'Mine too' });
+    const accepted = await graphql(unconfigured.app, own.live, `mutation($input: DeployProjectInput!) { deployProject(input: $input) { id } }`, { input: { projectId: fresh } });
+    expect(accepted.errors).toBeUndefined();
+    expect((await follow(accepted.data.deployProject.id, own.live)).at(-1)).toMatchObject({ status: 'succeeded' });
+    const ownApp = (await appOf(fresh))!;
+    expect(appPlatform.apps.get(ownApp)!.account).toBe('own-account');
+    expect(appPlatform.requests.filter((request) => request.path === '/v2/apps' && request.method === 'POST').at(-1)!.headers.authorization).toBe(`Bearer ${OWN_DO_TOKEN}`);
+
+    // The earlier app is still the platform's: its redeploy goes there.
+    expect((await deploy(site, own.live)).done.status).toBe('succeeded');
+    expect(await appOf(site)).toBe(platformApp);
+    expect(appPlatform.appsOf('own-account')).toHaveLength(1);
+
+    // Removal uses the account's token too.
+    expect((await graphql(platform.app, own.live, `mutation($input: DeleteDeploymentInput!) { deleteDeployment(input: $input) { id } }`, { input: { projectId: fresh } })).errors).toBeUndefined();
+    await expect.poll(() => appPlatform.apps.get(ownApp)?.deletedAt, { timeout: 10_000 }).toBeInstanceOf(Date);
+    expect(appPlatform.requests.find((request) => request.method === 'DELETE' && request.path === `/v2/apps/${ownApp}`)!.headers.authorization).toBe(`Bearer ${OWN_DO_TOKEN}`);
+  });
+
   it('test mode is simulated: the same events and phases, no call to DigitalOcean or GitHub, the URL is the static preview', async () => {
     const doCalls = appPlatform.requests.length;
     const githubCalls = github.requests.length;
@@ -383,6 +430,7 @@ describeEachDatabase('deployProject (the official DigitalOcean client against a 
     // A second one keeps the app (and its URL's project); a rollback works the same way.
     const again = await deploy(site, tenant.test);
     expect(again.done.status).toBe('succeeded');
+    expect(again.events.find((event) => event.type === 'deploy_ready').url).toBe(url);
     const view = await deploymentsOf(site, tenant.test);
     expect(view.deployments.edges.map((edge: any) => edge.node.phase)).toEqual(['ACTIVE', 'SUPERSEDED']);
     const rollback = await graphql(platform.app, tenant.test, `mutation($input: RollbackDeploymentInput!) { rollbackDeployment(input: $input) { id } }`, { input: { deploymentId: view.deployments.edges[1].node.id } });

@@ -75,4 +75,5 @@ export const SEALED_CONTEXTS = {
   sessionGitHubToken: (sessionId: string) => `github-token:session:${sessionId}`,
   webhookSecret: (tenantId: string) => `webhook-secret:tenant:${tenantId}`,
   tenantAnthropicKey: (tenantId: string) => `anthropic-key:tenant:${tenantId}`,
+  tenantDigitalOceanToken: (tenantId: string) => `digitalocean-token:tenant:${tenantId}`,
 } as const;

@@ -89,6 +89,9 @@ const TEST_MODE_LIMITS = {
   requestsPerHour: 1_000,
   generationsPerDay: 50,
   concurrentSessions: 2,
+  // Test-mode deploys are simulated (nothing is built or hosted): CI may run them freely, within a day's cap.
+  deploysPerDay: 50,
+  liveApps: null,
 } as const satisfies Partial<TierLimits>;
 
 export function isTierName(value: string): value is TierName {

@@ -60,7 +60,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
       deploy: createDeployTask({ secret, gitProviderFor, deployProviderFor: deploys.forMode }),
       import: createImportTask({ secret, gitProviderFor }),
     },
-    maintenance: { 'sandbox-stop': stopSandboxJob, 'deploy-app-delete': createDeleteAppJob({ deployProviderFor: deploys.forMode }) },
+    maintenance: { 'sandbox-stop': stopSandboxJob, 'deploy-app-delete': createDeleteAppJob({ secret, deployProviderFor: deploys.forMode }) },
     llmFor: createLlmSelector(options.config, options.llm),
     sandboxes: createSandboxSelector(options.config, secret, options.sandboxes),
     background: [new WebhookDeliverer({ prisma: options.prisma, config: options.config, logger: options.logger.child({ component: 'webhooks' }), secret, resolver: options.webhookResolver })],

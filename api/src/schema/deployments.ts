@@ -6,11 +6,13 @@ import {
   NotFoundError,
   PermissionError,
   readProjectFile,
+  sealSecret,
+  SEALED_CONTEXTS,
   ValidationError,
   type DeployAppOverride,
   type DeploymentStep,
 } from '@everjust/core';
-import { requireScope, requireSecretKey } from '../auth/scopes.js';
+import { requireLiveKey, requireScope, requireSecretKey } from '../auth/scopes.js';
 import type { RequestContext } from '../context.js';
 import { removeDeployedApp } from '../services/deployed-apps.js';
 import { startSessionWithJob } from '../services/start-session.js';
@@ -18,7 +20,9 @@ import { builder } from './builder.js';
 import { ownerSchema, repositorySchema } from './github.js';
 import { paginateById } from './pagination.js';
 import { findVisibleProject, idempotencyKeySchema, ProjectRef, visibleProjects } from './projects.js';
+import { TenantRef } from './tenant.js';
 import { DeploymentStepRef } from './session-events.js';
+import { SessionRef } from './sessions.js';
 
 /**
  * Deploys: a project's one App Platform app (its stable URL), its deployments (history, the live one),
@@ -85,6 +89,16 @@ builder.objectField(DeploymentRef, 'rollbackOf', (t) =>
     nullable: true,
     description: 'The deployment this one rolled back to.',
     resolve: (deployment, _args, context) => (deployment.rollbackOfId ? context.services.prisma.deployment.findFirst({ where: { id: deployment.rollbackOfId, projectId: deployment.projectId } }) : null),
+  }),
+);
+
+builder.objectField(DeploymentRef, 'session', (t) =>
+  t.field({
+    type: SessionRef,
+    nullable: true,
+    description: 'The deploy session that made it (its events: phases, the build log): needs `sessions:read`.',
+    resolve: (deployment, _args, context) =>
+      deployment.sessionId ? context.services.prisma.session.findFirst({ where: { id: deployment.sessionId, tenantId: context.caller.tenantId, mode: context.caller.mode } }) : null,
   }),
 );
 
@@ -156,10 +170,10 @@ const DeleteDeploymentInput = builder.inputType('DeleteDeploymentInput', {
   fields: (t) => ({ projectId: t.id({ required: true }) }),
 });
 
-/** FORBIDDEN in live mode without DIGITALOCEAN_TOKEN: deploys are a platform setting, nothing the caller can pass. */
+/** FORBIDDEN in live mode with no DigitalOcean token at all: neither the platform's DIGITALOCEAN_TOKEN nor the tenant's own. */
 function requireDeploysConfigured(context: RequestContext): void {
-  if (context.caller.mode === 'live' && !context.services.config.digitalocean.token) {
-    throw new PermissionError('Deploys are not configured on this platform: set DIGITALOCEAN_TOKEN (a DigitalOcean API token with App Platform read and write access) for the API and the workers; test keys deploy without it (simulated)', {
+  if (context.caller.mode === 'live' && !context.services.config.digitalocean.token && !context.caller.tenant.digitaloceanTokenEncrypted) {
+    throw new PermissionError("Deploys are not configured: set DIGITALOCEAN_TOKEN (a DigitalOcean API token with App Platform read and write access) for the API and the workers, or store the tenant's own with setDigitalOceanToken; test keys deploy without it (simulated)", {
       reason: 'DEPLOY_NOT_CONFIGURED',
     });
   }
@@ -170,7 +184,47 @@ async function deployInProgress(context: RequestContext, projectId: string): Pro
   return (await context.services.prisma.session.count({ where: { projectId, kind: 'deploy', status: { in: ['queued', 'running'] } } })) > 0;
 }
 
+/** A DigitalOcean API token as DigitalOcean issues them (`dop_v1_…`): printable, no spaces. */
+const digitalOceanTokenSchema = z.string().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters').regex(/^[\x21-\x7e]+$/, 'must not contain spaces');
+
+const SetDigitalOceanTokenInput = builder.inputType('SetDigitalOceanTokenInput', {
+  fields: (t) => ({
+    token: t.string({
+      required: false,
+      validate: digitalOceanTokenSchema,
+      description: 'A DigitalOcean API token that may create, read, update and delete App Platform apps. null clears it.',
+    }),
+  }),
+});
+
+builder.objectField(TenantRef, 'digitalOceanTokenSet', (t) =>
+  t.boolean({
+    description: "Whether the tenant's own DigitalOcean token is stored for deploys (the token itself is never shown).",
+    resolve: (tenant) => tenant.digitaloceanTokenEncrypted != null,
+  }),
+);
+
 builder.mutationFields((t) => ({
+  setDigitalOceanToken: t.prismaField({
+    type: 'Tenant',
+    description:
+      "Stores the tenant's own DigitalOcean token, encrypted at rest: apps its projects make from now on are in its account (apps made before stay where they are, with the token they were made with). `token: null` clears it. Needs `keys:write` and a live key.",
+    args: { input: t.arg({ type: SetDigitalOceanTokenInput, required: true }) },
+    resolve: async (query, _root, { input }, context) => {
+      requireScope(context.caller, 'keys:write');
+      requireLiveKey(context.caller, 'change the DigitalOcean token');
+      const { prisma, secret, authenticator } = context.services;
+      const tenantId = context.caller.tenantId;
+      const token = input.token?.trim();
+      const tenant = await prisma.tenant.update({
+        ...query,
+        where: { id: tenantId },
+        data: { digitaloceanTokenEncrypted: token ? sealSecret(secret, token, SEALED_CONTEXTS.tenantDigitalOceanToken(tenantId)) : null },
+      });
+      await authenticator.tenantChanged(tenantId);
+      return tenant;
+    },
+  }),
   setProjectDeployTarget: t.prismaField({
     type: 'Project',
     description: 'Names the GitHub repository (owner/name) live deploys push the project to; App Platform builds from its `main` branch.',
@@ -270,7 +324,7 @@ builder.mutationFields((t) => ({
   }),
   deleteDeployment: t.prismaField({
     type: 'Project',
-    description: "Removes the project's app from App Platform (by a job, retried): its URL stops answering and it no longer counts as a live app. The history stays. A project without an app is returned as it is.",
+    description: "Removes the project's app from App Platform (by a job, retried): in live mode its URL stops answering; it no longer counts as a live app. (A simulated app's URL is the project's static preview, which answers while the project exists.) The history stays. A project without an app is returned as it is.",
     args: { input: t.arg({ type: DeleteDeploymentInput, required: true }) },
     resolve: async (query, _root, { input }, context) => {
       requireScope(context.caller, 'projects:write');

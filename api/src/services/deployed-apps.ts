@@ -8,15 +8,16 @@ import { enqueueJob, type Config, type Prisma } from '@everjust/core';
  */
 export async function removeDeployedApp(
   tx: Prisma.TransactionClient,
-  project: { id: string; mode: 'live' | 'test'; deployAppId: string | null },
+  project: { id: string; tenantId: string; mode: 'live' | 'test'; deployAppId: string | null; deployAppAccount: string | null },
   config: Pick<Config, 'jobs'>,
 ): Promise<boolean> {
   if (!project.deployAppId) return false;
-  await tx.project.update({ where: { id: project.id }, data: { deployAppId: null } });
+  await tx.project.update({ where: { id: project.id }, data: { deployAppId: null, deployAppAccount: null } });
   await tx.deployment.updateMany({ where: { projectId: project.id, phase: 'ACTIVE' }, data: { phase: 'SUPERSEDED' } });
   await enqueueJob(tx, {
     kind: 'deploy-app-delete',
-    payload: { appId: project.deployAppId, mode: project.mode, projectId: project.id },
+    // Whose account it is in: the job removes it with that token.
+    payload: { appId: project.deployAppId, mode: project.mode, projectId: project.id, tenantId: project.tenantId, account: project.deployAppAccount ?? 'platform' },
     maxAttempts: config.jobs.maxAttempts,
     maxLeaseLosses: config.jobs.maxLeaseLosses,
   });

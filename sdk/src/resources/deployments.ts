@@ -44,7 +44,7 @@ export class Deployments {
     return (await this.#sender.request(RollbackDeploymentDocument, { input }, options)).rollbackDeployment;
   }
 
-  /** Removes the project's app from App Platform (its URL stops answering); the history stays. */
+  /** Removes the project's app from App Platform (in live mode its URL stops answering); the history stays. */
   async delete(projectId: string, options?: RequestOptions): Promise<Project> {
     return (await this.#sender.request(DeleteDeploymentDocument, { input: { projectId } }, options)).deleteDeployment;
   }

@@ -1,7 +1,8 @@
 /**
  * Deploys to DigitalOcean App Platform through the official client (`@digitalocean/dots`, set up
  * without Kiota's own retries in `digitalocean-client.ts`): `POST /v2/apps` the first time (which
- * starts the app's first deployment), afterwards `PUT /v2/apps/{id}` with the spec (a changed spec
+ * starts the app's first deployment), afterwards `PUT /v2/apps/{id}` with the spec, keeping the app's
+ * name and region (a changed spec
  * starts a deployment by itself) and, when it did not, `POST /v2/apps/{id}/deployments`. 429 and 5xx
  * (and no answer) are retried here with backoff, honouring `retry-after`; what is left is a
  * DeployProviderError carrying App Platform's own message.
@@ -64,6 +65,11 @@ export function createAppPlatform(settings: AppPlatformSettings): DeployProvider
         if (first?.id) return { appId: created.id, deploymentId: first.id, created: true };
         return { appId: created.id, deploymentId: await startDeployment(created.id, signal), created: true };
       }
+      // The app keeps the name and region it was made with (a renamed project, a changed
+      // EVERJUST_DEPLOY_REGION): App Platform does not move an app by a spec update.
+      const current = (await call(`GET /v2/apps/${appId}`, signal, (client) => client.v2.apps.byApp_Id(appId).get()))?.app?.spec;
+      if (current?.name) body.name = current.name;
+      if (current?.region) body.region = current.region;
       const app = (await call(`PUT /v2/apps/${appId}`, signal, (client) => client.v2.apps.byApp_Id(appId).put({ spec: body })))?.app;
       // A changed spec started a deployment already (of the branch's newest commit, cause "app spec
       // updated"); a second would cancel it. An older one still in progress is superseded by ours.

@@ -1,7 +1,8 @@
 /**
  * Test mode's deploy: never calls DigitalOcean (nor GitHub), so integrators' CI runs deploys for free.
  * It walks a deployment through App Platform's phases, one per read, with the same steps, and its app's
- * URL is the project's static preview (a signed URL the API serves the project's files at). Its app and
+ * URL is the project's static preview (a signed URL the API serves the project's files at, the same on
+ * every deploy of the project). Its app and
  * deployment ids are its own (`sim-…`); what it remembers lives in this process: a deployment it does
  * not know (a worker that restarted) reads as ACTIVE.
  */
@@ -15,8 +16,11 @@ export interface SimulatedSettings {
   secret: string;
 }
 
-/** How long the simulated app's URL (a signed static preview) stays valid. */
-const URL_LIFETIME_S = 365 * 86_400;
+/**
+ * The simulated app's URL is a signed static preview with this fixed expiry (2100-01-01), not one
+ * counted from now: the same project gets the same URL on every deploy, as a real app keeps its own.
+ */
+const URL_EXPIRES_AT_S = Date.UTC(2100, 0, 1) / 1000;
 const WALK: readonly DeploymentPhaseName[] = ['PENDING_BUILD', 'BUILDING', 'PENDING_DEPLOY', 'DEPLOYING', 'ACTIVE'];
 
 interface SimulatedDeployment {
@@ -37,7 +41,7 @@ export function createSimulatedDeploy(settings: SimulatedSettings): DeployProvid
     return id;
   };
   const projectOf = (appId: string) => apps.get(appId)?.projectId ?? appId.replace(/^sim-app-/, '');
-  const url = (appId: string) => previewUrlFor(settings.previewUrl, settings.secret, { projectId: projectOf(appId), mode: 'test', expiresAt: Math.floor(Date.now() / 1000) + URL_LIFETIME_S });
+  const url = (appId: string) => previewUrlFor(settings.previewUrl, settings.secret, { projectId: projectOf(appId), mode: 'test', expiresAt: URL_EXPIRES_AT_S });
 
   return {
     name: 'simulated',

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   detectDeployApp,
   encodeId,
+  enqueueJob,
   openSecret,
   readProjectFiles,
   recordUsage,
@@ -30,8 +31,8 @@ export interface DeployJobPayload {
 export interface DeployTaskOptions {
   /** EVERJUST_SECRET: opens the tenant's sealed GitHub token. */
   secret: string;
-  /** The deploy provider for a mode: simulated in test mode; App Platform in live mode (null: no DIGITALOCEAN_TOKEN). */
-  deployProviderFor(mode: 'live' | 'test', logger: Logger): DeployProvider | null;
+  /** The deploy provider for a mode: simulated in test mode; App Platform in live mode, with the tenant's own token when given (null: no token at all). */
+  deployProviderFor(mode: 'live' | 'test', logger: Logger, tenantToken?: string | null): DeployProvider | null;
   gitProviderFor(token: string, context: TaskContext): GitProvider;
 }
 
@@ -53,10 +54,16 @@ export function createDeployTask(options: DeployTaskOptions): TaskHandler {
   return async (context) => {
     const { prisma, session, signal, writer, config, logger } = context;
     const payload = context.job.payload as DeployJobPayload;
-    const provider = options.deployProviderFor(session.mode, logger);
-    if (!provider) throw new TaskError('DEPLOY_NOT_CONFIGURED', 'Deploys need a DigitalOcean token: set DIGITALOCEAN_TOKEN on the worker', false);
     const project = await prisma.project.findUnique({ where: { id: session.projectId } });
     if (!project || project.deletedAt) throw new TaskError('PROJECT_NOT_FOUND', 'The project was deleted', false);
+    // Whose DigitalOcean account: the app's, once it has one; else the tenant's own token's when set.
+    const tenantToken = session.mode === 'live' ? await tenantDigitalOceanToken(prisma, session.tenantId, options.secret) : null;
+    const account: DeployAccount = project.deployAppId ? ((project.deployAppAccount as DeployAccount | null) ?? 'platform') : tenantToken ? 'tenant' : 'platform';
+    if (account === 'tenant' && !tenantToken) {
+      throw new TaskError('DEPLOY_TOKEN_MISSING', "The project's app was made with the tenant's own DigitalOcean token, which is no longer set: set it again with setDigitalOceanToken", false);
+    }
+    const provider = options.deployProviderFor(session.mode, logger, account === 'tenant' ? tenantToken : null);
+    if (!provider) throw new TaskError('DEPLOY_NOT_CONFIGURED', "Deploys need a DigitalOcean token: set DIGITALOCEAN_TOKEN on the worker, or the tenant's own with setDigitalOceanToken", false);
 
     // One deployment per session, made by the first attempt, found again by a retried one.
     let deployment = await prisma.deployment.upsert({
@@ -72,7 +79,7 @@ export function createDeployTask(options: DeployTaskOptions): TaskHandler {
       if (!deployment.doDeploymentId) {
         const started = payload.rollbackOfId
           ? await startRollback(context, provider, deployment, payload.rollbackOfId, project.deployAppId)
-          : await startDeploy(context, options, provider, deployment, project, payload.app ?? {});
+          : await startDeploy(context, options, provider, deployment, project, payload.app ?? {}, account);
         await update({ appId: started.appId, doDeploymentId: started.deploymentId, appKind: started.appKind, commitSha: started.commitSha });
         // One deploy counted, once per session (a retry that follows the same deployment adds none).
         await recordUsage(prisma, { tenantId: session.tenantId, mode: session.mode, projectId: project.id, externalUserId: session.externalUserId, deploys: 1, billable: session.mode === 'live' });
@@ -162,6 +169,7 @@ async function startDeploy(
   deployment: Deployment,
   project: { id: string; name: string; deployRepository: string | null; deployAppId: string | null; customDomain: string | null },
   override: DeployAppOverride,
+  account: DeployAccount,
 ): Promise<Started> {
   const { prisma, session, signal, writer, config } = context;
   const files = await readProjectFiles(prisma, project.id);
@@ -207,8 +215,13 @@ async function startDeploy(
     signal,
     // Recorded before anything else can fail: a retry, or the next deploy, updates this app.
     onAppCreated: async (appId) => {
-      await prisma.project.update({ where: { id: project.id }, data: { deployAppId: appId } });
       await prisma.deployment.update({ where: { id: deployment.id }, data: { appId } });
+      const recorded = await prisma.project.updateMany({ where: { id: project.id, deletedAt: null }, data: { deployAppId: appId, deployAppAccount: account } });
+      if (recorded.count === 0) {
+        // Deleted while this deploy ran: its removal saw no app, so this one is removed here.
+        await enqueueJob(prisma, { kind: 'deploy-app-delete', payload: { appId, mode: session.mode, projectId: project.id, tenantId: session.tenantId, account }, maxAttempts: config.jobs.maxAttempts, maxLeaseLosses: config.jobs.maxLeaseLosses });
+        throw new TaskError('PROJECT_NOT_FOUND', 'The project was deleted while it was being deployed; its new app is being removed', false);
+      }
     },
   });
   return { appId: started.appId, deploymentId: started.deploymentId, appKind: detection.app.kind, commitSha };
@@ -241,6 +254,21 @@ function failedPhase(steps: DeploymentStep[], lastRunning: DeploymentPhaseName):
   return lastRunning;
 }
 
+/** Whose DigitalOcean account an app is in. */
+type DeployAccount = 'platform' | 'tenant';
+
+/** The tenant's own DigitalOcean token (setDigitalOceanToken), or null when it has none. */
+async function tenantDigitalOceanToken(prisma: PrismaClient, tenantId: string, secret: string): Promise<string | null> {
+  const tenant = await prisma.tenant.findUnique({ where: { id: tenantId }, select: { digitaloceanTokenEncrypted: true } });
+  if (!tenant?.digitaloceanTokenEncrypted) return null;
+  try {
+    return openSecret(secret, tenant.digitaloceanTokenEncrypted, SEALED_CONTEXTS.tenantDigitalOceanToken(tenantId));
+  } catch (error) {
+    if (error instanceof SecretBoxError) throw new TaskError('DEPLOY_TOKEN_UNREADABLE', 'The stored DigitalOcean token cannot be decrypted (was EVERJUST_SECRET changed?); set it again with setDigitalOceanToken', false);
+    throw error;
+  }
+}
+
 /** The tenant's stored GitHub token (a live credential: deploys push with it in live mode only). */
 async function tenantGitHubToken(prisma: PrismaClient, tenantId: string, secret: string): Promise<string> {
   const tenant = await prisma.tenant.findUnique({ where: { id: tenantId }, select: { githubTokenEncrypted: true } });
@@ -259,11 +287,14 @@ function asTaskError(error: unknown): Error & { retryable?: boolean } {
 }
 
 /** The `deploy-app-delete` job (deleteDeployment, deleteProject): removes an app from its platform, retried like any job. */
-export function createDeleteAppJob(options: { deployProviderFor(mode: 'live' | 'test', logger: Logger): DeployProvider | null }) {
-  return async (job: { payload: Record<string, unknown> }, helpers: { logger: Logger }): Promise<void> => {
+export function createDeleteAppJob(options: { secret: string; deployProviderFor(mode: 'live' | 'test', logger: Logger, tenantToken?: string | null): DeployProvider | null }) {
+  return async (job: { payload: Record<string, unknown> }, helpers: { prisma: PrismaClient; logger: Logger }): Promise<void> => {
     const appId = String(job.payload.appId);
     const mode = job.payload.mode === 'live' ? 'live' : 'test';
-    const provider = options.deployProviderFor(mode, helpers.logger);
+    // An app in the tenant's own account is removed with its token (one changed since: App Platform answers 404, taken as gone).
+    const tenantToken = mode === 'live' && job.payload.account === 'tenant' ? await tenantDigitalOceanToken(helpers.prisma, String(job.payload.tenantId), options.secret) : null;
+    if (mode === 'live' && job.payload.account === 'tenant' && !tenantToken) throw new Error(`The tenant's DigitalOcean token is no longer set: app ${appId} cannot be removed until it is set again`);
+    const provider = options.deployProviderFor(mode, helpers.logger, tenantToken);
     if (!provider) throw new Error('Deploys need a DigitalOcean token: set DIGITALOCEAN_TOKEN on the worker to remove the app');
     await provider.deleteApp(appId, AbortSignal.timeout(60_000));
     helpers.logger.info({ appId, mode }, 'removed a deployed app');

@@ -2262,6 +2262,7 @@ export const TenantScalarFieldEnum = {
   allowedOrigins: 'allowedOrigins',
   limitOverrides: 'limitOverrides',
   githubTokenEncrypted: 'githubTokenEncrypted',
+  digitaloceanTokenEncrypted: 'digitaloceanTokenEncrypted',
   generationInstructions: 'generationInstructions',
   defaultModel: 'defaultModel',
   allowedModels: 'allowedModels',
@@ -2307,6 +2308,7 @@ export const ProjectScalarFieldEnum = {
   forkedAtSessionId: 'forkedAtSessionId',
   deployRepository: 'deployRepository',
   deployAppId: 'deployAppId',
+  deployAppAccount: 'deployAppAccount',
   customDomain: 'customDomain'
 } as const
 

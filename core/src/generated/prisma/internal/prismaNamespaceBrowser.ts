@@ -100,6 +100,7 @@ export const TenantScalarFieldEnum = {
   allowedOrigins: 'allowedOrigins',
   limitOverrides: 'limitOverrides',
   githubTokenEncrypted: 'githubTokenEncrypted',
+  digitaloceanTokenEncrypted: 'digitaloceanTokenEncrypted',
   generationInstructions: 'generationInstructions',
   defaultModel: 'defaultModel',
   allowedModels: 'allowedModels',
@@ -145,6 +146,7 @@ export const ProjectScalarFieldEnum = {
   forkedAtSessionId: 'forkedAtSessionId',
   deployRepository: 'deployRepository',
   deployAppId: 'deployAppId',
+  deployAppAccount: 'deployAppAccount',
   customDomain: 'customDomain'
 } as const
 

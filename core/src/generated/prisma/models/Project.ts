@@ -38,6 +38,7 @@ export type ProjectMinAggregateOutputType = {
   forkedAtSessionId: string | null
   deployRepository: string | null
   deployAppId: string | null
+  deployAppAccount: string | null
   customDomain: string | null
 }
 
@@ -55,6 +56,7 @@ export type ProjectMaxAggregateOutputType = {
   forkedAtSessionId: string | null
   deployRepository: string | null
   deployAppId: string | null
+  deployAppAccount: string | null
   customDomain: string | null
 }
 
@@ -73,6 +75,7 @@ export type ProjectCountAggregateOutputType = {
   forkedAtSessionId: number
   deployRepository: number
   deployAppId: number
+  deployAppAccount: number
   customDomain: number
   _all: number
 }
@@ -92,6 +95,7 @@ export type ProjectMinAggregateInputType = {
   forkedAtSessionId?: true
   deployRepository?: true
   deployAppId?: true
+  deployAppAccount?: true
   customDomain?: true
 }
 
@@ -109,6 +113,7 @@ export type ProjectMaxAggregateInputType = {
   forkedAtSessionId?: true
   deployRepository?: true
   deployAppId?: true
+  deployAppAccount?: true
   customDomain?: true
 }
 
@@ -127,6 +132,7 @@ export type ProjectCountAggregateInputType = {
   forkedAtSessionId?: true
   deployRepository?: true
   deployAppId?: true
+  deployAppAccount?: true
   customDomain?: true
   _all?: true
 }
@@ -218,6 +224,7 @@ export type ProjectGroupByOutputType = {
   forkedAtSessionId: string | null
   deployRepository: string | null
   deployAppId: string | null
+  deployAppAccount: string | null
   customDomain: string | null
   _count: ProjectCountAggregateOutputType | null
   _min: ProjectMinAggregateOutputType | null
@@ -257,6 +264,7 @@ export type ProjectWhereInput = {
   forkedAtSessionId?: Prisma.UuidNullableFilter<"Project"> | string | null
   deployRepository?: Prisma.StringNullableFilter<"Project"> | string | null
   deployAppId?: Prisma.StringNullableFilter<"Project"> | string | null
+  deployAppAccount?: Prisma.StringNullableFilter<"Project"> | string | null
   customDomain?: Prisma.StringNullableFilter<"Project"> | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   forkedFrom?: Prisma.XOR<Prisma.ProjectNullableScalarRelationFilter, Prisma.ProjectWhereInput> | null
@@ -284,6 +292,7 @@ export type ProjectOrderByWithRelationInput = {
   forkedAtSessionId?: Prisma.SortOrderInput | Prisma.SortOrder
   deployRepository?: Prisma.SortOrderInput | Prisma.SortOrder
   deployAppId?: Prisma.SortOrderInput | Prisma.SortOrder
+  deployAppAccount?: Prisma.SortOrderInput | Prisma.SortOrder
   customDomain?: Prisma.SortOrderInput | Prisma.SortOrder
   tenant?: Prisma.TenantOrderByWithRelationInput
   forkedFrom?: Prisma.ProjectOrderByWithRelationInput
@@ -314,6 +323,7 @@ export type ProjectWhereUniqueInput = Prisma.AtLeast<{
   forkedAtSessionId?: Prisma.UuidNullableFilter<"Project"> | string | null
   deployRepository?: Prisma.StringNullableFilter<"Project"> | string | null
   deployAppId?: Prisma.StringNullableFilter<"Project"> | string | null
+  deployAppAccount?: Prisma.StringNullableFilter<"Project"> | string | null
   customDomain?: Prisma.StringNullableFilter<"Project"> | string | null
   tenant?: Prisma.XOR<Prisma.TenantScalarRelationFilter, Prisma.TenantWhereInput>
   forkedFrom?: Prisma.XOR<Prisma.ProjectNullableScalarRelationFilter, Prisma.ProjectWhereInput> | null
@@ -341,6 +351,7 @@ export type ProjectOrderByWithAggregationInput = {
   forkedAtSessionId?: Prisma.SortOrderInput | Prisma.SortOrder
   deployRepository?: Prisma.SortOrderInput | Prisma.SortOrder
   deployAppId?: Prisma.SortOrderInput | Prisma.SortOrder
+  deployAppAccount?: Prisma.SortOrderInput | Prisma.SortOrder
   customDomain?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.ProjectCountOrderByAggregateInput
   _max?: Prisma.ProjectMaxOrderByAggregateInput
@@ -365,6 +376,7 @@ export type ProjectScalarWhereWithAggregatesInput = {
   forkedAtSessionId?: Prisma.UuidNullableWithAggregatesFilter<"Project"> | string | null
   deployRepository?: Prisma.StringNullableWithAggregatesFilter<"Project"> | string | null
   deployAppId?: Prisma.StringNullableWithAggregatesFilter<"Project"> | string | null
+  deployAppAccount?: Prisma.StringNullableWithAggregatesFilter<"Project"> | string | null
   customDomain?: Prisma.StringNullableWithAggregatesFilter<"Project"> | string | null
 }
 
@@ -381,6 +393,7 @@ export type ProjectCreateInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
@@ -408,6 +421,7 @@ export type ProjectUncheckedCreateInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
@@ -431,6 +445,7 @@ export type ProjectUpdateInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
@@ -458,6 +473,7 @@ export type ProjectUncheckedUpdateInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
@@ -483,6 +499,7 @@ export type ProjectCreateManyInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
 }
 
@@ -499,6 +516,7 @@ export type ProjectUpdateManyMutationInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
@@ -517,6 +535,7 @@ export type ProjectUncheckedUpdateManyInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
@@ -550,6 +569,7 @@ export type ProjectCountOrderByAggregateInput = {
   forkedAtSessionId?: Prisma.SortOrder
   deployRepository?: Prisma.SortOrder
   deployAppId?: Prisma.SortOrder
+  deployAppAccount?: Prisma.SortOrder
   customDomain?: Prisma.SortOrder
 }
 
@@ -567,6 +587,7 @@ export type ProjectMaxOrderByAggregateInput = {
   forkedAtSessionId?: Prisma.SortOrder
   deployRepository?: Prisma.SortOrder
   deployAppId?: Prisma.SortOrder
+  deployAppAccount?: Prisma.SortOrder
   customDomain?: Prisma.SortOrder
 }
 
@@ -584,6 +605,7 @@ export type ProjectMinOrderByAggregateInput = {
   forkedAtSessionId?: Prisma.SortOrder
   deployRepository?: Prisma.SortOrder
   deployAppId?: Prisma.SortOrder
+  deployAppAccount?: Prisma.SortOrder
   customDomain?: Prisma.SortOrder
 }
 
@@ -789,6 +811,7 @@ export type ProjectCreateWithoutTenantInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
   forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
@@ -814,6 +837,7 @@ export type ProjectUncheckedCreateWithoutTenantInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
@@ -868,6 +892,7 @@ export type ProjectScalarWhereInput = {
   forkedAtSessionId?: Prisma.UuidNullableFilter<"Project"> | string | null
   deployRepository?: Prisma.StringNullableFilter<"Project"> | string | null
   deployAppId?: Prisma.StringNullableFilter<"Project"> | string | null
+  deployAppAccount?: Prisma.StringNullableFilter<"Project"> | string | null
   customDomain?: Prisma.StringNullableFilter<"Project"> | string | null
 }
 
@@ -884,6 +909,7 @@ export type ProjectCreateWithoutForksInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
@@ -910,6 +936,7 @@ export type ProjectUncheckedCreateWithoutForksInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
@@ -937,6 +964,7 @@ export type ProjectCreateWithoutForkedFromInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forks?: Prisma.ProjectCreateNestedManyWithoutForkedFromInput
@@ -962,6 +990,7 @@ export type ProjectUncheckedCreateWithoutForkedFromInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
@@ -1006,6 +1035,7 @@ export type ProjectUpdateWithoutForksInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
@@ -1032,6 +1062,7 @@ export type ProjectUncheckedUpdateWithoutForksInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
@@ -1070,6 +1101,7 @@ export type ProjectCreateWithoutSessionsInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
@@ -1096,6 +1128,7 @@ export type ProjectUncheckedCreateWithoutSessionsInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   files?: Prisma.ProjectFileUncheckedCreateNestedManyWithoutProjectInput
@@ -1134,6 +1167,7 @@ export type ProjectUpdateWithoutSessionsInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
@@ -1160,6 +1194,7 @@ export type ProjectUncheckedUpdateWithoutSessionsInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   files?: Prisma.ProjectFileUncheckedUpdateManyWithoutProjectNestedInput
@@ -1182,6 +1217,7 @@ export type ProjectCreateWithoutCheckpointsInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
@@ -1208,6 +1244,7 @@ export type ProjectUncheckedCreateWithoutCheckpointsInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
@@ -1246,6 +1283,7 @@ export type ProjectUpdateWithoutCheckpointsInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
@@ -1272,6 +1310,7 @@ export type ProjectUncheckedUpdateWithoutCheckpointsInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
@@ -1294,6 +1333,7 @@ export type ProjectCreateWithoutFilesInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
@@ -1320,6 +1360,7 @@ export type ProjectUncheckedCreateWithoutFilesInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
@@ -1358,6 +1399,7 @@ export type ProjectUpdateWithoutFilesInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
@@ -1384,6 +1426,7 @@ export type ProjectUncheckedUpdateWithoutFilesInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
@@ -1406,6 +1449,7 @@ export type ProjectCreateWithoutSandboxInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
@@ -1432,6 +1476,7 @@ export type ProjectUncheckedCreateWithoutSandboxInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
@@ -1470,6 +1515,7 @@ export type ProjectUpdateWithoutSandboxInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
@@ -1496,6 +1542,7 @@ export type ProjectUncheckedUpdateWithoutSandboxInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
@@ -1518,6 +1565,7 @@ export type ProjectCreateWithoutPreviewErrorsInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
@@ -1544,6 +1592,7 @@ export type ProjectUncheckedCreateWithoutPreviewErrorsInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
@@ -1582,6 +1631,7 @@ export type ProjectUpdateWithoutPreviewErrorsInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
@@ -1608,6 +1658,7 @@ export type ProjectUncheckedUpdateWithoutPreviewErrorsInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
@@ -1630,6 +1681,7 @@ export type ProjectCreateWithoutDeploymentsInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   tenant: Prisma.TenantCreateNestedOneWithoutProjectsInput
   forkedFrom?: Prisma.ProjectCreateNestedOneWithoutForksInput
@@ -1656,6 +1708,7 @@ export type ProjectUncheckedCreateWithoutDeploymentsInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
   forks?: Prisma.ProjectUncheckedCreateNestedManyWithoutForkedFromInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutProjectInput
@@ -1694,6 +1747,7 @@ export type ProjectUpdateWithoutDeploymentsInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
@@ -1720,6 +1774,7 @@ export type ProjectUncheckedUpdateWithoutDeploymentsInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
@@ -1743,6 +1798,7 @@ export type ProjectCreateManyTenantInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
 }
 
@@ -1759,6 +1815,7 @@ export type ProjectUpdateWithoutTenantInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forkedFrom?: Prisma.ProjectUpdateOneWithoutForksNestedInput
   forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
@@ -1784,6 +1841,7 @@ export type ProjectUncheckedUpdateWithoutTenantInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
@@ -1808,6 +1866,7 @@ export type ProjectUncheckedUpdateManyWithoutTenantInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
@@ -1825,6 +1884,7 @@ export type ProjectCreateManyForkedFromInput = {
   forkedAtSessionId?: string | null
   deployRepository?: string | null
   deployAppId?: string | null
+  deployAppAccount?: string | null
   customDomain?: string | null
 }
 
@@ -1841,6 +1901,7 @@ export type ProjectUpdateWithoutForkedFromInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tenant?: Prisma.TenantUpdateOneRequiredWithoutProjectsNestedInput
   forks?: Prisma.ProjectUpdateManyWithoutForkedFromNestedInput
@@ -1866,6 +1927,7 @@ export type ProjectUncheckedUpdateWithoutForkedFromInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forks?: Prisma.ProjectUncheckedUpdateManyWithoutForkedFromNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutProjectNestedInput
@@ -1890,6 +1952,7 @@ export type ProjectUncheckedUpdateManyWithoutForkedFromInput = {
   forkedAtSessionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployRepository?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deployAppId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  deployAppAccount?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   customDomain?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
@@ -1984,6 +2047,7 @@ export type ProjectSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   forkedAtSessionId?: boolean
   deployRepository?: boolean
   deployAppId?: boolean
+  deployAppAccount?: boolean
   customDomain?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   forkedFrom?: boolean | Prisma.Project$forkedFromArgs<ExtArgs>
@@ -2012,6 +2076,7 @@ export type ProjectSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exten
   forkedAtSessionId?: boolean
   deployRepository?: boolean
   deployAppId?: boolean
+  deployAppAccount?: boolean
   customDomain?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   forkedFrom?: boolean | Prisma.Project$forkedFromArgs<ExtArgs>
@@ -2032,6 +2097,7 @@ export type ProjectSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exten
   forkedAtSessionId?: boolean
   deployRepository?: boolean
   deployAppId?: boolean
+  deployAppAccount?: boolean
   customDomain?: boolean
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   forkedFrom?: boolean | Prisma.Project$forkedFromArgs<ExtArgs>
@@ -2052,10 +2118,11 @@ export type ProjectSelectScalar = {
   forkedAtSessionId?: boolean
   deployRepository?: boolean
   deployAppId?: boolean
+  deployAppAccount?: boolean
   customDomain?: boolean
 }
 
-export type ProjectOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "mode" | "name" | "description" | "externalUserId" | "metadata" | "createdAt" | "updatedAt" | "deletedAt" | "forkedFromId" | "forkedAtSessionId" | "deployRepository" | "deployAppId" | "customDomain", ExtArgs["result"]["project"]>
+export type ProjectOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "mode" | "name" | "description" | "externalUserId" | "metadata" | "createdAt" | "updatedAt" | "deletedAt" | "forkedFromId" | "forkedAtSessionId" | "deployRepository" | "deployAppId" | "deployAppAccount" | "customDomain", ExtArgs["result"]["project"]>
 export type ProjectInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   tenant?: boolean | Prisma.TenantDefaultArgs<ExtArgs>
   forkedFrom?: boolean | Prisma.Project$forkedFromArgs<ExtArgs>
@@ -2120,6 +2187,10 @@ export type $ProjectPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
      * or later deploy updates it rather than making a second; null once it is removed.
      */
     deployAppId: string | null
+    /**
+     * Whose DigitalOcean account the app is in: `platform` (DIGITALOCEAN_TOKEN) or `tenant` (its own token).
+     */
+    deployAppAccount: string | null
     /**
      * The app's custom domain (setProjectDomain), passed to its spec as the PRIMARY domain.
      */
@@ -2570,6 +2641,7 @@ export interface ProjectFieldRefs {
   readonly forkedAtSessionId: Prisma.FieldRef<"Project", 'String'>
   readonly deployRepository: Prisma.FieldRef<"Project", 'String'>
   readonly deployAppId: Prisma.FieldRef<"Project", 'String'>
+  readonly deployAppAccount: Prisma.FieldRef<"Project", 'String'>
   readonly customDomain: Prisma.FieldRef<"Project", 'String'>
 }
     

@@ -39,6 +39,7 @@ export type TenantMinAggregateOutputType = {
   name: string | null
   tier: $Enums.Tier | null
   githubTokenEncrypted: string | null
+  digitaloceanTokenEncrypted: string | null
   generationInstructions: string | null
   defaultModel: string | null
   anthropicApiKeyEncrypted: string | null
@@ -54,6 +55,7 @@ export type TenantMaxAggregateOutputType = {
   name: string | null
   tier: $Enums.Tier | null
   githubTokenEncrypted: string | null
+  digitaloceanTokenEncrypted: string | null
   generationInstructions: string | null
   defaultModel: string | null
   anthropicApiKeyEncrypted: string | null
@@ -71,6 +73,7 @@ export type TenantCountAggregateOutputType = {
   allowedOrigins: number
   limitOverrides: number
   githubTokenEncrypted: number
+  digitaloceanTokenEncrypted: number
   generationInstructions: number
   defaultModel: number
   allowedModels: number
@@ -97,6 +100,7 @@ export type TenantMinAggregateInputType = {
   name?: true
   tier?: true
   githubTokenEncrypted?: true
+  digitaloceanTokenEncrypted?: true
   generationInstructions?: true
   defaultModel?: true
   anthropicApiKeyEncrypted?: true
@@ -112,6 +116,7 @@ export type TenantMaxAggregateInputType = {
   name?: true
   tier?: true
   githubTokenEncrypted?: true
+  digitaloceanTokenEncrypted?: true
   generationInstructions?: true
   defaultModel?: true
   anthropicApiKeyEncrypted?: true
@@ -129,6 +134,7 @@ export type TenantCountAggregateInputType = {
   allowedOrigins?: true
   limitOverrides?: true
   githubTokenEncrypted?: true
+  digitaloceanTokenEncrypted?: true
   generationInstructions?: true
   defaultModel?: true
   allowedModels?: true
@@ -234,6 +240,7 @@ export type TenantGroupByOutputType = {
   allowedOrigins: string[]
   limitOverrides: runtime.JsonValue
   githubTokenEncrypted: string | null
+  digitaloceanTokenEncrypted: string | null
   generationInstructions: string | null
   defaultModel: string | null
   allowedModels: string[]
@@ -275,6 +282,7 @@ export type TenantWhereInput = {
   allowedOrigins?: Prisma.StringNullableListFilter<"Tenant">
   limitOverrides?: Prisma.JsonFilter<"Tenant">
   githubTokenEncrypted?: Prisma.StringNullableFilter<"Tenant"> | string | null
+  digitaloceanTokenEncrypted?: Prisma.StringNullableFilter<"Tenant"> | string | null
   generationInstructions?: Prisma.StringNullableFilter<"Tenant"> | string | null
   defaultModel?: Prisma.StringNullableFilter<"Tenant"> | string | null
   allowedModels?: Prisma.StringNullableListFilter<"Tenant">
@@ -298,6 +306,7 @@ export type TenantOrderByWithRelationInput = {
   allowedOrigins?: Prisma.SortOrder
   limitOverrides?: Prisma.SortOrder
   githubTokenEncrypted?: Prisma.SortOrderInput | Prisma.SortOrder
+  digitaloceanTokenEncrypted?: Prisma.SortOrderInput | Prisma.SortOrder
   generationInstructions?: Prisma.SortOrderInput | Prisma.SortOrder
   defaultModel?: Prisma.SortOrderInput | Prisma.SortOrder
   allowedModels?: Prisma.SortOrder
@@ -324,6 +333,7 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   allowedOrigins?: Prisma.StringNullableListFilter<"Tenant">
   limitOverrides?: Prisma.JsonFilter<"Tenant">
   githubTokenEncrypted?: Prisma.StringNullableFilter<"Tenant"> | string | null
+  digitaloceanTokenEncrypted?: Prisma.StringNullableFilter<"Tenant"> | string | null
   generationInstructions?: Prisma.StringNullableFilter<"Tenant"> | string | null
   defaultModel?: Prisma.StringNullableFilter<"Tenant"> | string | null
   allowedModels?: Prisma.StringNullableListFilter<"Tenant">
@@ -347,6 +357,7 @@ export type TenantOrderByWithAggregationInput = {
   allowedOrigins?: Prisma.SortOrder
   limitOverrides?: Prisma.SortOrder
   githubTokenEncrypted?: Prisma.SortOrderInput | Prisma.SortOrder
+  digitaloceanTokenEncrypted?: Prisma.SortOrderInput | Prisma.SortOrder
   generationInstructions?: Prisma.SortOrderInput | Prisma.SortOrder
   defaultModel?: Prisma.SortOrderInput | Prisma.SortOrder
   allowedModels?: Prisma.SortOrder
@@ -373,6 +384,7 @@ export type TenantScalarWhereWithAggregatesInput = {
   allowedOrigins?: Prisma.StringNullableListFilter<"Tenant">
   limitOverrides?: Prisma.JsonWithAggregatesFilter<"Tenant">
   githubTokenEncrypted?: Prisma.StringNullableWithAggregatesFilter<"Tenant"> | string | null
+  digitaloceanTokenEncrypted?: Prisma.StringNullableWithAggregatesFilter<"Tenant"> | string | null
   generationInstructions?: Prisma.StringNullableWithAggregatesFilter<"Tenant"> | string | null
   defaultModel?: Prisma.StringNullableWithAggregatesFilter<"Tenant"> | string | null
   allowedModels?: Prisma.StringNullableListFilter<"Tenant">
@@ -391,6 +403,7 @@ export type TenantCreateInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
   generationInstructions?: string | null
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
@@ -414,6 +427,7 @@ export type TenantUncheckedCreateInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
   generationInstructions?: string | null
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
@@ -437,6 +451,7 @@ export type TenantUpdateInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -460,6 +475,7 @@ export type TenantUncheckedUpdateInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -483,6 +499,7 @@ export type TenantCreateManyInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
   generationInstructions?: string | null
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
@@ -501,6 +518,7 @@ export type TenantUpdateManyMutationInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -519,6 +537,7 @@ export type TenantUncheckedUpdateManyInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -545,6 +564,7 @@ export type TenantCountOrderByAggregateInput = {
   allowedOrigins?: Prisma.SortOrder
   limitOverrides?: Prisma.SortOrder
   githubTokenEncrypted?: Prisma.SortOrder
+  digitaloceanTokenEncrypted?: Prisma.SortOrder
   generationInstructions?: Prisma.SortOrder
   defaultModel?: Prisma.SortOrder
   allowedModels?: Prisma.SortOrder
@@ -565,6 +585,7 @@ export type TenantMaxOrderByAggregateInput = {
   name?: Prisma.SortOrder
   tier?: Prisma.SortOrder
   githubTokenEncrypted?: Prisma.SortOrder
+  digitaloceanTokenEncrypted?: Prisma.SortOrder
   generationInstructions?: Prisma.SortOrder
   defaultModel?: Prisma.SortOrder
   anthropicApiKeyEncrypted?: Prisma.SortOrder
@@ -580,6 +601,7 @@ export type TenantMinOrderByAggregateInput = {
   name?: Prisma.SortOrder
   tier?: Prisma.SortOrder
   githubTokenEncrypted?: Prisma.SortOrder
+  digitaloceanTokenEncrypted?: Prisma.SortOrder
   generationInstructions?: Prisma.SortOrder
   defaultModel?: Prisma.SortOrder
   anthropicApiKeyEncrypted?: Prisma.SortOrder
@@ -722,6 +744,7 @@ export type TenantCreateWithoutApiKeysInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
   generationInstructions?: string | null
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
@@ -744,6 +767,7 @@ export type TenantUncheckedCreateWithoutApiKeysInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
   generationInstructions?: string | null
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
@@ -782,6 +806,7 @@ export type TenantUpdateWithoutApiKeysInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -804,6 +829,7 @@ export type TenantUncheckedUpdateWithoutApiKeysInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -826,6 +852,7 @@ export type TenantCreateWithoutProjectsInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
   generationInstructions?: string | null
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
@@ -848,6 +875,7 @@ export type TenantUncheckedCreateWithoutProjectsInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
   generationInstructions?: string | null
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
@@ -886,6 +914,7 @@ export type TenantUpdateWithoutProjectsInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -908,6 +937,7 @@ export type TenantUncheckedUpdateWithoutProjectsInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -930,6 +960,7 @@ export type TenantCreateWithoutUploadsInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
   generationInstructions?: string | null
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
@@ -952,6 +983,7 @@ export type TenantUncheckedCreateWithoutUploadsInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
   generationInstructions?: string | null
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
@@ -990,6 +1022,7 @@ export type TenantUpdateWithoutUploadsInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -1012,6 +1045,7 @@ export type TenantUncheckedUpdateWithoutUploadsInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -1034,6 +1068,7 @@ export type TenantCreateWithoutIdempotencyRecordsInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
   generationInstructions?: string | null
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
@@ -1056,6 +1091,7 @@ export type TenantUncheckedCreateWithoutIdempotencyRecordsInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
   generationInstructions?: string | null
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
@@ -1094,6 +1130,7 @@ export type TenantUpdateWithoutIdempotencyRecordsInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -1116,6 +1153,7 @@ export type TenantUncheckedUpdateWithoutIdempotencyRecordsInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -1138,6 +1176,7 @@ export type TenantCreateWithoutSessionsInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
   generationInstructions?: string | null
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
@@ -1160,6 +1199,7 @@ export type TenantUncheckedCreateWithoutSessionsInput = {
   allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
   generationInstructions?: string | null
   defaultModel?: string | null
   allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
@@ -1198,6 +1238,7 @@ export type TenantUpdateWithoutSessionsInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -1220,6 +1261,7 @@ export type TenantUncheckedUpdateWithoutSessionsInput = {
   allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
   limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
@@ -1309,6 +1351,7 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   allowedOrigins?: boolean
   limitOverrides?: boolean
   githubTokenEncrypted?: boolean
+  digitaloceanTokenEncrypted?: boolean
   generationInstructions?: boolean
   defaultModel?: boolean
   allowedModels?: boolean
@@ -1333,6 +1376,7 @@ export type TenantSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   allowedOrigins?: boolean
   limitOverrides?: boolean
   githubTokenEncrypted?: boolean
+  digitaloceanTokenEncrypted?: boolean
   generationInstructions?: boolean
   defaultModel?: boolean
   allowedModels?: boolean
@@ -1351,6 +1395,7 @@ export type TenantSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   allowedOrigins?: boolean
   limitOverrides?: boolean
   githubTokenEncrypted?: boolean
+  digitaloceanTokenEncrypted?: boolean
   generationInstructions?: boolean
   defaultModel?: boolean
   allowedModels?: boolean
@@ -1369,6 +1414,7 @@ export type TenantSelectScalar = {
   allowedOrigins?: boolean
   limitOverrides?: boolean
   githubTokenEncrypted?: boolean
+  digitaloceanTokenEncrypted?: boolean
   generationInstructions?: boolean
   defaultModel?: boolean
   allowedModels?: boolean
@@ -1380,7 +1426,7 @@ export type TenantSelectScalar = {
   updatedAt?: boolean
 }
 
-export type TenantOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "tier" | "allowedOrigins" | "limitOverrides" | "githubTokenEncrypted" | "generationInstructions" | "defaultModel" | "allowedModels" | "anthropicApiKeyEncrypted" | "anthropicApiKeyLast4" | "autoRepairRounds" | "allowQuestions" | "createdAt" | "updatedAt", ExtArgs["result"]["tenant"]>
+export type TenantOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "tier" | "allowedOrigins" | "limitOverrides" | "githubTokenEncrypted" | "digitaloceanTokenEncrypted" | "generationInstructions" | "defaultModel" | "allowedModels" | "anthropicApiKeyEncrypted" | "anthropicApiKeyLast4" | "autoRepairRounds" | "allowQuestions" | "createdAt" | "updatedAt", ExtArgs["result"]["tenant"]>
 export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   apiKeys?: boolean | Prisma.Tenant$apiKeysArgs<ExtArgs>
   projects?: boolean | Prisma.Tenant$projectsArgs<ExtArgs>
@@ -1414,6 +1460,10 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
      * The tenant's GitHub token for exports, sealed with a key derived from EVERJUST_SECRET (core's secret box); null when none.
      */
     githubTokenEncrypted: string | null
+    /**
+     * The tenant's own DigitalOcean token for deploys (setDigitalOceanToken), sealed like the GitHub token; null: the platform's DIGITALOCEAN_TOKEN.
+     */
+    digitaloceanTokenEncrypted: string | null
     /**
      * Generation settings (`updateTenant(input: { generation })`): appended to the system prompt, at most 10,000 characters.
      */
@@ -1878,6 +1928,7 @@ export interface TenantFieldRefs {
   readonly allowedOrigins: Prisma.FieldRef<"Tenant", 'String[]'>
   readonly limitOverrides: Prisma.FieldRef<"Tenant", 'Json'>
   readonly githubTokenEncrypted: Prisma.FieldRef<"Tenant", 'String'>
+  readonly digitaloceanTokenEncrypted: Prisma.FieldRef<"Tenant", 'String'>
   readonly generationInstructions: Prisma.FieldRef<"Tenant", 'String'>
   readonly defaultModel: Prisma.FieldRef<"Tenant", 'String'>
   readonly allowedModels: Prisma.FieldRef<"Tenant", 'String[]'>
