@@ -22,7 +22,7 @@ export const WIDGET_OPERATION_IDS: Readonly<Record<WidgetOperationName, string>>
   cancelSession: '3845d89ffcb3610b06f6b8f3e3d80902c038e9b99c138335497da797f4a8b18d',
   answerSession: '8fe4db0e314f7c665462fed273d1f5e2b6dfc4d34082a007365e16e83287d140',
   startPreview: '538ed2171a4d0f331c008ae04e4f348cfb5a18677f9f2b952e6853667d8dc0e5',
-  sessionEvents: '71da9f4d23506838550646edb43274df882c32c09fb9cf8a908b82da40949898',
+  sessionEvents: '5df0ec2a738c95b78aa34cfaf5c05f93e8731f23747ee3ea17b787866f3c3861',
 };
 
 /**
@@ -72,7 +72,35 @@ export const WIDGET_DOCUMENTS: Readonly<Record<WidgetOperationName, string>> = {
     ... on PreviewReadyEvent { url expiresAt }
     ... on PreviewFailedEvent { reason }
     ... on ErrorEvent { code message retryable }
+    ... on QuestionEvent { question choices }
     ... on DoneEvent { status error { code message } }
   }
 }`,
 };
+
+/**
+ * Documents of earlier widget releases, still accepted under their ids (the SHA-256 of each) so that
+ * widgets already deployed keep working: the API registers them beside `WIDGET_DOCUMENTS`. The widget
+ * never sends these. Drop one once no deployed widget does.
+ */
+export const RETIRED_WIDGET_DOCUMENTS: readonly string[] = [
+  // sessionEvents before the `question` event (71da9f4d23506838550646edb43274df882c32c09fb9cf8a908b82da40949898).
+  `subscription WidgetSessionEvents($sessionId: ID!, $afterSeq: Int) {
+  sessionEvents(sessionId: $sessionId, afterSeq: $afterSeq) {
+    seq
+    type
+    at
+    ... on StatusEvent { status step statusMessage: message }
+    ... on TextDeltaEvent { text }
+    ... on FileWrittenEvent { path size }
+    ... on FileDeletedEvent { path }
+    ... on CommandStartedEvent { commandId command }
+    ... on CommandOutputEvent { commandId stream text }
+    ... on CommandFinishedEvent { commandId exitCode durationMs timedOut }
+    ... on PreviewReadyEvent { url expiresAt }
+    ... on PreviewFailedEvent { reason }
+    ... on ErrorEvent { code message retryable }
+    ... on DoneEvent { status error { code message } }
+  }
+}`,
+];

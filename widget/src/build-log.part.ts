@@ -7,6 +7,7 @@ const MAX_OUTPUT_CHARS = 20_000;
  */
 export class BuildLog {
   #text?: HTMLElement;
+  #choices?: HTMLElement;
   readonly #outputs = new Map<string, HTMLElement>();
 
   constructor(private readonly element: HTMLElement) {}
@@ -14,6 +15,7 @@ export class BuildLog {
   clear(): void {
     this.element.textContent = '';
     this.#text = undefined;
+    this.#choices = undefined;
     this.#outputs.clear();
   }
 
@@ -38,6 +40,42 @@ export class BuildLog {
   /** Ends the current run of model text: the next text starts a line of its own. */
   endText(): void {
     this.#text = undefined;
+  }
+
+  /**
+   * The model's question, with a button per choice (`onChoice` answers with its text); the buttons go
+   * once it is answered (`endQuestion`).
+   */
+  question(question: string, choices: string[], onChoice: (choice: string) => void): void {
+    this.endQuestion();
+    const line = this.entry('question', question);
+    line.setAttribute('part', 'question');
+    if (choices.length === 0) return;
+    const group = document.createElement('div');
+    group.className = 'choices';
+    group.setAttribute('part', 'choices');
+    group.setAttribute('role', 'group');
+    group.setAttribute('aria-label', 'Answers');
+    for (const choice of choices) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = choice;
+      button.setAttribute('part', 'choice-button');
+      button.addEventListener('click', () => {
+        for (const other of group.querySelectorAll('button')) other.disabled = true;
+        onChoice(choice);
+      });
+      group.append(button);
+    }
+    this.element.append(group);
+    this.#choices = group;
+    this.#scroll();
+  }
+
+  /** The question was answered: its choice buttons go (the question stays in the log). */
+  endQuestion(): void {
+    this.#choices?.remove();
+    this.#choices = undefined;
   }
 
   commandStarted(commandId: string, command: string): void {

@@ -45,7 +45,7 @@ const TEMPLATE = `<style>${styles}</style>
     <span class="badge" part="badge" data-ref="badge">Connecting…</span>
   </div>
   <form part="form" data-ref="form" novalidate>
-    <label for="prompt" part="label">Describe the app to build</label>
+    <label for="prompt" part="label" data-ref="label">Describe the app to build</label>
     <textarea id="prompt" part="prompt" data-ref="prompt" rows="3" aria-describedby="hint" disabled></textarea>
     <p id="hint" class="hint" part="hint">Enter or Ctrl+Enter sends, Shift+Enter starts a new line, Escape cancels a running build.</p>
     <div class="actions">
@@ -77,6 +77,7 @@ const TEMPLATE = `<style>${styles}</style>
 interface Refs {
   badge: HTMLElement;
   form: HTMLFormElement;
+  label: HTMLElement;
   prompt: HTMLTextAreaElement;
   send: HTMLButtonElement;
   cancel: HTMLButtonElement;
@@ -119,6 +120,8 @@ interface Refs {
  * @event everjust:event - One session event, as streamed. `detail: { sessionId, event }`.
  * @event everjust:session-ended - A session ended. `detail: { sessionId, kind, status, error }`, status
  *   `succeeded`, `failed` or `cancelled`.
+ * @event everjust:event - A `question` event means the session waits for the end user: its choices
+ *   are shown as buttons and the prompt box answers it too (or call `answer(text)`).
  * @event everjust:error - Something failed. `detail: { code, message, reason? }`.
  *   All events bubble and are composed (they cross shadow roots).
  *
@@ -128,6 +131,8 @@ interface Refs {
  * @csspart hint - The keyboard hint.
  * @csspart send-button - Build. @csspart cancel-button - Cancel. @csspart retry-button - Retry.
  * @csspart preview-button - Restart the preview.
+ * @csspart question - The model's question in the log. @csspart choices - Its answers' buttons.
+ * @csspart choice-button - One answer.
  * @csspart log-section - The log's section. @csspart log - The live log (`role="log"`).
  * @csspart files - The files section. @csspart file-list - The list of files.
  * @csspart file-viewer - The content of the chosen file.
@@ -218,10 +223,16 @@ export class EverJustBuilder extends HTMLElement {
   async send(prompt: string = this.refs?.prompt.value ?? ''): Promise<void> {
     const refs = this.refs;
     const text = prompt.trim();
-    if (!refs || !this.sessions.projectId || this.sessions.busy || !text) return;
+    // While the session waits on a question, what is typed answers it.
+    if (!refs || !this.sessions.projectId || (this.sessions.busy && this.sessions.question === undefined) || !text) return;
     refs.prompt.value = '';
     // Not started: the prompt goes back in the box, unless the user typed another meanwhile.
     if (!(await this.sessions.send(text)) && !refs.prompt.value) refs.prompt.value = text;
+  }
+
+  /** Answers the question the running session waits on (a choice, or any text). */
+  async answer(answer: string): Promise<void> {
+    await this.sessions.answer(answer);
   }
 
   /** Cancels the running session (it ends as `cancelled` within moments). */
@@ -387,6 +398,20 @@ export class EverJustBuilder extends HTMLElement {
       offerPreview: () => this.preview!.offer(),
       previewShown: () => this.preview!.shown,
       setRetry: (visible) => void (refs().retry.hidden = !visible),
+      askQuestion: (question, choices) => {
+        const { send, prompt, label } = refs();
+        this.log!.question(question, choices, (choice) => void this.answer(choice));
+        label.textContent = choices.length ? 'Answer the question (pick one above, or type your own)' : 'Answer the question';
+        send.textContent = 'Answer';
+        send.disabled = prompt.disabled = false;
+      },
+      questionAnswered: () => {
+        const { send, label } = refs();
+        this.log!.endQuestion();
+        label.textContent = 'Describe the app to build';
+        send.textContent = 'Build';
+        send.disabled = this.sessions.busy || !this.sessions.projectId;
+      },
       announce,
       ready: (projectId) => {
         setBadge('Ready');

@@ -66,6 +66,8 @@ h3 { margin: 0 0 6px; font-size: 12px; text-transform: uppercase; letter-spacing
 .log .output { color: var(--_muted); max-height: 160px; overflow: auto; }
 .log .error { color: var(--_danger); }
 .log .done { font-weight: 600; }
+.log .question { font-family: var(--_font); font-weight: 600; color: var(--_accent); margin-top: 8px; }
+.log .choices { display: flex; flex-wrap: wrap; gap: 6px; margin: 4px 0 2px; font-family: var(--_font); }
 .log .done[data-status="succeeded"] { color: var(--_success); }
 .log .done[data-status="failed"] { color: var(--_danger); }
 .files-list { margin: 0 0 8px; padding: 0; list-style: none; max-height: 120px; overflow: auto; }

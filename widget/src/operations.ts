@@ -4,13 +4,14 @@
  * bundle: the documents themselves stay on the server.
  */
 export { WIDGET_OPERATION_IDS, type WidgetOperationName } from '@everjust/core/widget-operations';
-import type { SessionActiveStatus, SessionEndStatus } from '@everjust/core/session-status';
+import type { SessionActiveStatus, SessionEndStatus, SESSION_WAITING_STATUS } from '@everjust/core/session-status';
 
 /** A session as the widget's operations return it. */
 export interface WidgetSession {
   id: string;
   kind: 'generate' | 'preview' | 'export';
-  status: SessionActiveStatus | SessionEndStatus;
+  /** `waiting_for_input`: the model asked a question (a `question` event) and waits for the answer. */
+  status: SessionActiveStatus | typeof SESSION_WAITING_STATUS | SessionEndStatus;
   prompt: string;
   lastSeq: number;
   createdAt: string;
@@ -48,5 +49,8 @@ export interface WidgetSessionEvent {
   code?: string;
   message?: string;
   retryable?: boolean;
+  /** A `question` event: what the model asks, and the answers to offer as buttons (may be empty). */
+  question?: string;
+  choices?: string[];
   error?: { code: string; message: string } | null;
 }

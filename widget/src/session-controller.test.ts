@@ -36,6 +36,8 @@ function recordingView(): { view: SessionView; calls: Call[]; log: () => string[
     offerPreview: record('offerPreview'),
     previewShown: () => preview !== undefined,
     setRetry: record('setRetry'),
+    askQuestion: record('askQuestion'),
+    questionAnswered: record('questionAnswered'),
     announce: record('announce'),
     ready: record('ready'),
     sessionStarted: record('sessionStarted'),
@@ -173,5 +175,64 @@ describe('SessionController', () => {
     expect(calls).toContainEqual(['fail', 'FORBIDDEN', 'This widget token is for another project', true]);
     expect(calls).toContainEqual(['setRetry', true]);
     expect(controller.projectId).toBeUndefined();
+  });
+
+  it('shows a question with its choices, answers it (a choice or typed text) and goes on building', async () => {
+    const { view, log, badge, calls } = recordingView();
+    const { client, requests } = fakeClient(
+      { project: { project: project() }, startSession: { startSession: session() }, answerSession: { answerSession: session({ status: 'queued' }) } },
+      [
+        { type: 'status', status: 'running', step: 'generating' },
+        { type: 'question', question: 'Which look should the app have?', choices: ['Light theme', 'Dark theme'] },
+      ] as unknown as WidgetSessionEvent[],
+      { holdStream: true },
+    );
+    const controller = new SessionController(view);
+    const lifecycle = new AbortController();
+    controller.begin(client, lifecycle.signal);
+    await controller.load('proj_1');
+    await controller.send('A todo list #ask');
+    await flush();
+    expect(calls.filter((call) => call[0] === 'askQuestion')).toEqual([['askQuestion', 'Which look should the app have?', ['Light theme', 'Dark theme']]]);
+    expect(badge()).toBe('Waiting for your answer');
+    expect(controller.question).toBe('Which look should the app have?');
+    expect(controller.session?.status).toBe('waiting_for_input');
+
+    // What is sent now answers the question; it does not start another session.
+    expect(await controller.send('Dark theme')).toBe(true);
+    expect(requests.filter(([name]) => name === 'startSession')).toHaveLength(1);
+    expect(requests.at(-1)).toEqual(['answerSession', { input: { sessionId: 'sess_1', answer: 'Dark theme' } }]);
+    expect(calls.filter((call) => call[0] === 'questionAnswered')).toHaveLength(1);
+    expect(controller.question).toBeUndefined();
+    // No question: answer() does nothing.
+    expect(await controller.answer('Light theme')).toBe(false);
+    expect(log()).toContain('prompt: A todo list #ask');
+    lifecycle.abort();
+  });
+
+  it('takes the answered event (the answer may come from another client) as the end of the question', async () => {
+    const { view, log, calls } = recordingView();
+    const { client } = fakeClient(
+      { project: { project: project() }, startSession: { startSession: session() }, },
+      [
+        { type: 'question', question: 'Bakery or café?', choices: [] },
+        { type: 'status', status: 'queued', step: 'answered', statusMessage: 'Café' },
+        { type: 'status', status: 'running', step: 'resumed' },
+      ] as unknown as WidgetSessionEvent[],
+      { holdStream: true },
+    );
+    const controller = new SessionController(view);
+    const lifecycle = new AbortController();
+    controller.begin(client, lifecycle.signal);
+    await controller.load('proj_1');
+    await controller.send('A page for my shop');
+    await flush();
+    expect(calls.filter((call) => call[0] === 'questionAnswered')).toHaveLength(1);
+    expect(log()).toContain('prompt: Café');
+    expect(controller.question).toBeUndefined();
+    expect(controller.session?.status).toBe('running');
+    // Sent now, it would start a new build (busy: refused), not answer anything.
+    expect(await controller.send('Bakery')).toBe(false);
+    lifecycle.abort();
   });
 });

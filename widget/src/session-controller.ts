@@ -32,6 +32,10 @@ export interface SessionView {
   previewShown(): boolean;
   /** Whether Retry is offered. */
   setRetry(visible: boolean): void;
+  /** The model asks the end user a question: show it with its choices as buttons; the prompt box answers it too. */
+  askQuestion(question: string, choices: string[]): void;
+  /** The question was answered (here or elsewhere): its buttons go, the prompt box builds again. */
+  questionAnswered(): void;
   /** Said to screen readers, not shown. */
   announce(text: string): void;
   ready(projectId: string): void;
@@ -63,6 +67,8 @@ export class SessionController {
   #session?: WidgetSession;
   #busy = false;
   #lastPrompt = '';
+  /** The session waits for the end user's answer to this question. */
+  #question?: string;
 
   constructor(private readonly view: SessionView) {}
 
@@ -75,6 +81,10 @@ export class SessionController {
   get busy(): boolean {
     return this.#busy;
   }
+  /** The question the running session waits on (what is sent now answers it), if any. */
+  get question(): string | undefined {
+    return this.#question;
+  }
 
   /** Forgets everything and binds to `client` (none: the element is misconfigured) until `signal` aborts. */
   begin(client: Pick<ApiClient, 'request' | 'followSession'> | undefined, signal: AbortSignal): void {
@@ -84,6 +94,7 @@ export class SessionController {
     this.#projectId = undefined;
     this.#session = undefined;
     this.#lastPrompt = '';
+    this.#question = undefined;
   }
 
   stop(): void {
@@ -116,9 +127,13 @@ export class SessionController {
     }
   }
 
-  /** Starts a generation; resolves false when it could not start (the view was told why). */
+  /**
+   * Starts a generation; resolves false when it could not start (the view was told why). While the
+   * session waits on a question, what is sent answers it instead.
+   */
   async send(prompt: string): Promise<boolean> {
     const text = prompt.trim();
+    if (this.#question !== undefined && text) return this.answer(text);
     if (!this.#client || !this.#projectId || this.#busy || !text) return false;
     const signal = this.#signal;
     this.#lastPrompt = text;
@@ -136,6 +151,25 @@ export class SessionController {
       if (signal?.aborted) return true;
       this.#setBusy(false);
       this.fail(error);
+      return false;
+    }
+  }
+
+  /**
+   * Answers the question the session waits on (a choice's text, or what the end user typed): the
+   * session is queued again and its stream goes on. False when there is no question or the answer was
+   * refused (answered elsewhere first, say: the stream then says how it went on).
+   */
+  async answer(text: string): Promise<boolean> {
+    const answer = text.trim();
+    if (!this.#client || !this.#session || this.#question === undefined || !answer) return false;
+    const session = this.#session;
+    try {
+      await this.#client.request('answerSession', { input: { sessionId: session.id, answer } }, this.#signal);
+      if (session === this.#session) this.#answered();
+      return true;
+    } catch (error) {
+      this.fail(error, false);
       return false;
     }
   }
@@ -201,6 +235,7 @@ export class SessionController {
     this.#stream?.abort();
     const stream = (this.#stream = new AbortController());
     this.#signal?.addEventListener('abort', () => stream.abort(), { once: true });
+    this.#answered(); // another session's question is not this one's (a waiting session's comes back in its replay)
     this.#session = session;
     this.#setBusy(true);
     const preview = session.kind === 'preview';
@@ -232,6 +267,14 @@ export class SessionController {
     switch (event.type) {
       case 'status': {
         if (event.status === 'running') session.status = 'running';
+        if (event.step === 'answered') {
+          // The answer (from this widget or another client): it goes in the log as the end user's words.
+          session.status = 'queued';
+          this.#answered();
+          view.entry('prompt', event.statusMessage ?? 'Answered');
+          view.setBadge('Building…');
+          break;
+        }
         const step = event.statusMessage ?? event.step;
         view.setBadge(step ? `Running: ${step}` : event.status === 'queued' ? 'Queued…' : 'Running…');
         if (step || event.status === 'queued') view.entry('status', step ?? 'Queued');
@@ -270,15 +313,29 @@ export class SessionController {
       case 'error':
         view.entry('error', event.message ?? 'Error');
         break;
+      case 'question':
+        session.status = 'waiting_for_input';
+        this.#question = event.question ?? '';
+        view.askQuestion(this.#question, event.choices ?? []);
+        view.setBadge('Waiting for your answer');
+        view.announce(`Question: ${this.#question}`);
+        break;
       case 'done':
         this.#finish(session, event.status as SessionEndStatus, event.error ?? null);
         break;
     }
   }
 
+  #answered(): void {
+    if (this.#question === undefined) return;
+    this.#question = undefined;
+    this.view.questionAnswered();
+  }
+
   #finish(session: WidgetSession, status: SessionEndStatus, error: { code: string; message: string } | null): void {
     if (session !== this.#session) return;
     session.status = status;
+    this.#answered(); // a question left unanswered (cancelled, expired) is not one any more
     this.#setBusy(false);
     const what = session.kind === 'preview' ? 'Preview' : 'Build';
     this.view.entry('done', `${what} ${status}${error ? `: ${error.message}` : ''}`, status);
