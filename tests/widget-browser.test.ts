@@ -178,6 +178,30 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> in Chromium${chrom
     expect(order.slice(0, 2)).toEqual(['prompt', 'send-button']);
     expect(order).toContain('log');
   });
+
+  it("shows the model's question with its choices as buttons; a click answers it and the build goes on with the answer", async () => {
+    const prompt = page.getByLabel('Describe the app to build');
+    const ended = (await events('everjust:session-ended')).length;
+    await prompt.fill('A counter #ask');
+    await prompt.press('Enter');
+    const choice = page.getByRole('button', { name: 'Dark theme' });
+    await choice.waitFor({ timeout: 30_000 });
+    expect(await page.locator('everjust-builder [part="question"]').textContent()).toBe('Which look should the app have?');
+    expect(await page.getByRole('group', { name: 'Answers' }).getByRole('button').allTextContents()).toEqual(['Light theme', 'Dark theme']);
+    expect(await page.locator('everjust-builder [part="badge"]').textContent()).toBe('Waiting for your answer');
+    expect(await page.locator('everjust-builder [part="send-button"]').textContent()).toBe('Answer');
+
+    await choice.click();
+    await waitForEvents('everjust:session-ended', ended + 1);
+    expect((await events('everjust:session-ended')).at(-1)!.detail.status).toBe('succeeded');
+    // The buttons are gone, the answer is in the thread, and the prompt box builds again.
+    expect(await page.locator('everjust-builder [part="choices"]').count()).toBe(0);
+    expect(await page.locator('everjust-builder .log .prompt').allTextContents()).toContain('Dark theme');
+    expect(await page.locator('everjust-builder [part="send-button"]').textContent()).toBe('Build');
+    const types = (await events('everjust:event')).map((event) => event.detail.event.type);
+    expect(types).toContain('question');
+    expect(await events('everjust:error')).toEqual([]);
+  });
 });
 
 async function expectEventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
