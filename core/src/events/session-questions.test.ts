@@ -3,6 +3,7 @@ import { describeEachDatabase } from '../../../test-support/databases.js';
 import { appendSessionMessagesFenced, readSessionMessages } from '../conversation/session-messages.js';
 import { claimJobs, completeJob, enqueueJob } from '../queue/job-queue.js';
 import { appendEvent, LeaseLostError, type Lease, type PendingQuestion } from './event-log.js';
+import { cancelUnclaimedSession } from './session-end.js';
 import { answerWaitingSession, expireUnansweredQuestions, waitForAnswerFenced } from './session-questions.js';
 
 /**
@@ -21,8 +22,10 @@ describeEachDatabase('questions and the stored conversation, statement by statem
     const project = await prisma().project.create({ data: { tenantId: tenant.id, mode: 'test', name: 'Questions project' } });
     const session = await prisma().session.create({ data: { tenantId: tenant.id, projectId: project.id, mode: 'test', prompt: 'x', status: 'running' } });
     await appendEvent(prisma(), session.id, { type: 'status', payload: { status: 'queued' } });
-    await enqueueJob(prisma(), { kind: 'questions', sessionId: session.id, maxAttempts: 3 });
-    const [job] = await claimJobs(prisma(), workerId, ['questions'], 30_000, 1);
+    // A kind of its own: a claim takes this session's job, not another test session's queued one.
+    const kind = `questions-${session.id}`;
+    await enqueueJob(prisma(), { kind, sessionId: session.id, maxAttempts: 3 });
+    const [job] = await claimJobs(prisma(), workerId, [kind], 30_000, 1);
     return { sessionId: session.id, lease: { jobId: job.id, workerId, attempt: job.attempts } };
   }
   const question = (toolCallId = 'toolu_1'): PendingQuestion => ({ toolCallId, question: 'Which?', choices: ['A', 'B'], askedAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 60_000).toISOString() });
@@ -56,7 +59,8 @@ describeEachDatabase('questions and the stored conversation, statement by statem
     const job = await prisma().job.findUniqueOrThrow({ where: { id: a.lease.jobId } });
     // Released (no holder) with its attempt given back to the error budget, not off the fencing token.
     expect(job).toMatchObject({ status: 'waiting', lockedBy: null, lockedUntil: null, attempts: 1, maxAttempts: 4 });
-    expect(await claimJobs(prisma(), 'worker-b', ['questions'], 30_000, 1)).toEqual([]);
+    const kind = `questions-${a.sessionId}`;
+    expect(await claimJobs(prisma(), 'worker-b', [kind], 30_000, 1)).toEqual([]);
 
     expect(await answerWaitingSession(prisma(), a.sessionId, 'toolu_other', 'A')).toBeNull();
     const answered = await answerWaitingSession(prisma(), a.sessionId, 'toolu_1', 'A');
@@ -66,8 +70,27 @@ describeEachDatabase('questions and the stored conversation, statement by statem
     expect(session).toMatchObject({ status: 'queued', pendingQuestion: null, questionAskedAt: null, lastSeq: 3 });
     expect((await readSessionMessages(prisma(), a.sessionId)).map((message) => message.content)).toEqual([[{ type: 'tool_result', toolCallId: 'toolu_1', content: 'A' }]]);
     // Queued again: the next claim is a new attempt.
-    const [next] = await claimJobs(prisma(), 'worker-b', ['questions'], 30_000, 1);
+    const [next] = await claimJobs(prisma(), 'worker-b', [kind], 30_000, 1);
     expect(next).toMatchObject({ id: a.lease.jobId, attempts: 2 });
+  });
+
+  it('takes exactly one of many answers sent at once, and none after a cancel took the job', async () => {
+    const a = await runningSession('worker-a');
+    await waitForAnswerFenced(prisma(), a.sessionId, a.lease, question());
+    const answers = await Promise.all(['A', 'B', 'C', 'D', 'E'].map((answer) => answerWaitingSession(prisma(), a.sessionId, 'toolu_1', answer)));
+    expect(answers.filter(Boolean)).toHaveLength(1);
+    expect(await prisma().sessionMessage.count({ where: { sessionId: a.sessionId } })).toBe(1);
+    expect((await prisma().sessionEvent.findMany({ where: { sessionId: a.sessionId } })).map((event) => event.seq)).toEqual([1, 2, 3]);
+
+    const b = await runningSession('worker-b');
+    await waitForAnswerFenced(prisma(), b.sessionId, b.lease, question());
+    const [cancelled, answered] = await Promise.all([cancelUnclaimedSession(prisma(), b.sessionId), answerWaitingSession(prisma(), b.sessionId, 'toolu_1', 'A')]);
+    // Either order is fine, never both ways: cancelled first (no answer), or answered then cancelled (queued → cancelled).
+    expect(cancelled).not.toBeNull();
+    const session = await prisma().session.findUniqueOrThrow({ where: { id: b.sessionId } });
+    expect(session.status).toBe('cancelled');
+    expect((await prisma().job.findUniqueOrThrow({ where: { id: b.lease.jobId } })).status).toBe('cancelled');
+    expect(await prisma().sessionMessage.count({ where: { sessionId: b.sessionId } })).toBe(answered ? 1 : 0);
   });
 
   it('expires a question past its time (cancelled, QUESTION_EXPIRED), and not one still in time', async () => {

@@ -36,7 +36,8 @@ export function waitForAnswerFenced(client: Client, sessionId: string, lease: Le
  */
 export function answerWaitingSession(client: Client, sessionId: string, toolCallId: string, answer: string): Promise<SessionEvent | null> {
   const held = Prisma.sql`EXISTS (SELECT 1 FROM next)`;
-  // The session row is locked first: a second answer waits for the first to commit, then finds it no longer waiting.
+  // The job row is locked first, as cancels and expiries lock it (one order: no deadlock between them);
+  // a second answer waits on it for the first to commit, then finds the job no longer waiting.
   const waiting = Prisma.sql`status = 'waiting_for_input' AND pending_question->>'toolCallId' = ${toolCallId}`;
   return appendEventIf(
     client,
@@ -44,8 +45,7 @@ export function answerWaitingSession(client: Client, sessionId: string, toolCall
     { type: 'status', payload: { status: 'queued', step: 'answered', message: answer } },
     {
       before: [
-        Prisma.sql`asked AS (SELECT id FROM sessions WHERE id = ${sessionId}::uuid AND ${waiting} FOR UPDATE)`,
-        Prisma.sql`resumed_job AS (${resumeWaitingJobSql(sessionId, Prisma.sql`EXISTS (SELECT 1 FROM asked)`)})`,
+        Prisma.sql`resumed_job AS (${resumeWaitingJobSql(sessionId, Prisma.sql`EXISTS (SELECT 1 FROM sessions WHERE id = ${sessionId}::uuid AND ${waiting})`)})`,
       ],
       onlyIf: Prisma.sql`${waiting} AND EXISTS (SELECT 1 FROM resumed_job)`,
       session: { status: 'queued', question: null },
