@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startEmbedServer, type EmbedServer } from '@everjust/example-embed';
@@ -8,7 +9,7 @@ import { createTestTenant, graphql, type TestTenant } from '../test-support/app.
 import { openPgliteTestDatabase, type TestDatabase } from '../test-support/databases.js';
 import { startTestPlatform, type TestPlatform } from '../test-support/platform.js';
 import { repoRoot } from '../test-support/processes.js';
-import { buildWidget, CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from '../test-support/widget.js';
+import { buildWidget, CHROMIUM, CHROMIUM_ARGS, chromiumMissing, widgetScriptPath } from '../test-support/widget.js';
 
 /**
  * `<everjust-builder>` end to end, in headless Chromium: the example site (its own origin) loads the
@@ -52,7 +53,7 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> in Chromium${chrom
     await page.addInitScript(() => {
       const seen: Array<{ type: string; detail: any }> = [];
       (window as any).widgetEvents = seen;
-      for (const type of ['everjust:ready', 'everjust:session-started', 'everjust:event', 'everjust:session-ended', 'everjust:error']) {
+      for (const type of ['everjust:ready', 'everjust:session-started', 'everjust:event', 'everjust:session-ended', 'everjust:version-restored', 'everjust:error']) {
         document.addEventListener(type, (event) => seen.push({ type, detail: (event as CustomEvent).detail }));
       }
     });
@@ -83,7 +84,8 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> in Chromium${chrom
     // Labelled controls, found the way assistive technology finds them (through the shadow root).
     const prompt = page.getByLabel('Describe the app to build');
     await expect(prompt.isEnabled()).resolves.toBe(true);
-    await expect(page.getByRole('log', { name: 'Build log' }).getAttribute('aria-live')).resolves.toBe('polite');
+    await expect(page.getByRole('log', { name: 'Conversation' }).getAttribute('aria-live')).resolves.toBe('polite');
+    expect(await accessibilityViolations(page), 'ready, empty').toEqual([]);
 
     // Shift+Enter is a new line, not a send.
     await prompt.fill('Landing page for my bakery');
@@ -98,7 +100,7 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> in Chromium${chrom
     expect(started.detail).toMatchObject({ projectId: ready.detail.projectId, kind: 'generate', prompt: 'Landing page for my bakery' });
     await page.waitForSelector('everjust-builder[state="running"]');
     // Live: text arrives while the session is still running.
-    await page.waitForFunction(() => document.querySelector('everjust-builder')!.shadowRoot!.querySelector('.log .text')?.textContent?.length);
+    await page.waitForFunction(() => document.querySelector('everjust-builder')!.shadowRoot!.querySelector('.thread .text')?.textContent?.length);
     expect(await widget.getAttribute('state')).toBe('running');
 
     await waitForEvents('everjust:session-ended', 1);
@@ -109,15 +111,22 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> in Chromium${chrom
     expect(streamed.map((event) => event.type)).toEqual(expect.arrayContaining(['text_delta', 'file_written', 'preview_ready', 'done']));
     expect(await page.locator('#host-events').textContent()).toMatch(/session ended succeeded/);
 
-    // The log and the file list.
-    const log = page.getByRole('log', { name: 'Build log' });
+    // The conversation: the prompt, the reply, and the steps (files written) under it.
+    const log = page.getByRole('log', { name: 'Conversation' });
+    expect(await log.textContent()).toMatch(/Landing page for my bakery/);
     expect(await log.textContent()).toMatch(/index\.html/);
+    expect(await log.locator('.outcome').last().textContent()).toBe('Build succeeded');
+    expect(await accessibilityViolations(page), 'after a build').toEqual([]);
+    // The file list, in its tab.
+    await page.getByRole('tab', { name: 'Files' }).click();
     await page.getByRole('button', { name: 'index.html' }).click();
     const viewer = page.locator('everjust-builder pre[part="file-viewer"]');
     await viewer.waitFor({ state: 'visible' });
     expect(await viewer.textContent()).toContain('<h1>Landing page for my bakery</h1>');
+    expect(await accessibilityViolations(page), 'files tab').toEqual([]);
 
     // The generated app, running in the sandboxed preview iframe.
+    await page.getByRole('tab', { name: 'Preview' }).click();
     const iframe = page.locator('everjust-builder iframe[part="preview-frame"]');
     expect(await iframe.getAttribute('sandbox')).toBe('allow-scripts');
     const heading = page.frameLocator('everjust-builder iframe[part="preview-frame"]').locator('h1');
@@ -133,7 +142,8 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> in Chromium${chrom
   });
 
   it('takes a follow-up prompt (Ctrl+Enter) on the same project, cancels with Escape, and retries', async () => {
-    const prompt = page.getByLabel('Describe the app to build');
+    // After the first build, the prompt asks for a change.
+    const prompt = page.getByLabel('Describe a change');
     const before = (await events('everjust:session-started')).length;
     const projectId = (await events('everjust:ready'))[0].detail.projectId;
 
@@ -163,24 +173,183 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> in Chromium${chrom
   });
 
   it('is usable from the keyboard alone, in a sensible focus order', async () => {
-    const prompt = page.getByLabel('Describe the app to build');
+    const prompt = page.getByLabel('Describe a change');
     await prompt.focus();
     const focused = async () =>
       page.evaluate(() => {
         const active = document.activeElement?.shadowRoot?.activeElement as HTMLElement | null;
         return active ? active.getAttribute('part') ?? active.dataset.path ?? active.tagName : null;
       });
-    const order: Array<string | null> = [await focused()];
+    const forward: Array<string | null> = [await focused()];
     for (let step = 0; step < 4; step++) {
       await page.keyboard.press('Tab');
-      order.push(await focused());
+      forward.push(await focused());
     }
-    expect(order.slice(0, 2)).toEqual(['prompt', 'send-button']);
-    expect(order).toContain('log');
+    // Prompt, Build, Attach, then the workspace's tab list (one stop), then the preview's toolbar.
+    expect(forward).toEqual(['prompt', 'send-button', 'attach-button', 'tab', 'reload-button']);
+    // Arrow keys move between tabs.
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('ArrowRight');
+    expect(await page.getByRole('tab', { name: 'Files' }).getAttribute('aria-selected')).toBe('true');
+    await page.keyboard.press('ArrowLeft');
+    expect(await page.getByRole('tab', { name: 'Preview' }).getAttribute('aria-selected')).toBe('true');
+    // Backwards from the prompt: the last reply's steps (a disclosure), then the conversation, which scrolls by keyboard.
+    await prompt.focus();
+    const backward: Array<string | null> = [];
+    for (let step = 0; step < 2; step++) {
+      await page.keyboard.press('Shift+Tab');
+      backward.push(await focused());
+    }
+    expect(backward).toEqual(['SUMMARY', 'SUMMARY']);
+  });
+
+  it('restores the conversation after a reload, pages earlier turns, and opens a past turn’s steps', async () => {
+    await page.reload();
+    await page.waitForSelector('everjust-builder[state="ready"]', { timeout: 30_000 });
+    const log = page.getByRole('log', { name: 'Conversation' });
+    const said = await log.locator('.user .said').allTextContents();
+    // Oldest first: the first build, the cancelled one, its retry.
+    expect(said).toEqual(['Landing page for my bakery', 'Todo list for the house', 'Todo list for the house']);
+    expect(await log.locator('.outcome').allTextContents()).toEqual(['Build succeeded', 'Build cancelled', 'Build succeeded']);
+    // Steps of a past turn load when its details open.
+    const first = log.locator('.turn').first();
+    await first.locator('summary').click();
+    await expectEventually(async () => /index\.html/.test((await first.locator('.step-list').textContent()) ?? ''));
+    expect(await first.locator('summary').textContent()).toMatch(/^[1-9]\d* files, \d+ commands$/);
+  });
+
+  it('lists versions, restores an earlier one into the preview, and says so to the host', async () => {
+    await page.getByRole('tab', { name: 'Versions' }).click();
+    const versions = page.locator('everjust-builder li.version');
+    expect(await versions.count()).toBe(2);
+    expect(await versions.first().getAttribute('aria-current')).toBe('true');
+    expect(await versions.first().textContent()).toContain('Todo list for the house');
+    expect(await accessibilityViolations(page), 'versions tab').toEqual([]);
+    await page.getByRole('button', { name: /Restore: Landing page for my bakery/ }).click();
+    await waitForEvents('everjust:version-restored', 1);
+    const [restored] = await events('everjust:version-restored');
+    expect(restored.detail.projectId).toBe((await events('everjust:ready')).at(-1)!.detail.projectId);
+    expect(await versions.last().getAttribute('aria-current')).toBe('true');
+    await page.getByRole('tab', { name: 'Preview' }).click();
+    const heading = page.frameLocator('everjust-builder iframe[part="preview-frame"]').locator('h1');
+    await expectEventually(async () => (await heading.textContent({ timeout: 5_000 }).catch(() => null)) === 'Landing page for my bakery');
+  });
+
+  it('previews at phone and tablet widths, and screenshots every layout at 390, 768 and 1,280 px', async () => {
+    await page.getByRole('button', { name: 'Phone' }).click();
+    const iframe = page.locator('everjust-builder iframe[part="preview-frame"]');
+    expect(Math.round((await iframe.boundingBox())!.width)).toBe(390);
+    expect(await page.getByRole('button', { name: 'Phone' }).getAttribute('aria-pressed')).toBe('true');
+    await page.getByRole('button', { name: 'Full width' }).click();
+    await mkdir(join(repoRoot, 'test-artifacts'), { recursive: true });
+    for (const width of [390, 768, 1280]) {
+      await page.setViewportSize({ width, height: 1100 });
+      const path = join(repoRoot, 'test-artifacts', `widget-${width}.png`);
+      await page.screenshot({ path });
+      expect((await stat(path)).size).toBeGreaterThan(10_000);
+      // Nothing overflows sideways, at any width: the widget fits the page, and nothing inside it is wider.
+      const widest = await page.locator('everjust-builder').evaluate((element) => {
+        const limit = element.getBoundingClientRect().right + 1;
+        return [...element.shadowRoot!.querySelectorAll('*')]
+          .filter((node) => node.getBoundingClientRect().right > limit)
+          .map((node) => `${node.tagName.toLowerCase()}.${node.className}`);
+      });
+      expect(widest, `${width} px`).toEqual([]);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), `${width} px`).toBeLessThanOrEqual(width);
+    }
+    await page.setViewportSize({ width: 1280, height: 1200 });
+  });
+
+  it('takes the host’s texts, a dark theme and a read-only mode', async () => {
+    const widget = page.locator('everjust-builder');
+    await widget.evaluate((element: any) => {
+      element.strings = { send: 'Bauen', tabVersions: 'Versionen' };
+      element.setAttribute('theme', 'dark');
+      element.setAttribute('readonly', '');
+    });
+    expect(await page.getByRole('tab', { name: 'Versionen' }).count()).toBe(1);
+    const background = await page.locator('everjust-builder .base').evaluate((element) => getComputedStyle(element).backgroundColor);
+    expect(background).toBe('rgb(15, 23, 42)');
+    // Read-only: no prompt, no restore; browsing still works.
+    expect(await page.getByRole('textbox').count()).toBe(0);
+    expect(await page.locator('everjust-builder [part="readonly-note"]').textContent()).toBe('View only');
+    await page.getByRole('tab', { name: 'Versionen' }).click();
+    expect(await page.getByRole('button', { name: /^Restore/ }).count()).toBe(0);
+    await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'widget-dark-readonly.png') });
+    expect(await accessibilityViolations(page), 'dark, read-only').toEqual([]);
+    await widget.evaluate((element: any) => {
+      element.strings = undefined;
+      element.removeAttribute('theme');
+      element.removeAttribute('readonly');
+    });
+    expect(await page.getByRole('button', { name: 'Build', exact: true }).count()).toBe(1);
+  });
+
+  it('attaches images picked or pasted (refusing what the API would), and sends them with the prompt', async () => {
+    // A 1×1 PNG.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+    const input = page.locator('everjust-builder input[type="file"]');
+    await input.setInputFiles([
+      { name: 'logo.png', mimeType: 'image/png', buffer: png },
+      { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') },
+    ]);
+    expect(await page.locator('everjust-builder li.attachment').count()).toBe(1);
+    expect(await page.locator('everjust-builder [part="attach-message"]').textContent()).toBe('notes.txt is not a PNG, JPEG, WebP or GIF image.');
+    // A second one, pasted into the prompt.
+    await page.locator('everjust-builder textarea').evaluate((textarea, bytes) => {
+      const data = new DataTransfer();
+      data.items.add(new File([new Uint8Array(bytes)], 'pasted.png', { type: 'image/png' }));
+      textarea.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    }, [...png]);
+    expect(await page.locator('everjust-builder li.attachment').count()).toBe(2);
+    await page.getByRole('button', { name: 'Remove pasted.png' }).click();
+    expect(await page.locator('everjust-builder li.attachment').count()).toBe(1);
+    expect(await accessibilityViolations(page), 'an image attached').toEqual([]);
+
+    const ended = (await events('everjust:session-ended')).length;
+    const prompt = page.getByLabel('Describe a change');
+    await prompt.fill('Use this logo in the header');
+    await prompt.press('Enter');
+    await waitForEvents('everjust:session-ended', ended + 1);
+    const started = (await events('everjust:session-started')).at(-1)!;
+    const session = await graphql(platform.app, tenant.test, 'query($id: ID!) { session(id: $id) { prompt attachments { mediaType size } } }', { id: started.detail.sessionId });
+    expect(session.data.session).toEqual({ prompt: 'Use this logo in the header', attachments: [{ mediaType: 'image/png', size: png.length }] });
+    // Sent: the tray is empty, and the conversation says an image went with the prompt.
+    expect(await page.locator('everjust-builder li.attachment').count()).toBe(0);
+    expect(await page.locator('everjust-builder .turn').last().locator('.attached').textContent()).toBe('1 image attached');
+  });
+
+  it('tells a page on the wrong origin why, with ORIGIN_NOT_ALLOWED, instead of a network error', async () => {
+    // A token minted for the example site, used by a page of another origin (the API's own).
+    const minted = await page.evaluate(async () => (await (await fetch('/token', { method: 'POST' })).json()) as { token: string });
+    const other = await context.newPage();
+    try {
+      await other.goto(`${platform.url}/healthz`);
+      const script = await readFile(widgetScriptPath, 'utf8');
+      await other.addScriptTag({ content: script });
+      const detail = await other.evaluate(
+        ({ apiUrl, token }) =>
+          new Promise<any>((resolve) => {
+            const element = document.createElement('everjust-builder');
+            element.addEventListener('everjust:error', (event) => resolve((event as CustomEvent).detail), { once: true });
+            element.setAttribute('api-url', apiUrl);
+            element.setAttribute('token', token);
+            document.body.append(element);
+          }),
+        { apiUrl: platform.url, token: minted.token },
+      );
+      expect(detail).toMatchObject({ code: 'ORIGIN_NOT_ALLOWED', apiCode: 'FORBIDDEN', reason: 'WRONG_ORIGIN' });
+      expect(detail.message).toContain(platform.url);
+      expect(await other.locator('everjust-builder [part="badge"]').textContent()).toMatch(/not allowed on this page/);
+      expect(await other.locator('everjust-builder').getAttribute('state')).toBe('error');
+      expect(await accessibilityViolations(other), 'error').toEqual([]);
+    } finally {
+      await other.close();
+    }
   });
 
   it("shows the model's question with its choices as buttons; a click answers it and the build goes on with the answer", async () => {
-    const prompt = page.getByLabel('Describe the app to build');
+    const prompt = page.locator('everjust-builder textarea[part="prompt"]');
     const ended = (await events('everjust:session-ended')).length;
     await prompt.fill('A counter #ask');
     await prompt.press('Enter');
@@ -190,19 +359,32 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> in Chromium${chrom
     expect(await page.getByRole('group', { name: 'Answers' }).getByRole('button').allTextContents()).toEqual(['Light theme', 'Dark theme']);
     expect(await page.locator('everjust-builder [part="badge"]').textContent()).toBe('Waiting for your answer');
     expect(await page.locator('everjust-builder [part="send-button"]').textContent()).toBe('Answer');
+    expect(await page.locator('everjust-builder [part="label"]').textContent()).toBe('Answer the question: pick one above, or type your own');
+    expect(await accessibilityViolations(page), 'a question').toEqual([]);
 
     await choice.click();
     await waitForEvents('everjust:session-ended', ended + 1);
     expect((await events('everjust:session-ended')).at(-1)!.detail.status).toBe('succeeded');
     // The buttons are gone, the answer is in the thread, and the prompt box builds again.
     expect(await page.locator('everjust-builder [part="choices"]').count()).toBe(0);
-    expect(await page.locator('everjust-builder .log .prompt').allTextContents()).toContain('Dark theme');
+    expect(await page.locator('everjust-builder .turn').last().locator('.answer').textContent()).toBe('You answered: Dark theme');
     expect(await page.locator('everjust-builder [part="send-button"]').textContent()).toBe('Build');
     const types = (await events('everjust:event')).map((event) => event.detail.event.type);
     expect(types).toContain('question');
     expect(await events('everjust:error')).toEqual([]);
   });
 });
+
+/** axe-core's serious and critical violations inside the widget (its shadow root included), as `rule: target` lines. */
+async function accessibilityViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
+  return page.evaluate(async () => {
+    const results = await (window as any).axe.run('everjust-builder', { resultTypes: ['violations'] });
+    return results.violations
+      .filter((violation: any) => violation.impact === 'serious' || violation.impact === 'critical')
+      .flatMap((violation: any) => violation.nodes.map((node: any) => `${violation.id}: ${JSON.stringify(node.target)}`));
+  });
+}
 
 async function expectEventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -161,7 +161,7 @@ describe('widget tokens', () => {
     const listed = await widget(token, 'project', { projectId: project.id });
     expect(listed.data.project.sessions.edges.map((edge: any) => edge.node.id)).toEqual([sessionId]);
 
-    // Preflights: an allowed origin is answered; another is not.
+    // Preflights are answered for any origin: they grant nothing, the token decides the request.
     const preflight = (origin: string) =>
       platform.app.fetch('http://everjust.test/graphql', {
         method: 'OPTIONS',
@@ -171,20 +171,26 @@ describe('widget tokens', () => {
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get('access-control-allow-origin')).toBe(ORIGIN);
     expect(allowed.headers.get('access-control-allow-headers')).toMatch(/authorization/);
-    expect((await preflight(OTHER_ORIGIN)).headers.get('access-control-allow-origin')).toBeNull();
+    expect((await preflight(OTHER_ORIGIN)).headers.get('access-control-allow-origin')).toBe(OTHER_ORIGIN);
+    // Without a credential, only an origin some tenant allows hears anything.
+    const anonymous = (origin: string) => graphql(platform.app, null, '{ __typename }', undefined, { origin });
+    expect((await anonymous(OTHER_ORIGIN)).headers.get('access-control-allow-origin')).toBeNull();
     // Secret keys never belong in a browser: no CORS for them.
     const secret = await graphql(platform.app, tenant.test, '{ viewer { id } }', undefined, { origin: ORIGIN });
     expect(secret.data.viewer.id).toBe(tenant.globalId);
     expect(secret.headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  it('refuses a token used from another origin, or with no Origin at all (FORBIDDEN, 403), without CORS for it', async () => {
+  it('refuses a token used from another origin, or with no Origin at all (FORBIDDEN, 403): the refusal, and only it, is readable there', async () => {
     const { token, project } = await mintFor(tenant.test);
     const elsewhere = await widget(token, 'project', { projectId: project.id }, { origin: OTHER_ORIGIN });
     expect(elsewhere.status).toBe(403);
     expect(errorCode(elsewhere)).toBe('FORBIDDEN');
     expect(elsewhere.errors![0].extensions.reason).toBe('WRONG_ORIGIN');
-    expect(elsewhere.headers.get('access-control-allow-origin')).toBeNull();
+    expect(elsewhere.errors![0].message).toContain(ORIGIN);
+    // The page at the other origin can read why (the widget says so) but gets no data.
+    expect(elsewhere.headers.get('access-control-allow-origin')).toBe(OTHER_ORIGIN);
+    expect(elsewhere.data ?? null).toBeNull();
     const nowhere = await widget(token, 'project', { projectId: project.id }, {});
     expect(errorCode(nowhere)).toBe('FORBIDDEN');
     const streamed = await stream(token, encodeId('Session', '00000000-0000-4000-8000-000000000000'), OTHER_ORIGIN);
@@ -265,6 +271,27 @@ describe('widget tokens', () => {
     const bobProject = await widget(bob, 'project', { projectId: alice.project.id });
     expect(bobProject.data.project.sessions.edges).toEqual([]);
     await stream(alice.token, sessionId);
+    // Another end user's version cannot be restored, even on the same project.
+    expect(errorCode(await widget(bob, 'restoreSnapshot', { input: { sessionId } }))).toBe('NOT_FOUND');
+  });
+
+  it('restores its own versions: the files go back as that session left them, with later files gone', async () => {
+    const { token, project } = await mintFor(tenant.test, { externalUserId: 'carol' });
+    const first = (await widget(token, 'startSession', { input: { projectId: project.id, prompt: 'A counter app' } })).data.startSession.id;
+    await stream(token, first);
+    const afterFirst = (await widget(token, 'project', { projectId: project.id })).data.project.files;
+    const second = (await widget(token, 'startSession', { input: { projectId: project.id, prompt: 'A quiz app about rivers' } })).data.startSession.id;
+    await stream(token, second);
+    const { data } = await widget(token, 'project', { projectId: project.id });
+    expect(data.project.sessions.edges.map((edge: any) => [edge.node.prompt, edge.node.status, typeof edge.node.reply])).toEqual([
+      ['A quiz app about rivers', 'succeeded', 'string'],
+      ['A counter app', 'succeeded', 'string'],
+    ]);
+    const restored = await widget(token, 'restoreSnapshot', { input: { sessionId: first } });
+    expect(restored.errors).toBeUndefined();
+    expect(restored.data.restoreSnapshot.files).toEqual(afterFirst);
+    const file = await widget(token, 'file', { projectId: project.id, path: 'index.html' });
+    expect(file.data.project.file.content).toContain('A counter app');
   });
 
   it("answers its own session's question, and not another end user's (NOT_FOUND)", async () => {

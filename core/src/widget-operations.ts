@@ -11,17 +11,19 @@
  * prints the right one). Keep old ids registered while widgets that send them are still deployed.
  */
 
-export type WidgetOperationName = 'project' | 'file' | 'session' | 'startSession' | 'cancelSession' | 'answerSession' | 'startPreview' | 'sessionEvents';
+export type WidgetOperationName = 'project' | 'sessions' | 'file' | 'session' | 'startSession' | 'cancelSession' | 'answerSession' | 'startPreview' | 'restoreSnapshot' | 'sessionEvents';
 
 /** SHA-256 (hex) of each document in `WIDGET_DOCUMENTS`. */
 export const WIDGET_OPERATION_IDS: Readonly<Record<WidgetOperationName, string>> = {
-  project: 'ea9718b413043614cea27dfa6f72e884135a0244639dd20211a5fbe7466ecab3',
+  project: '0f287c36ee733536c3775500259c7b8b33ad99b31aadc80ff6378c9152953287',
+  sessions: '0158efe1468a7ee2e0f51120a17cdf077bfd9f5091627c69d90598adc699cdb5',
   file: '401ad63052318e94d0b18581b7a131d9bf4e143be5ac957cea36b1c5fb27b2ec',
   session: '3d4ea5eb172006eb16e08831ac73ff28728c039120b2b95e8266e8926e796ce4',
-  startSession: 'f8fff8b74064259e7008e3d15116fcbe41bf954e4007db3d815d2638937c63b5',
+  startSession: 'c1be136730e147bb3859cf0eacdfa4e73854e939189e780c3d1079b102898474',
   cancelSession: '3845d89ffcb3610b06f6b8f3e3d80902c038e9b99c138335497da797f4a8b18d',
   answerSession: '8fe4db0e314f7c665462fed273d1f5e2b6dfc4d34082a007365e16e83287d140',
   startPreview: '538ed2171a4d0f331c008ae04e4f348cfb5a18677f9f2b952e6853667d8dc0e5',
+  restoreSnapshot: '4cb64a213e7dc6409713f0a71254cd3da3db808f167fff877e0c7620c835c9a3',
   sessionEvents: '5df0ec2a738c95b78aa34cfaf5c05f93e8731f23747ee3ea17b787866f3c3861',
 };
 
@@ -36,7 +38,19 @@ export const WIDGET_DOCUMENTS: Readonly<Record<WidgetOperationName, string>> = {
     name
     files { path size }
     sandbox { status previewUrl previewExpiresAt }
-    sessions(first: 1) { edges { node { id kind status prompt lastSeq createdAt error { code message } } } }
+    sessions(first: 10) {
+      pageInfo { hasNextPage endCursor }
+      edges { node { id kind status prompt reply lastSeq createdAt endedAt error { code message } attachments { mediaType } } }
+    }
+  }
+}`,
+  sessions: `query WidgetSessions($projectId: ID!, $after: String) {
+  project(id: $projectId) {
+    id
+    sessions(first: 10, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      edges { node { id kind status prompt reply lastSeq createdAt endedAt error { code message } attachments { mediaType } } }
+    }
   }
 }`,
   file: `query WidgetFile($projectId: ID!, $path: String!) {
@@ -46,7 +60,7 @@ export const WIDGET_DOCUMENTS: Readonly<Record<WidgetOperationName, string>> = {
   session(id: $sessionId) { id kind status prompt lastSeq createdAt error { code message } }
 }`,
   startSession: `mutation WidgetStartSession($input: StartSessionInput!) {
-  startSession(input: $input) { id kind status prompt lastSeq createdAt error { code message } }
+  startSession(input: $input) { id kind status prompt lastSeq createdAt error { code message } attachments { mediaType } }
 }`,
   cancelSession: `mutation WidgetCancelSession($input: CancelSessionInput!) {
   cancelSession(input: $input) { id kind status prompt lastSeq createdAt error { code message } }
@@ -56,6 +70,9 @@ export const WIDGET_DOCUMENTS: Readonly<Record<WidgetOperationName, string>> = {
 }`,
   startPreview: `mutation WidgetStartPreview($input: StartPreviewInput!) {
   startPreview(input: $input) { id kind status prompt lastSeq createdAt error { code message } }
+}`,
+  restoreSnapshot: `mutation WidgetRestoreSnapshot($input: RestoreSnapshotInput!) {
+  restoreSnapshot(input: $input) { id files { path size } sandbox { status previewUrl previewExpiresAt } }
 }`,
   sessionEvents: `subscription WidgetSessionEvents($sessionId: ID!, $afterSeq: Int) {
   sessionEvents(sessionId: $sessionId, afterSeq: $afterSeq) {

@@ -2,10 +2,14 @@ import { ApiError, createApiClient, widgetError } from './api-client.js';
 import { styles } from './builder.styles.js';
 import type { SessionEndStatus } from '@everjust/core/session-status';
 import type { WidgetSession, WidgetSessionEvent } from './operations.js';
-import { BuildLog } from './build-log.part.js';
+import { AttachmentTray } from './attachments.part.js';
 import { FileList } from './file-list.part.js';
 import { PreviewPane } from './preview.part.js';
 import { SessionController, type SessionView } from './session-controller.js';
+import { fill, mergeStrings, type WidgetStrings } from './strings.js';
+import { Thread } from './thread.part.js';
+import { VersionList } from './versions.part.js';
+import type { WidgetErrorInfo } from './widget-errors.js';
 import { TokenController } from './token-controller.js';
 import { fetchToken, normalizeToken, type TokenResponse, type WidgetToken } from './token-source.js';
 
@@ -28,11 +32,19 @@ export interface SessionEndedDetail {
   status: SessionEndStatus;
   error: { code: string; message: string } | null;
 }
-export interface ErrorDetail {
-  /** `extensions.code` of the API (UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, …), NETWORK, CONFIGURATION or TOKEN. */
-  code: string;
-  message: string;
-  reason?: string;
+/** `code`: ORIGIN_NOT_ALLOWED, TOKEN_EXPIRED, QUOTA_EXCEEDED, RATE_LIMITED, NETWORK, or the API's code, CONFIGURATION, TOKEN. */
+export type ErrorDetail = WidgetErrorInfo;
+export interface VersionRestoredDetail {
+  sessionId: string;
+  projectId: string;
+}
+/** What the preview's error reporter saw in the app (its fields as the reporter sends them). */
+export interface PreviewErrorDetail {
+  kind?: string;
+  message?: string;
+  source?: string;
+  line?: number;
+  column?: number;
 }
 export interface ReadyDetail {
   projectId: string;
@@ -41,34 +53,63 @@ export interface ReadyDetail {
 const TEMPLATE = `<style>${styles}</style>
 <div class="base" part="base">
   <div class="header" part="header">
-    <h2 class="title" part="title">Build an app</h2>
-    <span class="badge" part="badge" data-ref="badge">Connecting…</span>
+    <h2 class="title" part="title" data-text="title"></h2>
+    <span class="badge" part="badge" data-ref="badge"></span>
   </div>
-  <form part="form" data-ref="form" novalidate>
-    <label for="prompt" part="label" data-ref="label">Describe the app to build</label>
-    <textarea id="prompt" part="prompt" data-ref="prompt" rows="3" aria-describedby="hint" disabled></textarea>
-    <p id="hint" class="hint" part="hint">Enter or Ctrl+Enter sends, Shift+Enter starts a new line, Escape cancels a running build.</p>
-    <div class="actions">
-      <button type="submit" class="primary" part="send-button" data-ref="send" disabled>Build</button>
-      <button type="button" part="cancel-button" data-ref="cancel" hidden>Cancel</button>
-      <button type="button" part="retry-button" data-ref="retry" hidden>Retry</button>
-      <button type="button" part="preview-button" data-ref="previewButton" hidden>Restart preview</button>
-    </div>
-  </form>
-  <div class="panes">
-    <section part="log-section" aria-labelledby="log-title">
-      <h3 id="log-title">Build log</h3>
-      <div class="log" part="log" data-ref="log" role="log" aria-live="polite" aria-labelledby="log-title" tabindex="0"></div>
+  <div class="layout">
+    <section class="chat" part="chat" aria-labelledby="thread-title">
+      <h3 id="thread-title" class="visually-hidden" data-text="conversation"></h3>
+      <div class="thread" part="log" data-ref="log" role="log" aria-live="polite" aria-labelledby="thread-title" tabindex="0">
+        <button type="button" class="earlier" part="earlier-button" data-ref="earlier" data-text="earlier" hidden></button>
+        <p class="empty" data-ref="threadEmpty" data-text="emptyThread"></p>
+      </div>
+      <form part="form" data-ref="form" novalidate>
+        <label for="prompt" part="label" data-ref="promptLabel" data-text="promptLabel"></label>
+        <textarea id="prompt" part="prompt" data-ref="prompt" rows="3" aria-describedby="hint" disabled></textarea>
+        <p id="hint" class="hint" part="hint" data-text="hint"></p>
+        <ul class="attachments" part="attachments" data-ref="tray" hidden></ul>
+        <p class="attach-message" part="attach-message" data-ref="attachMessage" role="alert"></p>
+        <input type="file" data-ref="fileInput" accept="image/png,image/jpeg,image/webp,image/gif" multiple hidden />
+        <div class="actions">
+          <button type="submit" class="primary" part="send-button" data-ref="send" data-text="send" disabled></button>
+          <button type="button" part="attach-button" data-ref="attach" data-text="attach"></button>
+          <button type="button" part="cancel-button" data-ref="cancel" data-text="cancel" hidden></button>
+          <button type="button" part="retry-button" data-ref="retry" data-text="retry" hidden></button>
+        </div>
+      </form>
+      <p class="readonly-note" part="readonly-note" data-ref="readonlyNote" data-text="readonly" hidden></p>
     </section>
-    <section part="files" aria-labelledby="files-title">
-      <h3 id="files-title">Files</h3>
-      <ul class="files-list" part="file-list" data-ref="fileList" aria-labelledby="files-title"></ul>
-      <p class="empty" data-ref="filesEmpty">No files yet.</p>
-      <pre class="viewer" part="file-viewer" data-ref="viewer" tabindex="0" aria-label="File content" hidden></pre>
-    </section>
-    <section class="preview" part="preview" data-ref="previewSection" aria-labelledby="preview-title" hidden>
-      <h3 id="preview-title">Preview</h3>
-      <iframe part="preview-frame" data-ref="frame" sandbox="allow-scripts" title="Preview of the generated app" referrerpolicy="no-referrer"></iframe>
+    <section class="workspace" part="workspace">
+      <div class="tabs" role="tablist" part="tabs" data-ref="tabs">
+        <button type="button" role="tab" id="tab-preview" aria-controls="panel-preview" aria-selected="true" part="tab" data-tab="preview" data-text="tabPreview"></button>
+        <button type="button" role="tab" id="tab-files" aria-controls="panel-files" aria-selected="false" tabindex="-1" part="tab" data-tab="files" data-text="tabFiles"></button>
+        <button type="button" role="tab" id="tab-versions" aria-controls="panel-versions" aria-selected="false" tabindex="-1" part="tab" data-tab="versions" data-text="tabVersions"></button>
+      </div>
+      <div class="panel preview" role="tabpanel" id="panel-preview" aria-labelledby="tab-preview" part="preview" data-panel="preview">
+        <div class="toolbar" part="preview-toolbar" data-ref="toolbar" hidden>
+          <button type="button" data-action="reload" part="reload-button" data-text="reload"></button>
+          <a part="open-link" data-ref="open" target="_blank" rel="noopener noreferrer" data-text="openInTab"></a>
+          <span class="devices" role="group" data-ref="devices">
+            <button type="button" data-device="phone" aria-pressed="false" data-text="devicePhone"></button>
+            <button type="button" data-device="tablet" aria-pressed="false" data-text="deviceTablet"></button>
+            <button type="button" data-device="full" aria-pressed="true" data-text="deviceFull"></button>
+          </span>
+        </div>
+        <p class="empty" data-ref="previewEmpty" data-text="noPreview"></p>
+        <button type="button" part="preview-button" data-ref="previewButton" data-text="restartPreview" hidden></button>
+        <div class="stage" data-ref="stage" hidden>
+          <iframe part="preview-frame" data-ref="frame" sandbox="allow-scripts" data-title="previewFrame" referrerpolicy="no-referrer"></iframe>
+        </div>
+      </div>
+      <div class="panel" role="tabpanel" id="panel-files" aria-labelledby="tab-files" part="files" data-panel="files" hidden>
+        <ul class="files-list" part="file-list" data-ref="fileList" aria-labelledby="tab-files"></ul>
+        <p class="empty" data-ref="filesEmpty" data-text="noFiles"></p>
+        <pre class="viewer" part="file-viewer" data-ref="viewer" tabindex="0" hidden></pre>
+      </div>
+      <div class="panel" role="tabpanel" id="panel-versions" aria-labelledby="tab-versions" part="versions" data-panel="versions" hidden>
+        <ol class="versions" part="version-list" data-ref="versionList" aria-labelledby="tab-versions"></ol>
+        <p class="empty" data-ref="versionsEmpty" data-text="noVersions"></p>
+      </div>
     </section>
   </div>
   <div class="visually-hidden" part="announcer" role="status" aria-live="polite" data-ref="announcer"></div>
@@ -76,26 +117,42 @@ const TEMPLATE = `<style>${styles}</style>
 
 interface Refs {
   badge: HTMLElement;
+  log: HTMLElement;
+  earlier: HTMLButtonElement;
+  threadEmpty: HTMLElement;
   form: HTMLFormElement;
-  label: HTMLElement;
+  promptLabel: HTMLElement;
   prompt: HTMLTextAreaElement;
   send: HTMLButtonElement;
+  attach: HTMLButtonElement;
+  tray: HTMLElement;
+  attachMessage: HTMLElement;
+  fileInput: HTMLInputElement;
   cancel: HTMLButtonElement;
   retry: HTMLButtonElement;
+  readonlyNote: HTMLElement;
+  tabs: HTMLElement;
+  toolbar: HTMLElement;
+  open: HTMLAnchorElement;
+  devices: HTMLElement;
+  previewEmpty: HTMLElement;
   previewButton: HTMLButtonElement;
-  log: HTMLElement;
+  stage: HTMLElement;
+  frame: HTMLIFrameElement;
   fileList: HTMLElement;
   filesEmpty: HTMLElement;
   viewer: HTMLElement;
-  previewSection: HTMLElement;
-  frame: HTMLIFrameElement;
+  versionList: HTMLElement;
+  versionsEmpty: HTMLElement;
   announcer: HTMLElement;
 }
 
 /**
- * The EverJust app builder, for any web page: an end user describes an app, watches it being written
- * live, browses its files and tries it in a preview. Vanilla custom element with Shadow DOM; it talks
- * to the API with a short-lived widget token that the host's backend mints (`createWidgetToken`).
+ * The EverJust app builder, for any web page: an end user describes an app and talks it into shape
+ * (a conversation, the model's reply streaming live), tries it in a preview at phone, tablet or full
+ * width, browses its files, and goes back to any earlier version. Vanilla custom element with Shadow
+ * DOM; it talks to the API with a short-lived widget token that the host's backend mints
+ * (`createWidgetToken`).
  *
  * ```html
  * <script src="everjust-builder.global.js"></script>
@@ -110,73 +167,95 @@ interface Refs {
  *   80% of the token's life.
  * @attr token - A widget token given directly (not renewed: prefer `token-url` or `getToken`).
  * @attr project-id - The project to build in; by default the token's project.
+ * @attr theme - `light` (default), `dark`, or `auto` (follows the visitor's `prefers-color-scheme`).
+ *   The `--everjust-*` custom properties still win over the preset.
+ * @attr locale - A BCP 47 tag (`de-CH`) for dates; texts are English unless `strings` overrides them.
+ * @attr readonly - Browse the conversation, versions, files and preview; no prompts, no restores.
  * @attr state - Reflected, read-only: `loading`, `ready`, `running` or `error`.
  *
  * @prop getToken - `() => Promise<string | { token, expiresAt?, projectId? }>`: used instead of
  *   `token-url` when set.
+ * @prop strings - `Partial<WidgetStrings>`: any text of the widget, by key (see `DEFAULT_STRINGS`);
+ *   `{name}` placeholders are filled in.
  *
  * @event everjust:ready - The widget has its token and project and takes prompts. `detail: { projectId }`.
  * @event everjust:session-started - A session started. `detail: { sessionId, projectId, kind, prompt }`.
- * @event everjust:event - One session event, as streamed. `detail: { sessionId, event }`.
+ * @event everjust:event - One session event, as streamed. `detail: { sessionId, event }`. A `question`
+ *   event means the session waits for the end user: the question shows in the conversation with its
+ *   choices as buttons, and the prompt box answers it too (or call `answer(text)`).
  * @event everjust:session-ended - A session ended. `detail: { sessionId, kind, status, error }`, status
  *   `succeeded`, `failed` or `cancelled`.
- * @event everjust:event - A `question` event means the session waits for the end user: its choices
- *   are shown as buttons and the prompt box answers it too (or call `answer(text)`).
- * @event everjust:error - Something failed. `detail: { code, message, reason? }`.
+ * @event everjust:version-restored - The project's files are back as a version left them. `detail: { sessionId, projectId }`.
+ * @event everjust:preview-error - The app in the preview reported an error (uncaught, rejection,
+ *   console.error, failed load). `detail: { kind, message, source?, line?, column? }`.
+ * @event everjust:error - Something failed. `detail: { code, message, apiCode?, reason?, retryAfter? }`;
+ *   `code` is one a host can act on — `ORIGIN_NOT_ALLOWED`, `TOKEN_EXPIRED`, `QUOTA_EXCEEDED`,
+ *   `RATE_LIMITED`, `NETWORK` — or else the API's (`NOT_FOUND`, …), `CONFIGURATION` or `TOKEN`.
  *   All events bubble and are composed (they cross shadow roots).
  *
  * @csspart base - The frame around everything.
  * @csspart header - The title row. @csspart title - Its heading. @csspart badge - The status text.
+ * @csspart chat - The conversation column. @csspart log - The conversation (`role="log"`).
+ * @csspart message - Each message; also `user-message` or `assistant-message`.
+ * @csspart earlier-button - Loads earlier messages.
  * @csspart form - The prompt form. @csspart label - The prompt's label. @csspart prompt - The textarea.
- * @csspart hint - The keyboard hint.
+ * @csspart hint - The keyboard hint. @csspart readonly-note - Shown instead of the form when `readonly`.
  * @csspart send-button - Build. @csspart cancel-button - Cancel. @csspart retry-button - Retry.
- * @csspart preview-button - Restart the preview.
- * @csspart question - The model's question in the log. @csspart choices - Its answers' buttons.
- * @csspart choice-button - One answer.
- * @csspart log-section - The log's section. @csspart log - The live log (`role="log"`).
- * @csspart files - The files section. @csspart file-list - The list of files.
- * @csspart file-viewer - The content of the chosen file.
- * @csspart preview - The preview section. @csspart preview-frame - The preview iframe
+ * @csspart attach-button - Attach images (also: paste into the prompt, or drop on the form; up to 5,
+ *   PNG/JPEG/WebP/GIF, 5 MB each). @csspart attachments - The attached images. @csspart attach-message - Why one was refused.
+ * @csspart workspace - The tabbed column. @csspart tabs - Its tab list. @csspart tab - Each tab.
+ * @csspart preview - The preview panel. @csspart preview-toolbar - Reload, open, device widths.
+ * @csspart reload-button - Reload. @csspart open-link - Open in a new tab.
+ * @csspart preview-button - Restart the preview. @csspart preview-frame - The preview iframe
  *   (`sandbox="allow-scripts"`).
+ * @csspart files - The files panel. @csspart file-list - The list of files.
+ * @csspart file-viewer - The content of the chosen file.
+ * @csspart versions - The versions panel. @csspart version-list - Its list. @csspart restore-button - Each Restore.
+ * @csspart question - The model's question in its reply. @csspart choices - The answers' buttons.
+ * @csspart choice-button - One answer.
  * @csspart announcer - The visually hidden status region for screen readers.
  *
  * @cssproperty --everjust-accent - Buttons, links and focus (default `#4f46e5`).
  * @cssproperty --everjust-accent-text - Text on the accent colour (default `#fff`).
- * @cssproperty --everjust-background - Background (default `#fff`).
- * @cssproperty --everjust-foreground - Text (default `#111827`).
- * @cssproperty --everjust-muted - Secondary text (default `#6b7280`).
- * @cssproperty --everjust-surface - Log, viewer and button backgrounds (default `#f9fafb`).
- * @cssproperty --everjust-border - Borders (default `#e5e7eb`).
- * @cssproperty --everjust-danger - Errors (default `#b91c1c`).
- * @cssproperty --everjust-success - Success (default `#047857`).
+ * @cssproperty --everjust-background - Background (default `#fff`; dark `#0f172a`).
+ * @cssproperty --everjust-foreground - Text (default `#111827`; dark `#e5e7eb`).
+ * @cssproperty --everjust-muted - Secondary text (default `#6b7280`; dark `#9ca3af`).
+ * @cssproperty --everjust-surface - Messages, viewer and button backgrounds (default `#f9fafb`; dark `#1e293b`).
+ * @cssproperty --everjust-border - Borders (default `#e5e7eb`; dark `#334155`).
+ * @cssproperty --everjust-danger - Errors (default `#b91c1c`; dark `#f87171`).
+ * @cssproperty --everjust-success - Success (default `#047857`; dark `#34d399`).
  * @cssproperty --everjust-radius - Corner radius (default `8px`).
  * @cssproperty --everjust-font - Text font. @cssproperty --everjust-font-mono - Log and code font.
  * @cssproperty --everjust-focus-ring - The focus ring's box-shadow.
- * @cssproperty --everjust-log-height - Height of the log (default `240px`).
- * @cssproperty --everjust-viewer-height - Height of the file viewer (default `200px`).
- * @cssproperty --everjust-preview-height - Height of the preview (default `360px`).
+ * @cssproperty --everjust-log-height - Height of the conversation (default `360px`).
+ * @cssproperty --everjust-viewer-height - Height of the file viewer (default `260px`).
+ * @cssproperty --everjust-preview-height - Height of the preview (default `420px`).
  */
 export class EverJustBuilder extends HTMLElement {
   static get observedAttributes(): string[] {
-    return ['api-url', 'token-url', 'token', 'project-id'];
+    return ['api-url', 'token-url', 'token', 'project-id', 'readonly', 'locale'];
   }
 
   private refs?: Refs;
   private tokenSource?: GetToken;
+  private overrides?: Partial<WidgetStrings>;
+  private texts: WidgetStrings = mergeStrings(undefined);
   private readonly tokens = new TokenController({
     load: () => this.loadToken(),
     renewable: () => Boolean(this.tokenSource || this.getAttribute('token-url')),
     onRenewalError: (error) => this.sessions.fail(error, false),
   });
   /** Sessions without the DOM: the element only renders what it is told (`view`). */
-  private readonly sessions = new SessionController(this.view());
+  private readonly sessions = new SessionController(this.view(), () => this.texts);
   /** Aborted when the element is disconnected or restarted: ends every request, stream and timer. */
   private lifecycle?: AbortController;
   private startQueued = false;
   /** The parts that render (made with the shadow DOM, in `render`). */
-  private log?: BuildLog;
+  private thread?: Thread;
   private files?: FileList;
   private preview?: PreviewPane;
+  private versions?: VersionList;
+  private attachments?: AttachmentTray;
 
   /** Fetches a widget token from the host's backend; takes precedence over `token-url` and `token`. */
   get getToken(): GetToken | undefined {
@@ -186,6 +265,21 @@ export class EverJustBuilder extends HTMLElement {
     this.tokenSource = value;
     this.tokens.forget();
     this.restart();
+  }
+
+  /** Overrides of the widget's texts, by key; set it again to change them. */
+  get strings(): Partial<WidgetStrings> | undefined {
+    return this.overrides;
+  }
+  set strings(value: Partial<WidgetStrings> | undefined) {
+    this.overrides = value;
+    this.texts = mergeStrings(value);
+    if (this.refs) this.applyStrings();
+  }
+
+  /** Whether prompts and restores are off (the `readonly` attribute). */
+  get readOnly(): boolean {
+    return this.hasAttribute('readonly');
   }
 
   /** The project being built, once known. */
@@ -200,10 +294,12 @@ export class EverJustBuilder extends HTMLElement {
 
   connectedCallback(): void {
     // A property set before the element was defined sits on the instance and hides the accessor.
-    if (Object.prototype.hasOwnProperty.call(this, 'getToken')) {
-      const value = (this as unknown as { getToken: GetToken }).getToken;
-      delete (this as unknown as { getToken?: GetToken }).getToken;
-      this.tokenSource = value;
+    for (const name of ['getToken', 'strings'] as const) {
+      if (Object.prototype.hasOwnProperty.call(this, name)) {
+        const value = (this as Record<string, unknown>)[name];
+        delete (this as Record<string, unknown>)[name];
+        (this as Record<string, unknown>)[name] = value;
+      }
     }
     if (!this.refs) this.render();
     this.restart();
@@ -215,23 +311,41 @@ export class EverJustBuilder extends HTMLElement {
 
   attributeChangedCallback(name: string, previous: string | null, value: string | null): void {
     if (previous === value) return;
+    if (name === 'readonly' || name === 'locale') return void (this.refs && this.applyStrings());
     if (name === 'token' || name === 'token-url') this.tokens.forget();
     this.restart();
   }
 
-  /** Starts a generation with `prompt` (by default what is typed). Follow-ups build on the same project. */
+  /**
+   * Starts a generation with `prompt` (by default what is typed) and the images attached to it.
+   * Follow-ups build on the same project.
+   */
   async send(prompt: string = this.refs?.prompt.value ?? ''): Promise<void> {
     const refs = this.refs;
     const text = prompt.trim();
-    // While the session waits on a question, what is typed answers it.
-    if (!refs || !this.sessions.projectId || (this.sessions.busy && this.sessions.question === undefined) || !text) return;
+    if (!refs || this.readOnly || !this.sessions.projectId || !text) return;
+    if (this.sessions.question !== undefined) {
+      // The session waits on a question: what is typed answers it (no images with an answer).
+      refs.prompt.value = '';
+      if (!(await this.sessions.answer(text)) && !refs.prompt.value) refs.prompt.value = text;
+      return;
+    }
+    if (this.sessions.busy) return;
+    let images: Array<{ data: string }>;
+    try {
+      images = await this.attachments!.read();
+    } catch (error) {
+      return this.sessions.fail(widgetError('ATTACHMENT', (error as Error).message), false);
+    }
     refs.prompt.value = '';
-    // Not started: the prompt goes back in the box, unless the user typed another meanwhile.
-    if (!(await this.sessions.send(text)) && !refs.prompt.value) refs.prompt.value = text;
+    // Not started: the prompt goes back in the box, unless the user typed another meanwhile; the images stay.
+    if (await this.sessions.send(text, images)) this.attachments!.clear();
+    else if (!refs.prompt.value) refs.prompt.value = text;
   }
 
-  /** Answers the question the running session waits on (a choice, or any text). */
+  /** Answers the question the running session waits on (what its choice buttons do; any text will do). */
   async answer(answer: string): Promise<void> {
+    if (this.readOnly) return;
     await this.sessions.answer(answer);
   }
 
@@ -253,6 +367,12 @@ export class EverJustBuilder extends HTMLElement {
     await this.sessions.startPreview();
   }
 
+  /** Puts the project's files back as the version (a succeeded session) `sessionId` left them. */
+  async restoreVersion(sessionId: string): Promise<void> {
+    if (this.readOnly) return;
+    await this.sessions.restore(sessionId);
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Start and stop
 
@@ -262,10 +382,20 @@ export class EverJustBuilder extends HTMLElement {
     const refs = {} as Record<string, Element>;
     for (const element of root.querySelectorAll('[data-ref]')) refs[element.getAttribute('data-ref')!] = element;
     this.refs = refs as unknown as Refs;
-    this.log = new BuildLog(this.refs.log);
-    this.files = new FileList({ list: this.refs.fileList, empty: this.refs.filesEmpty, viewer: this.refs.viewer });
-    this.preview = new PreviewPane({ section: this.refs.previewSection, frame: this.refs.frame, button: this.refs.previewButton });
-    const { form, prompt, cancel, retry, previewButton, fileList } = this.refs;
+    const texts = () => this.texts;
+    this.thread = new Thread({ log: this.refs.log, earlier: this.refs.earlier, empty: this.refs.threadEmpty }, texts);
+    this.files = new FileList({ list: this.refs.fileList, empty: this.refs.filesEmpty, viewer: this.refs.viewer }, texts);
+    this.preview = new PreviewPane({ frame: this.refs.frame, button: this.refs.previewButton, toolbar: this.refs.toolbar, open: this.refs.open, empty: this.refs.previewEmpty, stage: this.refs.stage });
+    this.versions = new VersionList(
+      { list: this.refs.versionList, empty: this.refs.versionsEmpty },
+      { strings: texts, locale: () => this.getAttribute('locale') ?? undefined, readonly: () => this.readOnly, onRestore: (sessionId) => void this.restoreVersion(sessionId) },
+    );
+    this.attachments = new AttachmentTray(
+      { tray: this.refs.tray, input: this.refs.fileInput, pick: this.refs.attach, message: this.refs.attachMessage, dropTarget: this.refs.form, prompt: this.refs.prompt },
+      texts,
+    );
+    this.applyStrings();
+    const { form, prompt, cancel, retry, previewButton, fileList, earlier, tabs } = this.refs;
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       void this.send();
@@ -286,6 +416,7 @@ export class EverJustBuilder extends HTMLElement {
     cancel.addEventListener('click', () => void this.cancel());
     retry.addEventListener('click', () => void this.retry());
     previewButton.addEventListener('click', () => void this.startPreview());
+    earlier.addEventListener('click', () => void this.sessions.loadEarlier());
     fileList.addEventListener('click', (event) => {
       const path = (event.target as HTMLElement).closest('button')?.dataset.path;
       if (path) {
@@ -293,6 +424,48 @@ export class EverJustBuilder extends HTMLElement {
         void this.sessions.openFile(path);
       }
     });
+    tabs.addEventListener('click', (event) => {
+      const tab = (event.target as HTMLElement).closest<HTMLButtonElement>('[role="tab"]');
+      if (tab) this.selectTab(tab.dataset.tab!);
+    });
+    tabs.addEventListener('keydown', (event) => {
+      // The tab list is one stop; arrows move between tabs (WAI-ARIA tabs pattern).
+      const keys: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1 };
+      if (!(event.key in keys)) return;
+      const all = [...tabs.querySelectorAll<HTMLButtonElement>('[role="tab"]')];
+      const index = all.findIndex((tab) => tab.getAttribute('aria-selected') === 'true');
+      const next = all[(index + keys[event.key]! + all.length) % all.length]!;
+      this.selectTab(next.dataset.tab!);
+      next.focus();
+      event.preventDefault();
+    });
+    // The preview's error reporter posts to its parent; only messages from our own iframe count.
+    window.addEventListener('message', (event) => {
+      const data = event.data as { type?: unknown; error?: unknown } | null;
+      if (!this.preview?.window || event.source !== this.preview.window || data?.type !== 'everjust:preview-error') return;
+      this.emit('everjust:preview-error', (data.error ?? {}) as PreviewErrorDetail);
+    });
+  }
+
+  private selectTab(name: string): void {
+    for (const tab of this.refs!.tabs.querySelectorAll<HTMLButtonElement>('[role="tab"]')) {
+      const selected = tab.dataset.tab === name;
+      tab.setAttribute('aria-selected', String(selected));
+      tab.tabIndex = selected ? 0 : -1;
+    }
+    for (const panel of this.shadowRoot!.querySelectorAll<HTMLElement>('[role="tabpanel"]')) panel.hidden = panel.dataset.panel !== name;
+  }
+
+  /** Puts every text in place (strings, readonly). */
+  private applyStrings(): void {
+    const root = this.shadowRoot!;
+    for (const element of root.querySelectorAll<HTMLElement>('[data-text]')) element.textContent = this.texts[element.dataset.text as keyof WidgetStrings];
+    for (const element of root.querySelectorAll<HTMLElement>('[data-title]')) element.title = this.texts[element.dataset.title as keyof WidgetStrings];
+    const refs = this.refs!;
+    if (this.sessions.projectId && this.files!.size > 0) refs.promptLabel.textContent = this.texts.promptLabelFollowUp;
+    refs.form.hidden = this.readOnly;
+    refs.readonlyNote.hidden = !this.readOnly;
+    this.versions!.render();
   }
 
   /** Starts over on the next microtask, so several attribute changes in a row start once. */
@@ -315,11 +488,12 @@ export class EverJustBuilder extends HTMLElement {
     this.stop();
     const lifecycle = (this.lifecycle = new AbortController());
     const refs = this.refs!;
-    this.log!.clear();
+    this.thread!.clear();
     this.files!.show([]);
     this.preview!.hide();
+    this.versions!.show([]);
     this.setAttribute('state', 'loading');
-    this.view().setBadge('Connecting…');
+    this.view().setBadge(this.texts.connecting);
     for (const button of [refs.cancel, refs.retry, refs.previewButton]) button.hidden = true;
     refs.prompt.disabled = refs.send.disabled = true;
 
@@ -359,9 +533,13 @@ export class EverJustBuilder extends HTMLElement {
   // ---------------------------------------------------------------------------------------------
   // What the session controller shows, through the parts and DOM events
 
+  private emit<Detail>(name: string, detail: Detail): void {
+    this.dispatchEvent(new CustomEvent<Detail>(name, { detail, bubbles: true, composed: true }));
+  }
+
   private view(): SessionView {
     const refs = () => this.refs!;
-    const emit = <Detail>(name: string, detail: Detail) => this.dispatchEvent(new CustomEvent<Detail>(name, { detail, bubbles: true, composed: true }));
+    const emit = <Detail>(name: string, detail: Detail) => this.emit(name, detail);
     const setBadge = (text: string, tone?: 'ok' | 'error') => {
       const { badge } = refs();
       badge.textContent = text;
@@ -373,6 +551,7 @@ export class EverJustBuilder extends HTMLElement {
       setBusy: (busy, hasProject) => {
         const { send, cancel, retry, previewButton, prompt } = refs();
         send.disabled = busy || !hasProject;
+        this.attachments!.setDisabled(busy || !hasProject);
         prompt.disabled = !hasProject;
         cancel.hidden = !busy;
         cancel.disabled = false;
@@ -380,41 +559,49 @@ export class EverJustBuilder extends HTMLElement {
         this.setAttribute('state', busy ? 'running' : hasProject ? 'ready' : 'error');
       },
       setBadge,
-      entry: (kind, text, status) => {
-        const line = this.log!.entry(kind, text);
-        if (status) line.dataset.status = status;
+      turn: (session, at) => this.thread!.turn(session.id, session.prompt, at, session.attachments?.length ?? 0),
+      setHasEarlier: (hasEarlier) => this.thread!.setHasEarlier(hasEarlier),
+      showFiles: (files) => {
+        this.files!.show(files);
+        refs().promptLabel.textContent = files.length > 0 ? this.texts.promptLabelFollowUp : this.texts.promptLabel;
       },
-      appendText: (text) => this.log!.appendText(text),
-      endText: () => this.log!.endText(),
-      commandStarted: (id, command) => this.log!.commandStarted(id, command),
-      commandOutput: (id, text) => this.log!.commandOutput(id, text),
-      showFiles: (files) => this.files!.show(files),
       fileWritten: (path, size) => this.files!.set(path, size),
       fileDeleted: (path) => this.files!.delete(path),
       fileContent: (path, content) => this.files!.showContent(path, content),
       selectedPath: () => this.files!.selectedPath,
       hasFiles: () => this.files!.size > 0,
       showPreview: (url) => this.preview!.show(url),
+      reloadPreview: () => this.preview!.reload(),
       offerPreview: () => this.preview!.offer(),
       previewShown: () => this.preview!.shown,
-      setRetry: (visible) => void (refs().retry.hidden = !visible),
-      askQuestion: (question, choices) => {
-        const { send, prompt, label } = refs();
-        this.log!.question(question, choices, (choice) => void this.answer(choice));
-        label.textContent = choices.length ? 'Answer the question (pick one above, or type your own)' : 'Answer the question';
-        send.textContent = 'Answer';
-        send.disabled = prompt.disabled = false;
+      showVersions: (versions, current, more) => (more ? this.versions!.append(versions) : this.versions!.show(versions, current)),
+      versionAdded: (version) => {
+        this.versions!.add(version);
+        refs().promptLabel.textContent = this.texts.promptLabelFollowUp;
       },
-      questionAnswered: () => {
-        const { send, label } = refs();
-        this.log!.endQuestion();
-        label.textContent = 'Describe the app to build';
-        send.textContent = 'Build';
-        send.disabled = this.sessions.busy || !this.sessions.projectId;
+      versionRestored: (sessionId, projectId) => {
+        this.versions!.setCurrent(sessionId);
+        const text = this.versions!.restoredText(sessionId);
+        setBadge(text, 'ok');
+        announce(text);
+        emit<VersionRestoredDetail>('everjust:version-restored', { sessionId, projectId });
+      },
+      setRetry: (visible) => void (refs().retry.hidden = !visible),
+      setQuestion: (question) => {
+        const { send, prompt, promptLabel } = refs();
+        if (question) {
+          promptLabel.textContent = question.choices.length ? this.texts.answerLabelChoices : this.texts.answerLabel;
+          send.textContent = this.texts.answer;
+          send.disabled = prompt.disabled = this.readOnly;
+        } else {
+          promptLabel.textContent = this.files!.size > 0 ? this.texts.promptLabelFollowUp : this.texts.promptLabel;
+          send.textContent = this.texts.send;
+          send.disabled = this.sessions.busy || !this.sessions.projectId;
+        }
       },
       announce,
       ready: (projectId) => {
-        setBadge('Ready');
+        setBadge(this.texts.ready);
         emit<ReadyDetail>('everjust:ready', { projectId });
       },
       sessionStarted: (session, projectId) =>
@@ -424,11 +611,10 @@ export class EverJustBuilder extends HTMLElement {
       fail: (error, blocking) => {
         if (blocking && this.refs) {
           setBadge(error.message, 'error');
-          this.log!.entry('error', error.message);
-          announce(`Error: ${error.message}`);
+          announce(fill(this.texts.errorPrefix, { message: error.message }));
           if (!this.sessions.projectId) this.setAttribute('state', 'error');
         }
-        emit<ErrorDetail>('everjust:error', { code: error.code, message: error.message, ...(typeof error.extensions.reason === 'string' ? { reason: error.extensions.reason } : {}) });
+        emit<ErrorDetail>('everjust:error', error);
       },
     };
   }
@@ -443,6 +629,8 @@ declare global {
     'everjust:session-started': CustomEvent<SessionStartedDetail>;
     'everjust:event': CustomEvent<SessionEventDetail>;
     'everjust:session-ended': CustomEvent<SessionEndedDetail>;
+    'everjust:version-restored': CustomEvent<VersionRestoredDetail>;
+    'everjust:preview-error': CustomEvent<PreviewErrorDetail>;
     'everjust:error': CustomEvent<ErrorDetail>;
   }
 }

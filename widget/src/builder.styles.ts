@@ -1,12 +1,15 @@
 /**
  * The styles of `<everjust-builder>`, inside its shadow root. Every colour, radius and font comes from
  * a custom property with a default, so a host page themes the widget without reaching inside it
- * (`everjust-builder { --everjust-accent: #e11d48 }`); `::part(...)` styles single pieces.
+ * (`everjust-builder { --everjust-accent: #e11d48 }`); `::part(...)` styles single pieces. `theme`
+ * presets only change the defaults: a host's custom properties still win.
  */
 export const styles = `
 :host {
   --_accent: var(--everjust-accent, #4f46e5);
   --_accent-text: var(--everjust-accent-text, #fff);
+  /* The accent as text on the background (commands, pressed buttons): readable on either theme. */
+  --_accent-fg: var(--_accent);
   --_bg: var(--everjust-background, #fff);
   --_fg: var(--everjust-foreground, #111827);
   --_muted: var(--everjust-muted, #6b7280);
@@ -19,68 +22,124 @@ export const styles = `
   --_mono: var(--everjust-font-mono, ui-monospace, SFMono-Regular, Menlo, Consolas, monospace);
   --_focus: var(--everjust-focus-ring, 0 0 0 3px color-mix(in srgb, var(--_accent) 35%, transparent));
   display: block;
+  /* In a host's grid or flex layout, shrink to the space given instead of growing to our content. */
+  min-width: 0;
   color: var(--_fg);
   font: 14px/1.45 var(--_font);
   contain: content;
 }
+:host([theme="dark"]) {
+  --_accent-fg: #a5b4fc;
+  --_bg: var(--everjust-background, #0f172a);
+  --_fg: var(--everjust-foreground, #e5e7eb);
+  --_muted: var(--everjust-muted, #9ca3af);
+  --_surface: var(--everjust-surface, #1e293b);
+  --_border: var(--everjust-border, #334155);
+  --_danger: var(--everjust-danger, #f87171);
+  --_success: var(--everjust-success, #34d399);
+  color-scheme: dark;
+}
+@media (prefers-color-scheme: dark) {
+  :host([theme="auto"]) {
+    --_accent-fg: #a5b4fc;
+    --_bg: var(--everjust-background, #0f172a);
+    --_fg: var(--everjust-foreground, #e5e7eb);
+    --_muted: var(--everjust-muted, #9ca3af);
+    --_surface: var(--everjust-surface, #1e293b);
+    --_border: var(--everjust-border, #334155);
+    --_danger: var(--everjust-danger, #f87171);
+    --_success: var(--everjust-success, #34d399);
+    color-scheme: dark;
+  }
+}
 :host([hidden]) { display: none; }
 *, *::before, *::after { box-sizing: border-box; }
-.base { display: grid; gap: 12px; background: var(--_bg); border: 1px solid var(--_border); border-radius: var(--_radius); padding: 12px; }
-.header { display: flex; align-items: center; justify-content: space-between; gap: 8px; }
-.title { margin: 0; font-size: 15px; font-weight: 600; }
-.badge { font-size: 12px; color: var(--_muted); }
+[hidden] { display: none !important; }
+.base { display: grid; grid-template-columns: minmax(0, 1fr); gap: 12px; background: var(--_bg); border: 1px solid var(--_border); border-radius: var(--_radius); padding: 12px; container-type: inline-size; }
+.header { display: flex; flex-wrap: wrap; align-items: baseline; justify-content: space-between; gap: 4px 12px; min-width: 0; }
+.title { margin: 0; font-size: 15px; font-weight: 600; flex: none; }
+.badge { font-size: 12px; color: var(--_muted); text-align: right; overflow-wrap: anywhere; flex: 1 1 12em; min-width: 0; }
 .badge[data-tone="error"] { color: var(--_danger); }
 .badge[data-tone="ok"] { color: var(--_success); }
-form { display: grid; gap: 6px; }
+.layout { display: grid; gap: 12px; grid-template-columns: minmax(0, 1fr); }
+@container (min-width: 820px) { .layout { grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); } }
+section { min-width: 0; }
+.chat { display: grid; gap: 8px; align-content: start; }
+.thread {
+  display: flex; flex-direction: column; gap: 10px; overflow: auto; padding: 8px;
+  height: var(--everjust-log-height, 360px); border: 1px solid var(--_border); border-radius: calc(var(--_radius) - 2px);
+}
+.turn { display: grid; gap: 6px; }
+.message { padding: 8px 10px; border-radius: calc(var(--_radius) - 2px); max-width: 92%; overflow-wrap: anywhere; }
+.message p { margin: 0; white-space: pre-wrap; }
+.message p + p { margin-top: 6px; }
+.user { justify-self: end; background: color-mix(in srgb, var(--_accent) 14%, var(--_bg)); }
+.assistant { justify-self: start; background: var(--_surface); border: 1px solid var(--_border); }
+.attached { font-size: 12px; opacity: .9; }
+.who { display: block; font-size: 11px; font-weight: 600; margin-bottom: 2px; opacity: .9; }
+.outcome { font-size: 12px; font-weight: 600; margin-top: 6px !important; }
+.outcome[data-status="succeeded"] { color: var(--_success); }
+.outcome[data-status="failed"], .message .error { color: var(--_danger); }
+.message .question { font-weight: 600; }
+.message .choices { display: flex; flex-wrap: wrap; gap: 6px; margin: 6px 0; }
+.message .answer { font-style: italic; }
+.steps { margin-top: 6px; font-size: 12px; }
+.steps summary { cursor: pointer; color: var(--_muted); }
+.step-list { display: grid; gap: 2px; margin-top: 4px; font: 12px/1.5 var(--_mono); white-space: pre-wrap; overflow-wrap: anywhere; }
+.step-list .file::before { content: "✎ "; }
+.step-list .command { color: var(--_accent-fg); }
+.step-list .output { color: var(--_muted); max-height: 160px; overflow: auto; }
+.step-list .error { color: var(--_danger); }
+.earlier { align-self: center; font-size: 12px; }
+form { display: grid; gap: 6px; border-radius: calc(var(--_radius) - 2px); }
+form[data-dropping] { box-shadow: var(--_focus); }
+.attachments { display: flex; flex-wrap: wrap; gap: 6px; margin: 0; padding: 0; list-style: none; }
+.attachment { display: flex; align-items: center; gap: 6px; padding: 3px 4px 3px 3px; border: 1px solid var(--_border); border-radius: calc(var(--_radius) - 2px); font-size: 12px; max-width: 100%; }
+.attachment img { width: 32px; height: 32px; object-fit: cover; border-radius: 4px; }
+.attachment span { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 14em; }
+.attachment button { padding: 0 6px; line-height: 1.4; }
+.attach-message { margin: 0; font-size: 12px; color: var(--_danger); }
+.attach-message:empty { display: none; }
 label { font-weight: 500; }
 textarea {
   width: 100%; min-height: 64px; resize: vertical; padding: 8px 10px;
   font: inherit; color: inherit; background: var(--_bg);
   border: 1px solid var(--_border); border-radius: calc(var(--_radius) - 2px);
 }
-textarea:focus-visible, button:focus-visible, [tabindex]:focus-visible, iframe:focus-visible { outline: none; box-shadow: var(--_focus); border-color: var(--_accent); }
-.hint { margin: 0; font-size: 12px; color: var(--_muted); }
-.actions { display: flex; flex-wrap: wrap; gap: 6px; }
-button {
-  font: inherit; cursor: pointer; padding: 6px 12px; border-radius: calc(var(--_radius) - 2px);
-  border: 1px solid var(--_border); background: var(--_surface); color: inherit;
+textarea:focus-visible, button:focus-visible, a:focus-visible, [tabindex]:focus-visible, iframe:focus-visible, summary:focus-visible { outline: none; box-shadow: var(--_focus); border-color: var(--_accent); }
+.hint, .readonly-note { margin: 0; font-size: 12px; color: var(--_muted); }
+.actions, .toolbar, .devices { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
+.devices { margin-left: auto; }
+button, .toolbar a {
+  font: inherit; font-size: 13px; cursor: pointer; padding: 5px 11px; border-radius: calc(var(--_radius) - 2px);
+  border: 1px solid var(--_border); background: var(--_surface); color: inherit; text-decoration: none;
 }
 button.primary { background: var(--_accent); border-color: var(--_accent); color: var(--_accent-text); }
+button[aria-pressed="true"] { border-color: var(--_accent); color: var(--_accent-fg); font-weight: 600; }
 button:disabled { cursor: not-allowed; opacity: .55; }
-button[hidden] { display: none; }
-.panes { display: grid; gap: 12px; grid-template-columns: minmax(0, 1fr); }
-@media (min-width: 720px) { .panes { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); } .preview { grid-column: 1 / -1; } }
-section { min-width: 0; }
-h3 { margin: 0 0 6px; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: var(--_muted); }
-.log {
-  margin: 0; padding: 8px 10px; list-style: none; overflow: auto;
-  height: var(--everjust-log-height, 240px); background: var(--_surface);
-  border: 1px solid var(--_border); border-radius: calc(var(--_radius) - 2px);
-  font: 12px/1.5 var(--_mono); white-space: pre-wrap; overflow-wrap: anywhere;
-}
-.log li + li { margin-top: 2px; }
-.log .prompt { font-family: var(--_font); font-weight: 600; margin-top: 8px; }
-.log .text { font-family: var(--_font); }
-.log .file::before { content: "✎ "; }
-.log .command { color: var(--_accent); }
-.log .output { color: var(--_muted); max-height: 160px; overflow: auto; }
-.log .error { color: var(--_danger); }
-.log .done { font-weight: 600; }
-.log .question { font-family: var(--_font); font-weight: 600; color: var(--_accent); margin-top: 8px; }
-.log .choices { display: flex; flex-wrap: wrap; gap: 6px; margin: 4px 0 2px; font-family: var(--_font); }
-.log .done[data-status="succeeded"] { color: var(--_success); }
-.log .done[data-status="failed"] { color: var(--_danger); }
-.files-list { margin: 0 0 8px; padding: 0; list-style: none; max-height: 120px; overflow: auto; }
+.workspace { display: grid; gap: 8px; align-content: start; }
+.tabs { display: flex; gap: 4px; border-bottom: 1px solid var(--_border); }
+[role="tab"] { border: 0; border-bottom: 2px solid transparent; border-radius: 0; background: none; padding: 6px 10px; color: var(--_muted); }
+[role="tab"][aria-selected="true"] { color: var(--_fg); border-bottom-color: var(--_accent); font-weight: 600; }
+.panel { display: grid; gap: 8px; min-width: 0; }
+.stage { display: flex; justify-content: center; overflow: auto; background: var(--_surface); border-radius: calc(var(--_radius) - 2px); }
+.files-list { margin: 0; padding: 0; list-style: none; max-height: 160px; overflow: auto; }
 .files-list button { width: 100%; text-align: left; border: 0; background: none; padding: 2px 4px; font: 12px/1.5 var(--_mono); }
 .files-list button[aria-current="true"] { background: color-mix(in srgb, var(--_accent) 12%, transparent); }
 .viewer {
-  margin: 0; padding: 8px 10px; height: var(--everjust-viewer-height, 200px); overflow: auto;
+  margin: 0; padding: 8px 10px; height: var(--everjust-viewer-height, 260px); overflow: auto;
   background: var(--_surface); border: 1px solid var(--_border); border-radius: calc(var(--_radius) - 2px);
   font: 12px/1.5 var(--_mono); white-space: pre;
 }
+.versions { margin: 0; padding: 0; list-style: none; display: grid; gap: 6px; }
+.version { display: grid; grid-template-columns: auto minmax(0, 1fr) auto; gap: 8px; align-items: center; padding: 6px 8px; border: 1px solid var(--_border); border-radius: calc(var(--_radius) - 2px); }
+.version[aria-current="true"] { border-color: var(--_accent); }
+.version time { font-size: 12px; color: var(--_muted); white-space: nowrap; }
+.version-prompt { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.current { font-size: 12px; font-weight: 600; padding: 1px 8px; border-radius: 999px; background: var(--_accent); color: var(--_accent-text); }
 .empty { color: var(--_muted); font-size: 12px; margin: 0; }
 iframe {
-  display: block; width: 100%; height: var(--everjust-preview-height, 360px);
+  display: block; width: 100%; max-width: 100%; height: var(--everjust-preview-height, 420px);
   border: 1px solid var(--_border); border-radius: calc(var(--_radius) - 2px); background: #fff;
 }
 .visually-hidden { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }

@@ -1,3 +1,5 @@
+import { fill, type WidgetStrings } from './strings.js';
+
 /**
  * The file list part of `<everjust-builder>`: the project's files by path (sizes kept), the selected
  * one marked, and the viewer that shows a file's content. Loading a file is the element's (it holds
@@ -7,7 +9,10 @@ export class FileList {
   #files = new Map<string, number>();
   #selected?: string;
 
-  constructor(private readonly parts: { list: HTMLElement; empty: HTMLElement; viewer: HTMLElement }) {}
+  constructor(
+    private readonly parts: { list: HTMLElement; empty: HTMLElement; viewer: HTMLElement },
+    private readonly strings: () => WidgetStrings,
+  ) {}
 
   get size(): number {
     return this.#files.size;
@@ -44,8 +49,8 @@ export class FileList {
   showContent(path: string, content: string | null): void {
     if (this.#selected !== path) return;
     const { viewer } = this.parts;
-    viewer.textContent = content ?? '(deleted)';
-    viewer.setAttribute('aria-label', `Content of ${path}`);
+    viewer.textContent = content ?? this.strings().deletedFile;
+    viewer.setAttribute('aria-label', fill(this.strings().contentOf, { path }));
     viewer.hidden = false;
   }
 

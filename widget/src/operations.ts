@@ -13,9 +13,20 @@ export interface WidgetSession {
   /** `waiting_for_input`: the model asked a question (a `question` event) and waits for the answer. */
   status: SessionActiveStatus | typeof SESSION_WAITING_STATUS | SessionEndStatus;
   prompt: string;
+  /** The model's final reply, once a generation has ended (history only). */
+  reply?: string | null;
   lastSeq: number;
   createdAt: string;
+  endedAt?: string | null;
   error: { code: string; message: string } | null;
+  /** The images given with the prompt (generations; history and start only). */
+  attachments?: Array<{ mediaType: string | null }>;
+}
+
+/** A page of the project's sessions, newest first. */
+export interface WidgetSessionPage {
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  edges: Array<{ node: WidgetSession }>;
 }
 
 export interface WidgetProject {
@@ -23,7 +34,7 @@ export interface WidgetProject {
   name: string;
   files: Array<{ path: string; size: number }>;
   sandbox: { status: string; previewUrl: string | null; previewExpiresAt: string | null } | null;
-  sessions: { edges: Array<{ node: WidgetSession }> };
+  sessions: WidgetSessionPage;
 }
 
 /** One session event as `sessionEvents` delivers it to the widget (fields by kind). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { widgetError, type ApiClient, type FollowOptions } from './api-client.js';
+import { ConnectionError, RateLimitError } from '@everjust/sdk';
+import { ApiError, widgetError, type ApiClient, type FollowOptions } from './api-client.js';
 import type { WidgetProject, WidgetSession, WidgetSessionEvent } from './operations.js';
 import { SessionController, type SessionView } from './session-controller.js';
 
@@ -7,9 +8,11 @@ import { SessionController, type SessionView } from './session-controller.js';
 
 type Call = [string, ...unknown[]];
 
-function recordingView(): { view: SessionView; calls: Call[]; log: () => string[]; badge: () => string | undefined } {
+function recordingView(): { view: SessionView; calls: Call[]; log: () => string[]; badge: () => string | undefined; thread: () => string[] } {
   const calls: Call[] = [];
   const files = new Map<string, number>();
+  /** Turns in thread order (sessions' prompts), as the end user reads them top to bottom. */
+  const order: string[] = [];
   let preview: string | undefined;
   const record =
     (name: string) =>
@@ -18,12 +21,31 @@ function recordingView(): { view: SessionView; calls: Call[]; log: () => string[
   const view: SessionView = {
     setBusy: record('setBusy'),
     setBadge: record('setBadge'),
-    entry: record('entry'),
-    appendText: record('appendText'),
-    endText: () => undefined,
-    commandStarted: record('commandStarted'),
-    commandOutput: record('commandOutput'),
-    showFiles: (list) => list.forEach((file) => files.set(file.path, file.size)),
+    turn: (session, at) => {
+      if (!order.includes(session.prompt)) {
+        if (at === 'end') order.push(session.prompt);
+        else order.unshift(session.prompt);
+        calls.push(['entry', 'prompt', session.prompt]);
+      }
+      return {
+        appendText: record('appendText'),
+        endText: () => undefined,
+        entry: (kind, text) => void calls.push(['entry', kind, text]),
+        commandStarted: record('commandStarted'),
+        commandOutput: record('commandOutput'),
+        finish: (status, text) => void calls.push(['entry', 'done', text, status]),
+        question: (question, choices, onChoice) => void calls.push(['question', question, choices, onChoice]),
+        answered: (answer) => void calls.push(['answered', answer]),
+        live: () => undefined,
+        restore: (reply, status, text, loadSteps) => void calls.push(['restore', session.prompt, reply, status, text, loadSteps]),
+      };
+    },
+    setHasEarlier: record('setHasEarlier'),
+    showFiles: (list) => {
+      files.clear();
+      list.forEach((file) => files.set(file.path, file.size));
+      calls.push(['showFiles', list.map((file) => file.path)]);
+    },
     fileWritten: (path, size) => void files.set(path, size),
     fileDeleted: (path) => void files.delete(path),
     fileContent: record('fileContent'),
@@ -33,11 +55,14 @@ function recordingView(): { view: SessionView; calls: Call[]; log: () => string[
       preview = url;
       calls.push(['showPreview', url]);
     },
+    reloadPreview: record('reloadPreview'),
     offerPreview: record('offerPreview'),
     previewShown: () => preview !== undefined,
+    showVersions: (versions, current, more) => void calls.push(['showVersions', versions.map((version) => version.prompt), current, more ?? false]),
+    versionAdded: (version) => void calls.push(['versionAdded', version.prompt]),
+    versionRestored: record('versionRestored'),
     setRetry: record('setRetry'),
-    askQuestion: record('askQuestion'),
-    questionAnswered: record('questionAnswered'),
+    setQuestion: record('setQuestion'),
     announce: record('announce'),
     ready: record('ready'),
     sessionStarted: record('sessionStarted'),
@@ -50,11 +75,13 @@ function recordingView(): { view: SessionView; calls: Call[]; log: () => string[
     calls,
     log: () => calls.filter((call) => call[0] === 'entry').map((call) => `${call[1]}: ${call[2]}`),
     badge: () => calls.filter((call) => call[0] === 'setBadge').at(-1)?.[1] as string | undefined,
+    thread: () => [...order],
   };
 }
 
 const project = (overrides: Partial<WidgetProject> = {}): WidgetProject =>
-  ({ id: 'proj_1', name: 'App', files: [], sandbox: null, sessions: { edges: [] }, ...overrides }) as unknown as WidgetProject;
+  ({ id: 'proj_1', name: 'App', files: [], sandbox: null, sessions: page([]), ...overrides }) as unknown as WidgetProject;
+const page = (sessions: WidgetSession[], endCursor: string | null = null) => ({ pageInfo: { hasNextPage: endCursor !== null, endCursor }, edges: sessions.map((node) => ({ node })) });
 const session = (overrides: Partial<WidgetSession> = {}): WidgetSession =>
   ({ id: 'sess_1', kind: 'generate', status: 'queued', prompt: 'A counter', error: null, ...overrides }) as unknown as WidgetSession;
 
@@ -98,6 +125,8 @@ describe('SessionController', () => {
     await flush();
 
     expect(log()).toEqual(['prompt: A counter', 'status: generate', 'file: index.html (2.0 kB)', 'command: Exited with 0 in 1.5 s', 'status: Preview ready', 'done: Build succeeded']);
+    // A build that succeeded is the newest version.
+    expect(calls).toContainEqual(['versionAdded', 'A counter']);
     expect(calls).toContainEqual(['appendText', 'Writing it.']);
     expect(calls).toContainEqual(['showPreview', 'https://preview.test/p/']);
     // The file the user has open was rewritten: its new content is shown.
@@ -119,7 +148,8 @@ describe('SessionController', () => {
     await controller.send('A counter');
     await flush();
     expect(log().at(-1)).toBe('done: Build failed: The session used its output budget');
-    expect(badge()).toBe('Build failed');
+    expect(badge()).toBe('Build failed: The session used its output budget');
+    expect(calls.some((call) => call[0] === 'versionAdded')).toBe(false);
     expect(calls).toContainEqual(['setRetry', true]);
 
     await controller.retry();
@@ -135,7 +165,7 @@ describe('SessionController', () => {
     controller.begin(client, new AbortController().signal);
     await controller.load('proj_1');
     expect(await controller.send('A counter')).toBe(false);
-    expect(calls).toContainEqual(['fail', 'QUOTA_EXCEEDED', 'Quota exceeded: generationsPerDay (limit 20)', true]);
+    expect(calls).toContainEqual(['fail', 'QUOTA_EXCEEDED', 'The build limit is reached: Quota exceeded: generationsPerDay (limit 20)', true]);
     expect(controller.busy).toBe(false);
     expect(calls.at(-2)).toEqual(['setBusy', false, true]);
   });
@@ -144,7 +174,7 @@ describe('SessionController', () => {
     const { view, log, calls } = recordingView();
     const running = session({ status: 'running', prompt: 'A timer' });
     const { client } = fakeClient(
-      { project: { project: project({ sessions: { edges: [{ node: running }] } } as Partial<WidgetProject>) } },
+      { project: { project: project({ sessions: page([running]) }) } },
       [{ type: 'text_delta', text: 'Still writing.' }] as unknown as WidgetSessionEvent[],
       { holdStream: true },
     );
@@ -177,8 +207,77 @@ describe('SessionController', () => {
     expect(controller.projectId).toBeUndefined();
   });
 
-  it('shows a question with its choices, answers it (a choice or typed text) and goes on building', async () => {
-    const { view, log, badge, calls } = recordingView();
+  it('restores the conversation newest last, pages earlier turns in at the top, and lists succeeded builds as versions', async () => {
+    const { view, calls, thread } = recordingView();
+    const third = session({ id: 's3', prompt: 'Make it blue', status: 'succeeded', reply: 'Blue now.', endedAt: '2026-12-04T10:03:00Z' });
+    const second = session({ id: 's2', prompt: 'Add a reset', status: 'failed', reply: null, error: { code: 'MODEL_ERROR', message: 'The model failed' } });
+    const first = session({ id: 's1', prompt: 'A counter', status: 'succeeded', reply: 'A counter.', endedAt: '2026-12-04T10:01:00Z' });
+    const zeroth = session({ id: 's0', prompt: 'Hello', status: 'succeeded', reply: 'Hi.' });
+    const { client, requests } = fakeClient(
+      { project: { project: project({ sessions: page([third, second, first], 'cursor-1') }) }, sessions: { project: { sessions: page([zeroth]) } } },
+      [{ type: 'file_written', path: 'index.html', size: 10 }, { type: 'text_delta', text: 'ignored' }, { type: 'done', status: 'succeeded' }] as unknown as WidgetSessionEvent[],
+    );
+    const controller = new SessionController(view);
+    controller.begin(client, new AbortController().signal);
+    await controller.load('proj_1');
+    expect(thread()).toEqual(['A counter', 'Add a reset', 'Make it blue']);
+    const restored = calls.filter((call) => call[0] === 'restore').map((call) => call.slice(1, 5));
+    expect(restored).toContainEqual(['Add a reset', null, 'failed', 'Build failed: The model failed']);
+    expect(restored).toContainEqual(['Make it blue', 'Blue now.', 'succeeded', 'Build succeeded']);
+    expect(calls).toContainEqual(['showVersions', ['Make it blue', 'A counter'], undefined, false]);
+    expect(calls).toContainEqual(['setHasEarlier', true]);
+
+    await controller.loadEarlier();
+    expect(requests.at(-1)).toEqual(['sessions', { projectId: 'proj_1', after: 'cursor-1' }]);
+    expect(thread()).toEqual(['Hello', 'A counter', 'Add a reset', 'Make it blue']);
+    expect(calls.at(-1)).toEqual(['showVersions', ['Hello'], undefined, true]);
+    expect(calls.filter((call) => call[0] === 'setHasEarlier').at(-1)).toEqual(['setHasEarlier', false]);
+
+    // Opening a past turn's details replays its steps (not its text, already in the reply).
+    const before = calls.length;
+    const loadSteps = calls.find((call) => call[0] === 'restore' && call[1] === 'A counter')![5] as () => void;
+    loadSteps();
+    await flush();
+    expect(calls.slice(before).filter((call) => call[0] === 'entry' || call[0] === 'appendText')).toEqual([['entry', 'file', 'index.html (10 B)']]);
+  });
+
+  it('restores a version: files replaced, the preview reloaded, the version marked current', async () => {
+    const { view, calls } = recordingView();
+    const { client, requests } = fakeClient({
+      project: { project: project({ files: [{ path: 'index.html', size: 3 }], sandbox: { status: 'running', previewUrl: 'https://preview.test/p/', previewExpiresAt: null } }) },
+      restoreSnapshot: { restoreSnapshot: { id: 'proj_1', files: [{ path: 'index.html', size: 1 }, { path: 'app.js', size: 2 }], sandbox: null } },
+    });
+    const controller = new SessionController(view);
+    controller.begin(client, new AbortController().signal);
+    await controller.load('proj_1');
+    expect(await controller.restore('s1')).toBe(true);
+    expect(requests.at(-1)).toEqual(['restoreSnapshot', { input: { sessionId: 's1' } }]);
+    expect(calls.filter((call) => call[0] === 'showFiles').at(-1)).toEqual(['showFiles', ['index.html', 'app.js']]);
+    expect(calls).toContainEqual(['reloadPreview']);
+    expect(calls).toContainEqual(['versionRestored', 's1', 'proj_1']);
+  });
+
+  it('turns refusals into errors a person can act on, with codes a host can switch on', async () => {
+    const cases: Array<[Error, string, RegExp]> = [
+      [new ApiError({ code: 'FORBIDDEN', status: 403, message: 'This widget token is for https://a.test; this request came from https://b.test', extensions: { code: 'FORBIDDEN', reason: 'WRONG_ORIGIN' } }), 'ORIGIN_NOT_ALLOWED', /not allowed on this page \(https:\/\/b\.test\)/],
+      [new ApiError({ code: 'UNAUTHENTICATED', status: 401, message: 'The widget token expired', extensions: { code: 'UNAUTHENTICATED' } }), 'TOKEN_EXPIRED', /Reload the page/],
+      [new RateLimitError({ code: 'RATE_LIMITED', status: 429, message: 'Rate limit exceeded; retry after 7 s', retryAfter: 7, extensions: { code: 'RATE_LIMITED' } }), 'RATE_LIMITED', /in 7 s/],
+      [new ConnectionError({ code: 'CONNECTION_ERROR', message: 'Could not reach the API: fetch failed' }), 'NETWORK', /Check your connection/],
+      [new ApiError({ code: 'NOT_FOUND', status: 200, message: 'Project x not found', extensions: { code: 'NOT_FOUND' } }), 'NOT_FOUND', /Project x not found/],
+    ];
+    for (const [error, code, message] of cases) {
+      const { view, calls } = recordingView();
+      const controller = new SessionController(view, undefined, () => 'https://b.test');
+      controller.begin(fakeClient({ project: error }).client, new AbortController().signal);
+      await controller.load('proj_1').catch((caught: unknown) => controller.fail(caught));
+      const failed = calls.find((call) => call[0] === 'fail')!;
+      expect(failed[1], code).toBe(code);
+      expect(failed[2], code).toMatch(message);
+    }
+  });
+
+  it('shows a question with its choices; a choice or what is sent answers it, and the answered event ends it', async () => {
+    const { view, calls, badge } = recordingView();
     const { client, requests } = fakeClient(
       { project: { project: project() }, startSession: { startSession: session() }, answerSession: { answerSession: session({ status: 'queued' }) } },
       [
@@ -193,27 +292,27 @@ describe('SessionController', () => {
     await controller.load('proj_1');
     await controller.send('A todo list #ask');
     await flush();
-    expect(calls.filter((call) => call[0] === 'askQuestion')).toEqual([['askQuestion', 'Which look should the app have?', ['Light theme', 'Dark theme']]]);
+    const asked = calls.find((call) => call[0] === 'question')!;
+    expect(asked.slice(1, 3)).toEqual(['Which look should the app have?', ['Light theme', 'Dark theme']]);
+    expect(calls.filter((call) => call[0] === 'setQuestion').at(-1)).toEqual(['setQuestion', { question: 'Which look should the app have?', choices: ['Light theme', 'Dark theme'] }]);
     expect(badge()).toBe('Waiting for your answer');
     expect(controller.question).toBe('Which look should the app have?');
     expect(controller.session?.status).toBe('waiting_for_input');
 
-    // What is sent now answers the question; it does not start another session.
-    expect(await controller.send('Dark theme')).toBe(true);
-    expect(requests.filter(([name]) => name === 'startSession')).toHaveLength(1);
+    // A choice button answers it; so does what is sent (not another session).
+    (asked[3] as (choice: string) => void)('Dark theme');
+    await flush();
     expect(requests.at(-1)).toEqual(['answerSession', { input: { sessionId: 'sess_1', answer: 'Dark theme' } }]);
-    expect(calls.filter((call) => call[0] === 'questionAnswered')).toHaveLength(1);
-    expect(controller.question).toBeUndefined();
-    // No question: answer() does nothing.
-    expect(await controller.answer('Light theme')).toBe(false);
-    expect(log()).toContain('prompt: A todo list #ask');
+    expect(await controller.send('Light theme, please')).toBe(true);
+    expect(requests.at(-1)).toEqual(['answerSession', { input: { sessionId: 'sess_1', answer: 'Light theme, please' } }]);
+    expect(requests.filter(([name]) => name === 'startSession')).toHaveLength(1);
     lifecycle.abort();
   });
 
   it('takes the answered event (the answer may come from another client) as the end of the question', async () => {
-    const { view, log, calls } = recordingView();
+    const { view, calls } = recordingView();
     const { client } = fakeClient(
-      { project: { project: project() }, startSession: { startSession: session() }, },
+      { project: { project: project() }, startSession: { startSession: session() } },
       [
         { type: 'question', question: 'Bakery or café?', choices: [] },
         { type: 'status', status: 'queued', step: 'answered', statusMessage: 'Café' },
@@ -227,11 +326,12 @@ describe('SessionController', () => {
     await controller.load('proj_1');
     await controller.send('A page for my shop');
     await flush();
-    expect(calls.filter((call) => call[0] === 'questionAnswered')).toHaveLength(1);
-    expect(log()).toContain('prompt: Café');
+    expect(calls.filter((call) => call[0] === 'answered')).toEqual([['answered', 'Café']]);
+    expect(calls.filter((call) => call[0] === 'setQuestion').at(-1)).toEqual(['setQuestion', undefined]);
     expect(controller.question).toBeUndefined();
     expect(controller.session?.status).toBe('running');
-    // Sent now, it would start a new build (busy: refused), not answer anything.
+    // No question now: what is sent is a new prompt, refused while the build runs.
+    expect(await controller.answer('Bakery')).toBe(false);
     expect(await controller.send('Bakery')).toBe(false);
     lifecycle.abort();
   });

@@ -1,24 +1,25 @@
 import { newIdempotencyKey } from '@everjust/sdk';
 import { isSessionEnded, type SessionEndStatus } from '@everjust/core/session-status';
 import { ApiError, widgetError, type ApiClient } from './api-client.js';
-import type { WidgetProject, WidgetSession, WidgetSessionEvent } from './operations.js';
+import type { WidgetProject, WidgetSession, WidgetSessionEvent, WidgetSessionPage } from './operations.js';
+import { DEFAULT_STRINGS, fill, type WidgetStrings } from './strings.js';
+import type { TurnView } from './thread.part.js';
+import type { Version } from './versions.part.js';
+import { describeError, type WidgetErrorInfo } from './widget-errors.js';
 
 /**
  * What the session controller tells the element to show. The element implements it with its parts
- * (build log, file list, preview) and its DOM events; tests implement it with a recorder. Nothing here
- * touches the DOM.
+ * (thread, files, preview, versions) and its DOM events; tests implement it with a recorder. Nothing
+ * here touches the DOM.
  */
 export interface SessionView {
   /** A session is (or is no longer) running: prompts are refused, Cancel is offered. */
   setBusy(busy: boolean, hasProject: boolean): void;
   setBadge(text: string, tone?: 'ok' | 'error'): void;
-  /** A line in the build log; `status` marks how a `done` line ended. */
-  entry(kind: 'prompt' | 'status' | 'file' | 'command' | 'error' | 'done', text: string, status?: SessionEndStatus): void;
-  appendText(text: string): void;
-  /** The model's text stops (another event came): the next text starts a new paragraph. */
-  endText(): void;
-  commandStarted(commandId: string, command: string): void;
-  commandOutput(commandId: string, text: string): void;
+  /** The turn of a session in the conversation: at the end (live, or the newest history) or at the top (earlier history). */
+  turn(session: WidgetSession, at: 'end' | 'start'): TurnView & { live(): void; restore(reply: string | null, status: SessionEndStatus, text: string, loadSteps: () => void): void };
+  /** Whether older sessions remain (the "Show earlier" button). */
+  setHasEarlier(hasEarlier: boolean): void;
   showFiles(files: WidgetProject['files']): void;
   fileWritten(path: string, size: number): void;
   fileDeleted(path: string): void;
@@ -27,23 +28,27 @@ export interface SessionView {
   selectedPath(): string | undefined;
   hasFiles(): boolean;
   showPreview(url: string): void;
+  /** The files behind the preview changed without a new URL (a restore): load it again. */
+  reloadPreview(): void;
   /** Offers to (re)start the preview: files exist but no preview runs. */
   offerPreview(): void;
   previewShown(): boolean;
+  /** The versions (newest first) and which one the files are now; `more` appends older ones. */
+  showVersions(versions: Version[], current?: string, more?: boolean): void;
+  versionAdded(version: Version): void;
+  versionRestored(sessionId: string, projectId: string): void;
   /** Whether Retry is offered. */
   setRetry(visible: boolean): void;
-  /** The model asks the end user a question: show it with its choices as buttons; the prompt box answers it too. */
-  askQuestion(question: string, choices: string[]): void;
-  /** The question was answered (here or elsewhere): its buttons go, the prompt box builds again. */
-  questionAnswered(): void;
+  /** The session waits on a question (the prompt box answers it: Answer), or no longer does (undefined). */
+  setQuestion(question: { question: string; choices: string[] } | undefined): void;
   /** Said to screen readers, not shown. */
   announce(text: string): void;
   ready(projectId: string): void;
   sessionStarted(session: WidgetSession, projectId: string): void;
   sessionEvent(session: WidgetSession, event: WidgetSessionEvent): void;
   sessionEnded(session: WidgetSession, status: SessionEndStatus, error: { code: string; message: string } | null): void;
-  /** An error: blocking ones go on the badge and in the log; every one becomes `everjust:error`. */
-  fail(error: ApiError, blocking: boolean): void;
+  /** An error: blocking ones go on the badge and in the thread; every one becomes `everjust:error`. */
+  fail(error: WidgetErrorInfo, blocking: boolean): void;
 }
 
 const formatSize = (bytes: number) => (bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} kB`);
@@ -53,24 +58,38 @@ export function asApiError(error: unknown): ApiError {
   return error instanceof ApiError ? error : widgetError('UNKNOWN', error instanceof Error ? error.message : String(error));
 }
 
+type Client = Pick<ApiClient, 'request' | 'followSession'>;
+
+/** A session that succeeded with a generation is a version: its snapshot can be restored. */
+const asVersion = (session: WidgetSession): Version | undefined =>
+  session.kind === 'generate' && session.status === 'succeeded' ? { sessionId: session.id, prompt: session.prompt, at: session.endedAt ?? session.createdAt } : undefined;
+const versionsOf = (sessions: WidgetSession[]) => sessions.map(asVersion).filter((version): version is Version => version !== undefined);
+
 /**
  * The builder's session state without the DOM: which project, which session, whether one runs, the
- * last prompt; starting, following (replaying a running build after a reload), cancelling and retrying
- * sessions; turning each event into what the view shows. One per element start: `begin` binds it to a
- * client and a lifecycle signal, whose abort ends every request and stream quietly.
+ * last prompt; the conversation's history (paged), the versions and restoring one; starting,
+ * following (replaying a running build after a reload), cancelling and retrying sessions; turning each
+ * event into what the view shows. One per element start: `begin` binds it to a client and a lifecycle
+ * signal, whose abort ends every request and stream quietly.
  */
 export class SessionController {
-  #client?: Pick<ApiClient, 'request' | 'followSession'>;
+  #client?: Client;
   #signal?: AbortSignal;
   #stream?: AbortController;
   #projectId?: string;
   #session?: WidgetSession;
   #busy = false;
   #lastPrompt = '';
-  /** The session waits for the end user's answer to this question. */
+  #earlierCursor: string | null = null;
+  /** The running session waits for the end user's answer to this question. */
   #question?: string;
 
-  constructor(private readonly view: SessionView) {}
+  constructor(
+    private readonly view: SessionView,
+    private readonly strings: () => WidgetStrings = () => DEFAULT_STRINGS,
+    /** The page's origin, named in the error a token for another origin gets. */
+    private readonly origin: () => string = () => (typeof location === 'undefined' ? '' : location.origin),
+  ) {}
 
   get projectId(): string | undefined {
     return this.#projectId;
@@ -87,13 +106,14 @@ export class SessionController {
   }
 
   /** Forgets everything and binds to `client` (none: the element is misconfigured) until `signal` aborts. */
-  begin(client: Pick<ApiClient, 'request' | 'followSession'> | undefined, signal: AbortSignal): void {
+  begin(client: Client | undefined, signal: AbortSignal): void {
     this.stop();
     this.#client = client;
     this.#signal = signal;
     this.#projectId = undefined;
     this.#session = undefined;
     this.#lastPrompt = '';
+    this.#earlierCursor = null;
     this.#question = undefined;
   }
 
@@ -102,7 +122,7 @@ export class SessionController {
     this.#busy = false;
   }
 
-  /** Loads the project (files, preview, latest session) and follows a build still running. */
+  /** Loads the project (files, preview, the latest sessions as the conversation and versions) and follows a build still running. */
   async load(projectId: string): Promise<void> {
     const signal = this.#signal;
     if (!this.#client) throw widgetError('CONFIGURATION', 'The widget has no API client: set api-url');
@@ -114,35 +134,46 @@ export class SessionController {
     const expiresAt = project.sandbox?.previewExpiresAt;
     if (preview && (!expiresAt || Date.parse(expiresAt) > Date.now())) this.view.showPreview(preview);
     else if (project.files.length > 0) this.view.offerPreview();
-    const latest = project.sessions.edges[0]?.node;
+    const sessions = project.sessions.edges.map((edge) => edge.node);
+    const [latest] = sessions;
     this.#setBusy(false);
+    this.#history(project.sessions, 'end');
+    this.view.showVersions(versionsOf(sessions));
     this.view.ready(project.id);
     if (latest) this.#lastPrompt = latest.prompt;
     if (latest && !isSessionEnded(latest.status)) {
       // A build still running (the page was reloaded): replay its log and follow it.
-      this.view.entry('prompt', latest.prompt || 'Preview');
       void this.#follow(latest);
     } else if (latest) {
       this.#session = latest;
     }
   }
 
-  /**
-   * Starts a generation; resolves false when it could not start (the view was told why). While the
-   * session waits on a question, what is sent answers it instead.
-   */
-  async send(prompt: string): Promise<boolean> {
+  /** Loads the page of sessions before the oldest one shown (the "Show earlier" button). */
+  async loadEarlier(): Promise<void> {
+    if (!this.#client || !this.#projectId || !this.#earlierCursor) return;
+    try {
+      const { project } = await this.#client.request<{ project: { sessions: WidgetSessionPage } }>('sessions', { projectId: this.#projectId, after: this.#earlierCursor }, this.#signal);
+      this.#history(project.sessions, 'start');
+      this.view.showVersions(versionsOf(project.sessions.edges.map((edge) => edge.node)), undefined, true);
+    } catch (error) {
+      this.fail(error, false);
+    }
+  }
+
+  /** Starts a generation (with images, base64 data URLs); resolves false when it could not start (the view was told why). */
+  async send(prompt: string, attachments: Array<{ data: string }> = []): Promise<boolean> {
     const text = prompt.trim();
+    // While the session waits on a question, what is sent answers it.
     if (this.#question !== undefined && text) return this.answer(text);
     if (!this.#client || !this.#projectId || this.#busy || !text) return false;
     const signal = this.#signal;
     this.#lastPrompt = text;
     this.#setBusy(true);
-    this.view.entry('prompt', text);
     try {
       const { startSession } = await this.#client.request<{ startSession: WidgetSession }>(
         'startSession',
-        { input: { projectId: this.#projectId, prompt: text, idempotencyKey: newIdempotencyKey() } },
+        { input: { projectId: this.#projectId, prompt: text, idempotencyKey: newIdempotencyKey(), ...(attachments.length ? { attachments } : {}) } },
         signal,
       );
       if (!signal?.aborted) this.#started(startSession);
@@ -163,10 +194,8 @@ export class SessionController {
   async answer(text: string): Promise<boolean> {
     const answer = text.trim();
     if (!this.#client || !this.#session || this.#question === undefined || !answer) return false;
-    const session = this.#session;
     try {
-      await this.#client.request('answerSession', { input: { sessionId: session.id, answer } }, this.#signal);
-      if (session === this.#session) this.#answered();
+      await this.#client.request('answerSession', { input: { sessionId: this.#session.id, answer } }, this.#signal);
       return true;
     } catch (error) {
       this.fail(error, false);
@@ -177,7 +206,7 @@ export class SessionController {
   /** Cancels the running session; false when the request failed (the view was told). */
   async cancel(): Promise<boolean> {
     if (!this.#client || !this.#session || !this.#busy || isSessionEnded(this.#session.status)) return false;
-    this.view.setBadge('Cancelling…');
+    this.view.setBadge(this.strings().cancelling);
     try {
       await this.#client.request('cancelSession', { input: { id: this.#session.id } }, this.#signal);
       return true;
@@ -187,7 +216,7 @@ export class SessionController {
     }
   }
 
-  /** Sends the last prompt again; false when there is none (or no project yet: the element starts over). */
+  /** Sends the last prompt again (without its images); false when there is none (or no project yet: the element starts over). */
   async retry(): Promise<boolean> {
     if (!this.#projectId || !this.#client || !this.#lastPrompt) return false;
     return this.send(this.#lastPrompt);
@@ -198,7 +227,6 @@ export class SessionController {
     if (!this.#client || !this.#projectId || this.#busy) return;
     const signal = this.#signal;
     this.#setBusy(true);
-    this.view.entry('status', 'Starting the preview…');
     try {
       const { startPreview } = await this.#client.request<{ startPreview: WidgetSession }>('startPreview', { input: { projectId: this.#projectId, idempotencyKey: newIdempotencyKey() } }, signal);
       if (!signal?.aborted) this.#started(startPreview);
@@ -206,6 +234,22 @@ export class SessionController {
       if (signal?.aborted) return;
       this.#setBusy(false);
       this.fail(error);
+    }
+  }
+
+  /** Puts the project's files back as a version (a succeeded session) left them; false when refused (the view was told). */
+  async restore(sessionId: string): Promise<boolean> {
+    if (!this.#client || !this.#projectId || this.#busy) return false;
+    try {
+      const { restoreSnapshot } = await this.#client.request<{ restoreSnapshot: Pick<WidgetProject, 'id' | 'files' | 'sandbox'> }>('restoreSnapshot', { input: { sessionId } }, this.#signal);
+      this.view.showFiles(restoreSnapshot.files);
+      if (this.view.previewShown()) this.view.reloadPreview();
+      else if (restoreSnapshot.files.length > 0) this.view.offerPreview();
+      this.view.versionRestored(sessionId, restoreSnapshot.id);
+      return true;
+    } catch (error) {
+      this.fail(error);
+      return false;
     }
   }
 
@@ -222,8 +266,36 @@ export class SessionController {
 
   /** Reports an error to the view; a blocking one before the project loaded leaves the widget in `error` with Retry. */
   fail(error: unknown, blocking = true): void {
-    this.view.fail(asApiError(error), blocking);
+    this.view.fail(describeError(asApiError(error), this.strings(), this.origin()), blocking);
     if (blocking && !this.#projectId) this.view.setRetry(true);
+  }
+
+  /** Puts a page of sessions (newest first) into the thread: at its end on load, at its top for earlier ones. */
+  #history(page: WidgetSessionPage, at: 'end' | 'start'): void {
+    const sessions = page.edges.map((edge) => edge.node);
+    // The thread reads oldest first; inserting at the top goes newest first so the oldest ends up on top.
+    const ordered = at === 'end' ? [...sessions].reverse() : sessions;
+    for (const session of ordered) {
+      if (!isSessionEnded(session.status)) continue; // the one running is followed live
+      const turn = this.view.turn(session, at);
+      turn.restore(session.reply ?? null, session.status as SessionEndStatus, this.#outcome(session, session.status as SessionEndStatus, session.error), () => void this.#replay(session, turn));
+    }
+    this.#earlierCursor = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+    this.view.setHasEarlier(this.#earlierCursor !== null);
+  }
+
+  /** Fills an ended session's turn with its steps, replayed from its event log (opened details). */
+  async #replay(session: WidgetSession, turn: TurnView): Promise<void> {
+    try {
+      await this.#client!.followSession(session.id, {
+        signal: this.#signal,
+        onEvent: (event) => {
+          if (event.type !== 'text_delta' && event.type !== 'done') this.#step(turn, event, false);
+        },
+      });
+    } catch (error) {
+      if (!this.#signal?.aborted) this.fail(error, false);
+    }
   }
 
   #started(session: WidgetSession): void {
@@ -238,19 +310,22 @@ export class SessionController {
     this.#answered(); // another session's question is not this one's (a waiting session's comes back in its replay)
     this.#session = session;
     this.#setBusy(true);
+    const strings = this.strings();
     const preview = session.kind === 'preview';
-    this.view.setBadge(preview ? 'Starting the preview…' : 'Building…');
-    this.view.announce(preview ? 'Starting the preview' : 'Build started');
+    const turn = this.view.turn({ ...session, prompt: session.prompt || strings.previewStep }, 'end');
+    turn.live();
+    this.view.setBadge(preview ? strings.startingPreview : strings.building);
+    this.view.announce(preview ? strings.startingPreview : strings.building);
     try {
       await this.#client!.followSession(session.id, {
         signal: stream.signal,
-        onEvent: (event) => this.#handle(session, event),
-        onReconnect: () => this.view.setBadge('Reconnecting…'),
+        onEvent: (event) => this.#handle(session, turn, event),
+        onReconnect: () => this.view.setBadge(this.strings().reconnecting),
       });
       // Completed without a `done` we saw (it came before a reconnect): read how it ended.
       if (!stream.signal.aborted && !isSessionEnded(session.status)) {
         const { session: latest } = await this.#client!.request<{ session: WidgetSession }>('session', { sessionId: session.id }, stream.signal);
-        if (isSessionEnded(latest.status)) this.#finish(session, latest.status, latest.error);
+        if (isSessionEnded(latest.status)) this.#finish(session, turn, latest.status, latest.error);
       }
     } catch (error) {
       if (stream.signal.aborted) return;
@@ -260,68 +335,96 @@ export class SessionController {
     }
   }
 
-  #handle(session: WidgetSession, event: WidgetSessionEvent): void {
+  #handle(session: WidgetSession, turn: TurnView, event: WidgetSessionEvent): void {
     const view = this.view;
+    const strings = this.strings();
     view.sessionEvent(session, event);
-    if (event.type !== 'text_delta') view.endText();
+    if (event.type !== 'text_delta') turn.endText();
     switch (event.type) {
       case 'status': {
         if (event.status === 'running') session.status = 'running';
         if (event.step === 'answered') {
-          // The answer (from this widget or another client): it goes in the log as the end user's words.
+          // The answer (from this widget or another client): shown as the end user's, and the build goes on.
           session.status = 'queued';
           this.#answered();
-          view.entry('prompt', event.statusMessage ?? 'Answered');
-          view.setBadge('Building…');
-          break;
+          turn.answered(event.statusMessage ?? '');
+          view.setBadge(strings.building);
+          return;
         }
         const step = event.statusMessage ?? event.step;
-        view.setBadge(step ? `Running: ${step}` : event.status === 'queued' ? 'Queued…' : 'Running…');
-        if (step || event.status === 'queued') view.entry('status', step ?? 'Queued');
+        view.setBadge(step ? fill(strings.runningStep, { step }) : event.status === 'queued' ? strings.queued : strings.running);
         break;
       }
       case 'text_delta':
-        view.appendText(event.text ?? '');
-        break;
+        turn.appendText(event.text ?? '');
+        return;
       case 'file_written':
         view.fileWritten(event.path!, event.size ?? 0);
-        view.entry('file', `${event.path} (${formatSize(event.size ?? 0)})`);
         if (event.path === view.selectedPath()) void this.openFile(event.path!);
         break;
       case 'file_deleted':
         view.fileDeleted(event.path!);
-        view.entry('file', `Deleted ${event.path}`);
-        break;
-      case 'command_started':
-        view.commandStarted(event.commandId!, event.command ?? '');
-        break;
-      case 'command_output':
-        view.commandOutput(event.commandId!, event.text ?? '');
-        break;
-      case 'command_finished':
-        view.entry('command', event.timedOut ? 'Timed out' : `Exited with ${event.exitCode ?? 'no code'} in ${((event.durationMs ?? 0) / 1000).toFixed(1)} s`);
         break;
       case 'preview_ready':
         view.showPreview(event.url!);
-        view.entry('status', 'Preview ready');
-        view.announce('Preview ready');
+        view.announce(strings.previewReady);
         break;
       case 'preview_failed':
-        view.entry('error', `Preview failed: ${event.reason}`);
         view.offerPreview();
         break;
+      case 'question': {
+        session.status = 'waiting_for_input';
+        const question = (this.#question = event.question ?? '');
+        const choices = event.choices ?? [];
+        turn.question(question, choices, (choice) => void this.answer(choice));
+        view.setQuestion({ question, choices });
+        view.setBadge(strings.waitingForAnswer);
+        view.announce(question);
+        return;
+      }
+      case 'done':
+        this.#finish(session, turn, event.status as SessionEndStatus, event.error ?? null);
+        return;
+    }
+    this.#step(turn, event, true);
+  }
+
+  /** One event as a step of a turn's details (live, or replayed for an ended session). */
+  #step(turn: TurnView, event: WidgetSessionEvent, live: boolean): void {
+    const strings = this.strings();
+    switch (event.type) {
+      case 'status': {
+        const step = event.statusMessage ?? event.step;
+        if (step || (live && event.status === 'queued')) turn.entry('status', step ?? strings.queued);
+        break;
+      }
+      case 'file_written':
+        turn.entry('file', `${event.path} (${formatSize(event.size ?? 0)})`);
+        break;
+      case 'file_deleted':
+        turn.entry('file', fill(strings.fileDeleted, { path: event.path ?? '' }));
+        break;
+      case 'command_started':
+        turn.commandStarted(event.commandId!, event.command ?? '');
+        break;
+      case 'command_output':
+        turn.commandOutput(event.commandId!, event.text ?? '');
+        break;
+      case 'command_finished':
+        turn.entry('command', event.timedOut ? strings.timedOut : fill(strings.exited, { code: event.exitCode ?? '–', seconds: ((event.durationMs ?? 0) / 1000).toFixed(1) }));
+        break;
+      case 'preview_ready':
+        turn.entry('status', strings.previewReady);
+        break;
+      case 'preview_failed':
+        turn.entry('error', fill(strings.previewFailed, { reason: event.reason ?? '' }));
+        break;
       case 'error':
-        view.entry('error', event.message ?? 'Error');
+        turn.entry('error', event.message ?? 'Error');
         break;
       case 'question':
-        session.status = 'waiting_for_input';
-        this.#question = event.question ?? '';
-        view.askQuestion(this.#question, event.choices ?? []);
-        view.setBadge('Waiting for your answer');
-        view.announce(`Question: ${this.#question}`);
-        break;
-      case 'done':
-        this.#finish(session, event.status as SessionEndStatus, event.error ?? null);
+        // Replayed for an ended session: the question and its answer as steps.
+        if (!live) turn.entry('status', fill(strings.asked, { question: event.question ?? '' }));
         break;
     }
   }
@@ -329,20 +432,30 @@ export class SessionController {
   #answered(): void {
     if (this.#question === undefined) return;
     this.#question = undefined;
-    this.view.questionAnswered();
+    this.view.setQuestion(undefined);
   }
 
-  #finish(session: WidgetSession, status: SessionEndStatus, error: { code: string; message: string } | null): void {
+  #outcome(session: WidgetSession, status: SessionEndStatus, error: { code: string; message: string } | null): string {
+    const strings = this.strings();
+    const word = status === 'succeeded' ? strings.statusSucceeded : status === 'failed' ? strings.statusFailed : strings.statusCancelled;
+    const text = fill(session.kind === 'preview' ? strings.previewEnded : strings.buildEnded, { status: word });
+    return error ? `${text}: ${error.message}` : text;
+  }
+
+  #finish(session: WidgetSession, turn: TurnView, status: SessionEndStatus, error: { code: string; message: string } | null): void {
     if (session !== this.#session) return;
     session.status = status;
     this.#answered(); // a question left unanswered (cancelled, expired) is not one any more
+    session.endedAt ??= new Date().toISOString();
     this.#setBusy(false);
-    const what = session.kind === 'preview' ? 'Preview' : 'Build';
-    this.view.entry('done', `${what} ${status}${error ? `: ${error.message}` : ''}`, status);
-    this.view.setBadge(`${what} ${status}`, status === 'succeeded' ? 'ok' : status === 'failed' ? 'error' : undefined);
-    this.view.announce(`${what} ${status}`);
+    const text = this.#outcome(session, status, error);
+    turn.finish(status, text);
+    this.view.setBadge(text, status === 'succeeded' ? 'ok' : status === 'failed' ? 'error' : undefined);
+    this.view.announce(text);
     this.view.setRetry(status !== 'succeeded' && Boolean(this.#lastPrompt) && session.kind === 'generate');
     if (!this.view.previewShown() && this.view.hasFiles()) this.view.offerPreview();
+    const version = asVersion(session);
+    if (version) this.view.versionAdded(version);
     this.view.sessionEnded(session, status, error);
   }
 

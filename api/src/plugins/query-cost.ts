@@ -15,7 +15,7 @@ import {
   type SelectionSetNode,
   type DocumentNode,
 } from 'graphql';
-import { ValidationError, type EverJustError } from '@everjust/core';
+import { MAX_SESSION_ATTACHMENTS, ValidationError, type EverJustError } from '@everjust/core';
 
 /** Connections page 20 items when the client does not say `first`. */
 export const DEFAULT_PAGE_SIZE = 20;
@@ -48,6 +48,8 @@ function listBound(coordinate: string, bounds: CostBounds): number {
       return bounds.projectMaxFiles;
     case 'Tenant.quotas':
       return 5; // projects, concurrentSessions, generationsPerDay, sandboxHoursPerMonth, storageBytes
+    case 'Session.attachments':
+      return MAX_SESSION_ATTACHMENTS;
     default:
       return MAX_PAGE_SIZE;
   }

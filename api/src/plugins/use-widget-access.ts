@@ -84,24 +84,27 @@ const corsFor = (origin: string): CorsAnswer => ({
  * belong in a browser, so their requests get none.
  *
  * - A request with a widget token: its own origin, when the `Origin` header is that origin. A token
- *   refused as UNAUTHENTICATED (expired, …) from an origin some tenant allows gets them too, so the
- *   widget can read the 401 and fetch a new token.
- * - A preflight (it carries no token) or a request without a credential: origins that some tenant
- *   allows (plus loopback in embedded mode). The token decides on the request that follows.
+ *   refused (expired, revoked: UNAUTHENTICATED; used from another origin: FORBIDDEN) gets them too,
+ *   for the origin it came from: the answer is only the refusal, and the widget must be able to read
+ *   it to fetch a new token or to tell the page's owner that tokens are minted for another origin.
+ * - A preflight (it carries no token): any origin. It grants nothing: the request that follows is
+ *   decided by its token, and answers without a widget token carry no CORS headers.
+ * - A request without a credential: origins that some tenant allows (plus loopback in embedded mode).
  */
 export function widgetCors(widgetTokens: WidgetTokenAuthenticator) {
   return async (request: Request): Promise<CorsAnswer> => {
     const origin = request.headers.get('origin');
     if (!origin) return false;
-    const knownOrigin = () => widgetTokens.isKnownOrigin(origin).catch(() => false);
+    if (request.method.toUpperCase() === 'OPTIONS') return corsFor(origin);
     const bearer = bearerOf(request.headers.get('authorization'));
-    if (request.method.toUpperCase() === 'OPTIONS' || !bearer) return (await knownOrigin()) ? corsFor(origin) : false;
+    if (!bearer) return (await widgetTokens.isKnownOrigin(origin).catch(() => false)) ? corsFor(origin) : false;
     if (!isWidgetToken(bearer)) return false;
     try {
       const caller = await widgetTokens.authenticateRequest(request);
       return caller.widget?.origin === origin ? corsFor(origin) : false;
     } catch (error) {
-      return error instanceof AuthenticationError && (await knownOrigin()) ? corsFor(origin) : false;
+      return error instanceof AuthenticationError || error instanceof PermissionError ? corsFor(origin) : false;
     }
   };
 }
+

@@ -328,10 +328,12 @@ builder.mutationFields((t) => ({
   }),
   restoreSnapshot: t.prismaField({
     type: 'Project',
-    description: "Puts the project's files back as the given session left them.",
+    description: "Puts the project's files back as the given session left them. A widget token may restore its own sessions' snapshots (sessions:write).",
     args: { input: t.arg({ type: RestoreSnapshotInput, required: true }) },
     resolve: async (query, _root, { input }, context) => {
-      requireScope(context.caller, 'projects:write');
+      // A widget token sees only its end user's sessions of its project (findVisibleSession): going back
+      // to one of its own versions is as much its business as starting the session that made it.
+      requireScope(context.caller, context.caller.widget ? 'sessions:write' : 'projects:write');
       const session = await findVisibleSession(context, String(input.sessionId));
       if (!isSessionEnded(session.status)) {
         throw new ValidationError('This session has not ended yet: it has no snapshot to restore');

@@ -1,0 +1,104 @@
+import { fill, type WidgetStrings } from './strings.js';
+
+/** A version: a generation that succeeded, whose snapshot can be restored. */
+export interface Version {
+  sessionId: string;
+  prompt: string;
+  /** When it ended (ISO). */
+  at: string;
+}
+
+/**
+ * The versions part of `<everjust-builder>`: every finished build, newest first, with its time and
+ * prompt; the current one marked, the others with a Restore button (none in read-only mode). The
+ * element does the restoring: a click calls `onRestore(sessionId)`.
+ */
+export class VersionList {
+  #versions: Version[] = [];
+  #current?: string;
+
+  constructor(
+    private readonly parts: { list: HTMLElement; empty: HTMLElement },
+    private readonly options: { strings: () => WidgetStrings; locale: () => string | undefined; readonly: () => boolean; onRestore(sessionId: string): void },
+  ) {
+    parts.list.addEventListener('click', (event) => {
+      const button = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-session]');
+      if (button && !button.disabled) {
+        button.disabled = true;
+        options.onRestore(button.dataset.session!);
+      }
+    });
+  }
+
+  get current(): string | undefined {
+    return this.#current;
+  }
+
+  /** Replaces the list (newest first); the newest is current unless `current` says otherwise. */
+  show(versions: Version[], current = versions[0]?.sessionId): void {
+    this.#versions = [...versions];
+    this.#current = current;
+    this.render();
+  }
+
+  /** Older versions, loaded with earlier history. */
+  append(versions: Version[]): void {
+    const known = new Set(this.#versions.map((version) => version.sessionId));
+    this.#versions.push(...versions.filter((version) => !known.has(version.sessionId)));
+    this.render();
+  }
+
+  /** A build just finished: it is the newest version and the current one. */
+  add(version: Version): void {
+    this.#versions = [version, ...this.#versions.filter((known) => known.sessionId !== version.sessionId)];
+    this.setCurrent(version.sessionId);
+  }
+
+  setCurrent(sessionId: string): void {
+    this.#current = sessionId;
+    this.render();
+  }
+
+  render(): void {
+    const strings = this.options.strings();
+    const readonly = this.options.readonly();
+    const format = new Intl.DateTimeFormat(this.options.locale(), { dateStyle: 'medium', timeStyle: 'short' });
+    const items = this.#versions.map((version) => {
+      const item = document.createElement('li');
+      item.className = 'version';
+      const current = version.sessionId === this.#current;
+      if (current) item.setAttribute('aria-current', 'true');
+      const time = document.createElement('time');
+      time.dateTime = version.at;
+      time.textContent = format.format(new Date(version.at));
+      const prompt = document.createElement('span');
+      prompt.className = 'version-prompt';
+      prompt.textContent = version.prompt;
+      item.append(time, prompt);
+      if (current) {
+        const mark = document.createElement('span');
+        mark.className = 'current';
+        mark.textContent = strings.current;
+        item.append(mark);
+      } else if (!readonly) {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.dataset.session = version.sessionId;
+        button.setAttribute('part', 'restore-button');
+        button.textContent = strings.restore;
+        button.setAttribute('aria-label', `${strings.restore}: ${version.prompt} (${time.textContent})`);
+        item.append(button);
+      }
+      return item;
+    });
+    this.parts.list.replaceChildren(...items);
+    this.parts.empty.hidden = items.length > 0;
+  }
+
+  /** The announcement after a restore. */
+  restoredText(sessionId: string): string {
+    const version = this.#versions.find((known) => known.sessionId === sessionId);
+    const time = version ? new Intl.DateTimeFormat(this.options.locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(version.at)) : '';
+    return fill(this.options.strings().restored, { time });
+  }
+}
