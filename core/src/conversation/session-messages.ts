@@ -4,6 +4,15 @@ import { leaseHeld, LeaseLostError, type Lease } from '../events/event-log.js';
 type Client = Pick<PrismaClient, '$queryRaw'> | Prisma.TransactionClient;
 
 /**
+ * Content as jsonb text. PostgreSQL's jsonb refuses the NUL character (`\u0000`), which a model's tool
+ * call may carry (a file with a NUL, refused by the tool and corrected by the model): stored as U+FFFD,
+ * so the conversation is kept; an escaped backslash before `u0000` (literal text) is left as it is.
+ */
+function contentJson(content: unknown[]): string {
+  return JSON.stringify(content).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
+}
+
+/**
  * One message of a session's conversation with the model, as stored: the worker's neutral format
  * (worker/src/llm/llm-provider.ts), whose content blocks core does not look into.
  */
@@ -33,7 +42,7 @@ export async function appendSessionMessagesFenced(
     marker AS (SELECT last_seq FROM sessions WHERE id = ${sessionId}::uuid)
     INSERT INTO session_messages (session_id, seq, role, content, event_seq, created_at)
     SELECT ${sessionId}::uuid, base.n + m.ord, m.role, m.content::jsonb, marker.last_seq, now()
-    FROM unnest(${messages.map((message) => message.role)}::text[], ${messages.map((message) => JSON.stringify(message.content))}::text[])
+    FROM unnest(${messages.map((message) => message.role)}::text[], ${messages.map((message) => contentJson(message.content))}::text[])
       WITH ORDINALITY AS m(role, content, ord), base, marker
     WHERE EXISTS (SELECT 1 FROM lease)
     RETURNING seq`;
@@ -48,7 +57,7 @@ export function sessionMessageInsertSql(sessionId: string, message: { role: 'use
   return Prisma.sql`
     INSERT INTO session_messages (session_id, seq, role, content, event_seq, created_at)
     SELECT ${sessionId}::uuid, coalesce((SELECT max(seq) FROM session_messages WHERE session_id = ${sessionId}::uuid), 0) + 1,
-      ${message.role}, ${JSON.stringify(message.content)}::jsonb, 0, now()
+      ${message.role}, ${contentJson(message.content)}::jsonb, 0, now()
     WHERE ${onlyIf}`;
 }
 

@@ -43,9 +43,12 @@ describeEachDatabase('questions and the stored conversation, statement by statem
       [2, 'user', 1],
       [3, 'assistant', 1],
     ]);
+    // A NUL (a model's tool call may carry one) is kept as U+FFFD: jsonb refuses it.
+    await appendSessionMessagesFenced(prisma(), a.sessionId, a.lease, [{ role: 'assistant', content: [{ type: 'tool_call', id: 't', name: 'write_file', input: { content: 'Hi\u0000 and \\u0000' } }] }]);
+    expect((await readSessionMessages(prisma(), a.sessionId)).at(-1)!.content).toEqual([{ type: 'tool_call', id: 't', name: 'write_file', input: { content: 'Hi\ufffd and \\u0000' } }]);
     await completeJob(prisma(), a.lease.jobId, 'worker-a');
     await expect(appendSessionMessagesFenced(prisma(), a.sessionId, a.lease, [{ role: 'assistant', content: [] }])).rejects.toBeInstanceOf(LeaseLostError);
-    expect(await readSessionMessages(prisma(), a.sessionId)).toHaveLength(3);
+    expect(await readSessionMessages(prisma(), a.sessionId)).toHaveLength(4);
   });
 
   it('makes the session wait and releases its job in one statement, only under the lease; the answer takes that very question once', async () => {
