@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, validate } from 'graphql';
-import { createLocalPubSub, encodeId, WIDGET_DOCUMENTS, WIDGET_OPERATION_IDS, type WidgetOperationName } from '@everjust/core';
+import { createLocalPubSub, encodeId, RETIRED_WIDGET_DOCUMENTS, WIDGET_DOCUMENTS, WIDGET_OPERATION_IDS, type WidgetOperationName } from '@everjust/core';
 import { ServerSentEventParser } from '@everjust/sdk';
 import { schema, signWidgetToken, widgetTokenKey, type WidgetTokenClaims } from '@everjust/api';
 import { createTestApp, createTestTenant, errorCode, graphql, type GraphQLResponse, type TestTenant } from '../test-support/app.js';
@@ -22,7 +23,7 @@ function claimsOf(token: string) {
 
 describe('the widget operations', () => {
   it('are valid against the API schema', () => {
-    for (const [name, document] of Object.entries(WIDGET_DOCUMENTS)) {
+    for (const [name, document] of [...Object.entries(WIDGET_DOCUMENTS), ...RETIRED_WIDGET_DOCUMENTS.map((document) => ['retired', document] as const)]) {
       expect(validate(schema, parse(document)).map((error) => error.message), name).toEqual([]);
     }
   });
@@ -291,6 +292,40 @@ describe('widget tokens', () => {
     expect(restored.data.restoreSnapshot.files).toEqual(afterFirst);
     const file = await widget(token, 'file', { projectId: project.id, path: 'index.html' });
     expect(file.data.project.file.content).toContain('A counter app');
+  });
+
+  it("answers its own session's question, and not another end user's (NOT_FOUND)", async () => {
+    const alice = await mintFor(tenant.test, { externalUserId: 'alice' });
+    const bob = (await mint(tenant.test, { projectId: alice.project.id, externalUserId: 'bob' })).data.createWidgetToken.token as string;
+    const started = await widget(alice.token, 'startSession', { input: { projectId: alice.project.id, prompt: 'A counter #ask' } });
+    const sessionId = started.data.startSession.id;
+    const deadline = Date.now() + 20_000;
+    while ((await widget(alice.token, 'session', { sessionId })).data.session.status !== 'waiting_for_input') {
+      if (Date.now() > deadline) throw new Error('the session did not ask its question');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(errorCode(await widget(bob, 'answerSession', { input: { sessionId, answer: 'Dark theme' } }))).toBe('NOT_FOUND');
+    const answered = await widget(alice.token, 'answerSession', { input: { sessionId, answer: 'Dark theme' } });
+    expect(answered.errors).toBeUndefined();
+    expect(answered.data.answerSession.status).toBe('queued');
+    const events = await stream(alice.token, sessionId);
+    expect(events.errors).toEqual([]);
+    expect(events.events.find((event) => event.type === 'question')).toMatchObject({ question: 'Which look should the app have?', choices: ['Light theme', 'Dark theme'] });
+    expect(events.events.at(-1)).toMatchObject({ type: 'done', status: 'succeeded' });
+  });
+
+  it('still runs the sessionEvents document of widgets released before questions (its id stays registered)', async () => {
+    const { token, project } = await mintFor(tenant.test);
+    const started = await widget(token, 'startSession', { input: { projectId: project.id, prompt: 'A counter' } });
+    const response = await platform.app.fetch('http://everjust.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}`, origin: ORIGIN },
+      body: JSON.stringify({ variables: { sessionId: started.data.startSession.id, afterSeq: 0 }, extensions: { persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(RETIRED_WIDGET_DOCUMENTS[0]).digest('hex') } } }),
+    });
+    const messages = new ServerSentEventParser().feed(await response.text());
+    const payloads = messages.filter((message) => message.event === 'next').map((message) => JSON.parse(message.data));
+    expect(payloads.every((payload) => !payload.errors)).toBe(true);
+    expect(payloads.at(-1).data.sessionEvents.type).toBe('done');
   });
 
   it('stops working when the minting key is revoked or the tenant drops the origin', async () => {

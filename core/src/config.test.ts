@@ -25,6 +25,14 @@ describe('config', () => {
     expect(() => loadConfig({ EVERJUST_AUTOSCALE_JOBS_PER_INSTANCE: '0' })).toThrow(/EVERJUST_AUTOSCALE_JOBS_PER_INSTANCE/);
   });
 
+  it('waits 24 h for an answer to a question by default, and refuses a TTL under a second or over 30 days', () => {
+    expect(loadConfig({}).jobs.questionTtlMs).toBe(86_400_000);
+    expect(loadConfig({ EVERJUST_QUESTION_TTL_MS: '60000' }).jobs.questionTtlMs).toBe(60_000);
+    expect(() => loadConfig({ EVERJUST_QUESTION_TTL_MS: '10' })).toThrow(/EVERJUST_QUESTION_TTL_MS/);
+    expect(() => loadConfig({ EVERJUST_QUESTION_TTL_MS: String(31 * 86_400_000) })).toThrow(/EVERJUST_QUESTION_TTL_MS: must be at most 30 days/);
+    expect(() => loadConfig({ EVERJUST_QUESTION_TTL_MS: 'a day' })).toThrow(/EVERJUST_QUESTION_TTL_MS/);
+  });
+
   it('takes model price overrides as JSON and refuses bad ones at start', () => {
     expect(loadConfig({}).modelPrices).toEqual({});
     const price = { input: 2, output: 10, cacheWrite: 2.5, cacheRead: 0.2 };

@@ -94,3 +94,44 @@ export const WIDGET_DOCUMENTS: Readonly<Record<WidgetOperationName, string>> = {
   }
 }`,
 };
+
+/**
+ * Documents of earlier widget releases, still accepted under their ids (the SHA-256 of each) so that
+ * widgets already deployed keep working: the API registers them beside `WIDGET_DOCUMENTS`. The widget
+ * never sends these. Drop one once no deployed widget does.
+ */
+export const RETIRED_WIDGET_DOCUMENTS: readonly string[] = [
+  // project before the conversation history (ea9718b413043614cea27dfa6f72e884135a0244639dd20211a5fbe7466ecab3).
+  `query WidgetProject($projectId: ID!) {
+  project(id: $projectId) {
+    id
+    name
+    files { path size }
+    sandbox { status previewUrl previewExpiresAt }
+    sessions(first: 1) { edges { node { id kind status prompt lastSeq createdAt error { code message } } } }
+  }
+}`,
+  // startSession before attachments were read back (f8fff8b74064259e7008e3d15116fcbe41bf954e4007db3d815d2638937c63b5).
+  `mutation WidgetStartSession($input: StartSessionInput!) {
+  startSession(input: $input) { id kind status prompt lastSeq createdAt error { code message } }
+}`,
+  // sessionEvents before the `question` event (71da9f4d23506838550646edb43274df882c32c09fb9cf8a908b82da40949898).
+  `subscription WidgetSessionEvents($sessionId: ID!, $afterSeq: Int) {
+  sessionEvents(sessionId: $sessionId, afterSeq: $afterSeq) {
+    seq
+    type
+    at
+    ... on StatusEvent { status step statusMessage: message }
+    ... on TextDeltaEvent { text }
+    ... on FileWrittenEvent { path size }
+    ... on FileDeletedEvent { path }
+    ... on CommandStartedEvent { commandId command }
+    ... on CommandOutputEvent { commandId stream text }
+    ... on CommandFinishedEvent { commandId exitCode durationMs timedOut }
+    ... on PreviewReadyEvent { url expiresAt }
+    ... on PreviewFailedEvent { reason }
+    ... on ErrorEvent { code message retryable }
+    ... on DoneEvent { status error { code message } }
+  }
+}`,
+];

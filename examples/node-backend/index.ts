@@ -3,8 +3,12 @@
  * event as it streams, then the files the session left and where its preview runs.
  *
  *   EVERJUST_API_KEY=ej_test_sk_… EVERJUST_API_URL=http://127.0.0.1:4000 pnpm --filter @everjust/example-node-backend start
+ *
+ * When the model asks a question (a prompt with `#ask` makes the offline generator ask one), it is
+ * asked on the terminal and answered with `sessions.answer`; EVERJUST_ANSWER answers it unattended.
  */
-import { EverJust, ApiError, type SessionEvent } from '@everjust/sdk';
+import { createInterface } from 'node:readline/promises';
+import { EverJust, ApiError, type QuestionEvent, type SessionEvent } from '@everjust/sdk';
 
 const apiKey = process.env.EVERJUST_API_KEY;
 if (!apiKey) {
@@ -55,8 +59,23 @@ function show(event: SessionEvent): void {
       return line(`${at} usage so far: ${event.usage.inputTokens} tokens in, ${event.usage.outputTokens} out`);
     case 'error':
       return line(`${at} error ${event.code}: ${event.message}${event.retryable ? ' (retrying)' : ''}`);
+    case 'question':
+      return line(`${at} question: ${event.question}${event.choices.length ? ` [${event.choices.join(' / ')}]` : ''}`);
     case 'done':
       return line(`${at} done: ${event.status}`);
+  }
+}
+
+/** The end user's answer: EVERJUST_ANSWER, else typed on the terminal (a number picks a choice). */
+async function askOnTerminal(question: QuestionEvent): Promise<string> {
+  if (process.env.EVERJUST_ANSWER) return process.env.EVERJUST_ANSWER;
+  const terminal = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    question.choices.forEach((choice, index) => console.log(`  ${index + 1}. ${choice}`));
+    const typed = (await terminal.question('your answer: ')).trim();
+    return question.choices[Number(typed) - 1] ?? (typed || question.choices[0] || 'You decide');
+  } finally {
+    terminal.close();
   }
 }
 
@@ -70,7 +89,11 @@ async function main(): Promise<void> {
   const stream = everjust.sessions.stream(session.id);
   // Ctrl-C stops following (the session itself goes on; cancel it with everjust.sessions.cancel).
   process.once('SIGINT', () => stream.abort());
-  for await (const event of stream) show(event);
+  for await (const event of stream) {
+    show(event);
+    // The session waits (no worker held) until it is answered; the stream goes on after the answer.
+    if (event.type === 'question') await everjust.sessions.answer(session.id, await askOnTerminal(event));
+  }
 
   const result = await stream.finalResult();
   line(`\n${result.status}: ${result.usage.inputTokens} tokens in, ${result.usage.outputTokens} out, ${result.usage.sandboxSeconds} sandbox seconds`);

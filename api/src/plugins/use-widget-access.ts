@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
-import { AuthenticationError, PermissionError, ValidationError, WIDGET_DOCUMENTS } from '@everjust/core';
+import { AuthenticationError, PermissionError, RETIRED_WIDGET_DOCUMENTS, ValidationError, WIDGET_DOCUMENTS } from '@everjust/core';
 import type { WidgetTokenAuthenticator } from '../auth/widget-token-authenticator.js';
 import { bearerOf, isWidgetToken } from '../auth/widget-tokens.js';
 
@@ -10,11 +10,12 @@ export interface WidgetAccessOptions {
 }
 
 /**
- * The widget's documents by id. The ids are computed here from the documents, so a widget that sends
- * an id whose document changed gets PERSISTED_QUERY_NOT_FOUND instead of running something else.
+ * The widget's documents by id (and those of earlier widget releases, still deployed). The ids are
+ * computed here from the documents, so a widget that sends an id whose document changed gets
+ * PERSISTED_QUERY_NOT_FOUND instead of running something else.
  */
 export const WIDGET_DOCUMENTS_BY_ID: ReadonlyMap<string, string> = new Map(
-  Object.values(WIDGET_DOCUMENTS).map((document) => [createHash('sha256').update(document).digest('hex'), document]),
+  [...Object.values(WIDGET_DOCUMENTS), ...RETIRED_WIDGET_DOCUMENTS].map((document) => [createHash('sha256').update(document).digest('hex'), document]),
 );
 
 const isWidgetRequest = (request: Request) => {

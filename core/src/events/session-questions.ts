@@ -36,13 +36,18 @@ export function waitForAnswerFenced(client: Client, sessionId: string, lease: Le
  */
 export function answerWaitingSession(client: Client, sessionId: string, toolCallId: string, answer: string): Promise<SessionEvent | null> {
   const held = Prisma.sql`EXISTS (SELECT 1 FROM next)`;
+  // The job row is locked first, as cancels and expiries lock it (one order: no deadlock between them);
+  // a second answer waits on it for the first to commit, then finds the job no longer waiting.
+  const waiting = Prisma.sql`status = 'waiting_for_input' AND pending_question->>'toolCallId' = ${toolCallId}`;
   return appendEventIf(
     client,
     sessionId,
     { type: 'status', payload: { status: 'queued', step: 'answered', message: answer } },
     {
-      before: [Prisma.sql`resumed_job AS (${resumeWaitingJobSql(sessionId)})`],
-      onlyIf: Prisma.sql`status = 'waiting_for_input' AND pending_question->>'toolCallId' = ${toolCallId} AND EXISTS (SELECT 1 FROM resumed_job)`,
+      before: [
+        Prisma.sql`resumed_job AS (${resumeWaitingJobSql(sessionId, Prisma.sql`EXISTS (SELECT 1 FROM sessions WHERE id = ${sessionId}::uuid AND ${waiting})`)})`,
+      ],
+      onlyIf: Prisma.sql`${waiting} AND EXISTS (SELECT 1 FROM resumed_job)`,
       session: { status: 'queued', question: null },
       also: [
         Prisma.sql`answer_message AS (${sessionMessageInsertSql(sessionId, { role: 'user', content: [{ type: 'tool_result', toolCallId, content: answer }] }, held)})`,

@@ -20,13 +20,14 @@ export function waitJobSql(lease: Lease, onlyIf: Prisma.Sql): Prisma.Sql {
 
 /**
  * resumeWaitingJobSql: the answer's side: the session's waiting job is queued again, ready at once,
- * as a CTE of the statement that records the answer (answerWaitingSession); it returns the job's id.
+ * when `onlyIf` holds (the session still waits on the question answered), as a CTE of the statement
+ * that records the answer (answerWaitingSession); it returns the job's id.
  * Invariant: `status = 'waiting'` is checked under the row's lock, so of two answers (or an answer, a
  * cancel and an expiry) at the same time exactly one finds the job waiting; the others change nothing.
  */
-export function resumeWaitingJobSql(sessionId: string): Prisma.Sql {
+export function resumeWaitingJobSql(sessionId: string, onlyIf: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`
     UPDATE jobs SET status = 'queued', run_at = now(), updated_at = now()
-    WHERE session_id = ${sessionId}::uuid AND status = 'waiting'
+    WHERE session_id = ${sessionId}::uuid AND status = 'waiting' AND ${onlyIf}
     RETURNING id`;
 }

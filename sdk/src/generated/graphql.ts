@@ -560,19 +560,19 @@ export type SessionEventsSubscription = { sessionEvents:
     | { __typename: 'UsageEvent', seq: number, type: string, at: string, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean } }
    };
 
-export type TenantFieldsFragment = { id: string, name: string, tier: Tier, mode: Mode, allowedOrigins: Array<string>, createdAt: string, updatedAt: string, generation: { instructions: string | null, model: string | null, allowedModels: Array<string>, availableModels: Array<string>, hasAnthropicApiKey: boolean, anthropicApiKeyLast4: string | null } };
+export type TenantFieldsFragment = { id: string, name: string, tier: Tier, mode: Mode, allowedOrigins: Array<string>, createdAt: string, updatedAt: string, generation: { instructions: string | null, model: string | null, allowedModels: Array<string>, availableModels: Array<string>, hasAnthropicApiKey: boolean, anthropicApiKeyLast4: string | null, allowQuestions: boolean } };
 
 export type GetTenantQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type GetTenantQuery = { viewer: { id: string, name: string, tier: Tier, mode: Mode, allowedOrigins: Array<string>, createdAt: string, updatedAt: string, generation: { instructions: string | null, model: string | null, allowedModels: Array<string>, availableModels: Array<string>, hasAnthropicApiKey: boolean, anthropicApiKeyLast4: string | null } } };
+export type GetTenantQuery = { viewer: { id: string, name: string, tier: Tier, mode: Mode, allowedOrigins: Array<string>, createdAt: string, updatedAt: string, generation: { instructions: string | null, model: string | null, allowedModels: Array<string>, availableModels: Array<string>, hasAnthropicApiKey: boolean, anthropicApiKeyLast4: string | null, allowQuestions: boolean } } };
 
 export type UpdateTenantMutationVariables = Exact<{
   input: UpdateTenantInput;
 }>;
 
 
-export type UpdateTenantMutation = { updateTenant: { id: string, name: string, tier: Tier, mode: Mode, allowedOrigins: Array<string>, createdAt: string, updatedAt: string, generation: { instructions: string | null, model: string | null, allowedModels: Array<string>, availableModels: Array<string>, hasAnthropicApiKey: boolean, anthropicApiKeyLast4: string | null } } };
+export type UpdateTenantMutation = { updateTenant: { id: string, name: string, tier: Tier, mode: Mode, allowedOrigins: Array<string>, createdAt: string, updatedAt: string, generation: { instructions: string | null, model: string | null, allowedModels: Array<string>, availableModels: Array<string>, hasAnthropicApiKey: boolean, anthropicApiKeyLast4: string | null, allowQuestions: boolean } } };
 
 export type UsageFiguresFragment = { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean };
 
@@ -859,6 +859,7 @@ export const TenantFieldsFragmentDoc = new TypedDocumentString(`
     availableModels
     hasAnthropicApiKey
     anthropicApiKeyLast4
+    allowQuestions
   }
   createdAt
   updatedAt
@@ -1906,6 +1907,7 @@ export const GetTenantDocument = new TypedDocumentString(`
     availableModels
     hasAnthropicApiKey
     anthropicApiKeyLast4
+    allowQuestions
   }
   createdAt
   updatedAt
@@ -1929,6 +1931,7 @@ export const UpdateTenantDocument = new TypedDocumentString(`
     availableModels
     hasAnthropicApiKey
     anthropicApiKeyLast4
+    allowQuestions
   }
   createdAt
   updatedAt

@@ -16,6 +16,11 @@ export interface TenantGenerationParams {
    * is set); null clears it.
    */
   anthropicApiKey?: string | null;
+  /**
+   * Whether the model may stop to ask your end user a question (a `question` event; answer it with
+   * `sessions.answer`); null: the default, true.
+   */
+  allowQuestions?: boolean | null;
 }
 
 /** What `tenant.update` takes. */

@@ -224,13 +224,15 @@ function summarizeToolResults(request: LlmRequest, prompts: string[]): OfflineRe
  * explanation and three file writes (a new app) or reads (a follow-up that will edit).
  */
 export function replyTo(request: LlmRequest): OfflineReply {
-  const prompts = withAnswers(request.messages, promptsOf(request.messages));
+  const asked = promptsOf(request.messages);
+  // The tag asks for a question; it is not part of what to build (nor of the app's title).
+  const prompts = withAnswers(request.messages, asked.map((prompt) => prompt.replace(ASK_TAG_PATTERN, ' ').replace(/\s+$/, '')));
   const last = request.messages[lastUserIndex(request.messages)];
   // The end user answered the question: build what the prompt asked, with the answer.
   if (last && answersOf(request.messages, last).length > 0 && !last.content.some((block) => isToolResult(block) && !isAnswer(request.messages, block))) {
     return answerPrompt(request, prompts);
   }
-  if (last && !last.content.some(isToolResult) && shouldAsk(request, prompts)) return askQuestion(request);
+  if (last && !last.content.some(isToolResult) && shouldAsk(request, asked)) return askQuestion(request);
   if (last?.content.some(isToolResult)) {
     const reads = readResults(request.messages);
     return reads && editToolOf(request) ? editFiles(request, prompts, reads) : summarizeToolResults(request, prompts);
@@ -253,6 +255,7 @@ function readResults(messages: LlmMessage[]): Array<{ path: string; content: str
 
 /** The tag that makes the offline generator ask its question first (demos and tests of the questions path). */
 export const ASK_TAG = '#ask';
+const ASK_TAG_PATTERN = /\s*#ask\b/gi;
 
 /** What the offline generator asks: which look, as two choices its theme rules understand. */
 export const OFFLINE_QUESTION = { question: 'Which look should the app have?', choices: ['Light theme', 'Dark theme'] };

@@ -646,6 +646,8 @@ describe('the offline generator asks when the prompt says #ask', () => {
     // The answer decides what it builds.
     expect(dark['styles.css']).not.toBe(light['styles.css']);
     expect(dark['styles.css']).toMatch(/dark/i);
+    // The tag is not part of what it builds.
+    expect(dark['index.html']).not.toContain('#ask');
   });
 
   it('does not ask without the tag, nor when ask_user is not offered', async () => {

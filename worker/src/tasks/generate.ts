@@ -66,7 +66,8 @@ async function generateFiles(context: TaskContext, extraTools: Tool[]): Promise<
   ];
   const stored = await loadStoredConversation(prisma, session.id);
   const messages = [...conversation.messages, ...stored.messages];
-  const repeats = new RepeatFilter(stored.emittedText);
+  // Only the first round after a resume can repeat what an earlier attempt streamed.
+  let repeats = new RepeatFilter(stored.emittedText);
   const budget = options.maxOutputTokens;
   let outputTokens = 0;
   let reply = lastReply(stored.messages);
@@ -104,6 +105,7 @@ async function generateFiles(context: TaskContext, extraTools: Tool[]): Promise<
         writer.addUsage(part.usage);
       }
     }
+    repeats = new RepeatFilter('');
     if (text) assistant.push({ type: 'text', text });
     for (const call of calls) assistant.push({ type: 'tool_call', id: call.id, name: call.name, input: call.input });
     const said: LlmMessage = { role: 'assistant', content: assistant };
