@@ -4,6 +4,19 @@
  * (`everjust-builder { --everjust-accent: #e11d48 }`); `::part(...)` styles single pieces. `theme`
  * presets only change the defaults: a host's custom properties still win.
  */
+/** The dark preset (theme="dark", and theme="auto" when the visitor prefers dark): only defaults change. */
+const DARK = `
+  --_accent-fg: #a5b4fc;
+  --_bg: var(--everjust-background, #0f172a);
+  --_fg: var(--everjust-foreground, #e5e7eb);
+  --_muted: var(--everjust-muted, #9ca3af);
+  --_surface: var(--everjust-surface, #1e293b);
+  --_border: var(--everjust-border, #334155);
+  --_danger: var(--everjust-danger, #f87171);
+  --_success: var(--everjust-success, #34d399);
+  color-scheme: dark;
+`;
+
 export const styles = `
 :host {
   --_accent: var(--everjust-accent, #4f46e5);
@@ -28,30 +41,8 @@ export const styles = `
   font: 14px/1.45 var(--_font);
   contain: content;
 }
-:host([theme="dark"]) {
-  --_accent-fg: #a5b4fc;
-  --_bg: var(--everjust-background, #0f172a);
-  --_fg: var(--everjust-foreground, #e5e7eb);
-  --_muted: var(--everjust-muted, #9ca3af);
-  --_surface: var(--everjust-surface, #1e293b);
-  --_border: var(--everjust-border, #334155);
-  --_danger: var(--everjust-danger, #f87171);
-  --_success: var(--everjust-success, #34d399);
-  color-scheme: dark;
-}
-@media (prefers-color-scheme: dark) {
-  :host([theme="auto"]) {
-    --_accent-fg: #a5b4fc;
-    --_bg: var(--everjust-background, #0f172a);
-    --_fg: var(--everjust-foreground, #e5e7eb);
-    --_muted: var(--everjust-muted, #9ca3af);
-    --_surface: var(--everjust-surface, #1e293b);
-    --_border: var(--everjust-border, #334155);
-    --_danger: var(--everjust-danger, #f87171);
-    --_success: var(--everjust-success, #34d399);
-    color-scheme: dark;
-  }
-}
+:host([theme="dark"]) {${DARK}}
+@media (prefers-color-scheme: dark) { :host([theme="auto"]) {${DARK}} }
 :host([hidden]) { display: none; }
 *, *::before, *::after { box-sizing: border-box; }
 [hidden] { display: none !important; }

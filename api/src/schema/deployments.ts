@@ -6,16 +6,16 @@ import {
   NotFoundError,
   PermissionError,
   readProjectFile,
-  sealSecret,
   SEALED_CONTEXTS,
   ValidationError,
   type DeployAppOverride,
   type DeploymentStep,
 } from '@everjust/core';
-import { requireLiveKey, requireScope, requireSecretKey } from '../auth/scopes.js';
+import { requireScope, requireSecretKey } from '../auth/scopes.js';
 import type { RequestContext } from '../context.js';
 import { removeDeployedApp } from '../services/deployed-apps.js';
 import { startSessionWithJob } from '../services/start-session.js';
+import { storeTenantToken } from '../services/tenant-tokens.js';
 import { builder } from './builder.js';
 import { ownerSchema, repositorySchema } from './github.js';
 import { paginateById } from './pagination.js';
@@ -210,20 +210,8 @@ builder.mutationFields((t) => ({
     description:
       "Stores the tenant's own DigitalOcean token, encrypted at rest: apps its projects make from now on are in its account (apps made before stay where they are, with the token they were made with). `token: null` clears it. Needs `keys:write` and a live key.",
     args: { input: t.arg({ type: SetDigitalOceanTokenInput, required: true }) },
-    resolve: async (query, _root, { input }, context) => {
-      requireScope(context.caller, 'keys:write');
-      requireLiveKey(context.caller, 'change the DigitalOcean token');
-      const { prisma, secret, authenticator } = context.services;
-      const tenantId = context.caller.tenantId;
-      const token = input.token?.trim();
-      const tenant = await prisma.tenant.update({
-        ...query,
-        where: { id: tenantId },
-        data: { digitaloceanTokenEncrypted: token ? sealSecret(secret, token, SEALED_CONTEXTS.tenantDigitalOceanToken(tenantId)) : null },
-      });
-      await authenticator.tenantChanged(tenantId);
-      return tenant;
-    },
+    resolve: (query, _root, { input }, context) =>
+      storeTenantToken(context, query, { label: 'DigitalOcean token', column: 'digitaloceanTokenEncrypted', sealContext: SEALED_CONTEXTS.tenantDigitalOceanToken }, input.token),
   }),
   setProjectDeployTarget: t.prismaField({
     type: 'Project',

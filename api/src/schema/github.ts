@@ -5,8 +5,9 @@ import {
   ValidationError,
   type SessionEvent,
 } from '@everjust/core';
-import { requireLiveKey, requireScope, requireSecretKey } from '../auth/scopes.js';
+import { requireScope, requireSecretKey } from '../auth/scopes.js';
 import { startSessionWithJob } from '../services/start-session.js';
+import { storeTenantToken } from '../services/tenant-tokens.js';
 import { builder } from './builder.js';
 import { findVisibleProject, idempotencyKeySchema } from './projects.js';
 import { TenantRef } from './tenant.js';
@@ -82,20 +83,8 @@ builder.mutationFields((t) => ({
     description:
       "Stores the tenant's GitHub token for live-mode exports, encrypted at rest (a key derived from EVERJUST_SECRET); `token: null` clears it. Needs `keys:write` and a live key (a tenant setting: a test key gets FORBIDDEN).",
     args: { input: t.arg({ type: SetGitHubTokenInput, required: true }) },
-    resolve: async (query, _root, { input }, context) => {
-      requireScope(context.caller, 'keys:write');
-      requireLiveKey(context.caller, 'change the GitHub token');
-      const { prisma, secret, authenticator } = context.services;
-      const tenantId = context.caller.tenantId;
-      const token = input.token?.trim();
-      const tenant = await prisma.tenant.update({
-        ...query,
-        where: { id: tenantId },
-        data: { githubTokenEncrypted: token ? sealSecret(secret, token, SEALED_CONTEXTS.tenantGitHubToken(tenantId)) : null },
-      });
-      await authenticator.tenantChanged(tenantId);
-      return tenant;
-    },
+    resolve: (query, _root, { input }, context) =>
+      storeTenantToken(context, query, { label: 'GitHub token', column: 'githubTokenEncrypted', sealContext: SEALED_CONTEXTS.tenantGitHubToken }, input.token),
   }),
   exportToGitHub: t.prismaField({
     type: 'Session',
