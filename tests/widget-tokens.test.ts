@@ -320,7 +320,7 @@ describe('widget tokens', () => {
     const response = await platform.app.fetch('http://everjust.test/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}`, origin: ORIGIN },
-      body: JSON.stringify({ variables: { sessionId: started.data.startSession.id, afterSeq: 0 }, extensions: { persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(RETIRED_WIDGET_DOCUMENTS[0]).digest('hex') } } }),
+      body: JSON.stringify({ variables: { sessionId: started.data.startSession.id, afterSeq: 0 }, extensions: { persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(RETIRED_WIDGET_DOCUMENTS.find((document) => document.startsWith('subscription WidgetSessionEvents'))!).digest('hex') } } }),
     });
     const messages = new ServerSentEventParser().feed(await response.text());
     const payloads = messages.filter((message) => message.event === 'next').map((message) => JSON.parse(message.data));

@@ -420,6 +420,7 @@ describe('@everjust/sdk against the API', () => {
       availableModels: ['claude-haiku-4-5', 'claude-sonnet-4-5'],
       hasAnthropicApiKey: true,
       anthropicApiKeyLast4: 'ab12',
+      allowQuestions: true,
     });
     expect(JSON.stringify(await live.tenant.get())).not.toContain(ownKey);
     await expectError(live.tenant.update({ generation: { instructions: 'x'.repeat(10_001) } }), ValidationError, 'BAD_USER_INPUT');
