@@ -338,6 +338,33 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> in Chromium${chrom
     await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'widget-question.png') });
   });
 
+  it('shows the files as a tree with folders that fold, and colours the code it shows', async () => {
+    const projectId = (await events('everjust:ready')).at(-1)!.detail.projectId;
+    const written = await graphql(platform.app, tenant.test, 'mutation($input: WriteProjectFilesInput!) { writeProjectFiles(input: $input) { id } }', {
+      input: { projectId, files: [{ path: 'src/app.ts', content: 'export const answer: number = 42; // the answer\n' }, { path: 'src/lib/util.js', content: 'function id(x) { return x; }\n' }] },
+    });
+    expect(written.errors).toBeUndefined();
+    await page.reload();
+    await page.waitForSelector('everjust-builder[state="ready"]', { timeout: 30_000 });
+    await page.getByRole('tab', { name: 'Files' }).click();
+    const folder = page.getByRole('button', { name: 'src/', exact: true });
+    expect(await folder.getAttribute('aria-expanded')).toBe('true');
+    await page.getByRole('button', { name: 'app.ts' }).click();
+    const viewer = page.locator('everjust-builder pre[part="file-viewer"]');
+    await viewer.waitFor({ state: 'visible' });
+    expect(await viewer.textContent()).toBe('export const answer: number = 42; // the answer\n');
+    expect(await viewer.locator('.hl-keyword').allTextContents()).toEqual(['export', 'const']);
+    expect(await viewer.locator('.hl-comment').textContent()).toBe('// the answer');
+    expect(await accessibilityViolations(page), 'files tree, highlighted code').toEqual([]);
+    // Folding a folder hides what is in it; unfolding brings it back.
+    await folder.click();
+    expect(await folder.getAttribute('aria-expanded')).toBe('false');
+    expect(await page.getByRole('button', { name: 'util.js' }).count()).toBe(0);
+    await folder.click();
+    expect(await page.getByRole('button', { name: 'util.js' }).count()).toBe(1);
+    await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'widget-files.png') });
+  });
+
   it('tells a page on the wrong origin why, with ORIGIN_NOT_ALLOWED, instead of a network error', async () => {
     // A token minted for the example site, used by a page of another origin (the API's own).
     const minted = await page.evaluate(async () => (await (await fetch('/token', { method: 'POST' })).json()) as { token: string });

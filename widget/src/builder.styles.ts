@@ -7,6 +7,7 @@
 /** The dark preset (theme="dark", and theme="auto" when the visitor prefers dark): only defaults change. */
 const DARK = `
   --_accent-fg: #a5b4fc;
+  --_hl-keyword: #c4b5fd; --_hl-string: #6ee7b7; --_hl-number: #fcd34d; --_hl-tag: #93c5fd; --_hl-attr: #f9a8d4;
   --_bg: var(--everjust-background, #0f172a);
   --_fg: var(--everjust-foreground, #e5e7eb);
   --_muted: var(--everjust-muted, #9ca3af);
@@ -31,6 +32,8 @@ export const styles = `
   --_danger: var(--everjust-danger, #b91c1c);
   --_success: var(--everjust-success, #047857);
   --_radius: var(--everjust-radius, 8px);
+  /* Code colours (AA on the surface). */
+  --_hl-keyword: #7c3aed; --_hl-string: #047857; --_hl-number: #b45309; --_hl-tag: #1d4ed8; --_hl-attr: #9d174d;
   --_font: var(--everjust-font, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif);
   --_mono: var(--everjust-font-mono, ui-monospace, SFMono-Regular, Menlo, Consolas, monospace);
   --_focus: var(--everjust-focus-ring, 0 0 0 3px color-mix(in srgb, var(--_accent) 35%, transparent));
@@ -119,6 +122,10 @@ button:disabled { cursor: not-allowed; opacity: .55; }
 .stage { display: flex; justify-content: center; overflow: auto; background: var(--_surface); border-radius: calc(var(--_radius) - 2px); }
 .files-list { margin: 0; padding: 0; list-style: none; max-height: 160px; overflow: auto; }
 .files-list button { width: 100%; text-align: left; border: 0; background: none; padding: 2px 4px; font: 12px/1.5 var(--_mono); }
+.files-list ul { margin: 0; padding: 0 0 0 14px; list-style: none; }
+.files-list .folder > button { font-weight: 600; }
+.hl-keyword { color: var(--_hl-keyword); } .hl-string { color: var(--_hl-string); } .hl-comment { color: var(--_muted); font-style: italic; }
+.hl-number { color: var(--_hl-number); } .hl-tag { color: var(--_hl-tag); } .hl-attr { color: var(--_hl-attr); }
 .files-list button[aria-current="true"] { background: color-mix(in srgb, var(--_accent) 12%, transparent); }
 .viewer {
   margin: 0; padding: 8px 10px; height: var(--everjust-viewer-height, 260px); overflow: auto;

@@ -1,18 +1,36 @@
+import { renderHighlighted } from './highlight.js';
 import { fill, type WidgetStrings } from './strings.js';
 
+/** A folder of the tree: its subfolders and files by name. */
+interface Folder {
+  folders: Map<string, Folder>;
+  files: string[];
+}
+
 /**
- * The file list part of `<everjust-builder>`: the project's files by path (sizes kept), the selected
- * one marked, and the viewer that shows a file's content. Loading a file is the element's (it holds
- * the API client); this part only shows what it is given.
+ * The file list part of `<everjust-builder>`: the project's files as a tree (folders collapsible,
+ * folders first, then files, by name), the selected one marked, and the viewer that shows a file's
+ * content with its syntax coloured. Loading a file is the element's (it holds the API client); this
+ * part only shows what it is given.
  */
 export class FileList {
   #files = new Map<string, number>();
   #selected?: string;
+  /** Folders the end user folded, by path: kept while files come and go. */
+  readonly #collapsed = new Set<string>();
 
   constructor(
     private readonly parts: { list: HTMLElement; empty: HTMLElement; viewer: HTMLElement },
     private readonly strings: () => WidgetStrings,
-  ) {}
+  ) {
+    parts.list.addEventListener('click', (event) => {
+      const folder = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-folder]')?.dataset.folder;
+      if (folder === undefined) return;
+      if (this.#collapsed.has(folder)) this.#collapsed.delete(folder);
+      else this.#collapsed.add(folder);
+      this.#render();
+    });
+  }
 
   get size(): number {
     return this.#files.size;
@@ -49,23 +67,63 @@ export class FileList {
   showContent(path: string, content: string | null): void {
     if (this.#selected !== path) return;
     const { viewer } = this.parts;
-    viewer.textContent = content ?? this.strings().deletedFile;
+    if (content === null) viewer.textContent = this.strings().deletedFile;
+    else renderHighlighted(viewer, content, path);
     viewer.setAttribute('aria-label', fill(this.strings().contentOf, { path }));
     viewer.hidden = false;
   }
 
   #render(): void {
-    const items = [...this.#files.keys()].sort().map((path) => {
+    const root: Folder = { folders: new Map(), files: [] };
+    for (const path of this.#files.keys()) {
+      const parts = path.split('/');
+      let folder = root;
+      for (const name of parts.slice(0, -1)) {
+        let next = folder.folders.get(name);
+        if (!next) folder.folders.set(name, (next = { folders: new Map(), files: [] }));
+        folder = next;
+      }
+      folder.files.push(path);
+    }
+    this.parts.list.replaceChildren(...this.#items(root, ''));
+    this.parts.empty.hidden = this.#files.size > 0;
+  }
+
+  #items(folder: Folder, prefix: string): HTMLLIElement[] {
+    const folders = [...folder.folders.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, child]) => {
+      const path = `${prefix}${name}`;
+      const open = !this.#collapsed.has(path);
+      const item = document.createElement('li');
+      item.className = 'folder';
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.dataset.folder = path;
+      button.setAttribute('aria-expanded', String(open));
+      // The arrow is decoration: the name is the folder's, and aria-expanded says whether it is open.
+      const twisty = document.createElement('span');
+      twisty.className = 'twisty';
+      twisty.setAttribute('aria-hidden', 'true');
+      twisty.textContent = open ? '▾ ' : '▸ ';
+      button.append(twisty, `${name}/`);
+      item.append(button);
+      if (open) {
+        const list = document.createElement('ul');
+        list.append(...this.#items(child, `${path}/`));
+        item.append(list);
+      }
+      return item;
+    });
+    const files = [...folder.files].sort().map((path) => {
       const item = document.createElement('li');
       const button = document.createElement('button');
       button.type = 'button';
       button.dataset.path = path;
-      button.textContent = path;
+      button.title = path;
+      button.textContent = path.slice(prefix.length);
       button.setAttribute('aria-current', String(path === this.#selected));
       item.append(button);
       return item;
     });
-    this.parts.list.replaceChildren(...items);
-    this.parts.empty.hidden = items.length > 0;
+    return [...folders, ...files];
   }
 }
