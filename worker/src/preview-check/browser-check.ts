@@ -2,7 +2,14 @@ import { chromium, type Browser } from 'playwright-core';
 import type { PreviewCheckError } from '@everjust/core';
 
 /** The flags that work for Debian's chromium in containers and CI (docs/toolchain.md). */
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = ['--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/**
+ * The page is generated code: Chromium's own sandbox should contain it. Chromium refuses to start its
+ * sandbox as root, so only a worker running as root (CI containers, this repository's dev machines)
+ * turns it off; a production worker should run as another user (docs/operations.md).
+ */
+const sandboxArgs = () => (process.getuid?.() === 0 ? ['--no-sandbox'] : []);
 
 /** The widget's preview is about this wide; the screenshot is what an end user would see first. */
 const VIEWPORT = { width: 1280, height: 800 };
@@ -46,7 +53,7 @@ export async function checkInBrowser(options: BrowserCheckOptions): Promise<Brow
   const local = (address: string | undefined) => (address ? (address.startsWith(base) ? `/${address.slice(base.length)}` : address) : undefined);
   const clean = (text: string) => text.split(base).join('/').slice(0, MAX_MESSAGE);
 
-  const browser: Browser = await chromium.launch({ executablePath: options.browserPath, headless: true, args: CHROMIUM_ARGS, timeout: stepTimeoutMs });
+  const browser: Browser = await chromium.launch({ executablePath: options.browserPath, headless: true, args: [...CHROMIUM_ARGS, ...sandboxArgs()], timeout: stepTimeoutMs });
   const onAbort = () => void browser.close().catch(() => undefined);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
