@@ -1,6 +1,10 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLogger, decodeIdOf, signScreenshotToken } from '@everjust/core';
+import { localSandboxRoot } from '@everjust/worker';
 import { createTestTenant, graphql, type TestTenant } from '../test-support/app.js';
 import { describeEachDatabase } from '../test-support/databases.js';
 import { EVENT_FIELDS, startTestPlatform, subscribeSse, type TestPlatform } from '../test-support/platform.js';
@@ -98,6 +102,40 @@ describeEachDatabase(`the preview check in headless Chromium${chromiumMissing ? 
     const checked = events.find((event) => event.type === 'preview_checked');
     expect(checked).toBeTruthy();
     expect(checked.errors).toEqual([]);
+    expect((await fetchPng(checked.screenshotUrl)).status).toBe(200);
+    expect(events.at(-1)).toMatchObject({ type: 'done', status: 'succeeded' });
+  }, 120_000);
+});
+
+describeEachDatabase(`the preview check of a proxied local preview${chromiumMissing ? ` (skipped: ${chromiumMissing})` : ''}`, (database) => {
+  let platform: TestPlatform;
+  let tenant: TestTenant;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    if (chromiumMissing) return;
+    dataDir = mkdtempSync(join(tmpdir(), 'everjust-check-'));
+    chmodSync(dataDir, 0o755);
+    platform = await startTestPlatform(database(), {
+      environment: { EVERJUST_SANDBOX: 'local', EVERJUST_DATA_DIR: dataDir, EVERJUST_PREVIEW_WAIT_MS: '20000', EVERJUST_BROWSER: CHROMIUM },
+    });
+    tenant = await createTestTenant(database());
+  }, 60_000);
+  afterAll(async () => {
+    await platform?.stop();
+    if (dataDir) {
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(localSandboxRoot(dataDir), { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(Boolean(chromiumMissing))('loads the app through the preview proxy, as the end user does, and finds the #broken error', async () => {
+    // A live key: the local sandbox, its app served by a process on a localhost port, proxied.
+    const { events } = await runSession(platform, tenant.live, 'A pomodoro timer #broken');
+    const ready = events.find((event) => event.type === 'preview_ready');
+    expect(ready.url.startsWith(`${platform.url}/preview/`)).toBe(true);
+    const checked = events.find((event) => event.type === 'preview_checked');
+    expect(checked.errors.filter((error: any) => error.kind === 'error')).toEqual([{ kind: 'error', message: 'The app failed to start (#broken test hook)', source: '/app.js', line: 2 }]);
     expect((await fetchPng(checked.screenshotUrl)).status).toBe(200);
     expect(events.at(-1)).toMatchObject({ type: 'done', status: 'succeeded' });
   }, 120_000);
