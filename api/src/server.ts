@@ -13,6 +13,7 @@ import { useQueryLimits } from './plugins/use-query-limits.js';
 import { useRateLimits } from './plugins/use-rate-limits.js';
 import { useRequestId } from './plugins/use-request-id.js';
 import { useArchiveDownload } from './plugins/use-archive-download.js';
+import { useScreenshots } from './plugins/use-screenshots.js';
 import { useUploads } from './plugins/use-uploads.js';
 import { useWidgetAccess, widgetCors } from './plugins/use-widget-access.js';
 import { createPreview } from './preview/preview.js';
@@ -79,6 +80,8 @@ export function createApiHandler(services: Services) {
       preview.plugin,
       // ZIP downloads authenticate themselves (a REST route, not a GraphQL operation).
       useArchiveDownload({ prisma: services.prisma, authenticator: services.authenticator, limiter: routeLimiter }),
+      // Preview check screenshots: a signed link, no key (an <img> shows it), like a preview.
+      useScreenshots({ prisma: services.prisma, secret: services.secret, limiter: routeLimiter }),
       // Archive uploads for importProject: also a REST route, with its own body limit (read as it streams).
       useUploads({
         prisma: services.prisma,

@@ -61,6 +61,14 @@ describe('config', () => {
     expect(loadConfig({ EVERJUST_SANDBOX: 'local' }, { embeddedStart: true }).sandbox).toBe('local');
   });
 
+  it('checks no preview without EVERJUST_BROWSER, and refuses one that is not an executable file at start', () => {
+    expect(loadConfig({}).browser).toBeUndefined();
+    expect(loadConfig({ EVERJUST_BROWSER: '' }).browser).toBeUndefined();
+    expect(loadConfig({ EVERJUST_BROWSER: process.execPath }).browser).toBe(process.execPath);
+    expect(() => loadConfig({ EVERJUST_BROWSER: '/nonexistent/chromium' })).toThrow(/EVERJUST_BROWSER: \/nonexistent\/chromium is not an executable file/);
+    expect(() => loadConfig({ EVERJUST_BROWSER: '/tmp' })).toThrow(/EVERJUST_BROWSER/);
+  });
+
   it('stops on a bad value with a message naming the variable', () => {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ PORT: 'eighty' }, /PORT/],

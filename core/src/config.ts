@@ -1,3 +1,4 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -119,6 +120,10 @@ const environmentSchema = z.object({
   EVERJUST_WIDGET_TOKEN_MAX_TTL_S: documented(integer(1).default(60 * 60), "a widget token's longest life"),
   EVERJUST_MODEL_CONTEXT_TOKENS: documented(integer(1000).default(100_000), "the model's context budget for the project's files"),
   EVERJUST_RUN_COMMAND_TIMEOUT_MS: documented(integer(100).default(120_000), 'longest `run_command` in a sandbox'),
+  EVERJUST_BROWSER: documented(
+    optionalString,
+    'a Chromium executable (e.g. `/usr/bin/chromium`): the preview step then loads each preview headless, collects its errors and a screenshot (`preview_checked`); unset or empty: no check',
+  ),
   EVERJUST_PREVIEW_WAIT_MS: documented(integer(100).default(60_000), "how long the preview step waits for the app's port"),
   EVERJUST_SHUTDOWN_GRACE_MS: documented(integer(0).default(10_000), 'how long a stopping process waits for connections'),
   EVERJUST_OFFLINE_DELTA_INTERVAL_MS: documented(
@@ -226,6 +231,9 @@ export function loadConfig(environment: Environment = process.env, options: { em
       `EVERJUST_JOB_HEARTBEAT_MS (${env.EVERJUST_JOB_HEARTBEAT_MS}) must be shorter than EVERJUST_JOB_LEASE_MS (${env.EVERJUST_JOB_LEASE_MS})`,
     ]);
   }
+  if (env.EVERJUST_BROWSER && !isExecutableFile(env.EVERJUST_BROWSER)) {
+    throw new ConfigError([`EVERJUST_BROWSER: ${env.EVERJUST_BROWSER} is not an executable file (install Chromium, e.g. apt-get install -y chromium, or leave it unset for no preview check)`]);
+  }
   const loopback = env.HOST === '127.0.0.1' || env.HOST === 'localhost' || env.HOST === '::1';
   // `local` runs generated code on this host: only ever the default of an embedded start on loopback with PGlite.
   const defaultSandbox: SandboxKind = env.DAYTONA_API_KEY
@@ -272,6 +280,8 @@ function configFrom(env: z.output<typeof environmentSchema>, sandbox: SandboxKin
     /** The preview origin (and path prefix, if any): every preview URL is `<previewUrl>/<token>/…`. */
     previewUrl: (env.EVERJUST_PREVIEW_URL ?? `${(env.EVERJUST_PUBLIC_URL ?? `http://${publicHost}:${env.PORT}`).replace(/\/+$/, '')}/preview`).replace(/\/+$/, ''),
     sandbox,
+    /** A Chromium executable for preview checks (worker/src/preview-check/); undefined: no check. */
+    browser: env.EVERJUST_BROWSER,
     logLevel: env.EVERJUST_LOG_LEVEL,
     /** True when the database is the embedded PGlite. */
     embedded: !env.DATABASE_URL,
@@ -381,4 +391,13 @@ function configFrom(env: z.output<typeof environmentSchema>, sandbox: SandboxKin
     /** Per-model price overrides (USD per million tokens) on core/src/usage/prices.ts's table. */
     modelPrices: env.EVERJUST_MODEL_PRICES ?? {},
   };
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }

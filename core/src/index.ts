@@ -28,6 +28,7 @@ export * from './files/zip-archive.js';
 export * from './files/import-plan.js';
 export * from './files/imported-files.js';
 export * from './preview-tokens.js';
+export * from './screenshot-tokens.js';
 export * from './usage/usage.js';
 export * from './usage/attempt-usage.js';
 export * from './usage/prices.js';

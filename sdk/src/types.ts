@@ -147,6 +147,11 @@ export type PreviewReadyEvent = EventOf<'PreviewReadyEvent', 'preview_ready'>;
 export type PreviewFailedEvent = EventOf<'PreviewFailedEvent', 'preview_failed'>;
 /** The preview's browser reported an error (uncaught, unhandled rejection, console.error, failed load), once per session. */
 export type PreviewErrorEvent = EventOf<'PreviewErrorEvent', 'preview_error'>;
+/**
+ * The preview was loaded in a headless browser (EVERJUST_BROWSER): the errors it saw while loading
+ * (empty: a clean load) and a signed, expiring link to its screenshot (PNG).
+ */
+export type PreviewCheckedEvent = EventOf<'PreviewCheckedEvent', 'preview_checked'>;
 /** Usage so far (running totals). */
 export type UsageEvent = EventOf<'UsageEvent', 'usage'>;
 /** Something went wrong; `retryable` errors are retried by the platform. */
@@ -184,6 +189,7 @@ export type SessionEvent =
   | PreviewReadyEvent
   | PreviewFailedEvent
   | PreviewErrorEvent
+  | PreviewCheckedEvent
   | UsageEvent
   | ErrorEvent
   | QuestionEvent

@@ -1,4 +1,4 @@
-import { encodeId, type DeploymentStep, type SessionEvent, type SessionEventPayloads, type SessionEventType } from '@everjust/core';
+import { encodeId, type DeploymentStep, type PreviewCheckError, type SessionEvent, type SessionEventPayloads, type SessionEventType } from '@everjust/core';
 import { builder } from './builder.js';
 
 /**
@@ -27,6 +27,7 @@ const EVENT_TYPE_NAMES: Record<SessionEventType, string> = {
   preview_ready: 'PreviewReadyEvent',
   preview_failed: 'PreviewFailedEvent',
   preview_error: 'PreviewErrorEvent',
+  preview_checked: 'PreviewCheckedEvent',
   usage: 'UsageEvent',
   error: 'ErrorEvent',
   question: 'QuestionEvent',
@@ -135,6 +136,19 @@ eventType('preview_error', "The preview's browser reported an error (the first t
   page: t.string({ nullable: true, description: 'The path (and query) of the page, under the preview URL.', resolve: (event) => p<'preview_error'>(event).page }),
   fingerprint: t.string({ resolve: (event) => p<'preview_error'>(event).fingerprint }),
   count: t.int({ description: 'How often the project has seen this error so far.', resolve: (event) => p<'preview_error'>(event).count }),
+}));
+const PreviewCheckErrorRef = builder.objectRef<PreviewCheckError>('PreviewCheckError').implement({
+  description: 'An error the preview check saw while the page loaded.',
+  fields: (t) => ({
+    kind: t.exposeString('kind', { description: 'error (uncaught), console.error or request (a failed or 4xx/5xx load).' }),
+    message: t.exposeString('message'),
+    source: t.string({ nullable: true, description: 'A path under the preview URL, or the URL of another origin.', resolve: (error) => error.source ?? null }),
+    line: t.int({ nullable: true, resolve: (error) => error.line ?? null }),
+  }),
+});
+eventType('preview_checked', 'The preview step loaded the preview in a headless browser (EVERJUST_BROWSER): the errors it saw (none: a clean load) and a signed, expiring link to its screenshot (PNG).', (t) => ({
+  errors: t.field({ type: [PreviewCheckErrorRef], resolve: (event) => p<'preview_checked'>(event).errors }),
+  screenshotUrl: t.string({ description: 'Expires after an hour; `Session.screenshotUrl` gives a fresh one.', resolve: (event) => p<'preview_checked'>(event).screenshotUrl }),
 }));
 eventType('usage', 'Usage so far (running totals).', (t) => ({
   usage: t.field({ type: UsageRef, resolve: (event) => p<'usage'>(event) }),

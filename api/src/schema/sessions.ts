@@ -9,6 +9,7 @@ import {
   publishEvents,
   readEvents,
   restoreSessionFiles,
+  screenshotUrlFor,
   sessionCancelChannel,
   ValidationError,
   type PendingQuestion,
@@ -113,6 +114,15 @@ export const SessionRef = builder.prismaNode('Session', {
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
     endedAt: t.expose('endedAt', { type: 'DateTime', nullable: true }),
     project: t.relation('project'),
+    screenshotUrl: t.string({
+      nullable: true,
+      description: "A signed link (expiring after an hour) to the preview check's screenshot of the app (PNG), once the preview step has checked it in a headless browser (EVERJUST_BROWSER); null otherwise.",
+      resolve: async (session, _args, context) => {
+        const { services } = context;
+        const found = await services.prisma.sessionScreenshot.findUnique({ where: { sessionId: session.id }, select: { sessionId: true } });
+        return found ? screenshotUrlFor(services.config.publicUrl, services.secret, session.id) : null;
+      },
+    }),
     files: t.field({
       type: [ProjectFileRef],
       description: 'The files as this session left them (empty until it ends).',

@@ -62,6 +62,12 @@ export interface SessionEventPayloads {
     fingerprint: string;
     count: number;
   };
+  /**
+   * The preview step loaded the preview in headless Chromium (EVERJUST_BROWSER) and waited for its
+   * network to settle: what went wrong while it loaded (empty: nothing), and a signed link to its
+   * screenshot (a PNG, expiring; `Session.screenshotUrl` signs a fresh one).
+   */
+  preview_checked: { errors: PreviewCheckError[]; screenshotUrl: string };
   /** Usage so far (running totals). */
   usage: SessionUsage;
   error: { code: string; message: string; retryable?: boolean };
@@ -91,6 +97,15 @@ export interface SessionEventPayloads {
 
 export type SessionEventType = keyof SessionEventPayloads;
 
+/** One error the preview check saw; `source` is a path under the preview URL (its token is a credential), or another origin's URL. */
+export interface PreviewCheckError {
+  /** error (uncaught), console.error or request (a failed or 4xx/5xx load). */
+  kind: 'error' | 'console.error' | 'request';
+  message: string;
+  source?: string;
+  line?: number;
+}
+
 export const SESSION_EVENT_TYPES = [
   'status',
   'text_delta',
@@ -103,6 +118,7 @@ export const SESSION_EVENT_TYPES = [
   'preview_ready',
   'preview_failed',
   'preview_error',
+  'preview_checked',
   'usage',
   'error',
   'question',

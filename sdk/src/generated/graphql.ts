@@ -344,14 +344,14 @@ export type DeployProjectMutationVariables = Exact<{
 }>;
 
 
-export type DeployProjectMutation = { deployProject: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
+export type DeployProjectMutation = { deployProject: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, screenshotUrl: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
 
 export type RollbackDeploymentMutationVariables = Exact<{
   input: RollbackDeploymentInput;
 }>;
 
 
-export type RollbackDeploymentMutation = { rollbackDeployment: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
+export type RollbackDeploymentMutation = { rollbackDeployment: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, screenshotUrl: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
 
 export type DeleteDeploymentMutationVariables = Exact<{
   input: DeleteDeploymentInput;
@@ -433,9 +433,9 @@ export type ImportProjectMutationVariables = Exact<{
 }>;
 
 
-export type ImportProjectMutation = { importProject: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
+export type ImportProjectMutation = { importProject: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, screenshotUrl: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
 
-export type SessionFieldsFragment = { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } };
+export type SessionFieldsFragment = { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, screenshotUrl: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } };
 
 type SessionEventFields_CommandFinishedEvent_Fragment = { __typename: 'CommandFinishedEvent', commandId: string, exitCode: number | null, durationMs: number, timedOut: boolean, seq: number, type: string, at: string };
 
@@ -458,6 +458,8 @@ type SessionEventFields_ErrorEvent_Fragment = { __typename: 'ErrorEvent', code: 
 type SessionEventFields_FileDeletedEvent_Fragment = { __typename: 'FileDeletedEvent', path: string, seq: number, type: string, at: string };
 
 type SessionEventFields_FileWrittenEvent_Fragment = { __typename: 'FileWrittenEvent', path: string, size: number, sha: string, seq: number, type: string, at: string };
+
+type SessionEventFields_PreviewCheckedEvent_Fragment = { __typename: 'PreviewCheckedEvent', screenshotUrl: string, seq: number, type: string, at: string, errors: Array<{ kind: string, message: string, source: string | null, line: number | null }> };
 
 type SessionEventFields_PreviewErrorEvent_Fragment = { __typename: 'PreviewErrorEvent', kind: string, message: string, source: string | null, line: number | null, column: number | null, stack: string | null, page: string | null, fingerprint: string, count: number, seq: number, type: string, at: string };
 
@@ -487,6 +489,7 @@ export type SessionEventFieldsFragment =
   | SessionEventFields_ErrorEvent_Fragment
   | SessionEventFields_FileDeletedEvent_Fragment
   | SessionEventFields_FileWrittenEvent_Fragment
+  | SessionEventFields_PreviewCheckedEvent_Fragment
   | SessionEventFields_PreviewErrorEvent_Fragment
   | SessionEventFields_PreviewFailedEvent_Fragment
   | SessionEventFields_PreviewReadyEvent_Fragment
@@ -502,35 +505,35 @@ export type GetSessionQueryVariables = Exact<{
 }>;
 
 
-export type GetSessionQuery = { session: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
+export type GetSessionQuery = { session: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, screenshotUrl: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
 
 export type GetSessionResultQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type GetSessionResultQuery = { session: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, files: Array<{ path: string, size: number, sha: string, content: string, binary: boolean }>, project: { id: string, sandbox: { status: string, previewUrl: string | null, previewExpiresAt: string | null } | null }, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null } };
+export type GetSessionResultQuery = { session: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, screenshotUrl: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, files: Array<{ path: string, size: number, sha: string, content: string, binary: boolean }>, project: { id: string, sandbox: { status: string, previewUrl: string | null, previewExpiresAt: string | null } | null }, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null } };
 
 export type StartSessionMutationVariables = Exact<{
   input: StartSessionInput;
 }>;
 
 
-export type StartSessionMutation = { startSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
+export type StartSessionMutation = { startSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, screenshotUrl: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
 
 export type CancelSessionMutationVariables = Exact<{
   input: CancelSessionInput;
 }>;
 
 
-export type CancelSessionMutation = { cancelSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
+export type CancelSessionMutation = { cancelSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, screenshotUrl: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
 
 export type AnswerSessionMutationVariables = Exact<{
   input: AnswerSessionInput;
 }>;
 
 
-export type AnswerSessionMutation = { answerSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
+export type AnswerSessionMutation = { answerSession: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, screenshotUrl: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } };
 
 export type SessionEventsSubscriptionVariables = Exact<{
   sessionId: string | number;
@@ -550,6 +553,7 @@ export type SessionEventsSubscription = { sessionEvents:
     | { __typename: 'ErrorEvent', code: string, message: string, retryable: boolean, seq: number, type: string, at: string }
     | { __typename: 'FileDeletedEvent', path: string, seq: number, type: string, at: string }
     | { __typename: 'FileWrittenEvent', path: string, size: number, sha: string, seq: number, type: string, at: string }
+    | { __typename: 'PreviewCheckedEvent', screenshotUrl: string, seq: number, type: string, at: string, errors: Array<{ kind: string, message: string, source: string | null, line: number | null }> }
     | { __typename: 'PreviewErrorEvent', kind: string, message: string, source: string | null, line: number | null, column: number | null, stack: string | null, page: string | null, fingerprint: string, count: number, seq: number, type: string, at: string }
     | { __typename: 'PreviewFailedEvent', reason: string, seq: number, type: string, at: string }
     | { __typename: 'PreviewReadyEvent', url: string, expiresAt: string | null, seq: number, type: string, at: string }
@@ -681,6 +685,7 @@ export const SessionFieldsFragmentDoc = new TypedDocumentString(`
   model
   requestedModel
   byok
+  screenshotUrl
   attachments {
     mediaType
     size
@@ -775,6 +780,15 @@ export const SessionEventFieldsFragmentDoc = new TypedDocumentString(`
     page
     fingerprint
     count
+  }
+  ... on PreviewCheckedEvent {
+    errors {
+      kind
+      message
+      source
+      line
+    }
+    screenshotUrl
   }
   ... on UsageEvent {
     usage {
@@ -1116,6 +1130,7 @@ export const DeployProjectDocument = new TypedDocumentString(`
   model
   requestedModel
   byok
+  screenshotUrl
   attachments {
     mediaType
     size
@@ -1167,6 +1182,7 @@ export const RollbackDeploymentDocument = new TypedDocumentString(`
   model
   requestedModel
   byok
+  screenshotUrl
   attachments {
     mediaType
     size
@@ -1451,6 +1467,7 @@ export const ImportProjectDocument = new TypedDocumentString(`
   model
   requestedModel
   byok
+  screenshotUrl
   attachments {
     mediaType
     size
@@ -1502,6 +1519,7 @@ export const GetSessionDocument = new TypedDocumentString(`
   model
   requestedModel
   byok
+  screenshotUrl
   attachments {
     mediaType
     size
@@ -1568,6 +1586,7 @@ export const GetSessionResultDocument = new TypedDocumentString(`
   model
   requestedModel
   byok
+  screenshotUrl
   attachments {
     mediaType
     size
@@ -1619,6 +1638,7 @@ export const StartSessionDocument = new TypedDocumentString(`
   model
   requestedModel
   byok
+  screenshotUrl
   attachments {
     mediaType
     size
@@ -1670,6 +1690,7 @@ export const CancelSessionDocument = new TypedDocumentString(`
   model
   requestedModel
   byok
+  screenshotUrl
   attachments {
     mediaType
     size
@@ -1721,6 +1742,7 @@ export const AnswerSessionDocument = new TypedDocumentString(`
   model
   requestedModel
   byok
+  screenshotUrl
   attachments {
     mediaType
     size
@@ -1819,6 +1841,15 @@ export const SessionEventsDocument = new TypedDocumentString(`
     page
     fingerprint
     count
+  }
+  ... on PreviewCheckedEvent {
+    errors {
+      kind
+      message
+      source
+      line
+    }
+    screenshotUrl
   }
   ... on UsageEvent {
     usage {

@@ -209,10 +209,14 @@ function summarizeToolResults(request: LlmRequest, prompts: string[]): OfflineRe
   }
   if (written.length + edits.length > 0 && failed.length === 0 && prompts.length > 0) {
     const plan = planApp(prompts);
-    sentences.push(
-      `"${plan.title}" is ${labelOf(plan)} that runs as it is in a browser: no dependencies, no build step, no network. ` +
-        'Ask for a change, such as another colour, a dark theme, a new name or a different kind of app, and I will edit it.',
-    );
+    if (plan.broken) {
+      sentences.push(`"${plan.title}" is ${labelOf(plan)} whose app.js throws at load on purpose: your prompt says #broken, a test hook for the preview check. Ask again without it and I will make it whole.`);
+    } else {
+      sentences.push(
+        `"${plan.title}" is ${labelOf(plan)} that runs as it is in a browser: no dependencies, no build step, no network. ` +
+          'Ask for a change, such as another colour, a dark theme, a new name or a different kind of app, and I will edit it.',
+      );
+    }
   }
   if (sentences.length === 0) sentences.push(`The tools returned ${results.length} ${results.length === 1 ? 'result' : 'results'}; there is nothing more for me to do.`);
   return { text: sentences.join(' '), toolCalls: [], stopReason: 'end_turn' };

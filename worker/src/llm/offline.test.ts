@@ -656,3 +656,25 @@ describe('the offline generator asks when the prompt says #ask', () => {
     expect(toolCalls(await collect(offline.stream(requestFor([prompt('A todo list #ask')])))).map((call) => call.name)).not.toContain('ask_user');
   });
 });
+
+describe('the offline generator writes a broken app when the prompt says #broken (the preview check test hook)', () => {
+  const noStorage = (): Storage => {
+    throw new DOMException('The document is sandboxed and lacks the allow-same-origin flag.', 'SecurityError');
+  };
+
+  it("throws at load on app.js's second line, says so, and a prompt without the tag makes it whole", async () => {
+    const first = await collect(createOffline().stream(requestFor([prompt('A tally counter #broken')])));
+    const broken = writtenFiles(first);
+    expect(broken['app.js'].split('\n')[1]).toBe("throw new Error('The app failed to start (#broken test hook)');");
+    expect(() => runApp(broken, noStorage)).toThrow('The app failed to start (#broken test hook)');
+    // The tag is not part of what it builds.
+    expect(broken['index.html']).not.toContain('#broken');
+    const summary = textOf(await collect(createOffline().stream(requestFor([prompt('A tally counter #broken'), ...afterToolsRan(first)]))));
+    expect(summary).toContain('throws at load on purpose');
+
+    const whole = await generate('A tally counter');
+    expect(whole['app.js']).not.toContain('#broken');
+    expect(broken['app.js']).toContain(whole['app.js']);
+    expect(() => runApp(whole, noStorage)).not.toThrow();
+  });
+});

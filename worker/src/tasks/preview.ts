@@ -1,4 +1,5 @@
 import { previewUrlFor, readProjectFile, resolveSecret, sealSecret, UPSTREAM_HEADERS_CONTEXT, type Sandbox } from '@everjust/core';
+import { checkPreview } from '../preview-check/preview-check.js';
 import { ensureSandbox, syncFiles } from '../sandbox/sandbox-manager.js';
 import { STATIC_SERVER_COMMAND, type PreviewLink, type SandboxProvider } from '../sandbox/sandbox-provider.js';
 import { runReportedCommand, type CommandRunner } from '../tools/command-tool.js';
@@ -36,7 +37,7 @@ export function sandboxRunner(context: TaskContext, provider: SandboxProvider): 
 /**
  * The preview step, last in a session: sync the files, install dependencies when package.json
  * changed, start the app, wait until its port answers, then preview_ready — or preview_failed,
- * which does not fail the session.
+ * which does not fail the session — and, with EVERJUST_BROWSER, preview_checked (preview-check/).
  */
 export async function preview(context: TaskContext, provider: SandboxProvider, runner = sandboxRunner(context, provider)): Promise<void> {
   const { writer, signal, prisma, config, session } = context;
@@ -113,6 +114,8 @@ async function ready(
     },
   });
   await context.writer.append({ type: 'preview_ready', payload: { url: link.url, expiresAt: link.expiresAt?.toISOString() ?? null } });
+  // The URL end users get (proxied or static), so the check sees what they see, reporter included.
+  await checkPreview(context, link.url);
 }
 
 interface Manifest {

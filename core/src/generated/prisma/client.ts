@@ -74,6 +74,13 @@ export type IdempotencyRecord = Prisma.IdempotencyRecordModel
  */
 export type Session = Prisma.SessionModel
 /**
+ * Model SessionScreenshot
+ * The preview check's screenshot of a session's app (worker/src/preview-check/): the page as headless
+ * Chromium saw it after the preview step, served signed (`Session.screenshotUrl`). One per session, the
+ * last check's; deleted with the session, and so with its project.
+ */
+export type SessionScreenshot = Prisma.SessionScreenshotModel
+/**
  * Model SessionMessage
  * The model's conversation of a session as it goes (in the worker's neutral message format, tool calls
  * and results included), written lease-fenced after each model round: a job that resumes (after a

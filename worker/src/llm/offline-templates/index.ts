@@ -3,6 +3,7 @@
  * filled in from a plan read from the prompts.
  */
 import { renderIndexHtml, renderStyles } from './layout.js';
+import { BROKEN_TAG } from './plan.js';
 import { templateById } from './templates.js';
 import type { AppPlan, GeneratedFile } from './types.js';
 
@@ -18,6 +19,11 @@ export function renderApp(plan: AppPlan): GeneratedFile[] {
   return [
     { path: 'index.html', content: renderIndexHtml(plan, template) },
     { path: 'styles.css', content: renderStyles(plan, template) },
-    { path: 'app.js', content: template.script(plan) },
+    { path: 'app.js', content: plan.broken ? brokenScript(template.script(plan)) : template.script(plan) },
   ];
+}
+
+/** `#broken`: the app's script throws on its second line, before anything else runs. */
+function brokenScript(script: string): string {
+  return `// ${BROKEN_TAG} (the offline generator's test hook): this app throws at load, on purpose.\nthrow new Error('The app failed to start (${BROKEN_TAG} test hook)');\n${script}`;
 }

@@ -168,7 +168,11 @@ function chooseTheme(prompts: string[]): 'light' | 'dark' {
  * The app a conversation asks for. The latest prompt that names a kind of app decides the template and
  * is the app's subject; later prompts (such as "make it blue") change the accent, the theme or the name.
  */
-export function planApp(prompts: string[]): AppPlan {
+export function planApp(taggedPrompts: string[]): AppPlan {
+  // The test hook is not part of what to build (nor of the app's title); only the latest prompt's counts,
+  // so a follow-up without it (a repair) makes the app whole again.
+  const broken = BROKEN_TAG_PATTERN.test(taggedPrompts.at(-1) ?? '');
+  const prompts = taggedPrompts.map((prompt) => prompt.replace(BROKEN_TAG_PATTERN_ALL, ' ').replace(/\s+$/, ''));
   let subjectIndex = 0;
   let template: AppTemplate = landingTemplate;
   for (let index = prompts.length - 1; index >= 0; index -= 1) {
@@ -194,5 +198,14 @@ export function planApp(prompts: string[]): AppPlan {
     prompts: [...prompts],
     accent: chooseAccent(prompts),
     theme: chooseTheme(prompts),
+    broken,
   };
 }
+
+/**
+ * The test hook that makes the offline generator write an app that throws at load (demos and tests of
+ * the preview check, which must then find the error).
+ */
+export const BROKEN_TAG = '#broken';
+const BROKEN_TAG_PATTERN = /(^|\s)#broken\b/i;
+const BROKEN_TAG_PATTERN_ALL = /(^|\s)#broken\b/gi;

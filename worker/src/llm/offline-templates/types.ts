@@ -20,6 +20,8 @@ export interface AppPlan {
   prompts: string[];
   accent: AccentColour;
   theme: 'light' | 'dark';
+  /** The latest prompt says `#broken` (a test hook): its app.js throws at load, so a preview check has an error to find. */
+  broken: boolean;
 }
 
 /** One kind of app the offline generator can write. */

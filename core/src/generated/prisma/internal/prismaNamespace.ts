@@ -403,6 +403,7 @@ export const ModelName = {
   Upload: 'Upload',
   IdempotencyRecord: 'IdempotencyRecord',
   Session: 'Session',
+  SessionScreenshot: 'SessionScreenshot',
   SessionMessage: 'SessionMessage',
   SessionEvent: 'SessionEvent',
   Job: 'Job',
@@ -436,7 +437,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "apiKey" | "project" | "upload" | "idempotencyRecord" | "session" | "sessionMessage" | "sessionEvent" | "job" | "projectCheckpoint" | "checkpointFile" | "fileBlob" | "projectFile" | "sessionFile" | "sessionAttachment" | "sessionAttemptUsage" | "sandbox" | "usageDaily" | "endUserBudget" | "webhookEndpoint" | "webhookDelivery" | "autoscaleChange" | "previewError" | "deployment"
+    modelProps: "tenant" | "apiKey" | "project" | "upload" | "idempotencyRecord" | "session" | "sessionScreenshot" | "sessionMessage" | "sessionEvent" | "job" | "projectCheckpoint" | "checkpointFile" | "fileBlob" | "projectFile" | "sessionFile" | "sessionAttachment" | "sessionAttemptUsage" | "sandbox" | "usageDaily" | "endUserBudget" | "webhookEndpoint" | "webhookDelivery" | "autoscaleChange" | "previewError" | "deployment"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -881,6 +882,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         count: {
           args: Prisma.SessionCountArgs<ExtArgs>
           result: runtime.Types.Utils.Optional<Prisma.SessionCountAggregateOutputType> | number
+        }
+      }
+    }
+    SessionScreenshot: {
+      payload: Prisma.$SessionScreenshotPayload<ExtArgs>
+      fields: Prisma.SessionScreenshotFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.SessionScreenshotFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionScreenshotPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.SessionScreenshotFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionScreenshotPayload>
+        }
+        findFirst: {
+          args: Prisma.SessionScreenshotFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionScreenshotPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.SessionScreenshotFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionScreenshotPayload>
+        }
+        findMany: {
+          args: Prisma.SessionScreenshotFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionScreenshotPayload>[]
+        }
+        create: {
+          args: Prisma.SessionScreenshotCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionScreenshotPayload>
+        }
+        createMany: {
+          args: Prisma.SessionScreenshotCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.SessionScreenshotCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionScreenshotPayload>[]
+        }
+        delete: {
+          args: Prisma.SessionScreenshotDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionScreenshotPayload>
+        }
+        update: {
+          args: Prisma.SessionScreenshotUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionScreenshotPayload>
+        }
+        deleteMany: {
+          args: Prisma.SessionScreenshotDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.SessionScreenshotUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.SessionScreenshotUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionScreenshotPayload>[]
+        }
+        upsert: {
+          args: Prisma.SessionScreenshotUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$SessionScreenshotPayload>
+        }
+        aggregate: {
+          args: Prisma.SessionScreenshotAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateSessionScreenshot>
+        }
+        groupBy: {
+          args: Prisma.SessionScreenshotGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.SessionScreenshotGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.SessionScreenshotCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.SessionScreenshotCountAggregateOutputType> | number
         }
       }
     }
@@ -2376,6 +2451,16 @@ export const SessionScalarFieldEnum = {
 export type SessionScalarFieldEnum = (typeof SessionScalarFieldEnum)[keyof typeof SessionScalarFieldEnum]
 
 
+export const SessionScreenshotScalarFieldEnum = {
+  sessionId: 'sessionId',
+  projectId: 'projectId',
+  png: 'png',
+  createdAt: 'createdAt'
+} as const
+
+export type SessionScreenshotScalarFieldEnum = (typeof SessionScreenshotScalarFieldEnum)[keyof typeof SessionScreenshotScalarFieldEnum]
+
+
 export const SessionMessageScalarFieldEnum = {
   sessionId: 'sessionId',
   seq: 'seq',
@@ -3087,6 +3172,7 @@ export type GlobalOmitConfig = {
   upload?: Prisma.UploadOmit
   idempotencyRecord?: Prisma.IdempotencyRecordOmit
   session?: Prisma.SessionOmit
+  sessionScreenshot?: Prisma.SessionScreenshotOmit
   sessionMessage?: Prisma.SessionMessageOmit
   sessionEvent?: Prisma.SessionEventOmit
   job?: Prisma.JobOmit

@@ -57,6 +57,7 @@ export const ModelName = {
   Upload: 'Upload',
   IdempotencyRecord: 'IdempotencyRecord',
   Session: 'Session',
+  SessionScreenshot: 'SessionScreenshot',
   SessionMessage: 'SessionMessage',
   SessionEvent: 'SessionEvent',
   Job: 'Job',
@@ -212,6 +213,16 @@ export const SessionScalarFieldEnum = {
 } as const
 
 export type SessionScalarFieldEnum = (typeof SessionScalarFieldEnum)[keyof typeof SessionScalarFieldEnum]
+
+
+export const SessionScreenshotScalarFieldEnum = {
+  sessionId: 'sessionId',
+  projectId: 'projectId',
+  png: 'png',
+  createdAt: 'createdAt'
+} as const
+
+export type SessionScreenshotScalarFieldEnum = (typeof SessionScreenshotScalarFieldEnum)[keyof typeof SessionScreenshotScalarFieldEnum]
 
 
 export const SessionMessageScalarFieldEnum = {

@@ -377,6 +377,7 @@ export type SessionWhereInput = {
   attemptUsage?: Prisma.SessionAttemptUsageListRelationFilter
   messages?: Prisma.SessionMessageListRelationFilter
   deployment?: Prisma.XOR<Prisma.DeploymentNullableScalarRelationFilter, Prisma.DeploymentWhereInput> | null
+  screenshot?: Prisma.XOR<Prisma.SessionScreenshotNullableScalarRelationFilter, Prisma.SessionScreenshotWhereInput> | null
 }
 
 export type SessionOrderByWithRelationInput = {
@@ -414,6 +415,7 @@ export type SessionOrderByWithRelationInput = {
   attemptUsage?: Prisma.SessionAttemptUsageOrderByRelationAggregateInput
   messages?: Prisma.SessionMessageOrderByRelationAggregateInput
   deployment?: Prisma.DeploymentOrderByWithRelationInput
+  screenshot?: Prisma.SessionScreenshotOrderByWithRelationInput
 }
 
 export type SessionWhereUniqueInput = Prisma.AtLeast<{
@@ -454,6 +456,7 @@ export type SessionWhereUniqueInput = Prisma.AtLeast<{
   attemptUsage?: Prisma.SessionAttemptUsageListRelationFilter
   messages?: Prisma.SessionMessageListRelationFilter
   deployment?: Prisma.XOR<Prisma.DeploymentNullableScalarRelationFilter, Prisma.DeploymentWhereInput> | null
+  screenshot?: Prisma.XOR<Prisma.SessionScreenshotNullableScalarRelationFilter, Prisma.SessionScreenshotWhereInput> | null
 }, "id">
 
 export type SessionOrderByWithAggregationInput = {
@@ -553,6 +556,7 @@ export type SessionCreateInput = {
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
   deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
+  screenshot?: Prisma.SessionScreenshotCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateInput = {
@@ -588,6 +592,7 @@ export type SessionUncheckedCreateInput = {
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
   deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
+  screenshot?: Prisma.SessionScreenshotUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUpdateInput = {
@@ -623,6 +628,7 @@ export type SessionUpdateInput = {
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
   deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
+  screenshot?: Prisma.SessionScreenshotUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateInput = {
@@ -658,6 +664,7 @@ export type SessionUncheckedUpdateInput = {
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
   deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
+  screenshot?: Prisma.SessionScreenshotUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionCreateManyInput = {
@@ -950,6 +957,20 @@ export type NullableIntFieldUpdateOperationsInput = {
   divide?: number
 }
 
+export type SessionCreateNestedOneWithoutScreenshotInput = {
+  create?: Prisma.XOR<Prisma.SessionCreateWithoutScreenshotInput, Prisma.SessionUncheckedCreateWithoutScreenshotInput>
+  connectOrCreate?: Prisma.SessionCreateOrConnectWithoutScreenshotInput
+  connect?: Prisma.SessionWhereUniqueInput
+}
+
+export type SessionUpdateOneRequiredWithoutScreenshotNestedInput = {
+  create?: Prisma.XOR<Prisma.SessionCreateWithoutScreenshotInput, Prisma.SessionUncheckedCreateWithoutScreenshotInput>
+  connectOrCreate?: Prisma.SessionCreateOrConnectWithoutScreenshotInput
+  upsert?: Prisma.SessionUpsertWithoutScreenshotInput
+  connect?: Prisma.SessionWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.SessionUpdateToOneWithWhereWithoutScreenshotInput, Prisma.SessionUpdateWithoutScreenshotInput>, Prisma.SessionUncheckedUpdateWithoutScreenshotInput>
+}
+
 export type SessionCreateNestedOneWithoutMessagesInput = {
   create?: Prisma.XOR<Prisma.SessionCreateWithoutMessagesInput, Prisma.SessionUncheckedCreateWithoutMessagesInput>
   connectOrCreate?: Prisma.SessionCreateOrConnectWithoutMessagesInput
@@ -1084,6 +1105,7 @@ export type SessionCreateWithoutTenantInput = {
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
   deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
+  screenshot?: Prisma.SessionScreenshotCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutTenantInput = {
@@ -1118,6 +1140,7 @@ export type SessionUncheckedCreateWithoutTenantInput = {
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
   deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
+  screenshot?: Prisma.SessionScreenshotUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutTenantInput = {
@@ -1209,6 +1232,7 @@ export type SessionCreateWithoutProjectInput = {
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
   deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
+  screenshot?: Prisma.SessionScreenshotCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutProjectInput = {
@@ -1243,6 +1267,7 @@ export type SessionUncheckedCreateWithoutProjectInput = {
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
   deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
+  screenshot?: Prisma.SessionScreenshotUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutProjectInput = {
@@ -1269,6 +1294,162 @@ export type SessionUpdateWithWhereUniqueWithoutProjectInput = {
 export type SessionUpdateManyWithWhereWithoutProjectInput = {
   where: Prisma.SessionScalarWhereInput
   data: Prisma.XOR<Prisma.SessionUpdateManyMutationInput, Prisma.SessionUncheckedUpdateManyWithoutProjectInput>
+}
+
+export type SessionCreateWithoutScreenshotInput = {
+  id?: string
+  mode: $Enums.Mode
+  kind?: $Enums.SessionKind
+  prompt?: string
+  status?: $Enums.SessionStatus
+  model?: string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: string | null
+  idempotencyKey?: string | null
+  lastSeq?: number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
+  cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  updatedAt?: Date | string
+  tenant: Prisma.TenantCreateNestedOneWithoutSessionsInput
+  project: Prisma.ProjectCreateNestedOneWithoutSessionsInput
+  events?: Prisma.SessionEventCreateNestedManyWithoutSessionInput
+  files?: Prisma.SessionFileCreateNestedManyWithoutSessionInput
+  jobs?: Prisma.JobCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
+}
+
+export type SessionUncheckedCreateWithoutScreenshotInput = {
+  id?: string
+  tenantId: string
+  projectId: string
+  mode: $Enums.Mode
+  kind?: $Enums.SessionKind
+  prompt?: string
+  status?: $Enums.SessionStatus
+  model?: string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: string | null
+  idempotencyKey?: string | null
+  lastSeq?: number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: string | null
+  requestedModel?: string | null
+  maxOutputTokens?: number | null
+  byok?: boolean
+  billable?: boolean
+  cancelRequestedAt?: Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Date | string | null
+  createdAt?: Date | string
+  startedAt?: Date | string | null
+  endedAt?: Date | string | null
+  updatedAt?: Date | string
+  events?: Prisma.SessionEventUncheckedCreateNestedManyWithoutSessionInput
+  files?: Prisma.SessionFileUncheckedCreateNestedManyWithoutSessionInput
+  jobs?: Prisma.JobUncheckedCreateNestedManyWithoutSessionInput
+  attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
+  messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
+  deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
+}
+
+export type SessionCreateOrConnectWithoutScreenshotInput = {
+  where: Prisma.SessionWhereUniqueInput
+  create: Prisma.XOR<Prisma.SessionCreateWithoutScreenshotInput, Prisma.SessionUncheckedCreateWithoutScreenshotInput>
+}
+
+export type SessionUpsertWithoutScreenshotInput = {
+  update: Prisma.XOR<Prisma.SessionUpdateWithoutScreenshotInput, Prisma.SessionUncheckedUpdateWithoutScreenshotInput>
+  create: Prisma.XOR<Prisma.SessionCreateWithoutScreenshotInput, Prisma.SessionUncheckedCreateWithoutScreenshotInput>
+  where?: Prisma.SessionWhereInput
+}
+
+export type SessionUpdateToOneWithWhereWithoutScreenshotInput = {
+  where?: Prisma.SessionWhereInput
+  data: Prisma.XOR<Prisma.SessionUpdateWithoutScreenshotInput, Prisma.SessionUncheckedUpdateWithoutScreenshotInput>
+}
+
+export type SessionUpdateWithoutScreenshotInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  kind?: Prisma.EnumSessionKindFieldUpdateOperationsInput | $Enums.SessionKind
+  prompt?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumSessionStatusFieldUpdateOperationsInput | $Enums.SessionStatus
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  tenant?: Prisma.TenantUpdateOneRequiredWithoutSessionsNestedInput
+  project?: Prisma.ProjectUpdateOneRequiredWithoutSessionsNestedInput
+  events?: Prisma.SessionEventUpdateManyWithoutSessionNestedInput
+  files?: Prisma.SessionFileUpdateManyWithoutSessionNestedInput
+  jobs?: Prisma.JobUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
+}
+
+export type SessionUncheckedUpdateWithoutScreenshotInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  tenantId?: Prisma.StringFieldUpdateOperationsInput | string
+  projectId?: Prisma.StringFieldUpdateOperationsInput | string
+  mode?: Prisma.EnumModeFieldUpdateOperationsInput | $Enums.Mode
+  kind?: Prisma.EnumSessionKindFieldUpdateOperationsInput | $Enums.SessionKind
+  prompt?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumSessionStatusFieldUpdateOperationsInput | $Enums.SessionStatus
+  model?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  error?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  externalUserId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  idempotencyKey?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastSeq?: Prisma.IntFieldUpdateOperationsInput | number
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  reply?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  requestedModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  maxOutputTokens?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  byok?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  billable?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  cancelRequestedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingQuestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  questionAskedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  events?: Prisma.SessionEventUncheckedUpdateManyWithoutSessionNestedInput
+  files?: Prisma.SessionFileUncheckedUpdateManyWithoutSessionNestedInput
+  jobs?: Prisma.JobUncheckedUpdateManyWithoutSessionNestedInput
+  attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
+  attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
+  messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
+  deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutMessagesInput = {
@@ -1303,6 +1484,7 @@ export type SessionCreateWithoutMessagesInput = {
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
   deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
+  screenshot?: Prisma.SessionScreenshotCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutMessagesInput = {
@@ -1337,6 +1519,7 @@ export type SessionUncheckedCreateWithoutMessagesInput = {
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
   deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
+  screenshot?: Prisma.SessionScreenshotUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutMessagesInput = {
@@ -1387,6 +1570,7 @@ export type SessionUpdateWithoutMessagesInput = {
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
   deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
+  screenshot?: Prisma.SessionScreenshotUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutMessagesInput = {
@@ -1421,6 +1605,7 @@ export type SessionUncheckedUpdateWithoutMessagesInput = {
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
   deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
+  screenshot?: Prisma.SessionScreenshotUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutEventsInput = {
@@ -1455,6 +1640,7 @@ export type SessionCreateWithoutEventsInput = {
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
   deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
+  screenshot?: Prisma.SessionScreenshotCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutEventsInput = {
@@ -1489,6 +1675,7 @@ export type SessionUncheckedCreateWithoutEventsInput = {
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
   deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
+  screenshot?: Prisma.SessionScreenshotUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutEventsInput = {
@@ -1539,6 +1726,7 @@ export type SessionUpdateWithoutEventsInput = {
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
   deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
+  screenshot?: Prisma.SessionScreenshotUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutEventsInput = {
@@ -1573,6 +1761,7 @@ export type SessionUncheckedUpdateWithoutEventsInput = {
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
   deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
+  screenshot?: Prisma.SessionScreenshotUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutJobsInput = {
@@ -1607,6 +1796,7 @@ export type SessionCreateWithoutJobsInput = {
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
   deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
+  screenshot?: Prisma.SessionScreenshotCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutJobsInput = {
@@ -1641,6 +1831,7 @@ export type SessionUncheckedCreateWithoutJobsInput = {
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
   deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
+  screenshot?: Prisma.SessionScreenshotUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutJobsInput = {
@@ -1691,6 +1882,7 @@ export type SessionUpdateWithoutJobsInput = {
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
   deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
+  screenshot?: Prisma.SessionScreenshotUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutJobsInput = {
@@ -1725,6 +1917,7 @@ export type SessionUncheckedUpdateWithoutJobsInput = {
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
   deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
+  screenshot?: Prisma.SessionScreenshotUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutFilesInput = {
@@ -1759,6 +1952,7 @@ export type SessionCreateWithoutFilesInput = {
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
   deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
+  screenshot?: Prisma.SessionScreenshotCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutFilesInput = {
@@ -1793,6 +1987,7 @@ export type SessionUncheckedCreateWithoutFilesInput = {
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
   deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
+  screenshot?: Prisma.SessionScreenshotUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutFilesInput = {
@@ -1843,6 +2038,7 @@ export type SessionUpdateWithoutFilesInput = {
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
   deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
+  screenshot?: Prisma.SessionScreenshotUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutFilesInput = {
@@ -1877,6 +2073,7 @@ export type SessionUncheckedUpdateWithoutFilesInput = {
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
   deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
+  screenshot?: Prisma.SessionScreenshotUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutAttachmentsInput = {
@@ -1911,6 +2108,7 @@ export type SessionCreateWithoutAttachmentsInput = {
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
   deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
+  screenshot?: Prisma.SessionScreenshotCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutAttachmentsInput = {
@@ -1945,6 +2143,7 @@ export type SessionUncheckedCreateWithoutAttachmentsInput = {
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
   deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
+  screenshot?: Prisma.SessionScreenshotUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutAttachmentsInput = {
@@ -1995,6 +2194,7 @@ export type SessionUpdateWithoutAttachmentsInput = {
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
   deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
+  screenshot?: Prisma.SessionScreenshotUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutAttachmentsInput = {
@@ -2029,6 +2229,7 @@ export type SessionUncheckedUpdateWithoutAttachmentsInput = {
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
   deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
+  screenshot?: Prisma.SessionScreenshotUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutAttemptUsageInput = {
@@ -2063,6 +2264,7 @@ export type SessionCreateWithoutAttemptUsageInput = {
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
   deployment?: Prisma.DeploymentCreateNestedOneWithoutSessionInput
+  screenshot?: Prisma.SessionScreenshotCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutAttemptUsageInput = {
@@ -2097,6 +2299,7 @@ export type SessionUncheckedCreateWithoutAttemptUsageInput = {
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
   deployment?: Prisma.DeploymentUncheckedCreateNestedOneWithoutSessionInput
+  screenshot?: Prisma.SessionScreenshotUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutAttemptUsageInput = {
@@ -2147,6 +2350,7 @@ export type SessionUpdateWithoutAttemptUsageInput = {
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
   deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
+  screenshot?: Prisma.SessionScreenshotUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutAttemptUsageInput = {
@@ -2181,6 +2385,7 @@ export type SessionUncheckedUpdateWithoutAttemptUsageInput = {
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
   deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
+  screenshot?: Prisma.SessionScreenshotUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionCreateWithoutDeploymentInput = {
@@ -2215,6 +2420,7 @@ export type SessionCreateWithoutDeploymentInput = {
   attachments?: Prisma.SessionAttachmentCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageCreateNestedManyWithoutSessionInput
+  screenshot?: Prisma.SessionScreenshotCreateNestedOneWithoutSessionInput
 }
 
 export type SessionUncheckedCreateWithoutDeploymentInput = {
@@ -2249,6 +2455,7 @@ export type SessionUncheckedCreateWithoutDeploymentInput = {
   attachments?: Prisma.SessionAttachmentUncheckedCreateNestedManyWithoutSessionInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedCreateNestedManyWithoutSessionInput
   messages?: Prisma.SessionMessageUncheckedCreateNestedManyWithoutSessionInput
+  screenshot?: Prisma.SessionScreenshotUncheckedCreateNestedOneWithoutSessionInput
 }
 
 export type SessionCreateOrConnectWithoutDeploymentInput = {
@@ -2299,6 +2506,7 @@ export type SessionUpdateWithoutDeploymentInput = {
   attachments?: Prisma.SessionAttachmentUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
+  screenshot?: Prisma.SessionScreenshotUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutDeploymentInput = {
@@ -2333,6 +2541,7 @@ export type SessionUncheckedUpdateWithoutDeploymentInput = {
   attachments?: Prisma.SessionAttachmentUncheckedUpdateManyWithoutSessionNestedInput
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
+  screenshot?: Prisma.SessionScreenshotUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionCreateManyTenantInput = {
@@ -2394,6 +2603,7 @@ export type SessionUpdateWithoutTenantInput = {
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
   deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
+  screenshot?: Prisma.SessionScreenshotUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutTenantInput = {
@@ -2428,6 +2638,7 @@ export type SessionUncheckedUpdateWithoutTenantInput = {
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
   deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
+  screenshot?: Prisma.SessionScreenshotUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateManyWithoutTenantInput = {
@@ -2516,6 +2727,7 @@ export type SessionUpdateWithoutProjectInput = {
   attemptUsage?: Prisma.SessionAttemptUsageUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUpdateManyWithoutSessionNestedInput
   deployment?: Prisma.DeploymentUpdateOneWithoutSessionNestedInput
+  screenshot?: Prisma.SessionScreenshotUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateWithoutProjectInput = {
@@ -2550,6 +2762,7 @@ export type SessionUncheckedUpdateWithoutProjectInput = {
   attemptUsage?: Prisma.SessionAttemptUsageUncheckedUpdateManyWithoutSessionNestedInput
   messages?: Prisma.SessionMessageUncheckedUpdateManyWithoutSessionNestedInput
   deployment?: Prisma.DeploymentUncheckedUpdateOneWithoutSessionNestedInput
+  screenshot?: Prisma.SessionScreenshotUncheckedUpdateOneWithoutSessionNestedInput
 }
 
 export type SessionUncheckedUpdateManyWithoutProjectInput = {
@@ -2690,6 +2903,7 @@ export type SessionSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   attemptUsage?: boolean | Prisma.Session$attemptUsageArgs<ExtArgs>
   messages?: boolean | Prisma.Session$messagesArgs<ExtArgs>
   deployment?: boolean | Prisma.Session$deploymentArgs<ExtArgs>
+  screenshot?: boolean | Prisma.Session$screenshotArgs<ExtArgs>
   _count?: boolean | Prisma.SessionCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["session"]>
 
@@ -2792,6 +3006,7 @@ export type SessionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs
   attemptUsage?: boolean | Prisma.Session$attemptUsageArgs<ExtArgs>
   messages?: boolean | Prisma.Session$messagesArgs<ExtArgs>
   deployment?: boolean | Prisma.Session$deploymentArgs<ExtArgs>
+  screenshot?: boolean | Prisma.Session$screenshotArgs<ExtArgs>
   _count?: boolean | Prisma.SessionCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type SessionIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -2815,6 +3030,7 @@ export type $SessionPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
     attemptUsage: Prisma.$SessionAttemptUsagePayload<ExtArgs>[]
     messages: Prisma.$SessionMessagePayload<ExtArgs>[]
     deployment: Prisma.$DeploymentPayload<ExtArgs> | null
+    screenshot: Prisma.$SessionScreenshotPayload<ExtArgs> | null
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -3281,6 +3497,7 @@ export interface Prisma__SessionClient<T, Null = never, ExtArgs extends runtime.
   attemptUsage<T extends Prisma.Session$attemptUsageArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$attemptUsageArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionAttemptUsagePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   messages<T extends Prisma.Session$messagesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$messagesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionMessagePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   deployment<T extends Prisma.Session$deploymentArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$deploymentArgs<ExtArgs>>): Prisma.Prisma__DeploymentClient<runtime.Types.Result.GetResult<Prisma.$DeploymentPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  screenshot<T extends Prisma.Session$screenshotArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Session$screenshotArgs<ExtArgs>>): Prisma.Prisma__SessionScreenshotClient<runtime.Types.Result.GetResult<Prisma.$SessionScreenshotPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -3896,6 +4113,25 @@ export type Session$deploymentArgs<ExtArgs extends runtime.Types.Extensions.Inte
    */
   include?: Prisma.DeploymentInclude<ExtArgs> | null
   where?: Prisma.DeploymentWhereInput
+}
+
+/**
+ * Session.screenshot
+ */
+export type Session$screenshotArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the SessionScreenshot
+   */
+  select?: Prisma.SessionScreenshotSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the SessionScreenshot
+   */
+  omit?: Prisma.SessionScreenshotOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.SessionScreenshotInclude<ExtArgs> | null
+  where?: Prisma.SessionScreenshotWhereInput
 }
 
 /**
