@@ -128,7 +128,8 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> in Chromium${chrom
     // The generated app, running in the sandboxed preview iframe.
     await page.getByRole('tab', { name: 'Preview' }).click();
     const iframe = page.locator('everjust-builder iframe[part="preview-frame"]');
-    expect(await iframe.getAttribute('sandbox')).toBe('allow-scripts');
+    // The same as the preview origin's CSP: forms, popups and dialogs work; never allow-same-origin (an opaque origin).
+    expect(await iframe.getAttribute('sandbox')).toBe('allow-scripts allow-forms allow-popups allow-modals');
     const heading = page.frameLocator('everjust-builder iframe[part="preview-frame"]').locator('h1');
     await heading.waitFor({ timeout: 15_000 });
     expect(await heading.textContent()).toBe('Landing page for my bakery');

@@ -98,7 +98,7 @@ const TEMPLATE = `<style>${styles}</style>
         <p class="empty" data-ref="previewEmpty" data-text="noPreview"></p>
         <button type="button" part="preview-button" data-ref="previewButton" data-text="restartPreview" hidden></button>
         <div class="stage" data-ref="stage" hidden>
-          <iframe part="preview-frame" data-ref="frame" sandbox="allow-scripts" data-title="previewFrame" referrerpolicy="no-referrer"></iframe>
+          <iframe part="preview-frame" data-ref="frame" sandbox="allow-scripts allow-forms allow-popups allow-modals" data-title="previewFrame" referrerpolicy="no-referrer"></iframe>
         </div>
       </div>
       <div class="panel" role="tabpanel" id="panel-files" aria-labelledby="tab-files" part="files" data-panel="files" hidden>
@@ -205,7 +205,7 @@ interface Refs {
  * @csspart preview - The preview panel. @csspart preview-toolbar - Reload, open, device widths.
  * @csspart reload-button - Reload. @csspart open-link - Open in a new tab.
  * @csspart preview-button - Restart the preview. @csspart preview-frame - The preview iframe
- *   (`sandbox="allow-scripts"`).
+ *   (`sandbox="allow-scripts allow-forms allow-popups allow-modals"`: an opaque origin, as the preview's own CSP).
  * @csspart files - The files panel. @csspart file-list - The list of files.
  * @csspart file-viewer - The content of the chosen file.
  * @csspart versions - The versions panel. @csspart version-list - Its list. @csspart restore-button - Each Restore.
