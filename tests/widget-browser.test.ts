@@ -53,7 +53,7 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> in Chromium${chrom
     await page.addInitScript(() => {
       const seen: Array<{ type: string; detail: any }> = [];
       (window as any).widgetEvents = seen;
-      for (const type of ['everjust:ready', 'everjust:session-started', 'everjust:event', 'everjust:session-ended', 'everjust:version-restored', 'everjust:error']) {
+      for (const type of ['everjust:ready', 'everjust:session-started', 'everjust:event', 'everjust:session-ended', 'everjust:version-restored', 'everjust:preview-error', 'everjust:error']) {
         document.addEventListener(type, (event) => seen.push({ type, detail: (event as CustomEvent).detail }));
       }
     });
@@ -364,6 +364,28 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> in Chromium${chrom
     await folder.click();
     expect(await page.getByRole('button', { name: 'util.js' }).count()).toBe(1);
     await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'widget-files.png') });
+  });
+
+  it('lists the errors the app in the preview reports, and tells the host', async () => {
+    const ended = (await events('everjust:session-ended')).length;
+    const prompt = page.getByLabel('Describe a change');
+    await prompt.fill('Make the clock broken #broken');
+    await prompt.press('Enter');
+    await waitForEvents('everjust:session-ended', ended + 1);
+    await page.getByRole('tab', { name: 'Preview' }).click();
+    await waitForEvents('everjust:preview-error', 1);
+    const [reported] = await events('everjust:preview-error');
+    expect(reported.detail).toMatchObject({ kind: 'error', message: expect.stringContaining('The app failed to start (#broken test hook)') });
+    const list = page.locator('everjust-builder [part="preview-errors"]');
+    await list.locator('summary').waitFor();
+    expect(await list.locator('summary').textContent()).toBe('1 error in the app');
+    await list.locator('summary').click();
+    expect(await list.locator('li').first().textContent()).toContain('The app failed to start (#broken test hook)');
+    expect(await accessibilityViolations(page), 'app errors').toEqual([]);
+    // Reload clears the list until the app reports again.
+    await page.getByRole('button', { name: 'Reload' }).click();
+    await expectEventually(async () => (await list.locator('li').count()) === 1);
+    await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'widget-app-errors.png') });
   });
 
   it('tells a page on the wrong origin why, with ORIGIN_NOT_ALLOWED, instead of a network error', async () => {

@@ -95,6 +95,10 @@ const TEMPLATE = `<style>${styles}</style>
             <button type="button" data-device="full" aria-pressed="true" data-text="deviceFull"></button>
           </span>
         </div>
+        <details class="app-errors" part="preview-errors" data-ref="appErrors" hidden>
+          <summary data-ref="appErrorsSummary"></summary>
+          <ul data-ref="appErrorList"></ul>
+        </details>
         <p class="empty" data-ref="previewEmpty" data-text="noPreview"></p>
         <button type="button" part="preview-button" data-ref="previewButton" data-text="restartPreview" hidden></button>
         <div class="stage" data-ref="stage" hidden>
@@ -136,6 +140,9 @@ interface Refs {
   open: HTMLAnchorElement;
   devices: HTMLElement;
   previewEmpty: HTMLElement;
+  appErrors: HTMLDetailsElement;
+  appErrorsSummary: HTMLElement;
+  appErrorList: HTMLElement;
   previewButton: HTMLButtonElement;
   stage: HTMLElement;
   frame: HTMLIFrameElement;
@@ -203,6 +210,7 @@ interface Refs {
  *   PNG/JPEG/WebP/GIF, 5 MB each). @csspart attachments - The attached images. @csspart attach-message - Why one was refused.
  * @csspart workspace - The tabbed column. @csspart tabs - Its tab list. @csspart tab - Each tab.
  * @csspart preview - The preview panel. @csspart preview-toolbar - Reload, open, device widths.
+ * @csspart preview-errors - The errors the app in the preview reported (a disclosure with their count).
  * @csspart reload-button - Reload. @csspart open-link - Open in a new tab.
  * @csspart preview-button - Restart the preview. @csspart preview-frame - The preview iframe
  *   (`sandbox="allow-scripts allow-forms allow-popups allow-modals"`: an opaque origin, as the preview's own CSP).
@@ -368,7 +376,12 @@ export class EverJustBuilder extends HTMLElement {
     const texts = () => this.texts;
     this.thread = new Thread({ log: this.refs.log, earlier: this.refs.earlier, empty: this.refs.threadEmpty }, texts);
     this.files = new FileList({ list: this.refs.fileList, empty: this.refs.filesEmpty, viewer: this.refs.viewer }, texts);
-    this.preview = new PreviewPane({ frame: this.refs.frame, button: this.refs.previewButton, toolbar: this.refs.toolbar, open: this.refs.open, empty: this.refs.previewEmpty, stage: this.refs.stage });
+    const { frame, previewButton: button, toolbar, open, previewEmpty: empty, stage } = this.refs;
+    const onReload = () => {
+      this.clearAppErrors();
+      this.preview!.reload();
+    };
+    this.preview = new PreviewPane({ frame, button, toolbar, open, empty, stage, onReload });
     this.versions = new VersionList(
       { list: this.refs.versionList, empty: this.refs.versionsEmpty },
       { strings: texts, locale: () => this.getAttribute('locale') ?? undefined, readonly: () => this.readOnly, onRestore: (sessionId) => void this.restoreVersion(sessionId) },
@@ -426,8 +439,28 @@ export class EverJustBuilder extends HTMLElement {
     window.addEventListener('message', (event) => {
       const data = event.data as { type?: unknown; error?: unknown } | null;
       if (!this.preview?.window || event.source !== this.preview.window || data?.type !== 'everjust:preview-error') return;
-      this.emit('everjust:preview-error', (data.error ?? {}) as PreviewErrorDetail);
+      const error = (data.error ?? {}) as PreviewErrorDetail;
+      this.showAppError(error);
+      this.emit('everjust:preview-error', error);
     });
+  }
+
+  /** An error the app in the preview reported: counted and listed above the preview (cleared when it loads again). */
+  private showAppError(error: PreviewErrorDetail): void {
+    const { appErrors, appErrorsSummary, appErrorList } = this.refs!;
+    if (appErrorList.childElementCount >= 20) return;
+    const item = document.createElement('li');
+    item.textContent = `${error.message ?? ''}${error.line ? ` (line ${error.line})` : ''}`;
+    appErrorList.append(item);
+    const count = appErrorList.childElementCount;
+    appErrorsSummary.textContent = count === 1 ? this.texts.appError : fill(this.texts.appErrors, { count });
+    appErrors.hidden = false;
+  }
+
+  private clearAppErrors(): void {
+    const { appErrors, appErrorList } = this.refs!;
+    appErrorList.replaceChildren();
+    appErrors.hidden = true;
   }
 
   private selectTab(name: string): void {
@@ -553,8 +586,14 @@ export class EverJustBuilder extends HTMLElement {
       fileContent: (path, content) => this.files!.showContent(path, content),
       selectedPath: () => this.files!.selectedPath,
       hasFiles: () => this.files!.size > 0,
-      showPreview: (url) => this.preview!.show(url),
-      reloadPreview: () => this.preview!.reload(),
+      showPreview: (url) => {
+        this.clearAppErrors();
+        this.preview!.show(url);
+      },
+      reloadPreview: () => {
+        this.clearAppErrors();
+        this.preview!.reload();
+      },
       offerPreview: () => this.preview!.offer(),
       previewShown: () => this.preview!.shown,
       showVersions: (versions, current, more) => (more ? this.versions!.append(versions) : this.versions!.show(versions, current)),

@@ -119,6 +119,9 @@ button:disabled { cursor: not-allowed; opacity: .55; }
 [role="tab"] { border: 0; border-bottom: 2px solid transparent; border-radius: 0; background: none; padding: 6px 10px; color: var(--_muted); }
 [role="tab"][aria-selected="true"] { color: var(--_fg); border-bottom-color: var(--_accent); font-weight: 600; }
 .panel { display: grid; gap: 8px; min-width: 0; }
+.app-errors { font-size: 12px; color: var(--_danger); border: 1px solid var(--_danger); border-radius: calc(var(--_radius) - 2px); padding: 4px 8px; }
+.app-errors summary { cursor: pointer; font-weight: 600; }
+.app-errors ul { margin: 4px 0 0; padding-left: 18px; font-family: var(--_mono); overflow-wrap: anywhere; }
 .stage { display: flex; justify-content: center; overflow: auto; background: var(--_surface); border-radius: calc(var(--_radius) - 2px); }
 .files-list { margin: 0; padding: 0; list-style: none; max-height: 160px; overflow: auto; }
 .files-list button { width: 100%; text-align: left; border: 0; background: none; padding: 2px 4px; font: 12px/1.5 var(--_mono); }

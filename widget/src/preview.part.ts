@@ -17,12 +17,14 @@ export class PreviewPane {
       open: HTMLAnchorElement;
       empty: HTMLElement;
       stage: HTMLElement;
+      /** Reload was pressed (the element clears what the last load reported, then reloads). */
+      onReload(): void;
     },
   ) {
     parts.toolbar.addEventListener('click', (event) => {
       const button = (event.target as HTMLElement).closest<HTMLButtonElement>('button');
       if (!button) return;
-      if (button.dataset.action === 'reload') this.reload();
+      if (button.dataset.action === 'reload') parts.onReload();
       else if (button.dataset.device) this.setDevice(button.dataset.device as Device);
     });
   }

@@ -59,6 +59,8 @@ export const DEFAULT_STRINGS = {
   deletedFile: '(deleted)',
   contentOf: 'Content of {path}',
   reload: 'Reload',
+  appError: '1 error in the app',
+  appErrors: '{count} errors in the app',
   openInTab: 'Open in a new tab',
   devicePhone: 'Phone',
   deviceTablet: 'Tablet',
