@@ -152,6 +152,11 @@ export type PreviewErrorEvent = EventOf<'PreviewErrorEvent', 'preview_error'>;
  * (empty: a clean load) and a signed, expiring link to its screenshot (PNG).
  */
 export type PreviewCheckedEvent = EventOf<'PreviewCheckedEvent', 'preview_checked'>;
+/**
+ * The preview check found errors: the model repairs them (round 1 up to the tenant's
+ * `generation.autoRepairRounds`), then the preview is checked again.
+ */
+export type RepairStartedEvent = EventOf<'RepairStartedEvent', 'repair_started'>;
 /** Usage so far (running totals). */
 export type UsageEvent = EventOf<'UsageEvent', 'usage'>;
 /** Something went wrong; `retryable` errors are retried by the platform. */
@@ -190,6 +195,7 @@ export type SessionEvent =
   | PreviewFailedEvent
   | PreviewErrorEvent
   | PreviewCheckedEvent
+  | RepairStartedEvent
   | UsageEvent
   | ErrorEvent
   | QuestionEvent

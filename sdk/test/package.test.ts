@@ -195,6 +195,7 @@ function describe(event: SessionEvent): string {
     case 'preview_failed': return event.reason;
     case 'preview_error': return event.kind + event.message + (event.source ?? '') + (event.line ?? '') + event.fingerprint + event.count;
     case 'preview_checked': return event.errors.map((error) => error.kind + error.message + (error.source ?? '') + (error.line ?? '')).join() + event.screenshotUrl;
+    case 'repair_started': return event.round + event.errors.map((error) => error.kind + error.message).join();
     case 'usage': return String(event.usage.outputTokens);
     case 'error': return event.code + event.message + event.retryable;
     case 'question': return event.question + event.choices.join(',') + event.expiresAt;

@@ -3,6 +3,7 @@ import {
   costMicros,
   isBillable,
   recordAttemptUsage,
+  recordUsage,
   type AttemptOutcome,
   type PriceTable,
   LeaseLostError,
@@ -150,6 +151,33 @@ export class SessionWriter {
     this.usage.cacheReadTokens = (this.usage.cacheReadTokens ?? 0) + (usage.cacheReadTokens ?? 0);
     this.usage.sandboxSeconds += usage.sandboxSeconds ?? 0;
     this.usage.costMicros = costMicros(this.usage, this.billing.model, this.options.prices);
+  }
+
+  /**
+   * Takes what was used since `since` (a copy of `usage` taken earlier) out of what the session is
+   * billed for, and records it as non-billable usage of the tenant (a repair round that did not help):
+   * the tokens are counted, not charged. The session's own usage (`done`) then leaves them out.
+   */
+  async moveToNonBillable(since: SessionUsage): Promise<void> {
+    const { prisma, session } = this.options;
+    const delta = {
+      inputTokens: this.usage.inputTokens - since.inputTokens,
+      outputTokens: this.usage.outputTokens - since.outputTokens,
+      cacheWriteTokens: (this.usage.cacheWriteTokens ?? 0) - (since.cacheWriteTokens ?? 0),
+      cacheReadTokens: (this.usage.cacheReadTokens ?? 0) - (since.cacheReadTokens ?? 0),
+      sandboxSeconds: this.usage.sandboxSeconds - since.sandboxSeconds,
+      costMicros: (this.usage.costMicros ?? 0) - (since.costMicros ?? 0),
+    };
+    await recordUsage(prisma, {
+      tenantId: session.tenantId,
+      mode: session.mode,
+      projectId: session.projectId,
+      externalUserId: session.externalUserId,
+      ...delta,
+      billable: false,
+      byok: this.billing.byok,
+    });
+    Object.assign(this.usage, { ...since, costMicros: costMicros(since, this.billing.model, this.options.prices) });
   }
 
   /** The model this attempt's tokens are priced at (null: unpriced, as test mode is) and whether they ran on the tenant's own key. */

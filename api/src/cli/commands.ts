@@ -38,6 +38,7 @@ export interface Flags {
   'anthropic-api-key'?: string;
   /** `true` or `false`; empty: the default (true). */
   'allow-questions'?: string;
+  'auto-repair-rounds'?: string;
   json?: boolean;
 }
 
@@ -147,6 +148,12 @@ function parseBooleanFlag(name: string, value: string): boolean | null {
   throw new ValidationError(`--${name} must be true or false (got "${value.slice(0, 40)}")`);
 }
 
+function parseRoundsFlag(value: string): number | null {
+  if (value === '') return null;
+  if (!/^\d+$/.test(value)) throw new ValidationError(`--auto-repair-rounds must be a whole number from 0 to 3 (got "${value.slice(0, 40)}")`);
+  return Number(value);
+}
+
 /** The generation flags given (`--model ''` clears the default model); none given: undefined. */
 function parseGenerationFlags(flags: Flags): GenerationSettingsInput | undefined {
   const settings: GenerationSettingsInput = {
@@ -155,6 +162,7 @@ function parseGenerationFlags(flags: Flags): GenerationSettingsInput | undefined
     ...(flags['allowed-models'] !== undefined ? { allowedModels: flags['allowed-models'].split(',').map((model) => model.trim()).filter(Boolean) } : {}),
     ...(flags['anthropic-api-key'] !== undefined ? { anthropicApiKey: flags['anthropic-api-key'] || null } : {}),
     ...(flags['allow-questions'] !== undefined ? { allowQuestions: parseBooleanFlag('allow-questions', flags['allow-questions']) } : {}),
+    ...(flags['auto-repair-rounds'] !== undefined ? { autoRepairRounds: parseRoundsFlag(flags['auto-repair-rounds']) } : {}),
   };
   return Object.keys(settings).length > 0 ? settings : undefined;
 }
@@ -174,6 +182,7 @@ function printTenant(
     anthropicApiKeyEncrypted: string | null;
     anthropicApiKeyLast4: string | null;
     allowQuestions: boolean;
+    autoRepairRounds: number;
   },
 ): void {
   // The Anthropic key is never printed: only whether one is set, and its last four characters.
@@ -184,6 +193,7 @@ function printTenant(
     hasAnthropicApiKey: tenant.anthropicApiKeyEncrypted != null,
     anthropicApiKeyLast4: tenant.anthropicApiKeyLast4,
     allowQuestions: tenant.allowQuestions,
+    autoRepairRounds: tenant.autoRepairRounds,
   };
   const view = { tenantId: encodeId('Tenant', tenant.id), name: tenant.name, tier: tenant.tier, allowedOrigins: tenant.allowedOrigins, limitOverrides: tenant.limitOverrides, generation };
   const key = generation.hasAnthropicApiKey ? `own key …${generation.anthropicApiKeyLast4 ?? ''}` : 'platform key';

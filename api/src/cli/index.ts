@@ -5,7 +5,7 @@
  *
  *   everjust tenant create --name Acme --tier starter [--allowed-origins a,b] [--json]
  *   everjust tenant update <tenantId> [--name …] [--tier …] [--allowed-origins a,b] [--limit key=value …]
- *     [--instructions …] [--model …] [--allowed-models a,b] [--anthropic-api-key …] [--allow-questions true|false] [--json]
+ *     [--instructions …] [--model …] [--allowed-models a,b] [--anthropic-api-key …] [--allow-questions true|false] [--auto-repair-rounds 0-3] [--json]
  *   everjust tenant list [--json]
  *   everjust key create --tenant <tenantId> [--mode live|test] [--scopes a,b] [--name …] [--json]
  *   everjust migrate
@@ -32,7 +32,7 @@ const USAGE = `Usage: pnpm everjust <command>
   tenant create --name NAME [--tier free|starter|professional|enterprise] [--allowed-origins O1,O2] [--json]
   tenant update TENANT_ID [--name NAME] [--tier TIER] [--allowed-origins O1,O2] [--limit NAME=VALUE ...]
                 [--instructions TEXT] [--model MODEL] [--allowed-models M1,M2] [--anthropic-api-key KEY]
-                [--allow-questions true|false] [--json]
+                [--allow-questions true|false] [--auto-repair-rounds 0-3] [--json]
   tenant list [--json]
   key create --tenant TENANT_ID [--mode live|test] [--scopes S1,S2] [--name NAME] [--json]
   migrate            apply pending migrations (over DATABASE_DIRECT_URL when set)
@@ -40,7 +40,8 @@ const USAGE = `Usage: pnpm everjust <command>
 Generation settings: --instructions is appended to the system prompt (at most 10,000 characters);
 --model is the default model, --allowed-models the ones sessions may pick; --anthropic-api-key sets the
 tenant's own key (stored sealed, never printed; pass it from a variable, e.g. "$KEY", to keep it out of
-shell history); --allow-questions false stops the model from asking end users questions.
+shell history); --allow-questions false stops the model from asking end users questions;
+--auto-repair-rounds sets the repair rounds after a preview check that found errors (0: none).
 An empty value ('') clears a setting.
 Ids are the global ids the API shows. --limit overrides one tier limit for the tenant
 (e.g. --limit concurrentSessions=5, --limit generationsPerDay=unlimited, --limit projects=default).
@@ -64,6 +65,7 @@ export async function main(argv: string[], output: CommandOutput = defaultOutput
       'allowed-models': { type: 'string' },
       'anthropic-api-key': { type: 'string' },
       'allow-questions': { type: 'string' },
+      'auto-repair-rounds': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },

@@ -28,6 +28,7 @@ const EVENT_TYPE_NAMES: Record<SessionEventType, string> = {
   preview_failed: 'PreviewFailedEvent',
   preview_error: 'PreviewErrorEvent',
   preview_checked: 'PreviewCheckedEvent',
+  repair_started: 'RepairStartedEvent',
   usage: 'UsageEvent',
   error: 'ErrorEvent',
   question: 'QuestionEvent',
@@ -149,6 +150,10 @@ const PreviewCheckErrorRef = builder.objectRef<PreviewCheckError>('PreviewCheckE
 eventType('preview_checked', 'The preview step loaded the preview in a headless browser (EVERJUST_BROWSER): the errors it saw (none: a clean load) and a signed, expiring link to its screenshot (PNG).', (t) => ({
   errors: t.field({ type: [PreviewCheckErrorRef], resolve: (event) => p<'preview_checked'>(event).errors }),
   screenshotUrl: t.string({ description: 'Expires after an hour; `Session.screenshotUrl` gives a fresh one.', resolve: (event) => p<'preview_checked'>(event).screenshotUrl }),
+}));
+eventType('repair_started', "The preview check found errors: the model gets them, with the files involved, to repair the app (round 1 up to the tenant's `generation.autoRepairRounds`); a new preview and check follow.", (t) => ({
+  round: t.int({ resolve: (event) => p<'repair_started'>(event).round }),
+  errors: t.field({ type: [PreviewCheckErrorRef], resolve: (event) => p<'repair_started'>(event).errors }),
 }));
 eventType('usage', 'Usage so far (running totals).', (t) => ({
   usage: t.field({ type: UsageRef, resolve: (event) => p<'usage'>(event) }),

@@ -49,6 +49,9 @@ const TenantGenerationRef = builder.objectRef<Tenant>('TenantGeneration').implem
     allowQuestions: t.exposeBoolean('allowQuestions', {
       description: 'Whether the model may stop to ask the end user a question when a request is ambiguous (the session waits, `waiting_for_input`). Default true.',
     }),
+    autoRepairRounds: t.exposeInt('autoRepairRounds', {
+      description: 'How many rounds the model gets to repair the errors the preview check (EVERJUST_BROWSER) found, each a `repair_started` event; 0 turns repair off. Default 2.',
+    }),
   }),
 });
 
@@ -110,6 +113,7 @@ const TenantGenerationInput = builder.inputType('TenantGenerationInput', {
       description: "The tenant's own Anthropic key (bring your own key): live sessions run on it and are marked `byok`. Stored sealed, never shown again; null clears it.",
     }),
     allowQuestions: t.boolean({ required: false, description: 'Whether the model may ask the end user a question (ask_user); null: the default, true.' }),
+    autoRepairRounds: t.int({ required: false, description: 'Repair rounds after a preview check that found errors, 0–3 (0: none); null: the default, 2.' }),
   }),
 });
 

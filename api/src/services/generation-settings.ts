@@ -15,7 +15,13 @@ export interface GenerationSettingsInput {
   anthropicApiKey?: string | null;
   /** Whether the model may ask end users questions (ask_user); null: the default (true). */
   allowQuestions?: boolean | null;
+  /** Rounds in which the model repairs the errors the preview check found (0–3); null: the default (2). */
+  autoRepairRounds?: number | null;
 }
+
+/** The most repair rounds a tenant may ask for, and the default. */
+export const MAX_AUTO_REPAIR_ROUNDS = 3;
+const DEFAULT_AUTO_REPAIR_ROUNDS = 2;
 
 /**
  * The models the platform knows: those of the price table (core/src/usage/prices.ts) and the configured
@@ -79,6 +85,11 @@ export function generationSettingsUpdate(
     invalid(input.model !== undefined ? 'model' : 'allowedModels', `the default model ${defaultModel} must be one of the allowed models (${allowedModels.join(', ')})`);
   }
   if (input.allowQuestions !== undefined) data.allowQuestions = input.allowQuestions ?? true;
+  if (input.autoRepairRounds !== undefined) {
+    const rounds = input.autoRepairRounds ?? DEFAULT_AUTO_REPAIR_ROUNDS;
+    if (!Number.isInteger(rounds) || rounds < 0 || rounds > MAX_AUTO_REPAIR_ROUNDS) invalid('autoRepairRounds', `must be a whole number from 0 to ${MAX_AUTO_REPAIR_ROUNDS} (got ${rounds})`);
+    data.autoRepairRounds = rounds;
+  }
   if (input.anthropicApiKey !== undefined) {
     const key = input.anthropicApiKey?.trim() ?? '';
     if (key && !anthropicKeyPattern.test(key)) invalid('anthropicApiKey', 'must be an Anthropic API key (sk-ant-…, printable characters, no spaces); the value given was not stored');

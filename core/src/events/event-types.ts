@@ -68,6 +68,11 @@ export interface SessionEventPayloads {
    * screenshot (a PNG, expiring; `Session.screenshotUrl` signs a fresh one).
    */
   preview_checked: { errors: PreviewCheckError[]; screenshotUrl: string };
+  /**
+   * The preview check found errors and the model gets them, with the files involved, to repair the app
+   * (round 1 up to the tenant's `generation.autoRepairRounds`); a new preview and check follow.
+   */
+  repair_started: { round: number; errors: PreviewCheckError[] };
   /** Usage so far (running totals). */
   usage: SessionUsage;
   error: { code: string; message: string; retryable?: boolean };
@@ -119,6 +124,7 @@ export const SESSION_EVENT_TYPES = [
   'preview_failed',
   'preview_error',
   'preview_checked',
+  'repair_started',
   'usage',
   'error',
   'question',

@@ -220,6 +220,8 @@ export type TenantGenerationInput = {
   allowedModels?: Array<string> | null | undefined;
   /** The tenant's own Anthropic key (bring your own key): live sessions run on it and are marked `byok`. Stored sealed, never shown again; null clears it. */
   anthropicApiKey?: string | null | undefined;
+  /** Repair rounds after a preview check that found errors, 0–3 (0: none); null: the default, 2. */
+  autoRepairRounds?: number | null | undefined;
   /** Appended to our system prompt in every live session; at most 10,000 characters. */
   instructions?: string | null | undefined;
   /** The default model; it must be among `allowedModels` when those are set. null: the platform's default. */
@@ -469,6 +471,8 @@ type SessionEventFields_PreviewReadyEvent_Fragment = { __typename: 'PreviewReady
 
 type SessionEventFields_QuestionEvent_Fragment = { __typename: 'QuestionEvent', question: string, choices: Array<string>, askedAt: string, seq: number, type: string, at: string, questionExpiresAt: string };
 
+type SessionEventFields_RepairStartedEvent_Fragment = { __typename: 'RepairStartedEvent', round: number, seq: number, type: string, at: string, errors: Array<{ kind: string, message: string, source: string | null, line: number | null }> };
+
 type SessionEventFields_SandboxCreatedEvent_Fragment = { __typename: 'SandboxCreatedEvent', sandboxId: string, provider: string, seq: number, type: string, at: string };
 
 type SessionEventFields_StatusEvent_Fragment = { __typename: 'StatusEvent', status: string, step: string | null, seq: number, type: string, at: string, statusMessage: string | null };
@@ -494,6 +498,7 @@ export type SessionEventFieldsFragment =
   | SessionEventFields_PreviewFailedEvent_Fragment
   | SessionEventFields_PreviewReadyEvent_Fragment
   | SessionEventFields_QuestionEvent_Fragment
+  | SessionEventFields_RepairStartedEvent_Fragment
   | SessionEventFields_SandboxCreatedEvent_Fragment
   | SessionEventFields_StatusEvent_Fragment
   | SessionEventFields_TextDeltaEvent_Fragment
@@ -558,25 +563,26 @@ export type SessionEventsSubscription = { sessionEvents:
     | { __typename: 'PreviewFailedEvent', reason: string, seq: number, type: string, at: string }
     | { __typename: 'PreviewReadyEvent', url: string, expiresAt: string | null, seq: number, type: string, at: string }
     | { __typename: 'QuestionEvent', question: string, choices: Array<string>, askedAt: string, seq: number, type: string, at: string, questionExpiresAt: string }
+    | { __typename: 'RepairStartedEvent', round: number, seq: number, type: string, at: string, errors: Array<{ kind: string, message: string, source: string | null, line: number | null }> }
     | { __typename: 'SandboxCreatedEvent', sandboxId: string, provider: string, seq: number, type: string, at: string }
     | { __typename: 'StatusEvent', status: string, step: string | null, seq: number, type: string, at: string, statusMessage: string | null }
     | { __typename: 'TextDeltaEvent', text: string, seq: number, type: string, at: string }
     | { __typename: 'UsageEvent', seq: number, type: string, at: string, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean } }
    };
 
-export type TenantFieldsFragment = { id: string, name: string, tier: Tier, mode: Mode, allowedOrigins: Array<string>, createdAt: string, updatedAt: string, generation: { instructions: string | null, model: string | null, allowedModels: Array<string>, availableModels: Array<string>, hasAnthropicApiKey: boolean, anthropicApiKeyLast4: string | null, allowQuestions: boolean } };
+export type TenantFieldsFragment = { id: string, name: string, tier: Tier, mode: Mode, allowedOrigins: Array<string>, createdAt: string, updatedAt: string, generation: { instructions: string | null, model: string | null, allowedModels: Array<string>, availableModels: Array<string>, hasAnthropicApiKey: boolean, anthropicApiKeyLast4: string | null, allowQuestions: boolean, autoRepairRounds: number } };
 
 export type GetTenantQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type GetTenantQuery = { viewer: { id: string, name: string, tier: Tier, mode: Mode, allowedOrigins: Array<string>, createdAt: string, updatedAt: string, generation: { instructions: string | null, model: string | null, allowedModels: Array<string>, availableModels: Array<string>, hasAnthropicApiKey: boolean, anthropicApiKeyLast4: string | null, allowQuestions: boolean } } };
+export type GetTenantQuery = { viewer: { id: string, name: string, tier: Tier, mode: Mode, allowedOrigins: Array<string>, createdAt: string, updatedAt: string, generation: { instructions: string | null, model: string | null, allowedModels: Array<string>, availableModels: Array<string>, hasAnthropicApiKey: boolean, anthropicApiKeyLast4: string | null, allowQuestions: boolean, autoRepairRounds: number } } };
 
 export type UpdateTenantMutationVariables = Exact<{
   input: UpdateTenantInput;
 }>;
 
 
-export type UpdateTenantMutation = { updateTenant: { id: string, name: string, tier: Tier, mode: Mode, allowedOrigins: Array<string>, createdAt: string, updatedAt: string, generation: { instructions: string | null, model: string | null, allowedModels: Array<string>, availableModels: Array<string>, hasAnthropicApiKey: boolean, anthropicApiKeyLast4: string | null, allowQuestions: boolean } } };
+export type UpdateTenantMutation = { updateTenant: { id: string, name: string, tier: Tier, mode: Mode, allowedOrigins: Array<string>, createdAt: string, updatedAt: string, generation: { instructions: string | null, model: string | null, allowedModels: Array<string>, availableModels: Array<string>, hasAnthropicApiKey: boolean, anthropicApiKeyLast4: string | null, allowQuestions: boolean, autoRepairRounds: number } } };
 
 export type UsageFiguresFragment = { requests: number, generations: number, inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, deploys: number, byok: boolean };
 
@@ -790,6 +796,15 @@ export const SessionEventFieldsFragmentDoc = new TypedDocumentString(`
     }
     screenshotUrl
   }
+  ... on RepairStartedEvent {
+    round
+    errors {
+      kind
+      message
+      source
+      line
+    }
+  }
   ... on UsageEvent {
     usage {
       inputTokens
@@ -874,6 +889,7 @@ export const TenantFieldsFragmentDoc = new TypedDocumentString(`
     hasAnthropicApiKey
     anthropicApiKeyLast4
     allowQuestions
+    autoRepairRounds
   }
   createdAt
   updatedAt
@@ -1851,6 +1867,15 @@ export const SessionEventsDocument = new TypedDocumentString(`
     }
     screenshotUrl
   }
+  ... on RepairStartedEvent {
+    round
+    errors {
+      kind
+      message
+      source
+      line
+    }
+  }
   ... on UsageEvent {
     usage {
       inputTokens
@@ -1939,6 +1964,7 @@ export const GetTenantDocument = new TypedDocumentString(`
     hasAnthropicApiKey
     anthropicApiKeyLast4
     allowQuestions
+    autoRepairRounds
   }
   createdAt
   updatedAt
@@ -1963,6 +1989,7 @@ export const UpdateTenantDocument = new TypedDocumentString(`
     hasAnthropicApiKey
     anthropicApiKeyLast4
     allowQuestions
+    autoRepairRounds
   }
   createdAt
   updatedAt

@@ -21,6 +21,11 @@ export interface TenantGenerationParams {
    * `sessions.answer`); null: the default, true.
    */
   allowQuestions?: boolean | null;
+  /**
+   * Rounds in which the model repairs the errors the preview check found (each a `repair_started`
+   * event), 0–3; 0 turns repair off; null: the default, 2.
+   */
+  autoRepairRounds?: number | null;
 }
 
 /** What `tenant.update` takes. */

@@ -4,7 +4,8 @@
  */
 import type { LlmContentBlock, LlmMessage, LlmRequest } from './llm-provider.js';
 import { planFileChange } from './offline-edits.js';
-import { appTemplates, chooseTemplate, planApp, renderApp, templateById, truncate, type AppPlan } from './offline-templates/index.js';
+import { appTemplates, BROKEN_THROW, chooseTemplate, planApp, renderApp, templateById, truncate, type AppPlan } from './offline-templates/index.js';
+import { isRepairPrompt } from './prompts/repair-prompt.js';
 
 /** A tool call the offline generator makes, with a deterministic id. */
 export interface OfflineToolCall {
@@ -43,7 +44,35 @@ export function promptsOf(messages: LlmMessage[]): string[] {
         .flatMap((block) => (block.type === 'text' ? [block.text] : []))
         .join('\n\n'),
     )
-    .filter((prompt) => prompt.trim() !== '');
+    .filter((prompt) => prompt.trim() !== '' && !isRepairPrompt(prompt));
+}
+
+/** The text of the last user message that is not tool results: the prompt being answered, or a repair message. */
+function lastTextMessage(messages: LlmMessage[]): string {
+  const message = messages.findLast((candidate) => candidate.role === 'user' && !candidate.content.some(isToolResult));
+  return (message?.content ?? []).flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('\n\n');
+}
+
+/**
+ * A repair round (prompts/repair-prompt.ts): the offline generator can repair what it broke itself, the
+ * `#broken` hook's throw in app.js, which it finds in the files the message quotes; it removes it with
+ * the edit tool (write_file when that is not offered). Anything else it says plainly it cannot repair.
+ */
+function repairApp(request: LlmRequest, message: string): OfflineReply {
+  const appJs = /<file path="app\.js">\n([\s\S]*?)\n<\/file>/.exec(message)?.[1];
+  const editTool = editToolOf(request);
+  if (appJs === undefined || !appJs.includes(BROKEN_THROW)) {
+    return {
+      text: "I'm the offline generator: the only error I can repair is the one my own #broken test hook puts in app.js, and these errors are not that one. A model would read the files and fix them; I can't, so the app stays as it is.",
+      toolCalls: [],
+      stopReason: 'end_turn',
+    };
+  }
+  const text = 'The preview check found the error my #broken test hook throws at the top of app.js. I\'ll remove that throw, leaving the rest of the app as it is.';
+  const call = editTool
+    ? { name: editTool, input: { command: 'str_replace', path: 'app.js', old_str: BROKEN_THROW, new_str: '' } }
+    : { name: 'write_file', input: { path: 'app.js', content: appJs.replace(BROKEN_THROW, '') } };
+  return { text, toolCalls: numberedCalls(request, [call]), stopReason: 'tool_use' };
 }
 
 function countToolCalls(messages: LlmMessage[]): number {
@@ -207,7 +236,9 @@ function summarizeToolResults(request: LlmRequest, prompts: string[]): OfflineRe
   if (failed.length > 0) {
     sentences.push(`These did not work: ${listInWords(failed)}. The app may be incomplete until they succeed, so try the request again.`);
   }
-  if (written.length + edits.length > 0 && failed.length === 0 && prompts.length > 0) {
+  if (written.length + edits.length > 0 && failed.length === 0 && isRepairPrompt(lastTextMessage(messages))) {
+    sentences.push('The #broken test hook\'s throw is gone from app.js, so the app starts again; the preview is checked once more.');
+  } else if (written.length + edits.length > 0 && failed.length === 0 && prompts.length > 0) {
     const plan = planApp(prompts);
     if (plan.broken) {
       sentences.push(`"${plan.title}" is ${labelOf(plan)} whose app.js throws at load on purpose: your prompt says #broken, a test hook for the preview check. Ask again without it and I will make it whole.`);
@@ -232,6 +263,8 @@ export function replyTo(request: LlmRequest): OfflineReply {
   // The tag asks for a question; it is not part of what to build (nor of the app's title).
   const prompts = withAnswers(request.messages, asked.map((prompt) => prompt.replace(ASK_TAG_PATTERN, ' ').replace(/\s+$/, '')));
   const last = request.messages[lastUserIndex(request.messages)];
+  // A repair round: the preview check found errors in what was built.
+  if (last && !last.content.some(isToolResult) && isRepairPrompt(lastTextMessage(request.messages))) return repairApp(request, lastTextMessage(request.messages));
   // The end user answered the question: build what the prompt asked, with the answer.
   if (last && answersOf(request.messages, last).length > 0 && !last.content.some((block) => isToolResult(block) && !isAnswer(request.messages, block))) {
     return answerPrompt(request, prompts);

@@ -1,4 +1,4 @@
-import { resolveSecret, screenshotUrlFor } from '@everjust/core';
+import { resolveSecret, screenshotUrlFor, type PreviewCheckError } from '@everjust/core';
 import type { TaskContext } from '../tasks/task.js';
 import { checkInBrowser } from './browser-check.js';
 
@@ -10,10 +10,12 @@ import { checkInBrowser } from './browser-check.js';
  *
  * While the page loads, the preview origin's reporter also records what it sees (`preview_error`
  * events, `Project.previewErrors`), as for any other browser.
+ *
+ * Returns the errors seen (for the repair rounds), or null when no check ran.
  */
-export async function checkPreview(context: TaskContext, url: string): Promise<void> {
+export async function checkPreview(context: TaskContext, url: string): Promise<PreviewCheckError[] | null> {
   const { config, prisma, session, writer, signal, logger } = context;
-  if (!config.browser) return;
+  if (!config.browser) return null;
   const started = Date.now();
   let result;
   try {
@@ -27,9 +29,10 @@ export async function checkPreview(context: TaskContext, url: string): Promise<v
   } catch (error) {
     signal.throwIfAborted();
     logger.warn({ err: error, sessionId: session.id }, 'the preview check could not run; the session goes on without it');
-    return;
+    return null;
   }
   const screenshotUrl = screenshotUrlFor(config.publicUrl, resolveSecret(config), session.id);
   await writer.append({ type: 'preview_checked', payload: { errors: result.errors, screenshotUrl } });
   logger.info({ sessionId: session.id, errors: result.errors.length, ms: Date.now() - started }, 'preview checked');
+  return result.errors;
 }

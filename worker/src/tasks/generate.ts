@@ -1,4 +1,6 @@
 import type { LlmContentBlock, LlmMessage, LlmStreamPart } from '../llm/llm-provider.js';
+import { readProjectFile, type PreviewCheckError } from '@everjust/core';
+import { buildRepairPrompt, filesInvolved, isRepairPrompt, type RepairFile } from '../llm/prompts/repair-prompt.js';
 import { buildSystemPrompt } from '../llm/prompts/system-prompt.js';
 import { ASK_USER_TOOL_NAME, askUserInput, createAskUserTool } from '../tools/ask-user-tool.js';
 import { createCommandTool } from '../tools/command-tool.js';
@@ -21,12 +23,67 @@ const MAX_OUTPUT_TOKENS = 16_000;
  */
 export const generate: TaskHandler = async (context) => {
   const runner = context.sandbox ? sandboxRunner(context, context.sandbox) : undefined;
-  const waiting = await generateFiles(context, runner?.provider.canRunCommands ? [createCommandTool(runner)] : []);
+  const extraTools = runner?.provider.canRunCommands ? [createCommandTool(runner)] : [];
+  const waiting = await generateFiles(context, extraTools);
   // A question: no preview yet, the session waits for its answer (the worker releases the job).
   if (waiting) return { waiting };
-  if (context.sandbox && runner) await preview(context, context.sandbox, runner);
-  return {};
+  if (!context.sandbox || !runner) return {};
+  const errors = await preview(context, context.sandbox, runner);
+  return repair(context, errors, async () => {
+    const asked = await generateFiles(context, extraTools);
+    return asked ? { waiting: asked } : { errors: await preview(context, context.sandbox!, runner) };
+  });
 };
+
+/**
+ * Repair (issue 14): while the preview check found errors and the tenant's `generation.autoRepairRounds`
+ * allow another round, emit `repair_started`, store a repair message (the errors and the files
+ * involved, prompts/repair-prompt.ts) at the end of the conversation, and let the model edit, then
+ * preview and check again. Rounds already stored (an attempt that resumes) count. A round after which
+ * the errors are not fewer is not billed: its usage is recorded as non-billable. What is still wrong
+ * after the last round goes into `done` (`result.previewErrors`); the session still succeeds.
+ */
+async function repair(
+  context: TaskContext,
+  found: PreviewCheckError[] | null,
+  again: () => Promise<{ waiting: NonNullable<TaskOutcome['waiting']> } | { errors: PreviewCheckError[] | null }>,
+): Promise<TaskOutcome> {
+  const { prisma, session, writer, job } = context;
+  const lease = { jobId: job.id, workerId: job.lockedBy, attempt: job.attempts };
+  const { autoRepairRounds: rounds } = await prisma.tenant.findUniqueOrThrow({ where: { id: session.tenantId }, select: { autoRepairRounds: true } });
+  let errors = found;
+  let round = (await loadStoredConversation(prisma, session.id)).messages.filter(isRepairMessage).length;
+  let unhelpful = 0;
+  while (errors && errors.length > 0 && round < rounds) {
+    round++;
+    await writer.append({ type: 'repair_started', payload: { round, errors } });
+    const files: RepairFile[] = [];
+    for (const path of filesInvolved(errors)) {
+      const content = await readProjectFile(prisma, session.projectId, path);
+      if (content !== null) files.push({ path, content });
+    }
+    const prompt = buildRepairPrompt({ round, rounds, errors, files });
+    await writer.drain();
+    await storeMessages(prisma, session.id, lease, [{ role: 'user', content: [{ type: 'text', text: prompt }] }]);
+    const before = { ...writer.usage };
+    const outcome = await again();
+    if ('waiting' in outcome) return outcome;
+    // Not fewer errors (or no check at all): the round did not help, so it is not billed.
+    if (outcome.errors === null || outcome.errors.length >= errors.length) {
+      unhelpful++;
+      await writer.moveToNonBillable(before);
+    }
+    errors = outcome.errors;
+  }
+  const result: Record<string, unknown> = {};
+  if (round > 0) result.repair = { rounds: round, nonBillableRounds: unhelpful };
+  if (errors && errors.length > 0) result.previewErrors = errors;
+  return Object.keys(result).length > 0 ? { result } : {};
+}
+
+function isRepairMessage(message: LlmMessage): boolean {
+  return message.role === 'user' && message.content.some((block) => block.type === 'text' && isRepairPrompt(block.text));
+}
 
 /** The `preview` task (`startPreview`): the preview step alone, on the project's current files. */
 export const previewOnly: TaskHandler = async (context) => {

@@ -1,4 +1,4 @@
-import { previewUrlFor, readProjectFile, resolveSecret, sealSecret, UPSTREAM_HEADERS_CONTEXT, type Sandbox } from '@everjust/core';
+import { previewUrlFor, readProjectFile, resolveSecret, sealSecret, UPSTREAM_HEADERS_CONTEXT, type PreviewCheckError, type Sandbox } from '@everjust/core';
 import { checkPreview } from '../preview-check/preview-check.js';
 import { ensureSandbox, syncFiles } from '../sandbox/sandbox-manager.js';
 import { STATIC_SERVER_COMMAND, type PreviewLink, type SandboxProvider } from '../sandbox/sandbox-provider.js';
@@ -38,8 +38,9 @@ export function sandboxRunner(context: TaskContext, provider: SandboxProvider): 
  * The preview step, last in a session: sync the files, install dependencies when package.json
  * changed, start the app, wait until its port answers, then preview_ready — or preview_failed,
  * which does not fail the session — and, with EVERJUST_BROWSER, preview_checked (preview-check/).
+ * Returns the errors the check found (none: a clean load), or null when no check ran.
  */
-export async function preview(context: TaskContext, provider: SandboxProvider, runner = sandboxRunner(context, provider)): Promise<void> {
+export async function preview(context: TaskContext, provider: SandboxProvider, runner = sandboxRunner(context, provider)): Promise<PreviewCheckError[] | null> {
   const { writer, signal, prisma, config, session } = context;
   await writer.append({ type: 'status', payload: { status: 'running', step: 'previewing' } });
   const started = Date.now();
@@ -63,14 +64,14 @@ export async function preview(context: TaskContext, provider: SandboxProvider, r
       if (!(await waitForAnswer(upstream, config.sandboxes.previewWaitMs, signal))) {
         throw new PreviewFailure(`The app did not answer on port ${port} within ${Math.round(config.sandboxes.previewWaitMs / 1000)} s.${output ? `\n${output}` : ''}`);
       }
-      await ready(context, sandbox, proxiedLink(context, sandbox, upstream), port);
-    } else {
-      await ready(context, sandbox, { link: await provider.previewUrl(sandboxId, 0, PREVIEW_TTL_SECONDS) }, null);
+      return await ready(context, sandbox, proxiedLink(context, sandbox, upstream), port);
     }
+    return await ready(context, sandbox, { link: await provider.previewUrl(sandboxId, 0, PREVIEW_TTL_SECONDS) }, null);
   } catch (error) {
     signal.throwIfAborted();
     const reason = error instanceof PreviewFailure ? error.message : `The preview could not start: ${(error as Error).message}`;
     await writer.append({ type: 'preview_failed', payload: { reason } });
+    return null;
   } finally {
     if (provider.canRunCommands) writer.addUsage({ sandboxSeconds: (Date.now() - started) / 1000 });
   }
@@ -99,7 +100,7 @@ async function ready(
   sandbox: Sandbox,
   preview: { link: { url: string; expiresAt: Date | null }; upstream?: { url: string; headers: string | null } },
   port: number | null,
-) {
+): Promise<PreviewCheckError[] | null> {
   const { link, upstream } = preview;
   await context.prisma.sandbox.update({
     where: { id: sandbox.id },
@@ -115,7 +116,7 @@ async function ready(
   });
   await context.writer.append({ type: 'preview_ready', payload: { url: link.url, expiresAt: link.expiresAt?.toISOString() ?? null } });
   // The URL end users get (proxied or static), so the check sees what they see, reporter included.
-  await checkPreview(context, link.url);
+  return checkPreview(context, link.url);
 }
 
 interface Manifest {

@@ -23,7 +23,10 @@ export function renderApp(plan: AppPlan): GeneratedFile[] {
   ];
 }
 
+/** The lines `#broken` puts at the top of app.js (the offline repair round removes them). */
+export const BROKEN_THROW = `// ${BROKEN_TAG} (the offline generator's test hook): this app throws at load, on purpose.\nthrow new Error('The app failed to start (${BROKEN_TAG} test hook)');\n`;
+
 /** `#broken`: the app's script throws on its second line, before anything else runs. */
 function brokenScript(script: string): string {
-  return `// ${BROKEN_TAG} (the offline generator's test hook): this app throws at load, on purpose.\nthrow new Error('The app failed to start (${BROKEN_TAG} test hook)');\n${script}`;
+  return `${BROKEN_THROW}${script}`;
 }
