@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { readProjectFile } from '@everjust/core';
 import { createTestTenant, graphql, type TestTenant } from '../test-support/app.js';
 import { describeEachDatabase } from '../test-support/databases.js';
 import { EVENT_FIELDS, startTestPlatform, subscribeSse, type TestPlatform } from '../test-support/platform.js';
@@ -62,6 +63,22 @@ describeEachDatabase('generation.autoRepairRounds', (database) => {
     const reset = await graphql(platform.app, tenant.live, UPDATE, { input: { generation: { autoRepairRounds: null } } });
     expect(reset.data.updateTenant.generation.autoRepairRounds).toBe(2);
   });
+
+  it('refuses a session with neither a prompt nor fixPreviewErrors, and fixPreviewErrors on a project with no recorded errors', async () => {
+    const projectId = await newProject(platform, tenant.test);
+    const start = (input: Record<string, unknown>) => graphql(platform.app, tenant.test, 'mutation($input: StartSessionInput!) { startSession(input: $input) { id } }', { input: { projectId, ...input } });
+    for (const input of [{}, { prompt: '  ' }, { fixPreviewErrors: false }]) {
+      const refused = await start(input);
+      expect(refused.errors?.[0]?.extensions?.code, JSON.stringify(input)).toBe('BAD_USER_INPUT');
+      expect(refused.errors?.[0]?.message).toContain('input.prompt');
+    }
+    for (const input of [{ fixPreviewErrors: true }, { fixPreviewErrors: true, prompt: 'and make it blue' }]) {
+      const refused = await start(input);
+      expect(refused.errors?.[0]?.extensions?.code, JSON.stringify(input)).toBe('BAD_USER_INPUT');
+      expect(refused.errors?.[0]?.message).toContain('no recorded preview errors');
+    }
+    expect(await database().prisma.session.count({ where: { projectId: (await database().prisma.project.findFirstOrThrow({ where: { tenantId: tenant.id } })).id } })).toBe(0);
+  });
 });
 
 describeEachDatabase(`repair rounds in headless Chromium${chromiumMissing ? ` (skipped: ${chromiumMissing})` : ''}`, (database) => {
@@ -109,6 +126,29 @@ describeEachDatabase(`repair rounds in headless Chromium${chromiumMissing ? ` (s
     const done = events.at(-1);
     expect(done).toMatchObject({ type: 'done', status: 'succeeded' });
     expect(done.result.previewErrors.filter((error: any) => error.kind === 'error')).toEqual([BROKEN_ERROR]);
+  }, 120_000);
+
+  it.skipIf(Boolean(chromiumMissing))("fixPreviewErrors repairs the app from the project's recorded errors, with no prompt", async () => {
+    const other = await createTestTenant(database());
+    await graphql(platform.app, other.live, UPDATE, { input: { generation: { autoRepairRounds: 0 } } });
+    const projectId = await newProject(platform, other.test);
+    await run(platform, other.test, { projectId, prompt: 'A tally counter #broken' });
+    // The preview origin's reporter recorded what the check's browser saw (its beacon may land just after).
+    const rowId = (await database().prisma.project.findFirstOrThrow({ where: { tenantId: other.id } })).id;
+    for (let waited = 0; (await database().prisma.previewError.count({ where: { projectId: rowId, kind: 'error' } })) === 0; waited += 100) {
+      if (waited > 10_000) throw new Error('no PreviewError was recorded');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const events = await run(platform, other.test, { projectId, fixPreviewErrors: true });
+    const edited = events.filter((event) => event.type === 'file_written').map((event) => event.path);
+    expect(edited).toEqual(['app.js']);
+    const checks = events.filter((event) => event.type === 'preview_checked');
+    expect(checks).toHaveLength(1);
+    expect(checks[0].errors).toEqual([]);
+    expect(events.at(-1)).toMatchObject({ type: 'done', status: 'succeeded', result: null });
+    const appJs = await readProjectFile(database().prisma, rowId, 'app.js');
+    expect(appJs).toContain('function');
+    expect(appJs).not.toContain('throw new Error');
   }, 120_000);
 
   it.skipIf(Boolean(chromiumMissing))('a clean app is checked once and never repaired', async () => {

@@ -63,7 +63,7 @@ export const TYPE_SCOPES: Readonly<Record<string, ApiKeyScope | null>> = {
   Deployment: 'projects:read',
   // Reached only through a scoped parent (Deployment.steps, a DeployProgressEvent): no scope of its own.
   DeploymentStep: null,
-  // Reached only through a PreviewCheckedEvent (sessions:read).
+  // Reached only through a PreviewCheckedEvent or a RepairStartedEvent (sessions:read).
   PreviewCheckError: null,
   Sandbox: 'projects:read',
   Session: 'sessions:read',

@@ -20,6 +20,7 @@ import { requireScope } from '../auth/scopes.js';
 import type { RequestContext } from '../context.js';
 import { modelsAllowedFor } from '../services/generation-settings.js';
 import { attachmentsFingerprint, parseSessionAttachments } from '../services/session-attachments.js';
+import { previewRepairPrompt } from '../services/preview-repair.js';
 import { startSessionWithJob } from '../services/start-session.js';
 import { streamSessionEvents } from '../services/session-stream.js';
 import { builder } from './builder.js';
@@ -197,7 +198,12 @@ const AttachmentInputRef = builder.inputType('SessionAttachmentInput', {
 const StartSessionInput = builder.inputType('StartSessionInput', {
   fields: (t) => ({
     projectId: t.id({ required: true }),
-    prompt: t.string({ required: true, description: 'What to build or change (at most 20,000 characters by default).' }),
+    prompt: t.string({ required: false, description: 'What to build or change (at most 20,000 characters by default). Required unless `fixPreviewErrors` is set.' }),
+    fixPreviewErrors: t.boolean({
+      required: false,
+      description:
+        "Repair the app from the errors its preview's browsers reported (`Project.previewErrors`): the model gets them with the files involved; `prompt`, if given, is added. BAD_USER_INPUT when the project has none.",
+    }),
     maxOutputTokens: t.int({
       required: false,
       description: 'An output budget for the whole session: past it the model is stopped and the session ends `failed` with `BUDGET_EXCEEDED`; what it wrote stays.',
@@ -251,10 +257,10 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, { input }, context) => {
       requireScope(context.caller, 'sessions:write');
       const { prisma, pubsub, config } = context.services;
-      const prompt = input.prompt.trim();
-      if (!prompt) throw new ValidationError('input.prompt: must not be empty', { issues: [{ path: ['input', 'prompt'], message: 'must not be empty' }] });
-      if (input.prompt.length > config.limits.promptMaxChars) {
-        throw new ValidationError(`input.prompt: must be at most ${config.limits.promptMaxChars} characters (got ${input.prompt.length})`, {
+      const asked = input.prompt?.trim() ?? '';
+      if (!asked && !input.fixPreviewErrors) throw new ValidationError('input.prompt: must not be empty', { issues: [{ path: ['input', 'prompt'], message: 'must not be empty' }] });
+      if (asked.length > config.limits.promptMaxChars) {
+        throw new ValidationError(`input.prompt: must be at most ${config.limits.promptMaxChars} characters (got ${asked.length})`, {
           issues: [{ path: ['input', 'prompt'], message: `at most ${config.limits.promptMaxChars} characters` }],
         });
       }
@@ -270,6 +276,7 @@ builder.mutationFields((t) => ({
       }
       const attachments = parseSessionAttachments(input.attachments, { allowPrivate: config.webhooks.allowPrivateTargets });
       const project = await findVisibleProject(context, String(input.projectId));
+      const prompt = input.fixPreviewErrors ? await previewRepairPrompt(prisma, project.id, asked) : asked;
       const session = await startSessionWithJob(context, {
         kind: 'generate',
         project,
@@ -278,7 +285,8 @@ builder.mutationFields((t) => ({
         idempotencyKey: input.idempotencyKey,
         idempotencyInput: {
           projectId: project.id,
-          prompt,
+          prompt: asked,
+          ...(input.fixPreviewErrors ? { fixPreviewErrors: true } : {}),
           maxOutputTokens: input.maxOutputTokens ?? null,
           ...(model ? { model } : {}),
           ...(attachments.length ? { attachments: attachmentsFingerprint(attachments) } : {}),

@@ -202,14 +202,16 @@ export type SetProjectDomainInput = {
 export type StartSessionInput = {
   /** At most 5 images (PNG, JPEG, WebP or GIF, at most 5 MB each) the model sees with the prompt, stored with the session so a retry sees them too. */
   attachments?: Array<SessionAttachmentInput> | null | undefined;
+  /** Repair the app from the errors its preview's browsers reported (`Project.previewErrors`): the model gets them with the files involved; `prompt`, if given, is added. BAD_USER_INPUT when the project has none. */
+  fixPreviewErrors?: boolean | null | undefined;
   idempotencyKey?: string | null | undefined;
   /** An output budget for the whole session: past it the model is stopped and the session ends `failed` with `BUDGET_EXCEEDED`; what it wrote stays. */
   maxOutputTokens?: number | null | undefined;
   /** The model to use: one of the tenant's `generation.availableModels` (another is BAD_USER_INPUT). Default: the tenant's default model, else the platform's. */
   model?: string | null | undefined;
   projectId: string | number;
-  /** What to build or change (at most 20,000 characters by default). */
-  prompt: string;
+  /** What to build or change (at most 20,000 characters by default). Required unless `fixPreviewErrors` is set. */
+  prompt?: string | null | undefined;
 };
 
 /** Generation settings; a field left out is kept, `null` clears it. */

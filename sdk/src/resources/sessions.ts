@@ -14,8 +14,14 @@ export interface SessionAttachmentParams {
 /** What `sessions.create` takes. */
 export interface SessionCreateParams {
   projectId: string;
-  /** What to build or change (at most 20,000 characters by default). */
-  prompt: string;
+  /** What to build or change (at most 20,000 characters by default); optional with `fixPreviewErrors`. */
+  prompt?: string;
+  /**
+   * Repair the app from the errors its preview reported from real browsers (`Project.previewErrors`):
+   * the model gets them with the files involved (`prompt`, if given, is added). A ValidationError when
+   * the project has none recorded.
+   */
+  fixPreviewErrors?: boolean;
   /**
    * An output budget for the whole session, in tokens: past it the model is stopped and the session
    * ends `failed` with `BUDGET_EXCEEDED`; the files it wrote stay.

@@ -62,7 +62,7 @@ async function repair(
       const content = await readProjectFile(prisma, session.projectId, path);
       if (content !== null) files.push({ path, content });
     }
-    const prompt = buildRepairPrompt({ round, rounds, errors, files });
+    const prompt = buildRepairPrompt({ round: { round, rounds }, errors, files });
     await writer.drain();
     await storeMessages(prisma, session.id, lease, [{ role: 'user', content: [{ type: 'text', text: prompt }] }]);
     const before = { ...writer.usage };

@@ -39,7 +39,14 @@ export function filesInvolved(errors: readonly PreviewCheckError[]): string[] {
  * The message of a repair round: what the preview check saw in a real browser, the files involved as
  * they are now, and what to do (fix them with the edit tool, change nothing else).
  */
-export function buildRepairPrompt(input: { round: number; rounds: number; errors: readonly PreviewCheckError[]; files: readonly RepairFile[] }): string {
+export function buildRepairPrompt(input: {
+  /** Round of rounds after a check; absent for `startSession(input: { fixPreviewErrors: true })`, from what browsers reported. */
+  round?: { round: number; rounds: number };
+  errors: readonly PreviewCheckError[];
+  files: readonly RepairFile[];
+  /** The end user's own words with a `fixPreviewErrors` session. */
+  request?: string;
+}): string {
   const errors = input.errors.slice(0, MAX_ERRORS).map((error) => {
     const where = error.source ? ` (${error.source}${error.line ? `:${error.line}` : ''})` : '';
     return `- ${error.kind}: ${error.message}${where}`;
@@ -50,10 +57,13 @@ export function buildRepairPrompt(input: { round: number; rounds: number; errors
     return `<file path="${file.path}">\n${content}\n</file>`;
   });
   return [
-    `${REPAIR_PROMPT_MARKER} Round ${input.round} of ${input.rounds}. The app's preview was loaded in a headless browser and these errors were seen:`,
+    input.round
+      ? `${REPAIR_PROMPT_MARKER} Round ${input.round.round} of ${input.round.rounds}. The app's preview was loaded in a headless browser and these errors were seen:`
+      : `${REPAIR_PROMPT_MARKER} The browsers that loaded the app's preview reported these errors:`,
     errors.join('\n'),
     files.length > 0 ? `The files involved, as they are now:\n\n${files.join('\n\n')}` : '',
     'Fix the cause of these errors with the file tools (read more files if you need to), keeping everything else as it is, then say in one or two sentences what you changed. The preview is checked again afterwards.',
+    input.request ? `The end user adds:\n\n${input.request}` : '',
   ]
     .filter(Boolean)
     .join('\n\n');
