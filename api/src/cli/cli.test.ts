@@ -96,6 +96,7 @@ for (const target of databaseTargets()) {
         hasAnthropicApiKey: true,
         anthropicApiKeyLast4: 'k9z1',
         allowQuestions: true,
+        autoRepairRounds: 2,
       });
       const human = await run(env, 'tenant', 'list');
       expect(human.stdout).toMatch(/model: claude-haiku-4-5 {2}models: claude-haiku-4-5, claude-sonnet-4-5 {2}own key …k9z1/);
@@ -113,6 +114,10 @@ for (const target of databaseTargets()) {
       await expect(run(env, 'tenant', 'update', created.tenantId, '--instructions', 'x'.repeat(10_001))).rejects.toThrow(/at most 10,000 characters/);
       await expect(run(env, 'tenant', 'update', created.tenantId, '--allowed-models', 'gpt-4o')).rejects.toThrow(/"gpt-4o" is not a model this platform offers/);
       await expect(run(env, 'tenant', 'update', created.tenantId, '--anthropic-api-key', 'oops')).rejects.toThrow(/must be an Anthropic API key/);
+      await expect(run(env, 'tenant', 'update', created.tenantId, '--auto-repair-rounds', '4')).rejects.toThrow(/autoRepairRounds: must be a whole number from 0 to 3/);
+      await expect(run(env, 'tenant', 'update', created.tenantId, '--auto-repair-rounds', 'two')).rejects.toThrow(/--auto-repair-rounds must be a whole number/);
+      const rounds = await run(env, 'tenant', 'update', created.tenantId, '--auto-repair-rounds', '0', '--json');
+      expect(JSON.parse(rounds.stdout).generation.autoRepairRounds).toBe(0);
       // An empty value clears.
       const cleared = await run(env, 'tenant', 'update', created.tenantId, '--anthropic-api-key', '', '--instructions', '', '--json');
       expect(JSON.parse(cleared.stdout).generation).toMatchObject({ instructions: null, model: 'claude-haiku-4-5', hasAnthropicApiKey: false, anthropicApiKeyLast4: null });

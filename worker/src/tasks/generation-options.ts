@@ -27,8 +27,6 @@ export interface GenerationOptions {
   byok: boolean;
   /** The tenant lets the model ask its end users questions (`generation.allowQuestions`): ask_user is offered. */
   allowQuestions: boolean;
-  /** Repair rounds after a preview check that found errors (`generation.autoRepairRounds`, 0–3). */
-  autoRepairRounds: number;
 }
 
 /**
@@ -43,7 +41,7 @@ export async function loadGenerationOptions(context: TaskContext, policy?: Targe
   const { prisma, session, config, writer } = context;
   const tenant = await prisma.tenant.findUniqueOrThrow({
     where: { id: session.tenantId },
-    select: { generationInstructions: true, defaultModel: true, anthropicApiKeyEncrypted: true, allowQuestions: true, autoRepairRounds: true },
+    select: { generationInstructions: true, defaultModel: true, anthropicApiKeyEncrypted: true, allowQuestions: true },
   });
   const model = session.requestedModel ?? tenant.defaultModel ?? undefined;
   const live = session.mode === 'live';
@@ -74,7 +72,6 @@ export async function loadGenerationOptions(context: TaskContext, policy?: Targe
     ...(session.maxOutputTokens != null ? { maxOutputTokens: session.maxOutputTokens } : {}),
     byok,
     allowQuestions: tenant.allowQuestions,
-    autoRepairRounds: tenant.autoRepairRounds,
   };
 }
 
