@@ -151,6 +151,39 @@ describeEachDatabase(`repair rounds in headless Chromium${chromiumMissing ? ` (s
     expect(appJs).not.toContain('throw new Error');
   }, 120_000);
 
+  it.skipIf(Boolean(chromiumMissing))('a repair round that does not reduce the errors is recorded non-billable, and the errors stay in done', async () => {
+    const other = await createTestTenant(database());
+    await graphql(platform.app, other.live, UPDATE, { input: { generation: { autoRepairRounds: 1 } } });
+    const projectId = await newProject(platform, other.test);
+    // An app the offline generator did not break, so it cannot repair it either.
+    const files = [
+      { path: 'index.html', content: '<!doctype html><html><head><title>Own</title></head><body><h1>Own</h1><script src="app.js"></script></body></html>\n' },
+      { path: 'app.js', content: "window.started = true;\nthrow new Error('Our own failure');\n" },
+    ];
+    const written = await graphql(platform.app, other.test, 'mutation($input: WriteProjectFilesInput!) { writeProjectFiles(input: $input) { id } }', { input: { projectId, files } });
+    expect(written.errors).toBeUndefined();
+    const previewed = await graphql(platform.app, other.test, 'mutation($input: StartPreviewInput!) { startPreview(input: $input) { id } }', { input: { projectId } });
+    expect(previewed.errors).toBeUndefined();
+    const { completed } = await subscribeSse(platform.url, other.test, EVENTS, { sessionId: previewed.data.startPreview.id });
+    expect(completed).toBe(true);
+    const rowId = (await database().prisma.project.findFirstOrThrow({ where: { tenantId: other.id } })).id;
+    for (let waited = 0; (await database().prisma.previewError.count({ where: { projectId: rowId, kind: 'error' } })) === 0; waited += 100) {
+      if (waited > 10_000) throw new Error('no PreviewError was recorded');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
+    const events = await run(platform, other.test, { projectId, fixPreviewErrors: true });
+    expect(events.filter((event) => event.type === 'file_written')).toEqual([]);
+    expect(events.filter((event) => event.type === 'repair_started').map((event) => event.round)).toEqual([1]);
+    const done = events.at(-1);
+    expect(done).toMatchObject({ type: 'done', status: 'succeeded' });
+    expect(done.result.repair).toEqual({ rounds: 1, nonBillableRounds: 1 });
+    expect(done.result.previewErrors.filter((error: any) => error.kind === 'error')).toEqual([{ kind: 'error', message: 'Our own failure', source: '/app.js', line: 2 }]);
+    // The round's tokens are recorded, not billed.
+    const unbilled = await database().prisma.usageDaily.findMany({ where: { tenantId: other.id, billable: false } });
+    expect(unbilled.reduce((sum, row) => sum + Number(row.outputTokens), 0)).toBeGreaterThan(0);
+  }, 120_000);
+
   it.skipIf(Boolean(chromiumMissing))('a clean app is checked once and never repaired', async () => {
     const events = await run(platform, tenant.test, { projectId: await newProject(platform, tenant.test), prompt: 'A tally counter' });
     expect(events.map((event) => event.type)).not.toContain('repair_started');
