@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { LlmMessage, LlmRequest, LlmStreamPart, LlmToolDefinition } from './llm-provider.js';
 import { createOffline, splitIntoDeltas } from './offline.js';
 import { escapeHtml } from './offline-templates/index.js';
+import { buildRepairPrompt } from './prompts/repair-prompt.js';
 
 const fileTools: LlmToolDefinition[] = [
   { name: 'write_file', description: 'Write a file', inputSchema: { type: 'object', properties: { path: { type: 'string' }, content: { type: 'string' } } } },
@@ -676,5 +677,23 @@ describe('the offline generator writes a broken app when the prompt says #broken
     expect(whole['app.js']).not.toContain('#broken');
     expect(broken['app.js']).toContain(whole['app.js']);
     expect(() => runApp(whole, noStorage)).not.toThrow();
+  });
+
+  it('removes its own throw in a repair round (write_file without an edit tool), and says it cannot repair errors it did not cause', async () => {
+    const first = await collect(createOffline().stream(requestFor([prompt('A tally counter #broken')])));
+    const broken = writtenFiles(first);
+    const done = await collect(createOffline().stream(requestFor([prompt('A tally counter #broken'), ...afterToolsRan(first)])));
+    const history: LlmMessage[] = [prompt('A tally counter #broken'), ...afterToolsRan(first), { role: 'assistant', content: [{ type: 'text', text: textOf(done) }] }];
+    const errors = [{ kind: 'error' as const, message: 'The app failed to start (#broken test hook)', source: '/app.js', line: 2 }];
+    const repairMessage = buildRepairPrompt({ round: { round: 1, rounds: 2 }, errors, files: [{ path: 'app.js', content: broken['app.js'] }] });
+    const repaired = writtenFiles(await collect(createOffline().stream(requestFor([...history, prompt(repairMessage)]))));
+    expect(Object.keys(repaired)).toEqual(['app.js']);
+    expect(repaired['app.js']).not.toContain('throw new Error');
+    expect(() => runApp({ ...broken, ...repaired }, noStorage)).not.toThrow();
+
+    const other = buildRepairPrompt({ round: { round: 1, rounds: 2 }, errors: [{ kind: 'error', message: 'x is not defined', source: '/app.js', line: 1 }], files: [{ path: 'app.js', content: 'x();\n' }] });
+    const refused = await collect(createOffline().stream(requestFor([...history, prompt(other)])));
+    expect(toolCalls(refused)).toEqual([]);
+    expect(textOf(refused)).toContain("I can't");
   });
 });
