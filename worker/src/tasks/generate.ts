@@ -48,7 +48,9 @@ async function repair(
   found: PreviewCheckError[] | null,
   again: () => Promise<{ waiting: NonNullable<TaskOutcome['waiting']> } | { errors: PreviewCheckError[] | null }>,
 ): Promise<TaskOutcome> {
-  const { prisma, session, writer, job } = context;
+  const { prisma, session, writer, job, config } = context;
+  // No browser, no check: nothing to repair (and no queries for it).
+  if (!config.browser) return {};
   const lease = { jobId: job.id, workerId: job.lockedBy, attempt: job.attempts };
   const { autoRepairRounds: rounds } = await prisma.tenant.findUniqueOrThrow({ where: { id: session.tenantId }, select: { autoRepairRounds: true } });
   let errors = found;
