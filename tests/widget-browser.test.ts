@@ -388,6 +388,23 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> in Chromium${chrom
     await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'widget-app-errors.png') });
   });
 
+  it('downloads the current files and a version as ZIPs when the host turns downloads on', async () => {
+    const widget = page.locator('everjust-builder');
+    expect(await page.getByRole('button', { name: 'Download ZIP' }).count()).toBe(0);
+    await widget.evaluate((element) => element.setAttribute('features', 'download'));
+    await page.getByRole('tab', { name: 'Preview' }).click();
+    const [current] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download ZIP' }).click()]);
+    expect(current.suggestedFilename()).toBe('My-app.zip');
+    const path = await current.path();
+    expect((await readFile(path)).subarray(0, 2).toString('latin1')).toBe('PK');
+    await page.getByRole('tab', { name: 'Versions' }).click();
+    const [version] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /^Download: Landing page for my bakery/ }).click()]);
+    expect(version.suggestedFilename()).toMatch(/^My-app-.+\.zip$/);
+    expect(await accessibilityViolations(page), 'downloads on').toEqual([]);
+    expect(await events('everjust:error')).toEqual([]);
+    await widget.evaluate((element) => element.removeAttribute('features'));
+  });
+
   it('tells a page on the wrong origin why, with ORIGIN_NOT_ALLOWED, instead of a network error', async () => {
     // A token minted for the example site, used by a page of another origin (the API's own).
     const minted = await page.evaluate(async () => (await (await fetch('/token', { method: 'POST' })).json()) as { token: string });

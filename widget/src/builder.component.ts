@@ -89,6 +89,7 @@ const TEMPLATE = `<style>${styles}</style>
         <div class="toolbar" part="preview-toolbar" data-ref="toolbar" hidden>
           <button type="button" data-action="reload" part="reload-button" data-text="reload"></button>
           <a part="open-link" data-ref="open" target="_blank" rel="noopener noreferrer" data-text="openInTab"></a>
+          <button type="button" data-action="download" part="download-button" data-ref="download" data-text="download" hidden></button>
           <span class="devices" role="group" data-ref="devices">
             <button type="button" data-device="phone" aria-pressed="false" data-text="devicePhone"></button>
             <button type="button" data-device="tablet" aria-pressed="false" data-text="deviceTablet"></button>
@@ -138,6 +139,7 @@ interface Refs {
   tabs: HTMLElement;
   toolbar: HTMLElement;
   open: HTMLAnchorElement;
+  download: HTMLButtonElement;
   devices: HTMLElement;
   previewEmpty: HTMLElement;
   appErrors: HTMLDetailsElement;
@@ -178,6 +180,8 @@ interface Refs {
  *   The `--everjust-*` custom properties still win over the preset.
  * @attr locale - A BCP 47 tag (`de-CH`) for dates; texts are English unless `strings` overrides them.
  * @attr readonly - Browse the conversation, versions, files and preview; no prompts, no restores.
+ * @attr features - Optional features the host turns on, space-separated: `download` (Download ZIP of
+ *   the current files in the preview toolbar, and of each version).
  * @attr state - Reflected, read-only: `loading`, `ready`, `running` or `error`.
  *
  * @prop getToken - `() => Promise<string | { token, expiresAt?, projectId? }>`: used instead of
@@ -211,7 +215,7 @@ interface Refs {
  * @csspart workspace - The tabbed column. @csspart tabs - Its tab list. @csspart tab - Each tab.
  * @csspart preview - The preview panel. @csspart preview-toolbar - Reload, open, device widths.
  * @csspart preview-errors - The errors the app in the preview reported (a disclosure with their count).
- * @csspart reload-button - Reload. @csspart open-link - Open in a new tab.
+ * @csspart reload-button - Reload. @csspart open-link - Open in a new tab. @csspart download-button - Download ZIP.
  * @csspart preview-button - Restart the preview. @csspart preview-frame - The preview iframe
  *   (`sandbox="allow-scripts allow-forms allow-popups allow-modals"`: an opaque origin, as the preview's own CSP).
  * @csspart files - The files panel. @csspart file-list - The list of files.
@@ -237,7 +241,7 @@ interface Refs {
  */
 export class EverJustBuilder extends HTMLElement {
   static get observedAttributes(): string[] {
-    return ['api-url', 'token-url', 'token', 'project-id', 'readonly', 'locale'];
+    return ['api-url', 'token-url', 'token', 'project-id', 'readonly', 'locale', 'features'];
   }
 
   private refs?: Refs;
@@ -281,6 +285,16 @@ export class EverJustBuilder extends HTMLElement {
     if (this.refs) this.applyStrings();
   }
 
+  /** Whether the host turned a feature on (`features="download"`). */
+  hasFeature(feature: 'download'): boolean {
+    return (this.getAttribute('features') ?? '').split(/\s+/).includes(feature);
+  }
+
+  /** Downloads the current files (or a version's, by its session id) as a ZIP (the `download` feature). */
+  async download(sessionId?: string): Promise<void> {
+    if (this.hasFeature('download')) await this.sessions.download(sessionId);
+  }
+
   /** Whether prompts and restores are off (the `readonly` attribute). */
   get readOnly(): boolean {
     return this.hasAttribute('readonly');
@@ -315,7 +329,7 @@ export class EverJustBuilder extends HTMLElement {
 
   attributeChangedCallback(name: string, previous: string | null, value: string | null): void {
     if (previous === value) return;
-    if (name === 'readonly' || name === 'locale') return void (this.refs && this.applyStrings());
+    if (name === 'readonly' || name === 'locale' || name === 'features') return void (this.refs && this.applyStrings());
     if (name === 'token' || name === 'token-url') this.tokens.forget();
     this.restart();
   }
@@ -384,14 +398,22 @@ export class EverJustBuilder extends HTMLElement {
     this.preview = new PreviewPane({ frame, button, toolbar, open, empty, stage, onReload });
     this.versions = new VersionList(
       { list: this.refs.versionList, empty: this.refs.versionsEmpty },
-      { strings: texts, locale: () => this.getAttribute('locale') ?? undefined, readonly: () => this.readOnly, onRestore: (sessionId) => void this.restoreVersion(sessionId) },
+      {
+        strings: texts,
+        locale: () => this.getAttribute('locale') ?? undefined,
+        readonly: () => this.readOnly,
+        downloads: () => this.hasFeature('download'),
+        onRestore: (sessionId) => void this.restoreVersion(sessionId),
+        onDownload: (sessionId) => void this.download(sessionId),
+      },
     );
     this.attachments = new AttachmentTray(
       { tray: this.refs.tray, input: this.refs.fileInput, pick: this.refs.attach, message: this.refs.attachMessage, dropTarget: this.refs.form, prompt: this.refs.prompt },
       texts,
     );
     this.applyStrings();
-    const { form, prompt, cancel, retry, previewButton, fileList, earlier, tabs } = this.refs;
+    const { form, prompt, cancel, retry, previewButton, fileList, earlier, tabs, download } = this.refs;
+    download.addEventListener('click', () => void this.download());
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       void this.send();
@@ -480,6 +502,7 @@ export class EverJustBuilder extends HTMLElement {
     const refs = this.refs!;
     if (this.sessions.projectId && this.files!.size > 0) refs.promptLabel.textContent = this.texts.promptLabelFollowUp;
     refs.form.hidden = this.readOnly;
+    refs.download.hidden = !this.hasFeature('download');
     refs.readonlyNote.hidden = !this.readOnly;
     this.versions!.render();
   }
@@ -609,6 +632,17 @@ export class EverJustBuilder extends HTMLElement {
         emit<VersionRestoredDetail>('everjust:version-restored', { sessionId, projectId });
       },
       setRetry: (visible) => void (refs().retry.hidden = !visible),
+      saveFile: (blob, filename) => {
+        const url = URL.createObjectURL(blob);
+        const link = document.createElement('a');
+        link.href = url;
+        link.download = filename;
+        link.hidden = true;
+        this.shadowRoot!.append(link);
+        link.click();
+        link.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      },
       announce,
       ready: (projectId) => {
         setBadge(this.texts.ready);

@@ -136,7 +136,7 @@ button:disabled { cursor: not-allowed; opacity: .55; }
   font: 12px/1.5 var(--_mono); white-space: pre;
 }
 .versions { margin: 0; padding: 0; list-style: none; display: grid; gap: 6px; }
-.version { display: grid; grid-template-columns: auto minmax(0, 1fr) auto; gap: 8px; align-items: center; padding: 6px 8px; border: 1px solid var(--_border); border-radius: calc(var(--_radius) - 2px); }
+.version { display: grid; grid-template-columns: auto minmax(0, 1fr) auto auto; gap: 8px; align-items: center; padding: 6px 8px; border: 1px solid var(--_border); border-radius: calc(var(--_radius) - 2px); }
 .version[aria-current="true"] { border-color: var(--_accent); }
 .version time { font-size: 12px; color: var(--_muted); white-space: nowrap; }
 .version-prompt { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }

@@ -62,6 +62,8 @@ export const DEFAULT_STRINGS = {
   appError: '1 error in the app',
   appErrors: '{count} errors in the app',
   openInTab: 'Open in a new tab',
+  download: 'Download ZIP',
+  downloadVersion: 'Download',
   devicePhone: 'Phone',
   deviceTablet: 'Tablet',
   deviceFull: 'Full width',

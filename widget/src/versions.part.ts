@@ -19,9 +19,19 @@ export class VersionList {
 
   constructor(
     private readonly parts: { list: HTMLElement; empty: HTMLElement },
-    private readonly options: { strings: () => WidgetStrings; locale: () => string | undefined; readonly: () => boolean; onRestore(sessionId: string): void },
+    private readonly options: {
+      strings: () => WidgetStrings;
+      locale: () => string | undefined;
+      readonly: () => boolean;
+      /** Whether each version offers Download (the `download` feature). */
+      downloads: () => boolean;
+      onRestore(sessionId: string): void;
+      onDownload(sessionId: string): void;
+    },
   ) {
     parts.list.addEventListener('click', (event) => {
+      const download = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-download]');
+      if (download) return options.onDownload(download.dataset.download!);
       const button = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-session]');
       if (button && !button.disabled) {
         button.disabled = true;
@@ -75,6 +85,15 @@ export class VersionList {
       prompt.className = 'version-prompt';
       prompt.textContent = version.prompt;
       item.append(time, prompt);
+      if (this.options.downloads()) {
+        const download = document.createElement('button');
+        download.type = 'button';
+        download.dataset.download = version.sessionId;
+        download.setAttribute('part', 'version-download-button');
+        download.textContent = strings.downloadVersion;
+        download.setAttribute('aria-label', `${strings.downloadVersion}: ${version.prompt} (${time.textContent})`);
+        item.append(download);
+      }
       if (current) {
         const mark = document.createElement('span');
         mark.className = 'current';
