@@ -85,28 +85,24 @@ export class VersionList {
       prompt.className = 'version-prompt';
       prompt.textContent = version.prompt;
       item.append(time, prompt);
-      if (this.options.downloads()) {
-        const download = document.createElement('button');
-        download.type = 'button';
-        download.dataset.download = version.sessionId;
-        download.setAttribute('part', 'version-download-button');
-        download.textContent = strings.downloadVersion;
-        download.setAttribute('aria-label', `${strings.downloadVersion}: ${version.prompt} (${time.textContent})`);
-        item.append(download);
-      }
+      /** A button named for what it does to which version (its prompt and time, for screen readers). */
+      const action = (data: 'download' | 'session', part: string, text: string) => {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.dataset[data] = version.sessionId;
+        button.setAttribute('part', part);
+        button.textContent = text;
+        button.setAttribute('aria-label', `${text}: ${version.prompt} (${time.textContent})`);
+        item.append(button);
+      };
+      if (this.options.downloads()) action('download', 'version-download-button', strings.downloadVersion);
       if (current) {
         const mark = document.createElement('span');
         mark.className = 'current';
         mark.textContent = strings.current;
         item.append(mark);
       } else if (!readonly) {
-        const button = document.createElement('button');
-        button.type = 'button';
-        button.dataset.session = version.sessionId;
-        button.setAttribute('part', 'restore-button');
-        button.textContent = strings.restore;
-        button.setAttribute('aria-label', `${strings.restore}: ${version.prompt} (${time.textContent})`);
-        item.append(button);
+        action('session', 'restore-button', strings.restore);
       }
       return item;
     });
