@@ -236,6 +236,24 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> in Chromium${chrom
     await expectEventually(async () => (await heading.textContent({ timeout: 5_000 }).catch(() => null)) === 'Landing page for my bakery');
   });
 
+  it('previews an earlier version without restoring it, and goes back to the current one', async () => {
+    await page.getByRole('tab', { name: 'Versions' }).click();
+    // The current version is the bakery page (restored above); the todo list is the other one.
+    await page.getByRole('button', { name: /^Preview: Todo list for the house/ }).click();
+    const banner = page.locator('everjust-builder [part="version-banner"]');
+    await banner.waitFor();
+    expect(await banner.textContent()).toMatch(/Showing the version of/);
+    expect(await page.getByRole('tab', { name: 'Preview' }).getAttribute('aria-selected')).toBe('true');
+    const heading = page.frameLocator('everjust-builder iframe[part="preview-frame"]').locator('h1');
+    await expectEventually(async () => (await heading.textContent({ timeout: 5_000 }).catch(() => null)) === 'Todo list for the house');
+    // Nothing was restored: the project's files are still the bakery page's.
+    expect(await events('everjust:version-restored')).toHaveLength(1);
+    expect(await accessibilityViolations(page), 'a version in the preview').toEqual([]);
+    await page.getByRole('button', { name: 'Back to the current version' }).click();
+    expect(await banner.isHidden()).toBe(true);
+    await expectEventually(async () => (await heading.textContent({ timeout: 5_000 }).catch(() => null)) === 'Landing page for my bakery');
+  });
+
   it('previews at phone and tablet widths, and screenshots every layout at 390, 768 and 1,280 px', async () => {
     await page.getByRole('button', { name: 'Phone' }).click();
     const iframe = page.locator('everjust-builder iframe[part="preview-frame"]');

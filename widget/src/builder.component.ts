@@ -96,6 +96,10 @@ const TEMPLATE = `<style>${styles}</style>
             <button type="button" data-device="full" aria-pressed="true" data-text="deviceFull"></button>
           </span>
         </div>
+        <p class="version-banner" part="version-banner" data-ref="versionBanner" hidden>
+          <span data-ref="versionBannerText"></span>
+          <button type="button" data-ref="backToCurrent" data-text="backToCurrent"></button>
+        </p>
         <details class="app-errors" part="preview-errors" data-ref="appErrors" hidden>
           <summary data-ref="appErrorsSummary"></summary>
           <ul data-ref="appErrorList"></ul>
@@ -143,6 +147,9 @@ interface Refs {
   devices: HTMLElement;
   previewEmpty: HTMLElement;
   appErrors: HTMLDetailsElement;
+  versionBanner: HTMLElement;
+  versionBannerText: HTMLElement;
+  backToCurrent: HTMLButtonElement;
   appErrorsSummary: HTMLElement;
   appErrorList: HTMLElement;
   previewButton: HTMLButtonElement;
@@ -214,6 +221,7 @@ interface Refs {
  *   PNG/JPEG/WebP/GIF, 5 MB each). @csspart attachments - The attached images. @csspart attach-message - Why one was refused.
  * @csspart workspace - The tabbed column. @csspart tabs - Its tab list. @csspart tab - Each tab.
  * @csspart preview - The preview panel. @csspart preview-toolbar - Reload, open, device widths.
+ * @csspart version-banner - Says a version (not the current files) is in the preview, with Back.
  * @csspart preview-errors - The errors the app in the preview reported (a disclosure with their count).
  * @csspart reload-button - Reload. @csspart open-link - Open in a new tab. @csspart download-button - Download ZIP.
  * @csspart preview-button - Restart the preview. @csspart preview-frame - The preview iframe
@@ -221,6 +229,8 @@ interface Refs {
  * @csspart files - The files panel. @csspart file-list - The list of files.
  * @csspart file-viewer - The content of the chosen file.
  * @csspart versions - The versions panel. @csspart version-list - Its list. @csspart restore-button - Each Restore.
+ * @csspart version-preview-button - Each Preview (the version in the preview, whatever the files are now).
+ * @csspart version-download-button - Each Download (with `features="download"`).
  * @csspart announcer - The visually hidden status region for screen readers.
  *
  * @cssproperty --everjust-accent - Buttons, links and focus (default `#4f46e5`).
@@ -405,6 +415,7 @@ export class EverJustBuilder extends HTMLElement {
         downloads: () => this.hasFeature('download'),
         onRestore: (sessionId) => void this.restoreVersion(sessionId),
         onDownload: (sessionId) => void this.download(sessionId),
+        onPreview: (sessionId) => void this.sessions.previewVersion(sessionId),
       },
     );
     this.attachments = new AttachmentTray(
@@ -414,6 +425,11 @@ export class EverJustBuilder extends HTMLElement {
     this.applyStrings();
     const { form, prompt, cancel, retry, previewButton, fileList, earlier, tabs, download } = this.refs;
     download.addEventListener('click', () => void this.download());
+    this.refs.backToCurrent.addEventListener('click', () => {
+      this.clearAppErrors();
+      this.preview!.backToCurrent();
+      this.refs!.versionBanner.hidden = true;
+    });
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       void this.send();
@@ -611,11 +627,23 @@ export class EverJustBuilder extends HTMLElement {
       hasFiles: () => this.files!.size > 0,
       showPreview: (url) => {
         this.clearAppErrors();
+        this.refs!.versionBanner.hidden = true;
         this.preview!.show(url);
+      },
+      showVersionPreview: (url, sessionId) => {
+        this.clearAppErrors();
+        this.preview!.showVersion(url);
+        const { versionBanner, versionBannerText } = refs();
+        versionBannerText.textContent = fill(this.texts.viewingVersion, { time: this.versions!.timeOf(sessionId) });
+        versionBanner.hidden = false;
+        this.selectTab('preview');
+        announce(versionBannerText.textContent);
       },
       reloadPreview: () => {
         this.clearAppErrors();
-        this.preview!.reload();
+        // A version shown in the preview gives way to the current files.
+        refs().versionBanner.hidden = true;
+        if (!this.preview!.backToCurrent()) this.preview!.reload();
       },
       offerPreview: () => this.preview!.offer(),
       previewShown: () => this.preview!.shown,

@@ -39,6 +39,8 @@ export interface SessionView {
   versionRestored(sessionId: string, projectId: string): void;
   /** Whether Retry is offered. */
   setRetry(visible: boolean): void;
+  /** A version's preview in place of the current one, until the end user goes back. */
+  showVersionPreview(url: string, sessionId: string): void;
   /** A download to hand to the browser (the `download` feature). */
   saveFile(blob: Blob, filename: string): void;
   /** Said to screen readers, not shown. */
@@ -236,6 +238,17 @@ export class SessionController {
     } catch (error) {
       this.fail(error, false);
       return false;
+    }
+  }
+
+  /** Shows a version (a succeeded session's snapshot) in the preview, whatever the project has now. */
+  async previewVersion(sessionId: string): Promise<void> {
+    if (!this.#client) return;
+    try {
+      const { session } = await this.#client.request<{ session: { id: string; previewUrl: string | null } }>('sessionPreview', { sessionId }, this.#signal);
+      if (session.previewUrl) this.view.showVersionPreview(session.previewUrl, sessionId);
+    } catch (error) {
+      this.fail(error, false);
     }
   }
 
