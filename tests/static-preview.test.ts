@@ -92,4 +92,32 @@ describe('the static preview (test mode)', () => {
     const wrongMode = signPreviewToken(secret, { projectId: id, mode: 'live', expiresAt: Math.floor(Date.now() / 1000) + 60 });
     expect((await fetch(`${platform.url}/preview/${wrongMode}/`)).status).toBe(404);
   });
+
+  it("previews a version: Session.previewUrl serves the files as that session left them, whatever the project has now", async () => {
+    const { projectId, events } = await generate('A counter app');
+    const first = events.find((event) => event.type === 'done');
+    expect(first.status).toBe('succeeded');
+    const sessions = async () =>
+      (await graphql(platform.app, tenant.test, 'query($id: ID!) { project(id: $id) { sessions(first: 5) { edges { node { id prompt previewUrl } } } } }', { id: projectId })).data.project.sessions.edges.map((edge: any) => edge.node);
+    const [counter] = await sessions();
+    // A second build changes the project's files.
+    const started = await graphql(platform.app, tenant.test, 'mutation($input: StartSessionInput!) { startSession(input: $input) { id } }', { input: { projectId, prompt: 'A quiz about rivers' } });
+    await subscribeSse(platform.url, tenant.test, PREVIEW_EVENTS, { sessionId: started.data.startSession.id });
+    const [quiz, counterAgain] = await sessions();
+    expect([quiz.prompt, counterAgain.prompt]).toEqual(['A quiz about rivers', 'A counter app']);
+    const old = await (await fetch(counterAgain.previewUrl)).text();
+    const now = await (await fetch(quiz.previewUrl)).text();
+    expect(old).toContain('A counter app');
+    expect(old).not.toContain('A quiz about rivers');
+    expect(now).toContain('A quiz about rivers');
+    expect(counter.previewUrl).toMatch(/^http:\/\/.+\/preview\/.+\/$/);
+    // A version's link names its session: pointing it at another project's session opens nothing.
+    const other = await generate('Another app');
+    const otherSession = (await graphql(platform.app, tenant.test, 'query($id: ID!) { project(id: $id) { sessions(first: 1) { edges { node { id } } } } }', { id: other.projectId })).data.project.sessions.edges[0].node.id;
+    const forged = signPreviewToken(platform.app.services.secret, { projectId: decodeIdOf('Project', projectId)!, mode: 'test', expiresAt: Math.floor(Date.now() / 1000) + 60, sessionId: decodeIdOf('Session', otherSession)! });
+    expect((await fetch(`${platform.app.services.config.previewUrl}/${forged}/`)).status).toBe(404);
+    // Deleting the project revokes its versions' links.
+    await graphql(platform.app, tenant.test, 'mutation($input: DeleteProjectInput!) { deleteProject(input: $input) { id } }', { input: { id: projectId } });
+    expect((await fetch(counterAgain.previewUrl)).status).toBe(404);
+  });
 });

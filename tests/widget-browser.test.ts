@@ -236,6 +236,24 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> in Chromium${chrom
     await expectEventually(async () => (await heading.textContent({ timeout: 5_000 }).catch(() => null)) === 'Landing page for my bakery');
   });
 
+  it('previews an earlier version without restoring it, and goes back to the current one', async () => {
+    await page.getByRole('tab', { name: 'Versions' }).click();
+    // The current version is the bakery page (restored above); the todo list is the other one.
+    await page.getByRole('button', { name: /^Preview: Todo list for the house/ }).click();
+    const banner = page.locator('everjust-builder [part="version-banner"]');
+    await banner.waitFor();
+    expect(await banner.textContent()).toMatch(/Showing the version of/);
+    expect(await page.getByRole('tab', { name: 'Preview' }).getAttribute('aria-selected')).toBe('true');
+    const heading = page.frameLocator('everjust-builder iframe[part="preview-frame"]').locator('h1');
+    await expectEventually(async () => (await heading.textContent({ timeout: 5_000 }).catch(() => null)) === 'Todo list for the house');
+    // Nothing was restored: the project's files are still the bakery page's.
+    expect(await events('everjust:version-restored')).toHaveLength(1);
+    expect(await accessibilityViolations(page), 'a version in the preview').toEqual([]);
+    await page.getByRole('button', { name: 'Back to the current version' }).click();
+    expect(await banner.isHidden()).toBe(true);
+    await expectEventually(async () => (await heading.textContent({ timeout: 5_000 }).catch(() => null)) === 'Landing page for my bakery');
+  });
+
   it('previews at phone and tablet widths, and screenshots every layout at 390, 768 and 1,280 px', async () => {
     await page.getByRole('button', { name: 'Phone' }).click();
     const iframe = page.locator('everjust-builder iframe[part="preview-frame"]');
@@ -386,6 +404,23 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> in Chromium${chrom
     await page.getByRole('button', { name: 'Reload' }).click();
     await expectEventually(async () => (await list.locator('li').count()) === 1);
     await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'widget-app-errors.png') });
+  });
+
+  it('downloads the current files and a version as ZIPs when the host turns downloads on', async () => {
+    const widget = page.locator('everjust-builder');
+    expect(await page.getByRole('button', { name: 'Download ZIP' }).count()).toBe(0);
+    await widget.evaluate((element) => element.setAttribute('features', 'download'));
+    await page.getByRole('tab', { name: 'Preview' }).click();
+    const [current] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download ZIP' }).click()]);
+    expect(current.suggestedFilename()).toBe('My-app.zip');
+    const path = await current.path();
+    expect((await readFile(path)).subarray(0, 2).toString('latin1')).toBe('PK');
+    await page.getByRole('tab', { name: 'Versions' }).click();
+    const [version] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /^Download: Landing page for my bakery/ }).click()]);
+    expect(version.suggestedFilename()).toMatch(/^My-app-.+\.zip$/);
+    expect(await accessibilityViolations(page), 'downloads on').toEqual([]);
+    expect(await events('everjust:error')).toEqual([]);
+    await widget.evaluate((element) => element.removeAttribute('features'));
   });
 
   it('tells a page on the wrong origin why, with ORIGIN_NOT_ALLOWED, instead of a network error', async () => {

@@ -328,6 +328,31 @@ describe('widget tokens', () => {
     expect(payloads.at(-1).data.sessionEvents.type).toBe('done');
   });
 
+  it('downloads its own project and its end user’s sessions as ZIPs, from its origin only, readable there', async () => {
+    const dana = await mintFor(tenant.test, { externalUserId: 'dana' });
+    const eve = (await mint(tenant.test, { projectId: dana.project.id, externalUserId: 'eve' })).data.createWidgetToken.token as string;
+    const other = await mintFor(tenant.test, { externalUserId: 'dana', newProject: { name: 'Not this one' } });
+    const started = await widget(dana.token, 'startSession', { input: { projectId: dana.project.id, prompt: 'A counter app' } });
+    const sessionId = started.data.startSession.id;
+    await stream(dana.token, sessionId);
+    const download = (token: string, path: string, origin = ORIGIN) =>
+      platform.app.fetch(`http://everjust.test${path}`, { headers: { authorization: `Bearer ${token}`, origin } });
+
+    const project = await download(dana.token, `/v1/projects/${dana.project.id}/archive.zip`);
+    expect(project.status).toBe(200);
+    expect(project.headers.get('content-type')).toBe('application/zip');
+    expect(project.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    const bytes = new Uint8Array(await project.arrayBuffer());
+    expect([...bytes.slice(0, 2)]).toEqual([0x50, 0x4b]); // "PK"
+    expect((await download(dana.token, `/v1/sessions/${sessionId}/archive.zip`)).status).toBe(200);
+    // Not another project of the tenant, not another end user's session, not from another origin.
+    expect((await download(dana.token, `/v1/projects/${other.project.id}/archive.zip`)).status).toBe(404);
+    expect((await download(eve, `/v1/sessions/${sessionId}/archive.zip`)).status).toBe(404);
+    const elsewhere = await download(dana.token, `/v1/projects/${dana.project.id}/archive.zip`, OTHER_ORIGIN);
+    expect(elsewhere.status).toBe(403);
+    expect(await elsewhere.text()).not.toContain('PK');
+  });
+
   it('stops working when the minting key is revoked or the tenant drops the origin', async () => {
     const created = await graphql(platform.app, tenant.live, 'mutation { createApiKey(input: { name: "minting", mode: TEST }) { secret apiKey { id } } }');
     const { secret, apiKey } = created.data.createApiKey;

@@ -16,6 +16,11 @@ export interface PreviewClaims {
    * preview refuses a token issued before its sandbox last started: stopping a sandbox revokes its links.
    */
   issuedAt?: number;
+  /**
+   * A version's preview: the files as this ended session left them (its snapshot), served statically,
+   * instead of the project's current files or sandbox.
+   */
+  sessionId?: string;
 }
 
 const sign = (secret: string, body: string) => createHmac('sha256', `preview:${secret}`).update(body).digest('base64url');
@@ -23,6 +28,7 @@ const sign = (secret: string, body: string) => createHmac('sha256', `preview:${s
 export function signPreviewToken(secret: string, claims: PreviewClaims): string {
   const fields: Record<string, unknown> = { p: claims.projectId, m: claims.mode, e: claims.expiresAt };
   if (claims.issuedAt !== undefined) fields.i = claims.issuedAt;
+  if (claims.sessionId !== undefined) fields.s = claims.sessionId;
   const body = Buffer.from(JSON.stringify(fields)).toString('base64url');
   return `${body}.${sign(secret, body)}`;
 }
@@ -35,7 +41,7 @@ export function verifyPreviewToken(secret: string, token: string, now = Date.now
   const expected = Buffer.from(sign(secret, body));
   const given = Buffer.from(signature);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'bad-signature' };
-  let parsed: { p?: unknown; m?: unknown; e?: unknown; i?: unknown };
+  let parsed: { p?: unknown; m?: unknown; e?: unknown; i?: unknown; s?: unknown };
   try {
     parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
   } catch {
@@ -43,8 +49,12 @@ export function verifyPreviewToken(secret: string, token: string, now = Date.now
   }
   if (typeof parsed.p !== 'string' || (parsed.m !== 'live' && parsed.m !== 'test') || typeof parsed.e !== 'number') return { ok: false, reason: 'malformed' };
   if (parsed.i !== undefined && typeof parsed.i !== 'number') return { ok: false, reason: 'malformed' };
+  if (parsed.s !== undefined && typeof parsed.s !== 'string') return { ok: false, reason: 'malformed' };
   if (parsed.e * 1000 <= now) return { ok: false, reason: 'expired' };
-  return { ok: true, claims: { projectId: parsed.p, mode: parsed.m, expiresAt: parsed.e, ...(parsed.i === undefined ? {} : { issuedAt: parsed.i }) } };
+  return {
+    ok: true,
+    claims: { projectId: parsed.p, mode: parsed.m, expiresAt: parsed.e, ...(parsed.i === undefined ? {} : { issuedAt: parsed.i }), ...(parsed.s === undefined ? {} : { sessionId: parsed.s }) },
+  };
 }
 
 /** A project's preview URL on the preview origin (with a trailing slash, so relative links resolve). */

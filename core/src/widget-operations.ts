@@ -11,7 +11,7 @@
  * prints the right one). Keep old ids registered while widgets that send them are still deployed.
  */
 
-export type WidgetOperationName = 'project' | 'sessions' | 'file' | 'session' | 'startSession' | 'cancelSession' | 'answerSession' | 'startPreview' | 'restoreSnapshot' | 'sessionEvents';
+export type WidgetOperationName = 'project' | 'sessions' | 'file' | 'session' | 'sessionPreview' | 'startSession' | 'cancelSession' | 'answerSession' | 'startPreview' | 'restoreSnapshot' | 'sessionEvents';
 
 /** SHA-256 (hex) of each document in `WIDGET_DOCUMENTS`. */
 export const WIDGET_OPERATION_IDS: Readonly<Record<WidgetOperationName, string>> = {
@@ -19,6 +19,7 @@ export const WIDGET_OPERATION_IDS: Readonly<Record<WidgetOperationName, string>>
   sessions: '0158efe1468a7ee2e0f51120a17cdf077bfd9f5091627c69d90598adc699cdb5',
   file: '401ad63052318e94d0b18581b7a131d9bf4e143be5ac957cea36b1c5fb27b2ec',
   session: '3d4ea5eb172006eb16e08831ac73ff28728c039120b2b95e8266e8926e796ce4',
+  sessionPreview: 'd4bedf5de8b2b4cd90fd1f7dc47a13be7e1870a1565efb52e80611d30dec8dc1',
   startSession: 'c1be136730e147bb3859cf0eacdfa4e73854e939189e780c3d1079b102898474',
   cancelSession: '3845d89ffcb3610b06f6b8f3e3d80902c038e9b99c138335497da797f4a8b18d',
   answerSession: '8fe4db0e314f7c665462fed273d1f5e2b6dfc4d34082a007365e16e83287d140',
@@ -58,6 +59,9 @@ export const WIDGET_DOCUMENTS: Readonly<Record<WidgetOperationName, string>> = {
 }`,
   session: `query WidgetSession($sessionId: ID!) {
   session(id: $sessionId) { id kind status prompt lastSeq createdAt error { code message } }
+}`,
+  sessionPreview: `query WidgetSessionPreview($sessionId: ID!) {
+  session(id: $sessionId) { id previewUrl }
 }`,
   startSession: `mutation WidgetStartSession($input: StartSessionInput!) {
   startSession(input: $input) { id kind status prompt lastSeq createdAt error { code message } attachments { mediaType } }

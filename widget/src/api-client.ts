@@ -47,7 +47,28 @@ export function createApiClient(options: ApiClientOptions) {
     headers: {},
   });
 
+  const base = options.apiUrl.replace(/\/+$/, '');
+
   return {
+    /**
+     * Downloads a ZIP (`/v1/projects/<id>/archive.zip`, `/v1/sessions/<id>/archive.zip`) with the
+     * widget's token (a new one once, after a 401); the API's error, if any, as an ApiError.
+     */
+    async download(path: string, signal?: AbortSignal): Promise<{ blob: Blob; filename: string }> {
+      const get = async (token: string) => fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` }, signal });
+      let response = await get(await options.getToken()).catch((error: unknown) => {
+        throw new ApiError({ code: 'CONNECTION_ERROR', message: `Could not reach the API: ${(error as Error).message}`, cause: error });
+      });
+      if (response.status === 401) response = await get(await options.refreshToken());
+      if (!response.ok) {
+        const body = (await response.json().catch(() => null)) as { errors?: Array<{ message: string; extensions?: { code?: string } }> } | null;
+        const error = body?.errors?.[0];
+        throw new ApiError({ code: error?.extensions?.code ?? `HTTP_${response.status}`, message: error?.message ?? `The download failed (HTTP ${response.status})`, status: response.status, extensions: error?.extensions ?? {} });
+      }
+      const filename = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? 'app.zip';
+      return { blob: await response.blob(), filename };
+    },
+
     /** Runs a query or mutation of the widget and returns its `data`. */
     request<T>(name: WidgetOperationName, variables: Record<string, unknown> = {}, signal?: AbortSignal): Promise<T> {
       // Mutations are retried only when refused (429, before anything ran); reads after any passing failure.

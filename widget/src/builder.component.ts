@@ -89,12 +89,17 @@ const TEMPLATE = `<style>${styles}</style>
         <div class="toolbar" part="preview-toolbar" data-ref="toolbar" hidden>
           <button type="button" data-action="reload" part="reload-button" data-text="reload"></button>
           <a part="open-link" data-ref="open" target="_blank" rel="noopener noreferrer" data-text="openInTab"></a>
+          <button type="button" data-action="download" part="download-button" data-ref="download" data-text="download" hidden></button>
           <span class="devices" role="group" data-ref="devices">
             <button type="button" data-device="phone" aria-pressed="false" data-text="devicePhone"></button>
             <button type="button" data-device="tablet" aria-pressed="false" data-text="deviceTablet"></button>
             <button type="button" data-device="full" aria-pressed="true" data-text="deviceFull"></button>
           </span>
         </div>
+        <p class="version-banner" part="version-banner" data-ref="versionBanner" hidden>
+          <span data-ref="versionBannerText"></span>
+          <button type="button" data-ref="backToCurrent" data-text="backToCurrent"></button>
+        </p>
         <details class="app-errors" part="preview-errors" data-ref="appErrors" hidden>
           <summary data-ref="appErrorsSummary"></summary>
           <ul data-ref="appErrorList"></ul>
@@ -138,9 +143,13 @@ interface Refs {
   tabs: HTMLElement;
   toolbar: HTMLElement;
   open: HTMLAnchorElement;
+  download: HTMLButtonElement;
   devices: HTMLElement;
   previewEmpty: HTMLElement;
   appErrors: HTMLDetailsElement;
+  versionBanner: HTMLElement;
+  versionBannerText: HTMLElement;
+  backToCurrent: HTMLButtonElement;
   appErrorsSummary: HTMLElement;
   appErrorList: HTMLElement;
   previewButton: HTMLButtonElement;
@@ -178,6 +187,8 @@ interface Refs {
  *   The `--everjust-*` custom properties still win over the preset.
  * @attr locale - A BCP 47 tag (`de-CH`) for dates; texts are English unless `strings` overrides them.
  * @attr readonly - Browse the conversation, versions, files and preview; no prompts, no restores.
+ * @attr features - Optional features the host turns on, space-separated: `download` (Download ZIP of
+ *   the current files in the preview toolbar, and of each version).
  * @attr state - Reflected, read-only: `loading`, `ready`, `running` or `error`.
  *
  * @prop getToken - `() => Promise<string | { token, expiresAt?, projectId? }>`: used instead of
@@ -210,13 +221,16 @@ interface Refs {
  *   PNG/JPEG/WebP/GIF, 5 MB each). @csspart attachments - The attached images. @csspart attach-message - Why one was refused.
  * @csspart workspace - The tabbed column. @csspart tabs - Its tab list. @csspart tab - Each tab.
  * @csspart preview - The preview panel. @csspart preview-toolbar - Reload, open, device widths.
+ * @csspart version-banner - Says a version (not the current files) is in the preview, with Back.
  * @csspart preview-errors - The errors the app in the preview reported (a disclosure with their count).
- * @csspart reload-button - Reload. @csspart open-link - Open in a new tab.
+ * @csspart reload-button - Reload. @csspart open-link - Open in a new tab. @csspart download-button - Download ZIP.
  * @csspart preview-button - Restart the preview. @csspart preview-frame - The preview iframe
  *   (`sandbox="allow-scripts allow-forms allow-popups allow-modals"`: an opaque origin, as the preview's own CSP).
  * @csspart files - The files panel. @csspart file-list - The list of files.
  * @csspart file-viewer - The content of the chosen file.
  * @csspart versions - The versions panel. @csspart version-list - Its list. @csspart restore-button - Each Restore.
+ * @csspart version-preview-button - Each Preview (the version in the preview, whatever the files are now).
+ * @csspart version-download-button - Each Download (with `features="download"`).
  * @csspart announcer - The visually hidden status region for screen readers.
  *
  * @cssproperty --everjust-accent - Buttons, links and focus (default `#4f46e5`).
@@ -237,7 +251,7 @@ interface Refs {
  */
 export class EverJustBuilder extends HTMLElement {
   static get observedAttributes(): string[] {
-    return ['api-url', 'token-url', 'token', 'project-id', 'readonly', 'locale'];
+    return ['api-url', 'token-url', 'token', 'project-id', 'readonly', 'locale', 'features'];
   }
 
   private refs?: Refs;
@@ -281,6 +295,16 @@ export class EverJustBuilder extends HTMLElement {
     if (this.refs) this.applyStrings();
   }
 
+  /** Whether the host turned a feature on (`features="download"`). */
+  hasFeature(feature: 'download'): boolean {
+    return (this.getAttribute('features') ?? '').split(/\s+/).includes(feature);
+  }
+
+  /** Downloads the current files (or a version's, by its session id) as a ZIP (the `download` feature). */
+  async download(sessionId?: string): Promise<void> {
+    if (this.hasFeature('download')) await this.sessions.download(sessionId);
+  }
+
   /** Whether prompts and restores are off (the `readonly` attribute). */
   get readOnly(): boolean {
     return this.hasAttribute('readonly');
@@ -315,7 +339,7 @@ export class EverJustBuilder extends HTMLElement {
 
   attributeChangedCallback(name: string, previous: string | null, value: string | null): void {
     if (previous === value) return;
-    if (name === 'readonly' || name === 'locale') return void (this.refs && this.applyStrings());
+    if (name === 'readonly' || name === 'locale' || name === 'features') return void (this.refs && this.applyStrings());
     if (name === 'token' || name === 'token-url') this.tokens.forget();
     this.restart();
   }
@@ -384,14 +408,28 @@ export class EverJustBuilder extends HTMLElement {
     this.preview = new PreviewPane({ frame, button, toolbar, open, empty, stage, onReload });
     this.versions = new VersionList(
       { list: this.refs.versionList, empty: this.refs.versionsEmpty },
-      { strings: texts, locale: () => this.getAttribute('locale') ?? undefined, readonly: () => this.readOnly, onRestore: (sessionId) => void this.restoreVersion(sessionId) },
+      {
+        strings: texts,
+        locale: () => this.getAttribute('locale') ?? undefined,
+        readonly: () => this.readOnly,
+        downloads: () => this.hasFeature('download'),
+        onRestore: (sessionId) => void this.restoreVersion(sessionId),
+        onDownload: (sessionId) => void this.download(sessionId),
+        onPreview: (sessionId) => void this.sessions.previewVersion(sessionId),
+      },
     );
     this.attachments = new AttachmentTray(
       { tray: this.refs.tray, input: this.refs.fileInput, pick: this.refs.attach, message: this.refs.attachMessage, dropTarget: this.refs.form, prompt: this.refs.prompt },
       texts,
     );
     this.applyStrings();
-    const { form, prompt, cancel, retry, previewButton, fileList, earlier, tabs } = this.refs;
+    const { form, prompt, cancel, retry, previewButton, fileList, earlier, tabs, download } = this.refs;
+    download.addEventListener('click', () => void this.download());
+    this.refs.backToCurrent.addEventListener('click', () => {
+      this.clearAppErrors();
+      this.preview!.backToCurrent();
+      this.refs!.versionBanner.hidden = true;
+    });
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       void this.send();
@@ -480,6 +518,7 @@ export class EverJustBuilder extends HTMLElement {
     const refs = this.refs!;
     if (this.sessions.projectId && this.files!.size > 0) refs.promptLabel.textContent = this.texts.promptLabelFollowUp;
     refs.form.hidden = this.readOnly;
+    refs.download.hidden = !this.hasFeature('download');
     refs.readonlyNote.hidden = !this.readOnly;
     this.versions!.render();
   }
@@ -588,11 +627,23 @@ export class EverJustBuilder extends HTMLElement {
       hasFiles: () => this.files!.size > 0,
       showPreview: (url) => {
         this.clearAppErrors();
+        this.refs!.versionBanner.hidden = true;
         this.preview!.show(url);
+      },
+      showVersionPreview: (url, sessionId) => {
+        this.clearAppErrors();
+        this.preview!.showVersion(url);
+        const { versionBanner, versionBannerText } = refs();
+        versionBannerText.textContent = fill(this.texts.viewingVersion, { time: this.versions!.timeOf(sessionId) });
+        versionBanner.hidden = false;
+        this.selectTab('preview');
+        announce(versionBannerText.textContent);
       },
       reloadPreview: () => {
         this.clearAppErrors();
-        this.preview!.reload();
+        // A version shown in the preview gives way to the current files.
+        refs().versionBanner.hidden = true;
+        if (!this.preview!.backToCurrent()) this.preview!.reload();
       },
       offerPreview: () => this.preview!.offer(),
       previewShown: () => this.preview!.shown,
@@ -609,6 +660,17 @@ export class EverJustBuilder extends HTMLElement {
         emit<VersionRestoredDetail>('everjust:version-restored', { sessionId, projectId });
       },
       setRetry: (visible) => void (refs().retry.hidden = !visible),
+      saveFile: (blob, filename) => {
+        const url = URL.createObjectURL(blob);
+        const link = document.createElement('a');
+        link.href = url;
+        link.download = filename;
+        link.hidden = true;
+        this.shadowRoot!.append(link);
+        link.click();
+        link.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      },
       announce,
       ready: (projectId) => {
         setBadge(this.texts.ready);

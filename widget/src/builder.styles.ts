@@ -119,6 +119,7 @@ button:disabled { cursor: not-allowed; opacity: .55; }
 [role="tab"] { border: 0; border-bottom: 2px solid transparent; border-radius: 0; background: none; padding: 6px 10px; color: var(--_muted); }
 [role="tab"][aria-selected="true"] { color: var(--_fg); border-bottom-color: var(--_accent); font-weight: 600; }
 .panel { display: grid; gap: 8px; min-width: 0; }
+.version-banner { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; font-size: 12px; padding: 4px 8px; border: 1px solid var(--_accent); border-radius: calc(var(--_radius) - 2px); }
 .app-errors { font-size: 12px; color: var(--_danger); border: 1px solid var(--_danger); border-radius: calc(var(--_radius) - 2px); padding: 4px 8px; }
 .app-errors summary { cursor: pointer; font-weight: 600; }
 .app-errors ul { margin: 4px 0 0; padding-left: 18px; font-family: var(--_mono); overflow-wrap: anywhere; }
@@ -136,7 +137,7 @@ button:disabled { cursor: not-allowed; opacity: .55; }
   font: 12px/1.5 var(--_mono); white-space: pre;
 }
 .versions { margin: 0; padding: 0; list-style: none; display: grid; gap: 6px; }
-.version { display: grid; grid-template-columns: auto minmax(0, 1fr) auto; gap: 8px; align-items: center; padding: 6px 8px; border: 1px solid var(--_border); border-radius: calc(var(--_radius) - 2px); }
+.version { display: grid; grid-template-columns: auto minmax(0, 1fr) auto auto auto; gap: 8px; align-items: center; padding: 6px 8px; border: 1px solid var(--_border); border-radius: calc(var(--_radius) - 2px); }
 .version[aria-current="true"] { border-color: var(--_accent); }
 .version time { font-size: 12px; color: var(--_muted); white-space: nowrap; }
 .version-prompt { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }

@@ -8,6 +8,8 @@ export type Device = keyof typeof DEVICE_WIDTHS;
  */
 export class PreviewPane {
   #url?: string;
+  /** The current preview's URL while a version is shown instead. */
+  #current?: string;
 
   constructor(
     private readonly parts: {
@@ -38,6 +40,7 @@ export class PreviewPane {
   }
 
   show(url: string): void {
+    this.#current = undefined;
     this.#url = url;
     this.parts.button.hidden = true;
     this.parts.empty.hidden = true;
@@ -46,6 +49,23 @@ export class PreviewPane {
     this.parts.open.href = url;
     // Set even when unchanged: a new build behind the same URL must load again.
     this.parts.frame.src = url;
+  }
+
+  /** Shows a version in place of the current preview, until `backToCurrent`. */
+  showVersion(url: string): void {
+    const current = this.#current ?? this.#url;
+    this.show(url);
+    this.#current = current;
+  }
+
+  /** Back from a version to the current preview (or to none); false when no version was shown. */
+  backToCurrent(): boolean {
+    if (this.#current === undefined && this.#url !== undefined) return false;
+    const current = this.#current;
+    this.#current = undefined;
+    if (current) this.show(current);
+    else this.hide();
+    return true;
   }
 
   /** Loads the preview again (the files changed behind the same URL, or the app is in a bad state). */

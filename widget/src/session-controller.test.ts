@@ -62,6 +62,8 @@ function recordingView(): { view: SessionView; calls: Call[]; log: () => string[
     versionAdded: (version) => void calls.push(['versionAdded', version.prompt]),
     versionRestored: record('versionRestored'),
     setRetry: record('setRetry'),
+    showVersionPreview: record('showVersionPreview'),
+    saveFile: (blob, filename) => void calls.push(['saveFile', blob.size, filename]),
     announce: record('announce'),
     ready: record('ready'),
     sessionStarted: record('sessionStarted'),

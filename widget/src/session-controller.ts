@@ -39,6 +39,10 @@ export interface SessionView {
   versionRestored(sessionId: string, projectId: string): void;
   /** Whether Retry is offered. */
   setRetry(visible: boolean): void;
+  /** A version's preview in place of the current one, until the end user goes back. */
+  showVersionPreview(url: string, sessionId: string): void;
+  /** A download to hand to the browser (the `download` feature). */
+  saveFile(blob: Blob, filename: string): void;
   /** Said to screen readers, not shown. */
   announce(text: string): void;
   ready(projectId: string): void;
@@ -56,7 +60,7 @@ export function asApiError(error: unknown): ApiError {
   return error instanceof ApiError ? error : widgetError('UNKNOWN', error instanceof Error ? error.message : String(error));
 }
 
-type Client = Pick<ApiClient, 'request' | 'followSession'>;
+type Client = Pick<ApiClient, 'request' | 'followSession'> & Partial<Pick<ApiClient, 'download'>>;
 
 /** A session that succeeded with a generation is a version: its snapshot can be restored. */
 const asVersion = (session: WidgetSession): Version | undefined =>
@@ -234,6 +238,28 @@ export class SessionController {
     } catch (error) {
       this.fail(error, false);
       return false;
+    }
+  }
+
+  /** Shows a version (a succeeded session's snapshot) in the preview, whatever the project has now. */
+  async previewVersion(sessionId: string): Promise<void> {
+    if (!this.#client) return;
+    try {
+      const { session } = await this.#client.request<{ session: { id: string; previewUrl: string | null } }>('sessionPreview', { sessionId }, this.#signal);
+      if (session.previewUrl) this.view.showVersionPreview(session.previewUrl, sessionId);
+    } catch (error) {
+      this.fail(error, false);
+    }
+  }
+
+  /** Downloads the project's current files, or a version's (`sessionId`), as a ZIP; the view saves it. */
+  async download(sessionId?: string): Promise<void> {
+    if (!this.#client?.download || !this.#projectId) return;
+    try {
+      const { blob, filename } = await this.#client.download(sessionId ? `/v1/sessions/${sessionId}/archive.zip` : `/v1/projects/${this.#projectId}/archive.zip`, this.#signal);
+      this.view.saveFile(blob, filename);
+    } catch (error) {
+      this.fail(error, false);
     }
   }
 

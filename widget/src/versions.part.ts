@@ -19,9 +19,22 @@ export class VersionList {
 
   constructor(
     private readonly parts: { list: HTMLElement; empty: HTMLElement },
-    private readonly options: { strings: () => WidgetStrings; locale: () => string | undefined; readonly: () => boolean; onRestore(sessionId: string): void },
+    private readonly options: {
+      strings: () => WidgetStrings;
+      locale: () => string | undefined;
+      readonly: () => boolean;
+      /** Whether each version offers Download (the `download` feature). */
+      downloads: () => boolean;
+      onRestore(sessionId: string): void;
+      onDownload(sessionId: string): void;
+      onPreview(sessionId: string): void;
+    },
   ) {
     parts.list.addEventListener('click', (event) => {
+      const download = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-download]');
+      if (download) return options.onDownload(download.dataset.download!);
+      const preview = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-preview]');
+      if (preview) return options.onPreview(preview.dataset.preview!);
       const button = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-session]');
       if (button && !button.disabled) {
         button.disabled = true;
@@ -75,19 +88,25 @@ export class VersionList {
       prompt.className = 'version-prompt';
       prompt.textContent = version.prompt;
       item.append(time, prompt);
+      /** A button named for what it does to which version (its prompt and time, for screen readers). */
+      const action = (data: 'download' | 'session' | 'preview', part: string, text: string) => {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.dataset[data] = version.sessionId;
+        button.setAttribute('part', part);
+        button.textContent = text;
+        button.setAttribute('aria-label', `${text}: ${version.prompt} (${time.textContent})`);
+        item.append(button);
+      };
+      if (!current) action('preview', 'version-preview-button', strings.previewVersion);
+      if (this.options.downloads()) action('download', 'version-download-button', strings.downloadVersion);
       if (current) {
         const mark = document.createElement('span');
         mark.className = 'current';
         mark.textContent = strings.current;
         item.append(mark);
       } else if (!readonly) {
-        const button = document.createElement('button');
-        button.type = 'button';
-        button.dataset.session = version.sessionId;
-        button.setAttribute('part', 'restore-button');
-        button.textContent = strings.restore;
-        button.setAttribute('aria-label', `${strings.restore}: ${version.prompt} (${time.textContent})`);
-        item.append(button);
+        action('session', 'restore-button', strings.restore);
       }
       return item;
     });
@@ -95,10 +114,14 @@ export class VersionList {
     this.parts.empty.hidden = items.length > 0;
   }
 
+  /** When a version was made, as the end user reads it. */
+  timeOf(sessionId: string): string {
+    const version = this.#versions.find((known) => known.sessionId === sessionId);
+    return version ? new Intl.DateTimeFormat(this.options.locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(version.at)) : '';
+  }
+
   /** The announcement after a restore. */
   restoredText(sessionId: string): string {
-    const version = this.#versions.find((known) => known.sessionId === sessionId);
-    const time = version ? new Intl.DateTimeFormat(this.options.locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(version.at)) : '';
-    return fill(this.options.strings().restored, { time });
+    return fill(this.options.strings().restored, { time: this.timeOf(sessionId) });
   }
 }

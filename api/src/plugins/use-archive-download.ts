@@ -2,6 +2,8 @@ import { strToU8, Zip, ZipDeflate } from 'fflate';
 import type { Plugin } from 'graphql-yoga';
 import { decodeIdOf, EverJustError, HTTP_STATUS_BY_CODE, isSessionEnded, NotFoundError, type PrismaClient } from '@everjust/core';
 import type { ApiKeyAuthenticator } from '../auth/api-key-authenticator.js';
+import type { WidgetTokenAuthenticator } from '../auth/widget-token-authenticator.js';
+import { bearerOf, isWidgetToken } from '../auth/widget-tokens.js';
 import { requireScope } from '../auth/scopes.js';
 import type { Caller } from '../context.js';
 import type { RouteLimiter } from '../services/request-limits.js';
@@ -9,6 +11,11 @@ import type { RouteLimiter } from '../services/request-limits.js';
 export interface ArchiveDownloadOptions {
   prisma: PrismaClient;
   authenticator: ApiKeyAuthenticator;
+  /**
+   * Widget tokens may download their own project and their end user's sessions (the widget's Download
+   * buttons), from their origin only; CORS is the API's (widgetCors).
+   */
+  widgetTokens?: WidgetTokenAuthenticator;
   /** Files read from the database per step of the stream. */
   batchSize?: number;
   /** Rate limits (absent with EVERJUST_RATE_LIMITS=off): a download is one request of the caller's tenant; a refused credential counts per IP. */
@@ -31,7 +38,8 @@ const ROUTE = /^\/v1\/(projects|sessions)\/([A-Za-z0-9_-]{1,200})\/archive\.zip$
  * ZIP downloads, outside GraphQL: `GET /v1/projects/<project id>/archive.zip` (its current files) and
  * `GET /v1/sessions/<session id>/archive.zip` (the files as that session left them). A secret key in
  * `Authorization: Bearer …` with `projects:read`; tenant- and mode-scoped like every read, so another
- * tenant's or the other mode's id is a 404. The archive streams: files are read in batches and
+ * tenant's or the other mode's id is a 404. A widget token (from its origin) gets its own project and
+ * its end user's sessions, nothing else. The archive streams: files are read in batches and
  * compressed as the client reads, so a large project never sits whole in memory. Rate-limited like a
  * GraphQL request (the tenant's burst and hourly buckets, `RateLimit-*` headers, 429 `RATE_LIMITED`
  * with `Retry-After`); a request whose key is refused counts against its IP, and past that limit
@@ -54,7 +62,10 @@ export function useArchiveDownload(options: ArchiveDownloadOptions): Plugin {
       if (request.method !== 'GET') return fail(405, 'METHOD_NOT_ALLOWED', 'Only GET', { allow: 'GET' });
       let limitHeaders: Record<string, string> = {};
       try {
-        const caller = await options.authenticator.authenticate(request.headers.get('authorization')).catch(async (error: unknown) => {
+        const bearer = bearerOf(request.headers.get('authorization'));
+        const authenticate = () =>
+          options.widgetTokens && bearer !== null && isWidgetToken(bearer) ? options.widgetTokens.authenticateRequest(request) : options.authenticator.authenticate(request.headers.get('authorization'));
+        const caller = await authenticate().catch(async (error: unknown) => {
           const limit = error instanceof EverJustError && error.code === 'UNAUTHENTICATED' ? await options.limiter?.forClient('unauthenticatedPerMinute', request, serverContext) : undefined;
           limitHeaders = limit?.headers ?? {};
           throw limit?.refusal ?? error;
@@ -95,7 +106,8 @@ class ArchiveConflict extends Error {}
 
 async function projectArchive(prisma: PrismaClient, caller: Caller, globalId: string, batchSize: number) {
   const id = safeDecode('Project', globalId);
-  const project = id ? await prisma.project.findFirst({ where: { id, tenantId: caller.tenantId, mode: caller.mode, deletedAt: null }, select: { id: true, name: true } }) : null;
+  const widgetOnly = caller.widget ? { id: caller.widget.projectId } : {};
+  const project = id ? await prisma.project.findFirst({ where: { AND: [{ id, tenantId: caller.tenantId, mode: caller.mode, deletedAt: null }, widgetOnly] }, select: { id: true, name: true } }) : null;
   if (!project) throw new NotFoundError('Project', globalId);
   let after: string | undefined;
   const nextBatch: NextBatch = async () => {
@@ -116,7 +128,13 @@ async function sessionArchive(prisma: PrismaClient, caller: Caller, globalId: st
   const id = safeDecode('Session', globalId);
   const session = id
     ? await prisma.session.findFirst({
-        where: { id, tenantId: caller.tenantId, mode: caller.mode, project: { deletedAt: null } },
+        where: {
+          id,
+          tenantId: caller.tenantId,
+          mode: caller.mode,
+          project: { deletedAt: null },
+          ...(caller.widget ? { projectId: caller.widget.projectId, externalUserId: caller.widget.externalUserId } : {}),
+        },
         select: { id: true, status: true, endedAt: true, project: { select: { name: true } } },
       })
     : null;

@@ -3,7 +3,7 @@ import { TtlCache } from '../auth/ttl-cache.js';
 
 /** What a valid preview token opens: its project's files (static) or its running sandbox (proxied). */
 export type PreviewTarget =
-  | { kind: 'static'; project: PreviewProject }
+  | { kind: 'static'; project: PreviewProject; /** A version's preview: this ended session's snapshot. */ sessionId?: string }
   | { kind: 'proxy'; project: PreviewProject; upstreamUrl: string; headers: Record<string, string> };
 
 export interface PreviewProject {
@@ -65,6 +65,12 @@ export function createPreviewAccess(options: { prisma: PrismaClient; secret: str
     async check(token) {
       const verified = verifyPreviewToken(options.secret, token);
       if (!verified.ok) return verified;
+      const { sessionId } = verified.claims;
+      if (sessionId !== undefined) {
+        // A version's preview: its snapshot, while its project lives (the session's own row is checked per file).
+        const project = await options.prisma.project.findFirst({ where: { id: verified.claims.projectId, mode: verified.claims.mode, deletedAt: null }, select: { id: true, tenantId: true, mode: true } });
+        return project ? { ok: true, claims: verified.claims, target: { kind: 'static', project, sessionId } } : { ok: false, reason: 'revoked' };
+      }
       const { target, runningSince } = await resolve(verified.claims);
       if (!target) return { ok: false, reason: 'revoked' };
       if (target.kind === 'proxy' && (verified.claims.issuedAt ?? 0) < runningSince) return { ok: false, reason: 'revoked' };

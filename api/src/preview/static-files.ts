@@ -1,5 +1,5 @@
 import { extname } from 'node:path';
-import { normalizeProjectPath, type PrismaClient } from '@everjust/core';
+import { normalizeProjectPath, SESSION_END_STATUSES, type PrismaClient } from '@everjust/core';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -39,7 +39,7 @@ export type StaticFile = { status: 200; body: string | Uint8Array<ArrayBuffer>; 
  * The `static` preview's files: the project's current files, read from the database (nothing runs on
  * the server). `path` is the part of the URL after the token; a folder means its index.html.
  */
-export async function readStaticFile(prisma: PrismaClient, project: { id: string; mode: 'live' | 'test' }, urlPath: string): Promise<StaticFile> {
+export async function readStaticFile(prisma: PrismaClient, project: { id: string; mode: 'live' | 'test' }, urlPath: string, sessionId?: string): Promise<StaticFile> {
   let path: string;
   try {
     const raw = decodeURIComponent(urlPath.slice(1));
@@ -47,10 +47,16 @@ export async function readStaticFile(prisma: PrismaClient, project: { id: string
   } catch {
     return { status: 400 };
   }
-  const file = await prisma.projectFile.findFirst({
-    where: { projectId: project.id, path, project: { mode: project.mode, deletedAt: null } },
-    include: { blob: true },
-  });
+  // A version's preview reads the session's snapshot (a session of this project that has ended).
+  const file = sessionId
+    ? await prisma.sessionFile.findFirst({
+        where: { sessionId, path, session: { projectId: project.id, status: { in: [...SESSION_END_STATUSES] }, project: { mode: project.mode, deletedAt: null } } },
+        include: { blob: true },
+      })
+    : await prisma.projectFile.findFirst({
+        where: { projectId: project.id, path, project: { mode: project.mode, deletedAt: null } },
+        include: { blob: true },
+      });
   if (!file) return { status: 404 };
   const body = file.blob.binary ? new Uint8Array(Buffer.from(file.blob.content, 'base64')) : file.blob.content;
   return { status: 200, body, contentType: CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream', etag: `"${file.sha}"` };

@@ -94,7 +94,7 @@ export function usePreview(options: PreviewOptions): Plugin {
       const reporterPath = options.origin.reporterPath(route.token);
       if (target.kind === 'static') {
         if (request.method !== 'GET' && request.method !== 'HEAD') return respond(405, 'Method not allowed', { allow: 'GET, HEAD', 'content-type': TEXT });
-        const file = await readStaticFile(options.prisma, target.project, route.path);
+        const file = await readStaticFile(options.prisma, target.project, route.path, target.sessionId);
         if (file.status === 400) return respond(400, 'Bad path', { 'content-type': TEXT });
         if (file.status !== 200) return respond(404, 'Not found', { 'content-type': TEXT });
         const html = file.contentType.startsWith('text/html');

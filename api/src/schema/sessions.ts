@@ -9,6 +9,7 @@ import {
   publishEvents,
   readEvents,
   restoreSessionFiles,
+  previewUrlFor,
   screenshotUrlFor,
   sessionCancelChannel,
   ValidationError,
@@ -35,6 +36,9 @@ import { ModeEnum } from './tenant.js';
  * `node`, `Project.sessions`); for a widget token, only those of its project and its end user
  * (another end user's session on the same project is NOT_FOUND).
  */
+/** How long a version's preview link (`Session.previewUrl`) works. */
+const VERSION_PREVIEW_TTL_S = 3600;
+
 function visibleSessions(context: RequestContext): Prisma.SessionWhereInput {
   const { caller } = context;
   return {
@@ -122,6 +126,19 @@ export const SessionRef = builder.prismaNode('Session', {
         const { services } = context;
         const found = await services.prisma.sessionScreenshot.findUnique({ where: { sessionId: session.id }, select: { sessionId: true } });
         return found ? screenshotUrlFor(services.config.publicUrl, services.secret, session.id) : null;
+      },
+    }),
+    previewUrl: t.string({
+      nullable: true,
+      description:
+        "A signed link (expiring after an hour) to a static preview of the files as this session left them — a version's preview, whatever runs now. Null until it ends, and for sessions that left no files.",
+      resolve: async (session, _args, context) => {
+        if (!isSessionEnded(session.status)) return null;
+        const { services } = context;
+        const hasFiles = await services.prisma.sessionFile.findFirst({ where: { sessionId: session.id }, select: { path: true } });
+        if (!hasFiles) return null;
+        const expiresAt = Math.floor(Date.now() / 1000) + VERSION_PREVIEW_TTL_S;
+        return previewUrlFor(services.config.previewUrl, services.secret, { projectId: session.projectId, mode: session.mode === 'live' ? 'live' : 'test', expiresAt, sessionId: session.id });
       },
     }),
     files: t.field({
