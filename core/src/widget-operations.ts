@@ -25,7 +25,7 @@ export const WIDGET_OPERATION_IDS: Readonly<Record<WidgetOperationName, string>>
   answerSession: '8fe4db0e314f7c665462fed273d1f5e2b6dfc4d34082a007365e16e83287d140',
   startPreview: '538ed2171a4d0f331c008ae04e4f348cfb5a18677f9f2b952e6853667d8dc0e5',
   restoreSnapshot: '4cb64a213e7dc6409713f0a71254cd3da3db808f167fff877e0c7620c835c9a3',
-  sessionEvents: '5df0ec2a738c95b78aa34cfaf5c05f93e8731f23747ee3ea17b787866f3c3861',
+  sessionEvents: '6ec6c788818201262c272aa2f4ffaa6b92ab33724503d7d9d15ba122a09869bd',
 };
 
 /**
@@ -94,6 +94,8 @@ export const WIDGET_DOCUMENTS: Readonly<Record<WidgetOperationName, string>> = {
     ... on PreviewFailedEvent { reason }
     ... on ErrorEvent { code message retryable }
     ... on QuestionEvent { question choices }
+    ... on PreviewCheckedEvent { checkErrors: errors { message } }
+    ... on RepairStartedEvent { round repairErrors: errors { message } }
     ... on DoneEvent { status error { code message } }
   }
 }`,
@@ -105,6 +107,26 @@ export const WIDGET_DOCUMENTS: Readonly<Record<WidgetOperationName, string>> = {
  * never sends these. Drop one once no deployed widget does.
  */
 export const RETIRED_WIDGET_DOCUMENTS: readonly string[] = [
+  // sessionEvents before the preview check and repair events (5df0ec2a738c95b78aa34cfaf5c05f93e8731f23747ee3ea17b787866f3c3861).
+  `subscription WidgetSessionEvents($sessionId: ID!, $afterSeq: Int) {
+  sessionEvents(sessionId: $sessionId, afterSeq: $afterSeq) {
+    seq
+    type
+    at
+    ... on StatusEvent { status step statusMessage: message }
+    ... on TextDeltaEvent { text }
+    ... on FileWrittenEvent { path size }
+    ... on FileDeletedEvent { path }
+    ... on CommandStartedEvent { commandId command }
+    ... on CommandOutputEvent { commandId stream text }
+    ... on CommandFinishedEvent { commandId exitCode durationMs timedOut }
+    ... on PreviewReadyEvent { url expiresAt }
+    ... on PreviewFailedEvent { reason }
+    ... on ErrorEvent { code message retryable }
+    ... on QuestionEvent { question choices }
+    ... on DoneEvent { status error { code message } }
+  }
+}`,
   // project before the conversation history (ea9718b413043614cea27dfa6f72e884135a0244639dd20211a5fbe7466ecab3).
   `query WidgetProject($projectId: ID!) {
   project(id: $projectId) {

@@ -63,4 +63,9 @@ export interface WidgetSessionEvent {
   /** A `question` event's: what the model asks, and the answers to offer (empty: a free answer). */
   question?: string;
   choices?: string[];
+  /** `preview_checked`: what the headless browser found (empty: a clean load). */
+  checkErrors?: Array<{ message: string }>;
+  /** `repair_started`: which round, and the errors it repairs. */
+  round?: number;
+  repairErrors?: Array<{ message: string }>;
 }

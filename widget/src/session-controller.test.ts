@@ -116,6 +116,9 @@ describe('SessionController', () => {
       { type: 'command_started', commandId: 'c1', command: 'npm test' },
       { type: 'command_finished', commandId: 'c1', exitCode: 0, durationMs: 1500 },
       { type: 'preview_ready', url: 'https://preview.test/p/' },
+      { type: 'preview_checked', checkErrors: [{ message: 'Uncaught Error: boom' }] },
+      { type: 'repair_started', round: 1, repairErrors: [{ message: 'Uncaught Error: boom' }] },
+      { type: 'preview_checked', checkErrors: [] },
       { type: 'done', status: 'succeeded', error: null },
     ] as unknown as WidgetSessionEvent[]);
     const controller = new SessionController(view);
@@ -125,7 +128,17 @@ describe('SessionController', () => {
     expect(await controller.send('  A counter  ')).toBe(true);
     await flush();
 
-    expect(log()).toEqual(['prompt: A counter', 'status: generate', 'file: index.html (2.0 kB)', 'command: Exited with 0 in 1.5 s', 'status: Preview ready', 'done: Build succeeded']);
+    expect(log()).toEqual([
+      'prompt: A counter',
+      'status: generate',
+      'file: index.html (2.0 kB)',
+      'command: Exited with 0 in 1.5 s',
+      'status: Preview ready',
+      'status: Checked the app in a browser: 1 error(s): Uncaught Error: boom',
+      'status: Fixing what the check found (round 1)…',
+      'status: Checked the app in a browser: no errors',
+      'done: Build succeeded',
+    ]);
     // A build that succeeded is the newest version.
     expect(calls).toContainEqual(['versionAdded', 'A counter']);
     expect(calls).toContainEqual(['appendText', 'Writing it.']);

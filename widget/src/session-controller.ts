@@ -385,6 +385,9 @@ export class SessionController {
       case 'preview_failed':
         view.offerPreview();
         break;
+      case 'repair_started':
+        view.setBadge(fill(strings.repairing, { round: event.round ?? 1 }));
+        break;
       case 'done':
         this.#finish(session, turn, event.status as SessionEndStatus, event.error ?? null);
         return;
@@ -425,6 +428,14 @@ export class SessionController {
         break;
       case 'preview_failed':
         turn.entry('error', fill(strings.previewFailed, { reason: event.reason ?? '' }));
+        break;
+      case 'preview_checked': {
+        const errors = event.checkErrors ?? [];
+        turn.entry('status', errors.length === 0 ? strings.checkedClean : fill(strings.checkedErrors, { count: errors.length, first: errors[0]!.message }));
+        break;
+      }
+      case 'repair_started':
+        turn.entry('status', fill(strings.repairing, { round: event.round ?? 1 }));
         break;
       case 'error':
         turn.entry('error', event.message ?? 'Error');
