@@ -421,6 +421,7 @@ describe('@everjust/sdk against the API', () => {
       hasAnthropicApiKey: true,
       anthropicApiKeyLast4: 'ab12',
       allowQuestions: true,
+      autoRepairRounds: 2,
     });
     expect(JSON.stringify(await live.tenant.get())).not.toContain(ownKey);
     await expectError(live.tenant.update({ generation: { instructions: 'x'.repeat(10_001) } }), ValidationError, 'BAD_USER_INPUT');
