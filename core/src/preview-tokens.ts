@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { openTokenFields, signTokenFields } from './signed-tokens.js';
 
 /**
  * Signed, expiring preview tokens: every preview URL is `<EVERJUST_PREVIEW_URL>/<token>/…`, served by
@@ -23,30 +23,19 @@ export interface PreviewClaims {
   sessionId?: string;
 }
 
-const sign = (secret: string, body: string) => createHmac('sha256', `preview:${secret}`).update(body).digest('base64url');
-
 export function signPreviewToken(secret: string, claims: PreviewClaims): string {
   const fields: Record<string, unknown> = { p: claims.projectId, m: claims.mode, e: claims.expiresAt };
   if (claims.issuedAt !== undefined) fields.i = claims.issuedAt;
   if (claims.sessionId !== undefined) fields.s = claims.sessionId;
-  const body = Buffer.from(JSON.stringify(fields)).toString('base64url');
-  return `${body}.${sign(secret, body)}`;
+  return signTokenFields('preview', secret, fields);
 }
 
 export type PreviewTokenCheck = { ok: true; claims: PreviewClaims } | { ok: false; reason: 'malformed' | 'bad-signature' | 'expired' };
 
 export function verifyPreviewToken(secret: string, token: string, now = Date.now()): PreviewTokenCheck {
-  const [body, signature, extra] = token.split('.');
-  if (!body || !signature || extra !== undefined) return { ok: false, reason: 'malformed' };
-  const expected = Buffer.from(sign(secret, body));
-  const given = Buffer.from(signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'bad-signature' };
-  let parsed: { p?: unknown; m?: unknown; e?: unknown; i?: unknown; s?: unknown };
-  try {
-    parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'malformed' };
-  }
+  const opened = openTokenFields('preview', secret, token);
+  if (!opened.ok) return opened;
+  const parsed = opened.fields as { p?: unknown; m?: unknown; e?: unknown; i?: unknown; s?: unknown };
   if (typeof parsed.p !== 'string' || (parsed.m !== 'live' && parsed.m !== 'test') || typeof parsed.e !== 'number') return { ok: false, reason: 'malformed' };
   if (parsed.i !== undefined && typeof parsed.i !== 'number') return { ok: false, reason: 'malformed' };
   if (parsed.s !== undefined && typeof parsed.s !== 'string') return { ok: false, reason: 'malformed' };

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { openTokenFields, signTokenFields } from './signed-tokens.js';
 
 /**
  * Signed, expiring links to a session's preview screenshot (the preview check's PNG):
@@ -15,26 +15,15 @@ export interface ScreenshotClaims {
 /** How long a screenshot link is signed for. */
 export const SCREENSHOT_TTL_SECONDS = 60 * 60;
 
-const sign = (secret: string, body: string) => createHmac('sha256', `screenshot:${secret}`).update(body).digest('base64url');
-
 export function signScreenshotToken(secret: string, claims: ScreenshotClaims): string {
-  const body = Buffer.from(JSON.stringify({ s: claims.sessionId, e: claims.expiresAt })).toString('base64url');
-  return `${body}.${sign(secret, body)}`;
+  return signTokenFields('screenshot', secret, { s: claims.sessionId, e: claims.expiresAt });
 }
 
 /** The token's claims, or null when it is malformed, forged or expired. */
 export function verifyScreenshotToken(secret: string, token: string, now = Date.now()): ScreenshotClaims | null {
-  const [body, signature, extra] = token.split('.');
-  if (!body || !signature || extra !== undefined) return null;
-  const expected = Buffer.from(sign(secret, body));
-  const given = Buffer.from(signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
-  let parsed: { s?: unknown; e?: unknown };
-  try {
-    parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
-  } catch {
-    return null;
-  }
+  const opened = openTokenFields('screenshot', secret, token);
+  if (!opened.ok) return null;
+  const parsed = opened.fields as { s?: unknown; e?: unknown };
   if (typeof parsed.s !== 'string' || typeof parsed.e !== 'number' || parsed.e * 1000 <= now) return null;
   return { sessionId: parsed.s, expiresAt: parsed.e };
 }

@@ -426,9 +426,8 @@ export class EverJustBuilder extends HTMLElement {
     const { form, prompt, cancel, retry, previewButton, fileList, earlier, tabs, download } = this.refs;
     download.addEventListener('click', () => void this.download());
     this.refs.backToCurrent.addEventListener('click', () => {
-      this.clearAppErrors();
+      this.showingCurrent();
       this.preview!.backToCurrent();
-      this.refs!.versionBanner.hidden = true;
     });
     form.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -501,6 +500,17 @@ export class EverJustBuilder extends HTMLElement {
     appErrors.hidden = true;
   }
 
+  /** The preview goes back to the current files: no version banner, nothing reported by the last load. */
+  private showingCurrent(): void {
+    this.clearAppErrors();
+    this.refs!.versionBanner.hidden = true;
+  }
+
+  /** The prompt asks for an app, or for a change once there are files. */
+  private updatePromptLabel(): void {
+    this.refs!.promptLabel.textContent = this.files!.size > 0 ? this.texts.promptLabelFollowUp : this.texts.promptLabel;
+  }
+
   private selectTab(name: string): void {
     for (const tab of this.refs!.tabs.querySelectorAll<HTMLButtonElement>('[role="tab"]')) {
       const selected = tab.dataset.tab === name;
@@ -516,7 +526,7 @@ export class EverJustBuilder extends HTMLElement {
     for (const element of root.querySelectorAll<HTMLElement>('[data-text]')) element.textContent = this.texts[element.dataset.text as keyof WidgetStrings];
     for (const element of root.querySelectorAll<HTMLElement>('[data-title]')) element.title = this.texts[element.dataset.title as keyof WidgetStrings];
     const refs = this.refs!;
-    if (this.sessions.projectId && this.files!.size > 0) refs.promptLabel.textContent = this.texts.promptLabelFollowUp;
+    this.updatePromptLabel();
     refs.form.hidden = this.readOnly;
     refs.download.hidden = !this.hasFeature('download');
     refs.readonlyNote.hidden = !this.readOnly;
@@ -618,7 +628,7 @@ export class EverJustBuilder extends HTMLElement {
       setHasEarlier: (hasEarlier) => this.thread!.setHasEarlier(hasEarlier),
       showFiles: (files) => {
         this.files!.show(files);
-        refs().promptLabel.textContent = files.length > 0 ? this.texts.promptLabelFollowUp : this.texts.promptLabel;
+        this.updatePromptLabel();
       },
       fileWritten: (path, size) => this.files!.set(path, size),
       fileDeleted: (path) => this.files!.delete(path),
@@ -626,8 +636,7 @@ export class EverJustBuilder extends HTMLElement {
       selectedPath: () => this.files!.selectedPath,
       hasFiles: () => this.files!.size > 0,
       showPreview: (url) => {
-        this.clearAppErrors();
-        this.refs!.versionBanner.hidden = true;
+        this.showingCurrent();
         this.preview!.show(url);
       },
       showVersionPreview: (url, sessionId) => {
@@ -640,9 +649,8 @@ export class EverJustBuilder extends HTMLElement {
         announce(versionBannerText.textContent);
       },
       reloadPreview: () => {
-        this.clearAppErrors();
         // A version shown in the preview gives way to the current files.
-        refs().versionBanner.hidden = true;
+        this.showingCurrent();
         if (!this.preview!.backToCurrent()) this.preview!.reload();
       },
       offerPreview: () => this.preview!.offer(),
@@ -650,7 +658,7 @@ export class EverJustBuilder extends HTMLElement {
       showVersions: (versions, current, more) => (more ? this.versions!.append(versions) : this.versions!.show(versions, current)),
       versionAdded: (version) => {
         this.versions!.add(version);
-        refs().promptLabel.textContent = this.texts.promptLabelFollowUp;
+        this.updatePromptLabel();
       },
       versionRestored: (sessionId, projectId) => {
         this.versions!.setCurrent(sessionId);

@@ -18,7 +18,7 @@ import type { HostResolver } from './webhooks/target-guard.js';
 export { Worker } from './worker.js';
 export type { LlmProvider, LlmStreamPart, LlmRequest, LlmMessage } from './llm/llm-provider.js';
 export { createOffline } from './llm/offline.js';
-export { buildRepairPrompt, filesInvolved, type RepairFile } from './llm/prompts/repair-prompt.js';
+export { buildRepairPrompt, MAX_REPAIR_ERRORS, readRepairFiles } from './llm/prompts/repair-prompt.js';
 export { createAnthropic } from './llm/anthropic.js';
 export type { SandboxFile, SandboxProvider } from './sandbox/sandbox-provider.js';
 export { createDaytona } from './sandbox/daytona.js';

@@ -20,6 +20,8 @@ export interface PreviewAccess {
 }
 
 interface Resolved {
+  /** The token's project, while it is not deleted (what a version's preview needs). */
+  project: PreviewProject | null;
   target: PreviewTarget | null;
   /** A proxied token must be issued at or after this (ms): the sandbox's start. */
   runningSince: number;
@@ -45,17 +47,18 @@ export function createPreviewAccess(options: { prisma: PrismaClient; secret: str
       where: { id: claims.projectId, mode: claims.mode, deletedAt: null },
       select: { id: true, tenantId: true, mode: true, sandbox: true },
     });
-    let resolved: Resolved = { target: null, runningSince: 0, readAt };
+    let resolved: Resolved = { project: null, target: null, runningSince: 0, readAt };
     if (project) {
       const { sandbox, ...rest } = project;
+      resolved.project = rest;
       if (sandbox && sandbox.provider !== 'static') {
         // A proxied preview exists only while its sandbox runs and answers somewhere.
         if (sandbox.status === 'running' && sandbox.upstreamUrl && sandbox.runningSince) {
           const headers = sandbox.upstreamHeaders ? (JSON.parse(openSecret(options.secret, sandbox.upstreamHeaders, UPSTREAM_HEADERS_CONTEXT)) as Record<string, string>) : {};
-          resolved = { target: { kind: 'proxy', project: rest, upstreamUrl: sandbox.upstreamUrl, headers }, runningSince: sandbox.runningSince.getTime(), readAt };
+          resolved = { project: rest, target: { kind: 'proxy', project: rest, upstreamUrl: sandbox.upstreamUrl, headers }, runningSince: sandbox.runningSince.getTime(), readAt };
         }
       } else {
-        resolved = { target: { kind: 'static', project: rest }, runningSince: 0, readAt };
+        resolved = { project: rest, target: { kind: 'static', project: rest }, runningSince: 0, readAt };
       }
     }
     cache.set(key, resolved);
@@ -65,13 +68,11 @@ export function createPreviewAccess(options: { prisma: PrismaClient; secret: str
     async check(token) {
       const verified = verifyPreviewToken(options.secret, token);
       if (!verified.ok) return verified;
+      const { project, target, runningSince } = await resolve(verified.claims);
+      // A version's preview: that session's snapshot, served statically while its project lives,
+      // whatever its sandbox does (the session itself is checked with each file it serves).
       const { sessionId } = verified.claims;
-      if (sessionId !== undefined) {
-        // A version's preview: its snapshot, while its project lives (the session's own row is checked per file).
-        const project = await options.prisma.project.findFirst({ where: { id: verified.claims.projectId, mode: verified.claims.mode, deletedAt: null }, select: { id: true, tenantId: true, mode: true } });
-        return project ? { ok: true, claims: verified.claims, target: { kind: 'static', project, sessionId } } : { ok: false, reason: 'revoked' };
-      }
-      const { target, runningSince } = await resolve(verified.claims);
+      if (sessionId !== undefined) return project ? { ok: true, claims: verified.claims, target: { kind: 'static', project, sessionId } } : { ok: false, reason: 'revoked' };
       if (!target) return { ok: false, reason: 'revoked' };
       if (target.kind === 'proxy' && (verified.claims.issuedAt ?? 0) < runningSince) return { ok: false, reason: 'revoked' };
       return { ok: true, claims: verified.claims, target };

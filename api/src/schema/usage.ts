@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { limitsFor, SESSION_ACTIVE_STATUSES, ValidationError, utcDayWindow, utcMonthWindow, type Prisma, encodeId } from '@everjust/core';
+import { limitsFor, SESSION_ACTIVE_STATUSES, storageUsed, ValidationError, utcDayWindow, utcMonthWindow, type Prisma, encodeId } from '@everjust/core';
 import { requireScope, requireSecretKey } from '../auth/scopes.js';
 import type { RequestContext } from '../context.js';
-import { storageUsed } from '../services/quotas.js';
 import { builder } from './builder.js';
 import { TenantRef } from './tenant.js';
 

@@ -1,8 +1,5 @@
-import { readProjectFile, ValidationError, type PreviewCheckError, type PrismaClient } from '@everjust/core';
-import { buildRepairPrompt, filesInvolved, type RepairFile } from '@everjust/worker';
-
-/** The most recently seen errors a `fixPreviewErrors` session gets. */
-const MAX_REPORTED_ERRORS = 20;
+import { ValidationError, type PreviewCheckError, type PrismaClient } from '@everjust/core';
+import { buildRepairPrompt, MAX_REPAIR_ERRORS, readRepairFiles } from '@everjust/worker';
 
 /** The reporter's kinds as the preview check names them. */
 function checkKind(kind: string): PreviewCheckError['kind'] {
@@ -18,7 +15,7 @@ function checkKind(kind: string): PreviewCheckError['kind'] {
  * project has none recorded.
  */
 export async function previewRepairPrompt(prisma: PrismaClient, projectId: string, request: string): Promise<string> {
-  const rows = await prisma.previewError.findMany({ where: { projectId }, orderBy: { lastSeenAt: 'desc' }, take: MAX_REPORTED_ERRORS });
+  const rows = await prisma.previewError.findMany({ where: { projectId }, orderBy: { lastSeenAt: 'desc' }, take: MAX_REPAIR_ERRORS });
   if (rows.length === 0) {
     const message = 'the project has no recorded preview errors (Project.previewErrors) to fix';
     throw new ValidationError(`input.fixPreviewErrors: ${message}`, { issues: [{ path: ['input', 'fixPreviewErrors'], message }] });
@@ -27,12 +24,7 @@ export async function previewRepairPrompt(prisma: PrismaClient, projectId: strin
     kind: checkKind(row.kind),
     message: row.message,
     ...(row.source ? { source: row.source } : {}),
-    ...(row.line ? { line: row.line } : {}),
+    ...(row.line != null ? { line: row.line } : {}),
   }));
-  const files: RepairFile[] = [];
-  for (const path of filesInvolved(errors)) {
-    const content = await readProjectFile(prisma, projectId, path);
-    if (content !== null) files.push({ path, content });
-  }
-  return buildRepairPrompt({ errors, files, ...(request ? { request } : {}) });
+  return buildRepairPrompt({ errors, files: await readRepairFiles(prisma, projectId, errors), ...(request ? { request } : {}) });
 }

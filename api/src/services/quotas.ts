@@ -1,4 +1,4 @@
-import { limitsFor, Prisma, QuotaExceededError, utcDay, utcDayWindow, utcMonthWindow, ValidationError, type SessionKind } from '@everjust/core';
+import { limitsFor, Prisma, QuotaExceededError, storageUsed, utcDay, utcDayWindow, utcMonthWindow, ValidationError, type SessionKind } from '@everjust/core';
 import type { Caller } from '../context.js';
 
 type Transaction = Prisma.TransactionClient;
@@ -107,14 +107,6 @@ export async function checkSessionQuotas(
       if (tokens >= budget.tokensPerDay) throw new QuotaExceededError('endUser.tokensPerDay', budget.tokensPerDay, day.end);
     }
   }
-}
-
-/** Bytes of file content a tenant's projects hold (each project's files counted once per path). */
-export async function storageUsed(client: Pick<Transaction, '$queryRaw'>, tenantId: string, mode: 'live' | 'test'): Promise<number> {
-  const rows = await client.$queryRaw<{ bytes: bigint | null }[]>`
-    SELECT sum(pf.size)::bigint AS bytes FROM project_files pf JOIN projects p ON p.id = pf.project_id
-    WHERE p.tenant_id = ${tenantId}::uuid AND p.mode = ${mode}::"Mode" AND p.deleted_at IS NULL`;
-  return Number(rows[0]?.bytes ?? 0);
 }
 
 /** Refuses a write that would take the tenant's storage past its limit. */

@@ -228,3 +228,14 @@ export async function replaceProjectFiles(client: Client, projectId: string, fil
   if (files.length > 0) await client.projectFile.createMany({ data: files.map(({ path, sha, size }) => ({ projectId, path, sha, size })) });
   return files;
 }
+
+/**
+ * Bytes of file content a tenant's projects hold in a mode (each project's files counted once per path,
+ * deleted projects not at all): what the storage quota counts, in the API and in the worker alike.
+ */
+export async function storageUsed(client: Pick<PrismaClient, '$queryRaw'> | Prisma.TransactionClient, tenantId: string, mode: 'live' | 'test'): Promise<number> {
+  const rows = await client.$queryRaw<{ bytes: bigint | null }[]>`
+    SELECT sum(pf.size)::bigint AS bytes FROM project_files pf JOIN projects p ON p.id = pf.project_id
+    WHERE p.tenant_id = ${tenantId}::uuid AND p.mode = ${mode}::"Mode" AND p.deleted_at IS NULL`;
+  return Number(rows[0]?.bytes ?? 0);
+}

@@ -1,6 +1,6 @@
 import type { LlmContentBlock, LlmMessage, LlmStreamPart } from '../llm/llm-provider.js';
-import { readProjectFile, type PreviewCheckError } from '@everjust/core';
-import { buildRepairPrompt, filesInvolved, isRepairPrompt, type RepairFile } from '../llm/prompts/repair-prompt.js';
+import { readSessionMessages, type PreviewCheckError } from '@everjust/core';
+import { buildRepairPrompt, isRepairPrompt, readRepairFiles } from '../llm/prompts/repair-prompt.js';
 import { buildSystemPrompt } from '../llm/prompts/system-prompt.js';
 import { ASK_USER_TOOL_NAME, askUserInput, createAskUserTool } from '../tools/ask-user-tool.js';
 import { createCommandTool } from '../tools/command-tool.js';
@@ -54,16 +54,13 @@ async function repair(
   const lease = { jobId: job.id, workerId: job.lockedBy, attempt: job.attempts };
   const { autoRepairRounds: rounds } = await prisma.tenant.findUniqueOrThrow({ where: { id: session.tenantId }, select: { autoRepairRounds: true } });
   let errors = found;
-  let round = (await loadStoredConversation(prisma, session.id)).messages.filter(isRepairMessage).length;
+  // Rounds an earlier attempt already stored count (a resumed job goes on from them).
+  let round = (await readSessionMessages(prisma, session.id)).filter(isRepairMessage).length;
   let unhelpful = 0;
   while (errors && errors.length > 0 && round < rounds) {
     round++;
     await writer.append({ type: 'repair_started', payload: { round, errors } });
-    const files: RepairFile[] = [];
-    for (const path of filesInvolved(errors)) {
-      const content = await readProjectFile(prisma, session.projectId, path);
-      if (content !== null) files.push({ path, content });
-    }
+    const files = await readRepairFiles(prisma, session.projectId, errors);
     const prompt = buildRepairPrompt({ round: { round, rounds }, errors, files });
     await writer.drain();
     await storeMessages(prisma, session.id, lease, [{ role: 'user', content: [{ type: 'text', text: prompt }] }]);
@@ -83,8 +80,12 @@ async function repair(
   return Object.keys(result).length > 0 ? { result } : {};
 }
 
-function isRepairMessage(message: LlmMessage): boolean {
-  return message.role === 'user' && message.content.some((block) => block.type === 'text' && isRepairPrompt(block.text));
+/** Whether a stored message is a repair round's message (what counts the rounds already run). */
+function isRepairMessage(message: { role: string; content: readonly unknown[] }): boolean {
+  return message.role === 'user' && message.content.some((block) => {
+    const { type, text } = block as { type?: unknown; text?: unknown };
+    return type === 'text' && typeof text === 'string' && isRepairPrompt(text);
+  });
 }
 
 /** The `preview` task (`startPreview`): the preview step alone, on the project's current files. */

@@ -9,6 +9,7 @@ import {
   readZipDirectory,
   SEALED_CONTEXTS,
   SecretBoxError,
+  storageUsed,
   type ImportedFile,
 } from '@everjust/core';
 import { GitProviderError, type GitProvider } from '../git/git-provider.js';
@@ -121,10 +122,7 @@ async function checkStorage(context: TaskContext, addedBytes: number): Promise<v
   const { prisma, session } = context;
   const tenant = await prisma.tenant.findUniqueOrThrow({ where: { id: session.tenantId }, select: { tier: true, limitOverrides: true } });
   const max = limitsFor(tenant, session.mode).storageBytes;
-  const rows = await prisma.$queryRaw<Array<{ bytes: bigint | null }>>`
-    SELECT sum(pf.size)::bigint AS bytes FROM project_files pf JOIN projects p ON p.id = pf.project_id
-    WHERE p.tenant_id = ${session.tenantId}::uuid AND p.mode = ${session.mode}::"Mode" AND p.deleted_at IS NULL`;
-  const used = Number(rows[0]?.bytes ?? 0);
+  const used = await storageUsed(prisma, session.tenantId, session.mode);
   if (used + addedBytes > max) {
     throw new TaskError('QUOTA_EXCEEDED', `The import needs ${addedBytes} bytes; the tenant stores ${used} of its ${max}-byte limit. Nothing was imported.`, false);
   }

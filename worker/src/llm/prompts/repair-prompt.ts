@@ -1,4 +1,4 @@
-import type { PreviewCheckError } from '@everjust/core';
+import { readProjectFile, type PreviewCheckError, type PrismaClient } from '@everjust/core';
 
 /**
  * How every repair message begins: the model (and the offline generator, which repairs its own
@@ -8,8 +8,8 @@ export const REPAIR_PROMPT_MARKER = '[preview repair]';
 
 /** At most this much of each file involved goes into the message. */
 const MAX_FILE_CHARS = 20_000;
-/** At most this many errors are listed. */
-const MAX_ERRORS = 20;
+/** At most this many errors are listed (and asked of Project.previewErrors for fixPreviewErrors). */
+export const MAX_REPAIR_ERRORS = 20;
 
 export interface RepairFile {
   path: string;
@@ -35,6 +35,12 @@ export function filesInvolved(errors: readonly PreviewCheckError[]): string[] {
   return [...paths];
 }
 
+/** The files the errors point at (filesInvolved), as the project has them now; missing ones left out. */
+export async function readRepairFiles(prisma: PrismaClient, projectId: string, errors: readonly PreviewCheckError[]): Promise<RepairFile[]> {
+  const read = await Promise.all(filesInvolved(errors).map(async (path) => ({ path, content: await readProjectFile(prisma, projectId, path) })));
+  return read.filter((file): file is RepairFile => file.content !== null);
+}
+
 /**
  * The message of a repair round: what the preview check saw in a real browser, the files involved as
  * they are now, and what to do (fix them with the edit tool, change nothing else).
@@ -47,11 +53,11 @@ export function buildRepairPrompt(input: {
   /** The end user's own words with a `fixPreviewErrors` session. */
   request?: string;
 }): string {
-  const errors = input.errors.slice(0, MAX_ERRORS).map((error) => {
+  const errors = input.errors.slice(0, MAX_REPAIR_ERRORS).map((error) => {
     const where = error.source ? ` (${error.source}${error.line ? `:${error.line}` : ''})` : '';
     return `- ${error.kind}: ${error.message}${where}`;
   });
-  if (input.errors.length > MAX_ERRORS) errors.push(`- … and ${input.errors.length - MAX_ERRORS} more`);
+  if (input.errors.length > MAX_REPAIR_ERRORS) errors.push(`- … and ${input.errors.length - MAX_REPAIR_ERRORS} more`);
   const files = input.files.map((file) => {
     const content = file.content.length > MAX_FILE_CHARS ? `${file.content.slice(0, MAX_FILE_CHARS)}\n… (cut at ${MAX_FILE_CHARS} characters)` : file.content;
     return `<file path="${file.path}">\n${content}\n</file>`;
