@@ -5,6 +5,7 @@ import { queueDepth } from '@everjust/core';
 import type { RequestContext, Services } from './context.js';
 import { createErrorMasker } from './errors.js';
 import { attachGraphQLWebSocket } from './graphql-websocket.js';
+import { useConsoleStatic } from './console/static.js';
 import { useAuthentication } from './plugins/use-authentication.js';
 import { useMetrics } from './plugins/use-metrics.js';
 import { useRequestLog } from './plugins/use-request-log.js';
@@ -90,6 +91,8 @@ export function createApiHandler(services: Services) {
         ttlMs: services.config.imports.uploadTtlMs,
         limiter: routeLimiter,
       }),
+      // The console's page and assets (/console/, /console/assets/*): no key, like the playground.
+      useConsoleStatic({ publicUrl: services.config.publicUrl, previewUrl: services.config.previewUrl, logger: services.logger }),
       // Widget tokens: checked, then held to the widget's persisted operations, before any parsing.
       useWidgetAccess({ widgetTokens: services.widgetTokens }),
       useAuthentication({ authenticator: services.authenticator, widgetTokens: services.widgetTokens }),

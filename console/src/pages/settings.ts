@@ -1,0 +1,134 @@
+import { currentMode, gql } from '../api.js';
+import { field, h, replace } from '../dom.js';
+import type { PageContext } from '../router.js';
+import { actionButton, errorBox, form, loading, pageHeader, section } from '../ui.js';
+
+/**
+ * Tenant settings: allowed widget origins, generation settings (model, instructions, repair rounds,
+ * questions, your own Anthropic key) and the GitHub and DigitalOcean tokens. Every secret is
+ * write-only: the page says whether one is stored (and the last four characters of the Anthropic
+ * key, as the API tells them), never shows it, and its field is empty after saving.
+ */
+
+const SETTINGS_QUERY = `query ConsoleSettings {
+  viewer {
+    id name tier allowedOrigins gitHubTokenSet digitalOceanTokenSet
+    generation { model instructions autoRepairRounds allowQuestions hasAnthropicApiKey anthropicApiKeyLast4 availableModels }
+  }
+}`;
+const UPDATE_TENANT = `mutation ConsoleUpdateTenant($input: UpdateTenantInput!) { updateTenant(input: $input) { id } }`;
+const SET_GITHUB = `mutation ConsoleSetGitHubToken($token: String) { setGitHubToken(input: { token: $token }) { gitHubTokenSet } }`;
+const SET_DIGITALOCEAN = `mutation ConsoleSetDigitalOceanToken($token: String) { setDigitalOceanToken(input: { token: $token }) { digitalOceanTokenSet } }`;
+
+const secretInput = (name: string) => h('input', { type: 'password', name, autocomplete: 'new-password', spellcheck: 'false' });
+
+export async function settingsPage(context: PageContext) {
+  const { main, signal } = context;
+  const body = h('div', null, loading('Loading settings…'));
+  main.append(pageHeader('Settings', 'Tenant settings apply to both modes; changing them takes live mode.'), body);
+  let viewer: any;
+  try {
+    viewer = (await gql(SETTINGS_QUERY, {}, signal)).viewer;
+  } catch (error) {
+    if (signal.aborted) return;
+    replace(body, errorBox(error, () => {
+      main.replaceChildren();
+      void settingsPage(context);
+    }));
+    return;
+  }
+  const reload = async () => {
+    viewer = (await gql(SETTINGS_QUERY, {}, signal)).viewer;
+    draw();
+  };
+  const draw = () => replace(body, currentMode() === 'test' ? h('p', { class: 'notice warn' }, 'You are in test mode: the API refuses changes to tenant settings from test mode. Switch the mode off to change them.') : null, originsCard(), generationCard(), tokensCard());
+
+  const originsCard = () => {
+    const origins = h('textarea', { name: 'allowedOrigins', rows: '4', spellcheck: 'false' });
+    origins.value = viewer.allowedOrigins.join('\n');
+    return section(
+      'Allowed origins',
+      form('Allowed origins', [field('Origins, one per line', origins, 'The pages where <everjust-builder> may run with a widget token, as scheme://host[:port].')], 'Save origins', async () => {
+        const allowedOrigins = origins.value.split(/\s+/).map((origin) => origin.trim()).filter(Boolean);
+        await gql(UPDATE_TENANT, { input: { allowedOrigins } });
+        await reload();
+        return 'Saved.';
+      }),
+    );
+  };
+
+  const generationCard = () => {
+    const generation = viewer.generation;
+    const model = h('select', { name: 'model' }, h('option', { value: '', selected: !generation.model }, "The platform's default"), generation.availableModels.map((name: string) => h('option', { value: name, selected: name === generation.model }, name)));
+    const instructions = h('textarea', { name: 'instructions', rows: '5', maxlength: '10000' });
+    instructions.value = generation.instructions ?? '';
+    const rounds = h('select', { name: 'autoRepairRounds' }, [0, 1, 2, 3].map((value) => h('option', { value: String(value), selected: value === generation.autoRepairRounds }, value === 0 ? 'Off' : String(value))));
+    const questions = h('input', { type: 'checkbox', name: 'allowQuestions', checked: generation.allowQuestions, id: 'allow-questions' });
+    const anthropicKey = secretInput('anthropicApiKey');
+    const keyState = generation.hasAnthropicApiKey ? `Your own key is stored (ending in ${generation.anthropicApiKeyLast4 ?? '····'}). Type a new one to replace it.` : 'No key stored: sessions run on the platform’s key.';
+    return section(
+      'Generation',
+      form(
+        'Generation settings',
+        [
+          h('div', { class: 'grid-form' }, field('Default model', model), field('Repair rounds after a preview check', rounds)),
+          field('Instructions added to every live session', instructions),
+          h('div', { class: 'field' }, h('label', { class: 'check', for: 'allow-questions' }, questions, 'The model may ask the end user a question when a request is ambiguous')),
+          field('Your own Anthropic API key (write-only)', anthropicKey, keyState),
+        ],
+        'Save generation settings',
+        async () => {
+          const input: Record<string, unknown> = {
+            model: model.value || null,
+            instructions: instructions.value.trim() || null,
+            autoRepairRounds: Number(rounds.value),
+            allowQuestions: questions.checked,
+          };
+          if (anthropicKey.value.trim()) input.anthropicApiKey = anthropicKey.value.trim();
+          await gql(UPDATE_TENANT, { input: { generation: input } });
+          anthropicKey.value = '';
+          await reload();
+          return 'Saved.';
+        },
+      ),
+      generation.hasAnthropicApiKey
+        ? actionButton('Remove my Anthropic key', async () => {
+            await gql(UPDATE_TENANT, { input: { generation: { anthropicApiKey: null } } });
+            await reload();
+          }, { class: 'danger small' })
+        : null,
+    );
+  };
+
+  const tokenForm = (title: string, stored: boolean, mutation: string, help: string) => {
+    const token = secretInput(title.toLowerCase().replace(/\W+/g, '-'));
+    return h(
+      'div',
+      { class: 'token' },
+      h('h3', null, title),
+      h('p', { class: 'hint' }, stored ? 'A token is stored.' : 'No token stored.'),
+      form(`${title} token`, [field(`${title} token (write-only)`, token, help)], `Save ${title} token`, async () => {
+        if (!token.value.trim()) throw new Error('Type the token first.');
+        await gql(mutation, { token: token.value.trim() });
+        token.value = '';
+        await reload();
+        return 'Saved.';
+      }),
+      stored
+        ? actionButton(`Remove the ${title} token`, async () => {
+            await gql(mutation, { token: null });
+            await reload();
+          }, { class: 'danger small' })
+        : null,
+    );
+  };
+
+  const tokensCard = () =>
+    section(
+      'Tokens',
+      tokenForm('GitHub', viewer.gitHubTokenSet, SET_GITHUB, 'For live exports and deploys: repo scope, or Contents and Administration write.'),
+      tokenForm('DigitalOcean', viewer.digitalOceanTokenSet, SET_DIGITALOCEAN, 'For deploys to App Platform in your own account.'),
+    );
+
+  draw();
+}
