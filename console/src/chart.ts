@@ -22,9 +22,9 @@ export interface ChartOptions {
   integer?: boolean;
 }
 
-const WIDTH = 600;
-const HEIGHT = 190;
-const LEFT = 54;
+const WIDTH = 440;
+const HEIGHT = 170;
+const LEFT = 48;
 const BOTTOM = 22;
 const TOP = 8;
 

@@ -119,7 +119,10 @@ async function render(focus = false) {
   try {
     await found.route.render({ main, params: found.params, query: new URLSearchParams(location.search), signal: controller.signal });
     // Drawn with its data (or its error message): what the tests and the first-paint benchmark wait for.
-    if (!controller.signal.aborted) main.dataset.ready = found.route.section;
+    if (!controller.signal.aborted) {
+      main.dataset.ready = found.route.section;
+      performance.mark('console:drawn', { detail: found.route.section });
+    }
   } catch (error) {
     if (controller.signal.aborted) return;
     main.append(errorBox(error, () => void render()));

@@ -102,7 +102,7 @@ export async function projectPage(context: PageContext) {
             'div',
             null,
             h('p', null, project.sandbox?.previewUrl ? `The running preview (${project.sandbox.provider}, ${project.sandbox.status}). ` : 'The files as the latest session left them. ', h('a', { href: latestPreview, target: '_blank', rel: 'noopener' }, 'Open in a new tab')),
-            h('iframe', { class: 'preview-frame', src: latestPreview, title: `Preview of ${project.name}`, sandbox: 'allow-scripts allow-forms allow-popups allow-modals', loading: 'lazy' }),
+            h('iframe', { class: 'preview-frame', src: latestPreview, title: `Preview of ${project.name}`, sandbox: 'allow-scripts allow-forms allow-popups allow-modals' }),
           )
         : empty('No preview yet: a generation or startPreview makes one.'),
     Versions: () =>

@@ -84,7 +84,7 @@ export async function sessionPage(context: PageContext) {
     : null;
   const replayButton = h('button', { type: 'button', class: 'secondary small', onclick: () => void replay() }, 'Replay');
   main.append(
-    pageHeader(`Session ${session.kind}`, session.id, cancel, replayButton),
+    pageHeader(`${session.kind[0].toUpperCase()}${session.kind.slice(1)} session`, session.id, cancel, replayButton),
     section('Summary', summary),
     section('Event log', liveStatus, timeline),
     previewHolder,
@@ -181,7 +181,7 @@ function createRenderer(timeline: HTMLElement, previewHolder: HTMLElement) {
         { class: 'card', 'aria-label': 'Preview' },
         h('h2', null, 'Preview'),
         h('p', null, h('a', { href: url, target: '_blank', rel: 'noopener' }, 'Open the preview in a new tab')),
-        h('iframe', { class: 'preview-frame', src: url, title: 'Preview of the app', sandbox: 'allow-scripts allow-forms allow-popups allow-modals', loading: 'lazy' }),
+        h('iframe', { class: 'preview-frame', src: url, title: 'Preview of the app', sandbox: 'allow-scripts allow-forms allow-popups allow-modals' }),
       ),
     );
 
