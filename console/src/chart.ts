@@ -65,7 +65,12 @@ export function barChart(options: ChartOptions): HTMLElement {
   });
   const labelEvery = Math.max(1, Math.ceil(days.length / 6));
   const labels = days.map((day, index) =>
-    index % labelEvery === 0 || index === days.length - 1 ? svg('text', { class: 'axis', x: (LEFT + index * slot + slot / 2).toFixed(1), y: HEIGHT - 6, 'text-anchor': 'middle' }, day.slice(5)) : null,
+    // The last label ends at the edge instead of running past it; one too close to it gives way.
+    index === days.length - 1
+      ? svg('text', { class: 'axis', x: WIDTH - 4, y: HEIGHT - 6, 'text-anchor': 'end' }, day.slice(5))
+      : index % labelEvery === 0 && days.length - 1 - index >= labelEvery / 2
+        ? svg('text', { class: 'axis', x: (LEFT + index * slot + slot / 2).toFixed(1), y: HEIGHT - 6, 'text-anchor': 'middle' }, day.slice(5))
+        : null,
   );
   return h(
     'figure',
