@@ -54,7 +54,8 @@ const consoleFetch: FetchFunction = async (input, init) => {
   const headers = new Headers(init?.headers as HeadersInit);
   headers.delete('authorization');
   if (session) headers.set('x-everjust-csrf', session.csrfToken);
-  headers.set('x-everjust-mode', mode);
+  // A call may name its mode (tenant settings are live-mode writes, whatever the switch says).
+  if (!headers.has('x-everjust-mode')) headers.set('x-everjust-mode', mode);
   const response = await fetch(input as RequestInfo, { ...(init as RequestInit), headers, credentials: 'same-origin' });
   if (response.status === 401) queueMicrotask(() => signOutLocally());
   return response as any;
@@ -85,10 +86,10 @@ export async function loadSession(): Promise<ConsoleSession | undefined> {
 }
 
 /** Runs a query or mutation and returns its `data`; an error as an ApiError (code, message). */
-export function gql<T = any>(query: string, variables: Record<string, unknown> = {}, signal?: AbortSignal): Promise<T> {
+export function gql<T = any>(query: string, variables: Record<string, unknown> = {}, signal?: AbortSignal, options: { mode?: Mode } = {}): Promise<T> {
   // Mutations are retried only when refused before anything ran (429); reads after any passing failure.
   const policy = /^\s*mutation\b/.test(query) ? 'refused' : 'any';
-  return sender.request<T, Record<string, unknown>>(query, variables, { signal }, policy);
+  return sender.request<T, Record<string, unknown>>(query, variables, { signal, headers: options.mode ? { 'x-everjust-mode': options.mode } : undefined }, policy);
 }
 
 /** Follows a session's events from `afterSeq` until `done`, resuming after drops. */

@@ -10,7 +10,7 @@ import { badge, empty, errorBox, loading, pageHeader, table } from '../ui.js';
  * list is a link.
  */
 
-const SESSIONS_QUERY = `query ConsoleSessions($first: Int!, $after: String, $filter: SessionFilterInput) {
+const SESSIONS_QUERY = `query ConsoleSessions($first: Int!, $after: String, $filter: SessionFilter) {
   sessions(first: $first, after: $after, filter: $filter) {
     edges { node { id kind status prompt createdAt endedAt externalUserId project { id name } usage { costMicros } } }
     pageInfo { hasNextPage endCursor }
@@ -64,8 +64,10 @@ export async function sessionsPage(context: PageContext) {
   const list = h('div', null, loading('Loading sessions…'));
   main.append(pageHeader('Sessions', 'Every generation, preview, export, deploy and import, newest first.'), filters, list);
 
-  const filter: Record<string, string> = {};
-  for (const name of ['search', 'status', 'kind', 'projectId', 'externalUserId']) if (value(name)) filter[name] = value(name);
+  const filter: Record<string, string | string[]> = {};
+  for (const name of ['search', 'projectId', 'externalUserId']) if (value(name)) filter[name] = value(name);
+  // Status and kind take lists (any of them); the form picks one.
+  for (const name of ['status', 'kind']) if (value(name)) filter[name] = [value(name)];
   if (/^\d{4}-\d{2}-\d{2}$/.test(value('from'))) filter.createdAfter = new Date(`${value('from')}T00:00:00Z`).toISOString();
   if (/^\d{4}-\d{2}-\d{2}$/.test(value('to'))) filter.createdBefore = new Date(new Date(`${value('to')}T00:00:00Z`).getTime() + 86_400_000).toISOString();
 

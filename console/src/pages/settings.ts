@@ -1,4 +1,4 @@
-import { currentMode, gql } from '../api.js';
+import { gql as request } from '../api.js';
 import { field, h, replace } from '../dom.js';
 import type { PageContext } from '../router.js';
 import { actionButton, errorBox, form, loading, pageHeader, section } from '../ui.js';
@@ -7,8 +7,12 @@ import { actionButton, errorBox, form, loading, pageHeader, section } from '../u
  * Tenant settings: allowed widget origins, generation settings (model, instructions, repair rounds,
  * questions, your own Anthropic key) and the GitHub and DigitalOcean tokens. Every secret is
  * write-only: the page says whether one is stored (and the last four characters of the Anthropic
- * key, as the API tells them), never shows it, and its field is empty after saving.
+ * key, as the API tells them), never shows it, and its field is empty after saving. Settings belong to
+ * the tenant, not to a mode: the page reads and writes them in live mode whatever the switch says (the
+ * API takes tenant-wide changes from live mode only).
  */
+
+const gql = (query: string, variables: Record<string, unknown> = {}, signal?: AbortSignal) => request(query, variables, signal, { mode: 'live' });
 
 const SETTINGS_QUERY = `query ConsoleSettings {
   viewer {
@@ -25,7 +29,7 @@ const secretInput = (name: string) => h('input', { type: 'password', name, autoc
 export async function settingsPage(context: PageContext) {
   const { main, signal } = context;
   const body = h('div', null, loading('Loading settings…'));
-  main.append(pageHeader('Settings', 'Tenant settings apply to both modes; changing them takes live mode.'), body);
+  main.append(pageHeader('Settings', 'These settings belong to the tenant: they apply in live and test mode alike.'), body);
   let viewer: any;
   try {
     viewer = (await gql(SETTINGS_QUERY, {}, signal)).viewer;
@@ -41,7 +45,7 @@ export async function settingsPage(context: PageContext) {
     viewer = (await gql(SETTINGS_QUERY, {}, signal)).viewer;
     draw();
   };
-  const draw = () => replace(body, currentMode() === 'test' ? h('p', { class: 'notice warn' }, 'You are in test mode: the API refuses changes to tenant settings from test mode. Switch the mode off to change them.') : null, originsCard(), generationCard(), tokensCard());
+  const draw = () => replace(body, originsCard(), generationCard(), tokensCard());
 
   const originsCard = () => {
     const origins = h('textarea', { name: 'allowedOrigins', rows: '4', spellcheck: 'false' });

@@ -11,7 +11,7 @@ import { actionButton, badge, copyable, empty, errorBox, form, loading, pageHead
  */
 
 const ENDPOINTS_QUERY = `query ConsoleWebhookEndpoints { webhookEndpoints(first: 100) { edges { node { id url description enabled events createdAt } } } }`;
-const DELIVERY_FIELDS = 'id eventId eventType status attempts lastStatusCode lastError createdAt deliveredAt nextAttemptAt payload endpoint { id url }';
+const DELIVERY_FIELDS = 'id eventId eventType status attempts lastStatusCode lastError createdAt deliveredAt nextAttemptAt endpoint { id url } request { body headers sentAt } response { statusCode body }';
 const DELIVERIES_QUERY = `query ConsoleWebhookDeliveries($first: Int!, $after: String, $endpointId: ID, $status: WebhookDeliveryStatus) {
   webhookDeliveries(first: $first, after: $after, endpointId: $endpointId, status: $status) {
     edges { node { ${DELIVERY_FIELDS} } }
@@ -143,8 +143,7 @@ export async function webhooksPage(context: PageContext) {
   }
 
   function deliveryItem(delivery: any): HTMLElement {
-    const request = delivery.request ?? { body: delivery.payload };
-    const response = delivery.response ?? (delivery.lastStatusCode !== null || delivery.lastError ? { status: delivery.lastStatusCode, body: delivery.lastError } : null);
+    const { request, response } = delivery;
     return h(
       'li',
       null,
@@ -157,6 +156,7 @@ export async function webhooksPage(context: PageContext) {
           { class: 'meta' },
           h('div', null, h('dt', null, 'Event id'), h('dd', null, h('code', null, delivery.eventId))),
           h('div', null, h('dt', null, 'Delivery'), h('dd', null, shortId(delivery.id))),
+          h('div', null, h('dt', null, 'Last sent'), h('dd', null, formatTime(request.sentAt))),
           h('div', null, h('dt', null, 'Delivered'), h('dd', null, formatTime(delivery.deliveredAt))),
           h('div', null, h('dt', null, 'Next attempt'), h('dd', null, formatTime(delivery.nextAttemptAt))),
         ),
@@ -165,8 +165,8 @@ export async function webhooksPage(context: PageContext) {
         h('pre', { tabindex: '0', 'aria-label': 'Request body' }, JSON.stringify(request.body, null, 2)),
         h('h3', null, 'Response'),
         response
-          ? h('div', null, h('p', null, response.status ? `HTTP ${response.status}` : 'No HTTP response'), response.body ? h('pre', { tabindex: '0', 'aria-label': 'Response body' }, String(response.body)) : null)
-          : h('p', { class: 'hint' }, 'Not sent yet.'),
+          ? h('div', null, h('p', null, `HTTP ${response.statusCode}`), response.body ? h('pre', { tabindex: '0', 'aria-label': 'Response body' }, response.body) : null)
+          : h('p', { class: 'hint' }, delivery.lastError ? `No answer: ${delivery.lastError}` : 'Not sent yet.'),
         actionButton('Redeliver', async () => {
           await gql(REDELIVER_MUTATION, { id: delivery.id });
           await loadDeliveries();
