@@ -45,6 +45,8 @@ describe.skipIf(Boolean(chromiumMissing))(`the console in Chromium${chromiumMiss
 
   async function newContext(width = 1280): Promise<BrowserContext> {
     const created = await browser.newContext({ viewport: { width, height: 900 }, acceptDownloads: true });
+    // Under the test's own timeout, so a missing element fails with Playwright's message, not a bare timeout.
+    created.setDefaultTimeout(10_000);
     // Every CSP violation any page reports (the shell forbids inline code): there must be none.
     await created.addInitScript(() => {
       (window as any).cspViolations = [];
@@ -236,6 +238,7 @@ describe.skipIf(Boolean(chromiumMissing))(`the console in Chromium${chromiumMiss
     expect(await page.getByLabel('Content of index.html').textContent()).toContain('<html');
     await page.getByRole('tab', { name: 'Preview' }).click();
     expect(await page.getByTitle('Preview of Bakery site').getAttribute('src')).toMatch(/^http/);
+    expect(await page.frameLocator('iframe[title="Preview of Bakery site"]').locator('h1').textContent()).toMatch(/bakery/i);
     // The keyboard: arrow keys move between tabs (focus is on Preview after the click).
     await page.keyboard.press('ArrowRight');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Versions');

@@ -41,27 +41,36 @@ export async function settingsPage(context: PageContext) {
     }));
     return;
   }
-  const reload = async () => {
+  /**
+   * After a change: read the settings again and redraw the one card, keeping the message and the
+   * focus on its form (the card's old elements, the pressed button among them, are gone).
+   */
+  const reload = async (card: HTMLElement, build: () => HTMLElement, formLabel?: string, message = 'Saved.') => {
     viewer = (await gql(SETTINGS_QUERY, {}, signal)).viewer;
-    draw();
+    const fresh = build();
+    card.replaceWith(fresh);
+    const target = formLabel ? fresh.querySelector<HTMLFormElement>(`form[aria-label="${formLabel}"]`) : null;
+    const result = target?.querySelector('.form-result') ?? fresh.querySelector('.form-result');
+    if (result) result.textContent = message;
+    (target?.querySelector<HTMLButtonElement>('button[type="submit"]') ?? fresh.querySelector<HTMLElement>('h2'))?.focus();
   };
   const draw = () => replace(body, originsCard(), generationCard(), tokensCard());
 
-  const originsCard = () => {
+  const originsCard = (): HTMLElement => {
     const origins = h('textarea', { name: 'allowedOrigins', rows: '4', spellcheck: 'false' });
     origins.value = viewer.allowedOrigins.join('\n');
-    return section(
+    const card = section(
       'Allowed origins',
       form('Allowed origins', [field('Origins, one per line', origins, 'The pages where <everjust-builder> may run with a widget token, as scheme://host[:port].')], 'Save origins', async () => {
         const allowedOrigins = origins.value.split(/\s+/).map((origin) => origin.trim()).filter(Boolean);
         await gql(UPDATE_TENANT, { input: { allowedOrigins } });
-        await reload();
-        return 'Saved.';
+        await reload(card, originsCard, 'Allowed origins');
       }),
     );
+    return card;
   };
 
-  const generationCard = () => {
+  const generationCard = (): HTMLElement => {
     const generation = viewer.generation;
     const model = h('select', { name: 'model' }, h('option', { value: '', selected: !generation.model }, "The platform's default"), generation.availableModels.map((name: string) => h('option', { value: name, selected: name === generation.model }, name)));
     const instructions = h('textarea', { name: 'instructions', rows: '5', maxlength: '10000' });
@@ -70,7 +79,7 @@ export async function settingsPage(context: PageContext) {
     const questions = h('input', { type: 'checkbox', name: 'allowQuestions', checked: generation.allowQuestions, id: 'allow-questions' });
     const anthropicKey = secretInput('anthropicApiKey');
     const keyState = generation.hasAnthropicApiKey ? `Your own key is stored (ending in ${generation.anthropicApiKeyLast4 ?? '····'}). Type a new one to replace it.` : 'No key stored: sessions run on the platform’s key.';
-    return section(
+    const card = section(
       'Generation',
       form(
         'Generation settings',
@@ -91,21 +100,22 @@ export async function settingsPage(context: PageContext) {
           if (anthropicKey.value.trim()) input.anthropicApiKey = anthropicKey.value.trim();
           await gql(UPDATE_TENANT, { input: { generation: input } });
           anthropicKey.value = '';
-          await reload();
-          return 'Saved.';
+          await reload(card, generationCard, 'Generation settings');
         },
       ),
       generation.hasAnthropicApiKey
         ? actionButton('Remove my Anthropic key', async () => {
             await gql(UPDATE_TENANT, { input: { generation: { anthropicApiKey: null } } });
-            await reload();
+            await reload(card, generationCard, 'Generation settings', 'Your Anthropic key is removed.');
           }, { class: 'danger small' })
         : null,
     );
+    return card;
   };
 
   const tokenForm = (title: string, stored: boolean, mutation: string, help: string) => {
     const token = secretInput(title.toLowerCase().replace(/\W+/g, '-'));
+    const card = () => body.querySelector<HTMLElement>('.tokens')!;
     return h(
       'div',
       { class: 'token' },
@@ -115,24 +125,26 @@ export async function settingsPage(context: PageContext) {
         if (!token.value.trim()) throw new Error('Type the token first.');
         await gql(mutation, { token: token.value.trim() });
         token.value = '';
-        await reload();
-        return 'Saved.';
+        await reload(card(), tokensCard, `${title} token`);
       }),
       stored
         ? actionButton(`Remove the ${title} token`, async () => {
             await gql(mutation, { token: null });
-            await reload();
+            await reload(card(), tokensCard, `${title} token`, 'The token is removed.');
           }, { class: 'danger small' })
         : null,
     );
   };
 
-  const tokensCard = () =>
-    section(
+  const tokensCard = (): HTMLElement => {
+    const card = section(
       'Tokens',
       tokenForm('GitHub', viewer.gitHubTokenSet, SET_GITHUB, 'For live exports and deploys: repo scope, or Contents and Administration write.'),
       tokenForm('DigitalOcean', viewer.digitalOceanTokenSet, SET_DIGITALOCEAN, 'For deploys to App Platform in your own account.'),
     );
+    card.classList.add('tokens');
+    return card;
+  };
 
   draw();
 }

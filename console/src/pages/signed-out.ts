@@ -16,7 +16,7 @@ export function signedOutPage(message?: string): HTMLElement {
         'ol',
         null,
         h('li', null, 'On the machine that runs the API: ', h('code', null, 'pnpm everjust console link --tenant <tenant id>'), '. The embedded start (', h('code', null, 'pnpm start'), ') prints one beside your keys the first time it starts.'),
-        h('li', null, 'From your backend, with a secret key that has the ', h('code', null, 'keys:write'), ' scope: the GraphQL mutation ', h('code', null, 'createConsoleLink(input: {}) { url expiresAt }'), '.'),
+        h('li', null, 'From your backend, with a live secret key that has every scope: the GraphQL mutation ', h('code', null, 'createConsoleLink(input: {}) { url expiresAt }'), '.'),
       ),
       h('p', { class: 'hint' }, 'A link works once, for 15 minutes. The session it starts lasts 12 hours, or until you sign out.'),
     ),
