@@ -52,9 +52,11 @@ const suite: Suite = {
     const cleanup: Array<() => Promise<void>> = [];
     try {
       const api = await startApi(cleanup);
-      const minted = await graphqlRequest(`${api.url}/graphql`, api.secret, 'mutation { createConsoleLink(input: {}) { url } }', {});
-      const link = (minted as { data?: { createConsoleLink?: { url: string } } }).data?.createConsoleLink?.url;
-      if (!link) throw new Error(`createConsoleLink failed: ${JSON.stringify(minted)}`);
+      const minted = (await graphqlRequest(api.url, api.secret, 'mutation { createConsoleLink(input: {}) { url } }', {})) as { createConsoleLink?: { url: string } };
+      if (!minted.createConsoleLink) throw new Error(`createConsoleLink failed: ${JSON.stringify(minted)}`);
+      // The API listens on a free port: the link names the configured public URL, so point it here.
+      const signIn = new URL(minted.createConsoleLink.url);
+      const link = `${api.url}${signIn.pathname}${signIn.search}`;
       const userDataDir = await mkdtemp(join(tmpdir(), 'everjust-bench-chromium-'));
       cleanup.push(() => rm(userDataDir, { recursive: true, force: true }));
       const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
