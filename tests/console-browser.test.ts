@@ -323,6 +323,9 @@ describe.skipIf(Boolean(chromiumMissing))(`the console in Chromium${chromiumMiss
     await page.waitForSelector('main[data-ready="projects"] .empty');
     expect(await page.getByRole('switch', { name: 'Test mode' }).getAttribute('aria-checked')).toBe('true');
     expect(await page.textContent('.mode-banner')).toContain('Test mode');
+    await page.reload();
+    await page.waitForSelector('main[data-ready="projects"] .empty');
+    expect(await page.getByRole('switch', { name: 'Test mode' }).getAttribute('aria-checked')).toBe('true');
     await open(page, '/keys', 'keys');
     const modes = await page.getByRole('region', { name: 'API keys' }).locator('tbody tr td:nth-child(3)').allTextContents();
     expect(new Set(modes)).toEqual(new Set(['test']));
@@ -355,6 +358,15 @@ describe.skipIf(Boolean(chromiumMissing))(`the console in Chromium${chromiumMiss
       return { graphql: noToken.status, code: (await noToken.json()).errors?.[0]?.extensions?.code, logout: logout.status };
     });
     expect(answers).toEqual({ graphql: 403, code: 'CSRF_FAILED', logout: 403 });
+    // The cookie and the right token, but sent from another origin: refused too.
+    const csrfToken = await page.evaluate(async () => (await (await fetch('/console/api/session')).json()).csrfToken as string);
+    const cookie = (await context.cookies(platform.url)).find((one) => one.name === 'ej_console')!;
+    const headers = { 'content-type': 'application/json', cookie: `ej_console=${cookie.value}`, 'x-everjust-csrf': csrfToken };
+    const body = JSON.stringify({ query: '{ viewer { name } }' });
+    const foreign = await fetch(`${platform.url}/graphql`, { method: 'POST', headers: { ...headers, origin: 'https://evil.example' }, body });
+    expect(foreign.status).toBe(403);
+    const own = await fetch(`${platform.url}/graphql`, { method: 'POST', headers: { ...headers, origin: platform.url }, body });
+    expect(((await own.json()) as any).data.viewer.name).toBe('Acme Apps');
     // Still signed in: a refused request changes nothing.
     await open(page, '/usage', 'usage');
     expect(await page.locator('.totals').count()).toBe(1);
