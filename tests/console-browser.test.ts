@@ -173,6 +173,13 @@ describe.skipIf(Boolean(chromiumMissing))(`the console in Chromium${chromiumMiss
     await page.getByRole('button', { name: 'By project' }).click();
     const [byProject] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
     expect(await readFile((await byProject.path())!, 'utf8')).toContain(`Bakery site,${projectId},1,`);
+    // One project's usage: the same page, narrowed (and linkable).
+    await page.getByLabel('Project', { exact: true }).selectOption({ label: 'Bakery site' });
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForURL(/projectId=/);
+    await page.waitForSelector('main[data-ready="usage"]');
+    expect(await page.locator('.lead').textContent()).toContain('one project');
+    expect(await page.locator('.totals li').first().textContent()).toBe('Generations1');
   });
 
   it('passes the accessibility scan at 1,280 and 390 px on every page, without sideways scrolling', async () => {

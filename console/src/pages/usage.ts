@@ -14,10 +14,11 @@ import { empty, errorBox, loading, pageHeader, section, table } from '../ui.js';
 
 const FIGURES = 'generations inputTokens outputTokens cacheReadTokens cacheWriteTokens sandboxSeconds costMicros deploys requests';
 const REPORT = `from to storageBytes totals { ${FIGURES} } rows { key ${FIGURES} }`;
-const USAGE_QUERY = `query ConsoleUsage($from: DateTime!, $to: DateTime!) {
-  byDay: usage(from: $from, to: $to, groupBy: DAY) { ${REPORT} }
-  byProject: usage(from: $from, to: $to, groupBy: PROJECT) { rows { key ${FIGURES} } }
-  byUser: usage(from: $from, to: $to, groupBy: EXTERNAL_USER) { rows { key ${FIGURES} } }
+const SCOPE = 'from: $from, to: $to, projectId: $projectId, externalUserId: $externalUserId';
+const USAGE_QUERY = `query ConsoleUsage($from: DateTime!, $to: DateTime!, $projectId: ID, $externalUserId: String) {
+  byDay: usage(${SCOPE}, groupBy: DAY) { ${REPORT} }
+  byProject: usage(${SCOPE}, groupBy: PROJECT) { rows { key ${FIGURES} } }
+  byUser: usage(${SCOPE}, groupBy: EXTERNAL_USER) { rows { key ${FIGURES} } }
   viewer { tier quotas { name limit used remaining resetsAt } }
   projects(first: 100) { edges { node { id name } } }
 }`;
@@ -72,6 +73,22 @@ export async function usagePage(context: PageContext) {
   const lastDay = utcDay(new Date(to.getTime() - 86_400_000));
   const fromInput = h('input', { type: 'date', name: 'from', value: utcDay(from), required: true });
   const toInput = h('input', { type: 'date', name: 'to', value: lastDay, required: true });
+  // One project or one end user instead of the whole tenant: the charts, totals and rows narrow to it.
+  const projectId = query.get('projectId') ?? '';
+  const externalUserId = query.get('externalUserId') ?? '';
+  const projectSelect = h('select', { name: 'projectId' }, h('option', { value: '' }, 'Every project'));
+  const userInput = h('input', { type: 'text', name: 'externalUserId', value: externalUserId, autocomplete: 'off', placeholder: 'Every end user' });
+  const scope = (params: URLSearchParams) => {
+    if (projectSelect.value || projectId) params.set('projectId', projectSelect.value || projectId);
+    if (userInput.value.trim()) params.set('externalUserId', userInput.value.trim());
+    return params;
+  };
+  const presetParams = (days: number) => scope(new URLSearchParams({ days: String(days) })).toString();
+  const scopeOf = (params: URLSearchParams) => {
+    if (projectSelect.value) params.set('projectId', projectSelect.value);
+    if (userInput.value.trim()) params.set('externalUserId', userInput.value.trim());
+    return params.toString();
+  };
   const rangeForm = h(
     'form',
     {
@@ -80,23 +97,27 @@ export async function usagePage(context: PageContext) {
       onsubmit: (event: Event) => {
         event.preventDefault();
         const link = document.createElement('a');
-        link.href = href(`/usage?from=${fromInput.value}&to=${toInput.value}`);
+        const params = new URLSearchParams({ from: fromInput.value, to: toInput.value });
+        link.href = href(`/usage?${scopeOf(params)}`);
         main.append(link);
         link.click();
         link.remove();
       },
     },
-    h('div', { class: 'presets' }, RANGES.map(([days, label]) => h('a', { class: 'chip', href: href(`/usage?days=${days}`) }, label))),
+    h('div', { class: 'presets' }, RANGES.map(([days, label]) => h('a', { class: 'chip', href: href(`/usage?${presetParams(days)}`) }, label))),
     field('From', fromInput),
     field('To', toInput),
+    field('Project', projectSelect),
+    field('End user', userInput),
     h('button', { type: 'submit', class: 'secondary' }, 'Show'),
   );
   const body = h('div', { class: 'usage-body' }, loading('Loading usage…'));
-  main.append(pageHeader('Usage', `${utcDay(from)} to ${lastDay} (UTC days)`), rangeForm, body);
+  const scopeText = [projectId ? 'one project' : '', externalUserId ? `end user ${externalUserId}` : ''].filter(Boolean).join(', ');
+  main.append(pageHeader('Usage', `${utcDay(from)} to ${lastDay} (UTC days)${scopeText ? ` · ${scopeText}` : ''}`), rangeForm, body);
 
   let data: any;
   try {
-    data = await gql(USAGE_QUERY, { from: from.toISOString(), to: to.toISOString() }, signal);
+    data = await gql(USAGE_QUERY, { from: from.toISOString(), to: to.toISOString(), projectId: projectId || null, externalUserId: externalUserId || null }, signal);
   } catch (error) {
     if (signal.aborted) return;
     replace(body, errorBox(error, () => {
@@ -106,6 +127,7 @@ export async function usagePage(context: PageContext) {
     return;
   }
   const projectNames = new Map<string, string>(data.projects.edges.map((edge: any) => [edge.node.id, edge.node.name]));
+  for (const [id, name] of projectNames) projectSelect.append(h('option', { value: id, selected: id === projectId }, name));
   const days = daysBetween(from, to);
   const byDay = new Map<string, Row>(data.byDay.rows.map((row: Row) => [row.key, row]));
   const series = (pick: (row: Row) => number) => days.map((day) => (byDay.has(day) ? pick(byDay.get(day)!) : 0));
@@ -200,7 +222,11 @@ export async function usagePage(context: PageContext) {
             `Usage ${GROUPS[name].toLowerCase()}`,
             [groupHeader[name], 'Generations', 'Input tokens', 'Output tokens', 'Cache read', 'Cache write', 'Sandbox hours', 'Cost', 'Deploys'],
             rows.map((row) => [
-              name === 'project' ? h('a', { href: href(`/projects/${encodeURIComponent(row.key)}`) }, nameOf(name, row.key)) : nameOf(name, row.key),
+              name === 'project'
+                ? h('a', { href: href(`/usage?${new URLSearchParams({ from: utcDay(from), to: lastDay, projectId: row.key })}`) }, nameOf(name, row.key))
+                : name === 'user' && row.key
+                  ? h('a', { href: href(`/usage?${new URLSearchParams({ from: utcDay(from), to: lastDay, externalUserId: row.key })}`) }, row.key)
+                  : nameOf(name, row.key),
               formatInteger(row.generations),
               formatInteger(row.inputTokens),
               formatInteger(row.outputTokens),
