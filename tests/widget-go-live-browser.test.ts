@@ -161,6 +161,13 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> goes live in Chrom
     expect(new URL((await thumbnails.first().getAttribute('src'))!).pathname).toMatch(/^\/v1\/screenshots\/.+\.png$/);
     expect(await accessibilityViolations(page), 'versions with thumbnails').toEqual([]);
     await screenshots('versions-thumbnails');
+    // The broken version in the preview reports its error again, but Fix it (which repairs the current files) stays away.
+    const reported = (await events('everjust:preview-error')).length;
+    await page.getByRole('button', { name: /^Preview: A tally counter #broken/ }).click();
+    await waitForEvents('everjust:preview-error', reported + 1);
+    await page.locator('everjust-builder [part="preview-errors"] summary').waitFor();
+    expect(await page.getByRole('button', { name: 'Fix it' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Back to the current version' }).click();
     // After a reload the thumbnails come from the history (Session.screenshotUrl).
     await page.reload();
     await page.waitForSelector('everjust-builder[state="ready"]', { timeout: 30_000 });
@@ -191,6 +198,13 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> goes live in Chrom
     expect(await diff.getAttribute('aria-label')).toBe('Last change of app.js');
     expect(await accessibilityViolations(page), 'a file diff').toEqual([]);
     await screenshots('file-diff');
+    // The dark preset keeps the diff readable (axe checks the contrast of both kinds of line).
+    await page.locator('everjust-builder').evaluate((element) => element.setAttribute('theme', 'dark'));
+    // Buttons fade to the new colours (a .15 s transition): check them once they got there.
+    await page.waitForTimeout(400);
+    expect(await accessibilityViolations(page), 'a file diff, dark').toEqual([]);
+    await page.screenshot({ path: join(artifacts, 'widget-file-diff-dark-1280.png') });
+    await page.locator('everjust-builder').evaluate((element) => element.removeAttribute('theme'));
     // Back to the content.
     await toggle.click();
     expect(await viewer.isVisible()).toBe(true);
@@ -198,6 +212,7 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> goes live in Chrom
   }, 120_000);
 
   it('deploys with progress and the live URL, and tells the host (everjust:deployed)', async () => {
+    await page.getByRole('tab', { name: 'Preview' }).click();
     const deploy = page.getByRole('button', { name: 'Deploy' });
     expect(await deploy.isEnabled()).toBe(true);
     const before = (await events('everjust:session-ended')).length;

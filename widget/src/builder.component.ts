@@ -249,7 +249,7 @@ interface Refs {
  * @csspart preview - The preview panel. @csspart preview-toolbar - Reload, open, device widths.
  * @csspart version-banner - Says a version (not the current files) is in the preview, with Back.
  * @csspart preview-errors - The errors the app in the preview reported (a disclosure with their count, and Fix it).
- * @csspart fix-button - Fix it: a generation that repairs those errors (`fixPreviewErrors`; not when `readonly`).
+ * @csspart fix-button - Fix it: a generation that repairs those errors (`fixPreviewErrors`; not when `readonly`, nor beside an earlier version).
  * @csspart reload-button - Reload. @csspart open-link - Open in a new tab. @csspart download-button - Download ZIP.
  * @csspart preview-button - Restart the preview. @csspart preview-frame - The preview iframe
  *   (`sandbox="allow-scripts allow-forms allow-popups allow-modals"`: an opaque origin, as the preview's own CSP).
@@ -536,6 +536,13 @@ export class EverJustBuilder extends HTMLElement {
     const count = appErrorList.childElementCount;
     appErrorsSummary.textContent = count === 1 ? this.texts.appError : fill(this.texts.appErrors, { count });
     appErrors.hidden = false;
+    this.updateFix();
+  }
+
+  /** Fix it repairs the current files: not in read-only mode, nor beside the errors of an earlier version shown in the preview. */
+  private updateFix(): void {
+    const refs = this.refs!;
+    refs.fix.hidden = this.readOnly || !refs.versionBanner.hidden;
   }
 
   private clearAppErrors(): void {
@@ -574,7 +581,8 @@ export class EverJustBuilder extends HTMLElement {
     refs.form.hidden = this.readOnly;
     refs.download.hidden = !this.hasFeature('download');
     refs.goLive.hidden = !this.hasFeature('deploy');
-    refs.deploy.hidden = refs.fix.hidden = this.readOnly;
+    refs.deploy.hidden = this.readOnly;
+    this.updateFix();
     refs.readonlyNote.hidden = !this.readOnly;
     this.versions!.render();
   }

@@ -357,6 +357,25 @@ describe('SessionController', () => {
     expect(badge()).toBe('Deploy succeeded');
     expect(calls.some((call) => call[0] === 'versionAdded')).toBe(false);
 
+    // A deploy that fails says in which phase, with the end of its log, and fires no everjust:deployed.
+    const broken = recordingView();
+    const failed = new SessionController(broken.view);
+    failed.begin(
+      fakeClient({ project: { project: project() }, deployProject: { deployProject: deploy } }, [
+        { type: 'deploy_started', deploymentId: 'd2' },
+        { type: 'deploy_failed', deploymentId: 'd2', phase: 'ERROR', log: 'npm ERR! build failed' },
+        { type: 'done', status: 'failed', error: { code: 'DEPLOY_FAILED', message: 'The deployment failed' } },
+      ] as unknown as WidgetSessionEvent[]).client,
+      new AbortController().signal,
+    );
+    await failed.load('proj_1');
+    await failed.deploy();
+    await flush();
+    expect(broken.calls).toContainEqual(['deployStatus', 'Deploy failed (error): npm ERR! build failed', 'error']);
+    expect(broken.calls.some((call) => call[0] === 'showLive')).toBe(false);
+    expect(broken.badge()).toBe('Deploy failed: The deployment failed');
+    expect(broken.calls).toContainEqual(['setRetry', false]);
+
     const failing = recordingView();
     const refused = new ApiError({ code: 'FORBIDDEN', status: 200, message: 'This widget token may not deploy', extensions: { code: 'FORBIDDEN', reason: 'WIDGET_PERMISSION_REQUIRED' } });
     const other = new SessionController(failing.view);
