@@ -251,13 +251,16 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> goes live in Chrom
     expect(await events('everjust:error')).toEqual([]);
   }, 120_000);
 
-  it('says deploying is not turned on when the site minted its token without DEPLOY (FORBIDDEN)', async () => {
+  it('offers no Deploy when the site minted its token without DEPLOY, and says why when a host deploys anyway (FORBIDDEN)', async () => {
     const other = await context.newPage();
     try {
       // The same visitor (cookies are per host, not per port) on a site that mints tokens without DEPLOY: same project.
       await other.goto(plainEmbed.url);
       await other.waitForSelector('everjust-builder[state="ready"]', { timeout: 30_000 });
-      await other.getByRole('button', { name: 'Deploy' }).click();
+      // Its token carries no DEPLOY (the claims say so): no Deploy button that could only fail.
+      expect(await other.getByRole('button', { name: 'Deploy' }).count()).toBe(0);
+      // A host that calls deploy() anyway hears why from the API (FORBIDDEN).
+      await other.locator('everjust-builder').evaluate((element: any) => element.deploy());
       await waitForEvents('everjust:error', 1, other);
       const [refused] = await other.evaluate(() => (window as any).widgetEvents.filter((event: { type: string }) => event.type === 'everjust:error'));
       expect(refused.detail).toMatchObject({ code: 'FORBIDDEN', apiCode: 'FORBIDDEN', reason: 'WIDGET_PERMISSION_REQUIRED', message: 'Deploying is not turned on for this builder.' });

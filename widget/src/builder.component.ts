@@ -212,8 +212,8 @@ interface Refs {
  * @attr readonly - Browse the conversation, versions, files and preview; no prompts, no restores.
  * @attr features - Optional features the host turns on, space-separated: `download` (Download ZIP of
  *   the current files in the preview toolbar, and of each version); `deploy` (a Deploy button in the
- *   header, the deploy's progress and the live URL: mint the token with `permissions: [DEPLOY]`, or
- *   the API refuses the deploy with FORBIDDEN and the widget says deploying is not turned on).
+ *   header, the deploy's progress and the live URL; shown only when the token was minted with
+ *   `permissions: [DEPLOY]`, and without it the API refuses `deploy()` with FORBIDDEN).
  * @attr state - Reflected, read-only: `loading`, `ready`, `running` or `error`.
  *
  * @prop getToken - `() => Promise<string | { token, expiresAt?, projectId? }>`: used instead of
@@ -300,6 +300,8 @@ export class EverJustBuilder extends HTMLElement {
   /** Aborted when the element is disconnected or restarted: ends every request, stream and timer. */
   private lifecycle?: AbortController;
   private startQueued = false;
+  /** Whether the token may deploy (its `perms` claim; true when its claims cannot be read): Deploy shows only then. */
+  private mayDeploy = true;
   /** The parts that render (made with the shadow DOM, in `render`). */
   private thread?: Thread;
   private files?: FileList;
@@ -581,7 +583,7 @@ export class EverJustBuilder extends HTMLElement {
     refs.form.hidden = this.readOnly;
     refs.download.hidden = !this.hasFeature('download');
     refs.goLive.hidden = !this.hasFeature('deploy');
-    refs.deploy.hidden = this.readOnly;
+    refs.deploy.hidden = this.readOnly || !this.mayDeploy;
     this.updateFix();
     refs.readonlyNote.hidden = !this.readOnly;
     this.versions!.render();
@@ -629,6 +631,8 @@ export class EverJustBuilder extends HTMLElement {
     }
     try {
       const token = await this.tokens.current();
+      this.mayDeploy = token.permissions === undefined || token.permissions.includes('deploy');
+      this.applyStrings();
       const projectId = this.getAttribute('project-id') || token.projectId;
       if (!projectId) throw widgetError('CONFIGURATION', 'No project: set project-id, or mint the token for a project');
       await this.sessions.load(projectId);
