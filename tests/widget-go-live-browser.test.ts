@@ -217,6 +217,11 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> goes live in Chrom
     expect(await deploy.isEnabled()).toBe(true);
     const before = (await events('everjust:session-ended')).length;
     await deploy.click();
+    // While it runs: its phase beside the button (simulated phases in test mode), Deploy and the prompt's Build disabled.
+    const status = page.locator('everjust-builder [part="deploy-status"]');
+    await expect.poll(() => status.textContent(), { timeout: 20_000 }).toMatch(/^Deploying/);
+    expect(await deploy.isDisabled()).toBe(true);
+    await page.screenshot({ path: join(artifacts, 'widget-deploying-1280.png') });
     await waitForEvents('everjust:deployed', 1);
     const [deployed] = await events('everjust:deployed');
     expect(deployed.detail).toEqual({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\//), deploymentId: expect.any(String) });

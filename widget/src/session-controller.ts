@@ -426,12 +426,10 @@ export class SessionController {
         if (event.screenshotUrl) session.screenshotUrl = event.screenshotUrl;
         break;
       case 'deploy_started':
-      case 'deploy_progress': {
-        const text = this.#deployText(event);
-        view.setBadge(text);
-        view.deployStatus(text);
+      case 'deploy_progress':
+        // The phase goes beside Deploy; the badge keeps saying "Deploying…".
+        view.deployStatus(this.#deployText(event));
         break;
-      }
       case 'deploy_ready':
         view.showLive(event.url!, event.deploymentId!);
         view.announce(fill(strings.deployReady, { url: event.url! }));
