@@ -109,6 +109,8 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> goes live in Chrom
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(embed.url);
     await page.waitForSelector('everjust-builder[state="ready"]', { timeout: 30_000 });
+    // Nothing to deploy yet.
+    expect(await page.getByRole('button', { name: 'Deploy' }).isDisabled()).toBe(true);
     const prompt = page.getByLabel('Describe the app to build');
     await prompt.fill('A tally counter #broken');
     await prompt.press('Enter');

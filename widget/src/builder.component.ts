@@ -675,7 +675,9 @@ export class EverJustBuilder extends HTMLElement {
     return {
       setBusy: (busy, hasProject) => {
         const { send, cancel, retry, previewButton, prompt, deploy, fix } = refs();
-        send.disabled = deploy.disabled = fix.disabled = busy || !hasProject;
+        send.disabled = fix.disabled = busy || !hasProject;
+        // Nothing to deploy before the first files.
+        deploy.disabled = busy || !hasProject || this.files!.size === 0;
         this.attachments!.setDisabled(busy || !hasProject);
         prompt.disabled = !hasProject;
         cancel.hidden = !busy;
@@ -689,6 +691,7 @@ export class EverJustBuilder extends HTMLElement {
       showFiles: (files) => {
         this.files!.show(files);
         this.updatePromptLabel();
+        refs().deploy.disabled = this.sessions.busy || files.length === 0;
       },
       fileWritten: (path, size) => this.files!.set(path, size),
       fileDeleted: (path) => this.files!.delete(path),
