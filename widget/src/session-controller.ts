@@ -84,7 +84,16 @@ function promptOf(session: Pick<WidgetSession, 'kind' | 'prompt'>, strings: Widg
   return session.prompt || (session.kind === 'preview' ? strings.previewStep : '');
 }
 
-const humanPhase = (phase: string | undefined) => (phase ?? '').toLowerCase().replace(/_/g, ' ');
+/** A deployment phase in the end user's words (`strings.phaseBuilding`, …); one the widget does not know, as the API says it. */
+const PHASE_KEYS: Record<string, keyof WidgetStrings> = {
+  PENDING_BUILD: 'phasePendingBuild',
+  BUILDING: 'phaseBuilding',
+  PENDING_DEPLOY: 'phasePendingDeploy',
+  DEPLOYING: 'phaseDeploying',
+  ACTIVE: 'phaseActive',
+  ERROR: 'phaseError',
+  CANCELED: 'phaseCanceled',
+};
 
 /**
  * The builder's session state without the DOM: which project, which session, whether one runs, the
@@ -435,7 +444,7 @@ export class SessionController {
         view.announce(fill(strings.deployReady, { url: event.url! }));
         break;
       case 'deploy_failed':
-        view.deployStatus(fill(strings.deployFailed, { phase: humanPhase(event.phase), log: (event.log ?? '').slice(-200) }), 'error');
+        view.deployStatus(fill(strings.deployFailed, { phase: this.#phase(event.phase), log: (event.log ?? '').slice(-200) }), 'error');
         break;
       case 'done':
         this.#finish(session, turn, event.status as SessionEndStatus, event.error ?? null);
@@ -494,7 +503,7 @@ export class SessionController {
         turn.entry('status', fill(strings.deployReady, { url: event.url ?? '' }));
         break;
       case 'deploy_failed':
-        turn.entry('error', fill(strings.deployFailed, { phase: humanPhase(event.phase), log: event.log ?? '' }));
+        turn.entry('error', fill(strings.deployFailed, { phase: this.#phase(event.phase), log: event.log ?? '' }));
         break;
       case 'error':
         turn.entry('error', event.message ?? 'Error');
@@ -502,12 +511,17 @@ export class SessionController {
     }
   }
 
+  #phase(phase: string | undefined): string {
+    const key = PHASE_KEYS[phase ?? ''];
+    return key ? this.strings()[key] : (phase ?? '').toLowerCase().replace(/_/g, ' ');
+  }
+
   /** A deploy's progress in words: its phase and steps done. */
   #deployText(event: WidgetSessionEvent): string {
     const strings = this.strings();
     if (event.type === 'deploy_started' || !event.phase) return strings.deploying;
     const steps = event.steps ?? [];
-    return fill(strings.deployPhase, { phase: humanPhase(event.phase), done: steps.filter((step) => step.status === 'SUCCESS').length, total: steps.length });
+    return fill(strings.deployPhase, { phase: this.#phase(event.phase), done: steps.filter((step) => step.status === 'SUCCESS').length, total: steps.length });
   }
 
   #outcome(session: WidgetSession, status: SessionEndStatus, error: { code: string; message: string } | null): string {
