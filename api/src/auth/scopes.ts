@@ -74,6 +74,7 @@ export const TYPE_SCOPES: Readonly<Record<string, ApiKeyScope | null>> = {
   SessionQuestion: 'sessions:read',
   ApiKey: 'keys:write',
   CreateApiKeyPayload: 'keys:write',
+  ConsoleLink: 'keys:write',
   WebhookEndpoint: 'webhooks:write',
   WebhookDelivery: 'webhooks:write',
   CreateWebhookEndpointPayload: 'webhooks:write',
