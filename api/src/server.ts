@@ -80,7 +80,7 @@ export function createApiHandler(services: Services) {
       // Every preview URL (EVERJUST_PREVIEW_URL): static files, proxied sandboxes, the error reporter.
       preview.plugin,
       // ZIP downloads authenticate themselves (a REST route, not a GraphQL operation).
-      useArchiveDownload({ prisma: services.prisma, authenticator: services.authenticator, widgetTokens: services.widgetTokens, limiter: routeLimiter }),
+      useArchiveDownload({ prisma: services.prisma, authenticator: services.authenticator, widgetTokens: services.widgetTokens, consoleSessions: services.consoleSessions, limiter: routeLimiter }),
       // Preview check screenshots: a signed link, no key (an <img> shows it), like a preview.
       useScreenshots({ prisma: services.prisma, secret: services.secret, limiter: routeLimiter }),
       // Archive uploads for importProject: also a REST route, with its own body limit (read as it streams).

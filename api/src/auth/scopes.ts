@@ -77,6 +77,8 @@ export const TYPE_SCOPES: Readonly<Record<string, ApiKeyScope | null>> = {
   ConsoleLink: 'keys:write',
   WebhookEndpoint: 'webhooks:write',
   WebhookDelivery: 'webhooks:write',
+  WebhookDeliveryRequest: 'webhooks:write',
+  WebhookDeliveryResponse: 'webhooks:write',
   CreateWebhookEndpointPayload: 'webhooks:write',
   CreateWidgetTokenPayload: 'sessions:write',
   UsageReport: 'usage:read',

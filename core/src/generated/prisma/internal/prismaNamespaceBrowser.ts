@@ -470,6 +470,9 @@ export const WebhookDeliveryScalarFieldEnum = {
   lockedUntil: 'lockedUntil',
   lastStatusCode: 'lastStatusCode',
   lastError: 'lastError',
+  lastRequestHeaders: 'lastRequestHeaders',
+  lastResponseBody: 'lastResponseBody',
+  lastAttemptAt: 'lastAttemptAt',
   deliveredAt: 'deliveredAt',
   createdAt: 'createdAt'
 } as const
