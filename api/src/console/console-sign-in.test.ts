@@ -144,7 +144,7 @@ describeEachDatabase('console sign-in', (database) => {
       expect(refused.status, String(cookie)).toBe(401);
       expect(await refused.json()).toEqual({ error: { code: 'UNAUTHENTICATED', message: expect.any(String) } });
     }
-    expect((await session(signedIn.cookie, { origin: 'https://evil.example' })).status).toBe(403);
+    for (const origin of ['https://evil.example', 'null']) expect((await session(signedIn.cookie, { origin })).status, origin).toBe(403);
     expect((await app.fetch(`${ORIGIN}/console/api/nothing`, { headers: { cookie: signedIn.cookie } })).status).toBe(404);
     expect((await app.fetch(`${ORIGIN}/console/api/session`, { method: 'POST', headers: { cookie: signedIn.cookie } })).status).toBe(405);
   });
