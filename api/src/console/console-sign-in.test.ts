@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createLocalPubSub, hashSecret } from '@everjust/core';
+import { createLocalPubSub, createPubSub, hashSecret } from '@everjust/core';
 import {
   consoleGraphql,
   createTestApp,
@@ -9,7 +9,7 @@ import {
   signInToConsole,
   type TestTenant,
 } from '../../../test-support/app.js';
-import { describeEachDatabase } from '../../../test-support/databases.js';
+import { describeEachDatabase, redisUrl } from '../../../test-support/databases.js';
 import type { App } from '../app.js';
 import { createApiKeyRecord } from '../services/tenants.js';
 import { mintConsoleLink } from './console-links.js';
@@ -277,6 +277,36 @@ describeEachDatabase('console sign-in', (database) => {
     } finally {
       await first.stop();
       await second.stop();
+    }
+  });
+
+  it.skipIf(!redisUrl)('signs out on every instance at once through Redis (two instances, one Redis)', async () => {
+    const pubsubA = createPubSub({ redisUrl });
+    const pubsubB = createPubSub({ redisUrl });
+    const environment = { EVERJUST_AUTH_CACHE_TTL_MS: '600000', EVERJUST_PUBLIC_URL: ORIGIN };
+    const instanceA = await createTestApp(database(), environment, pubsubA);
+    const instanceB = await createTestApp(database(), environment, pubsubB);
+    try {
+      const one = await signInToConsole(instanceA, acme.id);
+      const two = await signInToConsole(instanceA, acme.id);
+      for (const signedIn of [one, two]) expect((await consoleGraphql(instanceB, signedIn, VIEWER)).status).toBe(200); // cached on B
+      expect((await instanceA.fetch(`${ORIGIN}/console/api/logout`, { method: 'POST', headers: { cookie: one.cookie, 'x-everjust-csrf': one.csrfToken } })).status).toBe(204);
+      const waitForRefusal = async (signedIn: typeof one) => {
+        for (let attempt = 0; attempt < 100; attempt++) {
+          if ((await consoleGraphql(instanceB, signedIn, VIEWER)).status === 401) return true;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        return false;
+      };
+      expect(await waitForRefusal(one)).toBe(true);
+      expect((await consoleGraphql(instanceB, two, VIEWER)).status).toBe(200);
+      expect((await instanceA.fetch(`${ORIGIN}/console/api/logout-everywhere`, { method: 'POST', headers: { cookie: two.cookie, 'x-everjust-csrf': two.csrfToken } })).status).toBe(204);
+      expect(await waitForRefusal(two)).toBe(true);
+    } finally {
+      await instanceA.stop();
+      await instanceB.stop();
+      await pubsubA.close();
+      await pubsubB.close();
     }
   });
 
