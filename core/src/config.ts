@@ -126,6 +126,10 @@ const environmentSchema = z.object({
     optionalString,
     'a Chromium executable (e.g. `/usr/bin/chromium`): the preview step then loads each preview headless, collects its errors and a screenshot (`preview_checked`); unset or empty: no check',
   ),
+  EVERJUST_PREVIEW_CACHE_MB: documented(
+    integer(0).default(32),
+    "memory per API instance for the sandboxes' static files the preview proxy answers itself (each kept 2 s, and never past a file sync); `0`: every request goes to the sandbox",
+  ),
   EVERJUST_PREVIEW_WAIT_MS: documented(integer(100).default(60_000), "how long the preview step waits for the app's port"),
   EVERJUST_SHUTDOWN_GRACE_MS: documented(integer(0).default(10_000), 'how long a stopping process waits for connections'),
   EVERJUST_OFFLINE_DELTA_INTERVAL_MS: documented(
@@ -336,6 +340,8 @@ function configFrom(env: z.output<typeof environmentSchema>, sandbox: SandboxKin
     sandboxes: {
       runCommandTimeoutMs: env.EVERJUST_RUN_COMMAND_TIMEOUT_MS,
       previewWaitMs: env.EVERJUST_PREVIEW_WAIT_MS,
+      /** Bytes of sandbox static files the preview proxy keeps (api/src/preview/asset-cache.ts); 0: none. */
+      previewCacheBytes: env.EVERJUST_PREVIEW_CACHE_MB * 1024 * 1024,
       /** Error reports accepted per minute per project (per API instance); more answer 429. */
       previewErrorsPerMinute: env.EVERJUST_PREVIEW_ERRORS_PER_MINUTE,
       /** How often workers stop idle sandboxes and delete old stopped ones. */
