@@ -68,6 +68,8 @@ const environmentSchema = z.object({
   // Times and sizes from docs/architecture.md's defaults table; tests shorten them.
   EVERJUST_AUTH_CACHE_TTL_MS: documented(integer(0).default(30_000), 'how long a key stays cached (revocation drops it at once)'),
   EVERJUST_LAST_USED_INTERVAL_MS: documented(integer(0).default(60_000), '`lastUsedAt` written at most this often per key'),
+  EVERJUST_CONSOLE_LINK_TTL_MS: documented(integer(1_000).max(24 * 3_600_000, 'must be at most 24 hours').default(15 * 60_000), 'how long a one-time console sign-in link stays valid', '900000 (15 min)'),
+  EVERJUST_CONSOLE_SESSION_TTL_MS: documented(integer(1_000).max(7 * 24 * 3_600_000, 'must be at most 7 days').default(12 * 3_600_000), 'how long a console sign-in lasts (sign out ends it sooner)', '43200000 (12 h)'),
   EVERJUST_JOB_LEASE_MS: documented(integer(100).default(30_000), "a claimed job's lease: expired, the job goes back to the queue"),
   EVERJUST_JOB_HEARTBEAT_MS: documented(integer(50).default(10_000), 'how often a worker renews its leases (shorter than the lease)'),
   EVERJUST_JOB_MAX_ATTEMPTS: documented(integer(1).default(3), 'attempts before a job is dead: errors the job itself raised'),
@@ -316,6 +318,8 @@ function configFrom(env: z.output<typeof environmentSchema>, sandbox: SandboxKin
       /** `lastUsedAt` is written at most this often per key. */
       lastUsedIntervalMs: env.EVERJUST_LAST_USED_INTERVAL_MS,
     },
+    /** The web console's sign-in (api/src/console/): one-time links and cookie sessions. */
+    console: { linkTtlMs: env.EVERJUST_CONSOLE_LINK_TTL_MS, sessionTtlMs: env.EVERJUST_CONSOLE_SESSION_TTL_MS },
     idempotency: { ttlMs: env.EVERJUST_IDEMPOTENCY_TTL_MS },
     /** Archives for importProject: what `POST /v1/uploads` takes and what an archive may unpack to. */
     imports: {

@@ -90,7 +90,9 @@ describeEachDatabase('scopes on the type: every path to an object checks them', 
       data: { tenantId: tenant.id, mode: 'test', url: 'https://hooks.example/in', events: ['session.started'], secretEncrypted: sealSecret('test-secret-'.padEnd(64, 'x'), 'whsec_x', SEALED_CONTEXTS.webhookSecret(tenant.id)) },
     });
     const delivery = await prisma.webhookDelivery.create({
-      data: { tenantId: tenant.id, endpointId: endpoint.id, eventId: 'evt_1', eventType: 'session.started', payload: { hello: 'world' }, status: 'succeeded' },
+      data: { tenantId: tenant.id, endpointId: endpoint.id, eventId: 'evt_1', eventType: 'session.started', payload: { hello: 'world' }, status: 'succeeded',
+        // As the deliverer records an attempt (the console's delivery log shows them).
+        lastStatusCode: 200, lastResponseBody: 'ok', lastRequestHeaders: { 'content-type': 'application/json' }, lastAttemptAt: new Date() },
     });
     const apiKey = await prisma.apiKey.findFirstOrThrow({ where: { tenantId: tenant.id, name: 'test' } });
     const checkpoint = await graphql(platform.app, tenant.test, 'mutation($input: CreateCheckpointInput!) { createCheckpoint(input: $input) { id } }', { input: { projectId: project, name: 'first' } });

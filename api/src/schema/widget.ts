@@ -86,6 +86,9 @@ builder.mutationField('createWidgetToken', (t) =>
     resolve: async (_root, { input }, context) => {
       const { caller, services } = context;
       requireSecretKey(caller, 'mint widget tokens');
+      // A widget token names the key that minted it (revoking the key ends its tokens): a console has none.
+      if (!caller.apiKeyId) throw new PermissionError('A console session cannot mint widget tokens: call createWidgetToken from your backend with a secret key', { reason: 'SECRET_KEY_REQUIRED' });
+      const apiKeyId = caller.apiKeyId;
       // A token never carries a scope its minting key lacks (a sessions:write-only key would
       // otherwise hand out projects:read).
       const missing = [...WIDGET_SCOPES].filter((scope) => !caller.scopes.has(scope));
@@ -147,7 +150,7 @@ builder.mutationField('createWidgetToken', (t) =>
         projectId: encodeId('Project', project.id),
         externalUserId: input.externalUserId,
         origin: input.origin,
-        apiKeyId: encodeId('ApiKey', caller.apiKeyId),
+        apiKeyId: encodeId('ApiKey', apiKeyId),
         expiresAt,
         permissions: [...new Set(input.permissions ?? [])],
       });

@@ -38,6 +38,11 @@ export type CreateCheckpointInput = {
   sessionId?: string | number | null | undefined;
 };
 
+export type CreateConsoleLinkInput = {
+  /** How long the link stays valid; at most, and by default, the server's link time (15 min). */
+  expiresInSeconds?: number | null | undefined;
+};
+
 export type CreateProjectInput = {
   description?: string | null | undefined;
   externalUserId?: string | null | undefined;
@@ -323,6 +328,13 @@ export type DeleteCheckpointMutationVariables = Exact<{
 
 
 export type DeleteCheckpointMutation = { deleteCheckpoint: { id: string, name: string, createdAt: string } };
+
+export type CreateConsoleLinkMutationVariables = Exact<{
+  input: CreateConsoleLinkInput;
+}>;
+
+
+export type CreateConsoleLinkMutation = { createConsoleLink: { url: string, expiresAt: string } };
 
 export type DeploymentFieldsFragment = { id: string, commitSha: string | null, phase: DeploymentPhase, liveUrl: string | null, appKind: DeployAppKind | null, provider: string, logTail: string | null, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, status: string, reason: string | null }>, rollbackOf: { id: string } | null };
 
@@ -1073,6 +1085,14 @@ export const DeleteCheckpointDocument = new TypedDocumentString(`
   name
   createdAt
 }`) as unknown as TypedDocumentString<DeleteCheckpointMutation, DeleteCheckpointMutationVariables>;
+export const CreateConsoleLinkDocument = new TypedDocumentString(`
+    mutation CreateConsoleLink($input: CreateConsoleLinkInput!) {
+  createConsoleLink(input: $input) {
+    url
+    expiresAt
+  }
+}
+    `) as unknown as TypedDocumentString<CreateConsoleLinkMutation, CreateConsoleLinkMutationVariables>;
 export const ListDeploymentsDocument = new TypedDocumentString(`
     query ListDeployments($projectId: ID!, $first: Int, $after: String) {
   project(id: $projectId) {
