@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createLocalPubSub, createLogger, loadConfig, type Database, type Environment, type PubSub, type TierName, encodeId } from '@everjust/core';
-import { createApp, type App, createApiKeyRecord, createTenant } from '@everjust/api';
+import { createApp, type App, createApiKeyRecord, createTenant, mintConsoleLink } from '@everjust/api';
 
 /**
  * An API app on a test database, answering through `yoga.fetch` (no socket). Its rate-limit prefix
@@ -55,4 +55,35 @@ export async function graphql<T = any>(
 /** The `extensions.code` of the first error, or undefined. */
 export function errorCode(response: GraphQLResponse): string | undefined {
   return response.errors?.[0]?.extensions?.code;
+}
+
+/** A signed-in console: its cookie (`ej_console=…`, for a Cookie header) and its CSRF token. */
+export interface TestConsole {
+  cookie: string;
+  csrfToken: string;
+}
+
+/**
+ * Signs into the console as a browser does: a one-time link, `GET /console/login` (its cookie), then
+ * `GET /console/api/session` (its CSRF token).
+ */
+export async function signInToConsole(app: App, tenantId: string): Promise<TestConsole> {
+  const link = await mintConsoleLink(app.services.prisma, { tenantId, publicUrl: 'http://everjust.test', ttlMs: 60_000 });
+  const login = await app.fetch(link.url, { redirect: 'manual' });
+  if (login.status !== 303) throw new Error(`console sign-in answered ${login.status}`);
+  const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+  const session = await app.fetch('http://everjust.test/console/api/session', { headers: { cookie } });
+  const { csrfToken } = (await session.json()) as { csrfToken: string };
+  return { cookie, csrfToken };
+}
+
+/** One GraphQL request with a console session (cookie and CSRF header), as the console's pages send it. */
+export function consoleGraphql<T = any>(
+  app: Pick<App, 'fetch'>,
+  console: TestConsole,
+  query: string,
+  variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<T>> {
+  return graphql<T>(app, null, query, variables, { cookie: console.cookie, 'x-everjust-csrf': console.csrfToken, ...headers });
 }

@@ -68,30 +68,31 @@ export function freePort(): Promise<number> {
 /** Reads a GraphQL-over-SSE subscription until it completes (or `until` says stop), as a client would. */
 export async function subscribeSse(
   url: string,
-  key: string,
+  key: string | null,
   query: string,
   variables: Record<string, unknown>,
-  options: { until?: (event: any) => boolean; signal?: AbortSignal } = {},
-): Promise<{ events: any[]; completed: boolean; errors?: any[] }> {
+  /** `headers`: more request headers (a console session's cookie and CSRF token, with a null key). */
+  options: { until?: (event: any) => boolean; signal?: AbortSignal; headers?: Record<string, string> } = {},
+): Promise<{ events: any[]; completed: boolean; errors?: any[]; status: number }> {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${key}` },
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(key ? { authorization: `Bearer ${key}` } : {}), ...options.headers },
     body: JSON.stringify({ query, variables }),
     signal: options.signal,
   });
   const events: any[] = [];
   // Leaving the loop early (complete, `until`) cancels the body.
   for await (const message of readServerSentEvents(response.body!)) {
-    if (message.event === 'complete') return { events, completed: true };
+    if (message.event === 'complete') return { events, completed: true, status: response.status };
     if (message.event === 'next' && message.data) {
       const payload = JSON.parse(message.data);
-      if (payload.errors) return { events, completed: false, errors: payload.errors };
+      if (payload.errors) return { events, completed: false, errors: payload.errors, status: response.status };
       const event = Object.values(payload.data)[0];
       events.push(event);
-      if (options.until?.(event)) return { events, completed: false };
+      if (options.until?.(event)) return { events, completed: false, status: response.status };
     }
   }
-  return { events, completed: false };
+  return { events, completed: false, status: response.status };
 }
 
 export const EVENT_FIELDS = `seq type at

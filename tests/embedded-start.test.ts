@@ -39,6 +39,13 @@ describe('embedded start', () => {
     expect(await viewer(url, live)).toMatchObject({ status: 200, body: { data: { viewer: { name: 'Development', mode: 'LIVE' } } } });
     expect((await viewer(url, test)).body.data.viewer.mode).toBe('TEST');
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    // Beside the keys, a console sign-in link that works once (no Secure cookie on 127.0.0.1).
+    const printedLink = server.stdout().match(/(http:\/\/\S+\/console\/login\?token=ej_cl_\S+)/)![1]!;
+    expect(printedLink.startsWith(`${url}/console/login`)).toBe(true);
+    const signIn = await fetch(printedLink, { redirect: 'manual' });
+    expect(signIn.status).toBe(303);
+    expect(signIn.headers.get('set-cookie')).toMatch(/^ej_console=ej_cs_\S+; HttpOnly; SameSite=Strict; Path=\/; Max-Age=\d+$/);
+    expect((await fetch(printedLink, { redirect: 'manual' })).status).toBe(410);
 
     // The CLI's tenant and key commands run through the server, which holds the data dir.
     const created = await cli('tenant', 'create', '--name', 'Acme', '--tier', 'starter', '--json');
@@ -48,6 +55,13 @@ describe('embedded start', () => {
     const key = await cli('key', 'create', '--tenant', tenantId, '--mode', 'test', '--json');
     expect(key.code).toBe(0);
     expect((await viewer(url, JSON.parse(key.stdout).secretKey)).body.data.viewer).toEqual({ name: 'Acme', mode: 'TEST' });
+    // So does `console link`: a link to this server that signs into Acme's console.
+    const linked = await cli('console', 'link', '--tenant', tenantId, '--json');
+    expect(linked).toMatchObject({ code: 0, stderr: '' });
+    const consoleLogin = await fetch(JSON.parse(linked.stdout).url, { redirect: 'manual' });
+    expect(consoleLogin.status).toBe(303);
+    const consoleCookie = consoleLogin.headers.get('set-cookie')!.split(';')[0]!;
+    expect((await (await fetch(`${url}/console/api/session`, { headers: { cookie: consoleCookie } })).json()).tenant.name).toBe('Acme');
     // The server's own cache hears of a change made through it (no 30 s of the old name).
     expect((await cli('tenant', 'update', tenantId, '--name', 'Acme Corp')).code).toBe(0);
     expect((await viewer(url, secretKey)).body.data.viewer.name).toBe('Acme Corp');
@@ -86,11 +100,13 @@ describe('embedded start', () => {
     expect(existsSync(endpointFile)).toBe(false);
     const listed = await cli('tenant', 'list', '--json');
     expect(listed.stdout.trim().split('\n').map((line) => JSON.parse(line).name)).toEqual(['Development', 'Acme Corp']);
+    expect((await cli('console', 'link', '--tenant', tenantId)).stdout).toMatch(/\/console\/login\?token=ej_cl_/);
 
     // A restart keeps everything and prints no new keys.
     server = startTypeScript('api/src/main.ts', [], environment);
     const [, urlAgain] = await server.waitFor(/EverJust API on (http:\/\/[^\s]+)\/graphql/, 150_000);
     expect(server.stdout()).not.toContain('secret key:');
+    expect(server.stdout()).not.toContain('/console/login');
     expect(await viewer(urlAgain, live)).toMatchObject({ status: 200 });
     expect((await viewer(urlAgain, secretKey)).body.data.viewer.name).toBe('Acme Corp');
     server.child.kill('SIGTERM');

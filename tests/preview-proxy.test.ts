@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -84,10 +84,10 @@ describeEachDatabase('local previews through the preview proxy', (database) => {
     rmSync(localSandboxRoot(dataDir), { recursive: true, force: true });
   });
 
-  async function preview(title: string) {
+  async function preview(title: string, projectFiles = files(title)) {
     const created = await graphql(platform.app, tenant.live, 'mutation($input: CreateProjectInput!) { createProject(input: $input) { id } }', { input: { name: title } });
     const projectId = created.data.createProject.id as string;
-    await graphql(platform.app, tenant.live, 'mutation($input: WriteProjectFilesInput!) { writeProjectFiles(input: $input) { id } }', { input: { projectId, files: files(title) } });
+    await graphql(platform.app, tenant.live, 'mutation($input: WriteProjectFilesInput!) { writeProjectFiles(input: $input) { id } }', { input: { projectId, files: projectFiles } });
     const started = await graphql(platform.app, tenant.live, 'mutation($input: StartPreviewInput!) { startPreview(input: $input) { id } }', { input: { projectId } });
     const { events } = await subscribeSse(platform.url, tenant.live, EVENTS, { sessionId: started.data.startPreview.id });
     const ready = events.find((event) => event.type === 'preview_ready');
@@ -141,6 +141,42 @@ describeEachDatabase('local previews through the preview proxy', (database) => {
     expect(await refused.text()).not.toContain('Gamma');
     await expect(echo(`${forgedUrl.replace(/^http/, 'ws')}hmr`, 'x')).rejects.toThrow('HTTP 404');
     expect(await echo(`${b.url.replace(/^http/, 'ws')}hmr`, 'x')).toBe('echo /hmr x');
+  }, 90_000);
+
+  it("answers a static app's assets from memory until the next file sync, never an app server's", async () => {
+    const staticFiles = (version: string) => [
+      { path: 'index.html', content: '<!doctype html><html><head><title>Static</title></head><body><script src="app.js"></script></body></html>' },
+      { path: 'app.js', content: `window.version = '${version}';` },
+    ];
+    const first = await preview('Static', staticFiles('one'));
+    const app = (url: string, headers: Record<string, string> = {}) => fetch(new URL('app.js', url), { headers });
+    const served = await app(first.url);
+    expect(await served.text()).toBe("window.version = 'one';");
+    // The platform's static server marks its files for the proxy; browsers never see the mark.
+    expect(served.headers.get('x-everjust-static-file')).toBeNull();
+    expect(served.headers.get('content-security-policy')).toBe('sandbox allow-scripts allow-forms allow-popups allow-modals');
+
+    // A command in the sandbox changes the file behind the proxy's back: the kept copy answers, for at
+    // most 2 s, unless the browser asks for a fresh one (a hard reload).
+    const appFile = join(localSandboxRoot(dataDir), first.sandbox.externalId!, 'app', 'app.js');
+    writeFileSync(appFile, "window.version = 'edited';");
+    expect(await (await app(first.url)).text()).toBe("window.version = 'one';");
+    expect(await (await app(first.url, { 'cache-control': 'no-cache' })).text()).toBe("window.version = 'edited';");
+    writeFileSync(appFile, "window.version = 'edited again';");
+    await expect.poll(async () => (await app(first.url)).text(), { timeout: 5000, interval: 250 }).toBe("window.version = 'edited again';");
+
+    // A sync (a new version of the project's files) is seen at once through the link it hands out.
+    await graphql(platform.app, tenant.live, 'mutation($input: WriteProjectFilesInput!) { writeProjectFiles(input: $input) { id } }', { input: { projectId: first.projectId, files: staticFiles('two') } });
+    const started = await graphql(platform.app, tenant.live, 'mutation($input: StartPreviewInput!) { startPreview(input: $input) { id } }', { input: { projectId: first.projectId } });
+    const { events } = await subscribeSse(platform.url, tenant.live, EVENTS, { sessionId: started.data.startPreview.id });
+    const again = events.find((event) => event.type === 'preview_ready');
+    expect(await (await app(again.url)).text()).toBe("window.version = 'two';");
+
+    // An app's own server (npm start) is never answered from memory.
+    const dev = await preview('Epsilon');
+    expect(await (await app(dev.url)).text()).toBe("document.title += ' (Epsilon)';");
+    writeFileSync(join(localSandboxRoot(dataDir), dev.sandbox.externalId!, 'app', 'app.js'), "document.title += ' (changed)';");
+    expect(await (await app(dev.url)).text()).toBe("document.title += ' (changed)';");
   }, 90_000);
 
   it('revokes a link when its sandbox stops: a restarted preview has a new link, the old one stays 404', async () => {

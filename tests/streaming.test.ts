@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createPubSub } from '@everjust/core';
-import { createTestTenant, graphql, type TestTenant } from '../test-support/app.js';
+import { createTestTenant, graphql, signInToConsole, type TestTenant } from '../test-support/app.js';
 import { describeEachDatabase, redisUrl } from '../test-support/databases.js';
 import { EVENT_FIELDS, SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, subscribeSse, type TestPlatform } from '../test-support/platform.js';
 
@@ -71,6 +71,37 @@ describeEachDatabase('session events over graphql-ws', (database) => {
     } finally {
       await client.dispose();
     }
+  });
+});
+
+describeEachDatabase('session events over SSE to a console session', (database) => {
+  let platform: TestPlatform;
+  let tenant: TestTenant;
+  let other: TestTenant;
+
+  beforeAll(async () => {
+    platform = await startTestPlatform(database());
+    tenant = await createTestTenant(database(), { name: 'Streams' });
+    other = await createTestTenant(database(), { name: 'Other' });
+  });
+  afterAll(async () => platform.stop());
+
+  it("replays and follows its tenant's session with the cookie and CSRF header, and never another tenant's", async () => {
+    const sessionId = await startSession(platform, tenant.test);
+    const mine = await signInToConsole(platform.app, tenant.id);
+    const headers = (signedIn: { cookie: string; csrfToken: string }) => ({ cookie: signedIn.cookie, 'x-everjust-csrf': signedIn.csrfToken, 'x-everjust-mode': 'test' });
+    const streamed = await subscribeSse(platform.url, null, SESSION_EVENTS_SUBSCRIPTION, { sessionId }, { headers: headers(mine) });
+    expect(streamed.completed).toBe(true);
+    expect(streamed.events.at(-1)).toMatchObject({ type: 'done', status: 'succeeded' });
+    expect(streamed.events).toEqual((await subscribeSse(platform.url, tenant.test, SESSION_EVENTS_SUBSCRIPTION, { sessionId })).events);
+
+    const theirs = await subscribeSse(platform.url, null, SESSION_EVENTS_SUBSCRIPTION, { sessionId }, { headers: headers(await signInToConsole(platform.app, other.id)) });
+    expect(theirs.events).toEqual([]);
+    expect(theirs.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    // Without the CSRF header the cookie opens no stream.
+    const bare = await subscribeSse(platform.url, null, SESSION_EVENTS_SUBSCRIPTION, { sessionId }, { headers: { cookie: mine.cookie } });
+    expect(bare.events).toEqual([]);
+    expect(bare.status).toBe(403);
   });
 });
 

@@ -1,6 +1,7 @@
 import { createMetrics, resolveSecret, type Config, type Database, type Logger, type Metrics, type PubSub } from '@everjust/core';
 import { ApiKeyAuthenticator } from './auth/api-key-authenticator.js';
 import { WidgetTokenAuthenticator } from './auth/widget-token-authenticator.js';
+import { ConsoleSessions } from './console/console-sessions.js';
 import type { Services } from './context.js';
 import { createRateLimits } from './services/rate-limits.js';
 import { createApiHandler } from './server.js';
@@ -36,7 +37,17 @@ export async function createApp(dependencies: AppDependencies) {
   const secret = resolveSecret(config);
   const widgetTokens = new WidgetTokenAuthenticator({ prisma: database.prisma, pubsub, logger, secret, embedded: config.embedded, cacheTtlMs: config.auth.cacheTtlMs });
   await widgetTokens.start();
-  const services: Services = { config, database, prisma: database.prisma, pubsub, authenticator, widgetTokens, logger, secret, rateLimits, metrics };
+  const consoleSessions = new ConsoleSessions({
+    prisma: database.prisma,
+    pubsub,
+    logger,
+    secret,
+    publicUrl: config.publicUrl,
+    sessionTtlMs: config.console.sessionTtlMs,
+    cacheTtlMs: config.auth.cacheTtlMs,
+  });
+  await consoleSessions.start();
+  const services: Services = { config, database, prisma: database.prisma, pubsub, authenticator, widgetTokens, consoleSessions, logger, secret, rateLimits, metrics };
   const handler = createApiHandler(services);
   return {
     services,
@@ -48,6 +59,7 @@ export async function createApp(dependencies: AppDependencies) {
       handler.closePreview();
       await authenticator.stop();
       await widgetTokens.stop();
+      await consoleSessions.stop();
       await rateLimits?.close();
     },
   };

@@ -1,6 +1,7 @@
 import type { ApiKeyScope, Config, Database, KeyMode, Metrics, PrismaClient, PubSub, Tenant } from '@everjust/core';
 import type { ApiKeyAuthenticator } from './auth/api-key-authenticator.js';
 import type { WidgetTokenAuthenticator } from './auth/widget-token-authenticator.js';
+import type { ConsoleSessions } from './console/console-sessions.js';
 import type { RateLimits } from './services/rate-limits.js';
 import type { Logger } from '@everjust/core';
 
@@ -8,7 +9,8 @@ import type { Logger } from '@everjust/core';
 export interface Caller {
   tenantId: string;
   mode: KeyMode;
-  apiKeyId: string;
+  /** The secret key calling (or the one that minted the widget token); absent for a console session. */
+  apiKeyId?: string;
   scopes: ReadonlySet<ApiKeyScope>;
   /** The tenant as of when the key was cached (at most the auth cache TTL old; changes drop it). */
   tenant: Tenant;
@@ -17,6 +19,11 @@ export interface Caller {
    * write is narrowed to this project and end user by the visibility helpers of the schema modules.
    */
   widget?: WidgetGrant;
+  /**
+   * Set when the caller is a signed-in console (cookie `ej_console`, api/src/console/): it acts as the
+   * tenant with every scope of the mode it picked, like a full-scope secret key of that mode.
+   */
+  console?: { sessionId: string };
 }
 
 /** What a widget token grants: one project, one end user, from one origin, until it expires. */
@@ -27,7 +34,12 @@ export interface WidgetGrant {
   origin: string;
   /** Seconds since the epoch. */
   expiresAt: number;
+  /** What the token may do beyond building (chosen when it was minted): `deploy` lets the widget deploy its project. */
+  permissions: ReadonlySet<WidgetPermission>;
 }
+
+/** Extra rights a widget token may carry (`createWidgetToken(input: { permissions })`). */
+export type WidgetPermission = 'deploy';
 
 /** Long-lived dependencies, made once in the composition root and shared by every request. */
 export interface Services {
@@ -38,6 +50,8 @@ export interface Services {
   authenticator: ApiKeyAuthenticator;
   /** Verifies widget tokens (`ej_wt_…`) and holds their signing key. */
   widgetTokens: WidgetTokenAuthenticator;
+  /** The web console's cookie sessions (sign-in, CSRF, sign-out everywhere). */
+  consoleSessions: ConsoleSessions;
   /** EVERJUST_SECRET (or the embedded one): signs preview links and widget tokens. */
   secret: string;
   metrics: Metrics;

@@ -4,6 +4,7 @@ import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Caller } from './context.js';
+import type { KeyCaller } from './auth/api-key-authenticator.js';
 import type { createApiHandler } from './server.js';
 
 /** graphql-ws's "Forbidden": what the client gets for a missing, bad or revoked key. */
@@ -38,7 +39,7 @@ export function attachGraphQLWebSocket(handler: ReturnType<typeof createApiHandl
     {
       onConnect: async (context) => {
         const authorization = authorizationOf(context.connectionParams ?? {});
-        let caller: Caller;
+        let caller: KeyCaller;
         try {
           caller = await services.authenticator.authenticate(authorization);
         } catch {

@@ -8,3 +8,4 @@ export { createApiKeyRecord, createTenant } from './services/tenants.js';
 export { schema } from './schema/index.js';
 export { signWidgetToken, widgetTokenKey, type WidgetTokenClaims } from './auth/widget-tokens.js';
 export { streamSessionEvents } from './services/session-stream.js';
+export { mintConsoleLink, type ConsoleLink } from './console/console-links.js';

@@ -33,11 +33,11 @@ async function main() {
   const apiUrl = config.port === 0 ? running.url : config.publicUrl;
   // The operator CLI cannot open the embedded database while this process holds it: it asks here.
   const operatorEndpoint = database.kind === 'pglite'
-    ? await startOperatorEndpoint({ config, database, logger, tenantChanged: (tenantId) => app.services.authenticator.tenantChanged(tenantId) })
+    ? await startOperatorEndpoint({ config, database, logger, publicUrl: apiUrl, tenantChanged: (tenantId) => app.services.authenticator.tenantChanged(tenantId) })
     : undefined;
 
   if (config.embedded) {
-    const tenant = await bootstrapDevelopmentTenant(database.prisma);
+    const tenant = await bootstrapDevelopmentTenant(database.prisma, { publicUrl: apiUrl, consoleLinkTtlMs: config.console.linkTtlMs });
     if (tenant) process.stdout.write(describeDevelopmentTenant(tenant, apiUrl));
   }
   if (config.sandbox === 'local' && worker) {

@@ -19,7 +19,7 @@ describe('operator endpoint', () => {
   beforeAll(async () => {
     database = await openDatabase({ kind: 'pglite' });
     await database.migrate();
-    endpoint = await startOperatorEndpoint({ config, database, logger, tenantChanged: async (id) => void changed.push(id) });
+    endpoint = await startOperatorEndpoint({ config, database, logger, publicUrl: 'http://127.0.0.1:43210', tenantChanged: async (id) => void changed.push(id) });
     token = JSON.parse(readFileSync(join(dataDir, OPERATOR_ENDPOINT_FILE), 'utf8')).token;
   });
   afterAll(async () => {
@@ -47,6 +47,10 @@ describe('operator endpoint', () => {
     expect(JSON.parse(key.stdout).secretKey).toMatch(/^ej_test_sk_/);
     await post(endpoint.url, `Bearer ${token}`, { positionals: ['tenant', 'update', tenantId], flags: { tier: 'starter' } });
     expect(changed).toHaveLength(1);
+    // Console links point at the address the server was given (its socket's, with PORT=0).
+    const link = await (await post(endpoint.url, `Bearer ${token}`, { positionals: ['console', 'link'], flags: { tenant: tenantId, json: true } })).json();
+    expect(link.code).toBe(0);
+    expect(JSON.parse(link.stdout).url).toMatch(/^http:\/\/127\.0\.0\.1:43210\/console\/login\?token=ej_cl_/);
   });
 
   it('refuses a request without the token or with a wrong one, and commands that need the data dir', async () => {

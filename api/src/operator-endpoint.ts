@@ -18,7 +18,7 @@ import { commandName, runCommand, type Flags } from './cli/commands.js';
 export const OPERATOR_ENDPOINT_FILE = 'operator-endpoint.json';
 
 /** The commands the server runs for the CLI; everything else (migrate) needs the data dir to itself. */
-export const SERVER_COMMANDS = new Set(['tenant create', 'tenant update', 'tenant list', 'key create']);
+export const SERVER_COMMANDS = new Set(['tenant create', 'tenant update', 'tenant list', 'key create', 'console link']);
 
 export interface OperatorRequest {
   positionals: string[];
@@ -37,6 +37,8 @@ export interface OperatorEndpointOptions {
   logger: Logger;
   /** The API's own cache invalidation, so a `tenant update` takes effect at once in this process. */
   tenantChanged: (tenantId: string) => Promise<void>;
+  /** Where browsers reach this server (console links point there); by default `config.publicUrl`. */
+  publicUrl?: string;
   /** Where to listen; only tests pass another (to show a non-loopback one is refused). */
   host?: string;
 }
@@ -84,7 +86,7 @@ export async function startOperatorEndpoint(options: OperatorEndpointOptions): P
     const result: OperatorResponse = { code: 0, stdout: '', stderr: '' };
     const output = { out: (text: string) => void (result.stdout += text), err: (text: string) => void (result.stderr += text) };
     try {
-      result.code = await runCommand(body.positionals, body.flags, { database, config, output, tenantChanged: options.tenantChanged });
+      result.code = await runCommand(body.positionals, body.flags, { database, config, output, tenantChanged: options.tenantChanged, publicUrl: options.publicUrl });
     } catch (error) {
       if (!isExpectedError(error)) logger.error({ err: error, command }, 'operator command failed');
       result.code = 1;

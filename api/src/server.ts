@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createYoga, useReadinessCheck } from 'graphql-yoga';
 import { queueDepth } from '@everjust/core';
 import type { RequestContext, Services } from './context.js';
+import { useConsoleSignIn } from './console/use-console-sign-in.js';
 import { createErrorMasker } from './errors.js';
 import { attachGraphQLWebSocket } from './graphql-websocket.js';
 import { useConsoleStatic } from './console/static.js';
@@ -80,7 +81,7 @@ export function createApiHandler(services: Services) {
       // Every preview URL (EVERJUST_PREVIEW_URL): static files, proxied sandboxes, the error reporter.
       preview.plugin,
       // ZIP downloads authenticate themselves (a REST route, not a GraphQL operation).
-      useArchiveDownload({ prisma: services.prisma, authenticator: services.authenticator, widgetTokens: services.widgetTokens, limiter: routeLimiter }),
+      useArchiveDownload({ prisma: services.prisma, authenticator: services.authenticator, widgetTokens: services.widgetTokens, consoleSessions: services.consoleSessions, limiter: routeLimiter }),
       // Preview check screenshots: a signed link, no key (an <img> shows it), like a preview.
       useScreenshots({ prisma: services.prisma, secret: services.secret, limiter: routeLimiter }),
       // Archive uploads for importProject: also a REST route, with its own body limit (read as it streams).
@@ -91,11 +92,13 @@ export function createApiHandler(services: Services) {
         ttlMs: services.config.imports.uploadTtlMs,
         limiter: routeLimiter,
       }),
+      // The console's sign-in routes (/console/login, /console/api/*): they set and read its cookie.
+      useConsoleSignIn({ prisma: services.prisma, sessions: services.consoleSessions, limiter: routeLimiter }),
       // The console's page and assets (/console/, /console/assets/*): no key, like the playground.
       useConsoleStatic({ publicUrl: services.config.publicUrl, previewUrl: services.config.previewUrl, logger: services.logger }),
       // Widget tokens: checked, then held to the widget's persisted operations, before any parsing.
       useWidgetAccess({ widgetTokens: services.widgetTokens }),
-      useAuthentication({ authenticator: services.authenticator, widgetTokens: services.widgetTokens }),
+      useAuthentication({ authenticator: services.authenticator, widgetTokens: services.widgetTokens, consoleSessions: services.consoleSessions }),
       ...useQueryLimits({
         maxDepth: services.config.limits.maxQueryDepth,
         maxAliases: services.config.limits.maxAliases,

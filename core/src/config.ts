@@ -68,6 +68,8 @@ const environmentSchema = z.object({
   // Times and sizes from docs/architecture.md's defaults table; tests shorten them.
   EVERJUST_AUTH_CACHE_TTL_MS: documented(integer(0).default(30_000), 'how long a key stays cached (revocation drops it at once)'),
   EVERJUST_LAST_USED_INTERVAL_MS: documented(integer(0).default(60_000), '`lastUsedAt` written at most this often per key'),
+  EVERJUST_CONSOLE_LINK_TTL_MS: documented(integer(1_000).max(24 * 3_600_000, 'must be at most 24 hours').default(15 * 60_000), 'how long a one-time console sign-in link stays valid', '900000 (15 min)'),
+  EVERJUST_CONSOLE_SESSION_TTL_MS: documented(integer(1_000).max(7 * 24 * 3_600_000, 'must be at most 7 days').default(12 * 3_600_000), 'how long a console sign-in lasts (sign out ends it sooner)', '43200000 (12 h)'),
   EVERJUST_JOB_LEASE_MS: documented(integer(100).default(30_000), "a claimed job's lease: expired, the job goes back to the queue"),
   EVERJUST_JOB_HEARTBEAT_MS: documented(integer(50).default(10_000), 'how often a worker renews its leases (shorter than the lease)'),
   EVERJUST_JOB_MAX_ATTEMPTS: documented(integer(1).default(3), 'attempts before a job is dead: errors the job itself raised'),
@@ -123,6 +125,10 @@ const environmentSchema = z.object({
   EVERJUST_BROWSER: documented(
     optionalString,
     'a Chromium executable (e.g. `/usr/bin/chromium`): the preview step then loads each preview headless, collects its errors and a screenshot (`preview_checked`); unset or empty: no check',
+  ),
+  EVERJUST_PREVIEW_CACHE_MB: documented(
+    integer(0).default(32),
+    "memory per API instance for the sandboxes' static files the preview proxy answers itself (each kept 2 s, and never past a file sync); `0`: every request goes to the sandbox",
   ),
   EVERJUST_PREVIEW_WAIT_MS: documented(integer(100).default(60_000), "how long the preview step waits for the app's port"),
   EVERJUST_SHUTDOWN_GRACE_MS: documented(integer(0).default(10_000), 'how long a stopping process waits for connections'),
@@ -312,6 +318,8 @@ function configFrom(env: z.output<typeof environmentSchema>, sandbox: SandboxKin
       /** `lastUsedAt` is written at most this often per key. */
       lastUsedIntervalMs: env.EVERJUST_LAST_USED_INTERVAL_MS,
     },
+    /** The web console's sign-in (api/src/console/): one-time links and cookie sessions. */
+    console: { linkTtlMs: env.EVERJUST_CONSOLE_LINK_TTL_MS, sessionTtlMs: env.EVERJUST_CONSOLE_SESSION_TTL_MS },
     idempotency: { ttlMs: env.EVERJUST_IDEMPOTENCY_TTL_MS },
     /** Archives for importProject: what `POST /v1/uploads` takes and what an archive may unpack to. */
     imports: {
@@ -332,6 +340,8 @@ function configFrom(env: z.output<typeof environmentSchema>, sandbox: SandboxKin
     sandboxes: {
       runCommandTimeoutMs: env.EVERJUST_RUN_COMMAND_TIMEOUT_MS,
       previewWaitMs: env.EVERJUST_PREVIEW_WAIT_MS,
+      /** Bytes of sandbox static files the preview proxy keeps (api/src/preview/asset-cache.ts); 0: none. */
+      previewCacheBytes: env.EVERJUST_PREVIEW_CACHE_MB * 1024 * 1024,
       /** Error reports accepted per minute per project (per API instance); more answer 429. */
       previewErrorsPerMinute: env.EVERJUST_PREVIEW_ERRORS_PER_MINUTE,
       /** How often workers stop idle sandboxes and delete old stopped ones. */

@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'QUOTA_EXCEEDED',
   'INTERNAL',
+  'CSRF_FAILED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -19,6 +20,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export const HTTP_STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
+  CSRF_FAILED: 403,
   RATE_LIMITED: 429,
 };
 
@@ -43,6 +45,16 @@ export class AuthenticationError extends EverJustError {
 export class PermissionError extends EverJustError {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super('FORBIDDEN', message, details);
+  }
+}
+
+/**
+ * A console (cookie) request without the session's CSRF token, or from another origin: the cookie is
+ * never a credential on its own (HTTP 403).
+ */
+export class CsrfError extends EverJustError {
+  constructor(message = 'The console session needs its X-EverJust-CSRF header, from the console\'s own origin') {
+    super('CSRF_FAILED', message);
   }
 }
 

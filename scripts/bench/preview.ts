@@ -26,10 +26,17 @@ import { format, graphqlRequest, median, openBenchDatabase, percentile, readInte
  *    its preview URL: token check, sandbox lookup, forwarding, our headers) against the same file from
  *    the sandbox's own server, in the same run, interleaved (BENCH_ROUNDS, BENCH_DURATION_S,
  *    BENCH_WARMUP_S, BENCH_CONNECTIONS); every response must be 200 with the same body. Target ≥ 70 %.
+ *    Measured twice through the proxy: as browsers load a page (the proxy answers the platform static
+ *    server's files from memory, api/src/preview/asset-cache.ts) and with `Cache-Control: no-cache` on
+ *    every request (a hard reload: each one forwarded to the sandbox).
+ * 4. Issue 14: `preview_ready` → `preview_checked` (the page loaded in headless Chromium, its errors and
+ *    a screenshot collected) when a browser is there: EVERJUST_BROWSER, else /usr/bin/chromium if
+ *    present; BENCH_BROWSER=none leaves the check out.
  */
 
 const EVENTS = `subscription($sessionId: ID!) { sessionEvents(sessionId: $sessionId) { ${EVENT_FIELDS}
-  ... on PreviewReadyEvent { url } ... on PreviewFailedEvent { reason } ... on SandboxCreatedEvent { sandboxId provider } } }`;
+  ... on PreviewReadyEvent { url } ... on PreviewFailedEvent { reason } ... on SandboxCreatedEvent { sandboxId provider }
+  ... on PreviewCheckedEvent { errors { message } screenshotUrl } } }`;
 
 const suite: Suite = {
   name: 'preview',
@@ -54,6 +61,14 @@ interface Timed {
   sandboxToReady: number;
   /** Whole session, queued → done. */
   session: number;
+  /** preview_ready → preview_checked (null: no check ran). */
+  readyToChecked: number | null;
+}
+
+/** The Chromium the preview check uses in this run, if any. */
+function benchBrowser(): string | undefined {
+  if (process.env.BENCH_BROWSER === 'none') return undefined;
+  return process.env.EVERJUST_BROWSER || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 }
 
 async function localPreviews(runs: number, settings: BenchSettings) {
@@ -68,7 +83,8 @@ async function localPreviews(runs: number, settings: BenchSettings) {
     cleanup.push(() => pubsub.close());
     console.log(
       `database: ${bench.label}; pub/sub: ${processConfig.redisUrl ? `Redis ${new URL(processConfig.redisUrl).host}` : 'in-process (REDIS_URL not set)'}; ` +
-        `EVERJUST_SANDBOX=local in ${dataDir}; ${runs} live sessions on the offline model, one after another`,
+        `EVERJUST_SANDBOX=local in ${dataDir}; ${runs} live sessions on the offline model, one after another; ` +
+        `preview check: ${benchBrowser() ?? 'none (no Chromium)'}`,
     );
     const platform = await startTestPlatform(bench.database, {
       pubsub,
@@ -76,6 +92,7 @@ async function localPreviews(runs: number, settings: BenchSettings) {
         EVERJUST_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
         EVERJUST_SANDBOX: 'local',
         EVERJUST_DATA_DIR: dataDir,
+        EVERJUST_BROWSER: benchBrowser() ?? '',
         EVERJUST_OFFLINE_DELTA_INTERVAL_MS: '0',
         // Production defaults, not the tests' short times.
         EVERJUST_JOB_LEASE_MS: '30000',
@@ -113,7 +130,8 @@ async function localPreviews(runs: number, settings: BenchSettings) {
       timed.push(timing);
       console.log(
         `  run ${String(run + 1).padStart(2)}/${runs}  generation done → preview_ready ${format(timing.doneToReady)} ms` +
-          `  (previewing → sandbox_created ${format(timing.toSandbox)} ms, → preview_ready ${format(timing.sandboxToReady)} ms; session ${format(timing.session)} ms)`,
+          `  (previewing → sandbox_created ${format(timing.toSandbox)} ms, → preview_ready ${format(timing.sandboxToReady)} ms` +
+          `${timing.readyToChecked === null ? '' : `; → preview_checked ${format(timing.readyToChecked)} ms`}; session ${format(timing.session)} ms)`,
       );
     }
 
@@ -126,8 +144,9 @@ async function localPreviews(runs: number, settings: BenchSettings) {
     await platform.stop();
     const survivors = await stillAlive(servers);
 
-    const row = (name: string, pick: (timing: Timed) => number) => {
-      const values = timed.map(pick);
+    const row = (name: string, pick: (timing: Timed) => number | null) => {
+      const values = timed.map(pick).filter((value): value is number => value !== null);
+      if (values.length === 0) return [name, 'n/a', 'n/a', 'n/a'];
       return [name, format(percentile(values, 50)), format(Math.min(...values)), format(Math.max(...values))];
     };
     console.log(
@@ -137,6 +156,7 @@ async function localPreviews(runs: number, settings: BenchSettings) {
         row('status previewing → preview_ready', (timing) => timing.stepToReady),
         row('  previewing → sandbox_created (folder made)', (timing) => timing.toSandbox),
         row('  sandbox_created → preview_ready (files, server, port answers)', (timing) => timing.sandboxToReady),
+        row('preview_ready → preview_checked (headless Chromium: load, settle, errors, screenshot)', (timing) => timing.readyToChecked),
         row('whole session (queued → done)', (timing) => timing.session),
       ])}\n`,
     );
@@ -158,33 +178,32 @@ async function proxyThroughput(proxied: string, direct: string, settings: BenchS
   const expected = await (await fetch(direct)).text();
   const throughProxy = await fetch(proxied);
   if (throughProxy.status !== 200 || (await throughProxy.text()) !== expected) throw new Error(`the proxied ${proxied} does not answer the sandbox's file`);
-  const load = async (url: string, seconds: number) => {
+  const load = async (url: string, seconds: number, headers: Record<string, string> = {}) => {
     // In a worker thread: the load generator must not share the API's event loop (the platform runs in this process).
-    const result = await autocannon({ url, connections: settings.connections, duration: seconds, expectBody: expected, workers: 1 });
+    const result = await autocannon({ url, headers, connections: settings.connections, duration: seconds, expectBody: expected, workers: 1 });
     const failed = result.errors + result.timeouts + result.non2xx + (result.mismatches ?? 0);
     if (failed > 0) throw new Error(`${url}: ${failed} failed or different responses`);
     return { requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
   };
-  const measured = { direct: [] as number[], proxy: [] as number[], directP99: [] as number[], proxyP99: [] as number[] };
+  const paths = [
+    { name: 'direct', label: "the sandbox's own server (127.0.0.1, its port)", url: direct, headers: {} },
+    { name: 'proxy', label: 'through the preview proxy (token, sandbox lookup, its files kept in memory)', url: proxied, headers: {} },
+    { name: 'forwarded', label: 'through the preview proxy, Cache-Control: no-cache (each one forwarded)', url: proxied, headers: { 'cache-control': 'no-cache' } },
+  ] as const;
+  const measured = Object.fromEntries(paths.map((path) => [path.name, { rps: [] as number[], p99: [] as number[] }])) as Record<(typeof paths)[number]['name'], { rps: number[]; p99: number[] }>;
   console.log(`\nstatic asset (app.js, ${expected.length} bytes): ${settings.rounds} interleaved rounds of ${settings.durationS} s, ${settings.connections} connections`);
   for (let round = 1; round <= settings.rounds; round++) {
-    for (const [name, url] of [['direct', direct], ['proxy', proxied]] as const) {
-      if (settings.warmupS > 0) await load(url, settings.warmupS);
-      const result = await load(url, settings.durationS);
-      measured[name].push(result.requestsPerSecond);
-      measured[name === 'direct' ? 'directP99' : 'proxyP99'].push(result.p99);
-      console.log(`  round ${round}/${settings.rounds}  ${name === 'direct' ? "the sandbox's own server" : 'through the preview proxy'}  ${format(result.requestsPerSecond)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms`);
+    for (const path of paths) {
+      if (settings.warmupS > 0) await load(path.url, settings.warmupS, path.headers);
+      const result = await load(path.url, settings.durationS, path.headers);
+      measured[path.name].rps.push(result.requestsPerSecond);
+      measured[path.name].p99.push(result.p99);
+      console.log(`  round ${round}/${settings.rounds}  ${path.label}  ${format(result.requestsPerSecond)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms`);
     }
   }
-  const share = median(measured.proxy) / median(measured.direct);
-  console.log(
-    `\n${table([
-      ['static asset, median of rounds', 'req/s', 'p99 ms'],
-      ["the sandbox's own server (127.0.0.1, its port)", format(median(measured.direct)), format(median(measured.directP99))],
-      ['through the preview proxy (token, sandbox lookup, forwarding)', format(median(measured.proxy)), format(median(measured.proxyP99))],
-    ])}\n`,
-  );
-  console.log(`proxy / direct: ${format(share * 100, 1)} % (target ≥ 70 %)${share >= 0.7 ? '' : '  BELOW TARGET'}`);
+  console.log(`\n${table([['static asset, median of rounds', 'req/s', 'p99 ms', 'vs direct'], ...paths.map((path) => [path.label, format(median(measured[path.name].rps)), format(median(measured[path.name].p99)), `${format((median(measured[path.name].rps) / median(measured.direct.rps)) * 100, 1)} %`])])}\n`);
+  const share = median(measured.proxy.rps) / median(measured.direct.rps);
+  console.log(`proxy / direct: ${format(share * 100, 1)} % (target ≥ 70 %)${share >= 0.7 ? '' : '  BELOW TARGET'}; forwarded every time: ${format((median(measured.forwarded.rps) / median(measured.direct.rps)) * 100, 1)} %`);
 }
 
 function timingOf(events: any[], run: number): Timed {
@@ -198,6 +217,8 @@ function timingOf(events: any[], run: number): Timed {
   }
   const generationDone = events.slice(0, previewing).findLast((event) => event.type === 'usage');
   if (!generationDone) throw new Error(`run ${run}: no usage event before the preview step`);
+  const checked = events.find((event) => event.type === 'preview_checked');
+  if (checked && checked.errors.length > 0) throw new Error(`run ${run}: the preview check found errors: ${JSON.stringify(checked.errors)}`);
   const done = events.at(-1);
   if (done?.type !== 'done' || done.status !== 'succeeded') throw new Error(`run ${run}: the session ended ${done?.type} ${done?.status}`);
   return {
@@ -206,6 +227,7 @@ function timingOf(events: any[], run: number): Timed {
     toSandbox: at(created) - at(events[previewing]),
     sandboxToReady: at(ready) - at(created),
     session: at(done) - at(events[0]),
+    readyToChecked: checked ? at(checked) - at(ready) : null,
   };
 }
 

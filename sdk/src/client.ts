@@ -1,6 +1,7 @@
 import type { FetchFunction } from './fetch-types.js';
 import { documentText, isMutation, RequestSender, type RequestOptions, type TypedDocument } from './request-sender.js';
 import { ApiKeys } from './resources/api-keys.js';
+import { ConsoleLinks } from './resources/console-links.js';
 import { Deployments } from './resources/deployments.js';
 import { Checkpoints } from './resources/checkpoints.js';
 import { Projects } from './resources/projects.js';
@@ -56,6 +57,8 @@ export class EverJust {
   readonly tenant: Tenants;
   /** Secret keys: create, list, revoke. */
   readonly apiKeys: ApiKeys;
+  /** Console sign-in links: a one-time URL that opens the web console as your tenant. */
+  readonly consoleLinks: ConsoleLinks;
   /** Widget tokens: mint browser tokens for `<everjust-builder>`. */
   readonly widgetTokens: WidgetTokens;
   /** Webhooks: `verify` a delivery's signature (also `Webhooks.verify`, without a client). */
@@ -85,6 +88,7 @@ export class EverJust {
     this.usage = new Usage(this.#sender);
     this.tenant = new Tenants(this.#sender);
     this.apiKeys = new ApiKeys(this.#sender);
+    this.consoleLinks = new ConsoleLinks(this.#sender);
     this.widgetTokens = new WidgetTokens(this.#sender);
     this.webhooks = new Webhooks();
   }

@@ -20,6 +20,7 @@ export type { AbortSignalLike, FetchFunction, FetchInit, FetchResponse, Response
 export { ListPromise } from './pagination.js';
 export type { RequestOptions, TypedDocument } from './request-sender.js';
 export type { ApiKeyCreateParams, ApiKeyListParams, ApiKeys } from './resources/api-keys.js';
+export type { ConsoleLinkCreateParams, ConsoleLinks } from './resources/console-links.js';
 export type { DeploymentListParams, Deployments } from './resources/deployments.js';
 export type { CheckpointCreateParams, CheckpointListParams, Checkpoints } from './resources/checkpoints.js';
 export type { ProjectCreateParams, ProjectDeployParams, ProjectForkParams, ProjectImportParams, ProjectImportSource, ProjectListParams, ProjectUpdateParams, Projects } from './resources/projects.js';

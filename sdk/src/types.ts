@@ -2,6 +2,7 @@ import type {
   ApiKeyFieldsFragment,
   ApiKeyScope,
   CheckpointFieldsFragment,
+  CreateConsoleLinkMutation,
   CreateWidgetTokenMutation,
   DeployAppInput,
   DeployAppKind,
@@ -80,6 +81,9 @@ export interface CreatedApiKey {
   /** Store it now: it cannot be read again. */
   secret: string;
 }
+
+/** What `consoleLinks.create` returns: the sign-in URL (one use) and when it expires (ISO-8601). */
+export type ConsoleLink = CreateConsoleLinkMutation['createConsoleLink'];
 
 /** What `widgetTokens.create` returns: the token (`ej_wt_…`), when it expires (ISO-8601), and its project. */
 export type WidgetToken = CreateWidgetTokenMutation['createWidgetToken'];

@@ -391,6 +391,17 @@ describe('@everjust/sdk against the API', () => {
     await expectError(everjust.usage.get({ from: today, to: today }), ValidationError, 'BAD_USER_INPUT');
   });
 
+  it('mints a one-time console sign-in link with a live key, and is refused one with a test key', async () => {
+    const live = new EverJust({ apiKey: tenant.live, baseUrl: platform.url });
+    const link = await live.consoleLinks.create();
+    expect(link.url).toMatch(/\/console\/login\?token=ej_cl_/);
+    expect(new Date(link.expiresAt).getTime()).toBeGreaterThan(Date.now() + 14 * 60_000);
+    const signIn = await fetch(link.url, { redirect: 'manual' });
+    expect(signIn.status).toBe(303);
+    expect((await fetch(link.url, { redirect: 'manual' })).status).toBe(410);
+    await expectError(new EverJust({ apiKey: tenant.test, baseUrl: platform.url }).consoleLinks.create(), PermissionError, 'FORBIDDEN');
+  });
+
   it('creates, lists and revokes API keys', async () => {
     const live = new EverJust({ apiKey: tenant.live, baseUrl: platform.url });
     const { apiKey, secret } = await live.apiKeys.create({ name: 'CI', mode: 'TEST', scopes: ['PROJECTS_READ', 'SESSIONS_READ'] });

@@ -16,8 +16,11 @@ export const API_KEY_REVOKED_CHANNEL = 'everjust:api-key-revoked';
 /** Published when a tenant changes (name, tier, origins, limits), so cached copies are dropped. */
 export const TENANT_CHANGED_CHANNEL = 'everjust:tenant-changed';
 
+/** A caller authenticated by a secret key: its key is known. */
+export type KeyCaller = Caller & { apiKeyId: string };
+
 interface CacheEntry {
-  caller: Caller;
+  caller: KeyCaller;
   hash: string;
 }
 
@@ -85,7 +88,7 @@ export class ApiKeyAuthenticator {
     return () => void this.revocationListeners.delete(listener);
   }
 
-  async authenticate(authorization: string | null | undefined): Promise<Caller> {
+  async authenticate(authorization: string | null | undefined): Promise<KeyCaller> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (!match) throw new AuthenticationError();
     const secret = match[1];
@@ -102,7 +105,7 @@ export class ApiKeyAuthenticator {
       this.cache.delete(hash);
       throw new AuthenticationError(key?.revokedAt ? 'This API key has been revoked' : 'Unknown API key');
     }
-    const caller: Caller = {
+    const caller: KeyCaller = {
       tenantId: key.tenantId,
       mode: key.mode,
       apiKeyId: key.id,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, openSecret, SEALED_CONTEXTS, type Environment, decodeIdOf } from '@everjust/core';
+import { hashSecret, openDatabase, openSecret, SEALED_CONTEXTS, type Environment, decodeIdOf } from '@everjust/core';
 import { databaseTargets, type TestDatabase } from '../../../test-support/databases.js';
 import { main } from './index.js';
 
@@ -121,6 +121,29 @@ for (const target of databaseTargets()) {
       // An empty value clears.
       const cleared = await run(env, 'tenant', 'update', created.tenantId, '--anthropic-api-key', '', '--instructions', '', '--json');
       expect(JSON.parse(cleared.stdout).generation).toMatchObject({ instructions: null, model: 'claude-haiku-4-5', hasAnthropicApiKey: false, anthropicApiKeyLast4: null });
+    });
+
+    it('prints a one-time console sign-in link for a tenant, stored only as a hash', async () => {
+      const env = { ...environment, EVERJUST_PUBLIC_URL: 'https://api.everjust.example' };
+      const created = JSON.parse((await run(env, 'tenant', 'create', '--name', 'Console', '--json')).stdout);
+      const linked = await run(env, 'console', 'link', '--tenant', created.tenantId, '--json');
+      expect(linked.code).toBe(0);
+      const { url, expiresAt, tenantId } = JSON.parse(linked.stdout);
+      expect(tenantId).toBe(created.tenantId);
+      expect(url).toMatch(/^https:\/\/api\.everjust\.example\/console\/login\?token=ej_cl_[A-Za-z0-9_-]{43}$/);
+      expect(new Date(expiresAt).getTime() - Date.now()).toBeGreaterThan(14 * 60_000);
+      const human = await run(env, 'console', 'link', '--tenant', created.tenantId);
+      expect(human.stdout).toMatch(/^Console sign-in link \(one use, until .*\):\nhttps:\/\/api\.everjust\.example\/console\/login\?token=ej_cl_\S+\n$/);
+      const database = await openDatabase(target.kind === 'postgres' ? { kind: 'postgres', url: postgres!.url! } : { kind: 'pglite', dataDir: dataDir! });
+      try {
+        const token = new URL(url).searchParams.get('token')!;
+        const row = await database.prisma.consoleLink.findUniqueOrThrow({ where: { hash: hashSecret(token) } });
+        expect(row).toMatchObject({ tenantId: decodeIdOf('Tenant', created.tenantId), usedAt: null });
+      } finally {
+        await database.close();
+      }
+      await expect(run(env, 'console', 'link', '--tenant', 'nope')).rejects.toThrow(/not a tenant id/);
+      await expect(run(env, 'console', 'link')).rejects.toThrow(/A tenant id is required/);
     });
 
     it.skipIf(target.kind !== 'pglite')('is refused while another process holds the embedded data dir', async () => {

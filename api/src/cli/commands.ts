@@ -14,6 +14,7 @@ import {
   encodeId,
 } from '@everjust/core';
 import { TENANT_CHANGED_CHANNEL } from '../auth/api-key-authenticator.js';
+import { mintConsoleLink } from '../console/console-links.js';
 import { originSchema } from '../schema/tenant.js';
 import { generationSettingsUpdate, type GenerationSettingsInput } from '../services/generation-settings.js';
 import { createApiKeyRecord, createTenant } from '../services/tenants.js';
@@ -51,6 +52,8 @@ export interface CommandContext {
    * configured; the server's operator endpoint passes its own authenticator's.
    */
   tenantChanged?: (tenantId: string) => Promise<void>;
+  /** Where browsers reach the API (console links point there); by default `config.publicUrl`. */
+  publicUrl?: string;
 }
 
 /** `tenant create`, `migrate`, …: the command a CLI invocation names. */
@@ -74,6 +77,8 @@ export async function runCommand(positionals: string[], flags: Flags, context: C
       return tenantList(flags, context);
     case 'key create':
       return keyCreate(flags, context);
+    case 'console link':
+      return consoleLink(flags, context);
     default:
       throw new ValidationError(`Unknown command "${command}". Run \`pnpm everjust --help\`.`);
   }
@@ -281,5 +286,15 @@ async function keyCreate(flags: Flags, { database, output }: CommandContext): Pr
   const apiKeyId = encodeId('ApiKey', apiKey.id);
   if (flags.json) output.out(`${JSON.stringify({ apiKeyId, tenantId: flags.tenant, mode, scopes: apiKey.scopes, secretKey: secret })}\n`);
   else output.out(`Created ${mode} key ${apiKeyId} (${apiKey.scopes.join(', ')})\nSecret key (shown once, keep it): ${secret}\n`);
+  return 0;
+}
+
+/** A one-time console sign-in link for a tenant (15 min, one use): whoever opens it signs in as the tenant. */
+async function consoleLink(flags: Flags, { database, config, output, publicUrl }: CommandContext): Promise<number> {
+  const tenantId = tenantIdFrom(flags.tenant);
+  if (!(await database.prisma.tenant.findUnique({ where: { id: tenantId } }))) throw new ValidationError(`No tenant ${flags.tenant}`);
+  const link = await mintConsoleLink(database.prisma, { tenantId, publicUrl: publicUrl ?? config.publicUrl, ttlMs: config.console.linkTtlMs });
+  if (flags.json) output.out(`${JSON.stringify({ tenantId: flags.tenant, url: link.url, expiresAt: link.expiresAt.toISOString() })}\n`);
+  else output.out(`Console sign-in link (one use, until ${link.expiresAt.toISOString()}; anyone with it signs in as this tenant):\n${link.url}\n`);
   return 0;
 }

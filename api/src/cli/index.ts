@@ -1,13 +1,14 @@
 /**
  * The operator CLI (`pnpm everjust …`): tenants, keys and migrations. It opens the same database the
  * server uses; with PGlite it takes the data-dir lock. While the embedded server holds that lock,
- * tenant and key commands go through the server's loopback operator endpoint; the rest are refused.
+ * tenant, key and console-link commands go through the server's loopback operator endpoint; the rest are refused.
  *
  *   everjust tenant create --name Acme --tier starter [--allowed-origins a,b] [--json]
  *   everjust tenant update <tenantId> [--name …] [--tier …] [--allowed-origins a,b] [--limit key=value …]
  *     [--instructions …] [--model …] [--allowed-models a,b] [--anthropic-api-key …] [--allow-questions true|false] [--auto-repair-rounds 0-3] [--json]
  *   everjust tenant list [--json]
  *   everjust key create --tenant <tenantId> [--mode live|test] [--scopes a,b] [--name …] [--json]
+ *   everjust console link --tenant <tenantId> [--json]
  *   everjust migrate
  */
 import { parseArgs } from 'node:util';
@@ -35,6 +36,8 @@ const USAGE = `Usage: pnpm everjust <command>
                 [--allow-questions true|false] [--auto-repair-rounds 0-3] [--json]
   tenant list [--json]
   key create --tenant TENANT_ID [--mode live|test] [--scopes S1,S2] [--name NAME] [--json]
+  console link --tenant TENANT_ID [--json]
+                     a one-time sign-in link to the web console (15 min, one use)
   migrate            apply pending migrations (over DATABASE_DIRECT_URL when set)
 
 Generation settings: --instructions is appended to the system prompt (at most 10,000 characters);

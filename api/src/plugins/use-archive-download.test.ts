@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { strFromU8, unzipSync } from 'fflate';
 import { decodeId, encodeId } from '@everjust/core';
 import { createApiKeyRecord } from '../services/tenants.js';
-import { createTestTenant, graphql, type TestTenant } from '../../../test-support/app.js';
+import { createTestTenant, graphql, signInToConsole, type TestTenant } from '../../../test-support/app.js';
 import { openPgliteTestDatabase, type TestDatabase } from '../../../test-support/databases.js';
 import { SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, subscribeSse, type TestPlatform } from '../../../test-support/platform.js';
 
@@ -98,6 +98,30 @@ describe('ZIP downloads (GET /v1/projects/<id>/archive.zip, /v1/sessions/<id>/ar
     expect((await download('/v1/projects/not-an-id/archive.zip', tenantA.test)).status).toBe(404);
     await graphql(platform.app, tenantA.test, `mutation($id: ID!) { deleteProject(input: { id: $id }) { id } }`, { id: testProject });
     expect((await download(`/v1/projects/${testProject}/archive.zip`, tenantA.test)).status).toBe(404);
+  });
+
+  it("gives a console session its own tenant's archives (with the CSRF header, in its mode) and never another tenant's", async () => {
+    const liveProject = await project(tenantA.live, 'A console', [{ path: 'console.txt', content: 'mine' }]);
+    const testProject = await project(tenantA.test, 'A console test', [{ path: 'test.txt', content: 'test' }]);
+    const consoleA = await signInToConsole(platform.app, tenantA.id);
+    const consoleB = await signInToConsole(platform.app, tenantB.id);
+    const byConsole = (path: string, signedIn: { cookie: string; csrfToken: string }, headers: Record<string, string> = {}) =>
+      fetch(`${platform.url}${path}`, { headers: { cookie: signedIn.cookie, 'x-everjust-csrf': signedIn.csrfToken, ...headers } });
+    expect((await unzip(await byConsole(`/v1/projects/${liveProject}/archive.zip`, consoleA))).get('console.txt')).toBe('mine');
+    expect((await unzip(await byConsole(`/v1/projects/${testProject}/archive.zip`, consoleA, { 'x-everjust-mode': 'test' }))).get('test.txt')).toBe('test');
+    expect((await byConsole(`/v1/projects/${testProject}/archive.zip`, consoleA)).status).toBe(404);
+    for (const path of [`/v1/projects/${liveProject}/archive.zip`, `/v1/projects/${testProject}/archive.zip`]) {
+      for (const mode of ['live', 'test']) {
+        const other = await byConsole(path, consoleB, { 'x-everjust-mode': mode });
+        expect(other.status).toBe(404);
+        expect((await other.json()).errors[0].extensions.code).toBe('NOT_FOUND');
+      }
+    }
+    // The cookie alone, or from another origin, is no credential.
+    const bare = await fetch(`${platform.url}/v1/projects/${liveProject}/archive.zip`, { headers: { cookie: consoleA.cookie } });
+    expect(bare.status).toBe(403);
+    expect((await bare.json()).errors[0].extensions.code).toBe('CSRF_FAILED');
+    expect((await byConsole(`/v1/projects/${liveProject}/archive.zip`, consoleA, { origin: 'https://evil.example' })).status).toBe(403);
   });
 
   it('needs a valid key with projects:read; a session that has not ended has no snapshot yet (409)', async () => {

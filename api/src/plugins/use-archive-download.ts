@@ -2,8 +2,9 @@ import { strToU8, Zip, ZipDeflate } from 'fflate';
 import type { Plugin } from 'graphql-yoga';
 import { decodeIdOf, EverJustError, HTTP_STATUS_BY_CODE, isSessionEnded, NotFoundError, type PrismaClient } from '@everjust/core';
 import type { ApiKeyAuthenticator } from '../auth/api-key-authenticator.js';
+import { authenticateRequest } from '../auth/authenticate-request.js';
 import type { WidgetTokenAuthenticator } from '../auth/widget-token-authenticator.js';
-import { bearerOf, isWidgetToken } from '../auth/widget-tokens.js';
+import type { ConsoleSessions } from '../console/console-sessions.js';
 import { requireScope } from '../auth/scopes.js';
 import type { Caller } from '../context.js';
 import type { RouteLimiter } from '../services/request-limits.js';
@@ -16,6 +17,8 @@ export interface ArchiveDownloadOptions {
    * buttons), from their origin only; CORS is the API's (widgetCors).
    */
   widgetTokens?: WidgetTokenAuthenticator;
+  /** The console's cookie sessions: with their CSRF header (a `fetch`, not a plain link), like GraphQL. */
+  consoleSessions?: ConsoleSessions;
   /** Files read from the database per step of the stream. */
   batchSize?: number;
   /** Rate limits (absent with EVERJUST_RATE_LIMITS=off): a download is one request of the caller's tenant; a refused credential counts per IP. */
@@ -39,7 +42,7 @@ const ROUTE = /^\/v1\/(projects|sessions)\/([A-Za-z0-9_-]{1,200})\/archive\.zip$
  * `GET /v1/sessions/<session id>/archive.zip` (the files as that session left them). A secret key in
  * `Authorization: Bearer …` with `projects:read`; tenant- and mode-scoped like every read, so another
  * tenant's or the other mode's id is a 404. A widget token (from its origin) gets its own project and
- * its end user's sessions, nothing else. The archive streams: files are read in batches and
+ * its end user's sessions, nothing else; a console session (cookie and CSRF header) what its mode holds. The archive streams: files are read in batches and
  * compressed as the client reads, so a large project never sits whole in memory. Rate-limited like a
  * GraphQL request (the tenant's burst and hourly buckets, `RateLimit-*` headers, 429 `RATE_LIMITED`
  * with `Retry-After`); a request whose key is refused counts against its IP, and past that limit
@@ -62,10 +65,7 @@ export function useArchiveDownload(options: ArchiveDownloadOptions): Plugin {
       if (request.method !== 'GET') return fail(405, 'METHOD_NOT_ALLOWED', 'Only GET', { allow: 'GET' });
       let limitHeaders: Record<string, string> = {};
       try {
-        const bearer = bearerOf(request.headers.get('authorization'));
-        const authenticate = () =>
-          options.widgetTokens && bearer !== null && isWidgetToken(bearer) ? options.widgetTokens.authenticateRequest(request) : options.authenticator.authenticate(request.headers.get('authorization'));
-        const caller = await authenticate().catch(async (error: unknown) => {
+        const caller = await authenticateRequest(request, options).catch(async (error: unknown) => {
           const limit = error instanceof EverJustError && error.code === 'UNAUTHENTICATED' ? await options.limiter?.forClient('unauthenticatedPerMinute', request, serverContext) : undefined;
           limitHeaders = limit?.headers ?? {};
           throw limit?.refusal ?? error;

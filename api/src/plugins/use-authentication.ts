@@ -1,33 +1,22 @@
 import type { Plugin } from 'graphql-yoga';
-import type { ApiKeyAuthenticator } from '../auth/api-key-authenticator.js';
-import type { WidgetTokenAuthenticator } from '../auth/widget-token-authenticator.js';
-import { bearerOf, isWidgetToken } from '../auth/widget-tokens.js';
+import { authenticateRequest, type RequestCredentials } from '../auth/authenticate-request.js';
 import type { Caller } from '../context.js';
 
-export interface AuthenticationOptions {
-  authenticator: ApiKeyAuthenticator;
-  /** Widget tokens (`Bearer ej_wt_…`); without it they are refused like any unknown key. */
-  widgetTokens?: WidgetTokenAuthenticator;
-}
+export type AuthenticationOptions = RequestCredentials;
 
 /**
- * Every GraphQL operation needs a credential in `Authorization: Bearer …`: a secret key, or a widget
- * token (told apart by its `ej_wt_` prefix, and accepted only from its own origin). The caller lands
- * in the context before any resolver runs. A missing, malformed, unknown, expired or revoked
- * credential is UNAUTHENTICATED (HTTP 401); a widget token from another origin is FORBIDDEN (403).
+ * Every GraphQL operation needs a credential (see `authenticateRequest`): a secret key or a widget
+ * token in `Authorization: Bearer …`, or the console's session cookie with its CSRF header. The caller
+ * lands in the context before any resolver runs. A missing, malformed, unknown, expired or revoked
+ * credential is UNAUTHENTICATED (HTTP 401); a widget token from another origin is FORBIDDEN (403); a
+ * console cookie without its CSRF token or from another origin is CSRF_FAILED (403).
  */
 export function useAuthentication(options: AuthenticationOptions): Plugin<{ caller: Caller }> {
   return {
     async onContextBuilding({ context, extendContext }) {
       // graphql-ws authenticates every operation itself (graphql-websocket.ts) and hands the caller in.
       if ((context as { caller?: Caller }).caller) return;
-      const { request } = context;
-      const bearer = bearerOf(request.headers.get('authorization'));
-      const caller =
-        options.widgetTokens && bearer && isWidgetToken(bearer)
-          ? await options.widgetTokens.authenticateRequest(request)
-          : await options.authenticator.authenticate(request.headers.get('authorization'));
-      extendContext({ caller });
+      extendContext({ caller: await authenticateRequest(context.request, options) });
     },
   };
 }

@@ -4,7 +4,14 @@ import { TtlCache } from '../auth/ttl-cache.js';
 /** What a valid preview token opens: its project's files (static) or its running sandbox (proxied). */
 export type PreviewTarget =
   | { kind: 'static'; project: PreviewProject; /** A version's preview: this ended session's snapshot. */ sessionId?: string }
-  | { kind: 'proxy'; project: PreviewProject; upstreamUrl: string; headers: Record<string, string> };
+  | {
+      kind: 'proxy';
+      project: PreviewProject;
+      upstreamUrl: string;
+      headers: Record<string, string>;
+      /** Changes whenever the sandbox row does (a file sync, a restart): the asset cache's keys carry it. */
+      generation: string;
+    };
 
 export interface PreviewProject {
   id: string;
@@ -55,7 +62,7 @@ export function createPreviewAccess(options: { prisma: PrismaClient; secret: str
         // A proxied preview exists only while its sandbox runs and answers somewhere.
         if (sandbox.status === 'running' && sandbox.upstreamUrl && sandbox.runningSince) {
           const headers = sandbox.upstreamHeaders ? (JSON.parse(openSecret(options.secret, sandbox.upstreamHeaders, UPSTREAM_HEADERS_CONTEXT)) as Record<string, string>) : {};
-          resolved = { project: rest, target: { kind: 'proxy', project: rest, upstreamUrl: sandbox.upstreamUrl, headers }, runningSince: sandbox.runningSince.getTime(), readAt };
+          resolved = { project: rest, target: { kind: 'proxy', project: rest, upstreamUrl: sandbox.upstreamUrl, headers, generation: String(sandbox.updatedAt.getTime()) }, runningSince: sandbox.runningSince.getTime(), readAt };
         }
       } else {
         resolved = { project: rest, target: { kind: 'static', project: rest }, runningSince: 0, readAt };

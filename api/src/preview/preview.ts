@@ -1,5 +1,6 @@
 import type { Services } from '../context.js';
 import type { RouteLimiter } from '../services/request-limits.js';
+import { createAssetCache } from './asset-cache.js';
 import { createPreviewAccess } from './preview-access.js';
 import { previewOrigin } from './preview-route.js';
 import { createUpstreamClient } from './proxy-http.js';
@@ -16,6 +17,8 @@ export function createPreview(services: Services, limiter: RouteLimiter | undefi
   const origin = previewOrigin(services.config.previewUrl);
   const access = createPreviewAccess({ prisma: services.prisma, secret: services.secret });
   const upstream = createUpstreamClient();
+  // Kept as long as the token check's own cache: a stopped sandbox or a synced file is seen as soon.
+  const assets = createAssetCache({ maxBytes: services.config.sandboxes.previewCacheBytes, ttlMs: 2000 });
   return {
     plugin: usePreview({
       prisma: services.prisma,
@@ -29,7 +32,7 @@ export function createPreview(services: Services, limiter: RouteLimiter | undefi
     }),
     upgrades: createPreviewUpgrades({ origin, access }),
     /** The Node server's hot path for proxied GETs (proxy-node.ts); the plugin answers the rest. */
-    serveNode: createNodePreview({ origin, access, upstream, limiter }),
+    serveNode: createNodePreview({ origin, access, upstream, limiter, assets }),
     /** Closes what the proxy keeps open (its upstream connections). */
     close: () => upstream.close(),
   };

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
+import { STATIC_FILE_HEADER } from './asset-cache.js';
 
 /**
  * Forwards one preview request to its sandbox (a localhost port, a Daytona preview URL with its token
@@ -18,7 +19,7 @@ const DROPPED_REQUEST_HEADERS = new Set([
 const DROPPED_RESPONSE_HEADERS = new Set([
   'set-cookie', 'x-frame-options', 'content-security-policy', 'content-security-policy-report-only',
   'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'access-control-allow-origin',
-  'strict-transport-security', 'alt-svc',
+  'strict-transport-security', 'alt-svc', STATIC_FILE_HEADER,
 ]);
 
 /** Upstream bodies of known size up to this are read whole (one write to the browser; HTML is always read, to be rewritten). */

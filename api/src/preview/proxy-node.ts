@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RouteLimiter } from '../services/request-limits.js';
+import type { AssetCache } from './asset-cache.js';
 import type { PreviewAccess } from './preview-access.js';
 import { PREVIEW_HEADERS, UPSTREAM_DOWN_PAGE } from './preview-pages.js';
 import type { PreviewOrigin } from './preview-route.js';
@@ -12,6 +13,8 @@ export interface NodePreviewOptions {
   access: PreviewAccess;
   upstream: UpstreamClient;
   limiter?: RouteLimiter;
+  /** The sandbox's static files kept in memory (null: off). */
+  assets: AssetCache | null;
 }
 
 /**
@@ -35,14 +38,21 @@ export function createNodePreview(options: NodePreviewOptions) {
     const limit = await options.limiter?.forClient('previewPerMinute', asRequest, { req: request });
     if (limit?.refusal) return next();
 
+    // Ours replace the sandbox's of the same name (the CSP, nosniff, …); its others pass.
+    const ours = Object.entries({ ...PREVIEW_HEADERS, ...limit?.headers, 'x-request-id': randomUUID() }).map(([name, value]): [string, string] => [name.toLowerCase(), value]);
+    const cached = options.assets?.lookup(request, { projectId: check.target.project.id, generation: check.target.generation }, route.path, url.search) ?? null;
+    if (cached?.hit) {
+      response.writeHead(cached.hit.status, [...cached.hit.headers, ...ours, ['content-length', String(cached.hit.body.length)]].flat());
+      return void response.end(cached.hit.body);
+    }
+
     const target = upstreamTarget(check.target.upstreamUrl, route.path, url.search);
     const incoming = await options.upstream.open({ method: request.method, url: target, headers: upstreamHeaders(Object.entries(request.headers), check.target.headers) });
     if (!incoming) return next(); // Yoga answers the 502 page
     const mount = `${options.origin.prefix}/${route.token}`;
-    // Ours replace the sandbox's of the same name (the CSP, nosniff, …); its others pass.
-    const ours = Object.entries({ ...PREVIEW_HEADERS, ...limit?.headers, 'x-request-id': randomUUID() }).map(([name, value]): [string, string] => [name.toLowerCase(), value]);
     const replaced = new Set(ours.map(([name]) => name));
-    const headers = [...browserHeaders(incoming, target, mount).filter(([name]) => !replaced.has(name)), ...ours];
+    const theirs = browserHeaders(incoming, target, mount).filter(([name]) => !replaced.has(name));
+    const headers = [...theirs, ...ours];
     const status = incoming.statusCode ?? 502;
     const html = isHtml(incoming);
     if (request.method === 'HEAD' || status === 204 || status === 304) {
@@ -61,6 +71,7 @@ export function createNodePreview(options: NodePreviewOptions) {
       response.writeHead(502, Object.entries({ ...PREVIEW_HEADERS, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).flat());
       return void response.end(UPSTREAM_DOWN_PAGE);
     }
+    if (cached) options.assets!.offer(cached.key, incoming, theirs, body);
     if (html) body = Buffer.from(injectReporter(body.toString('utf8'), options.origin.reporterPath(route.token)));
     const kept = html ? headers.filter(([name]) => name !== 'etag') : headers;
     response.writeHead(status, [...kept, ['content-length', String(body.length)]].flat());

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPubSub, hashSecret } from '@everjust/core';
-import { createTestApp, createTestTenant, errorCode, graphql, type TestTenant } from '../../../test-support/app.js';
+import { consoleGraphql, createTestApp, createTestTenant, errorCode, graphql, signInToConsole, type TestTenant } from '../../../test-support/app.js';
 import { describeEachDatabase, redisUrl } from '../../../test-support/databases.js';
 import type { App } from '../app.js';
 
@@ -86,6 +86,15 @@ describeEachDatabase('API keys', (database) => {
     const theirs = (await graphql(app, other.live, CREATE_KEY, { input: { name: 'theirs' } })).data.createApiKey;
     expect(errorCode(await graphql(app, acme.live, REVOKE_KEY, { input: { id: theirs.apiKey.id } }))).toBe('NOT_FOUND');
     expect(errorCode(await graphql(app, acme.live, `query($id: ID!) { node(id: $id) { id } }`, { id: theirs.apiKey.id }))).toBe('NOT_FOUND');
+    expect((await graphql(app, theirs.secret, VIEWER)).status).toBe(200);
+    // Nor through a console session of this tenant (in either mode).
+    const signedIn = await signInToConsole(app, acme.id);
+    for (const mode of ['live', 'test']) {
+      expect(errorCode(await consoleGraphql(app, signedIn, REVOKE_KEY, { input: { id: theirs.apiKey.id } }, { 'x-everjust-mode': mode }))).toBe('NOT_FOUND');
+      expect(errorCode(await consoleGraphql(app, signedIn, `query($id: ID!) { node(id: $id) { id } }`, { id: theirs.apiKey.id }, { 'x-everjust-mode': mode }))).toBe('NOT_FOUND');
+      const listed = await consoleGraphql(app, signedIn, '{ apiKeys(first: 100) { edges { node { id } } } }', undefined, { 'x-everjust-mode': mode });
+      expect(listed.data.apiKeys.edges.map((edge: any) => edge.node.id)).not.toContain(theirs.apiKey.id);
+    }
     expect((await graphql(app, theirs.secret, VIEWER)).status).toBe(200);
   });
 

@@ -90,7 +90,9 @@ describeEachDatabase('scopes on the type: every path to an object checks them', 
       data: { tenantId: tenant.id, mode: 'test', url: 'https://hooks.example/in', events: ['session.started'], secretEncrypted: sealSecret('test-secret-'.padEnd(64, 'x'), 'whsec_x', SEALED_CONTEXTS.webhookSecret(tenant.id)) },
     });
     const delivery = await prisma.webhookDelivery.create({
-      data: { tenantId: tenant.id, endpointId: endpoint.id, eventId: 'evt_1', eventType: 'session.started', payload: { hello: 'world' }, status: 'succeeded' },
+      data: { tenantId: tenant.id, endpointId: endpoint.id, eventId: 'evt_1', eventType: 'session.started', payload: { hello: 'world' }, status: 'succeeded',
+        // As the deliverer records an attempt (the console's delivery log shows them).
+        lastStatusCode: 200, lastResponseBody: 'ok', lastRequestHeaders: { 'content-type': 'application/json' }, lastAttemptAt: new Date() },
     });
     const apiKey = await prisma.apiKey.findFirstOrThrow({ where: { tenantId: tenant.id, name: 'test' } });
     const checkpoint = await graphql(platform.app, tenant.test, 'mutation($input: CreateCheckpointInput!) { createCheckpoint(input: $input) { id } }', { input: { projectId: project, name: 'first' } });
@@ -123,7 +125,7 @@ describeEachDatabase('scopes on the type: every path to an object checks them', 
       const day = 86_400_000;
       Object.assign(given, { from: JSON.stringify(new Date(Date.now() - 30 * day)), to: JSON.stringify(new Date(Date.now() + day)), groupBy: 'DAY' });
     }
-    else if (key === 'Project.file') given.path = '"index.html"';
+    else if (key === 'Project.file' || key === 'Project.previousFile') given.path = '"index.html"';
     if (step.field.args.some((argument) => argument.name === 'first')) given.first = step.field.name === 'events' ? '100' : '1';
     const missing = step.field.args.filter((argument) => argument.type.toString().endsWith('!') && !(argument.name in given));
     if (missing.length > 0) throw new Error(`No value for ${key}(${missing.map((argument) => argument.name).join(', ')}): add one to argumentsOf`);

@@ -18,6 +18,7 @@ import './webhooks.js';
 import './github.js';
 import './deployments.js';
 import './widget.js';
+import './console.js';
 
 builder.queryType({});
 builder.mutationType({});

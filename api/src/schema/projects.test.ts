@@ -1,5 +1,5 @@
 import { beforeAll, afterAll, expect, it } from 'vitest';
-import { createTestApp, createTestTenant, errorCode, graphql, type TestTenant } from '../../../test-support/app.js';
+import { consoleGraphql, createTestApp, createTestTenant, errorCode, graphql, signInToConsole, type TestTenant } from '../../../test-support/app.js';
 import { describeEachDatabase } from '../../../test-support/databases.js';
 import type { App } from '../app.js';
 
@@ -67,6 +67,28 @@ describeEachDatabase('projects', (database) => {
     expect(listed.data.projects.edges.map((edge: { node: { id: string } }) => edge.node.id)).not.toContain(secret.id);
     const untouched = await database().prisma.project.findFirstOrThrow({ where: { tenantId: globex.id, name: 'Globex secret' } });
     expect(untouched.deletedAt).toBeNull();
+  });
+
+  it("never shows one tenant's project to another tenant's console session", async () => {
+    const secret = await createProject(globex.live, { name: 'Globex console secret' });
+    const signedIn = await signInToConsole(app, acme.id);
+    for (const mode of ['live', 'test']) {
+      const headers = { 'x-everjust-mode': mode };
+      const attempts = [
+        consoleGraphql(app, signedIn, `query($id: ID!) { project(id: $id) { id name } }`, { id: secret.id }, headers),
+        consoleGraphql(app, signedIn, `query($id: ID!) { node(id: $id) { id ... on Project { name } } }`, { id: secret.id }, headers),
+        consoleGraphql(app, signedIn, `mutation($input: UpdateProjectInput!) { updateProject(input: $input) { id } }`, { input: { id: secret.id, name: 'pwned' } }, headers),
+        consoleGraphql(app, signedIn, `mutation($input: DeleteProjectInput!) { deleteProject(input: $input) { id } }`, { input: { id: secret.id } }, headers),
+      ];
+      for (const response of await Promise.all(attempts)) {
+        expect(errorCode(response)).toBe('NOT_FOUND');
+        expect(JSON.stringify(response.data ?? null)).not.toContain('Globex console secret');
+      }
+      const listed = await consoleGraphql(app, signedIn, LIST, { first: 100 }, headers);
+      expect(listed.data.projects.edges.map((edge: { node: { id: string } }) => edge.node.id)).not.toContain(secret.id);
+    }
+    const untouched = await database().prisma.project.findFirstOrThrow({ where: { tenantId: globex.id, name: 'Globex console secret' } });
+    expect(untouched).toMatchObject({ name: 'Globex console secret', deletedAt: null });
   });
 
   it('keeps live and test mode apart', async () => {

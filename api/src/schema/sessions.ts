@@ -13,8 +13,12 @@ import {
   screenshotUrlFor,
   sessionCancelChannel,
   ValidationError,
+  SESSION_END_STATUSES,
+  SESSION_OPEN_STATUSES,
   type PendingQuestion,
   type Prisma,
+  type SessionKind,
+  type SessionStatus,
   decodeIdOf,
 } from '@everjust/core';
 import { requireScope } from '../auth/scopes.js';
@@ -198,6 +202,77 @@ builder.objectField(ProjectRef, 'sessions', (t) =>
           orderBy: page.orderBy,
         }),
       ),
+  }),
+);
+
+const SESSION_STATUSES = [...SESSION_OPEN_STATUSES, ...SESSION_END_STATUSES] as const satisfies readonly SessionStatus[];
+const SESSION_KINDS = ['generate', 'preview', 'export', 'deploy', 'import'] as const satisfies readonly SessionKind[];
+
+const SessionFilterInput = builder.inputType('SessionFilter', {
+  description: 'Narrows the tenant-wide session list; every given field must match.',
+  fields: (t) => ({
+    status: t.stringList({ required: false, validate: z.array(z.enum(SESSION_STATUSES)).max(SESSION_STATUSES.length), description: `Any of: ${SESSION_STATUSES.join(', ')}.` }),
+    kind: t.stringList({ required: false, validate: z.array(z.enum(SESSION_KINDS)).max(SESSION_KINDS.length), description: `Any of: ${SESSION_KINDS.join(', ')}.` }),
+    projectId: t.id({ required: false }),
+    externalUserId: t.string({ required: false, validate: z.string().max(200, 'must be at most 200 characters') }),
+    createdAfter: t.field({ type: 'DateTime', required: false, description: 'Created at or after this time.' }),
+    createdBefore: t.field({ type: 'DateTime', required: false, description: 'Created before this time.' }),
+    search: t.string({
+      required: false,
+      validate: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+      description: "Words in the prompt or the project's name (case-insensitive), or a session's id.",
+    }),
+  }),
+});
+
+/** The `where` of a session filter (inside the caller's visibility). */
+function sessionFilterWhere(filter: typeof SessionFilterInput.$inferInput | null | undefined): Prisma.SessionWhereInput[] {
+  if (!filter) return [];
+  const where: Prisma.SessionWhereInput[] = [];
+  if (filter.status?.length) where.push({ status: { in: filter.status as SessionStatus[] } });
+  if (filter.kind?.length) where.push({ kind: { in: filter.kind as SessionKind[] } });
+  if (filter.projectId != null) {
+    const projectId = safeDecodeId('Project', String(filter.projectId));
+    if (!projectId) throw new ValidationError('filter.projectId is not a project id', { argument: 'filter.projectId' });
+    where.push({ projectId });
+  }
+  if (filter.externalUserId != null) where.push({ externalUserId: filter.externalUserId });
+  if (filter.createdAfter) where.push({ createdAt: { gte: filter.createdAfter } });
+  if (filter.createdBefore) where.push({ createdAt: { lt: filter.createdBefore } });
+  if (filter.search) {
+    const text = filter.search.trim();
+    const sessionId = safeDecodeId('Session', text);
+    where.push({
+      OR: [
+        { prompt: { contains: text, mode: 'insensitive' } },
+        { project: { name: { contains: text, mode: 'insensitive' } } },
+        ...(sessionId ? [{ id: sessionId }] : []),
+      ],
+    });
+  }
+  return where;
+}
+
+function safeDecodeId(typename: string, globalId: string): string | null {
+  try {
+    return decodeIdOf(typename, globalId);
+  } catch {
+    return null;
+  }
+}
+
+builder.queryField('sessions', (t) =>
+  t.connection({
+    type: SessionRef,
+    description: "The tenant's sessions of this mode across its projects, newest first; narrow them with `filter`. Needs `sessions:read`.",
+    args: { filter: t.arg({ type: SessionFilterInput, required: false }) },
+    resolve: (_root, args, context) => {
+      requireScope(context.caller, 'sessions:read');
+      const where = [visibleSessions(context), ...sessionFilterWhere(args.filter)];
+      return paginateById('Session', args, (page) =>
+        context.services.prisma.session.findMany({ where: { AND: where, id: page.idFilter }, take: page.take, orderBy: page.orderBy }),
+      );
+    },
   }),
 );
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { limitsFor, SESSION_ACTIVE_STATUSES, storageUsed, ValidationError, utcDayWindow, utcMonthWindow, type Prisma, encodeId } from '@everjust/core';
+import { decodeIdOf, limitsFor, SESSION_ACTIVE_STATUSES, storageUsed, ValidationError, utcDayWindow, utcMonthWindow, type Prisma, encodeId } from '@everjust/core';
 import { requireScope, requireSecretKey } from '../auth/scopes.js';
 import type { RequestContext } from '../context.js';
 import { builder } from './builder.js';
@@ -117,12 +117,29 @@ builder.queryField('usage', (t) =>
       from: t.arg({ type: 'DateTime', required: true }),
       to: t.arg({ type: 'DateTime', required: true }),
       groupBy: t.arg({ type: UsageGroupByEnum, required: false }),
+      projectId: t.arg.id({ required: false, description: "Only this project's usage (a chart by day of one project)." }),
+      externalUserId: t.arg.string({ required: false, validate: z.string().min(1).max(200), description: "Only this end user's usage." }),
     },
     resolve: async (_root, args, context) => {
       requireScope(context.caller, 'usage:read');
       if (args.to <= args.from) throw new ValidationError('`to` must be after `from`');
       if (args.to.getTime() - args.from.getTime() > 400 * 86_400_000) throw new ValidationError('A usage report covers at most 400 days');
-      const where: Prisma.UsageDailyWhereInput = { tenantId: context.caller.tenantId, mode: context.caller.mode, day: { gte: dayOf(args.from), lt: dayOf(args.to, true) } };
+      let projectId: string | null = null;
+      if (args.projectId != null) {
+        try {
+          projectId = decodeIdOf('Project', String(args.projectId));
+        } catch {
+          projectId = null;
+        }
+        if (!projectId) throw new ValidationError('`projectId` is not a project id', { argument: 'projectId' });
+      }
+      const where: Prisma.UsageDailyWhereInput = {
+        tenantId: context.caller.tenantId,
+        mode: context.caller.mode,
+        day: { gte: dayOf(args.from), lt: dayOf(args.to, true) },
+        ...(projectId ? { projectId } : {}),
+        ...(args.externalUserId != null ? { externalUserId: args.externalUserId } : {}),
+      };
       const rows = await context.services.prisma.usageDaily.findMany({ where, orderBy: { day: 'asc' } });
       const totals = zero();
       const groups = new Map<string, UsageSplit & { key: string }>();

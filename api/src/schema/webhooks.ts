@@ -61,6 +61,30 @@ export const WebhookEndpointRef = builder.prismaNode('WebhookEndpoint', {
   }),
 });
 
+type DeliveryRow = Prisma.WebhookDeliveryGetPayload<object>;
+
+const WebhookDeliveryRequestRef = builder.objectRef<DeliveryRow>('WebhookDeliveryRequest').implement({
+  description: 'What was POSTed: the body (the same bytes on every attempt) and, once it was tried, the headers of the last attempt.',
+  fields: (t) => ({
+    body: t.field({ type: 'JSONObject', description: 'The JSON body sent (the same as `payload`).', resolve: (delivery) => delivery.payload as Record<string, unknown> }),
+    headers: t.field({
+      type: 'JSONObject',
+      nullable: true,
+      description: 'The headers of the last attempt, except the signature (`EverJust-Signature`); null before the first attempt.',
+      resolve: (delivery) => (delivery.lastRequestHeaders as Record<string, string> | null) ?? null,
+    }),
+    sentAt: t.expose('lastAttemptAt', { type: 'DateTime', nullable: true, description: 'When the last attempt was sent.' }),
+  }),
+});
+
+const WebhookDeliveryResponseRef = builder.objectRef<DeliveryRow & { lastStatusCode: number }>('WebhookDeliveryResponse').implement({
+  description: "The receiver's answer to the last attempt.",
+  fields: (t) => ({
+    statusCode: t.exposeInt('lastStatusCode'),
+    body: t.exposeString('lastResponseBody', { nullable: true, description: 'The start of the answer (at most 2 kB).' }),
+  }),
+});
+
 export const WebhookDeliveryRef = builder.prismaNode('WebhookDelivery', {
   id: { field: 'id' },
   description: 'One event for one endpoint: the delivery log. The same event keeps its id across retries and redeliveries.',
@@ -79,6 +103,13 @@ export const WebhookDeliveryRef = builder.prismaNode('WebhookDelivery', {
       resolve: (delivery) => (delivery.status === 'pending' ? delivery.nextAttemptAt : null),
     }),
     lastStatusCode: t.exposeInt('lastStatusCode', { nullable: true, description: "The receiver's last HTTP status." }),
+    request: t.field({ type: WebhookDeliveryRequestRef, resolve: (delivery) => delivery }),
+    response: t.field({
+      type: WebhookDeliveryResponseRef,
+      nullable: true,
+      description: 'The answer to the last attempt; null before one, or when it got none (a timeout, a refused connection: see `lastError`).',
+      resolve: (delivery) => (delivery.lastStatusCode === null ? null : { ...delivery, lastStatusCode: delivery.lastStatusCode }),
+    }),
     lastError: t.exposeString('lastError', { nullable: true }),
     deliveredAt: t.expose('deliveredAt', { type: 'DateTime', nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),

@@ -38,6 +38,11 @@ export type CreateCheckpointInput = {
   sessionId?: string | number | null | undefined;
 };
 
+export type CreateConsoleLinkInput = {
+  /** How long the link stays valid; at most, and by default, the server's link time (15 min). */
+  expiresInSeconds?: number | null | undefined;
+};
+
 export type CreateProjectInput = {
   description?: string | null | undefined;
   externalUserId?: string | null | undefined;
@@ -56,6 +61,8 @@ export type CreateWidgetTokenInput = {
   newProject?: NewWidgetProjectInput | null | undefined;
   /** The page's origin (`https://app.example.com`); one of the tenant's allowed origins. The token works from there only. */
   origin: string;
+  /** Extra rights for the token (none by default). `DEPLOY`: the widget may deploy its project; the minting key must be able to deploy itself (`sessions:write`), and in live mode the project needs its deploy target as for `deployProject`. */
+  permissions?: Array<WidgetPermission> | null | undefined;
   /** An existing project of this mode. Give this or `newProject`. */
   projectId?: string | number | null | undefined;
   /** Lifetime: 900 (15 minutes) by default, at most 3600 (1 hour). */
@@ -256,6 +263,11 @@ export type UsageGroupBy =
   | 'EXTERNAL_USER'
   | 'PROJECT';
 
+/** What a widget token may do beyond building, previewing and restoring in its project: chosen when it is minted. */
+export type WidgetPermission =
+  /** Deploy the token's project (`deployProject`), as the widget's Deploy button does (`features="deploy"`). */
+  | 'DEPLOY';
+
 export type WriteProjectFilesInput = {
   files: Array<FileInput>;
   projectId: string | number;
@@ -316,6 +328,13 @@ export type DeleteCheckpointMutationVariables = Exact<{
 
 
 export type DeleteCheckpointMutation = { deleteCheckpoint: { id: string, name: string, createdAt: string } };
+
+export type CreateConsoleLinkMutationVariables = Exact<{
+  input: CreateConsoleLinkInput;
+}>;
+
+
+export type CreateConsoleLinkMutation = { createConsoleLink: { url: string, expiresAt: string } };
 
 export type DeploymentFieldsFragment = { id: string, commitSha: string | null, phase: DeploymentPhase, liveUrl: string | null, appKind: DeployAppKind | null, provider: string, logTail: string | null, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, status: string, reason: string | null }>, rollbackOf: { id: string } | null };
 
@@ -1066,6 +1085,14 @@ export const DeleteCheckpointDocument = new TypedDocumentString(`
   name
   createdAt
 }`) as unknown as TypedDocumentString<DeleteCheckpointMutation, DeleteCheckpointMutationVariables>;
+export const CreateConsoleLinkDocument = new TypedDocumentString(`
+    mutation CreateConsoleLink($input: CreateConsoleLinkInput!) {
+  createConsoleLink(input: $input) {
+    url
+    expiresAt
+  }
+}
+    `) as unknown as TypedDocumentString<CreateConsoleLinkMutation, CreateConsoleLinkMutationVariables>;
 export const ListDeploymentsDocument = new TypedDocumentString(`
     query ListDeployments($projectId: ID!, $first: Int, $after: String) {
   project(id: $projectId) {

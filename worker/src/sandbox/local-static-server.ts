@@ -113,6 +113,8 @@ const server = createServer(async (request, response) => {
       'Content-Length': info.size,
       'Cache-Control': 'no-cache',
       'X-Content-Type-Options': 'nosniff',
+      // A file of the synced tree: the preview proxy may keep it until the next sync (api/src/preview/asset-cache.ts).
+      'X-EverJust-Static-File': '1',
     });
     if (request.method === 'HEAD') {
       response.end();

@@ -72,6 +72,17 @@ describeEachDatabase('webhook deliverer', (database) => {
       const row = await database().prisma.webhookDelivery.findUniqueOrThrow({ where: { id: delivery.id } });
       expect(row).toMatchObject({ status: 'succeeded', attempts: 1, lastStatusCode: 200, lastError: null, lockedUntil: null });
       expect(row.deliveredAt).toBeInstanceOf(Date);
+      // The log keeps the request's headers as sent, but not the signature, and the answer's start.
+      expect(row.lastRequestHeaders).toEqual({
+        'content-type': 'application/json',
+        'user-agent': expect.stringMatching(/^EverJust-Webhooks\//),
+        'EverJust-Event-Id': 'evt_signed_1',
+        'EverJust-Event-Type': 'session.succeeded',
+        'EverJust-Delivery-Attempt': '1',
+      });
+      expect(JSON.stringify(row.lastRequestHeaders)).not.toContain(header);
+      expect(row.lastResponseBody).toBe('ok');
+      expect(row.lastAttemptAt).toBeInstanceOf(Date);
     } finally {
       await receiver.close();
     }
@@ -103,6 +114,7 @@ describeEachDatabase('webhook deliverer', (database) => {
       const afterFirst = await database().prisma.webhookDelivery.findUniqueOrThrow({ where: { id: delivery.id } });
       expect(afterFirst).toMatchObject({ status: 'pending', attempts: 1, lastStatusCode: 500 });
       expect(afterFirst.lastError).toMatch(/HTTP 500: refused with 500/);
+      expect(afterFirst.lastResponseBody).toBe('refused with 500');
       expect(afterFirst.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + 100);
       await worker.deliverDue(); // not due yet
       expect(receiver.received).toHaveLength(1);
@@ -123,6 +135,9 @@ describeEachDatabase('webhook deliverer', (database) => {
       const row = await database().prisma.webhookDelivery.findUniqueOrThrow({ where: { id: delivery.id } });
       expect(row).toMatchObject({ status: 'pending', attempts: 1, lastStatusCode: null });
       expect(row.lastError).toMatch(/Timed out after 200 ms/);
+      // Sent, but never answered: the request is in the log, no response.
+      expect(row.lastRequestHeaders).toMatchObject({ 'EverJust-Event-Id': 'evt_timeout' });
+      expect(row.lastResponseBody).toBeNull();
     } finally {
       hanging.closeAllConnections();
       await new Promise((resolve) => hanging.close(resolve));

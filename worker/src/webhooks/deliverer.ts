@@ -31,6 +31,10 @@ interface Outcome {
   ok: boolean;
   statusCode?: number;
   error?: string;
+  /** The headers sent, minus the signature (for the delivery log); absent when nothing was sent. */
+  requestHeaders?: Record<string, string>;
+  /** The start of the receiver's answer; absent without one. */
+  responseBody?: string;
 }
 
 /** At most this much of a receiver's answer is kept in the log. */
@@ -167,23 +171,29 @@ export class WebhookDeliverer {
   private async record(delivery: ClaimedDelivery, outcome: Outcome): Promise<void> {
     const { prisma } = this.options;
     const error = outcome.error?.slice(0, 1_000) ?? null;
+    // What the log shows of this attempt: the request's headers and the answer's start (or none).
+    const requestHeaders = outcome.requestHeaders ? JSON.stringify(outcome.requestHeaders) : null;
+    const responseBody = outcome.responseBody ?? null;
     if (outcome.ok) {
       await prisma.$executeRaw`
         UPDATE webhook_deliveries SET status = 'succeeded', delivered_at = now(), last_status_code = ${outcome.statusCode ?? null},
-          last_error = NULL, locked_until = NULL
+          last_error = NULL, locked_until = NULL,
+          last_request_headers = ${requestHeaders}::jsonb, last_response_body = ${responseBody}, last_attempt_at = now()
         WHERE id = ${delivery.id}::uuid AND attempts = ${delivery.attempts} AND locked_until IS NOT NULL`;
       return;
     }
     const waitSeconds = this.options.config.webhooks.retryScheduleSeconds[delivery.attempts - 1];
     if (waitSeconds === undefined) {
       await prisma.$executeRaw`
-        UPDATE webhook_deliveries SET status = 'failed', last_status_code = ${outcome.statusCode ?? null}, last_error = ${error}, locked_until = NULL
+        UPDATE webhook_deliveries SET status = 'failed', last_status_code = ${outcome.statusCode ?? null}, last_error = ${error}, locked_until = NULL,
+          last_request_headers = ${requestHeaders}::jsonb, last_response_body = ${responseBody}, last_attempt_at = now()
         WHERE id = ${delivery.id}::uuid AND attempts = ${delivery.attempts} AND locked_until IS NOT NULL`;
       return;
     }
     await prisma.$executeRaw`
       UPDATE webhook_deliveries SET next_attempt_at = now() + make_interval(secs => ${waitSeconds}),
-        last_status_code = ${outcome.statusCode ?? null}, last_error = ${error}, locked_until = NULL
+        last_status_code = ${outcome.statusCode ?? null}, last_error = ${error}, locked_until = NULL,
+        last_request_headers = ${requestHeaders}::jsonb, last_response_body = ${responseBody}, last_attempt_at = now()
       WHERE id = ${delivery.id}::uuid AND attempts = ${delivery.attempts} AND locked_until IS NOT NULL`;
   }
 
@@ -193,21 +203,28 @@ export class WebhookDeliverer {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, error: `Unsupported URL scheme ${url.protocol}` };
     const secret = openSecret(this.options.secret, delivery.secret_encrypted, SEALED_CONTEXTS.webhookSecret(delivery.tenant_id));
     const addresses = await resolveTarget(url.hostname, this.policy);
-    const response = await post(url, addresses, this.policy, {
-      body: delivery.body,
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'EverJust-Webhooks/1.0 (+https://everjust.dev/docs/webhooks)',
-        [WEBHOOK_SIGNATURE_HEADER]: signWebhookPayload(secret, delivery.body),
-        'EverJust-Event-Id': delivery.event_id,
-        'EverJust-Event-Type': delivery.event_type,
-        'EverJust-Delivery-Attempt': String(delivery.attempts),
-      },
-      timeoutMs: this.options.config.webhooks.timeoutMs,
-      signal: this.shutdown.signal,
-    });
-    if (response.status >= 200 && response.status < 300) return { ok: true, statusCode: response.status };
-    return { ok: false, statusCode: response.status, error: `HTTP ${response.status}${response.body ? `: ${response.body}` : ''}` };
+    // Shown in the delivery log as sent; the signature is left out of the log.
+    const requestHeaders = {
+      'content-type': 'application/json',
+      'user-agent': 'EverJust-Webhooks/1.0 (+https://everjust.dev/docs/webhooks)',
+      'EverJust-Event-Id': delivery.event_id,
+      'EverJust-Event-Type': delivery.event_type,
+      'EverJust-Delivery-Attempt': String(delivery.attempts),
+    };
+    let response: { status: number; body: string };
+    try {
+      response = await post(url, addresses, this.policy, {
+        body: delivery.body,
+        headers: { ...requestHeaders, [WEBHOOK_SIGNATURE_HEADER]: signWebhookPayload(secret, delivery.body) },
+        timeoutMs: this.options.config.webhooks.timeoutMs,
+        signal: this.shutdown.signal,
+      });
+    } catch (error) {
+      return { ok: false, error: (error as Error).message, requestHeaders };
+    }
+    const answered = { statusCode: response.status, requestHeaders, responseBody: response.body };
+    if (response.status >= 200 && response.status < 300) return { ok: true, ...answered };
+    return { ok: false, ...answered, error: `HTTP ${response.status}${response.body ? `: ${response.body}` : ''}` };
   }
 }
 

@@ -28,6 +28,16 @@ export type Tenant = Prisma.TenantModel
  */
 export type ApiKey = Prisma.ApiKeyModel
 /**
+ * Model ConsoleLink
+ * A one-time console sign-in link (`createConsoleLink`, `pnpm everjust console link`): valid 15 min, used once.
+ */
+export type ConsoleLink = Prisma.ConsoleLinkModel
+/**
+ * Model ConsoleSession
+ * A signed-in console (cookie `ej_console`): acts as the tenant, 12 h, revocable.
+ */
+export type ConsoleSession = Prisma.ConsoleSessionModel
+/**
  * Model Project
  * 
  */

@@ -10,6 +10,8 @@
  */
 export type * from './models/Tenant.js'
 export type * from './models/ApiKey.js'
+export type * from './models/ConsoleLink.js'
+export type * from './models/ConsoleSession.js'
 export type * from './models/Project.js'
 export type * from './models/Upload.js'
 export type * from './models/IdempotencyRecord.js'

@@ -399,6 +399,8 @@ type FieldRefInputType<Model, FieldType> = Model extends never ? never : FieldRe
 export const ModelName = {
   Tenant: 'Tenant',
   ApiKey: 'ApiKey',
+  ConsoleLink: 'ConsoleLink',
+  ConsoleSession: 'ConsoleSession',
   Project: 'Project',
   Upload: 'Upload',
   IdempotencyRecord: 'IdempotencyRecord',
@@ -437,7 +439,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "tenant" | "apiKey" | "project" | "upload" | "idempotencyRecord" | "session" | "sessionScreenshot" | "sessionMessage" | "sessionEvent" | "job" | "projectCheckpoint" | "checkpointFile" | "fileBlob" | "projectFile" | "sessionFile" | "sessionAttachment" | "sessionAttemptUsage" | "sandbox" | "usageDaily" | "endUserBudget" | "webhookEndpoint" | "webhookDelivery" | "autoscaleChange" | "previewError" | "deployment"
+    modelProps: "tenant" | "apiKey" | "consoleLink" | "consoleSession" | "project" | "upload" | "idempotencyRecord" | "session" | "sessionScreenshot" | "sessionMessage" | "sessionEvent" | "job" | "projectCheckpoint" | "checkpointFile" | "fileBlob" | "projectFile" | "sessionFile" | "sessionAttachment" | "sessionAttemptUsage" | "sandbox" | "usageDaily" | "endUserBudget" | "webhookEndpoint" | "webhookDelivery" | "autoscaleChange" | "previewError" | "deployment"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -586,6 +588,154 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         count: {
           args: Prisma.ApiKeyCountArgs<ExtArgs>
           result: runtime.Types.Utils.Optional<Prisma.ApiKeyCountAggregateOutputType> | number
+        }
+      }
+    }
+    ConsoleLink: {
+      payload: Prisma.$ConsoleLinkPayload<ExtArgs>
+      fields: Prisma.ConsoleLinkFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.ConsoleLinkFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConsoleLinkPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.ConsoleLinkFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConsoleLinkPayload>
+        }
+        findFirst: {
+          args: Prisma.ConsoleLinkFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConsoleLinkPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.ConsoleLinkFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConsoleLinkPayload>
+        }
+        findMany: {
+          args: Prisma.ConsoleLinkFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConsoleLinkPayload>[]
+        }
+        create: {
+          args: Prisma.ConsoleLinkCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConsoleLinkPayload>
+        }
+        createMany: {
+          args: Prisma.ConsoleLinkCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.ConsoleLinkCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConsoleLinkPayload>[]
+        }
+        delete: {
+          args: Prisma.ConsoleLinkDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConsoleLinkPayload>
+        }
+        update: {
+          args: Prisma.ConsoleLinkUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConsoleLinkPayload>
+        }
+        deleteMany: {
+          args: Prisma.ConsoleLinkDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.ConsoleLinkUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.ConsoleLinkUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConsoleLinkPayload>[]
+        }
+        upsert: {
+          args: Prisma.ConsoleLinkUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConsoleLinkPayload>
+        }
+        aggregate: {
+          args: Prisma.ConsoleLinkAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateConsoleLink>
+        }
+        groupBy: {
+          args: Prisma.ConsoleLinkGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ConsoleLinkGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.ConsoleLinkCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ConsoleLinkCountAggregateOutputType> | number
+        }
+      }
+    }
+    ConsoleSession: {
+      payload: Prisma.$ConsoleSessionPayload<ExtArgs>
+      fields: Prisma.ConsoleSessionFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.ConsoleSessionFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConsoleSessionPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.ConsoleSessionFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConsoleSessionPayload>
+        }
+        findFirst: {
+          args: Prisma.ConsoleSessionFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConsoleSessionPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.ConsoleSessionFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConsoleSessionPayload>
+        }
+        findMany: {
+          args: Prisma.ConsoleSessionFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConsoleSessionPayload>[]
+        }
+        create: {
+          args: Prisma.ConsoleSessionCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConsoleSessionPayload>
+        }
+        createMany: {
+          args: Prisma.ConsoleSessionCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.ConsoleSessionCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConsoleSessionPayload>[]
+        }
+        delete: {
+          args: Prisma.ConsoleSessionDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConsoleSessionPayload>
+        }
+        update: {
+          args: Prisma.ConsoleSessionUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConsoleSessionPayload>
+        }
+        deleteMany: {
+          args: Prisma.ConsoleSessionDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.ConsoleSessionUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.ConsoleSessionUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConsoleSessionPayload>[]
+        }
+        upsert: {
+          args: Prisma.ConsoleSessionUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$ConsoleSessionPayload>
+        }
+        aggregate: {
+          args: Prisma.ConsoleSessionAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateConsoleSession>
+        }
+        groupBy: {
+          args: Prisma.ConsoleSessionGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ConsoleSessionGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.ConsoleSessionCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.ConsoleSessionCountAggregateOutputType> | number
         }
       }
     }
@@ -2368,6 +2518,30 @@ export const ApiKeyScalarFieldEnum = {
 export type ApiKeyScalarFieldEnum = (typeof ApiKeyScalarFieldEnum)[keyof typeof ApiKeyScalarFieldEnum]
 
 
+export const ConsoleLinkScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  hash: 'hash',
+  expiresAt: 'expiresAt',
+  usedAt: 'usedAt',
+  createdAt: 'createdAt'
+} as const
+
+export type ConsoleLinkScalarFieldEnum = (typeof ConsoleLinkScalarFieldEnum)[keyof typeof ConsoleLinkScalarFieldEnum]
+
+
+export const ConsoleSessionScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  hash: 'hash',
+  expiresAt: 'expiresAt',
+  revokedAt: 'revokedAt',
+  createdAt: 'createdAt'
+} as const
+
+export type ConsoleSessionScalarFieldEnum = (typeof ConsoleSessionScalarFieldEnum)[keyof typeof ConsoleSessionScalarFieldEnum]
+
+
 export const ProjectScalarFieldEnum = {
   id: 'id',
   tenantId: 'tenantId',
@@ -2680,6 +2854,9 @@ export const WebhookDeliveryScalarFieldEnum = {
   lockedUntil: 'lockedUntil',
   lastStatusCode: 'lastStatusCode',
   lastError: 'lastError',
+  lastRequestHeaders: 'lastRequestHeaders',
+  lastResponseBody: 'lastResponseBody',
+  lastAttemptAt: 'lastAttemptAt',
   deliveredAt: 'deliveredAt',
   createdAt: 'createdAt'
 } as const
@@ -3168,6 +3345,8 @@ export type PrismaClientOptions = PrismaClientOptionsWithAccelerateUrl | PrismaC
 export type GlobalOmitConfig = {
   tenant?: Prisma.TenantOmit
   apiKey?: Prisma.ApiKeyOmit
+  consoleLink?: Prisma.ConsoleLinkOmit
+  consoleSession?: Prisma.ConsoleSessionOmit
   project?: Prisma.ProjectOmit
   upload?: Prisma.UploadOmit
   idempotencyRecord?: Prisma.IdempotencyRecordOmit

@@ -53,6 +53,8 @@ export const AnyNull = runtime.AnyNull
 export const ModelName = {
   Tenant: 'Tenant',
   ApiKey: 'ApiKey',
+  ConsoleLink: 'ConsoleLink',
+  ConsoleSession: 'ConsoleSession',
   Project: 'Project',
   Upload: 'Upload',
   IdempotencyRecord: 'IdempotencyRecord',
@@ -130,6 +132,30 @@ export const ApiKeyScalarFieldEnum = {
 } as const
 
 export type ApiKeyScalarFieldEnum = (typeof ApiKeyScalarFieldEnum)[keyof typeof ApiKeyScalarFieldEnum]
+
+
+export const ConsoleLinkScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  hash: 'hash',
+  expiresAt: 'expiresAt',
+  usedAt: 'usedAt',
+  createdAt: 'createdAt'
+} as const
+
+export type ConsoleLinkScalarFieldEnum = (typeof ConsoleLinkScalarFieldEnum)[keyof typeof ConsoleLinkScalarFieldEnum]
+
+
+export const ConsoleSessionScalarFieldEnum = {
+  id: 'id',
+  tenantId: 'tenantId',
+  hash: 'hash',
+  expiresAt: 'expiresAt',
+  revokedAt: 'revokedAt',
+  createdAt: 'createdAt'
+} as const
+
+export type ConsoleSessionScalarFieldEnum = (typeof ConsoleSessionScalarFieldEnum)[keyof typeof ConsoleSessionScalarFieldEnum]
 
 
 export const ProjectScalarFieldEnum = {
@@ -444,6 +470,9 @@ export const WebhookDeliveryScalarFieldEnum = {
   lockedUntil: 'lockedUntil',
   lastStatusCode: 'lastStatusCode',
   lastError: 'lastError',
+  lastRequestHeaders: 'lastRequestHeaders',
+  lastResponseBody: 'lastResponseBody',
+  lastAttemptAt: 'lastAttemptAt',
   deliveredAt: 'deliveredAt',
   createdAt: 'createdAt'
 } as const

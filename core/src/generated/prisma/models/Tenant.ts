@@ -297,6 +297,8 @@ export type TenantWhereInput = {
   idempotencyRecords?: Prisma.IdempotencyRecordListRelationFilter
   sessions?: Prisma.SessionListRelationFilter
   uploads?: Prisma.UploadListRelationFilter
+  consoleLinks?: Prisma.ConsoleLinkListRelationFilter
+  consoleSessions?: Prisma.ConsoleSessionListRelationFilter
 }
 
 export type TenantOrderByWithRelationInput = {
@@ -321,6 +323,8 @@ export type TenantOrderByWithRelationInput = {
   idempotencyRecords?: Prisma.IdempotencyRecordOrderByRelationAggregateInput
   sessions?: Prisma.SessionOrderByRelationAggregateInput
   uploads?: Prisma.UploadOrderByRelationAggregateInput
+  consoleLinks?: Prisma.ConsoleLinkOrderByRelationAggregateInput
+  consoleSessions?: Prisma.ConsoleSessionOrderByRelationAggregateInput
 }
 
 export type TenantWhereUniqueInput = Prisma.AtLeast<{
@@ -348,6 +352,8 @@ export type TenantWhereUniqueInput = Prisma.AtLeast<{
   idempotencyRecords?: Prisma.IdempotencyRecordListRelationFilter
   sessions?: Prisma.SessionListRelationFilter
   uploads?: Prisma.UploadListRelationFilter
+  consoleLinks?: Prisma.ConsoleLinkListRelationFilter
+  consoleSessions?: Prisma.ConsoleSessionListRelationFilter
 }, "id">
 
 export type TenantOrderByWithAggregationInput = {
@@ -418,6 +424,8 @@ export type TenantCreateInput = {
   idempotencyRecords?: Prisma.IdempotencyRecordCreateNestedManyWithoutTenantInput
   sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
   uploads?: Prisma.UploadCreateNestedManyWithoutTenantInput
+  consoleLinks?: Prisma.ConsoleLinkCreateNestedManyWithoutTenantInput
+  consoleSessions?: Prisma.ConsoleSessionCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateInput = {
@@ -442,6 +450,8 @@ export type TenantUncheckedCreateInput = {
   idempotencyRecords?: Prisma.IdempotencyRecordUncheckedCreateNestedManyWithoutTenantInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutTenantInput
+  consoleLinks?: Prisma.ConsoleLinkUncheckedCreateNestedManyWithoutTenantInput
+  consoleSessions?: Prisma.ConsoleSessionUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUpdateInput = {
@@ -466,6 +476,8 @@ export type TenantUpdateInput = {
   idempotencyRecords?: Prisma.IdempotencyRecordUpdateManyWithoutTenantNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.UploadUpdateManyWithoutTenantNestedInput
+  consoleLinks?: Prisma.ConsoleLinkUpdateManyWithoutTenantNestedInput
+  consoleSessions?: Prisma.ConsoleSessionUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateInput = {
@@ -490,6 +502,8 @@ export type TenantUncheckedUpdateInput = {
   idempotencyRecords?: Prisma.IdempotencyRecordUncheckedUpdateManyWithoutTenantNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutTenantNestedInput
+  consoleLinks?: Prisma.ConsoleLinkUncheckedUpdateManyWithoutTenantNestedInput
+  consoleSessions?: Prisma.ConsoleSessionUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateManyInput = {
@@ -681,6 +695,34 @@ export type TenantUpdateOneRequiredWithoutApiKeysNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutApiKeysInput, Prisma.TenantUpdateWithoutApiKeysInput>, Prisma.TenantUncheckedUpdateWithoutApiKeysInput>
 }
 
+export type TenantCreateNestedOneWithoutConsoleLinksInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutConsoleLinksInput, Prisma.TenantUncheckedCreateWithoutConsoleLinksInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutConsoleLinksInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutConsoleLinksNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutConsoleLinksInput, Prisma.TenantUncheckedCreateWithoutConsoleLinksInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutConsoleLinksInput
+  upsert?: Prisma.TenantUpsertWithoutConsoleLinksInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutConsoleLinksInput, Prisma.TenantUpdateWithoutConsoleLinksInput>, Prisma.TenantUncheckedUpdateWithoutConsoleLinksInput>
+}
+
+export type TenantCreateNestedOneWithoutConsoleSessionsInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutConsoleSessionsInput, Prisma.TenantUncheckedCreateWithoutConsoleSessionsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutConsoleSessionsInput
+  connect?: Prisma.TenantWhereUniqueInput
+}
+
+export type TenantUpdateOneRequiredWithoutConsoleSessionsNestedInput = {
+  create?: Prisma.XOR<Prisma.TenantCreateWithoutConsoleSessionsInput, Prisma.TenantUncheckedCreateWithoutConsoleSessionsInput>
+  connectOrCreate?: Prisma.TenantCreateOrConnectWithoutConsoleSessionsInput
+  upsert?: Prisma.TenantUpsertWithoutConsoleSessionsInput
+  connect?: Prisma.TenantWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.TenantUpdateToOneWithWhereWithoutConsoleSessionsInput, Prisma.TenantUpdateWithoutConsoleSessionsInput>, Prisma.TenantUncheckedUpdateWithoutConsoleSessionsInput>
+}
+
 export type TenantCreateNestedOneWithoutProjectsInput = {
   create?: Prisma.XOR<Prisma.TenantCreateWithoutProjectsInput, Prisma.TenantUncheckedCreateWithoutProjectsInput>
   connectOrCreate?: Prisma.TenantCreateOrConnectWithoutProjectsInput
@@ -758,6 +800,8 @@ export type TenantCreateWithoutApiKeysInput = {
   idempotencyRecords?: Prisma.IdempotencyRecordCreateNestedManyWithoutTenantInput
   sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
   uploads?: Prisma.UploadCreateNestedManyWithoutTenantInput
+  consoleLinks?: Prisma.ConsoleLinkCreateNestedManyWithoutTenantInput
+  consoleSessions?: Prisma.ConsoleSessionCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutApiKeysInput = {
@@ -781,6 +825,8 @@ export type TenantUncheckedCreateWithoutApiKeysInput = {
   idempotencyRecords?: Prisma.IdempotencyRecordUncheckedCreateNestedManyWithoutTenantInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutTenantInput
+  consoleLinks?: Prisma.ConsoleLinkUncheckedCreateNestedManyWithoutTenantInput
+  consoleSessions?: Prisma.ConsoleSessionUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutApiKeysInput = {
@@ -820,6 +866,8 @@ export type TenantUpdateWithoutApiKeysInput = {
   idempotencyRecords?: Prisma.IdempotencyRecordUpdateManyWithoutTenantNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.UploadUpdateManyWithoutTenantNestedInput
+  consoleLinks?: Prisma.ConsoleLinkUpdateManyWithoutTenantNestedInput
+  consoleSessions?: Prisma.ConsoleSessionUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutApiKeysInput = {
@@ -843,6 +891,240 @@ export type TenantUncheckedUpdateWithoutApiKeysInput = {
   idempotencyRecords?: Prisma.IdempotencyRecordUncheckedUpdateManyWithoutTenantNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutTenantNestedInput
+  consoleLinks?: Prisma.ConsoleLinkUncheckedUpdateManyWithoutTenantNestedInput
+  consoleSessions?: Prisma.ConsoleSessionUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutConsoleLinksInput = {
+  id?: string
+  name: string
+  tier?: $Enums.Tier
+  allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
+  limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
+  generationInstructions?: string | null
+  defaultModel?: string | null
+  allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: string | null
+  anthropicApiKeyLast4?: string | null
+  autoRepairRounds?: number
+  allowQuestions?: boolean
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  projects?: Prisma.ProjectCreateNestedManyWithoutTenantInput
+  idempotencyRecords?: Prisma.IdempotencyRecordCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.UploadCreateNestedManyWithoutTenantInput
+  consoleSessions?: Prisma.ConsoleSessionCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutConsoleLinksInput = {
+  id?: string
+  name: string
+  tier?: $Enums.Tier
+  allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
+  limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
+  generationInstructions?: string | null
+  defaultModel?: string | null
+  allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: string | null
+  anthropicApiKeyLast4?: string | null
+  autoRepairRounds?: number
+  allowQuestions?: boolean
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  projects?: Prisma.ProjectUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyRecords?: Prisma.IdempotencyRecordUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutTenantInput
+  consoleSessions?: Prisma.ConsoleSessionUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutConsoleLinksInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutConsoleLinksInput, Prisma.TenantUncheckedCreateWithoutConsoleLinksInput>
+}
+
+export type TenantUpsertWithoutConsoleLinksInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutConsoleLinksInput, Prisma.TenantUncheckedUpdateWithoutConsoleLinksInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutConsoleLinksInput, Prisma.TenantUncheckedCreateWithoutConsoleLinksInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutConsoleLinksInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutConsoleLinksInput, Prisma.TenantUncheckedUpdateWithoutConsoleLinksInput>
+}
+
+export type TenantUpdateWithoutConsoleLinksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  tier?: Prisma.EnumTierFieldUpdateOperationsInput | $Enums.Tier
+  allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
+  limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  anthropicApiKeyLast4?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
+  allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  projects?: Prisma.ProjectUpdateManyWithoutTenantNestedInput
+  idempotencyRecords?: Prisma.IdempotencyRecordUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.UploadUpdateManyWithoutTenantNestedInput
+  consoleSessions?: Prisma.ConsoleSessionUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutConsoleLinksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  tier?: Prisma.EnumTierFieldUpdateOperationsInput | $Enums.Tier
+  allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
+  limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  anthropicApiKeyLast4?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
+  allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  projects?: Prisma.ProjectUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyRecords?: Prisma.IdempotencyRecordUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.UploadUncheckedUpdateManyWithoutTenantNestedInput
+  consoleSessions?: Prisma.ConsoleSessionUncheckedUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantCreateWithoutConsoleSessionsInput = {
+  id?: string
+  name: string
+  tier?: $Enums.Tier
+  allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
+  limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
+  generationInstructions?: string | null
+  defaultModel?: string | null
+  allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: string | null
+  anthropicApiKeyLast4?: string | null
+  autoRepairRounds?: number
+  allowQuestions?: boolean
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutTenantInput
+  projects?: Prisma.ProjectCreateNestedManyWithoutTenantInput
+  idempotencyRecords?: Prisma.IdempotencyRecordCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.UploadCreateNestedManyWithoutTenantInput
+  consoleLinks?: Prisma.ConsoleLinkCreateNestedManyWithoutTenantInput
+}
+
+export type TenantUncheckedCreateWithoutConsoleSessionsInput = {
+  id?: string
+  name: string
+  tier?: $Enums.Tier
+  allowedOrigins?: Prisma.TenantCreateallowedOriginsInput | string[]
+  limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: string | null
+  digitaloceanTokenEncrypted?: string | null
+  generationInstructions?: string | null
+  defaultModel?: string | null
+  allowedModels?: Prisma.TenantCreateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: string | null
+  anthropicApiKeyLast4?: string | null
+  autoRepairRounds?: number
+  allowQuestions?: boolean
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutTenantInput
+  projects?: Prisma.ProjectUncheckedCreateNestedManyWithoutTenantInput
+  idempotencyRecords?: Prisma.IdempotencyRecordUncheckedCreateNestedManyWithoutTenantInput
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutTenantInput
+  consoleLinks?: Prisma.ConsoleLinkUncheckedCreateNestedManyWithoutTenantInput
+}
+
+export type TenantCreateOrConnectWithoutConsoleSessionsInput = {
+  where: Prisma.TenantWhereUniqueInput
+  create: Prisma.XOR<Prisma.TenantCreateWithoutConsoleSessionsInput, Prisma.TenantUncheckedCreateWithoutConsoleSessionsInput>
+}
+
+export type TenantUpsertWithoutConsoleSessionsInput = {
+  update: Prisma.XOR<Prisma.TenantUpdateWithoutConsoleSessionsInput, Prisma.TenantUncheckedUpdateWithoutConsoleSessionsInput>
+  create: Prisma.XOR<Prisma.TenantCreateWithoutConsoleSessionsInput, Prisma.TenantUncheckedCreateWithoutConsoleSessionsInput>
+  where?: Prisma.TenantWhereInput
+}
+
+export type TenantUpdateToOneWithWhereWithoutConsoleSessionsInput = {
+  where?: Prisma.TenantWhereInput
+  data: Prisma.XOR<Prisma.TenantUpdateWithoutConsoleSessionsInput, Prisma.TenantUncheckedUpdateWithoutConsoleSessionsInput>
+}
+
+export type TenantUpdateWithoutConsoleSessionsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  tier?: Prisma.EnumTierFieldUpdateOperationsInput | $Enums.Tier
+  allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
+  limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  anthropicApiKeyLast4?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
+  allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutTenantNestedInput
+  projects?: Prisma.ProjectUpdateManyWithoutTenantNestedInput
+  idempotencyRecords?: Prisma.IdempotencyRecordUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.UploadUpdateManyWithoutTenantNestedInput
+  consoleLinks?: Prisma.ConsoleLinkUpdateManyWithoutTenantNestedInput
+}
+
+export type TenantUncheckedUpdateWithoutConsoleSessionsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  tier?: Prisma.EnumTierFieldUpdateOperationsInput | $Enums.Tier
+  allowedOrigins?: Prisma.TenantUpdateallowedOriginsInput | string[]
+  limitOverrides?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  githubTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  digitaloceanTokenEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  generationInstructions?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  defaultModel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  allowedModels?: Prisma.TenantUpdateallowedModelsInput | string[]
+  anthropicApiKeyEncrypted?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  anthropicApiKeyLast4?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  autoRepairRounds?: Prisma.IntFieldUpdateOperationsInput | number
+  allowQuestions?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutTenantNestedInput
+  projects?: Prisma.ProjectUncheckedUpdateManyWithoutTenantNestedInput
+  idempotencyRecords?: Prisma.IdempotencyRecordUncheckedUpdateManyWithoutTenantNestedInput
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  uploads?: Prisma.UploadUncheckedUpdateManyWithoutTenantNestedInput
+  consoleLinks?: Prisma.ConsoleLinkUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutProjectsInput = {
@@ -866,6 +1148,8 @@ export type TenantCreateWithoutProjectsInput = {
   idempotencyRecords?: Prisma.IdempotencyRecordCreateNestedManyWithoutTenantInput
   sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
   uploads?: Prisma.UploadCreateNestedManyWithoutTenantInput
+  consoleLinks?: Prisma.ConsoleLinkCreateNestedManyWithoutTenantInput
+  consoleSessions?: Prisma.ConsoleSessionCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutProjectsInput = {
@@ -889,6 +1173,8 @@ export type TenantUncheckedCreateWithoutProjectsInput = {
   idempotencyRecords?: Prisma.IdempotencyRecordUncheckedCreateNestedManyWithoutTenantInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutTenantInput
+  consoleLinks?: Prisma.ConsoleLinkUncheckedCreateNestedManyWithoutTenantInput
+  consoleSessions?: Prisma.ConsoleSessionUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutProjectsInput = {
@@ -928,6 +1214,8 @@ export type TenantUpdateWithoutProjectsInput = {
   idempotencyRecords?: Prisma.IdempotencyRecordUpdateManyWithoutTenantNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.UploadUpdateManyWithoutTenantNestedInput
+  consoleLinks?: Prisma.ConsoleLinkUpdateManyWithoutTenantNestedInput
+  consoleSessions?: Prisma.ConsoleSessionUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutProjectsInput = {
@@ -951,6 +1239,8 @@ export type TenantUncheckedUpdateWithoutProjectsInput = {
   idempotencyRecords?: Prisma.IdempotencyRecordUncheckedUpdateManyWithoutTenantNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutTenantNestedInput
+  consoleLinks?: Prisma.ConsoleLinkUncheckedUpdateManyWithoutTenantNestedInput
+  consoleSessions?: Prisma.ConsoleSessionUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutUploadsInput = {
@@ -974,6 +1264,8 @@ export type TenantCreateWithoutUploadsInput = {
   projects?: Prisma.ProjectCreateNestedManyWithoutTenantInput
   idempotencyRecords?: Prisma.IdempotencyRecordCreateNestedManyWithoutTenantInput
   sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
+  consoleLinks?: Prisma.ConsoleLinkCreateNestedManyWithoutTenantInput
+  consoleSessions?: Prisma.ConsoleSessionCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutUploadsInput = {
@@ -997,6 +1289,8 @@ export type TenantUncheckedCreateWithoutUploadsInput = {
   projects?: Prisma.ProjectUncheckedCreateNestedManyWithoutTenantInput
   idempotencyRecords?: Prisma.IdempotencyRecordUncheckedCreateNestedManyWithoutTenantInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
+  consoleLinks?: Prisma.ConsoleLinkUncheckedCreateNestedManyWithoutTenantInput
+  consoleSessions?: Prisma.ConsoleSessionUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutUploadsInput = {
@@ -1036,6 +1330,8 @@ export type TenantUpdateWithoutUploadsInput = {
   projects?: Prisma.ProjectUpdateManyWithoutTenantNestedInput
   idempotencyRecords?: Prisma.IdempotencyRecordUpdateManyWithoutTenantNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
+  consoleLinks?: Prisma.ConsoleLinkUpdateManyWithoutTenantNestedInput
+  consoleSessions?: Prisma.ConsoleSessionUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutUploadsInput = {
@@ -1059,6 +1355,8 @@ export type TenantUncheckedUpdateWithoutUploadsInput = {
   projects?: Prisma.ProjectUncheckedUpdateManyWithoutTenantNestedInput
   idempotencyRecords?: Prisma.IdempotencyRecordUncheckedUpdateManyWithoutTenantNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
+  consoleLinks?: Prisma.ConsoleLinkUncheckedUpdateManyWithoutTenantNestedInput
+  consoleSessions?: Prisma.ConsoleSessionUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutIdempotencyRecordsInput = {
@@ -1082,6 +1380,8 @@ export type TenantCreateWithoutIdempotencyRecordsInput = {
   projects?: Prisma.ProjectCreateNestedManyWithoutTenantInput
   sessions?: Prisma.SessionCreateNestedManyWithoutTenantInput
   uploads?: Prisma.UploadCreateNestedManyWithoutTenantInput
+  consoleLinks?: Prisma.ConsoleLinkCreateNestedManyWithoutTenantInput
+  consoleSessions?: Prisma.ConsoleSessionCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutIdempotencyRecordsInput = {
@@ -1105,6 +1405,8 @@ export type TenantUncheckedCreateWithoutIdempotencyRecordsInput = {
   projects?: Prisma.ProjectUncheckedCreateNestedManyWithoutTenantInput
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutTenantInput
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutTenantInput
+  consoleLinks?: Prisma.ConsoleLinkUncheckedCreateNestedManyWithoutTenantInput
+  consoleSessions?: Prisma.ConsoleSessionUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutIdempotencyRecordsInput = {
@@ -1144,6 +1446,8 @@ export type TenantUpdateWithoutIdempotencyRecordsInput = {
   projects?: Prisma.ProjectUpdateManyWithoutTenantNestedInput
   sessions?: Prisma.SessionUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.UploadUpdateManyWithoutTenantNestedInput
+  consoleLinks?: Prisma.ConsoleLinkUpdateManyWithoutTenantNestedInput
+  consoleSessions?: Prisma.ConsoleSessionUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutIdempotencyRecordsInput = {
@@ -1167,6 +1471,8 @@ export type TenantUncheckedUpdateWithoutIdempotencyRecordsInput = {
   projects?: Prisma.ProjectUncheckedUpdateManyWithoutTenantNestedInput
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutTenantNestedInput
+  consoleLinks?: Prisma.ConsoleLinkUncheckedUpdateManyWithoutTenantNestedInput
+  consoleSessions?: Prisma.ConsoleSessionUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantCreateWithoutSessionsInput = {
@@ -1190,6 +1496,8 @@ export type TenantCreateWithoutSessionsInput = {
   projects?: Prisma.ProjectCreateNestedManyWithoutTenantInput
   idempotencyRecords?: Prisma.IdempotencyRecordCreateNestedManyWithoutTenantInput
   uploads?: Prisma.UploadCreateNestedManyWithoutTenantInput
+  consoleLinks?: Prisma.ConsoleLinkCreateNestedManyWithoutTenantInput
+  consoleSessions?: Prisma.ConsoleSessionCreateNestedManyWithoutTenantInput
 }
 
 export type TenantUncheckedCreateWithoutSessionsInput = {
@@ -1213,6 +1521,8 @@ export type TenantUncheckedCreateWithoutSessionsInput = {
   projects?: Prisma.ProjectUncheckedCreateNestedManyWithoutTenantInput
   idempotencyRecords?: Prisma.IdempotencyRecordUncheckedCreateNestedManyWithoutTenantInput
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutTenantInput
+  consoleLinks?: Prisma.ConsoleLinkUncheckedCreateNestedManyWithoutTenantInput
+  consoleSessions?: Prisma.ConsoleSessionUncheckedCreateNestedManyWithoutTenantInput
 }
 
 export type TenantCreateOrConnectWithoutSessionsInput = {
@@ -1252,6 +1562,8 @@ export type TenantUpdateWithoutSessionsInput = {
   projects?: Prisma.ProjectUpdateManyWithoutTenantNestedInput
   idempotencyRecords?: Prisma.IdempotencyRecordUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.UploadUpdateManyWithoutTenantNestedInput
+  consoleLinks?: Prisma.ConsoleLinkUpdateManyWithoutTenantNestedInput
+  consoleSessions?: Prisma.ConsoleSessionUpdateManyWithoutTenantNestedInput
 }
 
 export type TenantUncheckedUpdateWithoutSessionsInput = {
@@ -1275,6 +1587,8 @@ export type TenantUncheckedUpdateWithoutSessionsInput = {
   projects?: Prisma.ProjectUncheckedUpdateManyWithoutTenantNestedInput
   idempotencyRecords?: Prisma.IdempotencyRecordUncheckedUpdateManyWithoutTenantNestedInput
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutTenantNestedInput
+  consoleLinks?: Prisma.ConsoleLinkUncheckedUpdateManyWithoutTenantNestedInput
+  consoleSessions?: Prisma.ConsoleSessionUncheckedUpdateManyWithoutTenantNestedInput
 }
 
 
@@ -1288,6 +1602,8 @@ export type TenantCountOutputType = {
   idempotencyRecords: number
   sessions: number
   uploads: number
+  consoleLinks: number
+  consoleSessions: number
 }
 
 export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
@@ -1296,6 +1612,8 @@ export type TenantCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions
   idempotencyRecords?: boolean | TenantCountOutputTypeCountIdempotencyRecordsArgs
   sessions?: boolean | TenantCountOutputTypeCountSessionsArgs
   uploads?: boolean | TenantCountOutputTypeCountUploadsArgs
+  consoleLinks?: boolean | TenantCountOutputTypeCountConsoleLinksArgs
+  consoleSessions?: boolean | TenantCountOutputTypeCountConsoleSessionsArgs
 }
 
 /**
@@ -1343,6 +1661,20 @@ export type TenantCountOutputTypeCountUploadsArgs<ExtArgs extends runtime.Types.
   where?: Prisma.UploadWhereInput
 }
 
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountConsoleLinksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ConsoleLinkWhereInput
+}
+
+/**
+ * TenantCountOutputType without action
+ */
+export type TenantCountOutputTypeCountConsoleSessionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.ConsoleSessionWhereInput
+}
+
 
 export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -1366,6 +1698,8 @@ export type TenantSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   idempotencyRecords?: boolean | Prisma.Tenant$idempotencyRecordsArgs<ExtArgs>
   sessions?: boolean | Prisma.Tenant$sessionsArgs<ExtArgs>
   uploads?: boolean | Prisma.Tenant$uploadsArgs<ExtArgs>
+  consoleLinks?: boolean | Prisma.Tenant$consoleLinksArgs<ExtArgs>
+  consoleSessions?: boolean | Prisma.Tenant$consoleSessionsArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["tenant"]>
 
@@ -1433,6 +1767,8 @@ export type TenantInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   idempotencyRecords?: boolean | Prisma.Tenant$idempotencyRecordsArgs<ExtArgs>
   sessions?: boolean | Prisma.Tenant$sessionsArgs<ExtArgs>
   uploads?: boolean | Prisma.Tenant$uploadsArgs<ExtArgs>
+  consoleLinks?: boolean | Prisma.Tenant$consoleLinksArgs<ExtArgs>
+  consoleSessions?: boolean | Prisma.Tenant$consoleSessionsArgs<ExtArgs>
   _count?: boolean | Prisma.TenantCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type TenantIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -1446,6 +1782,8 @@ export type $TenantPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     idempotencyRecords: Prisma.$IdempotencyRecordPayload<ExtArgs>[]
     sessions: Prisma.$SessionPayload<ExtArgs>[]
     uploads: Prisma.$UploadPayload<ExtArgs>[]
+    consoleLinks: Prisma.$ConsoleLinkPayload<ExtArgs>[]
+    consoleSessions: Prisma.$ConsoleSessionPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1893,6 +2231,8 @@ export interface Prisma__TenantClient<T, Null = never, ExtArgs extends runtime.T
   idempotencyRecords<T extends Prisma.Tenant$idempotencyRecordsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$idempotencyRecordsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$IdempotencyRecordPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   sessions<T extends Prisma.Tenant$sessionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$sessionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   uploads<T extends Prisma.Tenant$uploadsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$uploadsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$UploadPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  consoleLinks<T extends Prisma.Tenant$consoleLinksArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$consoleLinksArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ConsoleLinkPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  consoleSessions<T extends Prisma.Tenant$consoleSessionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Tenant$consoleSessionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ConsoleSessionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2448,6 +2788,54 @@ export type Tenant$uploadsArgs<ExtArgs extends runtime.Types.Extensions.Internal
   take?: number
   skip?: number
   distinct?: Prisma.UploadScalarFieldEnum | Prisma.UploadScalarFieldEnum[]
+}
+
+/**
+ * Tenant.consoleLinks
+ */
+export type Tenant$consoleLinksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ConsoleLink
+   */
+  select?: Prisma.ConsoleLinkSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ConsoleLink
+   */
+  omit?: Prisma.ConsoleLinkOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ConsoleLinkInclude<ExtArgs> | null
+  where?: Prisma.ConsoleLinkWhereInput
+  orderBy?: Prisma.ConsoleLinkOrderByWithRelationInput | Prisma.ConsoleLinkOrderByWithRelationInput[]
+  cursor?: Prisma.ConsoleLinkWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ConsoleLinkScalarFieldEnum | Prisma.ConsoleLinkScalarFieldEnum[]
+}
+
+/**
+ * Tenant.consoleSessions
+ */
+export type Tenant$consoleSessionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the ConsoleSession
+   */
+  select?: Prisma.ConsoleSessionSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the ConsoleSession
+   */
+  omit?: Prisma.ConsoleSessionOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.ConsoleSessionInclude<ExtArgs> | null
+  where?: Prisma.ConsoleSessionWhereInput
+  orderBy?: Prisma.ConsoleSessionOrderByWithRelationInput | Prisma.ConsoleSessionOrderByWithRelationInput[]
+  cursor?: Prisma.ConsoleSessionWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.ConsoleSessionScalarFieldEnum | Prisma.ConsoleSessionScalarFieldEnum[]
 }
 
 /**

@@ -48,6 +48,8 @@ export type WebhookDeliveryMinAggregateOutputType = {
   lockedUntil: Date | null
   lastStatusCode: number | null
   lastError: string | null
+  lastResponseBody: string | null
+  lastAttemptAt: Date | null
   deliveredAt: Date | null
   createdAt: Date | null
 }
@@ -64,6 +66,8 @@ export type WebhookDeliveryMaxAggregateOutputType = {
   lockedUntil: Date | null
   lastStatusCode: number | null
   lastError: string | null
+  lastResponseBody: string | null
+  lastAttemptAt: Date | null
   deliveredAt: Date | null
   createdAt: Date | null
 }
@@ -81,6 +85,9 @@ export type WebhookDeliveryCountAggregateOutputType = {
   lockedUntil: number
   lastStatusCode: number
   lastError: number
+  lastRequestHeaders: number
+  lastResponseBody: number
+  lastAttemptAt: number
   deliveredAt: number
   createdAt: number
   _all: number
@@ -109,6 +116,8 @@ export type WebhookDeliveryMinAggregateInputType = {
   lockedUntil?: true
   lastStatusCode?: true
   lastError?: true
+  lastResponseBody?: true
+  lastAttemptAt?: true
   deliveredAt?: true
   createdAt?: true
 }
@@ -125,6 +134,8 @@ export type WebhookDeliveryMaxAggregateInputType = {
   lockedUntil?: true
   lastStatusCode?: true
   lastError?: true
+  lastResponseBody?: true
+  lastAttemptAt?: true
   deliveredAt?: true
   createdAt?: true
 }
@@ -142,6 +153,9 @@ export type WebhookDeliveryCountAggregateInputType = {
   lockedUntil?: true
   lastStatusCode?: true
   lastError?: true
+  lastRequestHeaders?: true
+  lastResponseBody?: true
+  lastAttemptAt?: true
   deliveredAt?: true
   createdAt?: true
   _all?: true
@@ -246,6 +260,9 @@ export type WebhookDeliveryGroupByOutputType = {
   lockedUntil: Date | null
   lastStatusCode: number | null
   lastError: string | null
+  lastRequestHeaders: runtime.JsonValue | null
+  lastResponseBody: string | null
+  lastAttemptAt: Date | null
   deliveredAt: Date | null
   createdAt: Date
   _count: WebhookDeliveryCountAggregateOutputType | null
@@ -286,6 +303,9 @@ export type WebhookDeliveryWhereInput = {
   lockedUntil?: Prisma.DateTimeNullableFilter<"WebhookDelivery"> | Date | string | null
   lastStatusCode?: Prisma.IntNullableFilter<"WebhookDelivery"> | number | null
   lastError?: Prisma.StringNullableFilter<"WebhookDelivery"> | string | null
+  lastRequestHeaders?: Prisma.JsonNullableFilter<"WebhookDelivery">
+  lastResponseBody?: Prisma.StringNullableFilter<"WebhookDelivery"> | string | null
+  lastAttemptAt?: Prisma.DateTimeNullableFilter<"WebhookDelivery"> | Date | string | null
   deliveredAt?: Prisma.DateTimeNullableFilter<"WebhookDelivery"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"WebhookDelivery"> | Date | string
   endpoint?: Prisma.XOR<Prisma.WebhookEndpointScalarRelationFilter, Prisma.WebhookEndpointWhereInput>
@@ -304,6 +324,9 @@ export type WebhookDeliveryOrderByWithRelationInput = {
   lockedUntil?: Prisma.SortOrderInput | Prisma.SortOrder
   lastStatusCode?: Prisma.SortOrderInput | Prisma.SortOrder
   lastError?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastRequestHeaders?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastResponseBody?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastAttemptAt?: Prisma.SortOrderInput | Prisma.SortOrder
   deliveredAt?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   endpoint?: Prisma.WebhookEndpointOrderByWithRelationInput
@@ -326,6 +349,9 @@ export type WebhookDeliveryWhereUniqueInput = Prisma.AtLeast<{
   lockedUntil?: Prisma.DateTimeNullableFilter<"WebhookDelivery"> | Date | string | null
   lastStatusCode?: Prisma.IntNullableFilter<"WebhookDelivery"> | number | null
   lastError?: Prisma.StringNullableFilter<"WebhookDelivery"> | string | null
+  lastRequestHeaders?: Prisma.JsonNullableFilter<"WebhookDelivery">
+  lastResponseBody?: Prisma.StringNullableFilter<"WebhookDelivery"> | string | null
+  lastAttemptAt?: Prisma.DateTimeNullableFilter<"WebhookDelivery"> | Date | string | null
   deliveredAt?: Prisma.DateTimeNullableFilter<"WebhookDelivery"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"WebhookDelivery"> | Date | string
   endpoint?: Prisma.XOR<Prisma.WebhookEndpointScalarRelationFilter, Prisma.WebhookEndpointWhereInput>
@@ -344,6 +370,9 @@ export type WebhookDeliveryOrderByWithAggregationInput = {
   lockedUntil?: Prisma.SortOrderInput | Prisma.SortOrder
   lastStatusCode?: Prisma.SortOrderInput | Prisma.SortOrder
   lastError?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastRequestHeaders?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastResponseBody?: Prisma.SortOrderInput | Prisma.SortOrder
+  lastAttemptAt?: Prisma.SortOrderInput | Prisma.SortOrder
   deliveredAt?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   _count?: Prisma.WebhookDeliveryCountOrderByAggregateInput
@@ -369,6 +398,9 @@ export type WebhookDeliveryScalarWhereWithAggregatesInput = {
   lockedUntil?: Prisma.DateTimeNullableWithAggregatesFilter<"WebhookDelivery"> | Date | string | null
   lastStatusCode?: Prisma.IntNullableWithAggregatesFilter<"WebhookDelivery"> | number | null
   lastError?: Prisma.StringNullableWithAggregatesFilter<"WebhookDelivery"> | string | null
+  lastRequestHeaders?: Prisma.JsonNullableWithAggregatesFilter<"WebhookDelivery">
+  lastResponseBody?: Prisma.StringNullableWithAggregatesFilter<"WebhookDelivery"> | string | null
+  lastAttemptAt?: Prisma.DateTimeNullableWithAggregatesFilter<"WebhookDelivery"> | Date | string | null
   deliveredAt?: Prisma.DateTimeNullableWithAggregatesFilter<"WebhookDelivery"> | Date | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"WebhookDelivery"> | Date | string
 }
@@ -385,6 +417,9 @@ export type WebhookDeliveryCreateInput = {
   lockedUntil?: Date | string | null
   lastStatusCode?: number | null
   lastError?: string | null
+  lastRequestHeaders?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  lastResponseBody?: string | null
+  lastAttemptAt?: Date | string | null
   deliveredAt?: Date | string | null
   createdAt?: Date | string
   endpoint: Prisma.WebhookEndpointCreateNestedOneWithoutDeliveriesInput
@@ -403,6 +438,9 @@ export type WebhookDeliveryUncheckedCreateInput = {
   lockedUntil?: Date | string | null
   lastStatusCode?: number | null
   lastError?: string | null
+  lastRequestHeaders?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  lastResponseBody?: string | null
+  lastAttemptAt?: Date | string | null
   deliveredAt?: Date | string | null
   createdAt?: Date | string
 }
@@ -419,6 +457,9 @@ export type WebhookDeliveryUpdateInput = {
   lockedUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastStatusCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastRequestHeaders?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  lastResponseBody?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastAttemptAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deliveredAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   endpoint?: Prisma.WebhookEndpointUpdateOneRequiredWithoutDeliveriesNestedInput
@@ -437,6 +478,9 @@ export type WebhookDeliveryUncheckedUpdateInput = {
   lockedUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastStatusCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastRequestHeaders?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  lastResponseBody?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastAttemptAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deliveredAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -454,6 +498,9 @@ export type WebhookDeliveryCreateManyInput = {
   lockedUntil?: Date | string | null
   lastStatusCode?: number | null
   lastError?: string | null
+  lastRequestHeaders?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  lastResponseBody?: string | null
+  lastAttemptAt?: Date | string | null
   deliveredAt?: Date | string | null
   createdAt?: Date | string
 }
@@ -470,6 +517,9 @@ export type WebhookDeliveryUpdateManyMutationInput = {
   lockedUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastStatusCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastRequestHeaders?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  lastResponseBody?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastAttemptAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deliveredAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -487,6 +537,9 @@ export type WebhookDeliveryUncheckedUpdateManyInput = {
   lockedUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastStatusCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastRequestHeaders?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  lastResponseBody?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastAttemptAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deliveredAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -519,6 +572,9 @@ export type WebhookDeliveryCountOrderByAggregateInput = {
   lockedUntil?: Prisma.SortOrder
   lastStatusCode?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
+  lastRequestHeaders?: Prisma.SortOrder
+  lastResponseBody?: Prisma.SortOrder
+  lastAttemptAt?: Prisma.SortOrder
   deliveredAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
 }
@@ -540,6 +596,8 @@ export type WebhookDeliveryMaxOrderByAggregateInput = {
   lockedUntil?: Prisma.SortOrder
   lastStatusCode?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
+  lastResponseBody?: Prisma.SortOrder
+  lastAttemptAt?: Prisma.SortOrder
   deliveredAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
 }
@@ -556,6 +614,8 @@ export type WebhookDeliveryMinOrderByAggregateInput = {
   lockedUntil?: Prisma.SortOrder
   lastStatusCode?: Prisma.SortOrder
   lastError?: Prisma.SortOrder
+  lastResponseBody?: Prisma.SortOrder
+  lastAttemptAt?: Prisma.SortOrder
   deliveredAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
 }
@@ -623,6 +683,9 @@ export type WebhookDeliveryCreateWithoutEndpointInput = {
   lockedUntil?: Date | string | null
   lastStatusCode?: number | null
   lastError?: string | null
+  lastRequestHeaders?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  lastResponseBody?: string | null
+  lastAttemptAt?: Date | string | null
   deliveredAt?: Date | string | null
   createdAt?: Date | string
 }
@@ -639,6 +702,9 @@ export type WebhookDeliveryUncheckedCreateWithoutEndpointInput = {
   lockedUntil?: Date | string | null
   lastStatusCode?: number | null
   lastError?: string | null
+  lastRequestHeaders?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  lastResponseBody?: string | null
+  lastAttemptAt?: Date | string | null
   deliveredAt?: Date | string | null
   createdAt?: Date | string
 }
@@ -685,6 +751,9 @@ export type WebhookDeliveryScalarWhereInput = {
   lockedUntil?: Prisma.DateTimeNullableFilter<"WebhookDelivery"> | Date | string | null
   lastStatusCode?: Prisma.IntNullableFilter<"WebhookDelivery"> | number | null
   lastError?: Prisma.StringNullableFilter<"WebhookDelivery"> | string | null
+  lastRequestHeaders?: Prisma.JsonNullableFilter<"WebhookDelivery">
+  lastResponseBody?: Prisma.StringNullableFilter<"WebhookDelivery"> | string | null
+  lastAttemptAt?: Prisma.DateTimeNullableFilter<"WebhookDelivery"> | Date | string | null
   deliveredAt?: Prisma.DateTimeNullableFilter<"WebhookDelivery"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"WebhookDelivery"> | Date | string
 }
@@ -701,6 +770,9 @@ export type WebhookDeliveryCreateManyEndpointInput = {
   lockedUntil?: Date | string | null
   lastStatusCode?: number | null
   lastError?: string | null
+  lastRequestHeaders?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  lastResponseBody?: string | null
+  lastAttemptAt?: Date | string | null
   deliveredAt?: Date | string | null
   createdAt?: Date | string
 }
@@ -717,6 +789,9 @@ export type WebhookDeliveryUpdateWithoutEndpointInput = {
   lockedUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastStatusCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastRequestHeaders?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  lastResponseBody?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastAttemptAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deliveredAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -733,6 +808,9 @@ export type WebhookDeliveryUncheckedUpdateWithoutEndpointInput = {
   lockedUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastStatusCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastRequestHeaders?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  lastResponseBody?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastAttemptAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deliveredAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -749,6 +827,9 @@ export type WebhookDeliveryUncheckedUpdateManyWithoutEndpointInput = {
   lockedUntil?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastStatusCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   lastError?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastRequestHeaders?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  lastResponseBody?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  lastAttemptAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   deliveredAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -768,6 +849,9 @@ export type WebhookDeliverySelect<ExtArgs extends runtime.Types.Extensions.Inter
   lockedUntil?: boolean
   lastStatusCode?: boolean
   lastError?: boolean
+  lastRequestHeaders?: boolean
+  lastResponseBody?: boolean
+  lastAttemptAt?: boolean
   deliveredAt?: boolean
   createdAt?: boolean
   endpoint?: boolean | Prisma.WebhookEndpointDefaultArgs<ExtArgs>
@@ -786,6 +870,9 @@ export type WebhookDeliverySelectCreateManyAndReturn<ExtArgs extends runtime.Typ
   lockedUntil?: boolean
   lastStatusCode?: boolean
   lastError?: boolean
+  lastRequestHeaders?: boolean
+  lastResponseBody?: boolean
+  lastAttemptAt?: boolean
   deliveredAt?: boolean
   createdAt?: boolean
   endpoint?: boolean | Prisma.WebhookEndpointDefaultArgs<ExtArgs>
@@ -804,6 +891,9 @@ export type WebhookDeliverySelectUpdateManyAndReturn<ExtArgs extends runtime.Typ
   lockedUntil?: boolean
   lastStatusCode?: boolean
   lastError?: boolean
+  lastRequestHeaders?: boolean
+  lastResponseBody?: boolean
+  lastAttemptAt?: boolean
   deliveredAt?: boolean
   createdAt?: boolean
   endpoint?: boolean | Prisma.WebhookEndpointDefaultArgs<ExtArgs>
@@ -822,11 +912,14 @@ export type WebhookDeliverySelectScalar = {
   lockedUntil?: boolean
   lastStatusCode?: boolean
   lastError?: boolean
+  lastRequestHeaders?: boolean
+  lastResponseBody?: boolean
+  lastAttemptAt?: boolean
   deliveredAt?: boolean
   createdAt?: boolean
 }
 
-export type WebhookDeliveryOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "endpointId" | "eventId" | "eventType" | "payload" | "status" | "attempts" | "nextAttemptAt" | "lockedUntil" | "lastStatusCode" | "lastError" | "deliveredAt" | "createdAt", ExtArgs["result"]["webhookDelivery"]>
+export type WebhookDeliveryOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "tenantId" | "endpointId" | "eventId" | "eventType" | "payload" | "status" | "attempts" | "nextAttemptAt" | "lockedUntil" | "lastStatusCode" | "lastError" | "lastRequestHeaders" | "lastResponseBody" | "lastAttemptAt" | "deliveredAt" | "createdAt", ExtArgs["result"]["webhookDelivery"]>
 export type WebhookDeliveryInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   endpoint?: boolean | Prisma.WebhookEndpointDefaultArgs<ExtArgs>
 }
@@ -861,6 +954,15 @@ export type $WebhookDeliveryPayload<ExtArgs extends runtime.Types.Extensions.Int
     lockedUntil: Date | null
     lastStatusCode: number | null
     lastError: string | null
+    /**
+     * The headers of the last attempt as sent, except the signature (`EverJust-Signature`).
+     */
+    lastRequestHeaders: runtime.JsonValue | null
+    /**
+     * The start of the receiver's last answer (at most the deliverer's snippet size); null without one.
+     */
+    lastResponseBody: string | null
+    lastAttemptAt: Date | null
     deliveredAt: Date | null
     createdAt: Date
   }, ExtArgs["result"]["webhookDelivery"]>
@@ -1299,6 +1401,9 @@ export interface WebhookDeliveryFieldRefs {
   readonly lockedUntil: Prisma.FieldRef<"WebhookDelivery", 'DateTime'>
   readonly lastStatusCode: Prisma.FieldRef<"WebhookDelivery", 'Int'>
   readonly lastError: Prisma.FieldRef<"WebhookDelivery", 'String'>
+  readonly lastRequestHeaders: Prisma.FieldRef<"WebhookDelivery", 'Json'>
+  readonly lastResponseBody: Prisma.FieldRef<"WebhookDelivery", 'String'>
+  readonly lastAttemptAt: Prisma.FieldRef<"WebhookDelivery", 'DateTime'>
   readonly deliveredAt: Prisma.FieldRef<"WebhookDelivery", 'DateTime'>
   readonly createdAt: Prisma.FieldRef<"WebhookDelivery", 'DateTime'>
 }
