@@ -24,6 +24,10 @@ import { defineConfig, type Options } from 'tsup';
  */
 export function processBundle(entry: Record<string, string>): Options {
   const outDir = 'dist';
+  // tsup's `clean` globs dist/**/* and follows symbolic links: it would delete the files of the very
+  // packages dist/node_modules links to (a second `pnpm build` broke the install). The links go first;
+  // removing them (rmSync does not follow links) leaves their targets alone.
+  rmSync(resolve(outDir, 'node_modules'), { recursive: true, force: true });
   return {
     entry,
     outDir,
