@@ -226,6 +226,12 @@ describe.skipIf(Boolean(chromiumMissing))(`the console in Chromium${chromiumMiss
     expect(await page.getByTitle('Preview of the app').getAttribute('sandbox')).toBe('allow-scripts allow-forms allow-popups allow-modals');
     const seqs = await log.locator('li[data-seq]').evaluateAll((items) => items.map((item) => Number(item.getAttribute('data-seq'))));
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    // Replay: the log drawn again from the start, at its own pace (4× faster), ending with done again.
+    const shown = await log.locator('li').count();
+    await page.getByRole('button', { name: 'Replay' }).click();
+    await page.getByRole('status').filter({ hasText: 'Replaying' }).waitFor();
+    await page.getByRole('button', { name: 'Replay', exact: true }).waitFor({ timeout: 15_000 });
+    expect(await log.locator('li').count()).toBe(shown);
   });
 
   it('follows a running session live until it ends', async () => {
