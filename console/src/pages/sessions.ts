@@ -31,7 +31,7 @@ export async function sessionsPage(context: PageContext) {
   const value = (name: string) => query.get(name) ?? '';
   const projectSelect = select('projectId', value('projectId'), [['', 'Any project']]);
   const controls = {
-    search: h('input', { type: 'search', name: 'search', value: value('search'), placeholder: 'Words in the prompt' }),
+    search: h('input', { type: 'search', name: 'search', value: value('search'), placeholder: 'Prompt or project' }),
     status: select('status', value('status'), [['', 'Any status'], ...STATUSES.map((status): [string, string] => [status, status.replace(/_/g, ' ')])]),
     kind: select('kind', value('kind'), [['', 'Any kind'], ...KINDS.map((kind): [string, string] => [kind, kind])]),
     projectId: projectSelect,
