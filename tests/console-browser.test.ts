@@ -304,6 +304,20 @@ describe.skipIf(Boolean(chromiumMissing))(`the console in Chromium${chromiumMiss
     expect(await delivery.textContent()).toContain('2 attempts');
     await delivery.getByRole('button', { name: `Redeliver ${eventId}` }).click();
     await receiver.waitFor((received) => received.filter((one) => one.event.id === eventId).length >= 3, 15_000);
+
+    // A new endpoint: its signing secret shown once; disabling it asks nothing more.
+    await page.getByLabel('URL', { exact: true }).fill('https://hooks.example.com/everjust');
+    await page.getByLabel('deploy.failed').uncheck();
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    expect(await page.locator('.secret code').textContent()).toMatch(/^whsec_/);
+    const row = page.getByRole('row').filter({ hasText: 'hooks.example.com' });
+    await row.getByRole('button', { name: 'Disable https://hooks.example.com/everjust' }).click();
+    await row.getByText('disabled').waitFor();
+    const endpoints = await api('{ webhookEndpoints(first: 10) { edges { node { url enabled events } } } }');
+    const added = endpoints.data.webhookEndpoints.edges.map((edge: any) => edge.node).find((node: any) => node.url === 'https://hooks.example.com/everjust');
+    expect(added.enabled).toBe(false);
+    expect(added.events).toHaveLength(10);
+    expect(added.events).not.toContain('DEPLOY_FAILED');
   });
 
   it('saves settings; tokens and keys are write-only', async () => {
