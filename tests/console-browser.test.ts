@@ -257,6 +257,14 @@ describe.skipIf(Boolean(chromiumMissing))(`the console in Chromium${chromiumMiss
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Versions');
     expect(await page.getByRole('tab', { name: 'Versions' }).getAttribute('aria-selected')).toBe('true');
     expect(await page.getByRole('region', { name: 'Versions' }).locator('tbody tr').count()).toBe(2);
+    // Back to the first version: its files return (the second session changed index.html).
+    const before = (await api('query($id: ID!) { project(id: $id) { file(path: "index.html") { sha } } }', { id: projectId })).data.project.file.sha;
+    await page.getByRole('region', { name: 'Versions' }).locator('tbody tr').last().getByRole('button', { name: /^Restore the files/ }).click();
+    await page.getByRole('status').filter({ hasText: 'The files are back' }).waitFor();
+    const first = (await api('query($id: ID!) { session(id: $id) { files { path sha } } }', { id: sessionId })).data.session.files.find((file: any) => file.path === 'index.html');
+    const after = (await api('query($id: ID!) { project(id: $id) { file(path: "index.html") { sha } } }', { id: projectId })).data.project.file.sha;
+    expect(after).toBe(first.sha);
+    expect(after).not.toBe(before);
     await page.getByRole('tab', { name: 'Deployments' }).click();
     expect(await page.getByRole('tabpanel').textContent()).toContain('Never deployed');
   });

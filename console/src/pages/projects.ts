@@ -2,7 +2,7 @@ import { gql } from '../api.js';
 import { field, h, nextId, replace } from '../dom.js';
 import { formatBytes, formatCost, formatTime } from '../format.js';
 import { href, navigate, type PageContext } from '../router.js';
-import { badge, empty, errorBox, loading, pageHeader, section, table } from '../ui.js';
+import { actionButton, badge, empty, errorBox, loading, pageHeader, section, table } from '../ui.js';
 
 /** Projects: a list (by end user), and one project's files, preview, versions and deployments. */
 
@@ -24,6 +24,8 @@ const PROJECT_QUERY = `query ConsoleProject($id: ID!) {
     sessions(first: 20) { edges { node { id kind status prompt createdAt endedAt previewUrl usage { costMicros } } } }
   }
 }`;
+const RESTORE_SNAPSHOT = `mutation ConsoleRestoreSnapshot($sessionId: ID!) { restoreSnapshot(input: { sessionId: $sessionId }) { id } }`;
+const RESTORE_CHECKPOINT = `mutation ConsoleRestoreCheckpoint($checkpointId: ID!) { restoreCheckpoint(input: { checkpointId: $checkpointId }) { id } }`;
 const FILE_QUERY = `query ConsoleProjectFile($id: ID!, $path: String!) { project(id: $id) { file(path: $path) { path content binary size } } }`;
 
 export async function projectsPage(context: PageContext) {
@@ -94,6 +96,8 @@ export async function projectPage(context: PageContext) {
   const sessions = project.sessions.edges.map((edge: any) => edge.node);
   const latestPreview = project.sandbox?.previewUrl ?? sessions.find((session: any) => session.previewUrl)?.previewUrl;
 
+  // What a restore did, said where screen readers hear it (the file list reloads with the page).
+  const restored = h('p', { class: 'form-result', role: 'status' });
   const panels: Record<string, () => HTMLElement> = {
     Files: () => filesPanel(project, signal),
     Preview: () =>
@@ -112,18 +116,32 @@ export async function projectPage(context: PageContext) {
         h('h3', null, 'Sessions (each left a version)'),
         sessions.length === 0
           ? empty('No sessions yet.')
-          : table('Versions', ['Created', 'Kind', 'Status', 'Prompt', 'Cost', 'Preview'], sessions.map((session: any) => [
+          : table('Versions', ['Created', 'Kind', 'Status', 'Prompt', 'Cost', 'Preview', 'Restore'], sessions.map((session: any) => [
               h('a', { href: href(`/sessions/${encodeURIComponent(session.id)}`) }, formatTime(session.createdAt)),
               session.kind,
               badge(session.status),
               h('span', { class: 'truncate', title: session.prompt }, session.prompt || '—'),
               formatCost(session.usage.costMicros),
               session.previewUrl ? h('a', { href: session.previewUrl, target: '_blank', rel: 'noopener' }, 'this version') : '—',
+              session.endedAt && session.kind === 'generate'
+                ? actionButton('Restore', async () => {
+                    await gql(RESTORE_SNAPSHOT, { sessionId: session.id });
+                    restored.textContent = `The files are back as the session of ${formatTime(session.createdAt)} left them.`;
+                  }, { class: 'secondary small', 'aria-label': `Restore the files of the session of ${formatTime(session.createdAt)}` })
+                : '—',
             ])),
+        restored,
         h('h3', null, 'Checkpoints'),
         project.checkpoints.edges.length === 0
           ? empty('No named checkpoints.')
-          : table('Checkpoints', ['Name', 'Created'], project.checkpoints.edges.map(({ node }: any) => [node.name, formatTime(node.createdAt)])),
+          : table('Checkpoints', ['Name', 'Created', 'Restore'], project.checkpoints.edges.map(({ node }: any) => [
+              node.name,
+              formatTime(node.createdAt),
+              actionButton('Restore', async () => {
+                await gql(RESTORE_CHECKPOINT, { checkpointId: node.id });
+                restored.textContent = `The files are back as checkpoint “${node.name}” holds them.`;
+              }, { class: 'secondary small', 'aria-label': `Restore checkpoint ${node.name}` }),
+            ])),
       ),
     Deployments: () =>
       h(
