@@ -126,7 +126,7 @@ describe.skipIf(Boolean(chromiumMissing))(`the console in Chromium${chromiumMiss
     await database?.close();
   });
 
-  it('a signed-out visit says how to get a sign-in link; reused and forged links get a clear page and no session', async () => {
+  it('a signed-out visit says how to get a sign-in link; signing out ends the session of this browser; reused and forged links get a clear page', async () => {
     const visitor = await newContext(390);
     try {
       const anonymous = await visitor.newPage();
@@ -139,6 +139,13 @@ describe.skipIf(Boolean(chromiumMissing))(`the console in Chromium${chromiumMiss
       const link = await consoleLink();
       await anonymous.goto(link);
       await anonymous.waitForSelector('main[data-ready="usage"]');
+      // Sign out (this browser only): the cookie goes, the page says how to come back.
+      await anonymous.getByRole('button', { name: 'Sign out', exact: true }).click();
+      await anonymous.getByRole('heading', { name: 'Sign in with a link' }).waitFor();
+      expect(await anonymous.textContent('main')).toContain('You are signed out.');
+      expect((await visitor.cookies(platform.url)).filter((cookie) => cookie.name === 'ej_console' && cookie.value)).toEqual([]);
+      await anonymous.goto(`${platform.url}/console/keys`);
+      await anonymous.getByRole('heading', { name: 'Sign in with a link' }).waitFor();
       const reused = await anonymous.goto(link);
       expect(reused!.status()).toBe(410);
       const forged = await anonymous.goto(link.replace(/token=.*/, 'token=forged'));
