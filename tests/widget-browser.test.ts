@@ -42,7 +42,8 @@ describe.skipIf(Boolean(chromiumMissing))(`<everjust-builder> in Chromium${chrom
       },
     });
     tenant = await createTestTenant(database);
-    embed = await startEmbedServer({ apiUrl: platform.url, apiKey: tenant.test });
+    // The page as it was before deploys: no optional feature until a test turns one on.
+    embed = await startEmbedServer({ apiUrl: platform.url, apiKey: tenant.test, features: '' });
     const allowed = await graphql(platform.app, tenant.live, 'mutation($origins: [String!]!) { updateTenant(input: { allowedOrigins: $origins }) { allowedOrigins } }', { origins: [embed.url] });
     expect(allowed.data.updateTenant.allowedOrigins).toEqual([embed.url]);
     await built;

@@ -294,6 +294,63 @@ describe('widget tokens', () => {
     expect(file.data.project.file.content).toContain('A counter app');
   });
 
+  it('reads a file as it was before its last change (previousFile, for the diff), and null for a file that was new', async () => {
+    const { token, project } = await mintFor(tenant.test, { externalUserId: 'dave' });
+    const first = (await widget(token, 'startSession', { input: { projectId: project.id, prompt: 'A counter app' } })).data.startSession.id;
+    await stream(token, first);
+    // After one build, index.html was new: nothing to compare it with.
+    const fresh = await widget(token, 'file', { projectId: project.id, path: 'index.html' });
+    expect(fresh.errors).toBeUndefined();
+    expect(fresh.data.project.previousFile).toBeNull();
+    const second = (await widget(token, 'startSession', { input: { projectId: project.id, prompt: 'A quiz app about rivers' } })).data.startSession.id;
+    await stream(token, second);
+    const changed = await widget(token, 'file', { projectId: project.id, path: 'index.html' });
+    expect(changed.data.project.file.content).toContain('A quiz app about rivers');
+    expect(changed.data.project.previousFile.content).toContain('A counter app');
+    // An edit of the backend's own (not a session) compares with the newest snapshot.
+    const written = await graphql(platform.app, tenant.test, 'mutation($input: WriteProjectFilesInput!) { writeProjectFiles(input: $input) { id } }', {
+      input: { projectId: project.id, files: [{ path: 'index.html', content: '<h1>edited</h1>' }, { path: 'notes.md', content: '# new' }] },
+    });
+    expect(written.errors).toBeUndefined();
+    const edited = await widget(token, 'file', { projectId: project.id, path: 'index.html' });
+    expect(edited.data.project.previousFile.content).toContain('A quiz app about rivers');
+    expect((await widget(token, 'file', { projectId: project.id, path: 'notes.md' })).data.project.previousFile).toBeNull();
+    expect((await widget(token, 'file', { projectId: project.id, path: 'missing.txt' })).data.project).toMatchObject({ file: null, previousFile: null });
+    // The version list reads each version's screenshot link (none here: no preview check runs without EVERJUST_BROWSER).
+    const listed = await widget(token, 'project', { projectId: project.id });
+    expect(listed.errors).toBeUndefined();
+    expect(listed.data.project.sessions.edges.map((edge: any) => edge.node.screenshotUrl)).toEqual([null, null]);
+    expect(listed.data.project.deployment).toBeNull();
+  });
+
+  it('deploys its project only when minted with the DEPLOY permission (FORBIDDEN otherwise), and follows the deploy events', async () => {
+    const plain = await mintFor(tenant.test, { externalUserId: 'erin' });
+    const built = (await widget(plain.token, 'startSession', { input: { projectId: plain.project.id, prompt: 'A counter app' } })).data.startSession.id;
+    await stream(plain.token, built);
+    expect(claimsOf(plain.token).payload.perms).toBeUndefined();
+    const refused = await widget(plain.token, 'deployProject', { projectId: plain.project.id });
+    expect(errorCode(refused)).toBe('FORBIDDEN');
+    expect(refused.errors![0].extensions).toMatchObject({ reason: 'WIDGET_PERMISSION_REQUIRED' });
+
+    const deployer = (await mint(tenant.test, { projectId: plain.project.id, externalUserId: 'erin', permissions: ['DEPLOY'] })).data.createWidgetToken.token as string;
+    expect(claimsOf(deployer).payload.perms).toEqual(['deploy']);
+    const started = await widget(deployer, 'deployProject', { projectId: plain.project.id, idempotencyKey: 'widget-deploy-1' });
+    expect(started.errors).toBeUndefined();
+    expect(started.data.deployProject).toMatchObject({ kind: 'deploy' });
+    const { events } = await stream(deployer, started.data.deployProject.id);
+    const types = events.map((event: any) => event.type);
+    expect(types).toEqual(expect.arrayContaining(['deploy_started', 'deploy_progress', 'deploy_ready', 'done']));
+    const ready = events.find((event: any) => event.type === 'deploy_ready');
+    expect(ready).toMatchObject({ url: expect.stringMatching(/^http/), deploymentId: expect.any(String) });
+    expect(events.at(-1)).toMatchObject({ type: 'done', status: 'succeeded' });
+    const after = await widget(plain.token, 'project', { projectId: plain.project.id });
+    expect(after.data.project.deployment).toEqual({ id: ready.deploymentId, liveUrl: ready.url });
+    // A permission the API does not know is refused at minting.
+    const unknown = await mint(tenant.test, { projectId: plain.project.id, permissions: ['ADMIN'] });
+    expect(unknown.data?.createWidgetToken ?? null).toBeNull();
+    expect(unknown.errors![0].message).toMatch(/ADMIN/);
+  });
+
   it("answers its own session's question, and not another end user's (NOT_FOUND)", async () => {
     const alice = await mintFor(tenant.test, { externalUserId: 'alice' });
     const bob = (await mint(tenant.test, { projectId: alice.project.id, externalUserId: 'bob' })).data.createWidgetToken.token as string;

@@ -34,7 +34,12 @@ export interface WidgetGrant {
   origin: string;
   /** Seconds since the epoch. */
   expiresAt: number;
+  /** What the token may do beyond building (chosen when it was minted): `deploy` lets the widget deploy its project. */
+  permissions: ReadonlySet<WidgetPermission>;
 }
+
+/** Extra rights a widget token may carry (`createWidgetToken(input: { permissions })`). */
+export type WidgetPermission = 'deploy';
 
 /** Long-lived dependencies, made once in the composition root and shared by every request. */
 export interface Services {

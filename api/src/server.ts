@@ -6,6 +6,7 @@ import type { RequestContext, Services } from './context.js';
 import { useConsoleSignIn } from './console/use-console-sign-in.js';
 import { createErrorMasker } from './errors.js';
 import { attachGraphQLWebSocket } from './graphql-websocket.js';
+import { useConsoleStatic } from './console/static.js';
 import { useAuthentication } from './plugins/use-authentication.js';
 import { useMetrics } from './plugins/use-metrics.js';
 import { useRequestLog } from './plugins/use-request-log.js';
@@ -93,6 +94,8 @@ export function createApiHandler(services: Services) {
       }),
       // The console's sign-in routes (/console/login, /console/api/*): they set and read its cookie.
       useConsoleSignIn({ prisma: services.prisma, sessions: services.consoleSessions, limiter: routeLimiter }),
+      // The console's page and assets (/console/, /console/assets/*): no key, like the playground.
+      useConsoleStatic({ publicUrl: services.config.publicUrl, previewUrl: services.config.previewUrl, logger: services.logger }),
       // Widget tokens: checked, then held to the widget's persisted operations, before any parsing.
       useWidgetAccess({ widgetTokens: services.widgetTokens }),
       useAuthentication({ authenticator: services.authenticator, widgetTokens: services.widgetTokens, consoleSessions: services.consoleSessions }),

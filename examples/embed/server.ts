@@ -6,7 +6,8 @@
  *   EVERJUST_API_KEY=ej_test_sk_… pnpm --filter @everjust/example-embed start
  *
  * No framework: node:http and fetch. A real site would know its signed-in user; this demo gives each
- * browser a random id in a cookie and one project per id.
+ * browser a random id in a cookie and one project per id. The page turns on every optional feature
+ * (`features="deploy download"`), so its tokens are minted with `permissions: [DEPLOY]`.
  */
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -27,6 +28,10 @@ export interface EmbedServerOptions {
   host?: string;
   /** Lifetime of the tokens it mints, in seconds (the API's default when absent). */
   tokenTtlSeconds?: number;
+  /** The widget's `features` attribute on the page (default `deploy download`: everything the widget offers). */
+  features?: string;
+  /** Extra rights of the tokens it mints (default `['DEPLOY']` when `features` has `deploy`, else none). */
+  tokenPermissions?: string[];
   /** The script-tag bundle (default: the workspace's `widget/dist/everjust-builder.global.js`). */
   widgetScript?: string;
   log?: (message: string) => void;
@@ -43,6 +48,9 @@ export async function startEmbedServer(options: EmbedServerOptions): Promise<Emb
   const apiUrl = options.apiUrl.replace(/\/+$/, '');
   const widgetScript = options.widgetScript ?? here('../../widget/dist/everjust-builder.global.js');
   const log = options.log ?? (() => undefined);
+  const features = options.features ?? 'deploy download';
+  // The Deploy button works only with tokens minted for it: the site decides, per visitor, who may go live.
+  const permissions = options.tokenPermissions ?? (features.split(/\s+/).includes('deploy') ? ['DEPLOY'] : []);
   /** Visitor id → their project: a real backend keeps this with its users. */
   const projects = new Map<string, string>();
 
@@ -52,6 +60,7 @@ export async function startEmbedServer(options: EmbedServerOptions): Promise<Emb
       externalUserId: visitor,
       origin,
       ...(options.tokenTtlSeconds ? { ttlSeconds: options.tokenTtlSeconds } : {}),
+      ...(permissions.length ? { permissions } : {}),
       // The first token makes the visitor's project; the idempotency key keeps a retry from making two.
       ...(known ? { projectId: known } : { newProject: { name: 'My app', metadata: { source: 'example-embed' } }, idempotencyKey: `embed-project-${visitor}` }),
     };
@@ -78,7 +87,7 @@ export async function startEmbedServer(options: EmbedServerOptions): Promise<Emb
     const origin = `http://${request.headers.host}`;
     const visitor = /(?:^|;\s*)visitor=([\w-]+)/.exec(request.headers.cookie ?? '')?.[1];
     if (request.method === 'GET' && url.pathname === '/') {
-      const page = (await readFile(here('index.html'), 'utf8')).replaceAll('{{API_URL}}', escapeAttribute(apiUrl));
+      const page = (await readFile(here('index.html'), 'utf8')).replaceAll('{{API_URL}}', escapeAttribute(apiUrl)).replaceAll('{{FEATURES}}', escapeAttribute(features));
       const headers: Record<string, string> = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' };
       if (!visitor) headers['set-cookie'] = `visitor=${randomUUID()}; Path=/; HttpOnly; SameSite=Lax`;
       response.writeHead(200, headers).end(page);

@@ -69,6 +69,11 @@ describe('widgetTokens.create', () => {
     expect(minted.project.id).toBe(project.id);
     expect(minted.token.startsWith('ej_wt_')).toBe(true);
     expect((await widgetProject(minted.token, project.id, ORIGIN)).body.data?.project.id).toBe(project.id);
+    // With DEPLOY, the token carries the right in its (readable) claims; without, it has none.
+    const deployer = await everjust.widgetTokens.create({ projectId: project.id, externalUserId: 'end-user-4', origin: ORIGIN, permissions: ['DEPLOY'] });
+    const claims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { perms?: string[] };
+    expect(claims(deployer.token).perms).toEqual(['deploy']);
+    expect(claims(minted.token).perms).toBeUndefined();
 
     const refused = await everjust.widgetTokens.create({ projectId: project.id, externalUserId: 'end-user-4', origin: 'https://other.example.com' }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(ValidationError);

@@ -49,12 +49,22 @@ export interface PreviewErrorDetail {
 export interface ReadyDetail {
   projectId: string;
 }
+export interface DeployedDetail {
+  /** The app's live URL (the same for every deployment of the project). */
+  url: string;
+  deploymentId: string;
+}
 
 const TEMPLATE = `<style>${styles}</style>
 <div class="base" part="base">
   <div class="header" part="header">
     <h2 class="title" part="title" data-text="title"></h2>
     <span class="badge" part="badge" data-ref="badge"></span>
+    <div class="go-live" part="go-live" data-ref="goLive" hidden>
+      <span class="deploy-status" part="deploy-status" data-ref="deployStatus"></span>
+      <span class="live" data-ref="live" hidden><span data-text="live"></span> <a part="live-link" data-ref="liveLink" target="_blank" rel="noopener noreferrer"></a></span>
+      <button type="button" part="deploy-button" data-ref="deploy" data-text="deploy"></button>
+    </div>
   </div>
   <div class="layout">
     <section class="chat" part="chat" aria-labelledby="thread-title">
@@ -100,10 +110,13 @@ const TEMPLATE = `<style>${styles}</style>
           <span data-ref="versionBannerText"></span>
           <button type="button" data-ref="backToCurrent" data-text="backToCurrent"></button>
         </p>
-        <details class="app-errors" part="preview-errors" data-ref="appErrors" hidden>
-          <summary data-ref="appErrorsSummary"></summary>
-          <ul data-ref="appErrorList"></ul>
-        </details>
+        <div class="app-errors" part="preview-errors" data-ref="appErrors" hidden>
+          <details>
+            <summary data-ref="appErrorsSummary"></summary>
+            <ul data-ref="appErrorList"></ul>
+          </details>
+          <button type="button" part="fix-button" data-ref="fix" data-text="fixIt"></button>
+        </div>
         <p class="empty" data-ref="previewEmpty" data-text="noPreview"></p>
         <button type="button" part="preview-button" data-ref="previewButton" data-text="restartPreview" hidden></button>
         <div class="stage" data-ref="stage" hidden>
@@ -113,7 +126,9 @@ const TEMPLATE = `<style>${styles}</style>
       <div class="panel" role="tabpanel" id="panel-files" aria-labelledby="tab-files" part="files" data-panel="files" hidden>
         <ul class="files-list" part="file-list" data-ref="fileList" aria-labelledby="tab-files"></ul>
         <p class="empty" data-ref="filesEmpty" data-text="noFiles"></p>
+        <button type="button" class="diff-toggle" part="diff-button" data-ref="diffToggle" aria-pressed="false" data-text="lastChange" hidden></button>
         <pre class="viewer" part="file-viewer" data-ref="viewer" tabindex="0" hidden></pre>
+        <pre class="viewer diff" part="file-diff" data-ref="diff" tabindex="0" hidden></pre>
       </div>
       <div class="panel" role="tabpanel" id="panel-versions" aria-labelledby="tab-versions" part="versions" data-panel="versions" hidden>
         <ol class="versions" part="version-list" data-ref="versionList" aria-labelledby="tab-versions"></ol>
@@ -146,7 +161,15 @@ interface Refs {
   download: HTMLButtonElement;
   devices: HTMLElement;
   previewEmpty: HTMLElement;
-  appErrors: HTMLDetailsElement;
+  appErrors: HTMLElement;
+  fix: HTMLButtonElement;
+  goLive: HTMLElement;
+  deployStatus: HTMLElement;
+  live: HTMLElement;
+  liveLink: HTMLAnchorElement;
+  deploy: HTMLButtonElement;
+  diffToggle: HTMLButtonElement;
+  diff: HTMLElement;
   versionBanner: HTMLElement;
   versionBannerText: HTMLElement;
   backToCurrent: HTMLButtonElement;
@@ -188,7 +211,9 @@ interface Refs {
  * @attr locale - A BCP 47 tag (`de-CH`) for dates; texts are English unless `strings` overrides them.
  * @attr readonly - Browse the conversation, versions, files and preview; no prompts, no restores.
  * @attr features - Optional features the host turns on, space-separated: `download` (Download ZIP of
- *   the current files in the preview toolbar, and of each version).
+ *   the current files in the preview toolbar, and of each version); `deploy` (a Deploy button in the
+ *   header, the deploy's progress and the live URL; shown only when the token was minted with
+ *   `permissions: [DEPLOY]`, and without it the API refuses `deploy()` with FORBIDDEN).
  * @attr state - Reflected, read-only: `loading`, `ready`, `running` or `error`.
  *
  * @prop getToken - `() => Promise<string | { token, expiresAt?, projectId? }>`: used instead of
@@ -204,6 +229,7 @@ interface Refs {
  * @event everjust:version-restored - The project's files are back as a version left them. `detail: { sessionId, projectId }`.
  * @event everjust:preview-error - The app in the preview reported an error (uncaught, rejection,
  *   console.error, failed load). `detail: { kind, message, source?, line?, column? }`.
+ * @event everjust:deployed - A deploy went live. `detail: { url, deploymentId }`.
  * @event everjust:error - Something failed. `detail: { code, message, apiCode?, reason?, retryAfter? }`;
  *   `code` is one a host can act on — `ORIGIN_NOT_ALLOWED`, `TOKEN_EXPIRED`, `QUOTA_EXCEEDED`,
  *   `RATE_LIMITED`, `NETWORK` — or else the API's (`NOT_FOUND`, …), `CONFIGURATION` or `TOKEN`.
@@ -222,15 +248,21 @@ interface Refs {
  * @csspart workspace - The tabbed column. @csspart tabs - Its tab list. @csspart tab - Each tab.
  * @csspart preview - The preview panel. @csspart preview-toolbar - Reload, open, device widths.
  * @csspart version-banner - Says a version (not the current files) is in the preview, with Back.
- * @csspart preview-errors - The errors the app in the preview reported (a disclosure with their count).
+ * @csspart preview-errors - The errors the app in the preview reported (a disclosure with their count, and Fix it).
+ * @csspart fix-button - Fix it: a generation that repairs those errors (`fixPreviewErrors`; not when `readonly`, nor beside an earlier version).
  * @csspart reload-button - Reload. @csspart open-link - Open in a new tab. @csspart download-button - Download ZIP.
  * @csspart preview-button - Restart the preview. @csspart preview-frame - The preview iframe
  *   (`sandbox="allow-scripts allow-forms allow-popups allow-modals"`: an opaque origin, as the preview's own CSP).
  * @csspart files - The files panel. @csspart file-list - The list of files.
  * @csspart file-viewer - The content of the chosen file.
+ * @csspart diff-button - Last change: toggles the viewer to the file's last change (`aria-pressed`).
+ * @csspart file-diff - That change as a line diff (`ins`/`del` lines with `+`/`-`, three lines of context).
  * @csspart versions - The versions panel. @csspart version-list - Its list. @csspart restore-button - Each Restore.
  * @csspart version-preview-button - Each Preview (the version in the preview, whatever the files are now).
  * @csspart version-download-button - Each Download (with `features="download"`).
+ * @csspart version-thumbnail - Each version's screenshot (its preview check's, lazy-loaded; none without a check).
+ * @csspart go-live - The deploy area in the header (with `features="deploy"`). @csspart deploy-button - Deploy.
+ * @csspart deploy-status - The deploy's progress or failure. @csspart live-link - The live app's URL.
  * @csspart announcer - The visually hidden status region for screen readers.
  *
  * @cssproperty --everjust-accent - Buttons, links and focus (default `#4f46e5`).
@@ -268,6 +300,8 @@ export class EverJustBuilder extends HTMLElement {
   /** Aborted when the element is disconnected or restarted: ends every request, stream and timer. */
   private lifecycle?: AbortController;
   private startQueued = false;
+  /** Whether the token may deploy (its `perms` claim; true when its claims cannot be read): Deploy shows only then. */
+  private mayDeploy = true;
   /** The parts that render (made with the shadow DOM, in `render`). */
   private thread?: Thread;
   private files?: FileList;
@@ -296,13 +330,23 @@ export class EverJustBuilder extends HTMLElement {
   }
 
   /** Whether the host turned a feature on (`features="download"`). */
-  hasFeature(feature: 'download'): boolean {
+  hasFeature(feature: 'download' | 'deploy'): boolean {
     return (this.getAttribute('features') ?? '').split(/\s+/).includes(feature);
   }
 
   /** Downloads the current files (or a version's, by its session id) as a ZIP (the `download` feature). */
   async download(sessionId?: string): Promise<void> {
     if (this.hasFeature('download')) await this.sessions.download(sessionId);
+  }
+
+  /** Deploys the project's current files (the `deploy` feature; the token must carry DEPLOY). */
+  async deploy(): Promise<void> {
+    if (this.hasFeature('deploy') && !this.readOnly) await this.sessions.deploy();
+  }
+
+  /** Starts a generation that repairs the errors the app in the preview reported (the Fix it button). */
+  async fixPreviewErrors(): Promise<void> {
+    if (!this.readOnly) await this.sessions.fixPreviewErrors();
   }
 
   /** Whether prompts and restores are off (the `readonly` attribute). */
@@ -399,7 +443,7 @@ export class EverJustBuilder extends HTMLElement {
     this.refs = refs as unknown as Refs;
     const texts = () => this.texts;
     this.thread = new Thread({ log: this.refs.log, earlier: this.refs.earlier, empty: this.refs.threadEmpty }, texts);
-    this.files = new FileList({ list: this.refs.fileList, empty: this.refs.filesEmpty, viewer: this.refs.viewer }, texts);
+    this.files = new FileList({ list: this.refs.fileList, empty: this.refs.filesEmpty, viewer: this.refs.viewer, diffToggle: this.refs.diffToggle, diff: this.refs.diff }, texts);
     const { frame, previewButton: button, toolbar, open, previewEmpty: empty, stage } = this.refs;
     const onReload = () => {
       this.clearAppErrors();
@@ -425,6 +469,8 @@ export class EverJustBuilder extends HTMLElement {
     this.applyStrings();
     const { form, prompt, cancel, retry, previewButton, fileList, earlier, tabs, download } = this.refs;
     download.addEventListener('click', () => void this.download());
+    this.refs.deploy.addEventListener('click', () => void this.deploy());
+    this.refs.fix.addEventListener('click', () => void this.fixPreviewErrors());
     this.refs.backToCurrent.addEventListener('click', () => {
       this.showingCurrent();
       this.preview!.backToCurrent();
@@ -492,6 +538,13 @@ export class EverJustBuilder extends HTMLElement {
     const count = appErrorList.childElementCount;
     appErrorsSummary.textContent = count === 1 ? this.texts.appError : fill(this.texts.appErrors, { count });
     appErrors.hidden = false;
+    this.updateFix();
+  }
+
+  /** Fix it repairs the current files: not in read-only mode, nor beside the errors of an earlier version shown in the preview. */
+  private updateFix(): void {
+    const refs = this.refs!;
+    refs.fix.hidden = this.readOnly || !refs.versionBanner.hidden;
   }
 
   private clearAppErrors(): void {
@@ -529,6 +582,9 @@ export class EverJustBuilder extends HTMLElement {
     this.updatePromptLabel();
     refs.form.hidden = this.readOnly;
     refs.download.hidden = !this.hasFeature('download');
+    refs.goLive.hidden = !this.hasFeature('deploy');
+    refs.deploy.hidden = this.readOnly || !this.mayDeploy;
+    this.updateFix();
     refs.readonlyNote.hidden = !this.readOnly;
     this.versions!.render();
   }
@@ -560,7 +616,9 @@ export class EverJustBuilder extends HTMLElement {
     this.setAttribute('state', 'loading');
     this.view().setBadge(this.texts.connecting);
     for (const button of [refs.cancel, refs.retry, refs.previewButton]) button.hidden = true;
-    refs.prompt.disabled = refs.send.disabled = true;
+    refs.prompt.disabled = refs.send.disabled = refs.deploy.disabled = refs.fix.disabled = true;
+    refs.live.hidden = true;
+    refs.deployStatus.textContent = '';
 
     const apiUrl = this.getAttribute('api-url');
     const client = apiUrl
@@ -573,6 +631,8 @@ export class EverJustBuilder extends HTMLElement {
     }
     try {
       const token = await this.tokens.current();
+      this.mayDeploy = token.permissions === undefined || token.permissions.includes('deploy');
+      this.applyStrings();
       const projectId = this.getAttribute('project-id') || token.projectId;
       if (!projectId) throw widgetError('CONFIGURATION', 'No project: set project-id, or mint the token for a project');
       await this.sessions.load(projectId);
@@ -614,8 +674,10 @@ export class EverJustBuilder extends HTMLElement {
     const announce = (text: string) => void (refs().announcer.textContent = text);
     return {
       setBusy: (busy, hasProject) => {
-        const { send, cancel, retry, previewButton, prompt } = refs();
-        send.disabled = busy || !hasProject;
+        const { send, cancel, retry, previewButton, prompt, deploy, fix } = refs();
+        send.disabled = fix.disabled = busy || !hasProject;
+        // Nothing to deploy before the first files.
+        deploy.disabled = busy || !hasProject || this.files!.size === 0;
         this.attachments!.setDisabled(busy || !hasProject);
         prompt.disabled = !hasProject;
         cancel.hidden = !busy;
@@ -629,10 +691,25 @@ export class EverJustBuilder extends HTMLElement {
       showFiles: (files) => {
         this.files!.show(files);
         this.updatePromptLabel();
+        refs().deploy.disabled = this.sessions.busy || files.length === 0;
       },
       fileWritten: (path, size) => this.files!.set(path, size),
       fileDeleted: (path) => this.files!.delete(path),
-      fileContent: (path, content) => this.files!.showContent(path, content),
+      fileContent: (path, content, previous) => this.files!.showContent(path, content, previous),
+      showLive: (url, deploymentId) => {
+        const { live, liveLink, deployStatus } = refs();
+        liveLink.href = liveLink.textContent = liveLink.title = url;
+        liveLink.setAttribute('aria-label', fill(this.texts.openLive, { url }));
+        live.hidden = false;
+        deployStatus.textContent = '';
+        if (deploymentId) emit<DeployedDetail>('everjust:deployed', { url, deploymentId });
+      },
+      deployStatus: (text, tone) => {
+        const { deployStatus } = refs();
+        deployStatus.textContent = text;
+        if (tone) deployStatus.dataset.tone = tone;
+        else delete deployStatus.dataset.tone;
+      },
       selectedPath: () => this.files!.selectedPath,
       hasFiles: () => this.files!.size > 0,
       showPreview: (url) => {
@@ -711,6 +788,7 @@ declare global {
     'everjust:session-ended': CustomEvent<SessionEndedDetail>;
     'everjust:version-restored': CustomEvent<VersionRestoredDetail>;
     'everjust:preview-error': CustomEvent<PreviewErrorDetail>;
+    'everjust:deployed': CustomEvent<DeployedDetail>;
     'everjust:error': CustomEvent<ErrorDetail>;
   }
 }

@@ -55,6 +55,12 @@ export const styles = `
 .badge { font-size: 12px; color: var(--_muted); text-align: right; overflow-wrap: anywhere; flex: 1 1 12em; min-width: 0; }
 .badge[data-tone="error"] { color: var(--_danger); }
 .badge[data-tone="ok"] { color: var(--_success); }
+.go-live { display: flex; flex-wrap: wrap; align-items: center; justify-content: flex-end; gap: 4px 8px; flex: 0 1 auto; margin-left: auto; min-width: 0; font-size: 12px; }
+.deploy-status { color: var(--_muted); overflow-wrap: anywhere; min-width: 0; }
+.deploy-status:empty { display: none; }
+.deploy-status[data-tone="error"] { color: var(--_danger); }
+.live { display: inline-flex; gap: 4px; max-width: 100%; color: var(--_success); font-weight: 600; min-width: 0; }
+.live a { color: var(--_accent-fg); font-weight: 400; min-width: 0; max-width: 28em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .layout { display: grid; gap: 12px; grid-template-columns: minmax(0, 1fr); }
 @container (min-width: 820px) { .layout { grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); } }
 section { min-width: 0; }
@@ -121,7 +127,10 @@ button:disabled { cursor: not-allowed; opacity: .55; }
 .panel { display: grid; gap: 8px; min-width: 0; }
 .version-banner { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; font-size: 12px; padding: 4px 8px; border: 1px solid var(--_accent); border-radius: calc(var(--_radius) - 2px); }
 .app-errors { font-size: 12px; color: var(--_danger); border: 1px solid var(--_danger); border-radius: calc(var(--_radius) - 2px); padding: 4px 8px; }
+.app-errors { display: flex; flex-wrap: wrap; align-items: flex-start; justify-content: space-between; gap: 6px; }
+.app-errors details { flex: 1 1 12em; min-width: 0; }
 .app-errors summary { cursor: pointer; font-weight: 600; }
+.app-errors button { font-size: 12px; padding: 2px 10px; color: var(--_danger); border-color: var(--_danger); background: var(--_bg); font-weight: 600; }
 .app-errors ul { margin: 4px 0 0; padding-left: 18px; font-family: var(--_mono); overflow-wrap: anywhere; }
 .stage { display: flex; justify-content: center; overflow: auto; background: var(--_surface); border-radius: calc(var(--_radius) - 2px); }
 .files-list { margin: 0; padding: 0; list-style: none; max-height: 160px; overflow: auto; }
@@ -136,8 +145,15 @@ button:disabled { cursor: not-allowed; opacity: .55; }
   background: var(--_surface); border: 1px solid var(--_border); border-radius: calc(var(--_radius) - 2px);
   font: 12px/1.5 var(--_mono); white-space: pre;
 }
+.diff-toggle { justify-self: start; font-size: 12px; padding: 2px 10px; }
+.diff ins, .diff del, .diff span { display: block; text-decoration: none; }
+.diff-add { background: color-mix(in srgb, var(--_success) 16%, transparent); }
+.diff-del { background: color-mix(in srgb, var(--_danger) 14%, transparent); }
+.diff-skip, .diff-summary { color: var(--_muted); }
 .versions { margin: 0; padding: 0; list-style: none; display: grid; gap: 6px; }
-.version { display: grid; grid-template-columns: auto minmax(0, 1fr) auto auto auto; gap: 8px; align-items: center; padding: 6px 8px; border: 1px solid var(--_border); border-radius: calc(var(--_radius) - 2px); }
+.version { display: flex; flex-wrap: wrap; gap: 6px 8px; align-items: center; padding: 6px 8px; border: 1px solid var(--_border); border-radius: calc(var(--_radius) - 2px); }
+.version img { flex: none; width: 96px; height: 60px; object-fit: cover; object-position: top; border: 1px solid var(--_border); border-radius: 4px; background: #fff; }
+.version-prompt { flex: 1 1 8em; min-width: 0; }
 .version[aria-current="true"] { border-color: var(--_accent); }
 .version time { font-size: 12px; color: var(--_muted); white-space: nowrap; }
 .version-prompt { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }

@@ -1,4 +1,5 @@
 import { renderHighlighted } from './highlight.js';
+import { diffLines, hunks } from './line-diff.js';
 import { fill, type WidgetStrings } from './strings.js';
 
 /** A folder of the tree: its subfolders and files by name. */
@@ -19,10 +20,22 @@ export class FileList {
   /** Folders the end user folded, by path: kept while files come and go. */
   readonly #collapsed = new Set<string>();
 
+  /** The shown file's content before its last change (null: none known), for the diff toggle. */
+  #previous: string | null = null;
+  #content: string | null = null;
+
   constructor(
-    private readonly parts: { list: HTMLElement; empty: HTMLElement; viewer: HTMLElement },
+    private readonly parts: {
+      list: HTMLElement;
+      empty: HTMLElement;
+      viewer: HTMLElement;
+      /** Toggles the viewer between the content and its last change (aria-pressed). */
+      diffToggle: HTMLButtonElement;
+      diff: HTMLElement;
+    },
     private readonly strings: () => WidgetStrings,
   ) {
+    parts.diffToggle.addEventListener('click', () => this.#showDiff(parts.diffToggle.getAttribute('aria-pressed') !== 'true'));
     parts.list.addEventListener('click', (event) => {
       const folder = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-folder]')?.dataset.folder;
       if (folder === undefined) return;
@@ -44,7 +57,7 @@ export class FileList {
   show(files: Array<{ path: string; size: number }>): void {
     this.#files = new Map(files.map((file) => [file.path, file.size]));
     this.#selected = undefined;
-    this.parts.viewer.hidden = true;
+    this.parts.viewer.hidden = this.parts.diff.hidden = this.parts.diffToggle.hidden = true;
     this.#render();
   }
 
@@ -63,14 +76,44 @@ export class FileList {
     this.#render();
   }
 
-  /** Shows a file's content, if it is still the selected one. */
-  showContent(path: string, content: string | null): void {
+  /** Shows a file's content, if it is still the selected one, and offers its last change when `previous` is known. */
+  showContent(path: string, content: string | null, previous: string | null = null): void {
     if (this.#selected !== path) return;
-    const { viewer } = this.parts;
-    if (content === null) viewer.textContent = this.strings().deletedFile;
+    const { viewer, diffToggle } = this.parts;
+    const strings = this.strings();
+    if (content === null) viewer.textContent = strings.deletedFile;
     else renderHighlighted(viewer, content, path);
-    viewer.setAttribute('aria-label', fill(this.strings().contentOf, { path }));
-    viewer.hidden = false;
+    viewer.setAttribute('aria-label', fill(strings.contentOf, { path }));
+    this.#content = content;
+    this.#previous = content === null ? null : previous;
+    diffToggle.hidden = this.#previous === null;
+    // The choice stays while the end user looks from file to file.
+    this.#showDiff(!diffToggle.hidden && diffToggle.getAttribute('aria-pressed') === 'true');
+  }
+
+  /** The last change of the shown file as a line diff (a few lines of context around each change), or its content. */
+  #showDiff(on: boolean): void {
+    const { viewer, diff, diffToggle } = this.parts;
+    diffToggle.setAttribute('aria-pressed', String(on));
+    viewer.hidden = on;
+    diff.hidden = !on;
+    if (!on || this.#previous === null || this.#content === null) return;
+    const strings = this.strings();
+    const lines = diffLines(this.#previous, this.#content);
+    const added = lines.filter((line) => line.kind === '+').length;
+    const removed = lines.filter((line) => line.kind === '-').length;
+    const summary = document.createElement('span');
+    summary.className = 'diff-summary';
+    summary.textContent = fill(strings.diffSummary, { added, removed });
+    const rows = hunks(lines).map((line) => {
+      const row = document.createElement(line?.kind === '+' ? 'ins' : line?.kind === '-' ? 'del' : 'span');
+      row.className = line === null ? 'diff-skip' : line.kind === '+' ? 'diff-add' : line.kind === '-' ? 'diff-del' : 'diff-same';
+      // The sign is in the text (copyable, and read out), not only in the colour.
+      row.textContent = line === null ? `${strings.diffSkipped}\n` : `${line.kind} ${line.text}\n`;
+      return row;
+    });
+    diff.replaceChildren(summary, '\n', ...rows);
+    diff.setAttribute('aria-label', fill(strings.diffOf, { path: this.#selected ?? '' }));
   }
 
   #render(): void {

@@ -6,7 +6,7 @@
 import { EverJustBuilder } from './builder.component.js';
 
 export { EverJustBuilder } from './builder.component.js';
-export type { ErrorDetail, GetToken, PreviewErrorDetail, ReadyDetail, SessionEndedDetail, SessionEventDetail, SessionStartedDetail, VersionRestoredDetail } from './builder.component.js';
+export type { DeployedDetail, ErrorDetail, GetToken, PreviewErrorDetail, ReadyDetail, SessionEndedDetail, SessionEventDetail, SessionStartedDetail, VersionRestoredDetail } from './builder.component.js';
 export { DEFAULT_STRINGS, type WidgetStrings } from './strings.js';
 export type { TokenResponse } from './token-source.js';
 export type { WidgetSessionEvent } from './operations.js';

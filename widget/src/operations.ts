@@ -20,6 +20,8 @@ export interface WidgetSession {
   error: { code: string; message: string } | null;
   /** The images given with the prompt (generations; history and start only). */
   attachments?: Array<{ mediaType: string | null }>;
+  /** A signed link to the last preview check's screenshot (history; live: from `preview_checked`). */
+  screenshotUrl?: string | null;
 }
 
 /** A page of the project's sessions, newest first. */
@@ -33,6 +35,8 @@ export interface WidgetProject {
   name: string;
   files: Array<{ path: string; size: number }>;
   sandbox: { status: string; previewUrl: string | null; previewExpiresAt: string | null } | null;
+  /** The live deployment, if the project has one. */
+  deployment: { id: string; liveUrl: string | null } | null;
   sessions: WidgetSessionPage;
 }
 
@@ -68,4 +72,11 @@ export interface WidgetSessionEvent {
   /** `repair_started`: which round, and the errors it repairs. */
   round?: number;
   repairErrors?: Array<{ message: string }>;
+  /** `preview_checked`: the screenshot of the app as the check saw it. */
+  screenshotUrl?: string | null;
+  /** The deploy events': which deployment, its phase and steps; `deploy_failed`'s log (`deploy_ready` carries `url`). */
+  deploymentId?: string;
+  phase?: string;
+  steps?: Array<{ name: string; status: string }>;
+  log?: string;
 }

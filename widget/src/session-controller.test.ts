@@ -59,10 +59,12 @@ function recordingView(): { view: SessionView; calls: Call[]; log: () => string[
     offerPreview: record('offerPreview'),
     previewShown: () => preview !== undefined,
     showVersions: (versions, current, more) => void calls.push(['showVersions', versions.map((version) => version.prompt), current, more ?? false]),
-    versionAdded: (version) => void calls.push(['versionAdded', version.prompt]),
+    versionAdded: (version) => void calls.push(['versionAdded', version.prompt, version.screenshotUrl ?? null]),
     versionRestored: record('versionRestored'),
     setRetry: record('setRetry'),
     showVersionPreview: record('showVersionPreview'),
+    showLive: record('showLive'),
+    deployStatus: record('deployStatus'),
     saveFile: (blob, filename) => void calls.push(['saveFile', blob.size, filename]),
     announce: record('announce'),
     ready: record('ready'),
@@ -140,11 +142,11 @@ describe('SessionController', () => {
       'done: Build succeeded',
     ]);
     // A build that succeeded is the newest version.
-    expect(calls).toContainEqual(['versionAdded', 'A counter']);
+    expect(calls).toContainEqual(['versionAdded', 'A counter', null]);
     expect(calls).toContainEqual(['appendText', 'Writing it.']);
     expect(calls).toContainEqual(['showPreview', 'https://preview.test/p/']);
     // The file the user has open was rewritten: its new content is shown.
-    expect(calls).toContainEqual(['fileContent', 'index.html', '<h1>Hi</h1>']);
+    expect(calls).toContainEqual(['fileContent', 'index.html', '<h1>Hi</h1>', null]);
     expect(badge()).toBe('Build succeeded');
     expect(calls).toContainEqual(['setRetry', false]);
     expect(controller.busy).toBe(false);
@@ -308,6 +310,80 @@ describe('SessionController', () => {
     expect(controller.session?.status).toBe('waiting_for_input');
     expect(await (asked[3] as (answer: string) => Promise<boolean>)('Dark theme')).toBe(true);
     expect(requests.at(-1)).toEqual(['answerSession', { input: { sessionId: 'sess_1', answer: 'Dark theme' } }]);
+  });
+
+  it('repairs the preview’s errors (fixPreviewErrors), shown as “Fix the errors in the app”, and keeps the check’s screenshot for the version', async () => {
+    const { view, calls, log } = recordingView();
+    const repair = session({ id: 'fix', prompt: "[preview repair] The browsers that loaded the app's preview reported these errors: …" });
+    const { client, requests } = fakeClient({ project: { project: project() }, startSession: { startSession: repair } }, [
+      { type: 'preview_checked', checkErrors: [], screenshotUrl: 'https://api.test/v1/screenshots/t.png' },
+      { type: 'done', status: 'succeeded', error: null },
+    ] as unknown as WidgetSessionEvent[]);
+    const controller = new SessionController(view);
+    controller.begin(client, new AbortController().signal);
+    await controller.load('proj_1');
+    expect(await controller.fixPreviewErrors()).toBe(true);
+    await flush();
+    expect((requests.at(-1)![1]!.input as Record<string, unknown>)).toMatchObject({ projectId: 'proj_1', fixPreviewErrors: true });
+    expect(log()[0]).toBe('prompt: Fix the errors in the app');
+    expect(calls).toContainEqual(['versionAdded', 'Fix the errors in the app', 'https://api.test/v1/screenshots/t.png']);
+    // Retry is for the end user's own prompts: there was none.
+    expect(await controller.retry()).toBe(false);
+  });
+
+  it('deploys: progress in words, the live URL (with the deployment for the host), a failure that says where it stopped', async () => {
+    const { view, calls, log, badge } = recordingView();
+    const deploy = session({ id: 'dep', kind: 'deploy', prompt: '' });
+    const { client, requests } = fakeClient(
+      { project: { project: project({ deployment: { id: 'd0', liveUrl: 'https://old.live/' } }) }, deployProject: { deployProject: deploy } },
+      [
+        { type: 'deploy_started', deploymentId: 'd1' },
+        { type: 'deploy_progress', deploymentId: 'd1', phase: 'BUILDING', steps: [{ name: 'build', status: 'SUCCESS' }, { name: 'deploy', status: 'PENDING' }] },
+        { type: 'deploy_ready', deploymentId: 'd1', url: 'https://app.live/' },
+        { type: 'done', status: 'succeeded', error: null },
+      ] as unknown as WidgetSessionEvent[],
+    );
+    const controller = new SessionController(view);
+    controller.begin(client, new AbortController().signal);
+    await controller.load('proj_1');
+    expect(calls).toContainEqual(['showLive', 'https://old.live/']);
+    expect(await controller.deploy()).toBe(true);
+    await flush();
+    expect(requests.at(-1)![0]).toBe('deployProject');
+    expect(requests.at(-1)![1]).toMatchObject({ projectId: 'proj_1', idempotencyKey: expect.any(String) });
+    expect(calls).toContainEqual(['deployStatus', 'Deploying: building (1 of 2 steps)']);
+    expect(calls).toContainEqual(['showLive', 'https://app.live/', 'd1']);
+    expect(log()).toEqual(['prompt: Deploy the app', 'status: Deploying…', 'status: Deploying: building (1 of 2 steps)', 'status: Live at https://app.live/', 'done: Deploy succeeded']);
+    expect(badge()).toBe('Deploy succeeded');
+    expect(calls.some((call) => call[0] === 'versionAdded')).toBe(false);
+
+    // A deploy that fails says in which phase, with the end of its log, and fires no everjust:deployed.
+    const broken = recordingView();
+    const failed = new SessionController(broken.view);
+    failed.begin(
+      fakeClient({ project: { project: project() }, deployProject: { deployProject: deploy } }, [
+        { type: 'deploy_started', deploymentId: 'd2' },
+        { type: 'deploy_failed', deploymentId: 'd2', phase: 'ERROR', log: 'npm ERR! build failed' },
+        { type: 'done', status: 'failed', error: { code: 'DEPLOY_FAILED', message: 'The deployment failed' } },
+      ] as unknown as WidgetSessionEvent[]).client,
+      new AbortController().signal,
+    );
+    await failed.load('proj_1');
+    await failed.deploy();
+    await flush();
+    expect(broken.calls).toContainEqual(['deployStatus', 'Deploy failed (error): npm ERR! build failed', 'error']);
+    expect(broken.calls.some((call) => call[0] === 'showLive')).toBe(false);
+    expect(broken.badge()).toBe('Deploy failed: The deployment failed');
+    expect(broken.calls).toContainEqual(['setRetry', false]);
+
+    const failing = recordingView();
+    const refused = new ApiError({ code: 'FORBIDDEN', status: 200, message: 'This widget token may not deploy', extensions: { code: 'FORBIDDEN', reason: 'WIDGET_PERMISSION_REQUIRED' } });
+    const other = new SessionController(failing.view);
+    other.begin(fakeClient({ project: { project: project() }, deployProject: refused }).client, new AbortController().signal);
+    await other.load('proj_1');
+    expect(await other.deploy()).toBe(false);
+    expect(failing.calls).toContainEqual(['fail', 'FORBIDDEN', 'Deploying is not turned on for this builder.', true]);
+    expect(failing.calls.filter((call) => call[0] === 'deployStatus').at(-1)).toEqual(['deployStatus', '']);
   });
 
   it('gives the controls back when an answer is refused, saying why', async () => {

@@ -23,7 +23,8 @@ export interface SessionView {
   showFiles(files: WidgetProject['files']): void;
   fileWritten(path: string, size: number): void;
   fileDeleted(path: string): void;
-  fileContent(path: string, content: string | null): void;
+  /** A file's content, and what it was before its last change (null: new, or no earlier version known). */
+  fileContent(path: string, content: string | null, previous: string | null): void;
   /** The file the end user is looking at, reloaded when the model rewrites it. */
   selectedPath(): string | undefined;
   hasFiles(): boolean;
@@ -43,6 +44,10 @@ export interface SessionView {
   showVersionPreview(url: string, sessionId: string): void;
   /** A download to hand to the browser (the `download` feature). */
   saveFile(blob: Blob, filename: string): void;
+  /** The project's app is live at `url` (on load, or when a deploy went live: then `deploymentId` is set). */
+  showLive(url: string, deploymentId?: string): void;
+  /** How a deploy is going (a phase, or that it failed; empty: nothing to say). */
+  deployStatus(text: string, tone?: 'error'): void;
   /** Said to screen readers, not shown. */
   announce(text: string): void;
   ready(projectId: string): void;
@@ -63,9 +68,32 @@ export function asApiError(error: unknown): ApiError {
 type Client = Pick<ApiClient, 'request' | 'followSession'> & Partial<Pick<ApiClient, 'download'>>;
 
 /** A session that succeeded with a generation is a version: its snapshot can be restored. */
-const asVersion = (session: WidgetSession): Version | undefined =>
-  session.kind === 'generate' && session.status === 'succeeded' ? { sessionId: session.id, prompt: session.prompt, at: session.endedAt ?? session.createdAt } : undefined;
-const versionsOf = (sessions: WidgetSession[]) => sessions.map(asVersion).filter((version): version is Version => version !== undefined);
+const asVersion = (session: WidgetSession, strings: WidgetStrings): Version | undefined =>
+  session.kind === 'generate' && session.status === 'succeeded'
+    ? { sessionId: session.id, prompt: promptOf(session, strings), at: session.endedAt ?? session.createdAt, screenshotUrl: session.screenshotUrl ?? null }
+    : undefined;
+const versionsOf = (sessions: WidgetSession[], strings: WidgetStrings) => sessions.map((session) => asVersion(session, strings)).filter((version): version is Version => version !== undefined);
+
+/** How the API's repair prompt (`fixPreviewErrors`) starts: such a session shows as "Fix the errors in the app", not as that long text. */
+const REPAIR_PROMPT_MARKER = '[preview repair]';
+
+/** What a session's turn and version show as its prompt. */
+function promptOf(session: Pick<WidgetSession, 'kind' | 'prompt'>, strings: WidgetStrings): string {
+  if (session.prompt.startsWith(REPAIR_PROMPT_MARKER)) return strings.fixPrompt;
+  if (session.kind === 'deploy') return strings.deployStep;
+  return session.prompt || (session.kind === 'preview' ? strings.previewStep : '');
+}
+
+/** A deployment phase in the end user's words (`strings.phaseBuilding`, …); one the widget does not know, as the API says it. */
+const PHASE_KEYS: Record<string, keyof WidgetStrings> = {
+  PENDING_BUILD: 'phasePendingBuild',
+  BUILDING: 'phaseBuilding',
+  PENDING_DEPLOY: 'phasePendingDeploy',
+  DEPLOYING: 'phaseDeploying',
+  ACTIVE: 'phaseActive',
+  ERROR: 'phaseError',
+  CANCELED: 'phaseCanceled',
+};
 
 /**
  * The builder's session state without the DOM: which project, which session, whether one runs, the
@@ -133,9 +161,12 @@ export class SessionController {
     const [latest] = sessions;
     this.#setBusy(false);
     this.#history(project.sessions, 'end');
-    this.view.showVersions(versionsOf(sessions));
+    this.view.showVersions(versionsOf(sessions, this.strings()));
+    if (project.deployment?.liveUrl) this.view.showLive(project.deployment.liveUrl);
     this.view.ready(project.id);
-    if (latest) this.#lastPrompt = latest.prompt;
+    // Retry sends the end user's own last prompt, not a repair's or a deploy's.
+    const own = sessions.find((session) => session.kind === 'generate' && !session.prompt.startsWith(REPAIR_PROMPT_MARKER));
+    if (own) this.#lastPrompt = own.prompt;
     if (latest && !isSessionEnded(latest.status)) {
       // A build still running (the page was reloaded): replay its log and follow it.
       void this.#follow(latest);
@@ -150,7 +181,7 @@ export class SessionController {
     try {
       const { project } = await this.#client.request<{ project: { sessions: WidgetSessionPage } }>('sessions', { projectId: this.#projectId, after: this.#earlierCursor }, this.#signal);
       this.#history(project.sessions, 'start');
-      this.view.showVersions(versionsOf(project.sessions.edges.map((edge) => edge.node)), undefined, true);
+      this.view.showVersions(versionsOf(project.sessions.edges.map((edge) => edge.node), this.strings()), undefined, true);
     } catch (error) {
       this.fail(error, false);
     }
@@ -160,16 +191,32 @@ export class SessionController {
   async send(prompt: string, attachments: Array<{ data: string }> = []): Promise<boolean> {
     const text = prompt.trim();
     if (!this.#client || !this.#projectId || this.#busy || !text) return false;
-    const signal = this.#signal;
     this.#lastPrompt = text;
+    return this.#start('startSession', { input: { projectId: this.#projectId, prompt: text, idempotencyKey: newIdempotencyKey(), ...(attachments.length ? { attachments } : {}) } });
+  }
+
+  /** Starts a generation that repairs the errors the app's preview reported (`fixPreviewErrors`); false when it could not start. */
+  async fixPreviewErrors(): Promise<boolean> {
+    if (!this.#client || !this.#projectId || this.#busy) return false;
+    return this.#start('startSession', { input: { projectId: this.#projectId, fixPreviewErrors: true, idempotencyKey: newIdempotencyKey() } });
+  }
+
+  /** Deploys the project's current files (a session of kind `deploy`; the token must carry DEPLOY); false when it could not start. */
+  async deploy(): Promise<boolean> {
+    if (!this.#client || !this.#projectId || this.#busy) return false;
+    this.view.deployStatus(this.strings().deploying);
+    const started = await this.#start('deployProject', { projectId: this.#projectId, idempotencyKey: newIdempotencyKey() });
+    if (!started) this.view.deployStatus('');
+    return started;
+  }
+
+  /** Runs a mutation that starts a session and follows it; false when it was refused (the view was told). */
+  async #start(operation: 'startSession' | 'deployProject' | 'startPreview', variables: Record<string, unknown>): Promise<boolean> {
+    const signal = this.#signal;
     this.#setBusy(true);
     try {
-      const { startSession } = await this.#client.request<{ startSession: WidgetSession }>(
-        'startSession',
-        { input: { projectId: this.#projectId, prompt: text, idempotencyKey: newIdempotencyKey(), ...(attachments.length ? { attachments } : {}) } },
-        signal,
-      );
-      if (!signal?.aborted) this.#started(startSession);
+      const answer = await this.#client!.request<Record<string, WidgetSession>>(operation, variables, signal);
+      if (!signal?.aborted) this.#started(answer[operation]!);
       return true;
     } catch (error) {
       if (signal?.aborted) return true;
@@ -201,16 +248,7 @@ export class SessionController {
   /** Starts the project's preview again on its current files (a session of kind `preview`). */
   async startPreview(): Promise<void> {
     if (!this.#client || !this.#projectId || this.#busy) return;
-    const signal = this.#signal;
-    this.#setBusy(true);
-    try {
-      const { startPreview } = await this.#client.request<{ startPreview: WidgetSession }>('startPreview', { input: { projectId: this.#projectId, idempotencyKey: newIdempotencyKey() } }, signal);
-      if (!signal?.aborted) this.#started(startPreview);
-    } catch (error) {
-      if (signal?.aborted) return;
-      this.#setBusy(false);
-      this.fail(error);
-    }
+    await this.#start('startPreview', { input: { projectId: this.#projectId, idempotencyKey: newIdempotencyKey() } });
   }
 
   /** Puts the project's files back as a version (a succeeded session) left them; false when refused (the view was told). */
@@ -267,8 +305,12 @@ export class SessionController {
   async openFile(path: string): Promise<void> {
     if (!this.#client || !this.#projectId) return;
     try {
-      const { project } = await this.#client.request<{ project: { file: { path: string; content: string } | null } }>('file', { projectId: this.#projectId, path }, this.#signal);
-      this.view.fileContent(path, project.file?.content ?? null);
+      const { project } = await this.#client.request<{ project: { file: { path: string; content: string } | null; previousFile?: { content: string } | null } }>(
+        'file',
+        { projectId: this.#projectId, path },
+        this.#signal,
+      );
+      this.view.fileContent(path, project.file?.content ?? null, project.previousFile?.content ?? null);
     } catch (error) {
       this.fail(error, false);
     }
@@ -287,7 +329,7 @@ export class SessionController {
     const ordered = at === 'end' ? [...sessions].reverse() : sessions;
     for (const session of ordered) {
       if (!isSessionEnded(session.status)) continue; // the one running is followed live
-      const turn = this.view.turn(session, at);
+      const turn = this.view.turn({ ...session, prompt: promptOf(session, this.strings()) }, at);
       turn.restore(session.reply ?? null, session.status as SessionEndStatus, this.#outcome(session, session.status as SessionEndStatus, session.error), () => void this.#replay(session, turn));
     }
     this.#earlierCursor = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
@@ -320,11 +362,11 @@ export class SessionController {
     this.#session = session;
     this.#setBusy(true);
     const strings = this.strings();
-    const preview = session.kind === 'preview';
-    const turn = this.view.turn({ ...session, prompt: session.prompt || strings.previewStep }, 'end');
+    const turn = this.view.turn({ ...session, prompt: promptOf(session, strings) }, 'end');
     turn.live();
-    this.view.setBadge(preview ? strings.startingPreview : strings.building);
-    this.view.announce(preview ? strings.startingPreview : strings.building);
+    const doing = session.kind === 'preview' ? strings.startingPreview : session.kind === 'deploy' ? strings.deploying : strings.building;
+    this.view.setBadge(doing);
+    this.view.announce(doing);
     try {
       await this.#client!.followSession(session.id, {
         signal: stream.signal,
@@ -388,6 +430,22 @@ export class SessionController {
       case 'repair_started':
         view.setBadge(fill(strings.repairing, { round: event.round ?? 1 }));
         break;
+      case 'preview_checked':
+        // The version this session becomes shows what the check saw.
+        if (event.screenshotUrl) session.screenshotUrl = event.screenshotUrl;
+        break;
+      case 'deploy_started':
+      case 'deploy_progress':
+        // The phase goes beside Deploy; the badge keeps saying "Deploying…".
+        view.deployStatus(this.#deployText(event));
+        break;
+      case 'deploy_ready':
+        view.showLive(event.url!, event.deploymentId!);
+        view.announce(fill(strings.deployReady, { url: event.url! }));
+        break;
+      case 'deploy_failed':
+        view.deployStatus(fill(strings.deployFailed, { phase: this.#phase(event.phase), log: (event.log ?? '').slice(-200) }), 'error');
+        break;
       case 'done':
         this.#finish(session, turn, event.status as SessionEndStatus, event.error ?? null);
         return;
@@ -437,16 +495,39 @@ export class SessionController {
       case 'repair_started':
         turn.entry('status', fill(strings.repairing, { round: event.round ?? 1 }));
         break;
+      case 'deploy_started':
+      case 'deploy_progress':
+        turn.entry('status', this.#deployText(event));
+        break;
+      case 'deploy_ready':
+        turn.entry('status', fill(strings.deployReady, { url: event.url ?? '' }));
+        break;
+      case 'deploy_failed':
+        turn.entry('error', fill(strings.deployFailed, { phase: this.#phase(event.phase), log: event.log ?? '' }));
+        break;
       case 'error':
         turn.entry('error', event.message ?? 'Error');
         break;
     }
   }
 
+  #phase(phase: string | undefined): string {
+    const key = PHASE_KEYS[phase ?? ''];
+    return key ? this.strings()[key] : (phase ?? '').toLowerCase().replace(/_/g, ' ');
+  }
+
+  /** A deploy's progress in words: its phase and steps done. */
+  #deployText(event: WidgetSessionEvent): string {
+    const strings = this.strings();
+    if (event.type === 'deploy_started' || !event.phase) return strings.deploying;
+    const steps = event.steps ?? [];
+    return fill(strings.deployPhase, { phase: this.#phase(event.phase), done: steps.filter((step) => step.status === 'SUCCESS').length, total: steps.length });
+  }
+
   #outcome(session: WidgetSession, status: SessionEndStatus, error: { code: string; message: string } | null): string {
     const strings = this.strings();
     const word = status === 'succeeded' ? strings.statusSucceeded : status === 'failed' ? strings.statusFailed : strings.statusCancelled;
-    const text = fill(session.kind === 'preview' ? strings.previewEnded : strings.buildEnded, { status: word });
+    const text = fill(session.kind === 'preview' ? strings.previewEnded : session.kind === 'deploy' ? strings.deployEnded : strings.buildEnded, { status: word });
     return error ? `${text}: ${error.message}` : text;
   }
 
@@ -461,7 +542,7 @@ export class SessionController {
     this.view.announce(text);
     this.view.setRetry(status !== 'succeeded' && Boolean(this.#lastPrompt) && session.kind === 'generate');
     if (!this.view.previewShown() && this.view.hasFiles()) this.view.offerPreview();
-    const version = asVersion(session);
+    const version = asVersion(session, this.strings());
     if (version) this.view.versionAdded(version);
     this.view.sessionEnded(session, status, error);
   }

@@ -194,7 +194,8 @@ export class Turn implements TurnView {
 
   #count(): void {
     if (this.#onFirstOpen) return;
-    this.#summary.textContent = fill(this.strings().details, { files: this.#files, commands: this.#commands });
+    // A turn that wrote nothing and ran nothing (a deploy, a preview) has steps, not "0 files, 0 commands".
+    this.#summary.textContent = this.#files + this.#commands === 0 ? this.strings().showSteps : fill(this.strings().details, { files: this.#files, commands: this.#commands });
   }
 }
 

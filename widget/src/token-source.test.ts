@@ -18,5 +18,9 @@ describe('tokens', () => {
     expect(normalizeToken({ token: 'opaque', expiresAt: '2030-01-01T00:00:00Z', projectId: 'p' })).toMatchObject({ expiresAt: Date.parse('2030-01-01T00:00:00Z'), projectId: 'p' });
     expect(refreshDelay(normalizeToken('opaque'))).toBe(Infinity);
     expect(() => normalizeToken({ token: '' })).toThrow(/without a token/);
+    // Extra rights from the `perms` claim: none when absent; unknown (undefined) when the claims cannot be read.
+    expect(token.permissions).toEqual([]);
+    expect(normalizeToken(tokenWith({ exp: 1, perms: ['deploy'] })).permissions).toEqual(['deploy']);
+    expect(normalizeToken('opaque').permissions).toBeUndefined();
   });
 });

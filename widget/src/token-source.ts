@@ -16,10 +16,12 @@ export interface WidgetToken {
   /** When it was minted (the `iat` claim), or when it was received. */
   issuedAt: number;
   projectId?: string;
+  /** Its extra rights (the `perms` claim: `deploy`); undefined when its claims cannot be read. */
+  permissions?: string[];
 }
 
 /** Reads a widget token's claims without checking them (the API does that). */
-export function readTokenClaims(token: string): { exp?: number; iat?: number; project?: string } {
+export function readTokenClaims(token: string): { exp?: number; iat?: number; project?: string; perms?: string[] } {
   const payload = token.replace(/^ej_wt_/, '').split('.')[1];
   if (!payload) return {};
   try {
@@ -30,6 +32,7 @@ export function readTokenClaims(token: string): { exp?: number; iat?: number; pr
       exp: typeof claims.exp === 'number' ? claims.exp : undefined,
       iat: typeof claims.iat === 'number' ? claims.iat : undefined,
       project: typeof claims.project === 'string' ? claims.project : undefined,
+      perms: Array.isArray(claims.perms) ? claims.perms.filter((permission): permission is string => typeof permission === 'string') : [],
     };
   } catch {
     return {};
@@ -43,7 +46,7 @@ export function normalizeToken(response: TokenResponse, now = Date.now()): Widge
   const given = 'expiresAt' in value && value.expiresAt != null ? new Date(value.expiresAt).getTime() : NaN;
   const expiresAt = claims.exp !== undefined ? claims.exp * 1000 : Number.isFinite(given) ? given : Infinity;
   const projectId = ('projectId' in value && value.projectId) || ('project' in value && value.project?.id) || claims.project || undefined;
-  return { token: value.token, expiresAt, issuedAt: claims.iat !== undefined ? claims.iat * 1000 : now, projectId };
+  return { token: value.token, expiresAt, issuedAt: claims.iat !== undefined ? claims.iat * 1000 : now, projectId, permissions: claims.perms };
 }
 
 /** How long to wait before renewing: at 80% of the token's life, never less than a second. */

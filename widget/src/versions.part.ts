@@ -6,6 +6,8 @@ export interface Version {
   prompt: string;
   /** When it ended (ISO). */
   at: string;
+  /** Its preview check's screenshot (a signed link), shown as its thumbnail. */
+  screenshotUrl?: string | null;
 }
 
 /**
@@ -87,6 +89,20 @@ export class VersionList {
       const prompt = document.createElement('span');
       prompt.className = 'version-prompt';
       prompt.textContent = version.prompt;
+      if (version.screenshotUrl) {
+        // Lazy: a long history loads only the thumbnails scrolled into view.
+        const image = document.createElement('img');
+        image.loading = 'lazy';
+        image.decoding = 'async';
+        image.width = 96;
+        image.height = 60;
+        image.alt = fill(strings.versionThumbnail, { prompt: version.prompt });
+        image.setAttribute('part', 'version-thumbnail');
+        image.src = version.screenshotUrl;
+        // An expired or missing link leaves no broken-image icon behind.
+        image.addEventListener('error', () => image.remove(), { once: true });
+        item.append(image);
+      }
       item.append(time, prompt);
       /** A button named for what it does to which version (its prompt and time, for screen readers). */
       const action = (data: 'download' | 'session' | 'preview', part: string, text: string) => {

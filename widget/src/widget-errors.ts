@@ -27,6 +27,7 @@ export function describeError(error: ApiError, strings: WidgetStrings, origin = 
   if (error.code === 'FORBIDDEN' && (reason === 'WRONG_ORIGIN' || reason === 'ORIGIN_NOT_ALLOWED')) {
     return { ...base, code: 'ORIGIN_NOT_ALLOWED', message: fill(strings.errorOrigin, { origin }) };
   }
+  if (error.code === 'FORBIDDEN' && reason === 'WIDGET_PERMISSION_REQUIRED') return { ...base, code: 'FORBIDDEN', message: strings.errorDeployNotAllowed };
   if (error.code === 'UNAUTHENTICATED') return { ...base, code: 'TOKEN_EXPIRED', message: strings.errorTokenExpired };
   if (error.code === 'QUOTA_EXCEEDED') return { ...base, code: 'QUOTA_EXCEEDED', message: fill(strings.errorQuota, { message: error.message }) };
   if (error.code === 'RATE_LIMITED') {

@@ -288,7 +288,7 @@ describeEachDatabase('a worker that stalls past its lease', (database) => {
     const events = await prisma.sessionEvent.findMany({ where: { sessionId: sessionId! }, orderBy: { seq: 'asc' } });
     const attempts = events.map((event) => event.attempt);
     const trace = events.map((event) => `${event.seq}:${event.type}:${event.attempt}`).join(' ');
-    expect(runs).toEqual([1, 2]);
+    expect(runs, trace).toEqual([1, 2]);
     // Once the job was taken back, only the new attempt wrote: no interleaving, one done, the new attempt's.
     expect(attempts, trace).toEqual([...attempts].sort((a, b) => a - b));
     expect(events.filter((event) => event.type === 'done'), trace).toHaveLength(1);

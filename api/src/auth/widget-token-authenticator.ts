@@ -139,7 +139,7 @@ export class WidgetTokenAuthenticator {
       apiKeyId,
       scopes: widgetScopesOf(apiKey.scopes),
       tenant: apiKey.tenant,
-      widget: { projectId, externalUserId: claims.externalUserId, origin, expiresAt: claims.expiresAt },
+      widget: { projectId, externalUserId: claims.externalUserId, origin, expiresAt: claims.expiresAt, permissions: new Set(claims.permissions ?? []) },
     };
   }
 

@@ -1,6 +1,7 @@
 import { hkdfSync, randomUUID } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { AuthenticationError, type KeyMode } from '@everjust/core';
+import type { WidgetPermission } from '../context.js';
 
 /**
  * Widget tokens: the only credential a browser holds. A secret key mints one (`createWidgetToken`)
@@ -20,6 +21,7 @@ import { AuthenticationError, type KeyMode } from '@everjust/core';
  * | `mode` | `live` or `test`: the minting key's |
  * | `origin` | the one origin that may use it (`https://app.example.com`) |
  * | `key` | the id of the secret key that minted it: revoking the key kills its tokens |
+ * | `perms` | extra rights chosen at minting (`["deploy"]`); absent: none |
  * | `iat`, `exp`, `jti` | |
  *
  * The claims are readable by whoever holds the token (the widget reads `exp` and `project`); nothing
@@ -42,6 +44,8 @@ export interface WidgetTokenClaims {
   apiKeyId: string;
   /** Seconds since the epoch. */
   expiresAt: number;
+  /** Extra rights (`deploy`); none when absent. */
+  permissions?: readonly WidgetPermission[];
 }
 
 /** A bearer value shaped like a widget token (not yet checked). */
@@ -60,7 +64,7 @@ export function widgetTokenKey(secret: string): Uint8Array {
 }
 
 export async function signWidgetToken(key: Uint8Array, claims: WidgetTokenClaims, now = Date.now()): Promise<string> {
-  const jwt = await new SignJWT({ tenant: claims.tenantId, mode: claims.mode, project: claims.projectId, origin: claims.origin, key: claims.apiKeyId })
+  const jwt = await new SignJWT({ tenant: claims.tenantId, mode: claims.mode, project: claims.projectId, origin: claims.origin, key: claims.apiKeyId, ...(claims.permissions?.length ? { perms: [...claims.permissions] } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: WIDGET_TOKEN_TYPE })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
@@ -92,7 +96,7 @@ export async function verifyWidgetToken(key: Uint8Array, token: string, now = Da
     if (error instanceof joseErrors.JWTExpired) throw new AuthenticationError('This widget token has expired: fetch a new one from your backend');
     throw new AuthenticationError('This widget token is not valid');
   }
-  const { tenant, mode, project, origin, key: apiKeyId, sub, exp } = payload;
+  const { tenant, mode, project, origin, key: apiKeyId, sub, exp, perms } = payload;
   if (
     typeof tenant !== 'string' ||
     (mode !== 'live' && mode !== 'test') ||
@@ -100,9 +104,10 @@ export async function verifyWidgetToken(key: Uint8Array, token: string, now = Da
     typeof origin !== 'string' ||
     typeof apiKeyId !== 'string' ||
     typeof sub !== 'string' ||
-    typeof exp !== 'number'
+    typeof exp !== 'number' ||
+    (perms !== undefined && !(Array.isArray(perms) && perms.every((permission) => permission === 'deploy')))
   ) {
     throw new AuthenticationError('This widget token is not valid');
   }
-  return { tenantId: tenant, mode, projectId: project, origin, apiKeyId, externalUserId: sub, expiresAt: exp };
+  return { tenantId: tenant, mode, projectId: project, origin, apiKeyId, externalUserId: sub, expiresAt: exp, permissions: (perms as WidgetPermission[] | undefined) ?? [] };
 }

@@ -238,11 +238,14 @@ builder.mutationFields((t) => ({
   deployProject: t.prismaField({
     type: 'Session',
     description:
-      "Deploys the project's current files: returns at once a session of kind `deploy` (deploy_started, deploy_progress, then deploy_ready { url } or deploy_failed { phase, log }; webhooks deploy.succeeded / deploy.failed). Live mode pushes one commit to the deploy target (setProjectDeployTarget) with the tenant's GitHub token and creates — the first time — or updates the project's one App Platform app, so its URL never changes; test mode is simulated (nothing is pushed or built; the URL is the static preview).",
+      "Deploys the project's current files: returns at once a session of kind `deploy` (deploy_started, deploy_progress, then deploy_ready { url } or deploy_failed { phase, log }; webhooks deploy.succeeded / deploy.failed). Live mode pushes one commit to the deploy target (setProjectDeployTarget) with the tenant's GitHub token and creates — the first time — or updates the project's one App Platform app, so its URL never changes; test mode is simulated (nothing is pushed or built; the URL is the static preview). Secret keys, and widget tokens minted with the DEPLOY permission.",
     args: { input: t.arg({ type: DeployProjectInput, required: true }) },
     resolve: async (query, _root, { input }, context) => {
       requireScope(context.caller, 'sessions:write');
-      requireSecretKey(context.caller, 'deploy');
+      // A widget token deploys only when minted with the DEPLOY permission (its own project, which findVisibleProject narrows to).
+      if (context.caller.widget && !context.caller.widget.permissions.has('deploy')) {
+        throw new PermissionError('This widget token may not deploy: mint it with createWidgetToken(input: { permissions: [DEPLOY] })', { reason: 'WIDGET_PERMISSION_REQUIRED', requiredPermission: 'DEPLOY' });
+      }
       requireDeploysConfigured(context);
       const { prisma } = context.services;
       const project = await findVisibleProject(context, String(input.projectId));

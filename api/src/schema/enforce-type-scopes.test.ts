@@ -125,7 +125,7 @@ describeEachDatabase('scopes on the type: every path to an object checks them', 
       const day = 86_400_000;
       Object.assign(given, { from: JSON.stringify(new Date(Date.now() - 30 * day)), to: JSON.stringify(new Date(Date.now() + day)), groupBy: 'DAY' });
     }
-    else if (key === 'Project.file') given.path = '"index.html"';
+    else if (key === 'Project.file' || key === 'Project.previousFile') given.path = '"index.html"';
     if (step.field.args.some((argument) => argument.name === 'first')) given.first = step.field.name === 'events' ? '100' : '1';
     const missing = step.field.args.filter((argument) => argument.type.toString().endsWith('!') && !(argument.name in given));
     if (missing.length > 0) throw new Error(`No value for ${key}(${missing.map((argument) => argument.name).join(', ')}): add one to argumentsOf`);

@@ -49,6 +49,37 @@ builder.objectField(ProjectRef, 'file', (t) =>
   }),
 );
 
+/** How many of the newest snapshots `previousFile` looks back through. */
+const PREVIOUS_FILE_LOOKBACK = 50;
+
+builder.objectField(ProjectRef, 'previousFile', (t) =>
+  t.field({
+    type: ProjectFileRef,
+    nullable: true,
+    description:
+      "One file as it was before its last change (to show that change as a diff): its content in the newest session snapshot (of the last 50) that differs from the file now. Null when the file is not there now, when it was new then (absent from that snapshot), or when no snapshot holds another version of it.",
+    args: { path: t.arg.string({ required: true, validate: z.string().min(1).max(1_000) }) },
+    resolve: async (project, args, context) => {
+      const { prisma } = context.services;
+      const current = await prisma.projectFile.findFirst({ where: { projectId: project.id, path: args.path }, select: { sha: true } });
+      if (!current) return null;
+      // Newest first, only sessions that left a snapshot (an ended session of an empty project has none).
+      const snapshots = await prisma.session.findMany({
+        where: { projectId: project.id, files: { some: {} } },
+        orderBy: { id: 'desc' },
+        take: PREVIOUS_FILE_LOOKBACK,
+        select: { files: { where: { path: args.path }, select: { path: true, sha: true, size: true } } },
+      });
+      for (const { files } of snapshots) {
+        const [file] = files;
+        if (!file) return null; // the file came after this snapshot: it was new
+        if (file.sha !== current.sha) return file;
+      }
+      return null;
+    },
+  }),
+);
+
 const FileInput = builder.inputType('FileInput', {
   fields: (t) => ({
     path: t.string({ required: true, description: 'Relative, `/`-separated, no `..`.' }),

@@ -21,6 +21,13 @@ const NewWidgetProjectInput = builder.inputType('NewWidgetProjectInput', {
   }),
 });
 
+const WidgetPermissionEnum = builder.enumType('WidgetPermission', {
+  description: 'What a widget token may do beyond building, previewing and restoring in its project: chosen when it is minted.',
+  values: {
+    DEPLOY: { value: 'deploy', description: "Deploy the token's project (`deployProject`), as the widget's Deploy button does (`features=\"deploy\"`)." },
+  } as const,
+});
+
 const CreateWidgetTokenInput = builder.inputType('CreateWidgetTokenInput', {
   fields: (t) => ({
     projectId: t.id({ required: false, description: 'An existing project of this mode. Give this or `newProject`.' }),
@@ -39,6 +46,12 @@ const CreateWidgetTokenInput = builder.inputType('CreateWidgetTokenInput', {
       required: false,
       validate: z.number().int().min(MIN_TTL_SECONDS, `must be at least ${MIN_TTL_SECONDS}`),
       description: 'Lifetime: 900 (15 minutes) by default, at most 3600 (1 hour).',
+    }),
+    permissions: t.field({
+      type: [WidgetPermissionEnum],
+      required: false,
+      description:
+        'Extra rights for the token (none by default). `DEPLOY`: the widget may deploy its project; the minting key must be able to deploy itself (`sessions:write`), and in live mode the project needs its deploy target as for `deployProject`.',
     }),
     idempotencyKey: t.string({
       required: false,
@@ -68,7 +81,7 @@ builder.mutationField('createWidgetToken', (t) =>
   t.field({
     type: CreateWidgetTokenPayload,
     description:
-      "Mints a short-lived widget token for one end user, one project and one origin, for `<everjust-builder>` on that page. Secret keys only, holding every scope the token carries (`projects:read`, `sessions:read`, `sessions:write`; and `projects:write` for `newProject`); the token's mode is the key's.",
+      "Mints a short-lived widget token for one end user, one project and one origin, for `<everjust-builder>` on that page. Secret keys only, holding every scope the token carries (`projects:read`, `sessions:read`, `sessions:write`; and `projects:write` for `newProject`); the token's mode is the key's. `permissions: [DEPLOY]` also lets it deploy the project; without it, `deployProject` with the token is FORBIDDEN.",
     args: { input: t.arg({ type: CreateWidgetTokenInput, required: true }) },
     resolve: async (_root, { input }, context) => {
       const { caller, services } = context;
@@ -139,6 +152,7 @@ builder.mutationField('createWidgetToken', (t) =>
         origin: input.origin,
         apiKeyId: encodeId('ApiKey', apiKeyId),
         expiresAt,
+        permissions: [...new Set(input.permissions ?? [])],
       });
       return { token, expiresAt: new Date(expiresAt * 1000), project };
     },

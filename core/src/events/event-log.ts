@@ -117,7 +117,7 @@ export async function appendFencedEvents(client: Client, items: readonly FencedA
   for (const item of items) {
     if (raisesWebhooks(item.event)) throw new Error(`appendFencedEvents: ${item.event.type} raises webhooks; append it with appendFencedEvent`);
   }
-  const rows = await client.$queryRaw<Array<InsertedRow & { session_id: string }>>`
+  const rows = await client.$queryRaw<Array<InsertedRow & { session_id: string; attempt: number }>>`
     WITH input AS (
       SELECT * FROM unnest(
         ${items.map((item) => item.sessionId)}::uuid[], ${items.map((item) => item.lease.jobId)}::uuid[],
@@ -142,13 +142,20 @@ export async function appendFencedEvents(client: Client, items: readonly FencedA
     SELECT valid.session_id, next.base + row_number() OVER (PARTITION BY valid.session_id ORDER BY valid.ord),
       valid.type, valid.payload::jsonb, valid.attempt, now()
     FROM valid JOIN next ON next.id = valid.session_id
-    RETURNING session_id, seq, created_at`;
-  // A session's rows, by seq, belong to its items in the order given (all of them, or none: one lease).
-  const bySession = new Map<string, InsertedRow[]>();
-  for (const row of rows) bySession.set(row.session_id, [...(bySession.get(row.session_id) ?? []), row]);
-  for (const list of bySession.values()) list.sort((a, b) => Number(a.seq) - Number(b.seq));
+    RETURNING session_id, seq, created_at, attempt`;
+  // The rows of one session and attempt, by seq, belong to its items in the order given (all of them, or
+  // none: one lease). A batch may hold a stalled attempt's appends beside the new attempt's for the same
+  // session: matched by session alone, the new attempt's row went to the stale item, and the new attempt
+  // was told it had lost its lease.
+  const byLease = new Map<string, InsertedRow[]>();
+  const keyOf = (sessionId: string, attempt: number) => `${sessionId}:${attempt}`;
+  for (const row of rows) {
+    const key = keyOf(row.session_id, Number(row.attempt));
+    byLease.set(key, [...(byLease.get(key) ?? []), row]);
+  }
+  for (const list of byLease.values()) list.sort((a, b) => Number(a.seq) - Number(b.seq));
   return items.map((item) => {
-    const row = bySession.get(item.sessionId)?.shift();
+    const row = byLease.get(keyOf(item.sessionId, item.lease.attempt))?.shift();
     return row ? toEvent(item.sessionId, item.event, row) : null;
   });
 }

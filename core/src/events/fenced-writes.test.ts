@@ -66,6 +66,27 @@ describeEachDatabase('fenced batch writes', (database) => {
     expect((await prisma().sessionEvent.findMany({ where: { sessionId: a.sessionId, seq: { gt: 1 } } })).every((event) => event.attempt === 1)).toBe(true);
   });
 
+  it("gives a session's rows to the attempt that wrote them when a stalled attempt's appends share the batch", async () => {
+    const first = await runningSession('worker-a');
+    // The lease expires and the same worker takes its job back: attempt 2, while attempt 1 still appends.
+    await prisma().job.update({ where: { id: first.lease.jobId }, data: { lockedUntil: new Date(Date.now() - 1000) } });
+    const [again] = await claimJobs(prisma(), 'worker-a', ['batch'], 30_000, 1);
+    const current: Lease = { jobId: again!.id, workerId: 'worker-a', attempt: again!.attempts };
+    expect(current.attempt).toBe(2);
+
+    const written = await appendFencedEvents(prisma(), [
+      { sessionId: first.sessionId, lease: first.lease, event: { type: 'text_delta', payload: { text: 'stale' } } },
+      { sessionId: first.sessionId, lease: current, event: { type: 'text_delta', payload: { text: 'new' } } },
+    ]);
+    // The stale item is refused (its run must stop); the new attempt's row is its own.
+    expect(written[0]).toBeNull();
+    expect(written[1]).toMatchObject({ seq: 2, type: 'text_delta', payload: { text: 'new' } });
+    expect(await events(first.sessionId)).toEqual([
+      { seq: 1, type: 'status', payload: { status: 'queued' } },
+      { seq: 2, type: 'text_delta', payload: { text: 'new' } },
+    ]);
+  });
+
   it('refuses to batch an event that raises webhooks (its outbox rows need the single append)', async () => {
     const a = await runningSession('worker-a');
     await expect(appendFencedEvents(prisma(), [{ sessionId: a.sessionId, lease: a.lease, event: { type: 'status', payload: { status: 'running' } } }])).rejects.toThrow(

@@ -61,6 +61,8 @@ export type CreateWidgetTokenInput = {
   newProject?: NewWidgetProjectInput | null | undefined;
   /** The page's origin (`https://app.example.com`); one of the tenant's allowed origins. The token works from there only. */
   origin: string;
+  /** Extra rights for the token (none by default). `DEPLOY`: the widget may deploy its project; the minting key must be able to deploy itself (`sessions:write`), and in live mode the project needs its deploy target as for `deployProject`. */
+  permissions?: Array<WidgetPermission> | null | undefined;
   /** An existing project of this mode. Give this or `newProject`. */
   projectId?: string | number | null | undefined;
   /** Lifetime: 900 (15 minutes) by default, at most 3600 (1 hour). */
@@ -276,6 +278,11 @@ export type UsageGroupBy =
   | 'DAY'
   | 'EXTERNAL_USER'
   | 'PROJECT';
+
+/** What a widget token may do beyond building, previewing and restoring in its project: chosen when it is minted. */
+export type WidgetPermission =
+  /** Deploy the token's project (`deployProject`), as the widget's Deploy button does (`features="deploy"`). */
+  | 'DEPLOY';
 
 export type WriteProjectFilesInput = {
   files: Array<FileInput>;

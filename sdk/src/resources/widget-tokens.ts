@@ -22,6 +22,11 @@ export type WidgetTokenCreateParams = (
   /** Lifetime in seconds: 900 by default, 60 to 3600. */
   ttlSeconds?: number;
   /**
+   * Extra rights, none by default. `DEPLOY`: the widget may deploy its project (its Deploy button,
+   * `features="deploy"`); without it, `deployProject` with the token is FORBIDDEN.
+   */
+  permissions?: Array<'DEPLOY'>;
+  /**
    * With `newProject`: a retried call returns the same project, never a second one (every call still
    * mints a new token). Generated when left out.
    */
