@@ -330,7 +330,7 @@ describe.skipIf(Boolean(chromiumMissing))(`the console in Chromium${chromiumMiss
     await row.getByText('disabled').waitFor();
     const endpoints = await api('{ webhookEndpoints(first: 10) { edges { node { url enabled events } } } }');
     const added = endpoints.data.webhookEndpoints.edges.map((edge: any) => edge.node).find((node: any) => node.url === 'https://hooks.example.com/everjust');
-    expect(added.enabled).toBe(false);
+    expect(added, JSON.stringify(endpoints.data)).toMatchObject({ enabled: false });
     expect(added.events).toHaveLength(10);
     expect(added.events).not.toContain('DEPLOY_FAILED');
   });

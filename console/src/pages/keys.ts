@@ -57,15 +57,19 @@ export async function keysPage(context: PageContext) {
   );
   main.append(pageHeader('API keys', 'Secret keys for your backend. Live keys see both modes; test keys only test mode.'), section('Create a key', createForm, created), section('Keys', list));
 
+  let loads = 0;
   async function load(): Promise<void> {
+    const current = ++loads;
     let data: any;
     try {
       data = await gql(KEYS_QUERY, {}, signal);
     } catch (error) {
-      if (signal.aborted) return;
+      if (signal.aborted || current !== loads) return;
       replace(list, errorBox(error, () => void load()));
       return;
     }
+    // Only the latest load draws (a create and a revoke can overlap).
+    if (current !== loads) return;
     const keys = data.apiKeys.edges.map((edge: any) => edge.node);
     replace(
       list,

@@ -93,7 +93,9 @@ export async function sessionPage(context: PageContext) {
   const renderer = createRenderer(timeline, previewHolder);
   const refresh = async () => {
     try {
-      session = (await gql(SESSION_QUERY, { id: params.id }, signal)).session;
+      const fresh = (await gql(SESSION_QUERY, { id: params.id }, signal)).session;
+      // The done event is final: a read that still says running does not undo it.
+      session = ACTIVE.has(fresh.status) && !ACTIVE.has(session.status) ? { ...fresh, status: session.status, usage: session.usage, error: session.error } : fresh;
       drawSummary();
       if (!ACTIVE.has(session.status)) cancel?.remove();
     } catch {
@@ -109,6 +111,11 @@ export async function sessionPage(context: PageContext) {
       for await (const event of followEvents<Event>(EVENTS_SUBSCRIPTION, session.id, 0, signal)) {
         events.push(event);
         if (!replaying) renderer.add(event, events[0]!.at);
+        // The end, as the log says it: shown at once (the session row may be read a moment before it says so too).
+        if (event.type === 'done' && running) {
+          session = { ...session, status: event.status, error: event.error ?? null, usage: { ...session.usage, ...event.usage } };
+          drawSummary();
+        }
       }
       if (signal.aborted) return;
       liveStatus.textContent = events.length ? `${events.length} events${running ? ': the session has ended.' : '.'}` : 'No events.';

@@ -63,14 +63,18 @@ export async function webhooksPage(context: PageContext) {
     section('Delivery log', h('div', { class: 'filters' }, field('Status', statusFilter), field('Endpoint', endpointFilter)), deliveriesHolder),
   );
 
+  // Two loads in flight (after adding an endpoint, then a click): only the latest one draws.
+  let endpointsLoad = 0;
   async function loadEndpoints(): Promise<void> {
+    const load = ++endpointsLoad;
     let data: any;
     try {
       data = await gql(ENDPOINTS_QUERY, {}, signal);
     } catch (error) {
-      if (!signal.aborted) replace(endpointsHolder, errorBox(error, () => void loadEndpoints()));
+      if (!signal.aborted && load === endpointsLoad) replace(endpointsHolder, errorBox(error, () => void loadEndpoints()));
       return;
     }
+    if (load !== endpointsLoad) return;
     const endpoints = data.webhookEndpoints.edges.map((edge: any) => edge.node);
     const chosen = endpointFilter.value;
     replace(endpointFilter, h('option', { value: '' }, 'Every endpoint'), endpoints.map((endpoint: any) => h('option', { value: endpoint.id, selected: endpoint.id === chosen }, endpoint.url)));
@@ -124,15 +128,18 @@ export async function webhooksPage(context: PageContext) {
   }
 
   const deliveries: any[] = [];
+  let deliveriesLoad = 0;
   async function loadDeliveries(after: string | null = null): Promise<void> {
-    if (!after) deliveries.length = 0;
+    const load = ++deliveriesLoad;
     let data: any;
     try {
       data = await gql(DELIVERIES_QUERY, { first: 25, after, endpointId: endpointFilter.value || null, status: statusFilter.value || null }, signal);
     } catch (error) {
-      if (!signal.aborted) replace(deliveriesHolder, errorBox(error, () => void loadDeliveries(after)));
+      if (!signal.aborted && load === deliveriesLoad) replace(deliveriesHolder, errorBox(error, () => void loadDeliveries(after)));
       return;
     }
+    if (load !== deliveriesLoad) return;
+    if (!after) deliveries.length = 0;
     deliveries.push(...data.webhookDeliveries.edges.map((edge: any) => edge.node));
     const pageInfo = data.webhookDeliveries.pageInfo;
     replace(
