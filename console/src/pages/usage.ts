@@ -3,7 +3,7 @@ import { barChart, gauge } from '../chart.js';
 import { download, toCsv } from '../csv.js';
 import { field, h, replace } from '../dom.js';
 import { daysBetween, formatBytes, formatCost, formatDecimal, formatInteger, sandboxHours, utcDay } from '../format.js';
-import { href, type PageContext } from '../router.js';
+import { href, navigate, type PageContext } from '../router.js';
 import { empty, errorBox, loading, pageHeader, section, table } from '../ui.js';
 
 /**
@@ -78,33 +78,25 @@ export async function usagePage(context: PageContext) {
   const externalUserId = query.get('externalUserId') ?? '';
   const projectSelect = h('select', { name: 'projectId' }, h('option', { value: '' }, 'Every project'));
   const userInput = h('input', { type: 'text', name: 'externalUserId', value: externalUserId, autocomplete: 'off', placeholder: 'Every end user' });
-  const scope = (params: URLSearchParams) => {
-    if (projectSelect.value || projectId) params.set('projectId', projectSelect.value || projectId);
-    if (userInput.value.trim()) params.set('externalUserId', userInput.value.trim());
-    return params;
-  };
-  const presetParams = (days: number) => scope(new URLSearchParams({ days: String(days) })).toString();
-  const scopeOf = (params: URLSearchParams) => {
-    if (projectSelect.value) params.set('projectId', projectSelect.value);
-    if (userInput.value.trim()) params.set('externalUserId', userInput.value.trim());
-    return params.toString();
+  // Before the project names arrive the select is empty: the page's own project still counts.
+  const chosenProject = () => (projectSelect.options.length > 1 ? projectSelect.value : projectId);
+  const withScope = (params: Record<string, string>) => {
+    const search = new URLSearchParams(params);
+    if (chosenProject()) search.set('projectId', chosenProject());
+    if (userInput.value.trim()) search.set('externalUserId', userInput.value.trim());
+    return href(`/usage?${search}`);
   };
   const rangeForm = h(
     'form',
     {
       class: 'range',
-      'aria-label': 'Date range',
+      'aria-label': 'Range and scope',
       onsubmit: (event: Event) => {
         event.preventDefault();
-        const link = document.createElement('a');
-        const params = new URLSearchParams({ from: fromInput.value, to: toInput.value });
-        link.href = href(`/usage?${scopeOf(params)}`);
-        main.append(link);
-        link.click();
-        link.remove();
+        navigate(withScope({ from: fromInput.value, to: toInput.value }));
       },
     },
-    h('div', { class: 'presets' }, RANGES.map(([days, label]) => h('a', { class: 'chip', href: href(`/usage?${presetParams(days)}`) }, label))),
+    h('div', { class: 'presets' }, RANGES.map(([days, label]) => h('a', { class: 'chip', href: withScope({ days: String(days) }) }, label))),
     field('From', fromInput),
     field('To', toInput),
     field('Project', projectSelect),
