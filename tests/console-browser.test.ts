@@ -165,6 +165,11 @@ describe.skipIf(Boolean(chromiumMissing))(`the console in Chromium${chromiumMiss
 
     await open(page, '/usage', 'usage');
     expect(await page.locator('.totals li').first().textContent()).toBe('Generations1');
+    // The keyboard's first stop is the skip link; it lands in the main region.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
     expect(await page.locator('figure.chart').count()).toBe(5);
     expect(await page.locator('figure.chart svg rect').count()).toBeGreaterThan(0);
     expect(await page.getByLabel('Generations today').getAttribute('value')).toBe('1');

@@ -79,7 +79,15 @@ function frame() {
   main = h('main', { id: 'main', tabindex: '-1' });
   replace(
     root,
-    h('a', { class: 'skip-link', href: '#main' }, 'Skip to content'),
+    h('a', {
+      class: 'skip-link',
+      href: '#main',
+      // Focus itself moves to the main region (a fragment link alone only scrolls there in some browsers).
+      onclick: (event: Event) => {
+        event.preventDefault();
+        main.focus();
+      },
+    }, 'Skip to content'),
     h(
       'header',
       { class: 'banner' },
@@ -143,6 +151,8 @@ document.addEventListener('click', (event) => {
   if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
   const link = (event.target as Element).closest?.('a');
   if (!link || link.target || link.hasAttribute('download') || link.origin !== location.origin) return;
+  // A link within this page (the skip link's #main) is the browser's to follow.
+  if (link.hash && link.pathname === location.pathname && link.search === location.search) return;
   if (!link.pathname.startsWith(`${BASE}/`) || link.pathname.startsWith(`${BASE}/api/`) || link.pathname.startsWith(`${BASE}/login`)) return;
   if (!currentSession()) return;
   event.preventDefault();
