@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
  * The console's bundle: one classic script (`console.js`, an IIFE: no module loader, no inline code)
- * and one stylesheet (`console.css`), minified by esbuild. `pnpm build` writes them to `dist/`; the
+ * and one stylesheet (`console.css`), minified by esbuild. `pnpm build` writes them to `dist/`
+ * (write-dist.ts); the
  * API serves `dist/` when it runs from built JavaScript and otherwise builds them in memory on the
  * first request (`pnpm start` on a fresh clone needs no build step). Nothing built is committed.
  */
@@ -27,22 +27,26 @@ const CONTENT_TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
 };
 
-/** Builds the bundle in memory (about 100 ms). */
-export async function buildConsole(options: { minify?: boolean } = {}): Promise<ConsoleAssets> {
+/**
+ * Builds the bundle in memory (tens of milliseconds). `root` is this package's folder: the API names it
+ * (bundled into api/dist/main.js, this module's own URL is the API's, not this folder).
+ */
+export async function buildConsole(options: { minify?: boolean; root?: string } = {}): Promise<ConsoleAssets> {
+  const root = options.root ?? here;
   // Loaded here, not at the top: the API imports this module only when it has no prebuilt dist/.
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
-    entryPoints: { console: join(here, 'src', 'main.ts') },
+    entryPoints: { console: join(root, 'src', 'main.ts') },
     bundle: true,
     write: false,
-    outdir: join(here, 'dist'),
+    outdir: join(root, 'dist'),
     format: 'iife',
     platform: 'browser',
     // The browsers the widget supports (streaming fetch, ES2020).
     target: ['es2020', 'chrome90', 'firefox90', 'safari15'],
     minify: options.minify ?? true,
     legalComments: 'none',
-    tsconfig: join(here, 'tsconfig.json'),
+    tsconfig: join(root, 'tsconfig.json'),
     logLevel: 'silent',
     loader: { '.graphql': 'text' },
   });
@@ -53,16 +57,4 @@ export async function buildConsole(options: { minify?: boolean } = {}): Promise<
     assets.set(name, { bytes: file.contents, contentType: CONTENT_TYPES[extension] ?? 'application/octet-stream', hash: createHash('sha256').update(file.contents).digest('hex').slice(0, 12) });
   }
   return assets;
-}
-
-/** Where `pnpm build` writes the bundle. */
-export const consoleDistDirectory = join(here, 'dist');
-
-// `pnpm --filter @everjust/console build` (tsx build.ts): write dist/.
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const assets = await buildConsole();
-  rmSync(consoleDistDirectory, { recursive: true, force: true });
-  mkdirSync(consoleDistDirectory, { recursive: true });
-  for (const [name, asset] of assets) writeFileSync(join(consoleDistDirectory, name), asset.bytes);
-  console.log(`console: ${[...assets].map(([name, asset]) => `${name} ${asset.bytes.length} B`).join(', ')} → ${consoleDistDirectory}`);
 }

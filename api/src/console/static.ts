@@ -151,7 +151,7 @@ async function loadAssets(options: ConsoleStaticOptions): Promise<Map<string, Co
   if (source === 'auto' && !fromSources) options.logger.warn({ dist }, 'no prebuilt console bundle (pnpm build writes it): building it in memory');
   const started = Date.now();
   const { buildConsole } = await import('@everjust/console/build');
-  const built = await buildConsole();
+  const built = await buildConsole({ root: packageDirectory });
   options.logger.debug({ ms: Date.now() - started }, 'console bundle built in memory');
   return built;
 }
