@@ -162,5 +162,5 @@ export async function startApi(cleanup: Array<() => Promise<void>>, options: { d
     const body = (await response.json()) as { data?: unknown; errors?: unknown };
     if (!response.ok || body.errors) throw new Error(`createProject failed (HTTP ${response.status}): ${JSON.stringify(body)}`);
   }
-  return { url: server.url, secret, databaseLabel: bench.label };
+  return { url: server.url, secret, databaseLabel: bench.label, prisma: database.prisma, tenantId: tenant.id };
 }
