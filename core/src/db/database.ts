@@ -17,7 +17,19 @@ export interface Database {
   migrate(): Promise<MigrationResult>;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
+  /**
+   * One read statement on the driver itself, past Prisma: for hot lists, where Prisma's own work per
+   * query costs more than the query. Rows come as the driver types them (timestamptz → Date, jsonb →
+   * parsed, uuid → string). PostgreSQL prepares each distinct text once per connection (unless
+   * prepared statements are off): keep values out of the text.
+   */
+  read<Row>(statement: SqlStatement): Promise<Row[]>;
   close(): Promise<void>;
+}
+
+export interface SqlStatement {
+  text: string;
+  values: unknown[];
 }
 
 export type DatabaseOptions =
@@ -64,11 +76,16 @@ function openPostgres(options: { url: string; directUrl?: string; poolSize?: num
     for (const name of ['sslmode', 'sslrootcert', 'uselibpqcompat']) parsed.searchParams.delete(name);
     return parsed.toString();
   };
+  // One pool for Prisma and `read`, so the connection limit stays `poolSize`.
+  const pool = new pg.Pool({ connectionString: withoutSslMode(options.url), max: options.poolSize ?? 10, ...(ssl ? { ssl } : {}) });
+  const prepared = options.preparedStatements !== false;
+  // Its own prefix: the same connections hold Prisma's statements too.
+  const readStatementName = preparedStatementNames(PREPARED_STATEMENTS_MAX, 'everjust_read_');
   const prisma = new PrismaClient({
-    adapter: new PrismaPg(
-      { connectionString: withoutSslMode(options.url), max: options.poolSize ?? 10, ...(ssl ? { ssl } : {}) },
-      options.preparedStatements === false ? {} : { statementNameGenerator: preparedStatementNames(PREPARED_STATEMENTS_MAX) },
-    ),
+    adapter: new PrismaPg(pool, {
+      disposeExternalPool: true,
+      ...(prepared ? { statementNameGenerator: preparedStatementNames(PREPARED_STATEMENTS_MAX) } : {}),
+    }),
   });
   return {
     kind: 'postgres',
@@ -89,7 +106,16 @@ function openPostgres(options: { url: string; directUrl?: string; poolSize?: num
       }
     },
     ping: () => ping(prisma),
-    close: () => prisma.$disconnect(),
+    async read<Row>({ text, values }: SqlStatement) {
+      const name = prepared ? readStatementName({ sql: text }) : '';
+      const result = await pool.query(name ? { name, text, values } : { text, values });
+      return result.rows as Row[];
+    },
+    async close() {
+      await prisma.$disconnect();
+      // Prisma ends the pool only if it ever connected.
+      if (!pool.ended) await pool.end();
+    },
   };
 }
 
@@ -116,6 +142,9 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
       return applyMigrations(runner);
     },
     ping: () => ping(prisma),
+    async read<Row>({ text, values }: SqlStatement) {
+      return (await pglite.query<Row>(text, values)).rows;
+    },
     async close() {
       try {
         await prisma.$disconnect();
@@ -145,12 +174,12 @@ const PREPARED_STATEMENTS_MAX = 500;
  * large CTEs, run thousands of times a minute). Bounded: past `max` distinct texts (queries with
  * lists of varying length), statements go unnamed (`''`), as before, so memory stays flat on both sides.
  */
-export function preparedStatementNames(max: number): (query: { sql: string }) => string {
+export function preparedStatementNames(max: number, prefix = 'everjust_'): (query: { sql: string }) => string {
   const names = new Map<string, string>();
   return ({ sql }) => {
     let name = names.get(sql);
     if (name === undefined && names.size < max) {
-      name = `everjust_${names.size + 1}`;
+      name = `${prefix}${names.size + 1}`;
       names.set(sql, name);
     }
     return name ?? ''; // '' is node-postgres's unnamed statement
