@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, parse as pgliteParse, protocol as pgliteProtocol } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
@@ -142,9 +142,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
       return applyMigrations(runner);
     },
     ping: () => ping(prisma),
-    async read<Row>({ text, values }: SqlStatement) {
-      return (await pglite.query<Row>(text, values)).rows;
-    },
+    read: preparedReads(pglite),
     async close() {
       try {
         await prisma.$disconnect();
@@ -154,6 +152,50 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
       }
     },
   };
+}
+
+/**
+ * `Database.read` on PGlite with prepared statements: `pglite.query` parses and plans its text on every
+ * call (and crosses into wasm six times); this parses each distinct text once, under a name of its own,
+ * and sends Bind, Describe, Execute and Sync in one message. Like `pglite.query`, it waits for any open
+ * transaction to end, so it never reads inside one that is not its own.
+ */
+function preparedReads(pglite: PGlite): Database['read'] {
+  const names = new Map<string, string>();
+  const { serialize } = pgliteProtocol;
+  const concat = (parts: Uint8Array[]) => {
+    const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+    let offset = 0;
+    for (const part of parts) {
+      bytes.set(part, offset);
+      offset += part.length;
+    }
+    return bytes;
+  };
+  const serializeValue = (value: unknown) =>
+    value === null || value === undefined ? null : value instanceof Date ? value.toISOString() : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return async <Row>({ text, values }: SqlStatement) =>
+    pglite._runExclusiveTransaction(() =>
+      pglite._runExclusiveQuery(async () => {
+        const messages = [];
+        let name = names.get(text);
+        if (name === undefined && names.size < PREPARED_STATEMENTS_MAX) {
+          const candidate = `everjust_read_${names.size + 1}`;
+          messages.push(...(await pglite.execProtocol(concat([serialize.parse({ name: candidate, text }), serialize.sync()]), { syncToFs: false })).messages);
+          names.set(text, candidate);
+          name = candidate;
+        }
+        const parts = [
+          ...(name === undefined ? [serialize.parse({ text })] : []),
+          serialize.bind({ statement: name ?? '', values: values.map(serializeValue) }),
+          serialize.describe({ type: 'P' }),
+          serialize.execute({}),
+          serialize.sync(),
+        ];
+        messages.push(...(await pglite.execProtocol(concat(parts), { syncToFs: false })).messages);
+        return pgliteParse.parseResults(messages, pglite.parsers)[0].rows as Row[];
+      }),
+    );
 }
 
 async function ping(prisma: PrismaClient): Promise<boolean> {
