@@ -12,7 +12,8 @@ const CREATE = `mutation($input: CreateWebhookEndpointInput!) {
 }`;
 const DELIVERIES = `query($endpointId: ID, $status: WebhookDeliveryStatus, $first: Int, $after: String) {
   webhookDeliveries(endpointId: $endpointId, status: $status, first: $first, after: $after) {
-    edges { cursor node { id eventId eventType status attempts lastStatusCode lastError deliveredAt nextAttemptAt payload endpoint { id } } }
+    edges { cursor node { id eventId eventType status attempts lastStatusCode lastError deliveredAt nextAttemptAt payload endpoint { id }
+      request { body headers sentAt } response { statusCode body } } }
     pageInfo { hasNextPage endCursor }
   }
 }`;
@@ -167,6 +168,10 @@ describe('webhook endpoints, signed deliveries and the delivery log', () => {
     expect(log.data.webhookDeliveries.edges).toHaveLength(1);
     const delivery = log.data.webhookDeliveries.edges[0].node;
     expect(delivery).toMatchObject({ eventId: flaky.received[0].event.id, eventType: 'SESSION_SUCCEEDED', status: 'SUCCEEDED', attempts: 4, lastStatusCode: 200, lastError: null, nextAttemptAt: null, endpoint: { id: webhookEndpoint.id } });
+    // The log shows the last attempt as sent (no signature) and the receiver's answer.
+    expect(delivery.request).toMatchObject({ body: delivery.payload, headers: { 'EverJust-Event-Id': delivery.eventId, 'EverJust-Delivery-Attempt': '4' }, sentAt: expect.any(String) });
+    expect(Object.keys(delivery.request.headers).map((name) => name.toLowerCase())).not.toContain('everjust-signature');
+    expect(delivery.response).toEqual({ statusCode: 200, body: 'ok' });
     expect(delivery.payload).toEqual(flaky.received[0].event);
 
     // Redelivered: queued again, sent again with the same event id and body.

@@ -24,7 +24,7 @@ export type { ConsoleLinkCreateParams, ConsoleLinks } from './resources/console-
 export type { DeploymentListParams, Deployments } from './resources/deployments.js';
 export type { CheckpointCreateParams, CheckpointListParams, Checkpoints } from './resources/checkpoints.js';
 export type { ProjectCreateParams, ProjectDeployParams, ProjectForkParams, ProjectImportParams, ProjectImportSource, ProjectListParams, ProjectUpdateParams, Projects } from './resources/projects.js';
-export type { SessionAttachmentParams, SessionCreateParams, Sessions } from './resources/sessions.js';
+export type { SessionAttachmentParams, SessionCreateParams, SessionListParams, Sessions } from './resources/sessions.js';
 export type { TenantGenerationParams, TenantUpdateParams, Tenants } from './resources/tenants.js';
 export type { UploadCreateParams, Uploads } from './resources/uploads.js';
 export type { Usage, UsageGetParams } from './resources/usage.js';

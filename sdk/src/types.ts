@@ -14,6 +14,7 @@ import type {
   Mode,
   ProjectFieldsFragment,
   SessionEventFieldsFragment,
+  SessionFilter,
   SessionFieldsFragment,
   TenantFieldsFragment,
   UsageGroupBy,
@@ -26,7 +27,7 @@ import type {
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
-export type { ApiKeyScope, DeployAppInput, DeployAppKind, DeploymentPhase, FileInput, Mode, UsageGroupBy };
+export type { ApiKeyScope, DeployAppInput, DeployAppKind, DeploymentPhase, FileInput, Mode, SessionFilter, UsageGroupBy };
 
 /** One deployment of a project's app: its commit, phase and steps, live URL, and the log tail when it failed. */
 export type Deployment = DeploymentFieldsFragment;

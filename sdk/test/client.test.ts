@@ -391,6 +391,17 @@ describe('@everjust/sdk against the API', () => {
     await expectError(everjust.usage.get({ from: today, to: today }), ValidationError, 'BAD_USER_INPUT');
   });
 
+  it('lists sessions across projects, filtered', async () => {
+    const all = await everjust.sessions.list({ first: 50 }).toArray({ limit: 500 });
+    expect(all.length).toBeGreaterThan(0);
+    const [newest] = all;
+    const byId = await everjust.sessions.list({ filter: { search: newest.id } });
+    expect(byId.data.map((session) => session.id)).toEqual([newest.id]);
+    const succeeded = await everjust.sessions.list({ first: 50, filter: { status: ['succeeded'] } }).toArray({ limit: 500 });
+    expect(succeeded.every((session) => session.status === 'succeeded')).toBe(true);
+    await expectError(everjust.sessions.list({ filter: { status: ['finished'] } }), ValidationError, 'BAD_USER_INPUT');
+  });
+
   it('mints a one-time console sign-in link with a live key, and is refused one with a test key', async () => {
     const live = new EverJust({ apiKey: tenant.live, baseUrl: platform.url });
     const link = await live.consoleLinks.create();

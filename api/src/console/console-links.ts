@@ -21,9 +21,8 @@ export async function mintConsoleLink(
   const token = `ej_cl_${randomBytes(32).toString('base64url')}`;
   const expiresAt = new Date((options.now ?? new Date()).getTime() + options.ttlMs);
   await prisma.consoleLink.create({ data: { tenantId: options.tenantId, hash: hashSecret(token), expiresAt } });
-  const url = new URL('/console/login', `${options.publicUrl.replace(/\/+$/, '')}/`);
-  url.searchParams.set('token', token);
-  return { url: url.toString(), expiresAt };
+  // Beside the API's other public routes (as previews are): under any path the public URL has.
+  return { url: `${options.publicUrl.replace(/\/+$/, '')}/console/login?token=${token}`, expiresAt };
 }
 
 /** Why a link signs nobody in: not one of ours (or malformed), or used or expired. */

@@ -125,6 +125,15 @@ describeEachDatabase('console sign-in', (database) => {
     expect(await sessions()).toBe(before);
   });
 
+  it('ends the session a browser held before when it signs in again', async () => {
+    const before = await signInToConsole(app, acme.id);
+    const link = await mintConsoleLink(database().prisma, { tenantId: globex.id, publicUrl: ORIGIN, ttlMs: 60_000 });
+    const again = await app.fetch(link.url, { redirect: 'manual', headers: { cookie: before.cookie } });
+    expect(again.status).toBe(303);
+    expect((await session(before.cookie)).status).toBe(401);
+    expect((await session(again.headers.get('set-cookie')!.split(';')[0])).status).toBe(200);
+  });
+
   it('redeems a link exactly once when two requests race for it', async () => {
     const link = await mintConsoleLink(database().prisma, { tenantId: acme.id, publicUrl: ORIGIN, ttlMs: 60_000 });
     const statuses = (await Promise.all([login(link.url), login(link.url), login(link.url)])).map((response) => response.status).sort();

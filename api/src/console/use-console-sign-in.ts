@@ -61,6 +61,9 @@ export function useConsoleSignIn(options: ConsoleSignInOptions): Plugin {
           });
         }
         const { cookieValue, session } = await options.sessions.create(redeemed.tenantId);
+        // The new cookie replaces the browser's old one: that session would live on unseen, so it ends.
+        const previous = await options.sessions.find(cookieOf(request.headers.get('cookie'), CONSOLE_COOKIE));
+        if (previous) await options.sessions.revoke(previous.id);
         const maxAge = Math.max(0, Math.floor((session.expiresAt.getTime() - Date.now()) / 1000));
         return respond(303, null, { ...pageHeaders, location: '/console/', 'set-cookie': sessionCookie(cookieValue, maxAge, url) });
       }

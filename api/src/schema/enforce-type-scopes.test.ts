@@ -3,7 +3,7 @@ import { getNamedType, isAbstractType, isObjectType, type GraphQLField } from 'g
 import { API_KEY_SCOPES, decodeIdOf, encodeId, sealSecret, SEALED_CONTEXTS, type ApiKeyScope } from '@everjust/core';
 import { createApiKeyRecord } from '../services/tenants.js';
 import { grantedScopes } from '../auth/scopes.js';
-import { createTestTenant, errorCode, graphql, type TestTenant } from '../../../test-support/app.js';
+import { consoleGraphql, createTestTenant, errorCode, graphql, signInToConsole, type TestTenant } from '../../../test-support/app.js';
 import { describeEachDatabase } from '../../../test-support/databases.js';
 import { SESSION_EVENTS_SUBSCRIPTION, startTestPlatform, subscribeSse, type TestPlatform } from '../../../test-support/platform.js';
 import { requiredScopeOf } from './enforce-type-scopes.js';
@@ -210,5 +210,13 @@ describeEachDatabase('scopes on the type: every path to an object checks them', 
 
     // Tenant isolation as before: every scope, another tenant's id, NOT_FOUND.
     expect(errorCode(await graphql(platform.app, other.test, `{ node(id: "${ids.Project}") { id } }`))).toBe('NOT_FOUND');
+    // And for the other tenant's console session (every scope, either mode): every id of this tenant is NOT_FOUND.
+    const otherConsole = await signInToConsole(platform.app, other.id);
+    for (const [typename, id] of Object.entries(ids)) {
+      for (const mode of ['live', 'test']) {
+        const response = await consoleGraphql(platform.app, otherConsole, `{ node(id: "${id}") { id } }`, undefined, { 'x-everjust-mode': mode });
+        expect(errorCode(response), `${typename} (${mode})`).toBe('NOT_FOUND');
+      }
+    }
   });
 });

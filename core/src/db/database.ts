@@ -5,7 +5,7 @@ import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
-import { applyMigrations, type MigrationResult, type SqlRunner } from './migrations.js';
+import { applyMigrations, type Migration, type MigrationResult, type SqlRunner } from './migrations.js';
 
 export type { PrismaClient };
 
@@ -34,8 +34,12 @@ export interface SqlStatement {
 
 export type DatabaseOptions =
   | { kind: 'postgres'; url: string; directUrl?: string; poolSize?: number; caCert?: string; preparedStatements?: boolean }
-  /** `dataDir` undefined: in memory (tests). Otherwise the dir is locked for this process. */
-  | { kind: 'pglite'; dataDir?: string };
+  /**
+   * `dataDir` undefined: in memory (tests), starting from `loadDataDir` when given (a `dumpDataDir`
+   * tarball: tests open a migrated template instead of running initdb and the migrations again).
+   * Otherwise the dir is locked for this process.
+   */
+  | { kind: 'pglite'; dataDir?: string; loadDataDir?: Blob };
 
 /** From config: PostgreSQL when `DATABASE_URL` is set, embedded PGlite in the data dir otherwise. */
 export function databaseOptionsFromConfig(config: {
@@ -62,7 +66,7 @@ export function databaseOptionsFromConfig(config: {
 const MIGRATION_LOCK_ID = 7_302_118_455;
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.kind === 'postgres' ? openPostgres(options) : openPglite(options.dataDir);
+  return options.kind === 'postgres' ? openPostgres(options) : openPglite(options.dataDir, options.loadDataDir);
 }
 
 function openPostgres(options: { url: string; directUrl?: string; poolSize?: number; caCert?: string; preparedStatements?: boolean }): Database {
@@ -119,12 +123,12 @@ function openPostgres(options: { url: string; directUrl?: string; poolSize?: num
   };
 }
 
-async function openPglite(dataDir: string | undefined): Promise<Database> {
+async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undefined): Promise<Database> {
   let lock: DataDirLock | undefined;
   if (dataDir !== undefined) lock = lockDataDir(dataDir);
   let pglite: PGlite;
   try {
-    pglite = dataDir === undefined ? new PGlite() : new PGlite(join(resolve(dataDir), 'pglite'));
+    pglite = dataDir === undefined ? new PGlite(loadDataDir ? { loadDataDir } : {}) : new PGlite(join(resolve(dataDir), 'pglite'));
     await pglite.waitReady;
   } catch (error) {
     lock?.release();
@@ -134,13 +138,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   return {
     kind: 'pglite',
     prisma,
-    async migrate() {
-      const runner: SqlRunner = {
-        query: async (sql, params) => (await pglite.query(sql, params as unknown[])).rows as never[],
-        exec: async (sql) => void (await pglite.exec(sql)),
-      };
-      return applyMigrations(runner);
-    },
+    migrate: () => applyMigrations(pgliteRunner(pglite)),
     ping: () => ping(prisma),
     read: preparedReads(pglite),
     async close() {
@@ -196,6 +194,25 @@ function preparedReads(pglite: PGlite): Database['read'] {
         return pgliteParse.parseResults(messages, pglite.parsers)[0].rows as Row[];
       }),
     );
+}
+
+const pgliteRunner = (pglite: PGlite): SqlRunner => ({
+  query: async (sql, params) => (await pglite.query(sql, params as unknown[])).rows as never[],
+  exec: async (sql) => void (await pglite.exec(sql)),
+});
+
+/**
+ * An empty in-memory PGlite with `migrations` applied, as a `dumpDataDir` tarball (gzip): what
+ * `openDatabase({ kind: 'pglite', loadDataDir })` starts from, for tests that open many databases.
+ */
+export async function migratedPgliteDump(migrations?: Migration[]): Promise<Blob> {
+  const pglite = new PGlite();
+  try {
+    await applyMigrations(pgliteRunner(pglite), migrations);
+    return await pglite.dumpDataDir('gzip');
+  } finally {
+    await pglite.close();
+  }
 }
 
 async function ping(prisma: PrismaClient): Promise<boolean> {

@@ -194,6 +194,22 @@ export type SessionAttachmentInput = {
   url?: string | null | undefined;
 };
 
+/** Narrows the tenant-wide session list; every given field must match. */
+export type SessionFilter = {
+  /** Created at or after this time. */
+  createdAfter?: string | Date | null | undefined;
+  /** Created before this time. */
+  createdBefore?: string | Date | null | undefined;
+  externalUserId?: string | null | undefined;
+  /** Any of: generate, preview, export, deploy, import. */
+  kind?: Array<string> | null | undefined;
+  projectId?: string | number | null | undefined;
+  /** Words in the prompt or the project's name (case-insensitive), or a session's id. */
+  search?: string | null | undefined;
+  /** Any of: queued, running, waiting_for_input, succeeded, failed, cancelled. */
+  status?: Array<string> | null | undefined;
+};
+
 export type SetProjectDeployTargetInput = {
   projectId: string | number;
   /** GitHub owner/name; made (private) by the first deploy when missing. App Platform's GitHub app must be able to read it. null clears it. */
@@ -590,6 +606,15 @@ export type SessionEventsSubscription = { sessionEvents:
     | { __typename: 'TextDeltaEvent', text: string, seq: number, type: string, at: string }
     | { __typename: 'UsageEvent', seq: number, type: string, at: string, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean } }
    };
+
+export type ListSessionsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  filter?: SessionFilter | null | undefined;
+}>;
+
+
+export type ListSessionsQuery = { sessions: { edges: Array<{ node: { id: string, kind: string, status: string, prompt: string, reply: string | null, maxOutputTokens: number | null, model: string | null, requestedModel: string | null, byok: boolean, screenshotUrl: string | null, mode: Mode, externalUserId: string | null, lastSeq: number, createdAt: string, startedAt: string | null, endedAt: string | null, attachments: Array<{ mediaType: string | null, size: number | null, url: string | null }>, error: { code: string, message: string } | null, usage: { inputTokens: number, outputTokens: number, cacheWriteTokens: number, cacheReadTokens: number, sandboxSeconds: number, costMicros: number, billable: boolean, byok: boolean }, pendingQuestion: { question: string, choices: Array<string>, askedAt: string, expiresAt: string } | null, project: { id: string } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type TenantFieldsFragment = { id: string, name: string, tier: Tier, mode: Mode, allowedOrigins: Array<string>, createdAt: string, updatedAt: string, generation: { instructions: string | null, model: string | null, allowedModels: Array<string>, availableModels: Array<string>, hasAnthropicApiKey: boolean, anthropicApiKeyLast4: string | null, allowQuestions: boolean, autoRepairRounds: number } };
 
@@ -1973,6 +1998,66 @@ export const SessionEventsDocument = new TypedDocumentString(`
     result
   }
 }`) as unknown as TypedDocumentString<SessionEventsSubscription, SessionEventsSubscriptionVariables>;
+export const ListSessionsDocument = new TypedDocumentString(`
+    query ListSessions($first: Int, $after: String, $filter: SessionFilter) {
+  sessions(first: $first, after: $after, filter: $filter) {
+    edges {
+      node {
+        ...SessionFields
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    fragment SessionFields on Session {
+  id
+  kind
+  status
+  prompt
+  reply
+  maxOutputTokens
+  model
+  requestedModel
+  byok
+  screenshotUrl
+  attachments {
+    mediaType
+    size
+    url
+  }
+  mode
+  externalUserId
+  error {
+    code
+    message
+  }
+  usage {
+    inputTokens
+    outputTokens
+    cacheWriteTokens
+    cacheReadTokens
+    sandboxSeconds
+    costMicros
+    billable
+    byok
+  }
+  lastSeq
+  createdAt
+  startedAt
+  endedAt
+  pendingQuestion {
+    question
+    choices
+    askedAt
+    expiresAt
+  }
+  project {
+    id
+  }
+}`) as unknown as TypedDocumentString<ListSessionsQuery, ListSessionsQueryVariables>;
 export const GetTenantDocument = new TypedDocumentString(`
     query GetTenant {
   viewer {

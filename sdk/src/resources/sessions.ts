@@ -1,7 +1,8 @@
-import { AnswerSessionDocument, CancelSessionDocument, GetSessionDocument, StartSessionDocument } from '../generated/graphql.js';
+import { AnswerSessionDocument, CancelSessionDocument, GetSessionDocument, ListSessionsDocument, StartSessionDocument } from '../generated/graphql.js';
+import { ListPromise, toPage } from '../pagination.js';
 import { newIdempotencyKey, type RequestOptions, type RequestSender } from '../request-sender.js';
 import { SessionStream, type SessionStreamOptions } from '../session-stream.js';
-import type { Session } from '../types.js';
+import type { Session, SessionFilter } from '../types.js';
 
 /** One image for `sessions.create`: exactly one of `data` or `url`. PNG, JPEG, WebP or GIF, at most 5 MB. */
 export interface SessionAttachmentParams {
@@ -38,6 +39,20 @@ export interface SessionCreateParams {
   idempotencyKey?: string;
 }
 
+/** What `sessions.list` takes: a page, and filters that must all match. */
+export interface SessionListParams {
+  /** Page size (default 20). With every field of a session a page of 100 is over the query cost limit (1,000); 50 fits. */
+  first?: number;
+  /** Start after this cursor (a page's `nextCursor`). */
+  after?: string;
+  /**
+   * `status` (any of queued, running, waiting_for_input, succeeded, failed, cancelled), `kind` (any of
+   * generate, preview, export, deploy, import), `projectId`, `externalUserId`, `createdAfter`,
+   * `createdBefore`, `search` (the prompt or the project's name, or a session id).
+   */
+  filter?: SessionFilter;
+}
+
 /** Sessions: generations on a project, each with its event log. */
 export class Sessions {
   readonly #sender: RequestSender;
@@ -62,6 +77,12 @@ export class Sessions {
   }
 
   /** A session by id. */
+  /** Your sessions of this key's mode across projects, newest first; `for await` pages by itself. Needs `sessions:read`. */
+  list(params: SessionListParams = {}, options?: RequestOptions): ListPromise<Session> {
+    const { after, ...rest } = params;
+    return new ListPromise(async (cursor) => toPage((await this.#sender.request(ListSessionsDocument, { ...rest, after: cursor }, options)).sessions), after);
+  }
+
   async get(id: string, options?: RequestOptions): Promise<Session> {
     return (await this.#sender.request(GetSessionDocument, { id }, options)).session;
   }
