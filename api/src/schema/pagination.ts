@@ -1,3 +1,4 @@
+import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { resolveCursorConnection, type ResolveCursorConnectionArgs, type DefaultConnectionArguments } from '@pothos/plugin-relay';
 import { ValidationError, decodeIdOf, encodeId } from '@everjust/core';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../plugins/query-cost.js';
@@ -46,4 +47,34 @@ export function paginateById<T extends { id: string }>(
         orderBy: { id: inverted ? 'asc' : 'desc' },
       }),
   );
+}
+
+/**
+ * The names of the fields a connection field's selection asks of its nodes (`edges { node { … } }`,
+ * through fragments), or undefined when it asks for nodes some other way. For resolvers that read only
+ * the columns a page needs.
+ */
+export function selectedNodeFields(info: GraphQLResolveInfo): Set<string> | undefined {
+  const names = new Set<string>();
+  let ok = true;
+  const fieldsOf = (selectionSet: SelectionSetNode | undefined, visit: (name: string, selectionSet: SelectionSetNode | undefined) => void) => {
+    for (const selection of selectionSet?.selections ?? []) {
+      if (selection.kind === Kind.FIELD) visit(selection.name.value, selection.selectionSet);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) fieldsOf(selection.selectionSet, visit);
+      else {
+        const fragment = info.fragments[selection.name.value];
+        if (fragment) fieldsOf(fragment.selectionSet, visit);
+        else ok = false;
+      }
+    }
+  };
+  for (const fieldNode of info.fieldNodes) {
+    fieldsOf(fieldNode.selectionSet, (name, edges) => {
+      if (name !== 'edges') return; // pageInfo, __typename: not the nodes
+      fieldsOf(edges, (edgeField, node) => {
+        if (edgeField === 'node') fieldsOf(node, (field) => names.add(field));
+      });
+    });
+  }
+  return ok ? names : undefined;
 }

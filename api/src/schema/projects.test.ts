@@ -182,4 +182,50 @@ describeEachDatabase('projects', (database) => {
     expect(await names({ team: 'red', size: 2 })).toEqual(['b']);
     expect(await names({ team: 'green' })).toEqual([]);
   });
+
+  it('answers a page alike through its one SQL statement and through Prisma, forwards and backwards', async () => {
+    const reader = await createTestTenant(database(), { name: 'Reader' });
+    const made = [];
+    for (let i = 0; i < 6; i++) {
+      made.push(await createProject(reader.live, { name: `r${i}`, description: i % 2 ? `about ${i}` : undefined, externalUserId: i % 3 ? 'u' : undefined, metadata: { i } }));
+    }
+    await createProject(reader.test, { name: 'test mode' });
+    expect((await graphql(app, reader.live, `mutation { deleteProject(input: { id: "${made[2].id}" }) { id } }`)).errors).toBeUndefined();
+    await createProject(acme.live, { name: 'another tenant' });
+
+    const PLAIN = 'id name description externalUserId metadata mode createdAt updatedAt deletedAt __typename';
+    // `sandbox` is not a plain column: the same page then goes through Prisma.
+    const page = async (args: string, fields: string) => {
+      const response = await graphql(app, reader.live, `fragment F on Project { ${fields} }
+        { projects(${args}) { edges { cursor node { ...F } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`);
+      expect(response.errors).toBeUndefined();
+      return response.data.projects;
+    };
+    const withoutSandbox = (connection: any) => ({
+      ...connection,
+      edges: connection.edges.map(({ cursor, node: { sandbox, ...node } }: any) => {
+        expect(sandbox).toBeNull();
+        return { cursor, node };
+      }),
+    });
+    const newestFirst = made.filter((_, i) => i !== 2).reverse();
+    for (const args of ['first: 10', 'first: 2', `first: 2, after: "${newestFirst[1].id}"`, 'last: 2', `last: 2, before: "${newestFirst[3].id}"`, 'first: 10, externalUserId: "u"']) {
+      const bySql = await page(args, PLAIN);
+      expect(bySql).toEqual(withoutSandbox(await page(args, `${PLAIN} sandbox { createdAt }`)));
+      expect(bySql.edges.length, args).toBeGreaterThan(0);
+      for (const edge of bySql.edges) expect(edge.cursor).toBe(edge.node.id);
+    }
+    const all = await page('first: 10', PLAIN);
+    expect(all.edges.map((edge: any) => edge.node.name)).toEqual(newestFirst.map((project) => project.name));
+    expect(all.edges[0].node).toMatchObject({ description: 'about 5', externalUserId: 'u', metadata: { i: 5 }, mode: 'LIVE', deletedAt: null, __typename: 'Project' });
+    expect((await page(`first: 2, after: "${newestFirst[1].id}"`, 'name')).edges.map((edge: any) => edge.node.name)).toEqual(['r3', 'r1']);
+    expect((await page(`last: 2, before: "${newestFirst[3].id}"`, 'name')).edges.map((edge: any) => edge.node.name)).toEqual(['r4', 'r3']);
+    expect((await page('first: 10, externalUserId: "u"', 'name')).edges.map((edge: any) => edge.node.name)).toEqual(['r5', 'r4', 'r1']);
+
+    // A cursor of another type or none at all: BAD_USER_INPUT on both paths.
+    for (const fields of [PLAIN, `${PLAIN} sandbox { createdAt }`]) {
+      const bad = await graphql(app, reader.live, `{ projects(first: 2, after: "not-a-cursor") { edges { node { ${fields} } } } }`);
+      expect(errorCode(bad)).toBe('BAD_USER_INPUT');
+    }
+  });
 });

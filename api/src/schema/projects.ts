@@ -1,12 +1,13 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { z } from 'zod';
-import { limitsFor, NotFoundError, type Prisma, decodeIdOf } from '@everjust/core';
+import { limitsFor, NotFoundError, type Prisma, type Project, type SqlStatement, decodeIdOf } from '@everjust/core';
 import { requireScope } from '../auth/scopes.js';
 import type { RequestContext } from '../context.js';
 import { createIdempotently } from '../services/idempotency.js';
 import { removeDeployedApp } from '../services/deployed-apps.js';
 import { checkProjectQuota } from '../services/quotas.js';
 import { builder } from './builder.js';
-import { paginateById } from './pagination.js';
+import { paginateById, type IdPage, selectedNodeFields } from './pagination.js';
 import { ModeEnum } from './tenant.js';
 
 export const nameSchema = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
@@ -48,6 +49,53 @@ export const ProjectRef = builder.prismaNode('Project', {
   }),
 });
 
+/** The fields of Project that read one column each, and that column (as Prisma names it on the row). */
+const PROJECT_COLUMNS: Record<string, string> = {
+  id: 'id',
+  name: 'name',
+  description: 'description',
+  externalUserId: 'external_user_id AS "externalUserId"',
+  metadata: 'metadata',
+  mode: 'mode',
+  createdAt: 'created_at AS "createdAt"',
+  updatedAt: 'updated_at AS "updatedAt"',
+  deletedAt: 'deleted_at AS "deletedAt"',
+};
+
+/** The columns a `projects` selection reads (always the id, for cursors), or undefined if it asks for any other field. */
+function projectColumnsOf(info: GraphQLResolveInfo): string[] | undefined {
+  const fields = selectedNodeFields(info);
+  if (!fields) return undefined;
+  const columns = new Set(['id']);
+  for (const field of fields) {
+    if (field === '__typename') continue;
+    const column = PROJECT_COLUMNS[field];
+    if (!column) return undefined;
+    columns.add(column);
+  }
+  return [...columns];
+}
+
+/** The page as one statement, with `visibleProjects`' conditions (tenant, mode, not deleted, a widget's one project). */
+function projectPageSql(context: RequestContext, columns: string[], externalUserId: string | undefined, page: IdPage): SqlStatement {
+  const { caller } = context;
+  const values: unknown[] = [caller.tenantId, caller.mode];
+  const conditions = ['tenant_id = $1::uuid', 'mode = $2::"Mode"', 'deleted_at IS NULL'];
+  const add = (condition: (parameter: string) => string, value: unknown) => {
+    values.push(value);
+    conditions.push(condition(`$${values.length}`));
+  };
+  if (caller.widget) add((p) => `id = ${p}::uuid`, caller.widget.projectId);
+  if (externalUserId) add((p) => `external_user_id = ${p}`, externalUserId);
+  if (page.idFilter.lt !== undefined) add((p) => `id < ${p}::uuid`, page.idFilter.lt);
+  if (page.idFilter.gt !== undefined) add((p) => `id > ${p}::uuid`, page.idFilter.gt);
+  values.push(page.take);
+  return {
+    text: `SELECT ${columns.join(', ')} FROM projects WHERE ${conditions.join(' AND ')} ORDER BY id ${page.orderBy.id === 'asc' ? 'ASC' : 'DESC'} LIMIT $${values.length}`,
+    values,
+  };
+}
+
 /** Loads a project the caller may see, or NOT_FOUND. */
 export async function findVisibleProject(context: RequestContext, globalId: string, query: object = {}) {
   const id = decodeIdOf('Project', globalId);
@@ -74,8 +122,16 @@ builder.queryFields((t) => ({
       externalUserId: t.arg.string({ required: false, validate: externalUserIdSchema }),
       metadata: t.arg({ type: 'JSONObject', required: false, validate: metadataSchema }),
     },
-    resolve: (_root, args, context) => {
+    resolve: (_root, args, context, info) => {
       requireScope(context.caller, 'projects:read');
+      // A plain page of plain fields (the common list): one SQL statement on the driver, only the
+      // columns asked for. Metadata filters and any other field of a project: through Prisma.
+      const columns = args.metadata && Object.keys(args.metadata).length > 0 ? undefined : projectColumnsOf(info);
+      if (columns) {
+        return paginateById('Project', args, (page) =>
+          context.services.database.read<Project>(projectPageSql(context, columns, args.externalUserId ?? undefined, page)),
+        );
+      }
       const where: Prisma.ProjectWhereInput = {
         AND: [
           visibleProjects(context),

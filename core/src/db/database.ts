@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, parse as pgliteParse, protocol as pgliteProtocol } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
@@ -17,7 +17,19 @@ export interface Database {
   migrate(): Promise<MigrationResult>;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
+  /**
+   * One read statement on the driver itself, past Prisma: for hot lists, where Prisma's own work per
+   * query costs more than the query. Rows come as the driver types them (timestamptz → Date, jsonb →
+   * parsed, uuid → string). PostgreSQL prepares each distinct text once per connection (unless
+   * prepared statements are off): keep values out of the text.
+   */
+  read<Row>(statement: SqlStatement): Promise<Row[]>;
   close(): Promise<void>;
+}
+
+export interface SqlStatement {
+  text: string;
+  values: unknown[];
 }
 
 export type DatabaseOptions =
@@ -68,11 +80,16 @@ function openPostgres(options: { url: string; directUrl?: string; poolSize?: num
     for (const name of ['sslmode', 'sslrootcert', 'uselibpqcompat']) parsed.searchParams.delete(name);
     return parsed.toString();
   };
+  // One pool for Prisma and `read`, so the connection limit stays `poolSize`.
+  const pool = new pg.Pool({ connectionString: withoutSslMode(options.url), max: options.poolSize ?? 10, ...(ssl ? { ssl } : {}) });
+  const prepared = options.preparedStatements !== false;
+  // Its own prefix: the same connections hold Prisma's statements too.
+  const readStatementName = preparedStatementNames(PREPARED_STATEMENTS_MAX, 'everjust_read_');
   const prisma = new PrismaClient({
-    adapter: new PrismaPg(
-      { connectionString: withoutSslMode(options.url), max: options.poolSize ?? 10, ...(ssl ? { ssl } : {}) },
-      options.preparedStatements === false ? {} : { statementNameGenerator: preparedStatementNames(PREPARED_STATEMENTS_MAX) },
-    ),
+    adapter: new PrismaPg(pool, {
+      disposeExternalPool: true,
+      ...(prepared ? { statementNameGenerator: preparedStatementNames(PREPARED_STATEMENTS_MAX) } : {}),
+    }),
   });
   return {
     kind: 'postgres',
@@ -93,7 +110,16 @@ function openPostgres(options: { url: string; directUrl?: string; poolSize?: num
       }
     },
     ping: () => ping(prisma),
-    close: () => prisma.$disconnect(),
+    async read<Row>({ text, values }: SqlStatement) {
+      const name = prepared ? readStatementName({ sql: text }) : '';
+      const result = await pool.query(name ? { name, text, values } : { text, values });
+      return result.rows as Row[];
+    },
+    async close() {
+      await prisma.$disconnect();
+      // Prisma ends the pool only if it ever connected.
+      if (!pool.ended) await pool.end();
+    },
   };
 }
 
@@ -114,6 +140,7 @@ async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undef
     prisma,
     migrate: () => applyMigrations(pgliteRunner(pglite)),
     ping: () => ping(prisma),
+    read: preparedReads(pglite),
     async close() {
       try {
         await prisma.$disconnect();
@@ -123,6 +150,50 @@ async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undef
       }
     },
   };
+}
+
+/**
+ * `Database.read` on PGlite with prepared statements: `pglite.query` parses and plans its text on every
+ * call (and crosses into wasm six times); this parses each distinct text once, under a name of its own,
+ * and sends Bind, Describe, Execute and Sync in one message. Like `pglite.query`, it waits for any open
+ * transaction to end, so it never reads inside one that is not its own.
+ */
+function preparedReads(pglite: PGlite): Database['read'] {
+  const names = new Map<string, string>();
+  const { serialize } = pgliteProtocol;
+  const concat = (parts: Uint8Array[]) => {
+    const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+    let offset = 0;
+    for (const part of parts) {
+      bytes.set(part, offset);
+      offset += part.length;
+    }
+    return bytes;
+  };
+  const serializeValue = (value: unknown) =>
+    value === null || value === undefined ? null : value instanceof Date ? value.toISOString() : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return async <Row>({ text, values }: SqlStatement) =>
+    pglite._runExclusiveTransaction(() =>
+      pglite._runExclusiveQuery(async () => {
+        const messages = [];
+        let name = names.get(text);
+        if (name === undefined && names.size < PREPARED_STATEMENTS_MAX) {
+          const candidate = `everjust_read_${names.size + 1}`;
+          messages.push(...(await pglite.execProtocol(concat([serialize.parse({ name: candidate, text }), serialize.sync()]), { syncToFs: false })).messages);
+          names.set(text, candidate);
+          name = candidate;
+        }
+        const parts = [
+          ...(name === undefined ? [serialize.parse({ text })] : []),
+          serialize.bind({ statement: name ?? '', values: values.map(serializeValue) }),
+          serialize.describe({ type: 'P' }),
+          serialize.execute({}),
+          serialize.sync(),
+        ];
+        messages.push(...(await pglite.execProtocol(concat(parts), { syncToFs: false })).messages);
+        return pgliteParse.parseResults(messages, pglite.parsers)[0].rows as Row[];
+      }),
+    );
 }
 
 const pgliteRunner = (pglite: PGlite): SqlRunner => ({
@@ -162,12 +233,12 @@ const PREPARED_STATEMENTS_MAX = 500;
  * large CTEs, run thousands of times a minute). Bounded: past `max` distinct texts (queries with
  * lists of varying length), statements go unnamed (`''`), as before, so memory stays flat on both sides.
  */
-export function preparedStatementNames(max: number): (query: { sql: string }) => string {
+export function preparedStatementNames(max: number, prefix = 'everjust_'): (query: { sql: string }) => string {
   const names = new Map<string, string>();
   return ({ sql }) => {
     let name = names.get(sql);
     if (name === undefined && names.size < max) {
-      name = `everjust_${names.size + 1}`;
+      name = `${prefix}${names.size + 1}`;
       names.set(sql, name);
     }
     return name ?? ''; // '' is node-postgres's unnamed statement

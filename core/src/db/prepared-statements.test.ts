@@ -40,4 +40,20 @@ describe.skipIf(!adminUrl)('prepared statements on PostgreSQL', () => {
     const lookups = prepared.filter((row) => /FROM "public"\."tenants"/.test(row.statement) && /SELECT/.test(row.statement));
     expect(lookups).toHaveLength(1);
   });
+
+  it('prepares a `read` once per connection too, under names of its own beside Prisma\'s', async () => {
+    const tenant = await single.prisma.tenant.create({ data: { name: 'Read' } });
+    for (let index = 0; index < 3; index++) {
+      expect(await single.read({ text: 'SELECT name FROM tenants WHERE id = $1::uuid', values: [tenant.id] })).toEqual([{ name: 'Read' }]);
+    }
+    await single.prisma.tenant.findUnique({ where: { id: tenant.id }, select: { name: true } });
+    const prepared = await single.read<{ name: string; statement: string }>({
+      text: "SELECT name, statement FROM pg_prepared_statements WHERE name LIKE 'everjust_%'",
+      values: [],
+    });
+    const reads = prepared.filter((row) => row.statement === 'SELECT name FROM tenants WHERE id = $1::uuid');
+    expect(reads).toHaveLength(1);
+    expect(reads[0].name).toMatch(/^everjust_read_\d+$/);
+    expect(new Set(prepared.map((row) => row.name)).size).toBe(prepared.length);
+  });
 });
