@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toCsv } from './csv.js';
-import { daysBetween, formatCost } from './format.js';
+import { daysBetween, formatCost, formatHours, sandboxHours } from './format.js';
 
 describe('the usage CSV', () => {
   it('quotes what needs quoting, doubles quotes, ends lines with CRLF', () => {
@@ -21,5 +21,11 @@ describe('formats', () => {
     expect(formatCost(0)).toBe('$0.00');
     expect(formatCost(1_234)).toBe('$0.0012');
     expect(formatCost(44_840_000)).toBe('$44.84');
+  });
+
+  it('shows a few sandbox seconds as a fraction of an hour, not as 0 (totals, chart axes, rows)', () => {
+    expect(formatHours(sandboxHours(4.2))).toBe('0.0012');
+    expect(formatHours(0)).toBe('0');
+    expect(formatHours(2.345)).toBe('2.35');
   });
 });

@@ -6,6 +6,10 @@ const decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
 export const formatInteger = (value: number) => integer.format(value);
 export const formatDecimal = (value: number) => decimal.format(value);
 
+const small = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 2 });
+/** Hours: two decimals, but two significant digits under 0.1 (a few sandbox seconds are not "0"). */
+export const formatHours = (value: number) => (value !== 0 && Math.abs(value) < 0.1 ? small.format(value) : decimal.format(value));
+
 /** micro-USD → `$1.23` (four decimals under a cent, so small test costs do not read as zero). */
 export function formatCost(micros: number): string {
   const dollars = micros / 1_000_000;

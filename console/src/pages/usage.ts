@@ -2,7 +2,7 @@ import { gql } from '../api.js';
 import { barChart, gauge } from '../chart.js';
 import { download, toCsv } from '../csv.js';
 import { field, h, replace } from '../dom.js';
-import { daysBetween, formatBytes, formatCost, formatDecimal, formatInteger, sandboxHours, utcDay } from '../format.js';
+import { daysBetween, formatBytes, formatCost, formatHours, formatInteger, sandboxHours, utcDay } from '../format.js';
 import { href, navigate, type PageContext } from '../router.js';
 import { empty, errorBox, loading, pageHeader, section, table } from '../ui.js';
 
@@ -44,7 +44,7 @@ const RANGES: Array<[days: number, label: string]> = [
 
 const QUOTA_LABELS: Record<string, [string, (value: number) => string]> = {
   generationsPerDay: ['Generations today', formatInteger],
-  sandboxHoursPerMonth: ['Sandbox hours this month', formatDecimal],
+  sandboxHoursPerMonth: ['Sandbox hours this month', formatHours],
   concurrentSessions: ['Sessions running now', formatInteger],
   projects: ['Projects', formatInteger],
   storageBytes: ['Storage', formatBytes],
@@ -131,7 +131,7 @@ export async function usagePage(context: PageContext) {
     [
       ['Generations', formatInteger(totals.generations)],
       ['Tokens', formatInteger(totals.inputTokens + totals.outputTokens + totals.cacheReadTokens + totals.cacheWriteTokens)],
-      ['Sandbox hours', formatDecimal(sandboxHours(totals.sandboxSeconds))],
+      ['Sandbox hours', formatHours(sandboxHours(totals.sandboxSeconds))],
       ['Cost', formatCost(totals.costMicros)],
       ['Deploys', formatInteger(totals.deploys)],
       ['Storage now', formatBytes(data.byDay.storageBytes)],
@@ -153,7 +153,7 @@ export async function usagePage(context: PageContext) {
       ],
       format: compact,
     }),
-    barChart({ title: 'Sandbox hours', days, series: [{ name: 'Sandbox hours', values: series((row) => sandboxHours(row.sandboxSeconds)), tone: 's3' }], format: formatDecimal }),
+    barChart({ title: 'Sandbox hours', days, series: [{ name: 'Sandbox hours', values: series((row) => sandboxHours(row.sandboxSeconds)), tone: 's3' }], format: formatHours }),
     barChart({ title: 'Cost', days, series: [{ name: 'Cost', values: series((row) => row.costMicros), tone: 's2' }], format: formatCost }),
     barChart({ title: 'Deploys', days, series: [{ name: 'Deploys', values: series((row) => row.deploys), tone: 's4' }], format: formatInteger, integer: true }),
   );
@@ -224,7 +224,7 @@ export async function usagePage(context: PageContext) {
               formatInteger(row.outputTokens),
               formatInteger(row.cacheReadTokens),
               formatInteger(row.cacheWriteTokens),
-              formatDecimal(sandboxHours(row.sandboxSeconds)),
+              formatHours(sandboxHours(row.sandboxSeconds)),
               formatCost(row.costMicros),
               formatInteger(row.deploys),
             ]),
