@@ -1,11 +1,7 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { createPubSub, loadConfig, type Environment, type PubSub } from '@everjust/core';
-import { createApiKeyRecord, createTenant } from '@everjust/api';
-import { FAST, startTestPlatform, type TestPlatform } from '../../test-support/platform.js';
-import { childEnvironment, startTypeScript, type RunningProcess } from '../../test-support/processes.js';
+import { createPubSub, loadConfig, type PubSub } from '@everjust/core';
+import { startTestPlatform, type TestPlatform } from '../../test-support/platform.js';
 import {
   collectGarbage,
   format,
@@ -18,7 +14,8 @@ import {
   type BenchDatabase,
   type Suite,
 } from './_harness.js';
-import type { ChildMessage, ParentMessage, StreamResult } from './sessions-stream/protocol.js';
+import type { StreamResult } from './sessions-stream/protocol.js';
+import { benchTenant, messenger, platformEnvironment, startClient, startWorkerProcess, stopWorkerProcess, type Messenger } from './sessions-stream/setup.js';
 import { reportStream } from './sessions-stream/report.js';
 
 /**
@@ -153,59 +150,6 @@ const suite: Suite = {
   },
 };
 export default suite;
-
-/** Production defaults (not the tests' short times), offline pace and worker concurrency for the run. */
-function platformEnvironment(options: { redisUrl?: string; sessions: number; deltaIntervalMs: number }): Environment {
-  return {
-    EVERJUST_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
-    EVERJUST_JOB_LEASE_MS: '30000',
-    EVERJUST_JOB_HEARTBEAT_MS: '10000',
-    EVERJUST_JOB_BACKOFF_BASE_MS: '2000',
-    EVERJUST_WORKER_POLL_INTERVAL_MS: '1000',
-    EVERJUST_EVENT_POLL_INTERVAL_MS: '1000',
-    EVERJUST_SANDBOX: 'none',
-    EVERJUST_WORKER_CONCURRENCY: String(options.sessions),
-    EVERJUST_OFFLINE_DELTA_INTERVAL_MS: String(options.deltaIntervalMs),
-    EVERJUST_RATE_LIMIT_PREFIX: `everjust-bench-${randomBytes(6).toString('hex')}`,
-    REDIS_URL: options.redisUrl,
-  };
-}
-
-/**
- * An enterprise tenant whose limits the run never reaches (not even the burst of requests per second,
- * which the memory phase's 500 subscriptions opened at once would), with a live key (live: the
- * offline model, no test-mode limits).
- */
-async function benchTenant(bench: BenchDatabase, concurrentSessions: number) {
-  const tenant = await createTenant(bench.database.prisma, {
-    name: 'Bench sessions-stream',
-    tier: 'enterprise',
-    limitOverrides: { concurrentSessions, generationsPerDay: null, burstPerSecond: 100_000 },
-  });
-  const { secret } = await createApiKeyRecord(bench.database.prisma, { tenantId: tenant.id, mode: 'live', name: 'bench' });
-  return { id: tenant.id, key: secret };
-}
-
-/** The standalone worker (`worker/src/main.ts`) on the suite's database, with the API's settings. */
-async function startWorkerProcess(serverEnvironment: Environment, databaseUrl: string, profilePath?: string): Promise<RunningProcess> {
-  // With BENCH_CPU_PROFILE, the worker writes its profiles (one per thread: the main one is the largest)
-  // into a directory beside the server's when it exits.
-  const profile = profilePath ? ['--cpu-prof', `--cpu-prof-dir=${profilePath}.worker`] : [];
-  const worker = startTypeScript(
-    'worker/src/main.ts',
-    [],
-    childEnvironment({ ...FAST, ...serverEnvironment, DATABASE_URL: databaseUrl, EVERJUST_LOG_LEVEL: 'info' }),
-    profile,
-  );
-  await worker.waitFor(/"msg":"worker started"/, 60_000, 'stderr');
-  return worker;
-}
-
-async function stopWorkerProcess(worker: RunningProcess): Promise<void> {
-  if (worker.child.exitCode !== null) return;
-  worker.child.kill('SIGTERM');
-  await worker.exited;
-}
 
 /** Every 0.5 s: the jobs running and the jobs waiting in the queue. */
 function sampleQueue(bench: BenchDatabase) {
@@ -343,41 +287,4 @@ async function transactionCount(bench: BenchDatabase): Promise<number | undefine
   const rows = await bench.database.prisma.$queryRaw<Array<{ count: bigint }>>`
     SELECT xact_commit AS count FROM pg_stat_database WHERE datname = current_database()`;
   return Number(rows[0]?.count ?? 0);
-}
-
-// ---- parent ↔ child messaging ----
-
-interface Messenger {
-  send(message: ParentMessage): Promise<void>;
-  request(message: ParentMessage, answer: ChildMessage['type']): Promise<ChildMessage>;
-}
-
-function startClient(): ChildProcess {
-  return fork(fileURLToPath(new URL('./sessions-stream/client.ts', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-}
-
-function messenger(child: ChildProcess): Messenger {
-  let waiting: { answer: string; resolve(message: ChildMessage): void; reject(error: Error): void } | undefined;
-  child.on('message', (message: ChildMessage) => {
-    if (!waiting) return;
-    const current = waiting;
-    waiting = undefined;
-    if (message.type === 'error') current.reject(new Error(`subscriber process: ${message.message}`));
-    else if (message.type !== current.answer) current.reject(new Error(`subscriber process answered ${message.type}, expected ${current.answer}`));
-    else current.resolve(message);
-  });
-  child.on('exit', (code) => {
-    waiting?.reject(new Error(`the subscriber process exited (code ${code})`));
-    waiting = undefined;
-  });
-  const send = (message: ParentMessage) =>
-    new Promise<void>((resolve, reject) => child.send(message, (error) => (error ? reject(error) : resolve())));
-  return {
-    send,
-    request: (message, answer) =>
-      new Promise<ChildMessage>((resolve, reject) => {
-        waiting = { answer, resolve, reject };
-        send(message).catch(reject);
-      }),
-  };
 }

@@ -140,7 +140,8 @@ async function streamSessions(command: StreamCommand): Promise<StreamResult> {
   const slot = async (index: number) => {
     await new Promise((resolve) => setTimeout(resolve, (index * command.staggerMs) / command.sessions));
     let round = 0;
-    while (Date.now() < windowEnd) {
+    let finished = false;
+    while (Date.now() < windowEnd && !(command.once && finished)) {
       const started = Date.now();
       const key = command.keys[index % command.keys.length];
       let sessionId: string;
@@ -185,6 +186,7 @@ async function streamSessions(command: StreamCommand): Promise<StreamResult> {
       if (!completed) throw new Error(`session ${sessionId}: the stream ended without complete`);
       if (finalStatus !== 'succeeded') throw new Error(`session ${sessionId} ended ${finalStatus ?? 'without done'}`);
       result.sessionsCompleted++;
+      finished = true;
       result.sessionSeconds.push((Date.now() - started) / 1000);
       if (started >= windowStart && started < windowEnd) {
         result.phases.start.push(answered - started);

@@ -12,6 +12,8 @@ export interface StreamCommand {
   durationS: number;
   /** Slots start spread over this many ms, so sessions do not all run in lockstep. */
   staggerMs: number;
+  /** Each slot runs one session and stops (the sessions-burst suite: all started at once). */
+  once?: boolean;
 }
 
 export interface StreamResult {
