@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createPubSub, loadConfig, type PubSub } from '@everjust/core';
+import { createPubSub, loadConfig } from '@everjust/core';
 import { startTestPlatform, type TestPlatform } from '../../test-support/platform.js';
 import {
   collectGarbage,
@@ -15,7 +15,7 @@ import {
   type Suite,
 } from './_harness.js';
 import type { StreamResult } from './sessions-stream/protocol.js';
-import { benchTenant, messenger, platformEnvironment, startClient, startWorkerProcess, stopWorkerProcess, type Messenger } from './sessions-stream/setup.js';
+import { benchTenant, messenger, platformEnvironment, startClient, startWorkerProcess, stopWorkerProcess, timedPubSub, type Messenger } from './sessions-stream/setup.js';
 import { reportStream } from './sessions-stream/report.js';
 
 /**
@@ -175,41 +175,6 @@ function sampleQueue(bench: BenchDatabase) {
 function schedulerShare(before: { runMs: number; waitMs: number } | undefined, after: { runMs: number; waitMs: number } | undefined, wallMs: number) {
   if (!before || !after) return undefined;
   return `${format(((after.runMs - before.runMs) / wallMs) * 100)}% / ${format(((after.waitMs - before.waitMs) / wallMs) * 100)}%`;
-}
-
-/**
- * The platform's pub/sub with a stopwatch: for session events appended in the window, how long after
- * their `at` the worker published them (after the commit) and the API's subscriber heard them. The
- * rest of an event's latency is the API's stream (GraphQL execution, SSE write) and the subscriber.
- */
-function timedPubSub(inner: PubSub) {
-  const stages = { published: [] as number[], heard: [] as number[] };
-  let from = 0;
-  let to = 0;
-  const record = (into: number[], channel: string, message: string) => {
-    if (!channel.startsWith('everjust:session-events:') || to === 0) return;
-    const at = Date.parse((JSON.parse(message) as { at: string }).at);
-    if (at >= from && at < to) into.push(Date.now() - at);
-  };
-  return {
-    stages,
-    timeWindow(start: number, end: number) {
-      from = start;
-      to = end;
-    },
-    publish(channel: string, message: string) {
-      record(stages.published, channel, message);
-      return inner.publish(channel, message);
-    },
-    subscribe(channel: string, handler: (message: string) => void) {
-      return inner.subscribe(channel, (message) => {
-        record(stages.heard, channel, message);
-        handler(message);
-      });
-    },
-    onReconnect: (listener: () => void) => inner.onReconnect(listener),
-    close: () => inner.close(),
-  } satisfies PubSub & Record<string, unknown>;
 }
 
 async function reportIdleMemory(platform: TestPlatform, client: Messenger, key: string, count: number, bench: BenchDatabase) {

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import type { Environment } from '@everjust/core';
+import type { Environment, PubSub } from '@everjust/core';
 import { createApiKeyRecord, createTenant } from '@everjust/api';
 import { FAST } from '../../../test-support/platform.js';
 import { childEnvironment, startTypeScript, type RunningProcess } from '../../../test-support/processes.js';
@@ -98,4 +98,39 @@ export function messenger(child: ChildProcess): Messenger {
         send(message).catch(reject);
       }),
   };
+}
+
+/**
+ * The platform's pub/sub with a stopwatch: for session events appended in the window, how long after
+ * their `at` the worker published them (after the commit) and the API's subscriber heard them. The
+ * rest of an event's latency is the API's stream (GraphQL execution, SSE write) and the subscriber.
+ */
+export function timedPubSub(inner: PubSub) {
+  const stages = { published: [] as number[], heard: [] as number[] };
+  let from = 0;
+  let to = 0;
+  const record = (into: number[], channel: string, message: string) => {
+    if (!channel.startsWith('everjust:session-events:') || to === 0) return;
+    const at = Date.parse((JSON.parse(message) as { at: string }).at);
+    if (at >= from && at < to) into.push(Date.now() - at);
+  };
+  return {
+    stages,
+    timeWindow(start: number, end: number) {
+      from = start;
+      to = end;
+    },
+    publish(channel: string, message: string) {
+      record(stages.published, channel, message);
+      return inner.publish(channel, message);
+    },
+    subscribe(channel: string, handler: (message: string) => void) {
+      return inner.subscribe(channel, (message) => {
+        record(stages.heard, channel, message);
+        handler(message);
+      });
+    },
+    onReconnect: (listener: () => void) => inner.onReconnect(listener),
+    close: () => inner.close(),
+  } satisfies PubSub & Record<string, unknown>;
 }
