@@ -4,7 +4,6 @@ import {
   AuthenticationError,
   CsrfError,
   hashSecret,
-  hashesEqual,
   ValidationError,
   type KeyMode,
   type Logger,
@@ -43,11 +42,6 @@ export interface ConsoleSession {
   expiresAt: Date;
 }
 
-interface CacheEntry {
-  session: ConsoleSession;
-  hash: string;
-}
-
 export interface ConsoleSessionsOptions {
   prisma: PrismaClient;
   pubsub: PubSub;
@@ -70,7 +64,7 @@ export interface ConsoleSessionsOptions {
  * and, when the browser says where it comes from (`Origin`), it must be the API's own origin.
  */
 export class ConsoleSessions {
-  private readonly cache: TtlCache<CacheEntry>;
+  private readonly cache: TtlCache<ConsoleSession>;
   private readonly now: () => number;
   /** Bumped by every revocation or tenant change heard here (see ApiKeyAuthenticator.generation). */
   private generation = 0;
@@ -85,7 +79,7 @@ export class ConsoleSessions {
 
   async start(): Promise<void> {
     const revoked = await this.options.pubsub.subscribe(CONSOLE_SESSIONS_REVOKED_CHANNEL, (message) => this.dropRevoked(message));
-    const changed = await this.options.pubsub.subscribe(TENANT_CHANGED_CHANNEL, (tenantId) => this.forget((entry) => entry.session.tenantId === tenantId));
+    const changed = await this.options.pubsub.subscribe(TENANT_CHANGED_CHANNEL, (tenantId) => this.forget((session) => session.tenantId === tenantId));
     // Revocations broadcast while Redis was away never arrived: every cached session is read again.
     const reconnected = this.options.pubsub.onReconnect(() => this.forget(() => true));
     this.unsubscribe = async () => {
@@ -115,8 +109,9 @@ export class ConsoleSessions {
   async find(cookieValue: string | undefined): Promise<ConsoleSession | null> {
     if (!cookieValue || !COOKIE_VALUE_PATTERN.test(cookieValue)) return null;
     const hash = hashSecret(cookieValue);
+    // Keyed by the hash itself: a hit is this cookie's session.
     const cached = this.cache.get(hash);
-    if (cached && hashesEqual(cached.hash, hash)) return this.unexpired(cached.session);
+    if (cached) return this.unexpired(cached);
     for (let attempt = 1; ; attempt++) {
       const generation = this.generation;
       const row = await this.options.prisma.consoleSession.findUnique({ where: { hash }, include: { tenant: true } });
@@ -124,7 +119,7 @@ export class ConsoleSessions {
       const session: ConsoleSession = { id: row.id, tenantId: row.tenantId, tenant: row.tenant, expiresAt: row.expiresAt };
       // A revocation heard during the read may postdate the row: read again rather than cache it.
       if (generation === this.generation) {
-        this.cache.set(hash, { session, hash });
+        this.cache.set(hash, session);
         return this.unexpired(session);
       }
       if (attempt === 3) return this.unexpired(session);
@@ -201,11 +196,11 @@ export class ConsoleSessions {
 
   private dropRevoked(message: string): void {
     const [kind, id] = message.split(':');
-    if (kind === 'session') this.forget((entry) => entry.session.id === id);
-    else if (kind === 'tenant') this.forget((entry) => entry.session.tenantId === id);
+    if (kind === 'session') this.forget((session) => session.id === id);
+    else if (kind === 'tenant') this.forget((session) => session.tenantId === id);
   }
 
-  private forget(matches: (entry: CacheEntry) => boolean): void {
+  private forget(matches: (session: ConsoleSession) => boolean): void {
     this.generation++;
     this.cache.deleteWhere(matches);
   }

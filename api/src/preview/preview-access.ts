@@ -42,8 +42,11 @@ interface Resolved {
  * link issued after the cached read reads again, so a restarted sandbox's new link works at once.
  * The sandbox is found from the token's project, so one project's token never reaches another's.
  */
+/** How long a token's target is remembered: a stopped sandbox or a synced file is seen this soon. */
+export const PREVIEW_ACCESS_CACHE_MS = 2000;
+
 export function createPreviewAccess(options: { prisma: PrismaClient; secret: string; cacheMs?: number }): PreviewAccess {
-  const cache = new TtlCache<Resolved>({ ttlMs: options.cacheMs ?? 2000, max: 10_000 });
+  const cache = new TtlCache<Resolved>({ ttlMs: options.cacheMs ?? PREVIEW_ACCESS_CACHE_MS, max: 10_000 });
   const resolve = async (claims: PreviewClaims): Promise<Resolved> => {
     const key = `${claims.projectId}:${claims.mode}`;
     const cached = cache.get(key);

@@ -1,7 +1,7 @@
 import type { Services } from '../context.js';
 import type { RouteLimiter } from '../services/request-limits.js';
 import { createAssetCache } from './asset-cache.js';
-import { createPreviewAccess } from './preview-access.js';
+import { createPreviewAccess, PREVIEW_ACCESS_CACHE_MS } from './preview-access.js';
 import { previewOrigin } from './preview-route.js';
 import { createUpstreamClient } from './proxy-http.js';
 import { createNodePreview } from './proxy-node.js';
@@ -18,7 +18,7 @@ export function createPreview(services: Services, limiter: RouteLimiter | undefi
   const access = createPreviewAccess({ prisma: services.prisma, secret: services.secret });
   const upstream = createUpstreamClient();
   // Kept as long as the token check's own cache: a stopped sandbox or a synced file is seen as soon.
-  const assets = createAssetCache({ maxBytes: services.config.sandboxes.previewCacheBytes, ttlMs: 2000 });
+  const assets = createAssetCache({ maxBytes: services.config.sandboxes.previewCacheBytes, ttlMs: PREVIEW_ACCESS_CACHE_MS });
   return {
     plugin: usePreview({
       prisma: services.prisma,
