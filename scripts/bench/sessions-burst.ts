@@ -17,7 +17,8 @@ import { benchTenant, messenger, platformEnvironment, startClient, startWorkerPr
  * and follow it to `complete`, all at once; BENCH_BURST_RUNS bursts (default 5), one after another on
  * the same processes. Every stream must be whole (the client fails on a gap or a duplicate) and every
  * session must succeed. Needs DATABASE_URL (and REDIS_URL for the production shape). With
- * BENCH_CPU_PROFILE=<path>, a CPU profile of the API process over all bursts is written there.
+ * BENCH_CPU_PROFILE=<path>, a CPU profile of the API process over all bursts is written there, and
+ * the worker processes' into `<path>.worker/`.
  */
 
 const TARGET_P99_MS = 40;
@@ -45,8 +46,9 @@ const suite: Suite = {
       const environment = platformEnvironment({ redisUrl, sessions, deltaIntervalMs });
       const platform = await startTestPlatform(bench.database, { environment, pubsub, worker: false });
       cleanup.push(() => platform.stop());
+      const profilePath = process.env.BENCH_CPU_PROFILE;
       for (let index = 0; index < workerCount; index++) {
-        const worker = await startWorkerProcess(environment, bench.url!);
+        const worker = await startWorkerProcess(environment, bench.url!, profilePath);
         cleanup.push(() => stopWorkerProcess(worker));
       }
       const child = startClient();
@@ -58,7 +60,6 @@ const suite: Suite = {
           `(offline model, a part every ${deltaIntervalMs} ms), subscribers in a child process`,
       );
 
-      const profilePath = process.env.BENCH_CPU_PROFILE;
       const profiler = profilePath ? await startCpuProfile() : undefined;
       const rows: Array<{ p50: number; p99: number; max: number; events: number; completed: number; seconds: number; heardP99: number; loopP99: number; loopMax: number }> = [];
       for (let run = 1; run <= runs; run++) {
@@ -86,7 +87,7 @@ const suite: Suite = {
       }
       if (profiler) {
         await profiler.stop(profilePath!);
-        console.log(`CPU profile of the API process written to ${profilePath}`);
+        console.log(`CPU profile of the API process written to ${profilePath}, the workers' into ${profilePath}.worker/ (when they exit)`);
       }
       const p99 = median(rows.map((row) => row.p99));
       console.log(
