@@ -63,6 +63,9 @@ export async function runReportedCommand(runner: CommandRunner, command: string,
   return result;
 }
 
+// A NUL: no shell can run it, and the event log cannot store it.
+const commandInput = z.object({ command: z.string().trim().min(1, 'must be a non-empty command').refine((command) => !command.includes('\u0000'), 'must not contain a NUL character (U+0000)') });
+
 /** The model's `run_command` tool: install, build, test, read the errors, fix them. */
 export function createCommandTool(runner: CommandRunner): Tool {
   return defineTool({
@@ -70,8 +73,7 @@ export function createCommandTool(runner: CommandRunner): Tool {
     description:
       'Run a shell command in the project folder inside its sandbox (e.g. `npm install`, `npm test`, `node build.js`) and get its exit code and output. ' +
       `Commands time out after ${Math.round(runner.timeoutMs / 1000)} s; do not start long-running servers here (the preview starts the app).`,
-    // A NUL: no shell can run it, and the event log cannot store it.
-    input: z.object({ command: z.string().trim().min(1, 'must be a non-empty command').refine((command) => !command.includes('\u0000'), 'must not contain a NUL character (U+0000)') }),
+    input: commandInput,
     async run(input, signal) {
       const result = await runReportedCommand(runner, input.command, signal);
       signal.throwIfAborted();

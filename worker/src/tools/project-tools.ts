@@ -9,6 +9,9 @@ export { runTool, type Tool } from './tool.js';
 export const EDIT_TOOL_NAME = 'edit_file';
 
 const path = z.string().describe('Path relative to the project root, e.g. "index.html" or "src/app.js".');
+const writeInput = z.object({ path, content: z.string() });
+const pathInput = z.object({ path });
+const noInput = z.object({});
 
 export interface ProjectToolsContext {
   prisma: PrismaClient;
@@ -25,7 +28,7 @@ export function createProjectTools(context: ProjectToolsContext): Tool[] {
     defineTool({
       name: 'write_file',
       description: 'Create or replace a file of the project with the given content (the whole file). To change part of an existing file, use edit_file instead.',
-      input: z.object({ path, content: z.string() }),
+      input: writeInput,
       async run(input) {
         const file = await writer.writeFile({ path: input.path, content: input.content }, limits);
         return { content: `Wrote ${file.path} (${file.size} bytes).` };
@@ -34,7 +37,7 @@ export function createProjectTools(context: ProjectToolsContext): Tool[] {
     defineTool({
       name: 'delete_file',
       description: 'Delete a file of the project.',
-      input: z.object({ path }),
+      input: pathInput,
       async run(input) {
         await writer.transact(async (tx) => {
           const existed = await deleteProjectFile(tx, projectId, input.path);
@@ -47,7 +50,7 @@ export function createProjectTools(context: ProjectToolsContext): Tool[] {
     defineTool({
       name: 'read_file',
       description: 'Read a file of the project (use it for files not shown in full in the system prompt).',
-      input: z.object({ path }),
+      input: pathInput,
       async run(input) {
         const content = await readProjectFile(prisma, projectId, input.path);
         return content === null ? { content: `No file ${input.path}.`, isError: true } : { content };
@@ -56,7 +59,7 @@ export function createProjectTools(context: ProjectToolsContext): Tool[] {
     defineTool({
       name: 'list_files',
       description: 'List the files of the project with their sizes.',
-      input: z.object({}),
+      input: noInput,
       async run() {
         const files = await listProjectFiles(prisma, projectId);
         return { content: files.length ? files.map((file) => `${file.path} (${file.size} bytes)`).join('\n') : 'The project has no files yet.' };

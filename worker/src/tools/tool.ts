@@ -23,12 +23,27 @@ export function defineTool<Schema extends z.ZodObject>(options: {
   builtin?: LlmToolDefinition['builtin'];
   run(input: z.infer<Schema>, signal: AbortSignal): Promise<ToolOutcome>;
 }): Tool<z.infer<Schema>> {
-  const { $schema: _dialect, ...inputSchema } = z.toJSONSchema(options.input) as Record<string, unknown>;
   return {
-    definition: { name: options.name, description: options.description, inputSchema, ...(options.builtin ? { builtin: options.builtin } : {}) },
+    definition: { name: options.name, description: options.description, inputSchema: jsonSchemaOf(options.input), ...(options.builtin ? { builtin: options.builtin } : {}) },
     input: options.input as unknown as z.ZodType<z.infer<Schema>>,
     run: options.run,
   };
+}
+
+/**
+ * The JSON Schema of an input schema, made once per schema: tools are defined for every session, and
+ * converting their schemas again each time cost a few ms of a busy worker's CPU per session.
+ * Callers keep their schemas at module level so that the cache hits.
+ */
+const jsonSchemas = new WeakMap<z.ZodType, Record<string, unknown>>();
+function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+  let converted = jsonSchemas.get(schema);
+  if (!converted) {
+    const { $schema: _dialect, ...inputSchema } = z.toJSONSchema(schema) as Record<string, unknown>;
+    converted = inputSchema;
+    jsonSchemas.set(schema, converted);
+  }
+  return converted;
 }
 
 /** The model's mistake in a tool call, told back to it as an error result it can correct. */
